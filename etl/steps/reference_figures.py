@@ -1,0 +1,105 @@
+"""Published reference figures (KBS/FRB studies and barometer, National Bank satellite
+account, Volunteer Scotland, the PFV-Crebis seed report): one typed row per figure,
+grouped into series by ``reference_figures.yaml`` beside this file, which also names
+the publication (source) of every topic. Each row keeps the page it was read from."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from etl.runner import Context, Step, StepError, insert_series, record_source
+
+SNAPSHOT = "reference_figures"
+SPEC_FILE = Path(__file__).with_name("reference_figures.yaml")
+GEO_CODES = {"Belgium": "01000", "Flemish Region": "02000", "Walloon Region": "03000",
+             "Brussels-Capital Region": "04000", "Scotland": "UKM"}
+RANGE = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*-\s*(\d+(?:\.\d+)?)\s*$")
+APPROX = re.compile(r"^\s*~\s*(\d+(?:\.\d+)?)\s*$")
+PERIOD = re.compile(r"^(\d{4}(?:-\d{4})?)\s*(?:\((.+)\))?$")
+
+
+def load_spec() -> dict:
+    return yaml.safe_load(SPEC_FILE.read_text(encoding="utf-8"))
+
+
+def parse_value(text: str, unit: str) -> dict[str, float | str | None]:
+    """Type a published value: a number, a range ``a-b``, an approximation ``~n`` or text."""
+    text = str(text).strip()
+    if unit == "text":
+        return {"value": None, "value_low": None, "value_high": None, "flag": None, "text": text}
+    if m := RANGE.match(text):
+        return {"value": None, "value_low": float(m[1]), "value_high": float(m[2]),
+                "flag": None, "text": f"range {m[1]}-{m[2]}"}
+    if m := APPROX.match(text):
+        return {"value": float(m[1]), "value_low": None, "value_high": None, "flag": "~",
+                "text": "approximate"}
+    try:
+        return {"value": float(text), "value_low": None, "value_high": None, "flag": None, "text": None}
+    except ValueError as exc:
+        raise StepError(f"reference figure value {text!r} is neither a number, a range "
+                        "'a-b', an approximation '~n' nor unit 'text'") from exc
+
+
+class ReferenceFigures(Step):
+    name = "reference_figures"
+    depends = ("geography",)
+
+    def register_sources(self, ctx: Context) -> None:
+        snapshot = ctx.source(SNAPSHOT)
+        for source_id, pub in load_spec()["sources"].items():
+            record_source(ctx, snapshot, source_id=source_id, title=pub["title"],
+                          producer=pub["producer"], url=pub["url"], licence=pub["licence"],
+                          citation=pub["citation"], note=pub.get("note"))
+
+    def extract(self, ctx: Context) -> pd.DataFrame:
+        path = ctx.source(SNAPSHOT).path("reference_figures.csv")
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+        raw.insert(0, "line", range(2, len(raw) + 2))
+        return raw
+
+    def validate(self, raw: pd.DataFrame) -> None:
+        spec = load_spec()
+        matches = {}
+        for s in spec["series"]:
+            for m in s["match"]:
+                key = (m["topic"], m["indicator"])
+                if key in matches:
+                    raise StepError(f"{SPEC_FILE.name}: {key} matched by {matches[key]} and {s['series']}")
+                matches[key] = s["series"]
+        topics = {t for pub in spec["sources"].values() for t in pub["topics"]}
+        for r in raw.itertuples():
+            where = f"reference_figures.csv line {r.line}"
+            if (r.topic, r.indicator) not in matches:
+                raise StepError(f"{where}: no series in {SPEC_FILE.name} matches topic {r.topic!r}, "
+                                f"indicator {r.indicator!r}; add it to a series' `match` list")
+            if r.topic not in topics:
+                raise StepError(f"{where}: topic {r.topic!r} belongs to no source in {SPEC_FILE.name}")
+            if r.geography not in GEO_CODES:
+                raise StepError(f"{where}: unknown geography {r.geography!r}; known: {sorted(GEO_CODES)}")
+            if not PERIOD.match(r.reference_year):
+                raise StepError(f"{where}: reference_year {r.reference_year!r} is not 'YYYY', "
+                                "'YYYY-YYYY' or 'YYYY (season)'")
+
+    def transform(self, raw: pd.DataFrame, ctx: Context) -> pd.DataFrame:
+        spec = load_spec()
+        series = {(m["topic"], m["indicator"]): s for s in spec["series"] for m in s["match"]}
+        source_of = {t: sid for sid, pub in spec["sources"].items() for t in pub["topics"]}
+        insert_series(ctx, [{**s, "dataset": "reference_figures"} for s in spec["series"]])
+        rows = []
+        for r in raw.itertuples():
+            s = series[(r.topic, r.indicator)]
+            period, season = PERIOD.match(r.reference_year).groups()
+            typed = parse_value(r.value, s["unit"])
+            note = "; ".join(x for x in (r.indicator, typed.pop("text"), season, r.note,
+                                         f"source page: {r.source_url}") if x)
+            rows.append({"source_id": source_of[r.topic], "dataset": "reference_figures",
+                         "series": s["series"], "geo_code": GEO_CODES[r.geography],
+                         "period": period, "unit": s["unit"], "note": note, **typed})
+        return pd.DataFrame(rows)
+
+
+STEP = ReferenceFigures()

@@ -1,0 +1,136 @@
+"""The `sector-monitor` command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from warehouse.paths import ENV_WAREHOUSE, warehouse_path
+
+console = Console(stderr=True)
+
+
+def _progress(name: str, state: str) -> None:
+    mark = {"start": "[cyan]…[/]", "ok": "[green]✓[/]", "failed": "[red]✗[/]"}[state]
+    if state != "start":
+        console.print(f"  {mark} {name}")
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from sector_monitor.pipeline import build
+
+    path = warehouse_path(args.warehouse)
+    console.print(f"Building [bold]{path}[/] …")
+    with console.status("running ETL steps"):
+        report = build(path, refresh=args.refresh, on_step=_progress)
+    console.print(f"[green]Built {path} in {report.seconds:.1f} s[/] (build {report.build_id})")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from sector_monitor.status import collect
+
+    report = collect(warehouse_path(args.warehouse))
+    bad = [s for s in report["snapshots"] if s["status"] != "ok"]
+    if args.json:
+        print(json.dumps(report, indent=2, default=str))
+        return 1 if bad else 0
+    out = Console()
+    out.print(f"Warehouse: {report['warehouse']} ({'present' if report['exists'] else 'missing'})")
+    if report.get("build"):
+        b = report["build"][0]
+        out.print(f"Last build {b['build_id']}: {b['started_at']} -> {b['finished_at']}")
+    table = Table("source", "file", "sha256", "checksum")
+    for s in report["snapshots"]:
+        table.add_row(s["source_id"], s["file"], s["sha256"][:16] + "…",
+                      "ok" if s["status"] == "ok" else f"[red]{s['status']}[/]")
+    out.print(table)
+    if report.get("public_rows"):
+        rows = Table("public view", "rows")
+        for view, n in report["public_rows"].items():
+            rows.add_row(view, f"{n:,}")
+        out.print(rows)
+    if report.get("runs"):
+        runs = Table("step", "status", "rows in", "rows out")
+        for r in report["runs"]:
+            runs.add_row(r["step"], r["status"], str(r["rows_in"]), str(r["rows_out"]))
+        out.print(runs)
+    return 1 if bad else 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    path = warehouse_path(args.warehouse)
+    if not path.exists():
+        console.print(f"[red]No warehouse at {path}[/]: run `sector-monitor build` first.")
+        return 2
+    env = os.environ | {ENV_WAREHOUSE: str(path)}
+    command = [sys.executable, "-m", "gunicorn", "--no-control-socket",
+               "--bind", f"{args.host}:{args.port}", "--workers", str(args.workers),
+               "--access-logfile", "-", "dashboard.wsgi:server"]
+    console.print(f"Serving the dashboard on http://{args.host}:{args.port}/ (Ctrl+C to stop)")
+    return subprocess.call(command, env=env)
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    from sector_monitor.pipeline import is_stale
+
+    if is_stale(warehouse_path(args.warehouse)):
+        args.refresh = False
+        code = cmd_build(args)
+        if code:
+            return code
+    else:
+        console.print("Warehouse is up to date.")
+    return cmd_serve(args)
+
+
+def _serve_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8050)
+    p.add_argument("--workers", type=int, default=2)
+
+
+def parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--warehouse", type=Path, default=None,
+                        help=f"warehouse file (default ${ENV_WAREHOUSE} or var/warehouse.duckdb)")
+    p = argparse.ArgumentParser(prog="sector-monitor", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+    b = sub.add_parser("build", parents=[common], help="rebuild the warehouse from snapshots and landed surveys")
+    b.add_argument("--refresh", action="store_true",
+                   help="fetch live versions of the sources first (needs network)")
+    b.set_defaults(func=cmd_build)
+    s = sub.add_parser("status", parents=[common], help="sources, checksums, row counts, last run")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_status)
+    sv = sub.add_parser("serve", parents=[common], help="serve the dashboard with gunicorn")
+    _serve_options(sv)
+    sv.set_defaults(func=cmd_serve)
+    up = sub.add_parser("up", parents=[common], help="build if missing or stale, then serve")
+    _serve_options(up)
+    up.set_defaults(func=cmd_up)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # a clear one-line message, not a traceback
+        if os.environ.get("SECTOR_MONITOR_DEBUG"):
+            raise
+        console.print(f"[red]error:[/] {exc}")
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

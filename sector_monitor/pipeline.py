@@ -1,0 +1,66 @@
+"""The build: every ETL step, then the indicators, into a fresh warehouse swapped in atomically."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from etl import snapshots
+from etl.runner import Context, Step, run_steps
+from etl.steps import public_statistics_steps
+from sector_monitor import __version__
+from warehouse.build import atomic_build
+from warehouse.paths import landing_dir
+
+
+@dataclass
+class BuildReport:
+    build_id: str
+    warehouse: Path
+    seconds: float
+    steps: list[tuple[str, int | None, int | None, str]]  # name, rows in, rows out, status
+
+
+def all_steps() -> list[Step]:
+    return public_statistics_steps()
+
+
+def build(warehouse: Path, refresh: bool = False,
+          on_step: Callable[[str, str], None] | None = None) -> BuildReport:
+    """Rebuild ``warehouse`` from the snapshots and the landing area; atomic."""
+    build_id = uuid.uuid4().hex[:12]
+    started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    with atomic_build(warehouse) as con:
+        con.execute("INSERT INTO meta.build VALUES (?, ?, NULL, ?, NULL)",
+                    [build_id, started, __version__])
+        ctx = Context(con=con, build_id=build_id, snapshots_root=snapshots.snapshots_dir(),
+                      landing=landing_dir(warehouse), refresh=refresh)
+        run_steps(ctx, all_steps(), on_step)
+        con.execute(
+            "UPDATE meta.build SET finished_at = ?, inputs_sha256 = "
+            "(SELECT sha256(string_agg(sha256, ';' ORDER BY path)) FROM meta.snapshots)",
+            [dt.datetime.now(dt.UTC).replace(tzinfo=None)])
+        steps = con.execute("SELECT step, rows_in, rows_out, status FROM meta.etl_runs "
+                            "ORDER BY started_at").fetchall()
+    seconds = (dt.datetime.now(dt.UTC).replace(tzinfo=None) - started).total_seconds()
+    return BuildReport(build_id, warehouse, seconds, steps)
+
+
+def input_files(warehouse: Path) -> Iterator[Path]:
+    """Every file a build reads: snapshots, step and indicator definitions, landed surveys."""
+    package_root = Path(__file__).resolve().parent.parent
+    for folder in (snapshots.snapshots_dir(), package_root / "etl", package_root / "indicators",
+                   package_root / "warehouse" / "sql", landing_dir(warehouse)):
+        if folder.exists():
+            yield from (p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+
+
+def is_stale(warehouse: Path) -> bool:
+    """True when the warehouse is missing or older than any of its inputs."""
+    if not warehouse.exists():
+        return True
+    built = warehouse.stat().st_mtime
+    return any(p.stat().st_mtime > built for p in input_files(warehouse))

@@ -1,0 +1,1 @@
+"""The DuckDB warehouse: its file location, DDL, atomic rebuild and read access."""

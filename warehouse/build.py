@@ -1,0 +1,70 @@
+"""Atomic rebuild of the warehouse file.
+
+A build writes ``<path>.tmp`` in the same directory, checkpoints and closes it, then
+``os.replace()``s it over ``<path>``: readers see the old file or the new one, never a
+half-written one, and a build that fails or is killed leaves the previous file untouched.
+A lock file serialises concurrent builds.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+
+
+class BuildLockedError(RuntimeError):
+    """Another build of the same warehouse is running."""
+
+
+def apply_ddl(con: duckdb.DuckDBPyConnection) -> None:
+    """Create every schema, table and view from ``warehouse/sql/*.sql`` in name order."""
+    sql_dir = resources.files("warehouse") / "sql"
+    for name in sorted(p.name for p in sql_dir.iterdir() if p.name.endswith(".sql")):
+        con.execute((sql_dir / name).read_text(encoding="utf-8"))
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _remove(*paths: Path) -> None:
+    for p in paths:
+        p.unlink(missing_ok=True)
+
+
+@contextmanager
+def atomic_build(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Yield a connection to a fresh ``<path>.tmp`` with the DDL applied; swap it in on success."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    wal = tmp.with_name(tmp.name + ".wal")
+    with open(path.with_name(path.name + ".lock"), "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise BuildLockedError(f"another build of {path} is running; try again when it ends") from exc
+        _remove(tmp, wal)
+        con = duckdb.connect(str(tmp))
+        try:
+            apply_ddl(con)
+            yield con
+            con.execute("CHECKPOINT")
+            con.close()
+            with open(tmp, "rb") as fh:
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+            _fsync_dir(path.parent)
+        except BaseException:
+            con.close()
+            _remove(tmp, wal)
+            raise

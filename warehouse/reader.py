@@ -1,0 +1,73 @@
+"""Read-only access to the warehouse for long-running processes (dashboard, API).
+
+One in-memory DuckDB connection per process ATTACHes the warehouse file READ_ONLY and
+re-attaches it when the file's (inode, mtime, size) changes, i.e. after an atomic rebuild.
+``duckdb.connect(path, read_only=True)`` is not used: in-process it returns DuckDB's cached
+instance for that path, which keeps serving the replaced file (see shared notes on DuckDB).
+Each query runs on its own cursor, so the reader is safe to share between threads.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+
+class Reader:
+    """Thread-safe read-only view of one warehouse file that follows atomic rebuilds."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path).resolve()
+        self._lock = threading.Lock()
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._stamp: tuple[int, int, int] | None = None
+
+    def _file_stamp(self) -> tuple[int, int, int]:
+        st = os.stat(self.path)
+        return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+    @property
+    def version(self) -> str:
+        """A token that changes whenever the warehouse file is replaced."""
+        ino, mtime, size = self._file_stamp()
+        return f"{ino:x}-{mtime:x}-{size:x}"
+
+    def _connection(self) -> duckdb.DuckDBPyConnection:
+        stamp = self._file_stamp()
+        with self._lock:
+            if self._con is None or stamp != self._stamp:
+                con = duckdb.connect(":memory:")
+                path = str(self.path).replace("'", "''")
+                con.execute(f"ATTACH '{path}' AS wh (READ_ONLY)")
+                con.execute("USE wh")
+                old, self._con, self._stamp = self._con, con, stamp
+                if old is not None:
+                    old.close()
+            return self._con
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A fresh cursor on the current warehouse version (``USE wh`` already applied)."""
+        cur = self._connection().cursor()
+        cur.execute("USE wh")
+        return cur
+
+    def query(self, sql: str, params: list[Any] | dict[str, Any] | None = None) -> pd.DataFrame:
+        """Run a parameterised query and return a DataFrame."""
+        cur = self.cursor()
+        try:
+            return cur.execute(sql, params).df() if params is not None else cur.execute(sql).df()
+        finally:
+            cur.close()
+
+    def has_table(self, schema: str, name: str) -> bool:
+        """Whether ``schema.name`` exists (table or view) in the current version."""
+        df = self.query(
+            "SELECT 1 FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+            [schema, name],
+        )
+        return not df.empty

@@ -1,0 +1,54 @@
+CREATE TABLE meta.build (
+    build_id      VARCHAR PRIMARY KEY,
+    started_at    TIMESTAMP NOT NULL,
+    finished_at   TIMESTAMP,
+    tool_version  VARCHAR NOT NULL,
+    inputs_sha256 VARCHAR            -- digest of every snapshot and landed file used
+);
+
+CREATE TABLE meta.sources (
+    source_id    VARCHAR PRIMARY KEY,
+    title        VARCHAR NOT NULL,
+    producer     VARCHAR NOT NULL,
+    url          VARCHAR,
+    licence      VARCHAR NOT NULL,
+    retrieved_on DATE,
+    sha256       VARCHAR NOT NULL,
+    citation     VARCHAR NOT NULL,
+    note         VARCHAR
+);
+
+CREATE TABLE meta.snapshots (
+    source_id    VARCHAR NOT NULL,
+    path         VARCHAR NOT NULL,   -- relative to the snapshots folder
+    sha256       VARCHAR NOT NULL,
+    bytes        BIGINT NOT NULL,
+    retrieved_on DATE,
+    origin       VARCHAR,
+    PRIMARY KEY (source_id, path)
+);
+
+CREATE TABLE meta.etl_runs (
+    load_id     VARCHAR PRIMARY KEY,
+    build_id    VARCHAR NOT NULL,
+    step        VARCHAR NOT NULL,
+    started_at  TIMESTAMP NOT NULL,
+    ended_at    TIMESTAMP,
+    rows_in     BIGINT,
+    rows_out    BIGINT,
+    status      VARCHAR NOT NULL,    -- running, ok, failed
+    error       VARCHAR
+);
+
+-- Rows that failed validation: where and why, in three languages. Original values stay in
+-- the restricted landing area (they may hold enterprise numbers or free text).
+CREATE TABLE meta.quarantine (
+    load_id     VARCHAR NOT NULL,
+    source_file VARCHAR NOT NULL,
+    line        INTEGER,
+    field       VARCHAR,
+    rule        VARCHAR NOT NULL,
+    message_fr  VARCHAR NOT NULL,
+    message_nl  VARCHAR NOT NULL,
+    message_en  VARCHAR NOT NULL
+);
