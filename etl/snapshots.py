@@ -147,7 +147,8 @@ def refresh(source: Source, validate: Callable[[Path, bytes], None],
             response = session.get(url, timeout=timeout)
             response.raise_for_status()
         except requests.RequestException as exc:
-            raise SnapshotError(f"refresh of {source.source_id}/{entry.path} from {url} failed: {exc}") from exc
+            raise SnapshotError(
+                f"refresh of {source.source_id}/{entry.path} from {url} failed: {exc}") from exc
         try:
             validate(source.folder / entry.path, response.content)
         except Exception as exc:

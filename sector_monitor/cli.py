@@ -103,7 +103,8 @@ def parser() -> argparse.ArgumentParser:
                         help=f"warehouse file (default ${ENV_WAREHOUSE} or var/warehouse.duckdb)")
     p = argparse.ArgumentParser(prog="sector-monitor", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
-    b = sub.add_parser("build", parents=[common], help="rebuild the warehouse from snapshots and landed surveys")
+    b = sub.add_parser("build", parents=[common],
+                       help="rebuild the warehouse from snapshots and landed surveys")
     b.add_argument("--refresh", action="store_true",
                    help="fetch live versions of the sources first (needs network)")
     b.set_defaults(func=cmd_build)

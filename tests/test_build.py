@@ -14,8 +14,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
-
 from conftest import ROOT, table_digest
+
 from etl.snapshots import SnapshotError
 from sector_monitor.pipeline import build
 

@@ -61,7 +61,8 @@ class EurostatStep(Step):
         missing = [d for d in self.required_dims if d not in raw.columns]
         if missing:
             raise StepError(f"{self.dataset}: dimensions {missing} missing from the snapshot")
-        for dim in set(raw.columns) - set(self.required_dims) - {"value", "flag", "flag_label", "geo_label", "file"}:
+        extra = {"value", "flag", "flag_label", "geo_label", "file"}
+        for dim in set(raw.columns) - set(self.required_dims) - extra:
             if raw[dim].nunique() > 1 and dim not in self._series_dims():
                 raise StepError(f"{self.dataset}: dimension {dim!r} has several categories "
                                 f"{sorted(raw[dim].unique())} but no series chooses among them")

@@ -1,0 +1,36 @@
+"""The command line, end to end, as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import ROOT
+
+
+def run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "sector_monitor.cli", *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300, env=env)
+
+
+def test_build_then_status_json(tmp_path: Path) -> None:
+    wh = tmp_path / "w.duckdb"
+    built = run("build", "--warehouse", str(wh))
+    assert built.returncode == 0, built.stderr
+    assert "Built" in built.stderr and wh.exists()
+    status = run("status", "--json", "--warehouse", str(wh))
+    assert status.returncode == 0, status.stderr
+    report = json.loads(status.stdout)
+    assert report["exists"] is True
+    assert all(s["status"] == "ok" for s in report["snapshots"])
+    assert report["public_rows"]["statistics"] > 1000
+    assert {s["source_id"] for s in report["sources"]} >= {"eurostat_ilc_scp19", "statbel_population"}
+    assert report["runs"] and all(r["status"] == "ok" for r in report["runs"])
+
+
+def test_serve_without_warehouse_explains_what_to_do(tmp_path: Path) -> None:
+    result = run("serve", "--warehouse", str(tmp_path / "missing.duckdb"))
+    assert result.returncode == 2
+    assert "sector-monitor build" in result.stderr
