@@ -30,6 +30,7 @@ class Context:
 
     con: duckdb.DuckDBPyConnection
     build_id: str
+    warehouse: Path
     snapshots_root: Path
     landing: Path
     refresh: bool = False

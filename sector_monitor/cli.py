@@ -91,6 +91,39 @@ def cmd_up(args: argparse.Namespace) -> int:
     return cmd_serve(args)
 
 
+def cmd_survey(args: argparse.Namespace) -> int:
+    from sector_monitor import survey_commands as sc
+
+    if args.survey_command == "form":
+        if not (args.out or args.template):
+            console.print("[red]error:[/] give --out FORM.xlsx and/or --template TEMPLATE.xlsx")
+            return 2
+        for path in sc.form(args.out, args.template):
+            console.print(f"wrote {path}")
+        return 0
+    if args.survey_command == "demo":
+        for path in sc.demo(args.out, args.waves, args.n, args.seed):
+            console.print(f"wrote {path} [yellow](synthetic demo data)[/]")
+        return 0
+    lang = sc.user_language(args.lang)
+    with console.status("validating and loading"):
+        report, code = sc.ingest(warehouse_path(args.warehouse), args.file, args.wave, args.format, lang)
+    if args.json:
+        print(json.dumps(report, indent=2, ensure_ascii=False, default=str))
+    elif code:
+        console.print(f"[red]{report['error']}[/]")
+    else:
+        console.print(f"{report['file']} ({report['format']}, wave {report['wave']}): "
+                      f"{report['rows_read']} read, {report['rows_loaded']} loaded, "
+                      f"{report['rows_quarantined']} quarantined, {report['rows_superseded']} superseded, "
+                      f"{report['rows_incomplete']} incomplete")
+        for e in report["errors"]:
+            console.print(f"  line {e['line']} · {e['field']} · {e['message']}")
+        if report.get("quarantine_file"):
+            console.print(f"Rows to fix: {report['quarantine_file']}")
+    return code
+
+
 def _serve_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8050)
@@ -117,6 +150,24 @@ def parser() -> argparse.ArgumentParser:
     up = sub.add_parser("up", parents=[common], help="build if missing or stale, then serve")
     _serve_options(up)
     up.set_defaults(func=cmd_up)
+    sv_ = sub.add_parser("survey", help="the association survey: form, ingest, demo")
+    ssub = sv_.add_subparsers(dest="survey_command", required=True)
+    f = ssub.add_parser("form", help="write the XLSForm (--out) and/or the blank template (--template)")
+    f.add_argument("--out", type=Path)
+    f.add_argument("--template", type=Path)
+    i = ssub.add_parser("ingest", parents=[common], help="validate and load a survey export")
+    i.add_argument("file", type=Path)
+    i.add_argument("--wave", type=int, required=True, help="survey wave (year)")
+    i.add_argument("--format", default="auto",
+                   choices=["auto", "kobo", "limesurvey", "google_forms", "spreadsheet"])
+    i.add_argument("--lang", choices=["fr", "nl", "en"], help="language of messages (default: $LANG)")
+    i.add_argument("--json", action="store_true", help="print the report as JSON")
+    d = ssub.add_parser("demo", help="write synthetic survey exports (KoboToolbox CSV)")
+    d.add_argument("--waves", type=int, nargs="+", default=[2022, 2023, 2024])
+    d.add_argument("--n", type=int, default=300)
+    d.add_argument("--seed", type=int, default=1)
+    d.add_argument("--out", type=Path, required=True)
+    sv_.set_defaults(func=cmd_survey)
     return p
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from etl import snapshots
 from etl.runner import Context, Step, run_steps
-from etl.steps import public_statistics_steps
+from etl.steps import public_statistics_steps, survey
 from sector_monitor import __version__
 from warehouse.build import atomic_build
 from warehouse.paths import landing_dir
@@ -25,7 +25,7 @@ class BuildReport:
 
 
 def all_steps() -> list[Step]:
-    return public_statistics_steps()
+    return [*public_statistics_steps(), survey.Survey()]
 
 
 def build(warehouse: Path, refresh: bool = False,
@@ -36,8 +36,9 @@ def build(warehouse: Path, refresh: bool = False,
     with atomic_build(warehouse) as con:
         con.execute("INSERT INTO meta.build VALUES (?, ?, NULL, ?, NULL)",
                     [build_id, started, __version__])
-        ctx = Context(con=con, build_id=build_id, snapshots_root=snapshots.snapshots_dir(),
-                      landing=landing_dir(warehouse), refresh=refresh)
+        ctx = Context(con=con, build_id=build_id, warehouse=warehouse,
+                      snapshots_root=snapshots.snapshots_dir(), landing=landing_dir(warehouse),
+                      refresh=refresh)
         run_steps(ctx, all_steps(), on_step)
         con.execute(
             "UPDATE meta.build SET finished_at = ?, inputs_sha256 = "

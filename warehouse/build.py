@@ -22,9 +22,9 @@ class BuildLockedError(RuntimeError):
     """Another build of the same warehouse is running."""
 
 
-def apply_ddl(con: duckdb.DuckDBPyConnection) -> None:
-    """Create every schema, table and view from ``warehouse/sql/*.sql`` in name order."""
-    sql_dir = resources.files("warehouse") / "sql"
+def apply_ddl(con: duckdb.DuckDBPyConnection, folder: str = "sql") -> None:
+    """Run every ``warehouse/<folder>/*.sql`` file in name order."""
+    sql_dir = resources.files("warehouse").joinpath(*folder.split("/"))
     for name in sorted(p.name for p in sql_dir.iterdir() if p.name.endswith(".sql")):
         con.execute((sql_dir / name).read_text(encoding="utf-8"))
 

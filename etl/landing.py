@@ -1,0 +1,90 @@
+"""The restricted landing area beside the warehouse.
+
+Accepted survey files are kept under ``landing/surveys/<wave>/<name>`` with a registry
+(``landing/surveys/registry.json``) that every build replays, so ingested data survives
+rebuilds. Quarantined rows, with their original values for the coordinator to fix, are
+written to ``landing/quarantine/<wave>/``. A deployment's sampling frame may be placed at
+``landing/frame.csv``. Nothing here is ever exposed by a public view, the API or exports.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from etl.snapshots import sha256_file
+
+REGISTRY = "surveys/registry.json"
+
+
+@dataclass(frozen=True)
+class LandedFile:
+    wave: int
+    name: str           # the file name as uploaded; one entry per (wave, name)
+    stored: str         # path relative to the landing folder
+    sha256: str
+    format: str         # auto, kobo, limesurvey, google_forms, spreadsheet
+    ingested_at: str
+
+
+def registry(landing: Path) -> list[LandedFile]:
+    path = landing / REGISTRY
+    if not path.exists():
+        return []
+    return [LandedFile(**e) for e in json.loads(path.read_text(encoding="utf-8"))]
+
+
+def _write_registry(landing: Path, entries: list[LandedFile]) -> None:
+    path = landing / REGISTRY
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps([asdict(e) for e in entries], indent=2), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def land(landing: Path, file: Path, wave: int, fmt: str) -> tuple[LandedFile, list[LandedFile]]:
+    """Copy ``file`` into the landing area, replacing an earlier file of the same wave and name.
+
+    Returns the new entry and the previous registry (pass it to :func:`restore` to undo)."""
+    previous = registry(landing)
+    stored = Path("surveys") / str(wave) / file.name
+    target = landing / stored
+    target.parent.mkdir(parents=True, exist_ok=True)
+    backup = None
+    if target.exists():
+        backup = target.with_name(target.name + ".previous")
+        shutil.copy2(target, backup)
+    shutil.copyfile(file, target)
+    entry = LandedFile(wave, file.name, str(stored), sha256_file(target), fmt,
+                       dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
+    same = [e for e in previous if (e.wave, e.name) == (wave, file.name)]
+    if same and same[0].sha256 == entry.sha256:
+        entry = same[0]  # the same file again: nothing changes
+    _write_registry(landing, [e for e in previous if (e.wave, e.name) != (wave, file.name)] + [entry])
+    return entry, previous
+
+
+def restore(landing: Path, previous: list[LandedFile], entry: LandedFile) -> None:
+    """Undo :func:`land` after a failed rebuild."""
+    target = landing / entry.stored
+    backup = target.with_name(target.name + ".previous")
+    if backup.exists():
+        os.replace(backup, target)
+    elif not any(e.stored == entry.stored for e in previous):
+        target.unlink(missing_ok=True)
+    _write_registry(landing, previous)
+
+
+def commit(landing: Path, entry: LandedFile) -> None:
+    """Drop the backup kept by :func:`land` once the rebuild succeeded."""
+    (landing / entry.stored).with_name(Path(entry.stored).name + ".previous").unlink(missing_ok=True)
+
+
+def frame_file(landing: Path) -> Path | None:
+    """The deployment's sampling frame, if one was configured."""
+    path = landing / "frame.csv"
+    return path if path.exists() else None

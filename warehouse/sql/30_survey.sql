@@ -1,0 +1,50 @@
+-- Survey microdata (restricted: pseudonymised, no names, no free text). The survey step
+-- adds one typed column per published question code of the codebook
+-- (integer -> BIGINT, decimal -> DOUBLE, date -> DATE, select_one -> VARCHAR code,
+-- select_multiple -> VARCHAR of space-joined option codes), then creates the views of
+-- survey_views/ that depend on those columns.
+CREATE TABLE restricted.survey_responses (
+    response_id  VARCHAR PRIMARY KEY,  -- hash of the file checksum and line
+    load_id      VARCHAR NOT NULL,
+    wave         INTEGER NOT NULL,
+    org_pseudo   VARCHAR NOT NULL,     -- HMAC-SHA256 of the enterprise number (keyed)
+    submitted_at TIMESTAMP,
+    source_file  VARCHAR NOT NULL,
+    status       VARCHAR NOT NULL,     -- current | superseded (an earlier answer of the same wave)
+    source_line  INTEGER NOT NULL,
+    consent      BOOLEAN NOT NULL,     -- consent_aggregates = yes; others never enter estimates
+    synthetic    BOOLEAN NOT NULL,
+    size_class   VARCHAR               -- lt5, 5to19, 20to49, 50plus (paid staff FTE)
+);
+
+CREATE TABLE core.survey_frame (
+    subsector      VARCHAR NOT NULL,
+    size_class     VARCHAR NOT NULL,
+    region         VARCHAR,
+    n_associations BIGINT NOT NULL,
+    illustrative   BOOLEAN NOT NULL
+);
+
+CREATE TABLE meta.survey_loads (
+    load_id          VARCHAR NOT NULL,
+    file             VARCHAR NOT NULL,
+    sha256           VARCHAR NOT NULL,
+    format           VARCHAR NOT NULL,
+    wave             INTEGER NOT NULL,
+    rows_read        BIGINT NOT NULL,
+    rows_loaded      BIGINT NOT NULL,
+    rows_quarantined BIGINT NOT NULL,
+    rows_superseded  BIGINT NOT NULL,
+    rows_incomplete  BIGINT NOT NULL,
+    synthetic        BOOLEAN NOT NULL
+);
+
+-- One row per quarantined record (its errors are in meta.quarantine).
+CREATE TABLE meta.quarantined_rows (
+    load_id     VARCHAR NOT NULL,
+    source_file VARCHAR NOT NULL,
+    wave        INTEGER NOT NULL,
+    line        INTEGER NOT NULL,
+    subsector   VARCHAR NOT NULL   -- the row's subsector code when valid, else 'unknown'
+);
+

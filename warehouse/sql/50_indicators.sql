@@ -1,0 +1,119 @@
+-- Indicator engine outputs (written by indicators.compute.compute_all). Tables, not views,
+-- so that the warehouse file is self-contained. Contract: docs/public-views.md.
+-- Idempotent: running it again empties the tables before the engine fills them.
+CREATE SCHEMA IF NOT EXISTS public;
+CREATE SCHEMA IF NOT EXISTS meta;
+
+CREATE OR REPLACE TABLE public.indicators (
+    indicator_id VARCHAR PRIMARY KEY,
+    theme VARCHAR NOT NULL,
+    family VARCHAR,
+    unit VARCHAR NOT NULL,
+    polarity VARCHAR NOT NULL,
+    estimator VARCHAR NOT NULL,
+    money BOOLEAN NOT NULL,
+    title_fr VARCHAR NOT NULL, title_nl VARCHAR NOT NULL, title_en VARCHAR NOT NULL,
+    summary_fr VARCHAR NOT NULL, summary_nl VARCHAR NOT NULL, summary_en VARCHAR NOT NULL,
+    description_fr VARCHAR NOT NULL, description_nl VARCHAR NOT NULL, description_en VARCHAR NOT NULL,
+    unit_label_fr VARCHAR NOT NULL, unit_label_nl VARCHAR NOT NULL, unit_label_en VARCHAR NOT NULL,
+    caveats_fr VARCHAR, caveats_nl VARCHAR, caveats_en VARCHAR,
+    questions VARCHAR,
+    sources VARCHAR,
+    recommendations VARCHAR
+);
+
+CREATE OR REPLACE TABLE public.indicator_values (
+    indicator_id VARCHAR NOT NULL,
+    period VARCHAR NOT NULL,
+    breakdown VARCHAR NOT NULL,
+    breakdown_value VARCHAR NOT NULL,
+    estimate DOUBLE,
+    se DOUBLE,
+    ci_low DOUBLE,
+    ci_high DOUBLE,
+    n BIGINT,
+    flag VARCHAR NOT NULL CHECK (flag IN ('ok', 'low_reliability', 'suppressed')),
+    synthetic BOOLEAN NOT NULL,
+    value_low DOUBLE,   -- assumption-based range of combined indicators (not a CI)
+    value_high DOUBLE,
+    CHECK (flag <> 'suppressed' OR (estimate IS NULL AND se IS NULL AND ci_low IS NULL
+                                    AND ci_high IS NULL))
+);
+
+CREATE OR REPLACE TABLE public.indicator_trends (
+    indicator_id VARCHAR NOT NULL,
+    period VARCHAR NOT NULL,
+    previous_period VARCHAR NOT NULL,
+    breakdown VARCHAR NOT NULL,
+    breakdown_value VARCHAR NOT NULL,
+    change DOUBLE,
+    se DOUBLE,
+    ci_low DOUBLE,
+    ci_high DOUBLE,
+    method VARCHAR NOT NULL,       -- independent | paired
+    n_linked BIGINT NOT NULL,
+    significant BOOLEAN,
+    direction VARCHAR,             -- worse | better | up | down | stable (NULL if suppressed)
+    flag VARCHAR NOT NULL,         -- ok | suppressed
+    synthetic BOOLEAN NOT NULL
+);
+
+CREATE OR REPLACE TABLE public.index_values (
+    period VARCHAR NOT NULL,
+    breakdown VARCHAR NOT NULL,
+    breakdown_value VARCHAR NOT NULL,
+    index DOUBLE,
+    index_low DOUBLE,
+    index_high DOUBLE,
+    coverage DOUBLE NOT NULL,
+    n_components BIGINT NOT NULL,
+    flag VARCHAR NOT NULL,
+    synthetic BOOLEAN NOT NULL
+);
+
+CREATE OR REPLACE TABLE public.index_components (
+    period VARCHAR NOT NULL,
+    breakdown VARCHAR NOT NULL,
+    breakdown_value VARCHAR NOT NULL,
+    indicator_id VARCHAR NOT NULL,
+    value DOUBLE,
+    normalised DOUBLE,
+    weight DOUBLE,
+    direction INTEGER NOT NULL,
+    contribution DOUBLE
+);
+
+CREATE OR REPLACE TABLE public.recommendations (
+    recommendation_id VARCHAR PRIMARY KEY,
+    title_fr VARCHAR NOT NULL, title_nl VARCHAR NOT NULL, title_en VARCHAR NOT NULL,
+    text_fr VARCHAR NOT NULL, text_nl VARCHAR NOT NULL, text_en VARCHAR NOT NULL,
+    indicators VARCHAR NOT NULL,
+    evidence_status VARCHAR NOT NULL,  -- supported | not_supported | insufficient_data
+    evidence_fr VARCHAR NOT NULL, evidence_nl VARCHAR NOT NULL, evidence_en VARCHAR NOT NULL,
+    evidence_period VARCHAR,
+    synthetic BOOLEAN NOT NULL
+);
+
+CREATE OR REPLACE TABLE meta.suppression_log (
+    indicator_id VARCHAR NOT NULL,
+    period VARCHAR NOT NULL,
+    breakdown VARCHAR NOT NULL,
+    breakdown_value VARCHAR NOT NULL,
+    n BIGINT,
+    rule VARCHAR NOT NULL  -- min_n | money_min_n | dominance | secondary
+);
+
+CREATE OR REPLACE TABLE meta.indicator_lineage (
+    indicator_id VARCHAR NOT NULL,
+    period VARCHAR NOT NULL,
+    questions VARCHAR,
+    series VARCHAR,
+    waves VARCHAR,
+    load_ids VARCHAR,
+    weights_version VARCHAR,
+    weighting_method VARCHAR,
+    n_responses BIGINT,
+    snapshots_sha256 VARCHAR,
+    engine_version VARCHAR NOT NULL,
+    computed_at TIMESTAMP NOT NULL
+);
