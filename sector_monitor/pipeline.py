@@ -8,9 +8,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
+
 from etl import snapshots
 from etl.runner import Context, Step, run_steps
 from etl.steps import public_statistics_steps, survey
+from indicators.compute import compute_all
 from sector_monitor import __version__
 from warehouse.build import atomic_build
 from warehouse.paths import landing_dir
@@ -24,8 +27,23 @@ class BuildReport:
     steps: list[tuple[str, int | None, int | None, str]]  # name, rows in, rows out, status
 
 
+class Indicators(Step):
+    """Every indicator, its disclosure control, trends, the pressure index, recommendations."""
+
+    name = "indicators"
+    depends = ("survey", "reference_figures", "eurostat_volunteering", "statbel_population")
+    keep_raw = False
+
+    def extract(self, ctx: Context) -> pd.DataFrame:
+        return ctx.con.execute("SELECT wave, count(*) AS responses FROM restricted.survey_current "
+                               "GROUP BY wave").df()
+
+    def load(self, ctx: Context, frame: pd.DataFrame) -> int:
+        return compute_all(ctx.con).n_values
+
+
 def all_steps() -> list[Step]:
-    return [*public_statistics_steps(), survey.Survey()]
+    return [*public_statistics_steps(), survey.Survey(), Indicators()]
 
 
 def build(warehouse: Path, refresh: bool = False,

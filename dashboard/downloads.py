@@ -1,0 +1,44 @@
+"""Download routes: whole public views (CSV, Parquet) and the explorer's current view (CSV)."""
+
+from __future__ import annotations
+
+import flask
+
+from dashboard.csv_export import to_csv, to_parquet
+from dashboard.data import PUBLIC_VIEWS, current_data
+from dashboard.explorer_data import build_view, view_csv
+from dashboard.i18n import DEFAULT_LANGUAGE, valid_language
+
+FORMATS = {"csv": "text/csv; charset=utf-8", "parquet": "application/vnd.apache.parquet"}
+
+
+def register_downloads(server: flask.Flask) -> None:
+    """Add ``/download/<view>.<csv|parquet>`` and ``/download/explorer.csv`` to the server."""
+
+    @server.route("/download/explorer.csv")
+    def download_explorer() -> flask.Response:
+        args = flask.request.args
+        lang = valid_language(args.get("lang")) or DEFAULT_LANGUAGE
+        view = build_view(current_data(), lang, args.get("indicator"), args.get("breakdown"),
+                          args.get("period"))
+        if view is None:
+            flask.abort(404)
+        name = view.key.replace(":", "_") + f"_{view.period}.csv"
+        return _attachment(view_csv(view, lang).encode("utf-8"), name, FORMATS["csv"])
+
+    @server.route("/download/<string:view>.<string:fmt>")
+    def download_view(view: str, fmt: str) -> flask.Response:
+        if view not in PUBLIC_VIEWS or fmt not in FORMATS:
+            flask.abort(404)
+        frame = current_data().view(view)
+        if frame is None:
+            flask.abort(404)
+        body = to_csv(frame) if fmt == "csv" else to_parquet(frame)
+        return _attachment(body, f"{view}.{fmt}", FORMATS[fmt])
+
+
+def _attachment(body: bytes, filename: str, mimetype: str) -> flask.Response:
+    response = flask.Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-cache"
+    return response

@@ -1,0 +1,72 @@
+"""Numbers and units in the conventions of each interface language (Babel)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+from babel.numbers import format_decimal
+
+from dashboard.i18n import NUMBER_LOCALES, gettext_for
+
+MISSING = "–"
+
+
+def is_missing(value: object) -> bool:
+    """Whether a cell holds no number (None, NaN or pandas NA)."""
+    if value is None:
+        return True
+    try:
+        return math.isnan(float(value))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return True
+
+
+def format_number(value: float | None, lang: str, decimals: int | None = None) -> str:
+    """A number as written in ``lang``: ``7 036,5`` (fr), ``7.036,5`` (nl), ``7,036.5`` (en).
+
+    ``decimals`` fixes the number of decimals; by default up to three are kept as given.
+    """
+    if is_missing(value):
+        return MISSING
+    fraction = ".###" if decimals is None else ("." + "0" * decimals if decimals else "")
+    pattern = "#,##0" + fraction
+    return format_decimal(value, format=pattern, locale=NUMBER_LOCALES[lang])
+
+
+def unit_labels(_: Callable[[str], str]) -> dict[str, str]:
+    """Translated names of the unit codes of ``public.series`` and ``public.indicators``."""
+    return {
+        "percent": "%",
+        "persons": _("persons"),
+        "hours": _("hours"),
+        "million_hours": _("million hours"),
+        "eur_million": _("million EUR"),
+        "gbp_billion": _("billion GBP"),
+        "thousand_jobs": _("thousand jobs"),
+        "units": _("organisations"),
+        "associations": _("associations"),
+        "count": _("count"),
+        "mean": _("mean"),
+        "ratio": _("ratio"),
+        "net_balance": _("net balance (points)"),
+        "fte": _("full-time equivalents"),
+        "eur": "EUR",
+        "index": _("index"),
+        "text": "",
+    }
+
+
+def unit_suffix(unit: str | None, lang: str) -> str:
+    """What follows a number of ``unit``: `` %`` in French, ``%`` in Dutch and English."""
+    if unit == "percent":
+        return "\u00a0%" if lang == "fr" else "%"
+    label = unit_labels(gettext_for(lang)).get(unit or "", unit or "")
+    return f"\u00a0{label}" if label else ""
+
+
+def format_value(value: float | None, unit: str | None, lang: str) -> str:
+    """A value with its unit, e.g. ``20,4 %`` or ``62.000 personen``."""
+    if is_missing(value):
+        return MISSING
+    return format_number(value, lang) + unit_suffix(unit, lang)

@@ -1,0 +1,62 @@
+"""Data: downloads of every public view (CSV, Parquet) and their columns."""
+
+from __future__ import annotations
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import html
+
+from dashboard.components import browser_title, not_available, not_found, page_header
+from dashboard.data import PUBLIC_VIEWS, PublicData, current_data
+from dashboard.formatting import format_number
+from dashboard.i18n import gettext_for, valid_language
+
+dash.register_page(__name__, path_template="/<lang>/data", title=browser_title("data"), order=4)
+
+
+def layout(lang: str | None = None, **_query: str) -> html.Div:
+    """The data page in ``lang``."""
+    if not valid_language(lang):
+        return not_found()
+    _ = gettext_for(lang)
+    data = current_data()
+    columns = data.columns()
+    built = [v for v in PUBLIC_VIEWS if v in columns]
+    missing = [v for v in PUBLIC_VIEWS if v not in columns]
+    return html.Div([
+        page_header(_("Data"), _(
+            "The public views of the warehouse, as CSV (for spreadsheets) or Parquet (for "
+            "analysis). Text cells that a spreadsheet would read as a formula are prefixed "
+            "with an apostrophe in CSV files.")),
+        *([_download_table(data, built, lang)] if built else [not_available(lang)]),
+        *([html.P([html.Strong(_("Not built yet") + ": "),
+                   ", ".join(f"public.{v}" for v in missing)], className="text-body-secondary")]
+          if missing else []),
+        html.H2(_("Columns of the public views"), className="h4 mt-4 mb-3"),
+        *[html.Details([
+            html.Summary(html.Code(f"public.{view}")),
+            dbc.Table([html.Thead(html.Tr([html.Th(_("Column"), scope="col"),
+                                           html.Th(_("Type"), scope="col")])),
+                       html.Tbody([html.Tr([html.Td(html.Code(c)), html.Td(t)])
+                                   for c, t in columns[view]])],
+                      size="sm", className="mt-2"),
+        ], className="mb-2") for view in built],
+    ])
+
+
+def _download_table(data: PublicData, views: list[str], lang: str) -> dbc.Table:
+    _ = gettext_for(lang)
+    rows = []
+    for view in views:
+        count = data.query(f"SELECT count(*) AS n FROM public.{view}")["n"].iloc[0]
+        rows.append(html.Tr([
+            html.Td(html.Code(f"public.{view}")),
+            html.Td(format_number(count, lang, 0)),
+            html.Td([html.A("CSV", href=f"/download/{view}.csv", download=f"{view}.csv",
+                            **{"aria-label": f"{view} CSV"}), " · ",
+                     html.A("Parquet", href=f"/download/{view}.parquet",
+                            download=f"{view}.parquet", **{"aria-label": f"{view} Parquet"})]),
+        ]))
+    head = html.Thead(html.Tr([html.Th(_("View"), scope="col"), html.Th(_("Rows"), scope="col"),
+                               html.Th(_("Download"), scope="col")]))
+    return dbc.Table([head, html.Tbody(rows)], striped=True, size="sm", className="downloads")

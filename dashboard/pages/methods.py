@@ -1,0 +1,86 @@
+"""Methods & sources: every public source with licence and citation; how figures are made."""
+
+from __future__ import annotations
+
+import dash
+import dash_bootstrap_components as dbc
+import pandas as pd
+from dash import html
+
+from dashboard.components import browser_title, not_available, not_found, page_header
+from dashboard.data import current_data
+from dashboard.i18n import gettext_for, valid_language
+
+dash.register_page(__name__, path_template="/<lang>/methods", title=browser_title("methods"),
+                   order=3)
+
+
+def layout(lang: str | None = None, **_query: str) -> html.Div:
+    """The methods page in ``lang``."""
+    if not valid_language(lang):
+        return not_found()
+    _ = gettext_for(lang)
+    sources = current_data().view("sources")
+    return html.Div([
+        page_header(_("Methods & sources"),
+                    _("Where every figure comes from, and how survey estimates are made.")),
+        html.H2(_("How survey figures are made"), className="h4 mt-2 mb-3"),
+        *_method_sections(lang),
+        html.H2(_("Sources"), className="h4 mt-4 mb-3", id="sources"),
+        *(_source_cards(sources, lang) if sources is not None and len(sources)
+          else [not_available(lang, _("Sources"))]),
+    ])
+
+
+def _method_sections(lang: str) -> list:
+    _ = gettext_for(lang)
+    sections = [
+        (_("Survey design"), _(
+            "Associations of the Brussels social sector answer one questionnaire per wave "
+            "(a year), one response per association. Only current responses of associations "
+            "that gave their consent are used; invalid rows are quarantined, never dropped "
+            "silently.")),
+        (_("Weighting"), _(
+            "Responses are weighted by post-stratification on subsector and size class, so "
+            "that each cell counts as many associations as the sector has. Cells with fewer "
+            "than 5 responses are merged with a neighbouring cell.")),
+        (_("Estimation"), _(
+            "Proportions, means, ratios, totals and net balances are weighted estimates; "
+            "standard errors use Taylor linearisation. Every estimate is shown with its 95 % "
+            "confidence interval (error bars) and its number of responses n.")),
+        (_("Disclosure rules"), _(
+            "A cell with fewer than 5 responding associations (10 for money amounts, or "
+            "where one association holds more than half of the total) is suppressed: no "
+            "estimate, error or interval is published. Fewer than 30 responses or a "
+            "coefficient of variation above 16.5 % flags a cell as of low reliability.")),
+        (_("Pressure index"), _(
+            "The disinvestment pressure index combines the funding, staff, task-transfer and "
+            "support-cut indicators into one score, following the OECD/JRC Handbook on "
+            "Constructing Composite Indicators, and is published with its uncertainty.")),
+        (_("Public statistics"), _(
+            "Published statistics are loaded as shipped snapshots with their checksum, and "
+            "shown with their source, period, flags and comparability notes. Figures from "
+            "different studies or definitions are never combined into one rate.")),
+    ]
+    return [html.Section([html.H3(title, className="h6 mb-1"), html.P(text)], className="mb-3")
+            for title, text in sections]
+
+
+def _source_cards(sources: pd.DataFrame, lang: str) -> list:
+    _ = gettext_for(lang)
+    cards = []
+    for row in sources.sort_values(["producer", "source_id"]).itertuples(index=False):
+        link = (html.A(row.url, href=row.url, rel="noopener noreferrer", className="text-break")
+                if str(row.url).startswith(("http://", "https://")) else str(row.url))
+        cards.append(dbc.Card(dbc.CardBody([
+            html.H3(row.title, className="h6"),
+            html.Dl([
+                html.Dt(_("Producer")), html.Dd(row.producer),
+                html.Dt(_("Licence")), html.Dd(row.licence),
+                html.Dt(_("Citation")), html.Dd(row.citation),
+                html.Dt(_("Address")), html.Dd(link),
+                html.Dt(_("Retrieved on")), html.Dd(str(row.retrieved_on)),
+                html.Dt("SHA-256"), html.Dd(html.Code(row.sha256, className="text-break small")),
+            ], className="source-meta mb-0"),
+        ]), id=f"source-{row.source_id}", className="mb-3 shadow-sm"))
+    return cards

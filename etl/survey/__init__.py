@@ -1,0 +1,1 @@
+"""etl/survey package."""

@@ -1,0 +1,159 @@
+"""The indicator catalogue: one YAML file per indicator in ``catalogue/``, validated at load time.
+
+Each file holds the indicator's metadata (fr/nl/en texts, theme, polarity, sources, linked
+recommendations) and its computation: an SQL expression over ``restricted.survey_current``
+columns, or public series ids, or a combined method. Loading fails with a :class:`CatalogueError`
+naming the file and the field when the file breaks the JSON schema, uses a question code the
+codebook does not know, or holds SQL that does not bind against the survey table schema (the
+expression may only use the question codes the file declares, plus ``size_class``).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import duckdb
+import jsonschema
+import yaml
+
+from etl.survey.codebook import CODEBOOK, Codebook
+
+HERE = Path(__file__).parent
+CATALOGUE_DIR = HERE / "catalogue"
+SCHEMA_FILE = HERE / "catalogue.schema.json"
+LANGS = ("fr", "nl", "en")
+SURVEY_ESTIMATORS = ("proportion", "mean", "ratio", "total", "net_balance")
+# Columns of restricted.survey_responses that are not questions (see docs/public-views.md).
+META_COLUMNS = {
+    "response_id": "VARCHAR", "load_id": "VARCHAR", "wave": "INTEGER", "org_pseudo": "VARCHAR",
+    "submitted_at": "TIMESTAMP", "source_line": "INTEGER", "status": "VARCHAR",
+    "consent": "BOOLEAN", "synthetic": "BOOLEAN", "size_class": "VARCHAR",
+}
+DERIVED_COLUMNS = ("size_class",)  # meta columns an expression may use without declaring them
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # C parser when built
+_DUCKDB_TYPES = {"integer": "BIGINT", "decimal": "DOUBLE", "select_one": "VARCHAR",
+                 "select_multiple": "VARCHAR", "date": "DATE"}
+
+
+class CatalogueError(ValueError):
+    """An indicator file is invalid; the message names the file and the field."""
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One catalogue entry (see catalogue.schema.json for the meaning of each field)."""
+
+    id: str
+    theme: str
+    estimator: str
+    unit: str
+    polarity: str
+    title: dict[str, str]
+    description: dict[str, str]
+    long_description: dict[str, str]
+    unit_label: dict[str, str]
+    questions: tuple[str, ...]
+    sources: tuple[str, ...]
+    recommendations: tuple[str, ...]
+    caveats: dict[str, str] | None = None
+    family: str | None = None
+    money: bool = False
+    expression: str | None = None
+    denominator: str | None = None
+    universe: str | None = None
+    scale: float = 1.0
+    series: tuple[str, ...] = ()
+    inputs: tuple[str, ...] = ()
+    filters: dict[str, str] = field(default_factory=dict)
+    headline_geo: str | None = None
+    method: str | None = None
+    path: Path | None = None
+
+    @property
+    def is_survey(self) -> bool:
+        return self.estimator in SURVEY_ESTIMATORS
+
+    def text(self, name: str, lang: str) -> str | None:
+        """A translated text field (``title``, ``description``...) in ``lang``."""
+        value = getattr(self, name)
+        return None if value is None else value[lang]
+
+
+def survey_column_types(codebook: Codebook = CODEBOOK) -> dict[str, str]:
+    """DuckDB type of every column of ``restricted.survey_responses`` (free text excluded)."""
+    columns = dict(META_COLUMNS)
+    for q in codebook.questions:
+        if q.base_type in _DUCKDB_TYPES:
+            columns[q.code] = _DUCKDB_TYPES[q.base_type]
+    return columns
+
+
+@cache
+def _schema() -> dict:
+    return json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+
+
+def _fail(path: Path, fld: str, message: str) -> CatalogueError:
+    return CatalogueError(f"{path.name}: field '{fld}': {message}")
+
+
+def _check_schema(path: Path, data: object) -> None:
+    validator = jsonschema.Draft202012Validator(_schema())
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+    if errors:
+        first = errors[0]
+        where = "/".join(map(str, first.absolute_path)) or "(top level)"
+        raise _fail(path, where, first.message)
+
+
+def _check_sql(con: duckdb.DuckDBPyConnection, path: Path, data: dict) -> None:
+    columns = ", ".join([*DERIVED_COLUMNS, *data["questions"]])
+    for fld in ("expression", "denominator", "universe"):
+        sql = data.get(fld)
+        if sql is None:
+            continue
+        try:
+            con.execute(f"SELECT CAST(({sql}) AS DOUBLE) FROM (SELECT {columns} FROM survey) LIMIT 0")
+        except duckdb.Error as err:
+            hint = str(err).splitlines()[0]
+            raise _fail(path, fld, f"SQL does not bind against the survey table "
+                                   f"(declared questions: {sorted(data['questions'])}): {hint}") from err
+
+
+def load_indicator(path: Path, con: duckdb.DuckDBPyConnection, known: set[str]) -> Indicator:
+    """Read and validate one indicator file against the schema, codebook and survey table."""
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER)
+    except yaml.YAMLError as err:
+        raise _fail(path, "(file)", f"not valid YAML: {err}") from err
+    _check_schema(path, data)
+    if data["id"] != path.stem:
+        raise _fail(path, "id", f"{data['id']!r} differs from the file name {path.stem!r}")
+    if data["estimator"] in SURVEY_ESTIMATORS:
+        unknown = sorted(set(data["questions"]) - known)
+        if unknown:
+            raise _fail(path, "questions", f"unknown question codes {unknown} (not in the codebook)")
+        _check_sql(con, path, data)
+    tuples = {k: tuple(data[k]) for k in ("questions", "sources", "recommendations", "series", "inputs")
+              if k in data}
+    return Indicator(**{**data, **tuples, "path": path})
+
+
+def load_catalogue(directory: Path = CATALOGUE_DIR, codebook: Codebook = CODEBOOK
+                   ) -> dict[str, Indicator]:
+    """Every ``*.yaml`` of ``directory`` as validated indicators, keyed by id, sorted by file."""
+    columns = survey_column_types(codebook)
+    known = set(columns) - set(META_COLUMNS)
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute("CREATE TABLE survey (" + ", ".join(f'"{c}" {t}' for c, t in columns.items())
+                    + ")")
+        indicators = [load_indicator(p, con, known) for p in sorted(directory.glob("*.yaml"))]
+    finally:
+        con.close()
+    if not indicators:
+        raise CatalogueError(f"{directory}: no indicator files")
+    return {ind.id: ind for ind in indicators}

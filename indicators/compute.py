@@ -1,0 +1,295 @@
+"""The indicator engine: ``compute_all(con)`` fills the public/meta indicator tables.
+
+For each wave of ``restricted.survey_current``: one SQL query evaluates every indicator's
+per-response variable; weights come from the sampling frame (:mod:`indicators.weighting`);
+every breakdown cell is estimated at once (:mod:`indicators.domains`). Then disclosure control,
+trends, the pressure index, combined indicators and recommendation evidence are derived and
+written as tables (warehouse/sql/50_indicators.sql).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import yaml
+
+from indicators.catalogue import LANGS, Indicator, load_catalogue
+from indicators.combined import combined_rows, load_assumptions, required_series
+from indicators.disclosure import apply_disclosure
+from indicators.domains import DomainEstimates, WaveLayout, estimate_domains
+from indicators.estimation import Z_95
+from indicators.pressure_index import index_tables
+from indicators.public_series import indicator_rows, require_series
+from indicators.recommendations import evidence, load_recommendations
+from indicators.trends import WaveLink, compute_trends, link_waves, paired_covariance
+from indicators.weighting import WaveWeights, wave_weights
+
+ENGINE_VERSION = "1"
+SETTINGS_FILE = Path(__file__).with_name("engine.yaml")
+DDL_FILE = Path(__file__).parents[1] / "warehouse" / "sql" / "50_indicators.sql"
+PROFILE = ["subsector", "size_class", "volunteer_model", "region", "org_pseudo", "synthetic",
+           "load_id"]
+
+
+@dataclass
+class ComputeReport:
+    """What a run produced."""
+
+    n_indicators: int
+    waves: list[int]
+    n_values: int
+    n_suppressed: int
+    n_trends: int
+    weights: dict[int, str] = field(default_factory=dict)  # wave -> weights version
+    seconds: float = 0.0
+
+    def __str__(self) -> str:
+        return (f"{self.n_indicators} indicators, waves {self.waves or 'none'}: "
+                f"{self.n_values} values ({self.n_suppressed} suppressed), "
+                f"{self.n_trends} trends in {self.seconds:.1f} s")
+
+
+@dataclass
+class _Wave:
+    """One wave's data, weights and stacked breakdown layout."""
+
+    wave: int
+    data: pd.DataFrame
+    weights: WaveWeights
+    layout: WaveLayout
+    cells: pd.DataFrame  # breakdown, breakdown_value per cell
+    label: np.ndarray  # per stacked row: "breakdown=value"
+
+
+def load_settings(path: Path = SETTINGS_FILE) -> dict:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def _select_sql(indicators: list[Indicator]) -> str:
+    cols = [f'"{c}"' for c in PROFILE]
+    for ind in indicators:
+        universe = ind.universe or "TRUE"
+        cols.append(f'CAST(CASE WHEN ({universe}) THEN ({ind.expression}) END AS DOUBLE) '
+                    f'AS "y__{ind.id}"')
+        if ind.denominator:
+            cols.append(f'CAST(CASE WHEN ({universe}) THEN ({ind.denominator}) END AS DOUBLE) '
+                        f'AS "x__{ind.id}"')
+    return f"SELECT {', '.join(cols)} FROM restricted.survey_current WHERE wave = ?"
+
+
+def _layout(data: pd.DataFrame, weights: WaveWeights, breakdowns: list[str]
+            ) -> tuple[WaveLayout, pd.DataFrame, np.ndarray]:
+    units, cells, labels, rows = [], [], [], []
+    offset = 0
+    for b in ["all", *breakdowns]:
+        values = pd.Series("all", index=data.index) if b == "all" else data[b]
+        codes, cats = pd.factorize(values, sort=True)
+        keep = codes >= 0
+        units.append(np.flatnonzero(keep))
+        cells.append(codes[keep] + offset)
+        rows.append(pd.DataFrame({"breakdown": b, "breakdown_value": cats.astype(str)}))
+        labels.append(f"{b}=" + cats.astype(str).to_numpy()[codes[keep]].astype(object))
+        offset += len(cats)
+    layout = WaveLayout(weights.weights, np.concatenate(units), np.concatenate(cells), offset,
+                        weights.calibration)
+    return layout, pd.concat(rows, ignore_index=True), np.concatenate(labels)
+
+
+def _dominance(layout: WaveLayout, y: np.ndarray, res: DomainEstimates) -> np.ndarray:
+    """Largest weighted contribution as a share of the cell's total, per cell."""
+    rows = np.flatnonzero(res.used)
+    contrib = np.abs(layout.weights[layout.unit[rows]] * y[layout.unit[rows]])
+    largest = np.zeros(layout.n_cells)
+    np.maximum.at(largest, layout.cell[rows], contrib)
+    total = np.bincount(layout.cell[rows], contrib, layout.n_cells)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return largest / total
+
+
+def _wave_cells(w: _Wave, indicators: list[Indicator], prev_influence: dict,
+                link: WaveLink | None) -> tuple[pd.DataFrame, dict]:
+    """Estimates of every survey indicator in every cell of one wave (one row per cell)."""
+    cols: dict[str, list] = {k: [] for k in ("estimate", "se", "n", "dominance", "cov",
+                                             "n_linked")}
+    influence = {}
+    k = w.layout.n_cells
+    for ind in indicators:
+        y = w.data[f"y__{ind.id}"].to_numpy(float, na_value=np.nan)
+        x = (w.data[f"x__{ind.id}"].to_numpy(float, na_value=np.nan) if ind.denominator
+             else None)
+        kind = {"total": "total", "ratio": "ratio"}.get(ind.estimator, "mean")
+        res = estimate_domains(w.layout, kind, y, x)
+        influence[ind.id] = (res.influence, res.used)
+        cov, n_linked = np.zeros(k), np.zeros(k)
+        if link is not None and ind.id in prev_influence:
+            cov, n_linked = paired_covariance(link, *prev_influence[ind.id], res.influence,
+                                              res.used)
+        s = ind.scale
+        cols["estimate"].append(res.estimate * s)
+        cols["se"].append(res.se * s)
+        cols["n"].append(res.n)
+        cols["dominance"].append(_dominance(w.layout, y, res) if ind.money or kind == "total"
+                                 else np.full(k, np.nan))
+        cols["cov"].append(cov * s * s)
+        cols["n_linked"].append(n_linked)
+    m = len(indicators)
+    out = pd.DataFrame({
+        "indicator_id": np.repeat([i.id for i in indicators], k),
+        "period": str(w.wave),
+        "breakdown": np.tile(w.cells["breakdown"].to_numpy(object), m),
+        "breakdown_value": np.tile(w.cells["breakdown_value"].to_numpy(object), m),
+        **{c: np.concatenate(v) for c, v in cols.items()},
+        "money": np.repeat([i.money for i in indicators], k),
+        "estimator": np.repeat([i.estimator for i in indicators], k),
+        "synthetic": bool(w.data["synthetic"].fillna(False).any())})
+    out["ci_low"] = out["estimate"] - Z_95 * out["se"]
+    out["ci_high"] = out["estimate"] + Z_95 * out["se"]
+    return out, influence
+
+
+def _survey_waves(con: duckdb.DuckDBPyConnection, indicators: list[Indicator], settings: dict
+                  ) -> tuple[pd.DataFrame, list[_Wave]]:
+    frame = con.execute("SELECT subsector, size_class, n_associations FROM core.survey_frame"
+                        ).df()
+    waves = [r[0] for r in con.execute(
+        "SELECT DISTINCT wave FROM restricted.survey_current ORDER BY wave").fetchall()]
+    sql = _select_sql(indicators)
+    frames, kept = [], []
+    prev, prev_influence = None, {}
+    for wave in waves:
+        data = con.execute(sql, [wave]).df()
+        weights = wave_weights(data, frame, settings["size_class_order"],
+                               settings["weighting"]["min_responses_per_cell"])
+        layout, cells, label = _layout(data, weights, settings["breakdowns"])
+        cur = _Wave(wave, data, weights, layout, cells, label)
+        link = None
+        if prev is not None:
+            link = link_waves(prev.data["org_pseudo"].to_numpy(object), prev.label,
+                              data["org_pseudo"].to_numpy(object), label, layout.unit,
+                              prev.layout.unit, layout.cell, layout.n_cells)
+        cells_df, prev_influence = _wave_cells(cur, indicators, prev_influence, link)
+        frames.append(cells_df)
+        cur.data = data[["load_id", "org_pseudo"]]  # keep only what lineage needs
+        kept.append(cur)
+        prev = cur
+    return (pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()), kept
+
+
+def _snapshots_sha(con: duckdb.DuckDBPyConnection) -> str | None:
+    try:
+        return con.execute("SELECT string_agg(DISTINCT sha256, ';' ORDER BY sha256) "
+                           "FROM meta.snapshots").fetchone()[0]
+    except duckdb.Error:
+        return None
+
+
+def _indicator_table(catalogue: dict[str, Indicator]) -> pd.DataFrame:
+    rows = []
+    for ind in catalogue.values():
+        row = {"indicator_id": ind.id, "theme": ind.theme, "family": ind.family, "unit": ind.unit,
+               "polarity": ind.polarity, "estimator": ind.estimator, "money": ind.money,
+               "questions": " ".join(ind.questions) or " ".join(ind.series) or None,
+               "sources": " ".join(ind.sources), "recommendations": " ".join(ind.recommendations)}
+        for lang in LANGS:
+            row |= {f"title_{lang}": ind.title[lang], f"summary_{lang}": ind.description[lang],
+                    f"description_{lang}": ind.long_description[lang],
+                    f"unit_label_{lang}": ind.unit_label[lang],
+                    f"caveats_{lang}": ind.text("caveats", lang)}
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _lineage(catalogue: dict[str, Indicator], values: pd.DataFrame, waves: list[_Wave],
+             snapshots: str | None) -> pd.DataFrame:
+    by_wave = {str(w.wave): w for w in waves}
+    periods = values[["indicator_id", "period"]].drop_duplicates()
+    rows = []
+    now = datetime.now()
+    for ind_id, period in periods.itertuples(index=False):
+        ind, w = catalogue[ind_id], by_wave.get(period)
+        survey = w is not None and (ind.is_survey or ind.method == "survey_replacement_value")
+        rows.append({
+            "indicator_id": ind_id, "period": period,
+            "questions": " ".join(ind.questions) or None, "series": " ".join(ind.series) or None,
+            "waves": period if survey else None,
+            "load_ids": " ".join(sorted(w.data["load_id"].dropna().unique())) if survey else None,
+            "weights_version": w.weights.version if survey else None,
+            "weighting_method": w.weights.method if survey else None,
+            "n_responses": len(w.data) if survey else None,
+            "snapshots_sha256": snapshots, "engine_version": ENGINE_VERSION,
+            "computed_at": now})
+    return pd.DataFrame(rows)
+
+
+def _write(con: duckdb.DuckDBPyConnection, tables: dict[str, pd.DataFrame]) -> None:
+    con.execute(DDL_FILE.read_text(encoding="utf-8"))
+    for name, df in tables.items():
+        if df.empty:
+            continue
+        con.register("_rows", df)
+        try:
+            con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM _rows")
+        finally:
+            con.unregister("_rows")
+
+
+def compute_all(con: duckdb.DuckDBPyConnection,
+                catalogue: dict[str, Indicator] | None = None) -> ComputeReport:
+    """Compute every indicator for every wave and breakdown and (re)write the output tables."""
+    start = time.perf_counter()
+    settings = load_settings()
+    catalogue = catalogue or load_catalogue()
+    recs = load_recommendations(catalogue)
+    assumptions = load_assumptions()
+    public = [i for i in catalogue.values() if i.estimator == "public_series"]
+    combined = [i for i in catalogue.values() if i.estimator == "combined"]
+    require_series(con, [s for i in public + combined for s in i.series]
+                   + (required_series(assumptions) if combined else []))
+    survey = [i for i in catalogue.values() if i.is_survey]
+    raw, waves = _survey_waves(con, survey, settings)
+    wave_combined = [combined_rows(con, i, raw, assumptions) for i in combined
+                     if i.method == "survey_replacement_value"] if len(raw) else []
+    public_combined = [combined_rows(con, i, raw, assumptions) for i in combined
+                       if i.method != "survey_replacement_value"]
+    cells = pd.concat([raw, *wave_combined], ignore_index=True) if len(raw) else raw
+    published, log = (apply_disclosure(cells, settings["disclosure"]) if len(cells)
+                      else (cells, pd.DataFrame()))
+    polarity = {i.id: i.polarity for i in catalogue.values()}
+    survey_published = published[published["indicator_id"].isin([i.id for i in survey])] \
+        if len(published) else published
+    trends = (compute_trends(survey_published, polarity,
+                             settings["trends"]["min_linked_for_paired"])
+              if len(survey_published) else pd.DataFrame())
+    public_values = pd.concat([indicator_rows(con, i) for i in public] + public_combined,
+                              ignore_index=True).assign(synthetic=False)
+    values = pd.concat([published, public_values], ignore_index=True)
+    synthetic = published.groupby("period")["synthetic"].any() if len(published) else pd.Series()
+    index, components = (index_tables(survey_published, synthetic) if len(survey_published)
+                         else (pd.DataFrame(), pd.DataFrame()))
+    rec_rows = pd.DataFrame([{
+        "recommendation_id": r.id, **{f"title_{lg}": r.title[lg] for lg in LANGS},
+        **{f"text_{lg}": r.text[lg] for lg in LANGS}, "indicators": " ".join(r.indicators),
+        **evidence(r, catalogue, values, trends),
+        "synthetic": bool(values.loc[values["indicator_id"].isin(r.indicators), "synthetic"]
+                          .fillna(False).any())} for r in recs.values()])
+    columns = ["indicator_id", "period", "breakdown", "breakdown_value", "estimate", "se",
+               "ci_low", "ci_high", "n", "flag", "synthetic", "value_low", "value_high"]
+    _write(con, {
+        "public.indicators": _indicator_table(catalogue),
+        "public.indicator_values": values.reindex(columns=columns),
+        "public.indicator_trends": trends,
+        "public.index_values": index, "public.index_components": components,
+        "public.recommendations": rec_rows, "meta.suppression_log": log,
+        "meta.indicator_lineage": _lineage(catalogue, values, waves, _snapshots_sha(con)),
+    })
+    return ComputeReport(
+        n_indicators=len(catalogue), waves=[w.wave for w in waves], n_values=len(values),
+        n_suppressed=int((values["flag"] == "suppressed").sum()), n_trends=len(trends),
+        weights={w.wave: w.weights.version for w in waves},
+        seconds=time.perf_counter() - start)

@@ -1,0 +1,149 @@
+"""Survey weights of one wave: post-stratification (or raking) on the sampling frame.
+
+The frame ``core.survey_frame`` counts associations by subsector x size_class (region ignored).
+When every frame row gives both, responses are post-stratified on subsector x size_class;
+when rows only give margins (subsector with size_class NULL, or size_class with subsector NULL)
+they are raked on those margins. Small or empty cells are collapsed (see engine.yaml):
+
+1. a subsector with fewer than ``min_n`` responses (or absent from the frame) joins ``other``;
+   ``other`` below ``min_n`` then joins the subsector with the fewest responses;
+2. within a subsector, a size class below ``min_n`` (or with no population) is merged with its
+   neighbouring size class having fewer responses, until every group reaches ``min_n``.
+
+Weights are computed by :class:`indicators.estimation.Design` from base weights of 1.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from indicators.domains import Calibration
+from indicators.estimation import Design
+
+OTHER = "other"
+
+
+@dataclass(frozen=True)
+class WaveWeights:
+    """Final weights, the calibration kept for variances, and a description of the cells."""
+
+    weights: np.ndarray
+    calibration: Calibration | None
+    method: str  # poststratification | raking | unweighted
+    cells: dict[str, float]  # calibration cell (or "margin=category") -> population count
+    version: str
+
+
+def _subsector_map(n: pd.Series, big_n: pd.Series, min_n: int) -> dict[str, str]:
+    """Subsector -> its (possibly collapsed) subsector label."""
+    labels = set(n.index) | set(big_n.index)
+    counts = n.reindex(sorted(labels), fill_value=0)
+    pop = big_n.reindex(sorted(labels), fill_value=0)
+    keep = (counts >= min_n) & (pop > 0) & (counts.index != OTHER)
+    mapping = {s: (s if keep[s] else OTHER) for s in counts.index}
+    n_other = counts[~keep].sum()
+    if (0 < n_other < min_n or pop[~keep].sum() == 0 and n_other) and keep.any():
+        target = counts[keep].idxmin()
+        mapping = {s: (target if m == OTHER else m) for s, m in mapping.items()}
+    return mapping
+
+
+def _merge_runs(order: Sequence[str], n: dict[str, int], pop: dict[str, float],
+                min_n: int) -> dict[str, str]:
+    """Merge ordered categories into contiguous groups each with >= min_n responses and
+    population > 0; category -> group label (``a+b``)."""
+    groups = [[c] for c in order if n.get(c, 0) or pop.get(c, 0)]
+
+    def size(g):
+        return sum(n.get(c, 0) for c in g), sum(pop.get(c, 0) for c in g)
+
+    while len(groups) > 1:
+        bad = [i for i, g in enumerate(groups) if size(g)[0] < min_n or size(g)[1] <= 0]
+        if not bad:
+            break
+        i = min(bad, key=lambda j: size(groups[j])[0])
+        neighbours = [j for j in (i - 1, i + 1) if 0 <= j < len(groups)]
+        j = min(neighbours, key=lambda k: size(groups[k])[0])
+        lo, hi = sorted((i, j))
+        groups[lo:hi + 1] = [groups[lo] + groups[hi]]
+    return {c: "+".join(g) for g in groups for c in g}
+
+
+def _version(method: str, cells: dict[str, float], min_n: int) -> str:
+    blob = json.dumps([method, min_n, sorted(cells.items())]).encode()
+    return f"{method}:{hashlib.sha256(blob).hexdigest()[:12]}"
+
+
+def wave_weights(sample: pd.DataFrame, frame: pd.DataFrame, size_order: Sequence[str],
+                 min_n: int) -> WaveWeights:
+    """Weights for the responses of one wave (``sample`` has subsector and size_class)."""
+    if sample[["subsector", "size_class"]].isna().any().any():
+        raise ValueError("survey responses without subsector or size_class cannot be weighted")
+    n = len(sample)
+    if frame.empty:
+        return WaveWeights(np.ones(n), None, "unweighted", {}, "unweighted")
+    full = frame.dropna(subset=["subsector", "size_class"])
+    if len(full) == len(frame):
+        return _poststratify(sample, full, size_order, min_n)
+    return _rake(sample, frame, size_order, min_n)
+
+
+def _poststratify(sample: pd.DataFrame, frame: pd.DataFrame, size_order: Sequence[str],
+                  min_n: int) -> WaveWeights:
+    pop = frame.groupby(["subsector", "size_class"])["n_associations"].sum()
+    sub_map = _subsector_map(sample["subsector"].value_counts(),
+                             pop.groupby(level=0).sum(), min_n)
+    sub_sample = sample["subsector"].map(sub_map)
+    pop.index = pd.MultiIndex.from_arrays([pop.index.get_level_values(0).map(sub_map),
+                                           pop.index.get_level_values(1)])
+    pop = pop.groupby(level=[0, 1]).sum()
+    labels = pd.Series("", index=sample.index)
+    totals: dict[str, float] = {}
+    for sub in sorted(set(sub_sample)):
+        in_sub = sub_sample == sub
+        counts = sample.loc[in_sub, "size_class"].value_counts().to_dict()
+        sizes = pop.loc[sub].to_dict() if sub in pop.index.get_level_values(0) else {}
+        runs = _merge_runs(size_order, counts, sizes, min_n)
+        labels[in_sub] = sub + ":" + sample.loc[in_sub, "size_class"].map(runs)
+        for size, group in runs.items():
+            key = f"{sub}:{group}"
+            totals[key] = totals.get(key, 0.0) + float(sizes.get(size, 0.0))
+    present = set(labels.unique())
+    totals = {k: v for k, v in totals.items() if k in present}
+    return _calibrate(sample, {"stratum": labels}, {"stratum": totals}, "poststratification",
+                      min_n)
+
+
+def _rake(sample: pd.DataFrame, frame: pd.DataFrame, size_order: Sequence[str],
+          min_n: int) -> WaveWeights:
+    sub_pop = frame[frame["size_class"].isna()].groupby("subsector")["n_associations"].sum()
+    size_pop = frame[frame["subsector"].isna()].groupby("size_class")["n_associations"].sum()
+    if sub_pop.empty or size_pop.empty:
+        raise ValueError("survey_frame: margins need rows for both subsector and size_class")
+    sub_map = _subsector_map(sample["subsector"].value_counts(), sub_pop, min_n)
+    size_map = _merge_runs(size_order, sample["size_class"].value_counts().to_dict(),
+                           size_pop.to_dict(), min_n)
+    labels = {"subsector": sample["subsector"].map(sub_map),
+              "size_class": sample["size_class"].map(size_map)}
+    margins = {"subsector": sub_pop.groupby(sub_pop.index.map(sub_map)).sum().to_dict(),
+               "size_class": size_pop.groupby(size_pop.index.map(size_map)).sum().to_dict()}
+    return _calibrate(sample, labels, margins, "raking", min_n)
+
+
+def _calibrate(sample: pd.DataFrame, labels: dict[str, pd.Series],
+               margins: dict[str, dict[str, float]], method: str, min_n: int) -> WaveWeights:
+    df = pd.DataFrame({"w0": 1.0, **{k: v.to_numpy() for k, v in labels.items()}})
+    design = Design(df, weights="w0")
+    calibrated = design.rake(margins) if len(margins) > 1 else design.poststratify(
+        *next(iter(margins.items())))
+    codes = tuple(pd.Index(list(m)).get_indexer(df[k]) for k, m in margins.items())
+    weights = calibrated.weights.to_numpy()
+    cells = {f"{k}={c}": float(v) for k, m in margins.items() for c, v in m.items()}
+    return WaveWeights(weights, Calibration(codes, np.ones(len(df)), weights), method, cells,
+                       _version(method, cells, min_n))
