@@ -48,6 +48,12 @@ SURVEY_SOURCE = {
     "licence": "Published aggregates only; microdata restricted",
     "citation": "Survey of Brussels social-sector associations, waves {waves}.",
 }
+SIZE_CLASS_LABELS = {  # paid staff in full-time equivalents
+    "lt5": ("Moins de 5 ETP", "Minder dan 5 vte", "Fewer than 5 FTE"),
+    "5to19": ("5 à 19 ETP", "5 tot 19 vte", "5 to 19 FTE"),
+    "20to49": ("20 à 49 ETP", "20 tot 49 vte", "20 to 49 FTE"),
+    "50plus": ("50 ETP et plus", "50 vte en meer", "50 FTE or more"),
+}
 SQL_TYPES = {"integer": "BIGINT", "decimal": "DOUBLE", "date": "DATE"}
 
 
@@ -157,6 +163,16 @@ def write_quarantine(ctx: Context, result: FileResult) -> None:
     bad.to_csv(out, index=False, encoding="utf-8-sig")
 
 
+def category_rows() -> list[list]:
+    """(variable, code, position, fr, nl, en) for every select question and the size classes."""
+    rows = [[q.code, c.code, i, c.labels["fr"], c.labels["nl"], c.labels["en"]]
+            for q in PUBLISHED if q.list_name
+            for i, c in enumerate(CODEBOOK.lists[q.list_name].choices)]
+    rows += [["size_class", code, i, *labels]
+             for i, (code, labels) in enumerate(SIZE_CLASS_LABELS.items())]
+    return rows
+
+
 def insert_rows(ctx: Context, table: str, rows: list[list]) -> None:
     if rows:
         ctx.con.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * len(rows[0]))})", rows)
@@ -223,6 +239,7 @@ class Survey(Step):
         ctx.con.execute("INSERT INTO restricted.survey_responses BY NAME SELECT * FROM _survey_rows")
         ctx.con.unregister("_survey_rows")
         apply_ddl(ctx.con, "sql/survey_views")
+        insert_rows(ctx, "core.category", category_rows())
         frame_path = landing.frame_file(ctx.landing) or DEMO_FRAME
         sampling = load_frame(frame_path)
         sampling["illustrative"] = bool(sampling.attrs.get("illustrative", frame_path == DEMO_FRAME))

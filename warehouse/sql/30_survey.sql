@@ -48,3 +48,16 @@ CREATE TABLE meta.quarantined_rows (
     subsector   VARCHAR NOT NULL   -- the row's subsector code when valid, else 'unknown'
 );
 
+
+-- Labels of every category code a public figure may be broken down by or refer to:
+-- the choice lists of the survey's select questions (keyed by question code) and the
+-- size classes. Lets every interface show "Sans-abrisme" instead of "homelessness".
+CREATE TABLE core.category (
+    variable VARCHAR NOT NULL,   -- question code (subsector, region, ...) or size_class
+    code     VARCHAR NOT NULL,
+    position INTEGER NOT NULL,   -- order in the questionnaire
+    label_fr VARCHAR NOT NULL,
+    label_nl VARCHAR NOT NULL,
+    label_en VARCHAR NOT NULL,
+    PRIMARY KEY (variable, code)
+);

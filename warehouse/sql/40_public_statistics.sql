@@ -16,3 +16,6 @@ LEFT JOIN core.geography g USING (geo_code);
 CREATE OR REPLACE VIEW public.geography AS
 SELECT geo_code, level, label_en, label_fr, label_nl, iso2, nuts, nis, parent
 FROM core.geography;
+
+CREATE OR REPLACE VIEW public.categories AS
+SELECT variable, code, position, label_fr, label_nl, label_en FROM core.category;
