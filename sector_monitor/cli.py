@@ -124,6 +124,28 @@ def cmd_survey(args: argparse.Namespace) -> int:
     return code
 
 
+def cmd_indicators(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from indicators.cli import list_indicators, show_indicator
+    from sector_monitor.survey_commands import user_language
+
+    path = warehouse_path(args.warehouse)
+    if not path.exists():
+        console.print(f"[red]No warehouse at {path}[/]: run `sector-monitor build` first.")
+        return 2
+    con = duckdb.connect(":memory:")
+    con.execute(f"ATTACH '{str(path).replace(chr(39), chr(39) * 2)}' AS wh (READ_ONLY)")
+    con.execute("USE wh")
+    lang = user_language(args.lang)
+    if args.indicators_command == "list":
+        print(list_indicators(con, args.theme, lang))
+    else:
+        print(show_indicator(con, args.id, args.period, lang))
+    con.close()
+    return 0
+
+
 def _serve_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8050)
@@ -168,6 +190,16 @@ def parser() -> argparse.ArgumentParser:
     d.add_argument("--seed", type=int, default=1)
     d.add_argument("--out", type=Path, required=True)
     sv_.set_defaults(func=cmd_survey)
+    ind = sub.add_parser("indicators", help="the indicator catalogue and values")
+    isub = ind.add_subparsers(dest="indicators_command", required=True)
+    il = isub.add_parser("list", parents=[common], help="list indicators")
+    il.add_argument("--theme")
+    il.add_argument("--lang", choices=["fr", "nl", "en"])
+    ish = isub.add_parser("show", parents=[common], help="an indicator's definition and values")
+    ish.add_argument("id")
+    ish.add_argument("--period")
+    ish.add_argument("--lang", choices=["fr", "nl", "en"])
+    ind.set_defaults(func=cmd_indicators)
     return p
 
 

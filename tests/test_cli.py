@@ -34,3 +34,16 @@ def test_serve_without_warehouse_explains_what_to_do(tmp_path: Path) -> None:
     result = run("serve", "--warehouse", str(tmp_path / "missing.duckdb"))
     assert result.returncode == 2
     assert "sector-monitor build" in result.stderr
+
+
+def test_indicators_list_and_show_in_the_users_language(warehouse_path: Path) -> None:
+    listed = run("indicators", "list", "--theme", "task_transfer", "--lang", "nl",
+                 "--warehouse", str(warehouse_path))
+    assert listed.returncode == 0, listed.stderr
+    assert "tt_task_transfer" in listed.stdout and "vrijwilligers" in listed.stdout
+    assert "fund_project_share" not in listed.stdout  # another theme
+    shown = run("indicators", "show", "tt_task_transfer", "--period", "2024", "--lang", "fr",
+                "--warehouse", str(warehouse_path))
+    assert shown.returncode == 0, shown.stderr
+    assert "Transfert de tâches" in shown.stdout
+    assert "suppressed" in shown.stdout or "supprim" in shown.stdout
