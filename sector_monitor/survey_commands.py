@@ -11,7 +11,6 @@ import duckdb
 from etl import landing
 from etl.survey.demo import write_demo
 from etl.survey.errors import SurveyReadError
-from etl.survey.readers import read_export
 from etl.survey.workbooks import build_form_xlsx, build_template_xlsx
 from sector_monitor.pipeline import build
 from warehouse.paths import landing_dir
@@ -34,20 +33,21 @@ def ingest(warehouse: Path, file: Path, wave: int, fmt: str = "auto",
     report: dict[str, Any] = {"file": str(file), "format": fmt, "wave": wave, "rows_read": 0,
                               "rows_loaded": 0, "rows_quarantined": 0, "rows_superseded": 0,
                               "rows_incomplete": 0, "errors": []}
-    try:
-        if not file.is_file():
-            raise SurveyReadError(f"Fichier introuvable : {file}", f"Bestand niet gevonden: {file}",
-                                  f"File not found: {file}")
-        read_export(file, fmt)  # unreadable files stop here, before anything changes
-    except SurveyReadError as exc:
-        report["error"] = getattr(exc, f"message_{lang}")
+    if not file.is_file():
+        report["error"] = getattr(SurveyReadError(
+            f"Fichier introuvable : {file}", f"Bestand niet gevonden: {file}",
+            f"File not found: {file}"), f"message_{lang}")
         return report, 2
     area = landing_dir(warehouse)
     entry, previous = landing.land(area, file, wave, fmt)
     try:
-        build(warehouse)
-    except BaseException:
-        landing.restore(area, previous, entry)
+        build(warehouse)  # replays every landed file, this one included
+    except BaseException as exc:
+        landing.restore(area, previous, entry)  # nothing changes: the old warehouse stays
+        unreadable = exc.__cause__
+        if isinstance(unreadable, SurveyReadError):
+            report["error"] = getattr(unreadable, f"message_{lang}")
+            return report, 2
         raise
     landing.commit(area, entry)
     con = duckdb.connect(":memory:")

@@ -40,9 +40,11 @@ STAGE_RATES = (0.85, 0.7, 0.45, 0.55, 0.4, 0.6, 0.35, 0.3, 0.8)
 
 
 def fake_enterprise_numbers(count: int, rng: np.random.Generator) -> list[str]:
-    """Distinct obviously fake numbers 0998…/0999… with valid mod-97 check digits."""
-    serials = rng.choice(20_000, size=count, replace=False)
-    heads = [f"{9_980_000 + s:08d}" for s in serials]
+    """Distinct obviously fake numbers 0998…/0999… (09… for more than 20,000) with valid
+    mod-97 check digits."""
+    base, space = (9_980_000, 20_000) if count <= 20_000 else (9_000_000, 1_000_000)
+    serials = rng.choice(space, size=count, replace=False)
+    heads = [f"{base + s:08d}" for s in serials]
     return [f"{h}{97 - int(h) % 97:02d}" for h in heads]
 
 
