@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import logging
 import os
 import secrets
 import warnings
@@ -18,7 +17,6 @@ import pandas as pd
 
 KEY_ENV = "SECTOR_MONITOR_PSEUDONYM_KEY"
 _SEPARATORS = r"[\s.\-/]"
-_log = logging.getLogger(__name__)
 
 
 def check_digits_ok(digits: pd.Series) -> pd.Series:
@@ -78,6 +76,5 @@ def load_key(key_file: Path) -> bytes:
         f"Created a new pseudonymisation key in {key_file}. Back it up somewhere safe: "
         "without it, pseudonyms of later survey waves will not match earlier ones."
     )
-    _log.warning(message)
     warnings.warn(message, UserWarning, stacklevel=2)
     return key
