@@ -7,15 +7,13 @@ runs it), and reports wall-clock seconds including interpreter start-up.
 
 from __future__ import annotations
 
-import argparse
-import json
-import platform
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from timing import options, report
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -29,21 +27,12 @@ def one_run(folder: Path) -> float:
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--runs", type=int, default=5)
-    p.add_argument("--json", type=Path)
-    args = p.parse_args()
+    args = options(__doc__)
     times = []
     for _ in range(args.runs):
         with tempfile.TemporaryDirectory() as tmp:
             times.append(one_run(Path(tmp)))
-    result = {"benchmark": "build_shipped_data", "runs": args.runs, "seconds": times,
-              "median_s": statistics.median(times), "machine": platform.platform(),
-              "python": platform.python_version(), "cpus": __import__("os").cpu_count()}
-    print(f"build on shipped data: median {result['median_s']:.2f} s over {args.runs} runs "
-          f"(min {min(times):.2f}, max {max(times):.2f})")
-    if args.json:
-        args.json.write_text(json.dumps(result, indent=2))
+    report("build_shipped_data", "build on shipped data", times, args.json)
 
 
 if __name__ == "__main__":

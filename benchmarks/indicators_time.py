@@ -7,25 +7,20 @@ Usage: python benchmarks/indicators_time.py [--runs 5] [--json OUT]
 
 from __future__ import annotations
 
-import argparse
-import json
 import shutil
-import statistics
 import tempfile
 import time
 from pathlib import Path
 
 import duckdb
+from timing import options, report
 
 from indicators.compute import compute_all
 from sector_monitor.pipeline import build
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--runs", type=int, default=5)
-    p.add_argument("--json", type=Path)
-    args = p.parse_args()
+    args = options(__doc__)
     with tempfile.TemporaryDirectory() as tmp:
         built = Path(tmp) / "warehouse.duckdb"
         build(built)
@@ -35,16 +30,11 @@ def main() -> None:
             shutil.copy(built, copy)
             con = duckdb.connect(str(copy))
             start = time.perf_counter()
-            report = compute_all(con)
+            computed = compute_all(con)
             times.append(time.perf_counter() - start)
             con.close()
-    result = {"benchmark": "indicators_demo_3x300", "runs": args.runs, "seconds": times,
-              "median_s": statistics.median(times), "n_values": report.n_values,
-              "n_indicators": report.n_indicators}
-    print(f"compute_all on 3 waves x 300 responses: median {result['median_s']:.2f} s "
-          f"over {args.runs} runs ({report.n_indicators} indicators, {report.n_values} values)")
-    if args.json:
-        args.json.write_text(json.dumps(result, indent=2))
+    report("indicators_demo_3x300", "compute_all on 3 waves x 300 responses", times, args.json,
+           n_values=computed.n_values, n_indicators=computed.n_indicators)
 
 
 if __name__ == "__main__":
