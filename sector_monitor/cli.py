@@ -147,6 +147,21 @@ def cmd_indicators(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_note(args: argparse.Namespace) -> int:
+    from exports.notes import build_note, write_note
+
+    path = warehouse_path(args.warehouse)
+    if not path.exists():
+        console.print(f"[red]No warehouse at {path}[/]: run `sector-monitor build` first.")
+        return 2
+    with console.status("writing the note"):
+        note = build_note(path, args.lang, recommendations=args.recommendation or (),
+                          indicators=args.indicator or (), period=args.period)
+        out = write_note(note, args.out)
+    console.print(f"wrote {out}" + (" [yellow](synthetic demo data)[/]" if note.synthetic else ""))
+    return 0
+
+
 def _serve_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8050)
@@ -201,6 +216,13 @@ def parser() -> argparse.ArgumentParser:
     ish.add_argument("--period")
     ish.add_argument("--lang", choices=["fr", "nl", "en"])
     ind.set_defaults(func=cmd_indicators)
+    n = sub.add_parser("note", parents=[common], help="an advocacy note (PDF, DOCX or Markdown)")
+    n.add_argument("--lang", choices=["fr", "nl", "en"], required=True)
+    n.add_argument("--recommendation", nargs="+", metavar="R", help="e.g. R1 R4")
+    n.add_argument("--indicator", nargs="+", metavar="ID")
+    n.add_argument("--period")
+    n.add_argument("--out", type=Path, required=True, help="note.pdf, note.docx or note.md")
+    n.set_defaults(func=cmd_note)
     return p
 
 

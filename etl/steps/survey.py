@@ -172,7 +172,7 @@ class Survey(Step):
         """Record the survey as a source: its files' checksums, synthetic or not."""
         inputs = ctx.options["inputs"] = survey_inputs(ctx)
         if inputs and inputs[0].synthetic:
-            record_source(ctx, ctx.source(DEMO_SNAPSHOT))
+            record_source(ctx, ctx.source(DEMO_SNAPSHOT), source_id=SURVEY_SOURCE["source_id"])
             return
         waves = ", ".join(sorted({str(i.wave) for i in inputs}))
         source = SURVEY_SOURCE

@@ -1,0 +1,1 @@
+"""Publications built from the public views: advocacy notes, ..."""

@@ -1,0 +1,7 @@
+"""Advocacy notes: ``build_note`` reads the public views, ``write_note`` renders them."""
+
+from exports.notes.content import build_note
+from exports.notes.model import Note
+from exports.notes.writer import write_note
+
+__all__ = ["Note", "build_note", "write_note"]

@@ -1,0 +1,314 @@
+"""What the note says: figures, charts, recommendations and sources read from public views.
+
+Reads only the ``public`` schema of the warehouse (and ``meta.build`` for the edition line)
+through an in-memory DuckDB connection that ATTACHes the file read-only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from exports.notes import charts
+from exports.notes.formatting import MISSING, is_missing, long_date, number
+from exports.notes.model import (
+    Chart,
+    KeyFigure,
+    Note,
+    Recommendation,
+    Source,
+    UnpublishedFigure,
+)
+from sector_monitor import __version__
+from warehouse.reader import Reader
+
+TEXTS: dict[str, dict] = yaml.safe_load(
+    Path(__file__).with_name("texts.yaml").read_text(encoding="utf-8"))
+MAX_CHARTS = 4
+MAX_TRENDS = 4
+POINT_UNITS = ("percent", "net_balance")
+# Catalogue source ids whose snapshot has another id in public.sources (synthetic demo survey).
+SOURCE_ALIASES = {"association_survey": ("survey_demo",)}
+
+
+def build_note(warehouse: Path, lang: str, recommendations: Sequence[str] = (),
+               indicators: Sequence[str] = (), period: str | None = None,
+               breakdown: str = "all") -> Note:
+    """The note on ``recommendations`` and ``indicators`` (all R1-R8 when both are empty).
+
+    Key figures are each indicator's cells of ``breakdown`` for ``period`` (default: the
+    indicator's latest period). Suppressed cells are listed with the reason, never printed.
+    Raises ValueError for an unknown language, recommendation or indicator.
+    """
+    if lang not in TEXTS:
+        raise ValueError(f"unknown language {lang!r}: choose one of {', '.join(TEXTS)}")
+    t = TEXTS[lang]
+    reader = Reader(warehouse)
+    recs = reader.query("SELECT * FROM public.recommendations ORDER BY recommendation_id")
+    catalogue = reader.query("SELECT * FROM public.indicators").set_index("indicator_id")
+    rec_ids, ind_ids = _selection(recs, catalogue, recommendations, indicators)
+    cells = reader.query(
+        "SELECT * FROM public.indicator_values WHERE list_contains(?, indicator_id) "
+        "AND breakdown IN (?, 'all') ORDER BY indicator_id, period", [ind_ids, breakdown])
+    chosen = _chosen_cells(cells[cells["breakdown"] == breakdown], period)
+    sources = _sources(reader, catalogue, ind_ids)
+    categories = _category_labels(reader, breakdown, lang)
+
+    figures: list[KeyFigure] = []
+    unpublished: list[UnpublishedFigure] = []
+    for ind in ind_ids:
+        info = catalogue.loc[ind]
+        rows = chosen[chosen["indicator_id"] == ind]
+        rows = rows.assign(_pos=rows["breakdown_value"].map(
+            lambda c: categories.get(c, (len(categories), c))[0])).sort_values("_pos")
+        if rows.empty:
+            unpublished.append(UnpublishedFigure(ind, period, None, t["unpublished_line"].format(
+                what=_what(info[f"title_{lang}"], None, period, t), reason=t["reason_no_value"])))
+        for row in rows.itertuples():
+            category = None if breakdown == "all" else categories.get(
+                row.breakdown_value, (0, row.breakdown_value))[1]
+            if row.flag == "suppressed":
+                reason = _suppression_reason(row.n, bool(info["money"]), t)
+                unpublished.append(UnpublishedFigure(ind, row.period, category,
+                                                     t["unpublished_line"].format(
+                    what=_what(info[f"title_{lang}"], category, row.period, t), reason=reason)))
+            else:
+                figures.append(_key_figure(row, info, category, sources[ind], lang, t))
+
+    synthetic = (bool(chosen["synthetic"].any())
+                 or bool(recs[recs["recommendation_id"].isin(rec_ids)]["synthetic"].any()))
+    banner = t["synthetic_banner"] if synthetic else None
+    rec_items = [_recommendation(r, lang, t) for r in
+                 recs[recs["recommendation_id"].isin(rec_ids)].itertuples()]
+    summary = ([t["synthetic_sentence"]] if synthetic else []) + [
+        t["labelled"].format(label=r.heading, text=f"{r.status}. {r.evidence}")
+        for r in rec_items] + _trend_sentences(reader, figures, catalogue, lang, t)
+    cited = {s.ref: s for ind in ind_ids for s in sources[ind]}
+    return Note(
+        lang=lang,
+        title=t["title"],
+        date=long_date(date.today(), lang),
+        edition=_edition(reader, lang, t),
+        summary=tuple(summary),
+        key_figures=tuple(figures),
+        unpublished=tuple(unpublished),
+        charts=tuple(_charts(cells, figures, unpublished, catalogue, breakdown, lang, t, banner)),
+        recommendations=tuple(rec_items),
+        methods=tuple(t["methods_text"]) + _survey_waves(reader, figures, t),
+        caveats=tuple(dict.fromkeys(
+            t["labelled"].format(label=catalogue.loc[i, f"title_{lang}"], text=c)
+            for i in ind_ids if not is_missing(c := catalogue.loc[i, f"caveats_{lang}"])
+            and c)),
+        sources=tuple(cited[k] for k in sorted(cited)),
+        synthetic=synthetic,
+        labels={k: v for k, v in t.items() if isinstance(v, str)},
+    )
+
+
+def _selection(recs: pd.DataFrame, catalogue: pd.DataFrame, recommendations: Sequence[str],
+               indicators: Sequence[str]) -> tuple[list[str], list[str]]:
+    """The recommendations and indicators of the note, in order, checked against the views."""
+    linked = dict(zip(recs["recommendation_id"], recs["indicators"].fillna("").str.split(),
+                      strict=True))
+    unknown = [r for r in recommendations if r not in linked]
+    unknown += [i for i in indicators if i not in catalogue.index]
+    if unknown:
+        raise ValueError(f"unknown recommendation or indicator: {', '.join(unknown)}")
+    rec_ids = list(dict.fromkeys(recommendations))
+    if not rec_ids and not indicators:
+        rec_ids = list(linked)
+    ind_ids = list(dict.fromkeys([*indicators, *(i for r in rec_ids for i in linked[r])]))
+    ind_ids = [i for i in ind_ids if i in catalogue.index]
+    if not rec_ids:
+        rec_ids = [r for r, ids in linked.items() if set(ids) & set(ind_ids)]
+    return rec_ids, ind_ids
+
+
+def _chosen_cells(cells: pd.DataFrame, period: str | None) -> pd.DataFrame:
+    """Cells of the requested period, or of each indicator's latest period."""
+    if period is not None:
+        return cells[cells["period"] == period]
+    latest = cells.groupby("indicator_id")["period"].transform("max")
+    return cells[cells["period"] == latest]
+
+
+def _sources(reader: Reader, catalogue: pd.DataFrame, ind_ids: list[str]
+             ) -> dict[str, tuple[Source, ...]]:
+    """Each indicator's sources, numbered in order of first use. An id of the catalogue also
+    matches a snapshot id extending it (``kbs_barometer`` -> ``kbs_barometer_associations``)
+    and the ids of ``SOURCE_ALIASES``."""
+    table = reader.query("SELECT * FROM public.sources ORDER BY source_id")
+    numbered: dict[str, Source] = {}
+    out: dict[str, tuple[Source, ...]] = {}
+    for ind in ind_ids:
+        found = []
+        for sid in _text(catalogue.loc[ind, "sources"]).split():
+            ids = table["source_id"]
+            match = table[ids.isin([sid, *SOURCE_ALIASES.get(sid, ())])
+                          | ids.str.startswith(sid + "_")]
+            for row in match.itertuples():
+                if row.source_id not in numbered:
+                    numbered[row.source_id] = Source(
+                        len(numbered) + 1, row.source_id, row.producer, row.title,
+                        row.citation, _text(row.url), _text(row.licence))
+                found.append(numbered[row.source_id])
+        out[ind] = tuple(dict.fromkeys(found))
+    return out
+
+
+def _text(value: object) -> str:
+    return "" if value is None or (isinstance(value, float) and is_missing(value)) else str(value)
+
+
+def _category_labels(reader: Reader, breakdown: str, lang: str) -> dict[str, tuple[int, str]]:
+    """Position and label of each category code of ``breakdown``."""
+    if breakdown == "geo":
+        frame = reader.query(f"SELECT geo_code AS code, 0 AS position, label_{lang} AS label "
+                             "FROM public.geography")
+    else:
+        frame = reader.query(f"SELECT code, position, label_{lang} AS label FROM "
+                             "public.categories WHERE variable = ?", [breakdown])
+    return {r.code: (int(r.position), r.label) for r in frame.itertuples()}
+
+
+def _key_figure(row, info: pd.Series, category: str | None, sources: tuple[Source, ...],
+                lang: str, t: dict) -> KeyFigure:
+    unit = info["unit"]
+    if not is_missing(row.ci_low):
+        ci_text = f"{number(row.ci_low, lang, unit)} – {number(row.ci_high, lang, unit)}"
+    elif not is_missing(row.value_low):
+        ci_text = t["range"].format(low=number(row.value_low, lang, unit),
+                                    high=number(row.value_high, lang, unit))
+    else:
+        ci_text = MISSING
+    n = None if is_missing(row.n) else int(row.n)
+    return KeyFigure(
+        indicator_id=row.indicator_id, title=info[f"title_{lang}"],
+        unit_label=info[f"unit_label_{lang}"] or "", period=row.period, category=category,
+        value=float(row.estimate),
+        ci_low=None if is_missing(row.ci_low) else float(row.ci_low),
+        ci_high=None if is_missing(row.ci_high) else float(row.ci_high),
+        n=n, flag=row.flag, synthetic=bool(row.synthetic),
+        value_text=number(row.estimate, lang, unit), ci_text=ci_text,
+        n_text=MISSING if n is None else number(n, lang, "count"), sources=sources)
+
+
+def _what(title: str, category: str | None, period: str | None, t: dict) -> str:
+    return ", ".join(p for p in (title, category, period) if p)
+
+
+def _suppression_reason(n: object, money: bool, t: dict) -> str:
+    """Why a cell is suppressed, from its published n and the disclosure rules."""
+    known = not is_missing(n)
+    if known and int(n) < 5:  # type: ignore[call-overload]
+        return t["reason_min_n"].format(n=int(n))  # type: ignore[call-overload]
+    if money and known and int(n) < 10:  # type: ignore[call-overload]
+        return t["reason_money_min_n"].format(n=int(n))  # type: ignore[call-overload]
+    return t["reason_money_other"] if money else t["reason_secondary"]
+
+
+def _recommendation(row, lang: str, t: dict) -> Recommendation:
+    return Recommendation(
+        recommendation_id=row.recommendation_id, title=getattr(row, f"title_{lang}"),
+        text=getattr(row, f"text_{lang}"), status=t[f"status_{row.evidence_status}"],
+        evidence=getattr(row, f"evidence_{lang}") or "",
+        indicators=tuple((row.indicators or "").split()))
+
+
+def _trend_sentences(reader: Reader, figures: list[KeyFigure], catalogue: pd.DataFrame,
+                     lang: str, t: dict) -> list[str]:
+    """Significant changes since the previous wave of the key figures (breakdown ``all``)."""
+    keys = [(f.indicator_id, f.period) for f in figures if f.category is None]
+    if not keys:
+        return []
+    trends = reader.query(
+        "SELECT * FROM public.indicator_trends WHERE breakdown = 'all' AND significant "
+        "AND flag = 'ok' AND list_contains(?, indicator_id || '@' || period)",
+        [[f"{i}@{p}" for i, p in keys]])
+    order = {f"{i}@{p}": k for k, (i, p) in enumerate(keys)}
+    trends = trends.sort_values("indicator_id",
+                                key=lambda s: (s + "@" + trends["period"]).map(order))
+    out = []
+    for row in trends.itertuples():
+        info = catalogue.loc[row.indicator_id]
+        unit = info["unit"]
+        scale = t["points"] if unit in POINT_UNITS else info[f"unit_label_{lang}"]
+        out.append(t["trend_sentence"].format(
+            title=info[f"title_{lang}"], previous=row.previous_period, period=row.period,
+            direction=t["trend_up"] if row.change > 0 else t["trend_down"],
+            change=f"{number(abs(row.change), lang, unit)} {scale}",
+            low=number(row.ci_low, lang, unit, signed=True),
+            high=number(row.ci_high, lang, unit, signed=True)))
+    return out[:MAX_TRENDS]
+
+
+def _edition(reader: Reader, lang: str, t: dict) -> str:
+    """Build date, id and tool version of the warehouse (``meta.build``)."""
+    build = reader.query("SELECT build_id, finished_at, tool_version FROM meta.build "
+                         "WHERE finished_at IS NOT NULL ORDER BY finished_at DESC LIMIT 1")
+    if build.empty:
+        return f"sector-monitor {__version__}"
+    row = build.iloc[0]
+    return t["edition"].format(built=long_date(row["finished_at"].date(), lang),
+                               build=row["build_id"], version=row["tool_version"])
+
+
+def _survey_waves(reader: Reader, figures: list[KeyFigure], t: dict) -> tuple[str, ...]:
+    """The survey sample sizes by wave, when the note shows survey estimates."""
+    if not any(f.n is not None for f in figures):
+        return ()
+    waves = reader.query("SELECT wave, sum(n_responses) AS n FROM public.survey_responses_summary "
+                         "GROUP BY wave ORDER BY wave")
+    if waves.empty:
+        return ()
+    items = ", ".join(t["wave"].format(wave=r.wave, n=int(r.n)) for r in waves.itertuples())
+    return (t["survey_waves"].format(waves=items),)
+
+
+def _charts(cells: pd.DataFrame, figures: list[KeyFigure], unpublished: list[UnpublishedFigure],
+            catalogue: pd.DataFrame, breakdown: str, lang: str, t: dict,
+            banner: str | None) -> list[Chart]:
+    """Up to four charts: for ``all``, an overview of the percent-like key figures and the
+    trends of survey indicators over waves; for a breakdown, one chart per indicator."""
+    with_ci = [f for f in figures if f.ci_low is not None]
+    out: list[Chart] = []
+    if breakdown == "all":
+        overview = [f for f in with_ci if catalogue.loc[f.indicator_id, "unit"] in POINT_UNITS]
+        if len(overview) >= 2:
+            out.append(_chart(
+                t["chart_overview"], [charts.Point(f"{f.title} ({f.period})", f.value, f.ci_low,
+                                                   f.ci_high) for f in overview],
+                overview[0].unit_label, overview, lang, t, banner, over_time=False))
+        history = cells[(cells["breakdown"] == "all") & cells["ci_low"].notna()]
+        for f in with_ci:
+            rows = history[(history["indicator_id"] == f.indicator_id)
+                           & (history["period"] <= f.period)]
+            if len(rows) >= 2 and len(out) < MAX_CHARTS:
+                out.append(_chart(f.title, [charts.Point(r.period, r.estimate, r.ci_low,
+                                                         r.ci_high) for r in rows.itertuples()],
+                                  f.unit_label, [f], lang, t, banner, over_time=True))
+        return out
+    for ind in dict.fromkeys(f.indicator_id for f in with_ci):
+        cell_figures = [f for f in with_ci if f.indicator_id == ind]
+        hidden = [u.category for u in unpublished if u.indicator_id == ind and u.category]
+        title = f"{cell_figures[0].title} ({cell_figures[0].period})"
+        chart = _chart(title, [charts.Point(f.category or "", f.value, f.ci_low, f.ci_high)
+                               for f in cell_figures], cell_figures[0].unit_label,
+                       cell_figures, lang, t, banner, over_time=False)
+        if hidden:
+            chart = Chart(chart.title, chart.figure, chart.caption + " "
+                          + t["chart_not_published"].format(items=", ".join(hidden)))
+        out.append(chart)
+    return out[:MAX_CHARTS]
+
+
+def _chart(title: str, points: list[charts.Point], axis: str, figures: list[KeyFigure],
+           lang: str, t: dict, banner: str | None, over_time: bool) -> Chart:
+    refs = dict.fromkeys(s.label for f in figures for s in f.sources)
+    caption = t["chart_error_bars"] + " " + t["chart_source"].format(sources="; ".join(refs))
+    return Chart(title, charts.estimates_figure(title, points, lang, axis, banner, over_time),
+                 caption)
