@@ -8,6 +8,7 @@ import dash
 import flask
 from flask_caching import Cache
 
+from api import register_api
 from dashboard.chrome import frame_layout, language_of_path, register_frame_callbacks
 from dashboard.data import PublicData, install
 from dashboard.downloads import register_downloads
@@ -49,7 +50,9 @@ def create_app(warehouse_path: str | Path) -> dash.Dash:
     server = app.server
     cache = Cache(server, config={"CACHE_TYPE": "SimpleCache", "CACHE_DEFAULT_TIMEOUT": 3600,
                                   "CACHE_THRESHOLD": 2000})
-    install(server, PublicData(Reader(warehouse_path), cache))
+    reader = Reader(warehouse_path)
+    install(server, PublicData(reader, cache))
+    register_api(server, reader)
 
     @server.before_request
     def redirect_root() -> flask.Response | None:

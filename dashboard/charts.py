@@ -152,19 +152,88 @@ def trend_lines(
     lang: str,
     *,
     unit_suffix: str = "",
+    errors: dict[str, tuple[Sequence[float], Sequence[float]]] | None = None,
 ) -> go.Figure:
-    """One line with markers per named series over (text) periods."""
-    traces = [
-        go.Scatter(x=list(x), y=list(y), name=name, mode="lines+markers",
-                   line={"color": PALETTE[i % len(PALETTE)], "width": 3},
-                   marker={"size": 9},
-                   hovertemplate="%{x}: %{y}" + unit_suffix + "<extra>" + name + "</extra>")
-        for i, (name, (x, y)) in enumerate(series.items())
-    ]
+    """One line with markers per named series over (text) periods.
+
+    ``errors`` maps a series name to (minus, plus) distances to its CI bounds (error bars).
+    """
+    errors = errors or {}
+    traces = []
+    for i, (name, (x, y)) in enumerate(series.items()):
+        colour = PALETTE[i % len(PALETTE)]
+        trace = go.Scatter(x=list(x), y=list(y), name=name, mode="lines+markers",
+                           line={"color": colour, "width": 3}, marker={"size": 9},
+                           hovertemplate="%{x}: %{y}" + unit_suffix + "<extra>" + name
+                           + "</extra>")
+        if name in errors:
+            minus, plus = errors[name]
+            trace.error_y = {"type": "data", "symmetric": False, "array": list(plus),
+                             "arrayminus": list(minus), "color": colour, "thickness": 1.5,
+                             "width": 6}
+        traces.append(trace)
     fig = go.Figure(traces, _layout(lang, 360, legend={"orientation": "h", "y": -0.2}))
     fig.update_yaxes(gridcolor="#e9ecef", rangemode="tozero", automargin=True,
                      tickformat=",~r", hoverformat=",~r")
     fig.update_xaxes(type="category", automargin=True)
+    return fig
+
+
+def estimate_bars(
+    labels: Sequence[str],
+    values: Sequence[float | None],
+    lows: Sequence[float | None],
+    highs: Sequence[float | None],
+    flags: Sequence[str],
+    lang: str,
+    *,
+    texts: Sequence[str],
+    legend: tuple[str, str],
+) -> go.Figure:
+    """Survey estimates as horizontal bars (given order, first on top) with 95 % CI error bars.
+
+    Low-reliability cells are drawn lighter and hatched; suppressed cells get no bar, only
+    their text (``texts``), so no number is ever drawn for them. ``legend`` names the two
+    bar styles (reliable, low reliability).
+    """
+    labels = [wrap(label) for label in labels]
+    rows = list(zip(labels, values, lows, highs, flags, texts, strict=True))
+    top = max([h for *_x, h, _f, _t in rows if h is not None and h == h]
+              + [v for _l, v, *_x in rows if v is not None and v == v] + [0])
+    traces = []
+    for name, wanted, colour, pattern, ink in ((legend[0], "ok", PALETTE[0], "", "white"),
+                                               (legend[1], "low_reliability", MUTED, "/", TEXT)):
+        part = [r for r in rows if r[4] == wanted]
+        if not part:
+            continue
+        traces.append(go.Bar(
+            y=[r[0] for r in part], x=[r[1] for r in part], orientation="h", name=name,
+            marker={"color": colour, "pattern": {"shape": pattern, "fgcolor": "#1f4e79"}},
+            text=[r[5] for r in part], textposition="auto", cliponaxis=False,
+            insidetextanchor="start", insidetextfont={"color": ink},
+            outsidetextfont={"color": TEXT}, hovertemplate="%{y}: %{text}<extra></extra>",
+            error_x={"type": "data", "symmetric": False, "color": TEXT, "thickness": 1.5,
+                     "array": [(h - v) if h is not None and h == h else None
+                               for _l, v, _lo, h, *_x in part],
+                     "arrayminus": [(v - lo) if lo is not None and lo == lo else None
+                                    for _l, v, lo, *_x in part]}))
+    hidden = [r for r in rows if r[4] not in ("ok", "low_reliability")]
+    if hidden:
+        traces.append(go.Bar(y=[r[0] for r in hidden], x=[0] * len(hidden), orientation="h",
+                             showlegend=False, marker={"color": "rgba(0,0,0,0)"},
+                             text=[r[5] for r in hidden], textposition="outside",
+                             textfont={"color": "#495057", "size": 12}, cliponaxis=False,
+                             hovertemplate="%{y}: %{text}<extra></extra>"))
+    lines = sum(label.count("<br>") + 1 for label in labels)
+    fig = go.Figure(traces, _layout(lang, max(220, 22 * lines + 14 * len(labels) + 90),
+                                    barmode="overlay",
+                                    legend={"orientation": "h", "y": 1.0, "yanchor": "bottom",
+                                            "x": 0}))
+    fig.update_yaxes(autorange="reversed", automargin=True, type="category",
+                     categoryorder="array", categoryarray=labels)
+    bottom = min([lo for *_x, lo, _h, _f, _t in rows if lo is not None and lo == lo] + [0])
+    fig.update_xaxes(showgrid=True, gridcolor="#e9ecef", zeroline=True, zerolinecolor="#adb5bd",
+                     automargin=True, range=[bottom * 1.1, top * 1.3 or 1], tickformat=",~r")
     return fig
 
 

@@ -11,7 +11,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import ClientsideFunction, Input, Output, dcc, html
 
-from dashboard.components import PAGE_SLUGS, page_href, page_titles
+from dashboard.components import PAGE_SLUGS, THEME_SLUGS, page_href, page_titles
 from dashboard.i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, LANGUAGES, gettext_for, valid_language
 
 #: A store the explorer writes its query string to, so the language links follow it.
@@ -24,15 +24,23 @@ def language_of_path(pathname: str | None) -> str:
     return valid_language(first) or DEFAULT_LANGUAGE
 
 
+#: Pages in the navigation bar, themes in a drop-down menu after the pressure index.
+THEME_PAGES = tuple(f"theme_{theme}" for theme in THEME_SLUGS)
+MAIN_PAGES = tuple(page for page in PAGE_SLUGS if page not in THEME_PAGES)
+
+
 def _page_of_path(pathname: str | None) -> str | None:
-    parts = (pathname or "/").strip("/").split("/")
-    slug = parts[1] if len(parts) > 1 else ""
+    slug = "/".join((pathname or "/").strip("/").split("/")[1:])
     return next((page for page, s in PAGE_SLUGS.items() if s == slug), None)
 
 
 def frame_layout() -> html.Div:
     """The static frame; ``dash.page_container`` holds the current page."""
-    nav_items = [dbc.NavItem(dbc.NavLink(id=f"nav-{page}", href="#")) for page in PAGE_SLUGS]
+    nav_items = [dbc.NavItem(dbc.NavLink(id=f"nav-{page}", href="#")) for page in MAIN_PAGES]
+    themes = dbc.DropdownMenu(
+        [dbc.DropdownMenuItem(id=f"nav-{page}", href="#") for page in THEME_PAGES],
+        id="nav-themes", label="", nav=True, in_navbar=True)
+    nav_items.insert(MAIN_PAGES.index("index") + 1, themes)
     language_links = [
         html.A(lang.upper(), id=f"lang-{lang}", href=f"/{lang}", lang=lang, hrefLang=lang,
                title=LANGUAGE_NAMES[lang], className="lang-link")
@@ -70,6 +78,7 @@ def register_frame_callbacks(app: dash.Dash) -> None:
         Output("footer", "children"),
         *[Output(f"lang-{lang}", "className") for lang in LANGUAGES],
         *[Output(f"lang-{lang}", "aria-current") for lang in LANGUAGES],
+        Output("nav-themes", "label"), Output("nav-themes", "toggleClassName"),
         *nav_outputs,
         Input("url", "pathname"),
     )
@@ -93,6 +102,7 @@ def register_frame_callbacks(app: dash.Dash) -> None:
             _("Skip to content"), _("Language"), footer,
             *["lang-link active" if code == lang else "lang-link" for code in LANGUAGES],
             *["true" if code == lang else "false" for code in LANGUAGES],
+            _("Themes"), "active" if current in THEME_PAGES else "",
             *nav,
         )
 

@@ -10,11 +10,25 @@ from dash import html
 
 from dashboard.i18n import gettext_for
 
-#: Page key -> URL slug after the language prefix (same slugs in every language).
+#: Theme key (``public.indicators.theme``) -> URL slug of its theme page.
+THEME_SLUGS: dict[str, str] = {
+    "funding": "funding",
+    "task_transfer": "task-transfer",
+    "support": "support",
+    "framework": "framework",
+    "accessibility": "accessibility",
+    "group_life": "group-life",
+}
+
+#: Page key -> URL slug after the language prefix (same slugs in every language), in
+#: navigation order; theme pages are ``theme_<theme>``.
 PAGE_SLUGS: dict[str, str] = {
     "home": "",
-    "statistics": "statistics",
+    "index": "index",
+    **{f"theme_{theme}": f"themes/{slug}" for theme, slug in THEME_SLUGS.items()},
     "explorer": "explorer",
+    "recommendations": "recommendations",
+    "statistics": "statistics",
     "methods": "methods",
     "data": "data",
 }
@@ -30,8 +44,16 @@ def page_titles(_: Callable[[str], str]) -> dict[str, str]:
     """Translated page names (navigation and browser titles)."""
     return {
         "home": _("Key figures"),
-        "statistics": _("Public statistics"),
+        "index": _("Pressure index"),
+        "theme_funding": _("Funding & disinvestment"),
+        "theme_task_transfer": _("Task transfer & dependence"),
+        "theme_support": _("Volunteer support"),
+        "theme_framework": _("Framework"),
+        "theme_accessibility": _("Accessibility"),
+        "theme_group_life": _("Group life"),
         "explorer": _("Explorer"),
+        "recommendations": _("Recommendations"),
+        "statistics": _("Public statistics"),
         "methods": _("Methods & sources"),
         "data": _("Data"),
     }
@@ -40,9 +62,13 @@ def page_titles(_: Callable[[str], str]) -> dict[str, str]:
 def browser_title(page: str) -> Callable[..., str]:
     """A Dash-pages ``title`` function: '<page> · Sector monitor' in the URL's language."""
 
-    def title(lang: str | None = None, **_ignored: str) -> str:
+    def title(lang: str | None = None, **variables: str) -> str:
         _ = gettext_for(lang if lang in ("fr", "nl", "en") else "fr")
-        return page_titles(_)[page] + " · " + _("Brussels social sector monitor")
+        key = page
+        if page == "theme":
+            theme = next((t for t, s in THEME_SLUGS.items() if s == variables.get("theme")), None)
+            key = f"theme_{theme}" if theme else "home"
+        return page_titles(_)[key] + " · " + _("Brussels social sector monitor")
 
     return title
 

@@ -8,7 +8,9 @@ is not built yet is reported as "not available", never as an exception to the us
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+import threading
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
 
 import flask
 import pandas as pd
@@ -32,6 +34,7 @@ PUBLIC_VIEWS: tuple[str, ...] = (
     "geography",
 )
 _EXTENSION_KEY = "sector_monitor_data"
+T = TypeVar("T")
 
 
 class PublicData:
@@ -40,6 +43,26 @@ class PublicData:
     def __init__(self, reader: Reader, cache: Cache) -> None:
         self.reader = reader
         self.cache = cache
+        self._memo: dict[Hashable, Any] = {}
+        self._memo_version: str | None = None
+        self._memo_lock = threading.Lock()
+
+    def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """``compute()`` once per warehouse version and process (no pickling: for derived
+        objects such as catalogues and whole page layouts, which are read-only)."""
+        version = self.version()
+        if version is None:
+            return compute()
+        with self._memo_lock:
+            if version != self._memo_version:
+                self._memo, self._memo_version = {}, version
+            if key in self._memo:
+                return self._memo[key]
+        value = compute()
+        with self._memo_lock:
+            if version == self._memo_version:
+                self._memo[key] = value
+        return value
 
     def version(self) -> str | None:
         """The warehouse version, or None when no warehouse file exists yet."""
@@ -63,14 +86,18 @@ class PublicData:
 
     def columns(self) -> dict[str, list[tuple[str, str]]]:
         """``view -> [(column, type), ...]`` for every relation of schema ``public``."""
-        frame = self.query(
-            "SELECT table_name, column_name, data_type FROM information_schema.columns "
-            "WHERE table_schema = 'public' ORDER BY table_name, ordinal_position"
-        )
-        out: dict[str, list[tuple[str, str]]] = {}
-        for row in frame.itertuples(index=False):
-            out.setdefault(row.table_name, []).append((row.column_name, row.data_type))
-        return out
+
+        def compute() -> dict[str, list[tuple[str, str]]]:
+            frame = self.query(
+                "SELECT table_name, column_name, data_type FROM information_schema.columns "
+                "WHERE table_schema = 'public' ORDER BY table_name, ordinal_position"
+            )
+            out: dict[str, list[tuple[str, str]]] = {}
+            for row in frame.itertuples(index=False):
+                out.setdefault(row.table_name, []).append((row.column_name, row.data_type))
+            return out
+
+        return self.memo("columns", compute)
 
     def has_view(self, name: str) -> bool:
         """Whether ``public.<name>`` exists in the current warehouse."""
@@ -89,6 +116,9 @@ class PublicData:
     def geo_names(self, lang: str) -> dict[str, str]:
         """``geo_code -> name`` in ``lang``: countries named by Babel, Belgian units by
         ``public.geography`` when built, else the English label of ``public.statistics``."""
+        return self.memo(("geo_names", lang), lambda: self._geo_names(lang))
+
+    def _geo_names(self, lang: str) -> dict[str, str]:
         if lang in LANGUAGES and self.has_column("geography", f"label_{lang}"):
             frame = self.query(f"SELECT geo_code, level, iso2, label_{lang} AS label "
                                "FROM public.geography")
@@ -104,6 +134,9 @@ class PublicData:
 
     def survey_is_synthetic(self) -> bool:
         """Whether any survey figure shown comes from synthetic demo data."""
+        return self.memo("synthetic", self._survey_is_synthetic)
+
+    def _survey_is_synthetic(self) -> bool:
         for view in ("survey_responses_summary", "indicator_values"):
             if self.has_column(view, "synthetic"):
                 frame = self.query(f"SELECT coalesce(bool_or(synthetic), false) AS s FROM public.{view}")

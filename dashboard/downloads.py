@@ -6,25 +6,29 @@ import flask
 
 from dashboard.csv_export import to_csv, to_parquet
 from dashboard.data import PUBLIC_VIEWS, current_data
-from dashboard.explorer_data import build_view, view_csv
+from dashboard.explorer_data import build_view
 from dashboard.i18n import DEFAULT_LANGUAGE, valid_language
+from dashboard.view_export import view_csv, view_xlsx
 
 FORMATS = {"csv": "text/csv; charset=utf-8", "parquet": "application/vnd.apache.parquet"}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def register_downloads(server: flask.Flask) -> None:
-    """Add ``/download/<view>.<csv|parquet>`` and ``/download/explorer.csv`` to the server."""
+    """Add ``/download/<view>.<csv|parquet>`` and ``/download/explorer.<csv|xlsx>``."""
 
-    @server.route("/download/explorer.csv")
-    def download_explorer() -> flask.Response:
+    @server.route("/download/explorer.<string:fmt>")
+    def download_explorer(fmt: str) -> flask.Response:
         args = flask.request.args
         lang = valid_language(args.get("lang")) or DEFAULT_LANGUAGE
         view = build_view(current_data(), lang, args.get("indicator"), args.get("breakdown"),
                           args.get("period"))
-        if view is None:
+        if view is None or fmt not in ("csv", "xlsx"):
             flask.abort(404)
-        name = view.key.replace(":", "_") + f"_{view.period}.csv"
-        return _attachment(view_csv(view, lang).encode("utf-8"), name, FORMATS["csv"])
+        name = view.key.replace(":", "_") + f"_{view.breakdown}_{view.period}.{fmt}"
+        if fmt == "xlsx":
+            return _attachment(view_xlsx(view), name, XLSX)
+        return _attachment(view_csv(view).encode("utf-8"), name, FORMATS["csv"])
 
     @server.route("/download/<string:view>.<string:fmt>")
     def download_view(view: str, fmt: str) -> flask.Response:

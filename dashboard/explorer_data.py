@@ -6,17 +6,24 @@ so a shared link and its download always show the same numbers.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
 
 import pandas as pd
 
-from dashboard.csv_export import neutralise
 from dashboard.data import PublicData
 from dashboard.formatting import format_number, is_missing, unit_suffix
 from dashboard.i18n import LANGUAGES, gettext_for
+from dashboard.survey_data import (
+    THEMES,
+    catalogue,
+    category_order,
+    cell_label,
+    decimals_for,
+    sources_of,
+    suppressed_text,
+    theme_labels,
+)
 
 ALL_PERIODS = "all"
 TABS = ("chart", "table", "map", "sources")
@@ -37,6 +44,13 @@ class ExplorerView:
     sources: pd.DataFrame
     notes: list[str] = field(default_factory=list)
     synthetic: bool = False
+    #: The catalogue record of a survey indicator (None for a public series).
+    info: dict | None = None
+
+    @property
+    def decimals(self) -> int | None:
+        """Decimals shown: survey indicators by unit, public series as published."""
+        return None if self.info is None else decimals_for(self.unit)
 
     @property
     def is_countries(self) -> bool:
@@ -45,23 +59,35 @@ class ExplorerView:
             self.frame["category"].str.len().eq(2).all())
 
 
-def choices(data: PublicData, lang: str) -> list[dict[str, str]]:
-    """Dropdown options: survey indicators (when built) then public series, by title."""
+def choices(data: PublicData, lang: str) -> list[dict]:
+    """Dropdown options: survey indicators grouped by theme (a disabled heading per theme),
+    then public series. Kept per warehouse version."""
     _check(lang)
-    options: list[dict[str, str]] = []
-    if data.has_view("indicators") and data.has_view("indicator_values"):
-        frame = data.query(f"SELECT indicator_id, title_{lang} AS title FROM public.indicators "
-                           "WHERE indicator_id IN (SELECT indicator_id FROM public.indicator_values) "
-                           "ORDER BY title")
-        _ = gettext_for(lang)
-        survey = _("survey")
-        options += [{"label": f"{r.title} ({survey})", "value": f"indicator:{r.indicator_id}"}
-                    for r in frame.itertuples(index=False)]
+    return data.memo(("explorer-choices", lang), lambda: _choices(data, lang))
+
+
+def _choices(data: PublicData, lang: str) -> list[dict]:
+    _ = gettext_for(lang)
+    options: list[dict] = []
+    meta = catalogue(data, lang)
+    if meta:
+        present = set(data.query("SELECT DISTINCT indicator_id FROM public.indicator_values")
+                      ["indicator_id"])
+        themes = theme_labels(_)
+        for theme in [*THEMES, *sorted({m["theme"] for m in meta.values()} - set(THEMES))]:
+            rows = sorted((m["title"], i) for i, m in meta.items()
+                          if m["theme"] == theme and i in present)
+            if rows:
+                options.append({"label": f"— {themes.get(theme, theme)} —",
+                                "value": f"theme:{theme}", "disabled": True})
+                options += [{"label": title, "value": f"indicator:{i}"} for title, i in rows]
     if data.has_view("series") and data.has_view("statistics"):
         frame = data.query(f"SELECT series, title_{lang} AS title FROM public.series "
                            "WHERE unit <> 'text' AND series IN "
                            "(SELECT series FROM public.statistics WHERE value IS NOT NULL) "
                            "ORDER BY title")
+        options.append({"label": "— " + _("Public statistics: all series") + " —",
+                        "value": "theme:series", "disabled": True})
         options += [{"label": r.title, "value": f"series:{r.series}"}
                     for r in frame.itertuples(index=False)]
     return options
@@ -110,7 +136,7 @@ def build_view(data: PublicData, lang: str, key: str | None, breakdown: str | No
                period: str | None) -> ExplorerView | None:
     """The view of a selection; None when the selection does not exist (e.g. stale link)."""
     _check(lang)
-    valid = {o["value"] for o in choices(data, lang)}
+    valid = {o["value"] for o in choices(data, lang) if not o.get("disabled")}
     if not key or key not in valid:
         return None
     options = [o["value"] for o in breakdowns(data, key, lang)]
@@ -120,8 +146,10 @@ def build_view(data: PublicData, lang: str, key: str | None, breakdown: str | No
                                                                   else ALL_PERIODS)
     kind, ident = _split(key)
     if kind == "series":
-        return _series_view(data, lang, ident, period)
-    return _indicator_view(data, lang, ident, breakdown, period)
+        return data.memo(("series-view", lang, ident, period),
+                         lambda: _series_view(data, lang, ident, period))
+    return data.memo(("indicator-view", lang, ident, breakdown, period),
+                     lambda: _indicator_view(data, lang, ident, breakdown, period))
 
 
 def _series_view(data: PublicData, lang: str, series: str, period: str) -> ExplorerView:
@@ -152,91 +180,92 @@ def _series_view(data: PublicData, lang: str, series: str, period: str) -> Explo
 
 def _indicator_view(data: PublicData, lang: str, indicator: str, breakdown: str,
                     period: str) -> ExplorerView:
-    meta = data.query(f"SELECT title_{lang} AS title, unit, sources, "
-                      f"caveats_{lang} AS caveats FROM public.indicators WHERE indicator_id = ?",
-                      [indicator]).iloc[0]
+    info = catalogue(data, lang)[indicator]
     rows = data.query("SELECT * FROM public.indicator_values WHERE indicator_id = ? "
                       "AND breakdown = ? ORDER BY period, breakdown_value", [indicator, breakdown])
     if period != ALL_PERIODS:
         rows = rows[rows["period"].astype(str) == period]
+    order = category_order(data)
+    rows = rows.assign(_pos=[order.get((breakdown, str(c)), 99) for c in rows["breakdown_value"]]
+                       ).sort_values(["period", "_pos", "breakdown_value"])
     frame = pd.DataFrame({
         "category": rows["breakdown_value"].astype(str),
-        "label": rows["breakdown_value"].astype(str),
+        "label": [cell_label(data, lang, breakdown, str(c)) for c in rows["breakdown_value"]],
         "period": rows["period"].astype(str),
         "estimate": rows["estimate"], "ci_low": rows["ci_low"], "ci_high": rows["ci_high"],
-        "n": rows["n"], "flag": rows["flag"], "note": None,
+        "n": rows["n"], "flag": rows["flag"],
+        "note": [_range_note(lo, hi, lang) for lo, hi in zip(rows["value_low"],
+                                                             rows["value_high"], strict=True)],
     }, columns=COLUMNS)
-    source_ids = str(meta["sources"] or "").split()
     return ExplorerView(
-        key=f"indicator:{indicator}", title=str(meta["title"]), unit=str(meta["unit"]),
+        key=f"indicator:{indicator}", title=str(info["title"]), unit=str(info["unit"]),
         breakdown=breakdown, period=period, frame=frame.reset_index(drop=True),
-        sources=_sources(data, source_ids),
-        notes=[str(meta["caveats"])] if not pd.isna(meta["caveats"]) else [],
+        sources=sources_of(data, str(info["sources"] or "").split()),
+        notes=[str(info["caveats"])] if info["caveats"] else [],
         synthetic=bool(rows["synthetic"].fillna(False).any()) if len(rows) else False,
+        info=info,
     )
 
 
+def _range_note(low: object, high: object, lang: str) -> str | None:
+    if is_missing(low) or is_missing(high):
+        return None
+    _ = gettext_for(lang)
+    return _("range {low} – {high} depending on the assumptions").format(
+        low=format_number(low, lang, 0), high=format_number(high, lang, 0))
+
+
 def _sources(data: PublicData, source_ids: list[str]) -> pd.DataFrame:
-    if not source_ids or not data.has_view("sources"):
-        return pd.DataFrame(columns=["source_id", "title", "producer", "url", "licence",
-                                     "retrieved_on", "citation"])
-    return data.query("SELECT source_id, title, producer, url, licence, retrieved_on, citation "
-                      "FROM public.sources WHERE list_contains(?, source_id) ORDER BY source_id",
-                      [source_ids])
+    return sources_of(data, source_ids)
 
 
-def cell_text(row: pd.Series, unit: str, lang: str) -> str:
+def cell_text(row: pd.Series, view: ExplorerView, lang: str) -> str:
     """The displayed value of one cell: never a number for a suppressed or missing cell."""
     _ = gettext_for(lang)
     if row["flag"] == "suppressed":
-        return _("suppressed (too few responses: disclosure control)")
+        return suppressed_text(row["n"], bool(view.info and view.info["money"]), lang)
     if is_missing(row["estimate"]):
         flag = row["flag"]
         flag_text = _("flag {flag}").format(flag=flag) if isinstance(flag, str) else ""
         return _("not available") + (f" ({flag_text})" if flag_text else "")
-    text = format_number(row["estimate"], lang) + unit_suffix(unit, lang)
-    if not is_missing(row["ci_low"]):
-        text += (f" [{format_number(row['ci_low'], lang)} – "
-                 f"{format_number(row['ci_high'], lang)}]")
-    return text
+    return format_number(row["estimate"], lang, view.decimals) + unit_suffix(view.unit, lang)
 
 
-def display_table(view: ExplorerView, lang: str) -> pd.DataFrame:
-    """The view as a table of translated headers and formatted cells."""
+#: Sortable table columns -> the frame columns they sort by.
+SORT_KEYS = {"label": "label", "period": "period", "value": "estimate", "n": "n", "flag": "flag"}
+
+
+def display_table(view: ExplorerView, lang: str,
+                  sort: tuple[str, bool] | None = None) -> tuple[list[str], pd.DataFrame]:
+    """The view as formatted cells, optionally sorted by ``(column key, ascending)``.
+
+    Returns the column keys (``label``, ``period``, ``value``, ``ci``, ``n``, ``flag``; ``ci``
+    and ``n`` only for survey indicators) and the table with translated headers.
+    """
     _ = gettext_for(lang)
-    flags = {"low_reliability": _("low reliability"), "ok": "", "u": _("low reliability"),
-             "suppressed": ""}
-    out = pd.DataFrame({
-        breakdown_labels(_).get(view.breakdown, view.breakdown): view.frame["label"],
-        _("Period"): view.frame["period"],
-        _("Value") + " [" + _("95 % CI") + "]": [cell_text(r, view.unit, lang)
-                                                 for _i, r in view.frame.iterrows()],
-        "n": [format_number(n, lang, 0) if not is_missing(n) else "" for n in view.frame["n"]],
-        _("Note"): [" · ".join(x for x in (flags.get(f, f) if isinstance(f, str) else "",
-                                           note if isinstance(note, str) else "") if x)
-                    for f, note in zip(view.frame["flag"], view.frame["note"], strict=True)],
-    })
-    if view.frame["n"].isna().all():
-        out = out.drop(columns="n")
-    return out
-
-
-def view_csv(view: ExplorerView, lang: str) -> str:
-    """The view as CSV: ``#`` metadata lines (title, sources, citation, notes) then the rows."""
-    lines = io.StringIO()
-    meta = [("title", view.title), ("selection", view.key), ("breakdown", view.breakdown),
-            ("period", view.period), ("unit", view.unit), ("synthetic", str(view.synthetic)),
-            ("downloaded", date.today().isoformat())]
-    meta += [("note", n) for n in view.notes]
-    for src in view.sources.itertuples(index=False):
-        meta += [("source", f"{src.title} ({src.producer}) {src.url}"),
-                 ("licence", str(src.licence)), ("citation", str(src.citation))]
-    for name, value in meta:
-        lines.write(f"# {name}: {' '.join(str(value).split())}\n")
-    frame = view.frame.copy()
-    frame.loc[frame["flag"] == "suppressed", ["estimate", "ci_low", "ci_high"]] = None
-    neutralise(frame).to_csv(lines, index=False, lineterminator="\n")
-    return lines.getvalue()
+    frame = view.frame
+    if sort and sort[0] in SORT_KEYS:
+        frame = frame.sort_values(SORT_KEYS[sort[0]], ascending=sort[1], na_position="last",
+                                  kind="stable")
+    flags = {"low_reliability": _("low reliability"), "u": _("low reliability"),
+             "suppressed": _("suppressed"), "ok": ""}
+    columns = {
+        "label": (breakdown_labels(_).get(view.breakdown, view.breakdown), frame["label"]),
+        "period": (_("Period"), frame["period"]),
+        "value": (_("Value"), [cell_text(r, view, lang) for _i, r in frame.iterrows()]),
+    }
+    if view.info is not None:
+        columns["ci"] = (_("95 % CI"), [
+            f"{format_number(lo, lang, view.decimals)} – {format_number(hi, lang, view.decimals)}"
+            if f != "suppressed" and not is_missing(lo) else ""
+            for lo, hi, f in zip(frame["ci_low"], frame["ci_high"], frame["flag"], strict=True)])
+        columns["n"] = ("n", [format_number(n, lang, 0) if not is_missing(n) else ""
+                              for n in frame["n"]])
+    columns["flag"] = (_("Note"), [" · ".join(x for x in (
+        flags.get(f, f) if isinstance(f, str) else "", note if isinstance(note, str) else "") if x)
+        for f, note in zip(frame["flag"], frame["note"], strict=True)])
+    table = pd.DataFrame({header: list(values) for header, values in columns.values()})
+    return list(columns), table
 
 
 def _split(key: str) -> tuple[str, str]:

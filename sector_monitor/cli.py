@@ -162,6 +162,33 @@ def cmd_note(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from exports.datapackage import export_package
+
+    path = warehouse_path(args.warehouse)
+    if not path.exists():
+        console.print(f"[red]No warehouse at {path}[/]: run `sector-monitor build` first.")
+        return 2
+    with console.status("exporting the public tables"):
+        descriptor = export_package(path, args.out)
+    console.print(f"wrote the data package {descriptor}")
+    return 0
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    from exports.editions import edition_manifest, editions_dir_for, publish_edition
+
+    path = warehouse_path(args.warehouse)
+    if not path.exists():
+        console.print(f"[red]No warehouse at {path}[/]: run `sector-monitor build` first.")
+        return 2
+    folder = publish_edition(path, args.edition, editions_dir_for(path))
+    manifest = edition_manifest(args.edition, editions_dir_for(path))
+    console.print(f"published edition {args.edition} in {folder}")
+    console.print(f"cite as: {manifest.get('citation', '')}")
+    return 0
+
+
 def _serve_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8050)
@@ -223,6 +250,14 @@ def parser() -> argparse.ArgumentParser:
     n.add_argument("--period")
     n.add_argument("--out", type=Path, required=True, help="note.pdf, note.docx or note.md")
     n.set_defaults(func=cmd_note)
+    ex = sub.add_parser("export", parents=[common],
+                        help="Frictionless data package (CSV + Parquet) of every public table")
+    ex.add_argument("--out", type=Path, required=True)
+    ex.set_defaults(func=cmd_export)
+    pb = sub.add_parser("publish", parents=[common],
+                        help="freeze the public tables as a named, citable edition")
+    pb.add_argument("--edition", required=True, help="e.g. 2024.1")
+    pb.set_defaults(func=cmd_publish)
     return p
 
 

@@ -47,3 +47,21 @@ def test_indicators_list_and_show_in_the_users_language(warehouse_path: Path) ->
     assert shown.returncode == 0, shown.stderr
     assert "Transfert de tâches" in shown.stdout
     assert "suppressed" in shown.stdout or "supprim" in shown.stdout
+
+
+def test_note_export_and_publish_commands(warehouse_path: Path, tmp_path: Path) -> None:
+    import shutil
+
+    wh = tmp_path / "var" / "warehouse.duckdb"
+    shutil.copytree(warehouse_path.parent, wh.parent)
+    note = run("note", "--lang", "nl", "--recommendation", "R4", "--out", str(tmp_path / "x.md"),
+               "--warehouse", str(wh))
+    assert note.returncode == 0, note.stderr
+    text = (tmp_path / "x.md").read_text(encoding="utf-8")
+    assert "R4" in text and "SYNTHETISCHE" in text.upper()
+    exported = run("export", "--out", str(tmp_path / "pkg"), "--warehouse", str(wh))
+    assert exported.returncode == 0, exported.stderr
+    assert (tmp_path / "pkg" / "datapackage.json").exists()
+    assert run("publish", "--edition", "2024.1", "--warehouse", str(wh)).returncode == 0
+    again = run("publish", "--edition", "2024.1", "--warehouse", str(wh))
+    assert again.returncode != 0 and "already exists" in again.stderr

@@ -13,11 +13,14 @@ import pandas as pd
 import pytest
 
 from dashboard.app import create_app
-from dashboard.csv_export import neutralise, to_csv
+from dashboard.csv_export import to_csv
 from dashboard.formatting import format_number, format_value
 from dashboard.i18n import gettext_for, negotiate_language, plotly_separators
+from exports.csv_safety import neutralise
 
-PAGES = ("", "/statistics", "/explorer", "/methods", "/data")
+PAGES = ("", "/index", "/themes/funding", "/themes/task-transfer", "/themes/support",
+         "/themes/framework", "/themes/accessibility", "/themes/group-life", "/explorer",
+         "/recommendations", "/statistics", "/methods", "/data")
 
 
 def render(client, path: str) -> str:
@@ -54,41 +57,16 @@ def without_survey(source: Path, target: Path) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def survey_warehouse(source: Path, target: Path) -> Path:
-    """A copy of ``source`` with a small synthetic indicator table (one suppressed cell)."""
-    con = without_survey(source, target)
-    con.execute("""
-        CREATE TABLE public.indicators AS SELECT
-          'task_transfer_share' AS indicator_id, 'task_transfer' AS theme, 'percent' AS unit,
-          'higher_is_worse' AS polarity, 'proportion' AS estimator,
-          'Associations transférant des tâches' AS title_fr,
-          'Verenigingen die taken overdragen' AS title_nl,
-          'Associations transferring tasks' AS title_en,
-          '' AS description_fr, '' AS description_nl, '' AS description_en,
-          NULL AS caveats_fr, NULL AS caveats_nl, NULL AS caveats_en,
-          'task_transfer_3y' AS questions, '' AS sources, 'R4' AS recommendations""")
-    con.execute("""
-        CREATE TABLE public.indicator_values AS SELECT * FROM (VALUES
-          ('task_transfer_share', '2024', 'all', 'all', 41.5, 3.1, 35.4, 47.6, 120, 'ok', TRUE),
-          ('task_transfer_share', '2024', 'subsector', 'homelessness', 52.0, 6.0, 40.2, 63.8,
-           34, 'ok', TRUE),
-          ('task_transfer_share', '2024', 'subsector', 'food_aid', NULL, NULL, NULL, NULL, 3,
-           'suppressed', TRUE)
-        ) t(indicator_id, period, breakdown, breakdown_value, estimate, se, ci_low, ci_high, n,
-            flag, synthetic)""")
-    con.close()
-    return target
-
-
 @pytest.fixture(scope="module")
 def client(warehouse_path: Path):
     return create_app(warehouse_path).server.test_client()
 
 
-@pytest.fixture(scope="module")
-def survey_client(warehouse_path: Path, tmp_path_factory: pytest.TempPathFactory):
-    path = survey_warehouse(warehouse_path, tmp_path_factory.mktemp("survey") / "wh.duckdb")
-    return create_app(path).server.test_client()
+def suppressed_cell(wh) -> tuple[str, str, str, str]:
+    """A suppressed survey cell of the warehouse: (indicator, breakdown, period, category)."""
+    return wh.execute("SELECT indicator_id, breakdown, period, breakdown_value FROM "
+                      "public.indicator_values WHERE flag = 'suppressed' ORDER BY ALL "
+                      "LIMIT 1").fetchone()
 
 
 @pytest.mark.parametrize(("lang", "expected"), [
@@ -162,25 +140,124 @@ def test_missing_warehouse_degrades_gracefully(tmp_path: Path) -> None:
         assert "not available yet" in render(empty, f"/en{page}")
 
 
-def test_synthetic_survey_figures_carry_the_banner(survey_client) -> None:
-    home = render(survey_client, "/en")
+def test_home_shows_survey_headlines_with_ci_and_n(client, wh) -> None:
+    home = render(client, "/en")
     assert "Synthetic demonstration data." in home
-    assert "41.5%" in home and "n = 120" in home
-    explorer = render(survey_client, "/en/explorer?indicator=indicator:task_transfer_share"
-                                     "&breakdown=subsector&period=2024&tab=table")
-    assert "Synthetic demonstration data." in explorer
-    assert "suppressed (too few responses: disclosure control)" in explorer
+    est, low, high, n, period = wh.execute(
+        "SELECT estimate, ci_low, ci_high, n, period FROM public.indicator_values WHERE "
+        "indicator_id = 'tt_task_transfer' AND breakdown = 'all' ORDER BY period DESC").fetchone()
+    assert format_number(est, "en", 1) + "%" in home
+    assert f"95 % CI {format_number(low, 'en', 1)} – {format_number(high, 'en', 1)} · n = {n}" in home
+    assert f"Survey wave {period}" in home
+    survey_source = wh.execute("SELECT source_id FROM public.sources WHERE source_id LIKE "
+                               "'%survey%'").fetchone()[0]
+    assert f"source-{survey_source}" in home
+    fte, fte_low = wh.execute("SELECT estimate, value_low FROM public.indicator_values WHERE "
+                              "indicator_id = 'comb_volunteer_fte_public'").fetchone()
+    assert format_number(round(fte), "en", 0) + "\u00a0full-time equivalents" in home
+    assert f"Range {format_number(round(fte_low), 'en', 0)} – " in home
+    assert "Disinvestment pressure index" in home
 
 
-def test_explorer_csv_has_metadata_and_no_suppressed_value(survey_client) -> None:
-    response = survey_client.get("/download/explorer.csv?indicator=indicator:task_transfer_share"
-                                 "&breakdown=subsector&period=2024&lang=en")
+def test_explorer_table_never_shows_a_suppressed_number(client, wh) -> None:
+    indicator, breakdown, period, category = suppressed_cell(wh)
+    page = render(client, f"/en/explorer?indicator=indicator:{indicator}&breakdown={breakdown}"
+                          f"&period={period}&tab=table")
+    assert "Synthetic demonstration data." in page
+    assert "suppressed (" in page
+    label = wh.execute("SELECT label_en FROM public.categories WHERE variable = ? AND code = ?",
+                       [breakdown, category]).fetchone()
+    assert label is None or label[0] in page
+
+
+def test_explorer_csv_has_metadata_and_no_suppressed_value(client, wh) -> None:
+    indicator, breakdown, period, category = suppressed_cell(wh)
+    response = client.get(f"/download/explorer.csv?indicator=indicator:{indicator}"
+                          f"&breakdown={breakdown}&period={period}&lang=en")
     text = response.get_data(as_text=True)
-    assert text.startswith("# title: Associations transferring tasks")
-    assert "# synthetic: True" in text
-    frame = pd.read_csv(io.StringIO(text), comment="#")
-    food = frame[frame["category"] == "food_aid"].iloc[0]
-    assert food["flag"] == "suppressed" and pd.isna(food["estimate"])
+    title = wh.execute("SELECT title_en FROM public.indicators WHERE indicator_id = ?",
+                       [indicator]).fetchone()[0]
+    assert text.startswith(f"# title: {title}")
+    assert "# synthetic: True" in text and "# citation: " in text
+    frame = pd.read_csv(io.StringIO(text), comment="#", dtype={"category": str})
+    cell = frame[frame["category"] == category].iloc[0]
+    assert cell["flag"] == "suppressed" and pd.isna(cell["estimate"]) and pd.isna(cell["ci_low"])
+
+
+def test_explorer_xlsx_has_data_and_metadata_sheets(client, wh) -> None:
+    from openpyxl import load_workbook
+
+    response = client.get("/download/explorer.xlsx?indicator=indicator:tt_task_transfer"
+                          "&breakdown=region&period=2024&lang=fr")
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(response.data))
+    assert book.sheetnames == ["data", "metadata"]
+    rows = list(book["data"].values)
+    assert rows[0][:4] == ("category", "label", "period", "estimate")
+    expected = dict(wh.execute(
+        "SELECT breakdown_value, estimate FROM public.indicator_values WHERE indicator_id = "
+        "'tt_task_transfer' AND breakdown = 'region' AND period = '2024'").fetchall())
+    assert {r[0]: r[3] for r in rows[1:]} == pytest.approx(expected)
+    assert {r[1] for r in rows[1:]} >= {"Bruxelles-Capitale"} or len(rows) > 1
+    meta = dict(list(book["metadata"].values)[1:])
+    assert meta["unit"] == "percent" and "citation" in meta
+
+
+def test_explorer_table_sorts_by_a_column(warehouse_path: Path) -> None:
+    from dashboard.explorer_data import build_view, display_table
+
+    app = create_app(warehouse_path)
+    with app.server.test_request_context():
+        from dashboard.data import current_data
+
+        view = build_view(current_data(), "en", "indicator:tt_task_transfer", "subsector", "2024")
+        _keys, table = display_table(view, "en", ("n", False))
+        counts = [int(v) for v in table["n"]]
+        assert counts == sorted(counts, reverse=True)
+        _keys, table = display_table(view, "en", ("value", True))
+        shown = view.frame.dropna(subset=["estimate"]).sort_values("estimate")
+        assert table["Value"].iloc[0].startswith(format_number(shown["estimate"].iloc[0], "en", 1))
+
+
+def test_what_if_weights_recompute_the_index(warehouse_path: Path, wh) -> None:
+    app = create_app(warehouse_path)
+    with app.server.test_request_context():
+        from dashboard.data import current_data
+        from dashboard.index_data import config, whatif
+
+        published = wh.execute("SELECT index FROM public.index_values WHERE breakdown = 'all' "
+                               "ORDER BY period DESC").fetchone()[0]
+        default = json.dumps(whatif(current_data(), "en", dict.fromkeys(config().indicators, 1.0),
+                                    "goalposts")[0].to_plotly_json(), default=str)
+        assert default.count(format_number(published, "en", 1)) == 2  # variant = published
+        only_transfer = {i: float(i == "tt_task_transfer") for i in config().indicators}
+        mine = json.dumps(whatif(current_data(), "en", only_transfer, "goalposts")[0]
+                          .to_plotly_json(), default=str)
+        transfer = wh.execute("SELECT estimate FROM public.indicator_values WHERE indicator_id ="
+                              " 'tt_task_transfer' AND breakdown = 'all' ORDER BY period DESC"
+                              ).fetchone()[0]
+        assert format_number(published, "en", 1) in mine and format_number(transfer, "en", 1) in mine
+
+
+def test_support_page_shows_the_nine_stage_funnel(client) -> None:
+    page = render(client, "/fr/themes/support")
+    assert "support-funnel" in page
+    assert all(f"Support stage {k}" not in page for k in range(1, 10))  # titles in French
+    assert page.count("sup_stage_") >= 9
+
+
+def test_recommendations_show_live_evidence(client, wh) -> None:
+    page = render(client, "/nl/recommendations")
+    for rec_id, evidence in wh.execute("SELECT recommendation_id, evidence_nl FROM "
+                                       "public.recommendations").fetchall():
+        assert f'"id": "{rec_id}"' in page and evidence in page
+    est = wh.execute("SELECT estimate FROM public.indicator_values WHERE indicator_id = "
+                     "'tt_task_transfer' AND breakdown = 'all' ORDER BY period DESC").fetchone()[0]
+    assert format_number(est, "nl", 1) + "%" in page
+
+
+def test_unknown_theme_is_not_found(client) -> None:
+    assert "Page not found" in render(client, "/en/themes/nope")
 
 
 def test_public_statistics_csv_download(client) -> None:

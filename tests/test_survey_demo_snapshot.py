@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import ROOT
+
 from etl.snapshots import load_source, sha256_file
 from etl.survey.demo import write_demo
 

@@ -7,13 +7,12 @@ from urllib.parse import urlencode
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, dcc, html
+from dash import ALL, ClientsideFunction, Input, Output, State, callback, clientside_callback, dcc, html
 
 from dashboard import charts
 from dashboard.chrome import SEARCH_STORE, language_of_path
 from dashboard.components import (
     browser_title,
-    data_table,
     not_available,
     not_found,
     page_header,
@@ -22,16 +21,21 @@ from dashboard.components import (
 from dashboard.data import PublicData, current_data
 from dashboard.explorer_data import (
     ALL_PERIODS,
+    SORT_KEYS,
     TABS,
     ExplorerView,
     breakdowns,
     build_view,
+    cell_text,
     choices,
     display_table,
     periods,
 )
 from dashboard.formatting import format_value, is_missing, unit_suffix
 from dashboard.i18n import gettext_for, valid_language
+
+#: Shown when the URL names no (valid) statistic.
+DEFAULT_INDICATOR = "indicator:tt_task_transfer"
 
 dash.register_page(__name__, path_template="/<lang>/explorer", title=browser_title("explorer"),
                    order=2)
@@ -51,7 +55,9 @@ def layout(lang: str | None = None, indicator: str | None = None, breakdown: str
     if not options:
         return html.Div([header, not_available(lang)])
     view = (build_view(data, lang, indicator, breakdown, period)
-            or build_view(data, lang, options[0]["value"], None, None))
+            or build_view(data, lang, DEFAULT_INDICATOR, None, None)
+            or build_view(data, lang, next(o["value"] for o in options if not o.get("disabled")),
+                          None, None))
     if view is None:
         return html.Div([header, not_available(lang)])
     tab = tab if tab in TABS else "chart"
@@ -64,7 +70,8 @@ def layout(lang: str | None = None, indicator: str | None = None, breakdown: str
         header,
         dbc.Row([
             control(_("Statistic"), dcc.Dropdown(id="explorer-indicator", options=options,
-                                                 value=view.key, clearable=False)),
+                                                 value=view.key, clearable=False,
+                                                 searchable=True, maxHeight=420)),
             control(_("Breakdown"), dcc.Dropdown(id="explorer-breakdown",
                                                  options=breakdowns(data, view.key, lang),
                                                  value=view.breakdown, clearable=False)),
@@ -74,10 +81,17 @@ def layout(lang: str | None = None, indicator: str | None = None, breakdown: str
         ], className="explorer-controls"),
         dbc.Tabs([dbc.Tab(label=label, tab_id=tab_id) for tab_id, label in _tab_labels(_).items()],
                  id="explorer-tab", active_tab=tab, className="mb-3"),
-        html.Div(render(view, tab, lang), id="explorer-content", **{"aria-live": "polite"}),
-        html.A(_("Download this view (CSV, with sources and citation)"), id="explorer-download",
-               href=download_href(view, lang), className="btn btn-outline-primary mt-2"),
+        html.Div(render(view, tab, lang, None), id="explorer-content", **{"aria-live": "polite"}),
+        html.Div([
+            html.A(_("Download this view (CSV, with sources and citation)"),
+                   id="explorer-download", href=download_href(view, lang),
+                   className="btn btn-outline-primary mt-2 me-2"),
+            html.A(_("Download this view (XLSX: data and metadata sheets)"),
+                   id="explorer-download-xlsx", href=download_href(view, lang, "xlsx"),
+                   className="btn btn-outline-primary mt-2"),
+        ]),
         dcc.Store(id="explorer-search"),
+        dcc.Store(id="explorer-sort"),
     ])
 
 
@@ -97,22 +111,21 @@ def search_of(view: ExplorerView, tab: str) -> str:
                             "period": view.period, "tab": tab})
 
 
-def download_href(view: ExplorerView, lang: str) -> str:
-    """Address of the CSV download of ``view``."""
-    return "/download/explorer.csv?" + urlencode({"indicator": view.key,
+def download_href(view: ExplorerView, lang: str, fmt: str = "csv") -> str:
+    """Address of the CSV (or XLSX) download of ``view``."""
+    return f"/download/explorer.{fmt}?" + urlencode({"indicator": view.key,
                                                   "breakdown": view.breakdown,
                                                   "period": view.period, "lang": lang})
 
 
-def render(view: ExplorerView, tab: str, lang: str) -> list:
-    """The content of ``tab`` for ``view``."""
-    _ = gettext_for(lang)
+def render(view: ExplorerView, tab: str, lang: str, sort: tuple[str, bool] | None) -> list:
+    """The content of ``tab`` for ``view`` (the table sorted by ``sort``)."""
     parts: list = [synthetic_banner(lang)] if view.synthetic else []
     parts.append(html.H2(view.title, className="h5"))
     if view.frame.empty:
         return [*parts, not_available(lang)]
     if tab == "table":
-        parts.append(data_table(display_table(view, lang)))
+        parts.append(_table(view, lang, sort))
     elif tab == "sources":
         parts += _sources(view, lang)
     elif tab == "map":
@@ -121,6 +134,28 @@ def render(view: ExplorerView, tab: str, lang: str) -> list:
         parts += _chart(view, lang)
     parts += [html.P(note, className="note small fst-italic") for note in view.notes]
     return parts
+
+
+def _table(view: ExplorerView, lang: str, sort: tuple[str, bool] | None) -> dbc.Table:
+    """The view as a table whose headers sort it (a second click reverses the order)."""
+    _ = gettext_for(lang)
+    keys, table = display_table(view, lang, sort)
+    heads = []
+    for key, header in zip(keys, table.columns, strict=True):
+        state = "none"
+        if sort and sort[0] == key:
+            state = "ascending" if sort[1] else "descending"
+        arrow = {"ascending": " ▲", "descending": " ▼"}.get(state, "")
+        content = (html.Button(header + arrow, id={"type": "explorer-sort", "column": key},
+                               className="btn btn-link p-0 fw-semibold sort-button",
+                               title=_("Sort by this column"))
+                   if key in SORT_KEYS else header)
+        heads.append(html.Th(content, scope="col", **{"aria-sort": state}))
+    body = html.Tbody([html.Tr([html.Td(v) for v in row], className=f"flag-{flag}")
+                       for row, flag in zip(table.itertuples(index=False),
+                                            view.frame.loc[table.index, "flag"], strict=True)])
+    return dbc.Table([html.Thead(html.Tr(heads)), body], striped=True, hover=True, size="sm",
+                     responsive=True, className="data-table mb-0", id="explorer-table")
 
 
 def _summary(view: ExplorerView, lang: str) -> str:
@@ -132,39 +167,41 @@ def _summary(view: ExplorerView, lang: str) -> str:
     text = _("{n} values; highest: {top} ({top_period}) {top_value}; lowest: {bottom} "
              "({bottom_period}) {bottom_value}.").format(
         n=len(shown), top=top["label"], top_period=top["period"],
-        top_value=format_value(top["estimate"], view.unit, lang), bottom=bottom["label"],
-        bottom_period=bottom["period"],
-        bottom_value=format_value(bottom["estimate"], view.unit, lang))
+        top_value=cell_text(top, view, lang), bottom=bottom["label"],
+        bottom_period=bottom["period"], bottom_value=cell_text(bottom, view, lang))
     hidden = view.frame[view.frame["flag"] == "suppressed"]
     if len(hidden):
-        text += " " + _("Suppressed (too few responses): {cells}.").format(
-            cells=", ".join(hidden["label"]))
+        text += " " + _("Suppressed by disclosure control: {cells}.").format(
+            cells=", ".join(f"{r['label']} ({r['period']})" for _i, r in hidden.iterrows()))
     return text
 
 
 def _chart(view: ExplorerView, lang: str) -> list:
-    shown = view.frame.dropna(subset=["estimate"])
+    _ = gettext_for(lang)
+    frame = view.frame
     suffix = unit_suffix(view.unit, lang)
     summary = _summary(view, lang)
-    if shown["period"].nunique() > 1:
-        wide = shown.pivot_table(index="label", columns="period", values="estimate",
-                                 aggfunc="first")
-        if len(wide) == 1:
-            fig = charts.trend_lines({wide.index[0]: (list(wide.columns), wide.iloc[0].tolist())},
-                                     lang, unit_suffix=suffix)
-        else:
-            fig = charts.grouped_bars(list(wide.index),
-                                      {p: wide[p].tolist() for p in wide.columns}, lang,
-                                      unit_suffix=suffix)
+    has_ci = not frame["ci_low"].isna().all()
+    if frame["period"].nunique() > 1:
+        lines, errors = {}, {}
+        for label, rows in frame.dropna(subset=["estimate"]).groupby("label", sort=False):
+            lines[str(label)] = (rows["period"].tolist(), rows["estimate"].tolist())
+            if has_ci:
+                errors[str(label)] = ((rows["estimate"] - rows["ci_low"]).tolist(),
+                                      (rows["ci_high"] - rows["estimate"]).tolist())
+        fig = charts.trend_lines(dict(list(lines.items())[:12]), lang, unit_suffix=suffix,
+                                 errors=errors)
+    elif view.info is not None:
+        fig = charts.estimate_bars(
+            frame["label"].tolist(), frame["estimate"].tolist(), frame["ci_low"].tolist(),
+            frame["ci_high"].tolist(), frame["flag"].tolist(), lang,
+            texts=[cell_text(r, view, lang) for _i, r in frame.iterrows()],
+            legend=(_("Estimate (95 % CI)"), _("Low reliability (n < 30 or CV > 16.5 %)")))
     else:
-        shown = shown.sort_values("estimate", ascending=False)
-        errors = None
-        if not shown["ci_low"].isna().all():
-            errors = ((shown["estimate"] - shown["ci_low"]).tolist(),
-                      (shown["ci_high"] - shown["estimate"]).tolist())
+        shown = frame.dropna(subset=["estimate"]).sort_values("estimate", ascending=False)
         fig = charts.ranked_bars(shown["label"], shown["estimate"], lang,
                                  texts=[format_value(v, view.unit, lang) for v in shown["estimate"]],
-                                 errors=errors, highlight=(shown["category"] == "BE").tolist())
+                                 highlight=(shown["category"] == "BE").tolist())
     return [charts.graph(fig, lang, "explorer-chart", summary), html.P(summary, className="mt-2")]
 
 
@@ -184,28 +221,40 @@ def _map(view: ExplorerView, lang: str) -> list:
 
 def _sources(view: ExplorerView, lang: str) -> list:
     _ = gettext_for(lang)
+    parts: list = []
+    if view.info is not None:
+        info = view.info
+        lineage = [(_("Definition"), info["description"]), (_("Unit"), info["unit_label"]),
+                   (_("Caveats"), info["caveats"]),
+                   (_("Questions or series used"), info["questions"]),
+                   (_("Recommendations"), info["recommendations"])]
+        parts.append(html.Dl([x for term, value in lineage if value
+                              for x in (html.Dt(term), html.Dd(str(value)))],
+                             className="source-meta mb-3"))
     if view.sources.empty:
-        return [not_available(lang, _("Sources"))]
-    return [html.Div([
+        return [*parts, not_available(lang, _("Sources"))]
+    parts += [html.Div([
         html.H3(row.title, className="h6"),
         html.P(f"{row.producer} · " + _("Licence") + f": {row.licence}", className="small mb-1"),
         html.P([html.Strong(_("Citation") + ": "), row.citation], className="small mb-1"),
         html.P(html.A(row.url, href=row.url, rel="noopener noreferrer", className="text-break")
                if str(row.url).startswith("http") else row.url, className="small"),
     ], className="mb-3") for row in view.sources.itertuples(index=False)]
+    return parts
 
 
 @callback(
     Output("explorer-breakdown", "options"), Output("explorer-breakdown", "value"),
     Output("explorer-period", "options"), Output("explorer-period", "value"),
     Output("explorer-content", "children"), Output("explorer-download", "href"),
-    Output("explorer-search", "data"),
+    Output("explorer-download-xlsx", "href"), Output("explorer-search", "data"),
     Input("explorer-indicator", "value"), Input("explorer-breakdown", "value"),
     Input("explorer-period", "value"), Input("explorer-tab", "active_tab"),
-    State("url", "pathname"),
+    Input("explorer-sort", "data"), State("url", "pathname"),
     prevent_initial_call=True,
 )
-def update(indicator: str, breakdown: str, period: str, tab: str, pathname: str) -> tuple:
+def update(indicator: str, breakdown: str, period: str, tab: str, sort: list | None,
+           pathname: str) -> tuple:
     """Redraw the explorer for the chosen selection; a new statistic resets the other choices."""
     lang = language_of_path(pathname)
     data = current_data()
@@ -216,8 +265,21 @@ def update(indicator: str, breakdown: str, period: str, tab: str, pathname: str)
         raise dash.exceptions.PreventUpdate
     tab = tab if tab in TABS else "chart"
     return (breakdowns(data, view.key, lang), view.breakdown,
-            _period_options(data, view.key, lang), view.period, render(view, tab, lang),
-            download_href(view, lang), search_of(view, tab))
+            _period_options(data, view.key, lang), view.period,
+            render(view, tab, lang, tuple(sort) if sort else None),  # type: ignore[arg-type]
+            download_href(view, lang), download_href(view, lang, "xlsx"), search_of(view, tab))
+
+
+@callback(Output("explorer-sort", "data"),
+          Input({"type": "explorer-sort", "column": ALL}, "n_clicks"),
+          State("explorer-sort", "data"), prevent_initial_call=True)
+def sort_table(clicks: list[int | None], current: list | None) -> list:
+    """A click on a column header sorts by it; a second click reverses the order."""
+    column = (dash.ctx.triggered_id or {}).get("column")
+    if column not in SORT_KEYS or not any(clicks):
+        raise dash.exceptions.PreventUpdate
+    ascending = not (current and current[0] == column and current[1])
+    return [column, ascending]
 
 
 clientside_callback(

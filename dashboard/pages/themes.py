@@ -1,0 +1,173 @@
+"""Theme pages (one page, parameterised by theme): the story of a theme in survey charts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import NamedTuple
+
+import dash
+from dash import html
+
+from dashboard.components import (
+    THEME_SLUGS,
+    browser_title,
+    not_available,
+    not_found,
+    page_header,
+    page_titles,
+    synthetic_banner,
+)
+from dashboard.data import PublicData, current_data
+from dashboard.i18n import gettext_for, valid_language
+from dashboard.survey_cards import breakdown_card, family_card, waves_card
+from dashboard.survey_data import has_indicators
+
+dash.register_page(__name__, path_template="/<lang>/themes/<theme>", title=browser_title("theme"),
+                   order=5)
+
+SUPPORT_FUNNEL = tuple(f"sup_stage_{k}_{name}" for k, name in enumerate(
+    ("recruitment_interview", "initial_training", "introduction_day", "formalisation",
+     "acclimatisation", "individual_followup", "collective_followup", "continuing_training",
+     "convivial_moments"), start=1))
+GROUP_PHASES = ("gl_phase_starting", "gl_phase_autonomous", "gl_phase_routine",
+                "gl_phase_declining")
+
+Cards = Callable[[PublicData, str, Callable[[str], str]], list]
+
+
+class Theme(NamedTuple):
+    """What a theme page says: its introduction and its chart cards."""
+
+    intro: Callable[[Callable[[str], str]], str]
+    cards: Cards
+
+
+def _funding(data: PublicData, lang: str, _: Callable[[str], str]) -> list:
+    return [
+        waves_card(data, lang, ["fund_operating_costs_not_covered", "fund_project_over_structural",
+                                "staff_shortage", "demand_requests_turned_away"],
+                   _("Uncovered costs, project funding, staff shortage and unmet demand")),
+        waves_card(data, lang, ["fund_public_trend_balance", "demand_trend_balance"],
+                   _("Public funding falls while demand rises (net balances)")),
+        family_card(data, lang, ["fund_project_share", "staff_fixed_term_share",
+                                 "staff_admin_time_share", "fund_private_share"],
+                    _("Project subsidies, precarious contracts and administration"), ranked=True),
+        breakdown_card(data, lang, "fund_operating_costs_not_covered", "subsector",
+                       _("Operating costs poorly covered, by subsector")),
+    ]
+
+
+def _task_transfer(data: PublicData, lang: str, _: Callable[[str], str]) -> list:
+    areas = ["tt_area_reception", "tt_area_administration", "tt_area_social_support",
+             "tt_area_coordination", "tt_area_training", "tt_area_logistics",
+             "tt_area_fundraising", "tt_area_legal_advice", "tt_area_care", "tt_area_other"]
+    return [
+        waves_card(data, lang, ["tt_task_transfer", "tt_complex_tasks",
+                                "tt_activities_stop_majority"],
+                   _("Task transfer, complex tasks and dependence over the waves")),
+        family_card(data, lang, areas, _("Where paid tasks move to volunteers"), ranked=True),
+        breakdown_card(data, lang, "tt_task_transfer", "subsector",
+                       _("Task transfer to volunteers, by subsector")),
+        breakdown_card(data, lang, "tt_task_transfer", "volunteer_model",
+                       _("Task transfer to volunteers, by volunteer model")),
+    ]
+
+
+def _support(data: PublicData, lang: str, _: Callable[[str], str]) -> list:
+    return [
+        family_card(data, lang, SUPPORT_FUNNEL, _("The nine-stage support funnel"),
+                    card_id="support-funnel"),
+        waves_card(data, lang, ["sup_support_cut", "sup_stage_2_initial_training"],
+                   _("Support cuts and initial training over the waves")),
+        family_card(data, lang, ["sup_insured", "sup_information_note", "sup_risk_briefing"],
+                    _("Insurance, information and safety"), ranked=True),
+        breakdown_card(data, lang, "sup_stages_mean", "size_class",
+                       _("Number of support stages, by size class")),
+    ]
+
+
+def _framework(data: PublicData, lang: str, _: Callable[[str], str]) -> list:
+    return [
+        family_card(data, lang, ["fw_flexibility_rigid", "fw_flexibility_balanced",
+                                 "fw_flexibility_flexible"],
+                    _("How associations see their volunteering framework")),
+        family_card(data, lang, ["fw_participation_formal", "fw_participation_informal",
+                                 "fw_participation_no"],
+                    _("Volunteers' say in decisions")),
+        waves_card(data, lang, ["fw_written_document", "fw_sanctions_any"],
+                   _("Written framework and sanctions over the waves")),
+        breakdown_card(data, lang, "fw_participation_no", "volunteer_model",
+                       _("No say in decisions, by volunteer model")),
+    ]
+
+
+def _accessibility(data: PublicData, lang: str, _: Callable[[str], str]) -> list:
+    return [
+        waves_card(data, lang, ["acc_recruitment_balance", "acc_retention_balance"],
+                   _("Recruiting and keeping volunteers (net balances)")),
+        family_card(data, lang, ["acc_withdrawal_space", "acc_vulnerable_volunteers",
+                                 "acc_expenses_all", "acc_skills_most_roles"],
+                    _("Barriers and openings"), ranked=True),
+        waves_card(data, lang, ["acc_expenses_all", "acc_withdrawal_space"],
+                   _("Expenses and freedom to withdraw over the waves")),
+        breakdown_card(data, lang, "acc_expenses_all", "subsector",
+                       _("Volunteer expenses fully reimbursed, by subsector")),
+    ]
+
+
+def _group_life(data: PublicData, lang: str, _: Callable[[str], str]) -> list:
+    return [
+        family_card(data, lang, GROUP_PHASES, _("Life phase of the volunteer group")),
+        waves_card(data, lang, list(GROUP_PHASES), _("Life phases over the waves")),
+        waves_card(data, lang, ["gl_warning_lights_mean"], _("Warning lights over the waves")),
+        breakdown_card(data, lang, "gl_warning_lights_mean", "volunteer_model",
+                       _("Warning lights, by volunteer model")),
+    ]
+
+
+THEMES: dict[str, Theme] = {
+    "funding": Theme(lambda _: _(
+        "Public funding of the sector shifts from structural subsidies to project calls that do "
+        "not cover operating costs, while demand for help keeps rising. These charts follow the "
+        "associations' funding and their paid staff, wave after wave."), _funding),
+    "task_transfer": Theme(lambda _: _(
+        "When paid staff is lacking, their tasks move to volunteers. These charts show how "
+        "many associations report such transfers, in which areas, and how many activities "
+        "would stop without volunteers."), _task_transfer),
+    "support": Theme(lambda _: _(
+        "Good volunteering needs support at every stage, from the recruitment interview to "
+        "convivial moments. The funnel shows how many associations offer each of the nine "
+        "stages; budget cuts hit training and supervision first."), _support),
+    "framework": Theme(lambda _: _(
+        "How associations frame volunteering: a written framework, its flexibility, "
+        "volunteers' participation in decisions and sanctions."), _framework),
+    "accessibility": Theme(lambda _: _(
+        "Who can volunteer: expenses, skills required, room for people in vulnerable "
+        "situations, freedom to step back, and how hard it is to recruit and keep "
+        "volunteers."), _accessibility),
+    "group_life": Theme(lambda _: _(
+        "Volunteer groups go through phases (starting, autonomous, routine, declining); "
+        "four warning lights signal a group at risk."), _group_life),
+}
+
+
+def layout(lang: str | None = None, theme: str | None = None, **_query: str) -> html.Div:
+    """The page of ``theme`` (its URL slug) in ``lang``."""
+    key = next((t for t, slug in THEME_SLUGS.items() if slug == theme), None)
+    if not valid_language(lang) or key is None:
+        return not_found()
+    data = current_data()
+    return data.memo(("theme-page", lang, key), lambda: _page(data, lang, key))
+
+
+def _page(data: PublicData, lang: str, key: str) -> html.Div:
+    _ = gettext_for(lang)
+    spec = THEMES[key]
+    header = page_header(page_titles(_)[f"theme_{key}"], spec.intro(_))
+    if not has_indicators(data):
+        return html.Div([header, not_available(lang, _("Survey indicators"))])
+    banner = [synthetic_banner(lang)] if data.survey_is_synthetic() else []
+    reading = html.P(_("Each chart shows weighted survey estimates with their 95 % confidence "
+                       "interval (error bars). Hatched bars are of low reliability; suppressed "
+                       "cells show no value."), className="small text-body-secondary")
+    return html.Div([header, *banner, reading, *spec.cards(data, lang, _)])
