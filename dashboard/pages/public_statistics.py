@@ -33,8 +33,12 @@ def layout(lang: str | None = None, **_query: str) -> html.Div:
     """The public statistics page in ``lang``."""
     if not valid_language(lang):
         return not_found()
-    _ = gettext_for(lang)
     data = current_data()
+    return data.memo(("statistics-page", lang), lambda: _page(data, lang))
+
+
+def _page(data: PublicData, lang: str) -> html.Div:
+    _ = gettext_for(lang)
     if not data.has_view("statistics"):
         return html.Div([page_header(_("Public statistics")),
                          not_available(lang, _("Public statistics"))])
@@ -159,4 +163,7 @@ def europe_cards(data: PublicData, lang: str, series: str) -> list:
           State("url", "pathname"), prevent_initial_call=True)
 def update_europe(series: str, pathname: str) -> list:
     """Redraw the Europe cards for the chosen statistic."""
-    return europe_cards(current_data(), language_of_path(pathname), series)
+    data, lang = current_data(), language_of_path(pathname)
+    if series not in EUROPE_SERIES:  # only known choices are kept in memory
+        return europe_cards(data, lang, series)
+    return data.memo(("europe-cards", lang, series), lambda: europe_cards(data, lang, series))
