@@ -1,6 +1,9 @@
-"""Download routes: whole public views (CSV, Parquet) and the explorer's current view (CSV)."""
+"""Download routes: whole public views (CSV, Parquet), the explorer's current view (CSV,
+XLSX) and advocacy notes (PDF, DOCX, Markdown)."""
 
 from __future__ import annotations
+
+from urllib.parse import urlencode
 
 import flask
 
@@ -9,9 +12,12 @@ from dashboard.data import PUBLIC_VIEWS, current_data
 from dashboard.explorer_data import build_view
 from dashboard.i18n import DEFAULT_LANGUAGE, valid_language
 from dashboard.view_export import view_csv, view_xlsx
+from exports.notes import build_note, render_note
 
 FORMATS = {"csv": "text/csv; charset=utf-8", "parquet": "application/vnd.apache.parquet"}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+NOTE_FORMATS = {"pdf": "application/pdf", "md": "text/markdown; charset=utf-8",
+                "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
 
 
 def register_downloads(server: flask.Flask) -> None:
@@ -30,6 +36,19 @@ def register_downloads(server: flask.Flask) -> None:
             return _attachment(view_xlsx(view), name, XLSX)
         return _attachment(view_csv(view).encode("utf-8"), name, FORMATS["csv"])
 
+    @server.route("/download/note.<string:fmt>")
+    def download_note(fmt: str) -> flask.Response:
+        args = flask.request.args
+        lang = valid_language(args.get("lang")) or DEFAULT_LANGUAGE
+        if fmt not in NOTE_FORMATS:
+            flask.abort(404)
+        try:
+            note = build_note(current_data().reader.path, lang, recommendations=args.getlist("rec"),
+                              indicators=args.getlist("ind"), period=args.get("period"))
+        except ValueError:
+            flask.abort(400)
+        return _attachment(render_note(note, fmt), f"note_{lang}.{fmt}", NOTE_FORMATS[fmt])
+
     @server.route("/download/<string:view>.<string:fmt>")
     def download_view(view: str, fmt: str) -> flask.Response:
         if view not in PUBLIC_VIEWS or fmt not in FORMATS:
@@ -39,6 +58,12 @@ def register_downloads(server: flask.Flask) -> None:
             flask.abort(404)
         body = to_csv(frame) if fmt == "csv" else to_parquet(frame)
         return _attachment(body, f"{view}.{fmt}", FORMATS[fmt])
+
+
+def note_query(lang: str, recs: list[str], indicators: list[str], period: str | None) -> str:
+    """The query string of ``/download/note.<fmt>`` for these choices."""
+    return urlencode([("lang", lang), *[("rec", r) for r in recs],
+                      *[("ind", i) for i in indicators], *([("period", period)] if period else [])])
 
 
 def _attachment(body: bytes, filename: str, mimetype: str) -> flask.Response:

@@ -288,3 +288,21 @@ def test_csv_cells_cannot_run_as_formulas() -> None:
     assert safe["text"].tolist() == ["'=1+2", "'+1", "'-2", "'@SUM(A1)", "ok"]
     assert safe["value"].tolist()[0] == -1.5
     assert to_csv(frame).decode().splitlines()[1] == "'=1+2,-1.5"
+
+
+def test_note_builder_preview_and_downloads(client, wh) -> None:
+    from dashboard.downloads import note_query
+
+    page = render(client, "/fr/note")
+    assert "R4" in page and "note-preview" in page
+    query = note_query("nl", ["R4"], [], "2024")
+    value = wh.execute("SELECT estimate, ci_low FROM public.indicator_values WHERE indicator_id = "
+                       "'tt_task_transfer' AND breakdown = 'all' AND period = '2024'").fetchone()
+    md = client.get(f"/download/note.md?{query}")
+    assert md.status_code == 200 and "attachment" in md.headers["Content-Disposition"]
+    text = md.get_data(as_text=True)
+    assert format_number(value[0], "nl", 1) in text and "R4" in text
+    pdf = client.get(f"/download/note.pdf?{query}")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    assert client.get("/download/note.exe?lang=fr&rec=R4").status_code == 404
+    assert client.get("/download/note.md?lang=fr&rec=R99").status_code == 400

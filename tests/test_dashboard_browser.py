@@ -248,3 +248,18 @@ def test_what_if_sliders_change_only_the_variant(page, base_url: str) -> None:
     assert page.inner_text("#whatif-published") == published
     page.screenshot(path=ARTIFACTS / "dashboard_en_index_whatif.png", full_page=True)
     assert page.errors == []
+
+
+def test_note_builder_previews_and_downloads(page, base_url: str, tmp_path: Path) -> None:
+    page.goto(f"{base_url}/nl/note")
+    wait_ready(page)
+    page.wait_for_selector("#note-preview h1, #note-preview h2", timeout=30_000)
+    preview = page.locator("#note-preview").inner_text()
+    assert "R4" in preview and "SYNTHETISCH" in preview.upper()
+    page.screenshot(path=ARTIFACTS / "dashboard_nl_note.png", full_page=True)
+    with page.expect_download() as info:
+        page.locator("#note-downloads a", has_text="Markdown").click()
+    path = tmp_path / "note.md"
+    info.value.save_as(path)
+    assert path.read_text(encoding="utf-8").count("R4") >= 1
+    assert page.errors == []

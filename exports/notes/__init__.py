@@ -2,6 +2,6 @@
 
 from exports.notes.content import build_note
 from exports.notes.model import Note
-from exports.notes.writer import write_note
+from exports.notes.writer import render_note, write_note
 
-__all__ = ["Note", "build_note", "write_note"]
+__all__ = ["Note", "build_note", "render_note", "write_note"]
