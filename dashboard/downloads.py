@@ -3,6 +3,9 @@ XLSX) and advocacy notes (PDF, DOCX, Markdown)."""
 
 from __future__ import annotations
 
+import shutil
+import tempfile
+from pathlib import Path
 from urllib.parse import urlencode
 
 import flask
@@ -12,6 +15,7 @@ from dashboard.data import PUBLIC_VIEWS, current_data
 from dashboard.explorer_data import build_view
 from dashboard.i18n import DEFAULT_LANGUAGE, valid_language
 from dashboard.view_export import view_csv, view_xlsx
+from exports.datapackage import export_package
 from exports.notes import build_note, render_note
 
 FORMATS = {"csv": "text/csv; charset=utf-8", "parquet": "application/vnd.apache.parquet"}
@@ -49,6 +53,14 @@ def register_downloads(server: flask.Flask) -> None:
             flask.abort(400)
         return _attachment(render_note(note, fmt), f"note_{lang}.{fmt}", NOTE_FORMATS[fmt])
 
+    @server.route("/download/datapackage.zip")
+    def download_datapackage() -> flask.Response:
+        data = current_data()
+        if not data.has_view("statistics"):
+            flask.abort(404)
+        body = data.memo(("datapackage.zip",), lambda: datapackage_zip(data.reader.path))
+        return _attachment(body, "sector-monitor-datapackage.zip", "application/zip")
+
     @server.route("/download/<string:view>.<string:fmt>")
     def download_view(view: str, fmt: str) -> flask.Response:
         if view not in PUBLIC_VIEWS or fmt not in FORMATS:
@@ -58,6 +70,14 @@ def register_downloads(server: flask.Flask) -> None:
             flask.abort(404)
         body = to_csv(frame) if fmt == "csv" else to_parquet(frame)
         return _attachment(body, f"{view}.{fmt}", FORMATS[fmt])
+
+
+def datapackage_zip(warehouse: Path) -> bytes:
+    """The Frictionless data package of every public table (CSV, Parquet, README), zipped."""
+    with tempfile.TemporaryDirectory() as tmp:
+        export_package(warehouse, Path(tmp) / "package")
+        return Path(shutil.make_archive(str(Path(tmp) / "package"), "zip",
+                                        Path(tmp) / "package")).read_bytes()
 
 
 def note_query(lang: str, recs: list[str], indicators: list[str], period: str | None) -> str:

@@ -306,3 +306,22 @@ def test_note_builder_preview_and_downloads(client, wh) -> None:
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
     assert client.get("/download/note.exe?lang=fr&rec=R4").status_code == 404
     assert client.get("/download/note.md?lang=fr&rec=R99").status_code == 400
+
+
+def test_data_page_offers_the_package_and_past_editions(warehouse_path: Path, tmp_path: Path) -> None:
+    import zipfile
+
+    from exports.editions import editions_dir_for, publish_edition
+
+    wh = tmp_path / "var" / "warehouse.duckdb"
+    shutil.copytree(warehouse_path.parent, wh.parent)
+    publish_edition(wh, "2024.1", editions_dir_for(wh))
+    client = create_app(wh).server.test_client()
+    page = render(client, "/nl/data")
+    assert "2024.1" in page and "datapackage.zip" in page
+    response = client.get("/download/datapackage.zip")
+    assert response.status_code == 200
+    names = zipfile.ZipFile(io.BytesIO(response.data)).namelist()
+    assert "datapackage.json" in names and any(n.endswith("indicator_values.csv") for n in names)
+    edition = client.get("/api/v1/statistics?edition=2024.1&format=csv&limit=5")
+    assert edition.status_code == 200 and edition.data.count(b"\n") >= 5

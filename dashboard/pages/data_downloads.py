@@ -10,6 +10,7 @@ from dashboard.components import browser_title, not_available, not_found, page_h
 from dashboard.data import PUBLIC_VIEWS, PublicData, current_data
 from dashboard.formatting import format_number
 from dashboard.i18n import gettext_for, valid_language
+from exports.editions import editions_dir_for, list_editions
 
 dash.register_page(__name__, path_template="/<lang>/data", title=browser_title("data"), order=4)
 
@@ -29,6 +30,11 @@ def layout(lang: str | None = None, **_query: str) -> html.Div:
             "analysis). Text cells that a spreadsheet would read as a formula are prefixed "
             "with an apostrophe in CSV files.")),
         *([_download_table(data, built, lang)] if built else [not_available(lang)]),
+        html.P([html.A(_("Download everything as a Frictionless data package (zip)"),
+                       href="/download/datapackage.zip", className="btn btn-outline-primary"),
+                " ", html.Span(_("table schemas, licences, sources, citation, CSV and Parquet"),
+                               className="text-body-secondary")]),
+        *_editions(data, lang),
         *([html.P([html.Strong(_("Not built yet") + ": "),
                    ", ".join(f"public.{v}" for v in missing)], className="text-body-secondary")]
           if missing else []),
@@ -42,6 +48,26 @@ def layout(lang: str | None = None, **_query: str) -> html.Div:
                       size="sm", className="mt-2"),
         ], className="mb-2") for view in built],
     ])
+
+
+def _editions(data: PublicData, lang: str) -> list:
+    """Published editions (frozen, citable copies of the public tables), newest first."""
+    _ = gettext_for(lang)
+    editions = list_editions(editions_dir_for(data.reader.path))[::-1]
+    if not editions:
+        return []
+    rows = [html.Tr([
+        html.Td(html.Strong(e["edition"])), html.Td(e["published_at"][:10]),
+        html.Td(e["citation"]),
+        html.Td([html.A(_("statistics"), href=f"/api/v1/statistics?edition={e['edition']}"
+                                               "&format=csv"), " · ",
+                 html.A(_("changes"), href="/api/v1/editions")]),
+    ]) for e in editions]
+    head = html.Thead(html.Tr([html.Th(_("Edition"), scope="col"), html.Th(_("Published"), scope="col"),
+                               html.Th(_("Suggested citation"), scope="col"),
+                               html.Th(_("Data"), scope="col")]))
+    return [html.H2(_("Editions"), className="h4 mt-4 mb-3"),
+            dbc.Table([head, html.Tbody(rows)], size="sm", className="editions")]
 
 
 def _download_table(data: PublicData, views: list[str], lang: str) -> dbc.Table:
