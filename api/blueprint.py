@@ -21,7 +21,7 @@ from werkzeug.exceptions import HTTPException
 
 from api.queries import fetch_page, indicator_detail, indicator_exists, records
 from api.spec import ApiError, openapi_document, parse_parameters
-from exports.csv_safety import safe_csv
+from etl.csv_safety import safe_csv
 from exports.editions import edition_manifest, editions_dir_for, list_editions, open_edition
 from warehouse.reader import Reader
 

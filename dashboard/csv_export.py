@@ -6,7 +6,7 @@ import io
 
 import pandas as pd
 
-from exports.csv_safety import neutralise
+from etl.csv_safety import neutralise
 
 
 def to_csv(frame: pd.DataFrame) -> bytes:

@@ -189,6 +189,20 @@ def cmd_publish(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_rollback(args: argparse.Namespace) -> int:
+    from warehouse.build import BuildLockedError
+    from warehouse.history import NoHistoryError, build_id_of, rollback
+
+    path = warehouse_path(args.warehouse)
+    try:
+        restored = rollback(path)
+    except (NoHistoryError, BuildLockedError) as exc:
+        console.print(f"[red]error:[/] {exc}")
+        return 1
+    console.print(f"restored build {build_id_of(restored)} as {path}")
+    return 0
+
+
 def _serve_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8050)
@@ -258,6 +272,9 @@ def parser() -> argparse.ArgumentParser:
                         help="freeze the public tables as a named, citable edition")
     pb.add_argument("--edition", required=True, help="e.g. 2024.1")
     pb.set_defaults(func=cmd_publish)
+    rb = sub.add_parser("rollback", parents=[common],
+                        help="restore the previous build (the last builds are kept)")
+    rb.set_defaults(func=cmd_rollback)
     return p
 
 

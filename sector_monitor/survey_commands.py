@@ -45,8 +45,9 @@ def ingest(warehouse: Path, file: Path, wave: int, fmt: str = "auto",
     except BaseException as exc:
         landing.restore(area, previous, entry)  # nothing changes: the old warehouse stays
         unreadable = exc.__cause__
-        if isinstance(unreadable, SurveyReadError):
-            report["error"] = getattr(unreadable, f"message_{lang}")
+        if isinstance(unreadable, SurveyReadError):  # name the user's file, not the landed copy
+            message = getattr(unreadable, f"message_{lang}")
+            report["error"] = message.replace(str(area / entry.stored), str(file))
             return report, 2
         raise
     landing.commit(area, entry)

@@ -16,7 +16,7 @@ from dashboard.app import create_app
 from dashboard.csv_export import to_csv
 from dashboard.formatting import format_number, format_value
 from dashboard.i18n import gettext_for, negotiate_language, plotly_separators
-from exports.csv_safety import neutralise
+from etl.csv_safety import neutralise
 
 PAGES = ("", "/index", "/themes/funding", "/themes/task-transfer", "/themes/support",
          "/themes/framework", "/themes/accessibility", "/themes/group-life", "/explorer",

@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from etl import landing
+from etl.csv_safety import neutralise
 from etl.runner import Context, Step, record_source
 from etl.survey.codebook import CODEBOOK
 from etl.survey.frame import DEMO_FRAME, load_frame, size_classes
@@ -146,7 +147,7 @@ def write_quarantine(ctx: Context, result: FileResult) -> None:
     bad.insert(0, "errors", bad["_line"].map(lambda n: "\n".join(by_line.get(n, []))))
     out = ctx.landing / "quarantine" / str(result.input.wave) / f"{result.input.name}.quarantine.csv"
     out.parent.mkdir(parents=True, exist_ok=True)
-    bad.to_csv(out, index=False, encoding="utf-8-sig")
+    neutralise(bad).to_csv(out, index=False, encoding="utf-8-sig")  # opened in spreadsheets
 
 
 def category_rows() -> list[list]:

@@ -65,6 +65,11 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "en": "'{none}' cannot be combined with other answers ({value}). Keep either '{none}' or "
         "the other answers.",
     },
+    "future_date": {
+        "fr": "{value} est dans le futur. Vérifiez la date de l'appareil ou de l'export.",
+        "nl": "{value} ligt in de toekomst. Controleer de datum van het toestel of de export.",
+        "en": "{value} is in the future. Check the date of the device or of the export.",
+    },
     "org_id_format": {
         "fr": "« {value} » n'est pas un numéro d'entreprise belge (10 chiffres, par ex. "
         "0123.456.789). Recopiez-le depuis la Banque-Carrefour des Entreprises.",
@@ -84,10 +89,15 @@ TEMPLATES: dict[str, dict[str, str]] = {
 }
 
 
+SUBMITTED_AT_LABELS = {"fr": "date d'envoi", "nl": "verzenddatum", "en": "submission time"}
+
+
 def _label(codebook: Codebook, field: str, lang: str) -> str:
     question = codebook.by_code.get(field)
     if question is not None:
         return question.labels[lang]
+    if field == "submitted_at":
+        return SUBMITTED_AT_LABELS[lang]
     group = codebook.by_code[codebook.share_codes[0]].group
     return codebook.groups.get(group, {}).get(lang, field)
 

@@ -153,6 +153,16 @@ def read_export(path: Path, fmt: str = "auto", codebook: Codebook = CODEBOOK) ->
         raw, lines = raw.loc[done].reset_index(drop=True), lines[done]
     metadata = _metadata(detected, headers)
     columns = map_columns(codebook, headers, metadata)
+    if len(headers) == 1 and not columns.joined and not columns.options:  # wrong delimiter
+        raise unreadable(
+            path,
+            "l'en-tête n'a qu'une colonne et aucune question du questionnaire n'est reconnue. "
+            "Utilisez « ; », « , » ou une tabulation comme séparateur.",
+            "de kopregel heeft maar één kolom en geen enkele vraag van de vragenlijst wordt "
+            "herkend. Gebruik ';', ',' of een tab als scheidingsteken.",
+            "the header has a single column and no question of the questionnaire is "
+            "recognised. Use ';', ',' or a tab as the delimiter.",
+        )
     frame = canonical_frame(raw, codebook, columns)
     frame["_line"] = lines
     frame["_submitted_at"], frame["_source_id"] = _submission(detected, raw)

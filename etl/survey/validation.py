@@ -1,7 +1,8 @@
 """Vectorised validation of the canonical survey frame against the codebook.
 
 Rules: type, range, choice code, required, relevance, the budget shares summing to 100 (+-1),
-"none" excluding the other options, and the org_id format with Belgian mod-97 check digits.
+"none" excluding the other options, the org_id format with Belgian mod-97 check digits, and a
+submission time no later than tomorrow (a future one would make a row current for ever).
 A relevance error needs the controlling answer to be given (a missing one is a "required" error).
 A row with any error is invalid and all its errors are reported (fr/nl/en messages). Rows with
 ``consent_aggregates = no`` are valid but flagged ``_no_consent`` (kept restricted, excluded from
@@ -146,6 +147,12 @@ def validate(frame: pd.DataFrame, codebook: Codebook = CODEBOOK) -> Validation:
         "share_sum",
         _number_text(total.round(2)),
     )
+
+    if "_submitted_at" in frame:
+        submitted = pd.to_datetime(frame["_submitted_at"])
+        tomorrow = pd.Timestamp.now(tz="UTC").tz_localize(None) + pd.Timedelta(days=1)
+        errors.add(submitted > tomorrow, "submitted_at", "future_date",
+                   submitted.dt.strftime("%Y-%m-%d %H:%M"))
 
     org = raw["org_id"]
     numbers, well_formed, check_ok = normalise_enterprise_numbers(org)
