@@ -65,3 +65,21 @@ def test_note_export_and_publish_commands(warehouse_path: Path, tmp_path: Path) 
     assert run("publish", "--edition", "2024.1", "--warehouse", str(wh)).returncode == 0
     again = run("publish", "--edition", "2024.1", "--warehouse", str(wh))
     assert again.returncode != 0 and "already exists" in again.stderr
+
+
+def test_rollback_command_restores_the_previous_build(warehouse_path: Path, tmp_path: Path) -> None:
+    import shutil
+
+    from conftest import table_digest
+
+    wh = tmp_path / "var" / "warehouse.duckdb"
+    shutil.copytree(warehouse_path.parent, wh.parent)
+    assert run("rollback", "--warehouse", str(wh)).returncode == 1  # nothing kept yet
+    before = run("status", "--json", "--warehouse", str(wh))
+    assert run("build", "--warehouse", str(wh)).returncode == 0
+    rolled = run("rollback", "--warehouse", str(wh))
+    assert rolled.returncode == 0, rolled.stderr
+    assert "restored build" in rolled.stderr
+    assert json.loads(run("status", "--json", "--warehouse", str(wh)).stdout)["build"] == \
+        json.loads(before.stdout)["build"]
+    assert table_digest(wh) == table_digest(warehouse_path)
