@@ -18,6 +18,15 @@ from warehouse.paths import ENV_WAREHOUSE, warehouse_path
 console = Console(stderr=True)
 
 
+def existing_warehouse(args: argparse.Namespace) -> Path | None:
+    """The warehouse of ``--warehouse``, or None (with a message) when it is not built yet."""
+    path = warehouse_path(args.warehouse)
+    if path.exists():
+        return path
+    console.print(f"[red]No warehouse at {path}[/]: run `sector-monitor build` first.")
+    return None
+
+
 def _progress(name: str, state: str) -> None:
     mark = {"start": "[cyan]…[/]", "ok": "[green]✓[/]", "failed": "[red]✗[/]"}[state]
     if state != "start":
@@ -67,9 +76,8 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    path = warehouse_path(args.warehouse)
-    if not path.exists():
-        console.print(f"[red]No warehouse at {path}[/]: run `sector-monitor build` first.")
+    path = existing_warehouse(args)
+    if path is None:
         return 2
     env = os.environ | {ENV_WAREHOUSE: str(path)}
     command = [sys.executable, "-m", "gunicorn", "--no-control-socket",
@@ -131,9 +139,8 @@ def cmd_indicators(args: argparse.Namespace) -> int:
     from indicators.cli import list_indicators, show_indicator
     from sector_monitor.survey_commands import user_language
 
-    path = warehouse_path(args.warehouse)
-    if not path.exists():
-        console.print(f"[red]No warehouse at {path}[/]: run `sector-monitor build` first.")
+    path = existing_warehouse(args)
+    if path is None:
         return 2
     con = duckdb.connect(":memory:")
     con.execute(f"ATTACH '{str(path).replace(chr(39), chr(39) * 2)}' AS wh (READ_ONLY)")
@@ -150,9 +157,8 @@ def cmd_indicators(args: argparse.Namespace) -> int:
 def cmd_note(args: argparse.Namespace) -> int:
     from exports.notes import build_note, write_note
 
-    path = warehouse_path(args.warehouse)
-    if not path.exists():
-        console.print(f"[red]No warehouse at {path}[/]: run `sector-monitor build` first.")
+    path = existing_warehouse(args)
+    if path is None:
         return 2
     with console.status("writing the note"):
         note = build_note(path, args.lang, recommendations=args.recommendation or (),
@@ -165,9 +171,8 @@ def cmd_note(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from exports.datapackage import export_package
 
-    path = warehouse_path(args.warehouse)
-    if not path.exists():
-        console.print(f"[red]No warehouse at {path}[/]: run `sector-monitor build` first.")
+    path = existing_warehouse(args)
+    if path is None:
         return 2
     with console.status("exporting the public tables"):
         descriptor = export_package(path, args.out)
@@ -178,9 +183,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_publish(args: argparse.Namespace) -> int:
     from exports.editions import edition_manifest, editions_dir_for, publish_edition
 
-    path = warehouse_path(args.warehouse)
-    if not path.exists():
-        console.print(f"[red]No warehouse at {path}[/]: run `sector-monitor build` first.")
+    path = existing_warehouse(args)
+    if path is None:
         return 2
     folder = publish_edition(path, args.edition, editions_dir_for(path))
     manifest = edition_manifest(args.edition, editions_dir_for(path))
