@@ -223,7 +223,7 @@ def cell_text(row: pd.Series, view: ExplorerView, lang: str) -> str:
     """The displayed value of one cell: never a number for a suppressed or missing cell."""
     _ = gettext_for(lang)
     if row["flag"] == "suppressed":
-        return suppressed_text(row["n"], bool(view.info and view.info["money"]), lang)
+        return suppressed_text(row.get("flag_reason"), lang)
     if is_missing(row["estimate"]):
         flag = row["flag"]
         flag_text = _("flag {flag}").format(flag=flag) if isinstance(flag, str) else ""

@@ -41,10 +41,10 @@ def explorer_href(lang: str, indicator_id: str, breakdown: str = "all",
     return page_href(lang, "explorer", "?" + urlencode(query))
 
 
-def value_text(row: pd.Series, unit: str, money: bool, lang: str) -> str:
+def value_text(row: pd.Series, unit: str, lang: str) -> str:
     """A cell's value for charts and tables: the estimate, or why it is suppressed."""
     if row["flag"] == "suppressed" or is_missing(row["estimate"]):
-        return suppressed_text(row.get("n"), money, lang)
+        return suppressed_text(row.get("flag_reason"), lang)
     return estimate_text(row["estimate"], unit, lang)
 
 
@@ -60,12 +60,11 @@ def cell_table(frame: pd.DataFrame, meta: dict[str, dict], lang: str, first: str
     """Formatted table of cells: ``first`` column, period, value, CI, n, flag."""
     _ = gettext_for(lang)
     units = [meta[i]["unit"] for i in frame["indicator_id"]]
-    money = [bool(meta[i]["money"]) for i in frame["indicator_id"]]
     return pd.DataFrame({
         first: list(first_values),
         _("Period"): frame["period"].astype(str).tolist(),
-        _("Value"): [value_text(r, u, m, lang) for (_i, r), u, m
-                     in zip(frame.iterrows(), units, money, strict=True)],
+        _("Value"): [value_text(r, u, lang) for (_i, r), u
+                     in zip(frame.iterrows(), units, strict=True)],
         _("95 % CI"): [ci_text(r["ci_low"], r["ci_high"], lang, u).replace(_("95 % CI") + " ", "")
                        if r["flag"] != "suppressed" else ""
                        for (_i, r), u in zip(frame.iterrows(), units, strict=True)],
@@ -180,9 +179,7 @@ def _bars_card(data: PublicData, lang: str, frame: pd.DataFrame, meta: dict[str,
                breakdown: str = "all") -> html.Div:
     _ = gettext_for(lang)
     units = [str(meta[i]["unit"]) for i in frame["indicator_id"]]
-    money = [bool(meta[i]["money"]) for i in frame["indicator_id"]]
-    texts = [value_text(r, u, m, lang) for (_i, r), u, m
-             in zip(frame.iterrows(), units, money, strict=True)]
+    texts = [value_text(r, u, lang) for (_i, r), u in zip(frame.iterrows(), units, strict=True)]
     fig = charts.estimate_bars(labels, frame["estimate"].tolist(), frame["ci_low"].tolist(),
                                frame["ci_high"].tolist(), frame["flag"].tolist(), lang,
                                texts=texts, legend=(_("Estimate (95 % CI)"),

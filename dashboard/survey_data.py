@@ -134,21 +134,20 @@ def sources_of(data: PublicData, source_ids: Sequence[str]) -> pd.DataFrame:
         [list(source_ids), list(source_ids)])
 
 
-def suppression_reason(n: object, money: bool, lang: str) -> str:
-    """Why a cell is suppressed, from its published n and the disclosure rules."""
+def suppression_reason(reason: object, lang: str) -> str:
+    """Why a cell is suppressed, from its published ``flag_reason``."""
     _ = gettext_for(lang)
-    if not is_missing(n) and int(n) < 5:  # type: ignore[arg-type]
-        return _("fewer than 5 responses")
-    if money and not is_missing(n) and int(n) < 10:  # type: ignore[arg-type]
-        return _("money amount with fewer than 10 responses")
-    return _("disclosure control: dominant contributor or protection of another "
-             "suppressed cell")
+    return {"min_n": _("fewer than 5 responses"),
+            "money_min_n": _("money amount with fewer than 10 responses"),
+            "dominance": _("one association would make up more than half of the total"),
+            "secondary": _("withheld so that another suppressed cell cannot be recovered"),
+            }.get(reason, _("disclosure control"))  # type: ignore[call-overload]
 
 
-def suppressed_text(n: object, money: bool, lang: str) -> str:
+def suppressed_text(reason: object, lang: str) -> str:
     """The text shown instead of a suppressed value."""
     _ = gettext_for(lang)
-    return _("suppressed") + f" ({suppression_reason(n, money, lang)})"
+    return _("suppressed") + f" ({suppression_reason(reason, lang)})"
 
 
 def ci_text(low: object, high: object, lang: str, unit: str = "percent") -> str:

@@ -279,7 +279,8 @@ def compute_all(con: duckdb.DuckDBPyConnection,
         "synthetic": bool(values.loc[values["indicator_id"].isin(r.indicators), "synthetic"]
                           .fillna(False).any())} for r in recs.values()])
     columns = ["indicator_id", "period", "breakdown", "breakdown_value", "estimate", "se",
-               "ci_low", "ci_high", "n", "flag", "synthetic", "value_low", "value_high"]
+               "ci_low", "ci_high", "n", "flag", "synthetic", "value_low", "value_high",
+               "flag_reason"]
     _write(con, {
         "public.indicators": _indicator_table(catalogue),
         "public.indicator_values": values.reindex(columns=columns),

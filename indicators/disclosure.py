@@ -64,6 +64,10 @@ def apply_disclosure(cells: pd.DataFrame, rules: Mapping) -> tuple[pd.DataFrame,
     cv = (out["se"] / out["estimate"].abs()).where(out["estimator"].isin(CV_ESTIMATORS))
     low = (out["n"] < rules["low_reliability_n"]) | (cv > rules["low_reliability_cv"])
     out["flag"] = np.where(suppressed, "suppressed", np.where(low, "low_reliability", "ok"))
+    out["flag_reason"] = np.where(
+        suppressed, rule.fillna("secondary"),
+        np.where(out["n"] < rules["low_reliability_n"], "low_n",
+                 np.where(cv > rules["low_reliability_cv"], "high_cv", None)))
     out.loc[suppressed, NUMBERS] = np.nan
     log = out.loc[suppressed, [*GROUP, "breakdown_value", "n"]].assign(rule=rule[suppressed])
     return out, log.reset_index(drop=True)

@@ -64,3 +64,16 @@ def test_reliability_flags():
                      strict=True))
     assert flags == {"all": "ok", "a": "low_reliability", "b": "low_reliability", "c": "ok",
                      "d": "ok"}
+
+
+def test_every_flag_carries_its_reason(wh) -> None:
+    rows = dict(((flag, reason), n) for flag, reason, n in wh.execute(
+        "SELECT flag, coalesce(flag_reason, '-'), count(*) FROM public.indicator_values "
+        "WHERE n IS NOT NULL GROUP BY ALL").fetchall())
+    allowed = {("suppressed", r) for r in ("min_n", "money_min_n", "dominance", "secondary")}
+    allowed |= {("low_reliability", "low_n"), ("low_reliability", "high_cv"), ("ok", "-")}
+    assert set(rows) <= allowed
+    assert rows[("suppressed", "min_n")] > 0 and rows[("suppressed", "secondary")] > 0
+    small = wh.execute("SELECT count(*) FROM public.indicator_values WHERE n < 5 "
+                       "AND flag_reason IS DISTINCT FROM 'min_n'").fetchone()[0]
+    assert small == 0

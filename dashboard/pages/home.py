@@ -133,7 +133,7 @@ def _indicator_card(data: PublicData, lang: str, indicator: str) -> dbc.Card | N
         return None
     row = rows.iloc[0]
     unit, period = str(info["unit"]), str(row["period"])
-    big = value_text(row, unit, bool(info["money"]), lang)
+    big = value_text(row, unit, lang)
     details: list = []
     if info["estimator"] == "combined":
         big = format_value(round(row["estimate"]), unit, lang)

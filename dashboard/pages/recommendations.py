@@ -95,7 +95,7 @@ def _evidence_table(data: PublicData, lang: str, ids: list[str]) -> dbc.Table:
         rows.append(html.Tr([
             html.Td(html.A(info["title"], href=explorer_href(lang, i))),
             html.Td(str(cell["period"])),
-            html.Td(value_text(cell, str(info["unit"]), bool(info["money"]), lang)),
+            html.Td(value_text(cell, str(info["unit"]), lang)),
             html.Td(ci_text(cell["ci_low"], cell["ci_high"], lang, str(info["unit"]))
                     if cell["flag"] != "suppressed" else ""),
             html.Td(format_number(cell["n"], lang, 0) if not is_missing(cell["n"]) else ""),

@@ -72,7 +72,7 @@ def build_note(warehouse: Path, lang: str, recommendations: Sequence[str] = (),
             category = None if breakdown == "all" else categories.get(
                 row.breakdown_value, (0, row.breakdown_value))[1]
             if row.flag == "suppressed":
-                reason = _suppression_reason(row.n, bool(info["money"]), t)
+                reason = _suppression_reason(getattr(row, "flag_reason", None), row.n, t)
                 unpublished.append(UnpublishedFigure(ind, row.period, category,
                                                      t["unpublished_line"].format(
                     what=_what(info[f"title_{lang}"], category, row.period, t), reason=reason)))
@@ -201,14 +201,14 @@ def _what(title: str, category: str | None, period: str | None, t: dict) -> str:
     return ", ".join(p for p in (title, category, period) if p)
 
 
-def _suppression_reason(n: object, money: bool, t: dict) -> str:
-    """Why a cell is suppressed, from its published n and the disclosure rules."""
-    known = not is_missing(n)
-    if known and int(n) < 5:  # type: ignore[call-overload]
-        return t["reason_min_n"].format(n=int(n))  # type: ignore[call-overload]
-    if money and known and int(n) < 10:  # type: ignore[call-overload]
-        return t["reason_money_min_n"].format(n=int(n))  # type: ignore[call-overload]
-    return t["reason_money_other"] if money else t["reason_secondary"]
+def _suppression_reason(reason: object, n: object, t: dict) -> str:
+    """Why a cell is suppressed, from its published ``flag_reason`` (and n)."""
+    count = "?" if is_missing(n) else int(n)  # type: ignore[call-overload]
+    if reason == "min_n":
+        return t["reason_min_n"].format(n=count)
+    if reason == "money_min_n":
+        return t["reason_money_min_n"].format(n=count)
+    return t["reason_dominance"] if reason == "dominance" else t["reason_secondary"]
 
 
 def _recommendation(row, lang: str, t: dict) -> Recommendation:

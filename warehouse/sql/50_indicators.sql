@@ -36,6 +36,9 @@ CREATE OR REPLACE TABLE public.indicator_values (
     synthetic BOOLEAN NOT NULL,
     value_low DOUBLE,   -- assumption-based range of combined indicators (not a CI)
     value_high DOUBLE,
+    -- why a cell is flagged: min_n, money_min_n, dominance, secondary (suppressed);
+    -- low_n, high_cv (low_reliability); NULL when ok
+    flag_reason VARCHAR,
     CHECK (flag <> 'suppressed' OR (estimate IS NULL AND se IS NULL AND ci_low IS NULL
                                     AND ci_high IS NULL))
 );
