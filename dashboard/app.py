@@ -8,6 +8,7 @@ import dash
 import flask
 from flask_caching import Cache
 
+from admin import register_admin
 from api import register_api
 from dashboard.chrome import frame_layout, language_of_path, register_frame_callbacks
 from dashboard.data import PublicData, install
@@ -53,6 +54,7 @@ def create_app(warehouse_path: str | Path) -> dash.Dash:
     reader = Reader(warehouse_path)
     install(server, PublicData(reader, cache))
     register_api(server, reader)
+    register_admin(server, warehouse_path)
 
     @server.before_request
     def redirect_root() -> flask.Response | None:

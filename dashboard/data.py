@@ -34,6 +34,7 @@ PUBLIC_VIEWS: tuple[str, ...] = (
     "geography",
 )
 _EXTENSION_KEY = "sector_monitor_data"
+_PIN = "sector_monitor_pinned_warehouse"  # flask.g key: (version, cursor) of the request
 T = TypeVar("T")
 
 
@@ -64,23 +65,35 @@ class PublicData:
                 self._memo[key] = value
         return value
 
+    def _pin(self) -> tuple[str, Any] | None:
+        """The (version, cursor) this request reads: fixed at its first query, so every
+        query of one request sees the same warehouse; outside a request, the current one."""
+        if flask.has_request_context() and _PIN in flask.g:
+            return flask.g.get(_PIN)
+        try:
+            pin = self.reader.pinned()
+        except FileNotFoundError:
+            pin = None
+        if flask.has_request_context():
+            setattr(flask.g, _PIN, pin)
+        return pin
+
     def version(self) -> str | None:
         """The warehouse version, or None when no warehouse file exists yet."""
-        try:
-            return self.reader.version
-        except FileNotFoundError:
-            return None
+        pin = self._pin()
+        return None if pin is None else pin[0]
 
     def query(self, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
         """Run ``sql`` (on public views only) through the cache; empty frame without warehouse."""
-        version = self.version()
-        if version is None:
+        pin = self._pin()
+        if pin is None:
             return pd.DataFrame()
+        version, cursor = pin
         digest = hashlib.sha256(repr((sql, params)).encode()).hexdigest()
         key = f"q:{version}:{digest}"
         frame = self.cache.get(key)
         if frame is None:
-            frame = self.reader.query(sql, params)
+            frame = (cursor.execute(sql, params) if params is not None else cursor.execute(sql)).df()
             self.cache.set(key, frame)
         return frame
 
@@ -148,6 +161,12 @@ class PublicData:
 def install(server: flask.Flask, data: PublicData) -> None:
     """Attach ``data`` to the Flask app so pages and routes find it via ``current_data``."""
     server.extensions[_EXTENSION_KEY] = data
+
+    @server.teardown_request
+    def close_pinned_cursor(_exc: BaseException | None) -> None:
+        pin = flask.g.pop(_PIN, None)
+        if pin is not None:
+            pin[1].close()
 
 
 def current_data() -> PublicData:

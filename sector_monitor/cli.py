@@ -207,6 +207,12 @@ def cmd_rollback(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_admin(args: argparse.Namespace) -> int:
+    from admin.accounts import add_user_command
+
+    return add_user_command(warehouse_path(args.warehouse), args.name)
+
+
 def _serve_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8050)
@@ -279,6 +285,11 @@ def parser() -> argparse.ArgumentParser:
     rb = sub.add_parser("rollback", parents=[common],
                         help="restore the previous build (the last builds are kept)")
     rb.set_defaults(func=cmd_rollback)
+    ad = sub.add_parser("admin", help="survey coordinators' accounts for /admin/")
+    asub = ad.add_subparsers(dest="admin_command", required=True)
+    au = asub.add_parser("add-user", parents=[common], help="add or reset a user (asks the password)")
+    au.add_argument("name")
+    ad.set_defaults(func=cmd_admin)
     return p
 
 

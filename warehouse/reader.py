@@ -31,13 +31,20 @@ class Reader:
         st = os.stat(self.path)
         return (st.st_ino, st.st_mtime_ns, st.st_size)
 
+    @staticmethod
+    def _token(stamp: tuple[int, int, int]) -> str:
+        ino, mtime, size = stamp
+        return f"{ino:x}-{mtime:x}-{size:x}"
+
     @property
     def version(self) -> str:
         """A token that changes whenever the warehouse file is replaced."""
-        ino, mtime, size = self._file_stamp()
-        return f"{ino:x}-{mtime:x}-{size:x}"
+        return self._token(self._file_stamp())
 
     def _connection(self) -> duckdb.DuckDBPyConnection:
+        return self._current()[1]
+
+    def _current(self) -> tuple[tuple[int, int, int], duckdb.DuckDBPyConnection]:
         stamp = self._file_stamp()
         with self._lock:
             if self._con is None or stamp != self._stamp:
@@ -45,10 +52,18 @@ class Reader:
                 path = str(self.path).replace("'", "''")
                 con.execute(f"ATTACH '{path}' AS wh (READ_ONLY)")
                 con.execute("USE wh")
-                old, self._con, self._stamp = self._con, con, stamp
-                if old is not None:
-                    old.close()
-            return self._con
+                # the previous connection is not closed here: cursors of requests still
+                # running on the old version keep it alive until they are done (GC)
+                self._con, self._stamp = con, stamp
+            return self._stamp, self._con
+
+    def pinned(self) -> tuple[str, duckdb.DuckDBPyConnection]:
+        """``(version, cursor)`` of one consistent version: run every query of a request on
+        this cursor and it sees one warehouse, even if a rebuild swaps the file meanwhile."""
+        stamp, con = self._current()
+        cur = con.cursor()
+        cur.execute("USE wh")
+        return self._token(stamp), cur
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """A fresh cursor on the current warehouse version (``USE wh`` already applied)."""

@@ -92,7 +92,8 @@ def process(item: Input, key: bytes) -> FileResult:
     checked = validate(export.frame)
     valid = checked.valid
     rows = pd.DataFrame({
-        "response_id": [hashlib.sha256(f"{item.sha256}:{line}".encode()).hexdigest()[:16]
+        "response_id": [hashlib.sha256(f"{item.wave}:{item.name}:{item.sha256}:{line}".encode())
+                        .hexdigest()[:16]
                         for line in valid["_line"]],
         "wave": item.wave,
         "org_pseudo": pseudonymise(valid["org_id"], key),

@@ -4,7 +4,7 @@
 -- select_multiple -> VARCHAR of space-joined option codes), then creates the views of
 -- survey_views/ that depend on those columns.
 CREATE TABLE restricted.survey_responses (
-    response_id  VARCHAR PRIMARY KEY,  -- hash of the file checksum and line
+    response_id  VARCHAR PRIMARY KEY,  -- hash of the wave, file name, file checksum and line
     load_id      VARCHAR NOT NULL,
     wave         INTEGER NOT NULL,
     org_pseudo   VARCHAR NOT NULL,     -- HMAC-SHA256 of the enterprise number (keyed)

@@ -1,0 +1,28 @@
+"""The coordinators' audit log: one JSON object per line (who did what to which file, when)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import json
+from pathlib import Path
+from typing import Any
+
+
+def record(path: Path, user: str, action: str, **details: Any) -> dict[str, Any]:
+    """Append an entry (``at`` UTC, ``user``, ``action`` and the details); return it."""
+    entry = {"at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "user": user,
+             "action": action, **details}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
+    return entry
+
+
+def entries(path: Path, last: int = 20) -> list[dict[str, Any]]:
+    """The ``last`` entries, newest first."""
+    if not path.exists():
+        return []
+    lines = path.read_text(encoding="utf-8").splitlines()[-last:]
+    return [json.loads(line) for line in reversed(lines) if line.strip()]

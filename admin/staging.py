@@ -1,0 +1,228 @@
+"""Staged uploads: validate a survey export and build a candidate warehouse, then publish it
+(atomic swap) or discard it.
+
+Each upload gets ``<warehouse dir>/admin/staging/<id>/`` holding the uploaded file
+(``input/``), a copy of the live landing area (``landing/``), a link to the live ``secrets/``
+(the same pseudonymisation key) and the candidate ``warehouse.duckdb``. The candidate is built
+by :func:`sector_monitor.survey_commands.ingest` run on that folder, so the staging folder is a
+miniature deployment: :func:`sector_monitor.pipeline.build` derives its landing area and key
+from the warehouse's folder. It is on the live warehouse's file system, so publishing is an
+``os.replace`` (through :func:`warehouse.history.swap_in`, which keeps the previous build).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import hashlib
+import json
+import logging
+import os
+import re
+import secrets
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from admin.paths import publish_lock, staging_root
+from etl import landing
+from etl.snapshots import sha256_file
+from etl.survey.errors import SurveyReadError
+from etl.survey.readers import read_export
+from sector_monitor.survey_commands import ingest
+from warehouse.build import BuildLockedError, build_lock
+from warehouse.history import swap_in
+from warehouse.paths import landing_dir
+
+log = logging.getLogger(__name__)
+UPLOAD_ID = re.compile(r"^[0-9a-f]{16}$")
+CANDIDATE = "warehouse.duckdb"
+
+
+class PublishBusyError(RuntimeError):
+    """Another publication (or a build of the live warehouse) is running."""
+
+
+class StaleUploadError(RuntimeError):
+    """The live landing area changed since the upload was staged: its candidate is outdated."""
+
+
+@dataclass
+class Upload:
+    id: str
+    user: str
+    file_name: str
+    sha256: str
+    wave: int
+    format: str
+    uploaded_at: str
+    base_registry: str  # sha256 of the live landing registry the candidate was built from
+    status: str = "building"  # building, ready, unreadable, failed
+    report: dict[str, Any] = field(default_factory=dict)
+    error: dict[str, str] = field(default_factory=dict)  # fr/nl/en message, or {"ref": id}
+
+    def audit_details(self) -> dict[str, Any]:
+        return {"upload": self.id, "file": self.file_name, "sha256": self.sha256,
+                "wave": self.wave}
+
+
+def _registry_digest(area: Path) -> str:
+    path = area / landing.REGISTRY
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else ""
+
+
+@contextmanager
+def _exclusive(path: Path) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise PublishBusyError(str(path)) from exc
+        yield
+
+
+class Workspace:
+    """The staged uploads of one live warehouse."""
+
+    def __init__(self, warehouse: Path) -> None:
+        self.warehouse = Path(warehouse).resolve()
+        self.root = staging_root(self.warehouse)
+
+    def folder(self, upload_id: str) -> Path:
+        if not UPLOAD_ID.match(upload_id):
+            raise KeyError(upload_id)
+        return self.root / upload_id
+
+    def candidate(self, upload: Upload) -> Path:
+        return self.folder(upload.id) / CANDIDATE
+
+    def input_file(self, upload: Upload) -> Path:
+        return self.folder(upload.id) / "input" / upload.file_name
+
+    def _save(self, upload: Upload) -> None:
+        path = self.folder(upload.id) / "upload.json"
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(asdict(upload), ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, path)
+
+    def get(self, upload_id: str) -> Upload | None:
+        """The staged upload, or None (also for ids that are not ours)."""
+        try:
+            path = self.folder(upload_id) / "upload.json"
+        except KeyError:
+            return None
+        if not path.exists():
+            return None
+        return Upload(**json.loads(path.read_text(encoding="utf-8")))
+
+    def pending(self) -> list[Upload]:
+        """Every staged upload, newest first."""
+        if not self.root.exists():
+            return []
+        uploads = (self.get(p.name) for p in self.root.iterdir() if p.is_dir())
+        return sorted((u for u in uploads if u), key=lambda u: u.uploaded_at, reverse=True)
+
+    def stage(self, source: Path, file_name: str, wave: int, fmt: str, user: str) -> Upload:
+        """Move the received ``source`` (saved as ``file_name``, already sanitised) into a new
+        staging folder with a copy of the live landing area."""
+        upload_id = secrets.token_hex(8)
+        folder = self.folder(upload_id)
+        (folder / "input").mkdir(parents=True)
+        live_area = landing_dir(self.warehouse)
+        base = _registry_digest(live_area)
+        if live_area.exists():
+            shutil.copytree(live_area, folder / "landing",
+                            ignore=shutil.ignore_patterns("*.previous"))
+        live_secrets = self.warehouse.parent / "secrets"
+        live_secrets.mkdir(parents=True, exist_ok=True)
+        (folder / "secrets").symlink_to(live_secrets, target_is_directory=True)
+        target = folder / "input" / file_name
+        shutil.move(source, target)
+        upload = Upload(upload_id, user, file_name, sha256_file(target), wave, fmt,
+                        dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), base)
+        self._save(upload)
+        return upload
+
+    def build_candidate(self, upload: Upload) -> Upload:
+        """Validate the file and build the candidate warehouse; record the outcome."""
+        file = self.input_file(upload)
+        try:
+            read_export(file, upload.format)  # cheap check first: unreadable files say why
+            report, code = ingest(self.candidate(upload), file, upload.wave, upload.format)
+            if code:
+                upload.status, upload.error = "unreadable", {"en": report.get("error", "")}
+            else:
+                upload.status = "ready"
+                upload.report = {k: report[k] for k in ("format", "rows_read", "rows_loaded",
+                                                        "rows_quarantined", "rows_superseded",
+                                                        "rows_incomplete")}
+        except SurveyReadError as exc:
+            upload.status = "unreadable"
+            upload.error = {lang: getattr(exc, f"message_{lang}") for lang in ("fr", "nl", "en")}
+        except Exception:
+            ref = secrets.token_hex(4)
+            log.exception("candidate build of upload %s failed (ref %s)", upload.id, ref)
+            upload.status, upload.error = "failed", {"ref": ref}
+        self._save(upload)
+        return upload
+
+    def validation_rows(self, upload: Upload, lang: str) -> list[tuple[int, str, str]]:
+        """(line, field, message in ``lang``) of every quarantined row of this file."""
+        path = self.candidate(upload)
+        if upload.status != "ready" or not path.exists():
+            return []
+        con = duckdb.connect(":memory:")
+        try:
+            quoted = str(path).replace("'", "''")
+            con.execute(f"ATTACH '{quoted}' AS wh (READ_ONLY)")
+            return con.execute(
+                f"SELECT line, field, message_{lang} FROM wh.meta.quarantine "
+                "WHERE source_file = ? ORDER BY line, rowid", [upload.file_name]).fetchall()
+        finally:
+            con.close()
+
+    def quarantine_file(self, upload: Upload) -> Path | None:
+        """The quarantined rows with their original values, as written by the candidate build."""
+        path = (self.folder(upload.id) / "landing" / "quarantine" / str(upload.wave)
+                / f"{upload.file_name}.quarantine.csv")
+        return path if path.exists() else None
+
+    def publish(self, upload: Upload) -> None:
+        """Land the file in the live landing area and swap the candidate in, atomically.
+
+        Raises :class:`PublishBusyError` when another publication or build runs and
+        :class:`StaleUploadError` when the live data changed since the upload was staged."""
+        area = landing_dir(self.warehouse)
+        with _exclusive(publish_lock(self.warehouse)):
+            if upload.status != "ready" or not self.candidate(upload).exists():
+                raise StaleUploadError(upload.id)
+            if _registry_digest(area) != upload.base_registry:
+                raise StaleUploadError(upload.id)
+            try:
+                with build_lock(self.warehouse):
+                    entry, previous = landing.land(area, self.input_file(upload), upload.wave,
+                                                   upload.format)
+                    try:
+                        quarantine = self.quarantine_file(upload)
+                        if quarantine:
+                            target = area / quarantine.relative_to(self.folder(upload.id) / "landing")
+                            target.parent.mkdir(parents=True, exist_ok=True)
+                            shutil.copyfile(quarantine, target)
+                        swap_in(self.candidate(upload), self.warehouse)
+                    except BaseException:
+                        landing.restore(area, previous, entry)
+                        raise
+                    landing.commit(area, entry)
+            except BuildLockedError as exc:
+                raise PublishBusyError(str(exc)) from exc
+        self.discard(upload)
+
+    def discard(self, upload: Upload) -> None:
+        """Delete the staging folder and its candidate warehouse."""
+        shutil.rmtree(self.folder(upload.id), ignore_errors=True)

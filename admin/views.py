@@ -1,0 +1,284 @@
+"""The ``/admin/<lang>/`` blueprint: login, uploads, report and preview, publish, discard.
+
+Every route but the login page needs a session; every POST needs the session's CSRF token
+(Flask-WTF's ``generate_csrf``/``validate_csrf``, checked here only, so the public Dash
+callbacks are untouched). Errors are logged with a reference id shown to the user.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import flask
+from flask_wtf.csrf import generate_csrf, validate_csrf
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.utils import secure_filename
+from wtforms import ValidationError
+
+from admin import accounts, audit
+from admin.i18n import text_for
+from admin.paths import audit_log, read_or_create_secret, secret_key_file, throttle_db, users_file
+from admin.preview import compare
+from admin.sniff import sniff
+from admin.staging import PublishBusyError, StaleUploadError, Upload, Workspace
+from admin.throttle import LoginThrottle
+from dashboard.formatting import format_number
+from dashboard.i18n import LANGUAGE_NAMES, negotiate_language, valid_language
+from etl.survey.readers import FORMATS
+
+log = logging.getLogger(__name__)
+bp = flask.Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
+STYLESHEET = "/assets/vendor/bootstrap/bootstrap.min.css"  # the dashboard's vendored copy
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+SESSION_SECONDS = 8 * 3600
+ENV_SECURE = "SECTOR_MONITOR_ADMIN_SECURE_COOKIE"
+_EXTENSION = "sector_monitor_admin"
+PUBLIC_ENDPOINTS = {"admin.root", "admin.login"}
+
+
+@dataclass
+class AdminState:
+    warehouse: Path
+    workspace: Workspace
+    throttle: LoginThrottle
+    background: bool
+
+
+def register_admin(server: flask.Flask, warehouse: str | os.PathLike[str],
+                   background: bool = True) -> None:
+    """Mount the workspace on ``server`` for the warehouse at ``warehouse``.
+
+    Sets the secret key (``<warehouse dir>/secrets/flask.key``, 0600, created on first use)
+    and hardened session cookies (HttpOnly, SameSite=Strict, path ``/admin``; Secure when
+    $SECTOR_MONITOR_ADMIN_SECURE_COOKIE=1, for https). ``background=False`` builds candidates
+    within the upload request (tests)."""
+    path = Path(warehouse).resolve()
+    server.secret_key = read_or_create_secret(secret_key_file(path))
+    server.config.update(
+        SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Strict",
+        SESSION_COOKIE_PATH="/admin", SESSION_COOKIE_NAME="sm_admin",
+        SESSION_COOKIE_SECURE=os.environ.get(ENV_SECURE, "") == "1",
+        WTF_CSRF_TIME_LIMIT=SESSION_SECONDS)
+    server.extensions[_EXTENSION] = AdminState(path, Workspace(path),
+                                               LoginThrottle(throttle_db(path)), background)
+    server.register_blueprint(bp)
+
+
+def state() -> AdminState:
+    return flask.current_app.extensions[_EXTENSION]
+
+
+def current_user() -> str | None:
+    """The signed-in coordinator, if the session is recent and the account still exists."""
+    user, since = flask.session.get("user"), flask.session.get("login_at", 0)
+    if not user or time.time() - since > SESSION_SECONDS:
+        return None
+    return user if user in accounts.load_users(users_file(state().warehouse)) else None
+
+
+def render(template: str, status: int = 200, **context) -> tuple[str, int]:
+    lang = flask.g.lang
+    links = {code: flask.url_for(flask.request.endpoint, **{**flask.request.view_args, "lang": code})
+             for code in LANGUAGE_NAMES}
+    return flask.render_template(
+        f"admin/{template}", t=text_for(lang), lang=lang, user=current_user(),
+        csrf_token=generate_csrf(), languages=LANGUAGE_NAMES, language_links=links,
+        stylesheet=STYLESHEET, number=lambda v, d=1: format_number(v, lang, d),
+        **context), status
+
+
+def audit_event(action: str, **details) -> None:
+    audit.record(audit_log(state().warehouse), current_user() or "-", action,
+                 address=flask.request.remote_addr, **details)
+
+
+@bp.url_value_preprocessor
+def take_language(endpoint: str | None, values: dict | None) -> None:
+    lang = (values or {}).pop("lang", None)
+    flask.g.lang = valid_language(lang) or valid_language(flask.request.args.get("lang")) \
+        or negotiate_language(flask.request.headers.get("Accept-Language"))
+    if lang is not None and valid_language(lang) is None:
+        flask.abort(404)
+
+
+@bp.url_defaults
+def add_language(endpoint: str, values: dict) -> None:
+    if endpoint != "admin.root":
+        values.setdefault("lang", flask.g.lang)
+
+
+@bp.before_request
+def guard() -> flask.Response | None:
+    """Bound the body, check the CSRF token of every POST, then require a session."""
+    flask.request.max_content_length = MAX_UPLOAD_BYTES
+    if flask.request.method == "POST":
+        try:
+            validate_csrf(flask.request.form.get("csrf_token"))
+        except ValidationError:
+            flask.abort(403)
+    if flask.request.endpoint in PUBLIC_ENDPOINTS or current_user():
+        return None
+    if flask.request.method == "GET":
+        return flask.redirect(flask.url_for("admin.login"))
+    flask.abort(403)
+
+
+@bp.route("", strict_slashes=False)
+def root() -> flask.Response:
+    return flask.redirect(flask.url_for("admin.home", lang=flask.g.lang))
+
+
+@bp.route("/<lang>/login", methods=["GET", "POST"])
+def login():
+    t = text_for(flask.g.lang)
+    if flask.request.method == "GET":
+        return render("login.html")
+    name = flask.request.form.get("username", "")[:64]
+    password = flask.request.form.get("password", "")
+    address = flask.request.remote_addr or "-"
+    throttle = state().throttle
+    if throttle.blocked(name, address):
+        return render("login.html", 429, error=t("throttled"))
+    if not accounts.verify(users_file(state().warehouse), name, password):
+        throttle.failed(name, address)
+        audit.record(audit_log(state().warehouse), name, "login_failed", address=address)
+        return render("login.html", 401, error=t("bad_login"))
+    throttle.succeeded(name, address)
+    flask.session.clear()  # a new session (and CSRF token) after login
+    flask.session.update(user=name, login_at=time.time())
+    audit_event("login")
+    return flask.redirect(flask.url_for("admin.home"))
+
+
+@bp.route("/<lang>/logout", methods=["POST"])
+def logout() -> flask.Response:
+    audit_event("logout")
+    flask.session.clear()
+    flask.flash(text_for(flask.g.lang)("logged_out"))
+    return flask.redirect(flask.url_for("admin.login"))
+
+
+@bp.route("/<lang>/")
+def home():
+    return render("home.html", uploads=state().workspace.pending(), formats=FORMATS,
+                  history=audit.entries(audit_log(state().warehouse), 10))
+
+
+def _wave(text: str | None) -> int | None:
+    try:
+        wave = int(text or "")
+    except ValueError:
+        return None
+    return wave if 2000 <= wave <= 2100 else None
+
+
+@bp.route("/<lang>/uploads", methods=["POST"])
+def upload() -> flask.Response:
+    t = text_for(flask.g.lang)
+    received = flask.request.files.get("file")
+    name = secure_filename(received.filename or "") if received else ""
+    wave = _wave(flask.request.form.get("wave"))
+    fmt = flask.request.form.get("format", "auto")
+    if wave is None:
+        flask.flash(t("bad_wave"))
+        return flask.redirect(flask.url_for("admin.home"))
+    workspace = state().workspace
+    workspace.root.mkdir(parents=True, exist_ok=True)
+    descriptor, tmp_name = tempfile.mkstemp(dir=workspace.root, prefix=".upload-")
+    os.close(descriptor)
+    tmp = Path(tmp_name)
+    try:
+        if received:
+            received.save(tmp)
+        if not name or fmt not in ("auto", *FORMATS) or sniff(tmp, name) is None:
+            flask.flash(t("bad_file"))
+            return flask.redirect(flask.url_for("admin.home"))
+        staged = workspace.stage(tmp, name, wave, fmt, current_user() or "-")
+    finally:
+        tmp.unlink(missing_ok=True)
+    audit_event("upload", **staged.audit_details())
+    if state().background:
+        threading.Thread(target=workspace.build_candidate, args=(staged,), daemon=True,
+                         name=f"candidate-{staged.id}").start()
+    else:
+        workspace.build_candidate(staged)
+    return flask.redirect(flask.url_for("admin.show_upload", upload_id=staged.id))
+
+
+def _staged(upload_id: str) -> Upload:
+    staged = state().workspace.get(upload_id)
+    if staged is None:
+        flask.abort(404)
+    return staged
+
+
+@bp.route("/<lang>/uploads/<upload_id>")
+def show_upload(upload_id: str):
+    staged = _staged(upload_id)
+    workspace, lang = state().workspace, flask.g.lang
+    ready = staged.status == "ready"
+    return render(
+        "upload.html", upload=staged,
+        errors=workspace.validation_rows(staged, lang),
+        has_quarantine=ready and workspace.quarantine_file(staged) is not None,
+        preview=compare(state().warehouse, workspace.candidate(staged), lang,
+                        text_for(lang)("pressure_index")) if ready else [])
+
+
+@bp.route("/<lang>/uploads/<upload_id>/quarantine.csv")
+def quarantine(upload_id: str) -> flask.Response:
+    staged = _staged(upload_id)
+    path = state().workspace.quarantine_file(staged)
+    if path is None:
+        flask.abort(404)
+    return flask.send_file(path, mimetype="text/csv", as_attachment=True,
+                           download_name=f"{Path(staged.file_name).stem}.quarantine.csv")
+
+
+@bp.route("/<lang>/uploads/<upload_id>/publish", methods=["POST"])
+def publish(upload_id: str) -> flask.Response:
+    staged, t = _staged(upload_id), text_for(flask.g.lang)
+    try:
+        state().workspace.publish(staged)
+    except PublishBusyError:
+        flask.flash(t("publish_busy"))
+        return flask.redirect(flask.url_for("admin.show_upload", upload_id=upload_id))
+    except StaleUploadError:
+        flask.flash(t("stale"))
+        return flask.redirect(flask.url_for("admin.show_upload", upload_id=upload_id))
+    audit_event("publish", **staged.audit_details())
+    flask.flash(t("published"))
+    return flask.redirect(flask.url_for("admin.home"))
+
+
+@bp.route("/<lang>/uploads/<upload_id>/discard", methods=["POST"])
+def discard(upload_id: str) -> flask.Response:
+    staged = _staged(upload_id)
+    state().workspace.discard(staged)
+    audit_event("discard", **staged.audit_details())
+    flask.flash(text_for(flask.g.lang)("discarded"))
+    return flask.redirect(flask.url_for("admin.home"))
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def too_large(_: RequestEntityTooLarge):
+    return render("message.html", 413, message=text_for(flask.g.lang)("too_large"))
+
+
+@bp.errorhandler(Exception)
+def short_error(error: Exception):
+    """HTTP errors as their short name; anything else logged with a reference id."""
+    if isinstance(error, HTTPException):
+        return f"{error.code} {error.name}", error.code or 500, {"Content-Type": "text/plain"}
+    ref = secrets.token_hex(4)
+    log.exception("admin error on %s (ref %s)", flask.request.path, ref)
+    if not hasattr(flask.g, "lang"):
+        flask.g.lang = "en"
+    return render("message.html", 500, message=f"{text_for(flask.g.lang)('error_ref')} {ref}")
