@@ -43,7 +43,8 @@ class Indicators(Step):
 
 
 def all_steps() -> list[Step]:
-    return [*public_statistics_steps(), survey.Survey(), Indicators()]
+    # the survey first: an unreadable export fails the build before anything else runs
+    return [survey.Survey(), *public_statistics_steps(), Indicators()]
 
 
 def build(warehouse: Path, refresh: bool = False,
