@@ -8,7 +8,8 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import html
 
-from dashboard.i18n import gettext_for
+from dashboard.data import PublicData, current_data
+from dashboard.i18n import gettext_for, valid_language
 
 #: Theme key (``public.indicators.theme``) -> URL slug of its theme page.
 THEME_SLUGS: dict[str, str] = {
@@ -157,3 +158,11 @@ def not_found() -> html.Div:
                 html.A("Startpagina", href="/nl", lang="nl"), " · ",
                 html.A("Home", href="/en", lang="en")]),
     ])
+
+
+def cached_page(name: str, lang: str | None, build: Callable[[PublicData, str], html.Div]) -> html.Div:
+    """A page layout built once per language and warehouse version (404 for a bad language)."""
+    if not valid_language(lang):
+        return not_found()
+    data = current_data()
+    return data.memo((name, lang), lambda: build(data, lang))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -47,3 +50,20 @@ def table_digest(path: Path) -> dict[str, tuple]:
         ).fetchone()
     con.close()
     return out
+
+
+@contextlib.contextmanager
+def serve_app(warehouse: Path) -> Iterator[str]:
+    """The dashboard of ``warehouse`` served in-process on a free loopback port; yields its URL."""
+    from werkzeug.serving import make_server
+
+    from dashboard.app import create_app
+
+    server = make_server("127.0.0.1", 0, create_app(warehouse).server, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join()

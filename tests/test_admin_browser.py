@@ -5,18 +5,16 @@ the app is served in-process over a private copy of the session warehouse."""
 from __future__ import annotations
 
 import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
 import pytest
+from conftest import serve_app
 from test_dashboard_browser import ARTIFACTS, chromium, page  # noqa: F401 - pytest fixtures
-from werkzeug.serving import make_server
 
 from admin.accounts import add_user
 from admin.paths import users_file
-from dashboard.app import create_app
 from etl.survey.demo import write_planted_errors
 
 pytestmark = pytest.mark.browser
@@ -35,12 +33,8 @@ def live(warehouse_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path
 
 @pytest.fixture(scope="module")
 def base_url(live: Path) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, create_app(live).server, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
+    with serve_app(live) as url:
+        yield url
 
 
 @pytest.mark.parametrize("lang", ["fr", "nl"])

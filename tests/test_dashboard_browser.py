@@ -7,16 +7,14 @@ aborts and records any address that is not this server. Screenshots go to test-a
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import duckdb
 import pytest
-from werkzeug.serving import make_server
+from conftest import serve_app
 
-from dashboard.app import create_app
 from dashboard.components import PAGE_SLUGS, page_titles
 from dashboard.formatting import format_number
 from dashboard.i18n import gettext_for
@@ -35,12 +33,8 @@ EXPLORER_STATE = "?indicator=series%3Aeurostat_informal_volunteering&breakdown=g
 
 @pytest.fixture(scope="module")
 def base_url(warehouse_path: Path) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, create_app(warehouse_path).server, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
+    with serve_app(warehouse_path) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -9,16 +9,16 @@ from dash import html
 
 from dashboard.components import (
     browser_title,
+    cached_page,
     not_available,
-    not_found,
     page_header,
     page_href,
     source_line,
     synthetic_banner,
 )
-from dashboard.data import PublicData, current_data
+from dashboard.data import PublicData
 from dashboard.formatting import format_number, format_value, is_missing
-from dashboard.i18n import gettext_for, valid_language
+from dashboard.i18n import gettext_for
 from dashboard.key_figures import KeyFigureValues, load_key_figures
 from dashboard.survey_cards import explorer_href, value_text
 from dashboard.survey_data import catalogue, cells, ci_text, latest, sources_of
@@ -38,10 +38,7 @@ BRUSSELS_SERIES = ("kbs2019_volunteers_organisations", "seed_brussels_volunteeri
 
 def layout(lang: str | None = None, **_query: str) -> html.Div:
     """Key figures in ``lang``."""
-    if not valid_language(lang):
-        return not_found()
-    data = current_data()
-    return data.memo(("home-page", lang), lambda: _page(data, lang))
+    return cached_page("home-page", lang, _page)
 
 
 def _page(data: PublicData, lang: str) -> html.Div:

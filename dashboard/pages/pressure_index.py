@@ -15,9 +15,9 @@ from dashboard import charts
 from dashboard.chrome import language_of_path
 from dashboard.components import (
     browser_title,
+    cached_page,
     chart_card,
     not_available,
-    not_found,
     page_header,
     source_line,
     synthetic_banner,
@@ -25,7 +25,7 @@ from dashboard.components import (
 from dashboard.data import PublicData, current_data
 from dashboard.explorer_data import breakdown_labels
 from dashboard.formatting import format_number
-from dashboard.i18n import gettext_for, valid_language
+from dashboard.i18n import gettext_for
 from dashboard.index_data import config, index_values, whatif
 from dashboard.survey_data import catalogue, category_order, cell_label, sources_of
 from indicators.pressure_index import METHODS
@@ -38,10 +38,7 @@ BREAKDOWNS = ("all", "subsector", "size_class", "volunteer_model", "region")
 
 def layout(lang: str | None = None, **_query: str) -> html.Div:
     """The pressure index page in ``lang``."""
-    if not valid_language(lang):
-        return not_found()
-    data = current_data()
-    return data.memo(("index-page", lang), lambda: _page(data, lang))
+    return cached_page("index-page", lang, _page)
 
 
 def _page(data: PublicData, lang: str) -> html.Div:

@@ -11,14 +11,14 @@ from dashboard import charts
 from dashboard.chrome import language_of_path
 from dashboard.components import (
     browser_title,
+    cached_page,
     chart_card,
     not_available,
-    not_found,
     page_header,
 )
 from dashboard.data import PublicData, current_data
 from dashboard.formatting import format_value, unit_suffix
-from dashboard.i18n import gettext_for, valid_language
+from dashboard.i18n import gettext_for
 from dashboard.series_cards import by_geography, by_series, over_time, series_rows, source_lines
 
 dash.register_page(__name__, path_template="/<lang>/statistics",
@@ -31,10 +31,7 @@ EUROPE_PERIODS = ("2015", "2022")
 
 def layout(lang: str | None = None, **_query: str) -> html.Div:
     """The public statistics page in ``lang``."""
-    if not valid_language(lang):
-        return not_found()
-    data = current_data()
-    return data.memo(("statistics-page", lang), lambda: _page(data, lang))
+    return cached_page("statistics-page", lang, _page)
 
 
 def _page(data: PublicData, lang: str) -> html.Div:

@@ -9,14 +9,14 @@ from dash import html
 
 from dashboard.components import (
     browser_title,
+    cached_page,
     not_available,
-    not_found,
     page_header,
     synthetic_banner,
 )
-from dashboard.data import PublicData, current_data
+from dashboard.data import PublicData
 from dashboard.formatting import format_number, is_missing
-from dashboard.i18n import gettext_for, valid_language
+from dashboard.i18n import gettext_for
 from dashboard.survey_cards import explorer_href, flag_text, value_text
 from dashboard.survey_data import catalogue, cells, ci_text, latest, trends
 
@@ -29,10 +29,7 @@ STATUS_COLOURS = {"supported": "success", "not_supported": "secondary",
 
 def layout(lang: str | None = None, **_query: str) -> html.Div:
     """The recommendations page in ``lang``."""
-    if not valid_language(lang):
-        return not_found()
-    data = current_data()
-    return data.memo(("recommendations-page", lang), lambda: _page(data, lang))
+    return cached_page("recommendations-page", lang, _page)
 
 
 def _page(data: PublicData, lang: str) -> html.Div:
