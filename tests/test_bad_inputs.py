@@ -9,6 +9,7 @@ import io
 import shutil
 import tracemalloc
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,14 @@ CORPUS = ROOT / "tests" / "bad_inputs"
 ENTRIES = yaml.safe_load((CORPUS / "expected.yaml").read_text(encoding="utf-8"))["files"]
 DEMO = ROOT / "etl" / "snapshots" / "survey_demo" / "demo_synthetic_survey_2024_kobo.csv"
 MB = 1_000_000
+
+
+@pytest.fixture(scope="module", autouse=True)
+def deployment_limit() -> Iterator[None]:
+    """A deployment that accepts survey files up to 100 MB (the default is 1 GB)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SECTOR_MONITOR_MAX_SURVEY_MB", "100")
+        yield
 
 
 def _demo_lines() -> list[str]:

@@ -3,7 +3,7 @@
 Every reader returns a :class:`RawTable` of strings (``""`` for empty) with the file line (or
 sheet row) where each record starts, counting the header as line 1.
 
-Reading is bounded: files over :data:`MAX_FILE_BYTES` are refused from their size alone, and
+Reading is bounded: files over :func:`max_file_bytes` are refused from their size alone, and
 workbooks whose entries would expand beyond :data:`MAX_UNCOMPRESSED_BYTES` (zip bombs) from the
 zip directory, before any parsing. Binary files (NUL bytes: images, PDFs, UTF-16 without BOM),
 tables with duplicated column names, more than :data:`MAX_COLUMNS` columns or no row below the
@@ -17,6 +17,7 @@ import contextlib
 import csv
 import datetime as dt
 import io
+import os
 import re
 import warnings
 import zipfile
@@ -30,7 +31,8 @@ from openpyxl import load_workbook
 from etl.survey.errors import SurveyReadError, unreadable
 
 DELIMITERS = (";", ",", "\t")
-MAX_FILE_BYTES = 50_000_000  # a census of all 5,165 associations is a few MB
+MAX_FILE_BYTES = 1_000_000_000  # default; 1M Kobo answers are ~0.9 GB, a census a few MB
+ENV_MAX_MB = "SECTOR_MONITOR_MAX_SURVEY_MB"  # a deployment may lower (or raise) the limit
 MAX_UNCOMPRESSED_BYTES = 100_000_000  # the sheet XML of 5,000 answers is ~25 MB
 MAX_COLUMNS = 2_000
 _BOMS = (
@@ -40,6 +42,12 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
+
+
+def max_file_bytes() -> int:
+    """The largest export read: $SECTOR_MONITOR_MAX_SURVEY_MB megabytes, else MAX_FILE_BYTES."""
+    configured = os.environ.get(ENV_MAX_MB)
+    return int(float(configured) * 10**6) if configured else MAX_FILE_BYTES
 
 
 @dataclass
@@ -336,16 +344,16 @@ def read_table(path: Path, preferred_sheet: str | None = None) -> RawTable:
             "bestand niet gevonden. Controleer het pad.",
             "file not found. Check the path.",
         )
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
+    size, limit = path.stat().st_size, max_file_bytes()
+    if size > limit:
         raise unreadable(
             path,
             f"fichier de {size / 1e6:,.0f} Mo, trop grand pour un export d'enquête (au plus "
-            f"{MAX_FILE_BYTES // 10**6} Mo). Vérifiez qu'il s'agit du bon fichier.",
+            f"{limit // 10**6} Mo). Vérifiez qu'il s'agit du bon fichier.",
             f"bestand van {size / 1e6:,.0f} MB, te groot voor een enquête-export (hoogstens "
-            f"{MAX_FILE_BYTES // 10**6} MB). Controleer of het het juiste bestand is.",
+            f"{limit // 10**6} MB). Controleer of het het juiste bestand is.",
             f"file of {size / 1e6:,.0f} MB, too large for a survey export (at most "
-            f"{MAX_FILE_BYTES // 10**6} MB). Check that it is the right file.",
+            f"{limit // 10**6} MB). Check that it is the right file.",
         )
     with path.open("rb") as handle:
         magic = handle.read(4)
