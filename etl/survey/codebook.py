@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -28,6 +29,16 @@ def normalise_label(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", str(text))
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(stripped.replace("\u2019", "'").casefold().split())
+
+
+def label_lookup(entries: Iterable[tuple[str, dict[str, str]]], what: str) -> dict[str, str]:
+    """Normalised code or label (any language) -> code; a label naming two codes is an error."""
+    table: dict[str, str] = {}
+    for code, labels in entries:
+        for key in (code, *labels.values()):
+            if table.setdefault(normalise_label(key), code) != code:
+                raise ValueError(f"{what} {key!r} is ambiguous")
+    return table
 
 
 @dataclass(frozen=True)
@@ -52,13 +63,7 @@ class ChoiceList:
     @cached_property
     def lookup(self) -> dict[str, str]:
         """Normalised code or label (any language) -> code."""
-        table: dict[str, str] = {}
-        for choice in self.choices:
-            for key in (choice.code, *choice.labels.values()):
-                norm = normalise_label(key)
-                if table.setdefault(norm, choice.code) != choice.code:
-                    raise ValueError(f"list {self.name}: {key!r} is ambiguous")
-        return table
+        return label_lookup(((c.code, c.labels) for c in self.choices), f"list {self.name}: choice")
 
     def code_for(self, text: str) -> str | None:
         """Map a code or a label in any language to its code; None when unknown."""
@@ -136,13 +141,7 @@ class Codebook:
     @cached_property
     def question_lookup(self) -> dict[str, str]:
         """Normalised code or question label (any language) -> code."""
-        table: dict[str, str] = {}
-        for q in self.questions:
-            for key in (q.code, *q.labels.values()):
-                norm = normalise_label(key)
-                if table.setdefault(norm, q.code) != q.code:
-                    raise ValueError(f"question label {key!r} is ambiguous")
-        return table
+        return label_lookup(((q.code, q.labels) for q in self.questions), "question label")
 
     def question_for(self, text: str) -> str | None:
         """Map a question code or label in any language to its code."""
