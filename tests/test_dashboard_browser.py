@@ -6,6 +6,7 @@ aborts and records any address that is not this server. Screenshots go to test-a
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,12 +15,11 @@ from urllib.parse import urlsplit
 import duckdb
 import pytest
 from conftest import serve_app
+from playwright import sync_api as playwright_sync
 
 from dashboard.components import PAGE_SLUGS, page_titles
 from dashboard.formatting import format_number
 from dashboard.i18n import gettext_for
-
-playwright_sync = pytest.importorskip("playwright.sync_api")
 
 pytestmark = pytest.mark.browser
 
@@ -39,8 +39,11 @@ def base_url(warehouse_path: Path) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[object]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip("no Chromium at /usr/bin/chromium")
+    if not Path(CHROMIUM).exists():  # CI installs it: there a missing browser is a failure
+        message = "no Chromium at /usr/bin/chromium (apt-get install chromium)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
     with playwright_sync.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield browser
