@@ -13,8 +13,8 @@ RSS from GNU time ``%M``; runs interleaved; median reported):
   virtualenv (``pip install "dlt[duckdb]" pyarrow pandas``), skipped when it is missing.
 * ``pandas_pandera``: ``pandas.read_csv`` + a pandera schema of 8 columns (types, ranges,
   ``isin``, pattern) + insert into DuckDB.
-* ``ours_survey_step``: the survey step alone (``etl.steps.survey.process``: read_export,
-  validate every field, pseudonymise) + insert of its rows into DuckDB.
+* ``ours_survey_step``: the survey step alone (``etl.steps.survey.process``: read the file,
+  validate every field, pseudonymise, in DuckDB) + insert of its rows into a DuckDB table.
 * ``ours_cli_ingest``: what ``sector-monitor survey ingest FILE --wave W --warehouse NEW`` runs
   (``sector_monitor.survey_commands.ingest``): landing, full validation, pseudonymisation and
   an atomic rebuild of the whole warehouse (public statistics and every indicator included).
@@ -138,12 +138,11 @@ def load_survey_step(file: Path, folder: Path) -> dict:
 
     lifted = lift_size_limit(file)
     digest = hashlib.sha256(file.read_bytes()).hexdigest()
-    result = process(Input(file, file.name, WAVE, "kobo", digest, False), KEY.encode())
     con = duckdb.connect(str(folder / "step.duckdb"))
-    con.register("rows_frame", result.rows)
-    con.execute("CREATE TABLE responses AS SELECT * FROM rows_frame")
-    return {"rows": len(result.rows), "quarantined": len(result.quarantined_lines),
-            "size_limit_lifted": lifted}
+    result = process(Input(file, file.name, WAVE, "kobo", digest, False), KEY.encode(), con)
+    con.execute(f"CREATE TABLE responses AS SELECT * FROM {result.relation}")
+    return {"rows": con.execute("SELECT count(*) FROM responses").fetchone()[0],
+            "quarantined": len(result.quarantined_lines), "size_limit_lifted": lifted}
 
 
 def ingest_command(file: Path, folder: Path) -> dict:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import pandas as pd
+import duckdb
 import pytest
 
-from etl.survey.frame import DEMO_FRAME, load_frame, size_class, size_classes
+from etl.survey.frame import DEMO_FRAME, load_frame, size_class, size_class_sql
 
 
 @pytest.mark.parametrize(
@@ -16,12 +16,12 @@ def test_size_class(fte, expected):
     assert size_class(fte) == expected
 
 
-def test_size_class_rejects_negative_and_vectorised_matches():
+def test_size_class_rejects_negative_and_sql_matches():
     with pytest.raises(ValueError):
         size_class(-1)
-    values = pd.Series([0, 5, 49.9, 300, None])
-    assert size_classes(values).tolist()[:4] == ["lt5", "5to19", "20to49", "50plus"]
-    assert pd.isna(size_classes(values).iloc[4])
+    values = [0, 4.99, 5, 49.9, 50, 300, None]
+    got = duckdb.execute(f"SELECT {size_class_sql('x')} FROM unnest(?) AS t(x)", [values]).fetchall()
+    assert [g for (g,) in got] == [size_class(v) for v in values[:-1]] + [None]
 
 
 def test_demo_frame_is_illustrative_and_anchored_on_nbb_total():

@@ -47,8 +47,10 @@ def test_good_row_is_valid_and_typed():
     result = validate(_frame({}))
     assert result.errors == []
     row = result.valid.iloc[0]
-    assert result.valid["staff_fte"].dtype == "Float64" and row["staff_fte"] == 3.5
-    assert result.valid["volunteers_active"].dtype == "Int64"
+    types = dict(result.con.execute(f"SELECT column_name, column_type FROM "
+                                    f"(DESCRIBE {result.valid_relation})").fetchall())
+    assert types["staff_fte"] == "DOUBLE" and row["staff_fte"] == 3.5
+    assert types["volunteers_active"] == "BIGINT" and row["volunteers_active"] == 20
     assert row["org_id"] == "0123456749"
     assert not row["_no_consent"] and not row["_superseded"]
 

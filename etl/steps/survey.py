@@ -6,25 +6,32 @@ restricted microdata, the quarantine log and the sampling frame.
 The warehouse receives no enterprise number, no association name and no free text:
 validation messages about those fields are stored without the value, and the original
 rows of quarantined records are written to the restricted landing area only.
+
+The rows never pass through pandas: each file is read into a scratch DuckDB database beside
+the warehouse being built (deleted afterwards), canonicalised, validated and pseudonymised by
+SQL, and inserted in one statement that also marks the current answer of each association.
 """
 
 from __future__ import annotations
 
-import hashlib
+import contextlib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 
 from etl import landing
 from etl.csv_safety import neutralise
 from etl.runner import Context, Step, record_source
 from etl.survey.codebook import CODEBOOK
-from etl.survey.frame import DEMO_FRAME, load_frame, size_classes
+from etl.survey.frame import DEMO_FRAME, load_frame, size_class_sql
 from etl.survey.messages import render
-from etl.survey.pseudonym import load_key, pseudonymise
+from etl.survey.pseudonym import load_key, pseudonym_sql
 from etl.survey.readers import read_export
+from etl.survey.sql import ident, literal, temp_name
 from etl.survey.validation import validate
 from warehouse.build import apply_ddl
 from warehouse.paths import key_file
@@ -65,10 +72,17 @@ class Input:
 class FileResult:
     input: Input
     export_format: str
-    rows: pd.DataFrame
+    con: duckdb.DuckDBPyConnection
+    relation: str  # the rows to load, as restricted.survey_responses wants them (without status)
+    loaded: int
     errors: list = field(default_factory=list)
     incomplete: list[int] = field(default_factory=list)
     quarantined: pd.DataFrame | None = None  # original canonical rows of the invalid records
+
+    @property
+    def rows(self) -> pd.DataFrame:
+        """The rows to load as a DataFrame, in file order (for small files and tests)."""
+        return self.con.execute(f"SELECT * FROM {self.relation} ORDER BY source_line").df()
 
     @property
     def quarantined_lines(self) -> list[int]:
@@ -86,29 +100,40 @@ def survey_inputs(ctx: Context) -> list[Input]:
             for f in demo.files]
 
 
-def process(item: Input, key: bytes) -> FileResult:
-    """Read, validate and pseudonymise one export."""
-    export = read_export(item.path, item.format)
-    checked = validate(export.frame)
-    valid = checked.valid
-    rows = pd.DataFrame({
-        "response_id": [hashlib.sha256(f"{item.wave}:{item.name}:{item.sha256}:{line}".encode())
-                        .hexdigest()[:16]
-                        for line in valid["_line"]],
-        "wave": item.wave,
-        "org_pseudo": pseudonymise(valid["org_id"], key),
-        "submitted_at": pd.to_datetime(valid["_submitted_at"]),
-        "source_file": item.name,
-        "source_line": valid["_line"].astype("Int64"),
-        "consent": ~valid["_no_consent"],
-        "synthetic": item.synthetic,
-        "size_class": size_classes(valid["staff_fte"]),
-    })
-    for q in PUBLISHED:
-        rows[q.code] = valid[q.code]
-    lines = {e.line for e in checked.errors}
-    bad = export.frame[export.frame["_line"].isin(lines)].reset_index(drop=True)
-    return FileResult(item, export.format, rows, checked.errors, export.incomplete, bad)
+def process(item: Input, key: bytes, con: duckdb.DuckDBPyConnection | None = None) -> FileResult:
+    """Read, validate and pseudonymise one export (relations in ``con``, else in memory)."""
+    export = read_export(item.path, item.format, con=con)
+    checked = validate(export)
+    prefix = f"{item.wave}:{item.name}:{item.sha256}:"
+    published = ", ".join(ident(q.code) for q in PUBLISHED)
+    relation = temp_name(f"{export.relation}_rows")
+    export.con.execute(
+        f"CREATE VIEW {relation} AS SELECT left(sha256({literal(prefix)} || _line::VARCHAR), 16) "
+        f"AS response_id, {item.wave}::INTEGER AS wave, {pseudonym_sql('org_id', key)} AS org_pseudo, "
+        f"_submitted_at AS submitted_at, {literal(item.name)} AS source_file, _line::INTEGER AS source_line, "
+        f"NOT _no_consent AS consent, {item.synthetic} AS synthetic, "
+        f"{size_class_sql('staff_fte')} AS size_class, {published} FROM {checked.valid_relation}")
+    loaded = export.con.execute(f"SELECT count(*) FROM {checked.valid_relation}").fetchone()[0]
+    bad = None
+    if checked.failed_lines:
+        bad = export.con.execute(f"SELECT * FROM {export.relation} WHERE _line IN "
+                                 f"(SELECT unnest(?)) ORDER BY _line", [checked.failed_lines]).df()
+    return FileResult(item, export.format, export.con, relation, loaded, checked.errors,
+                      export.incomplete, bad)
+
+
+@contextlib.contextmanager
+def scratch_database(con: duckdb.DuckDBPyConnection, beside: Path) -> Iterator[str]:
+    """Attach a scratch database file beside ``beside`` (deleted on exit); yields its name."""
+    name = temp_name("survey_scratch")
+    path = beside.with_name(f".{name}.duckdb")
+    con.execute(f"ATTACH {literal(str(path))} AS {name}")
+    try:
+        yield name
+    finally:
+        con.execute(f"DETACH {name}")
+        for leftover in (path, path.with_name(path.name + ".wal")):
+            leftover.unlink(missing_ok=True)
 
 
 def public_message(error) -> dict[str, str]:
@@ -116,14 +141,6 @@ def public_message(error) -> dict[str, str]:
     if error.field in RESTRICTED or error.field == "org_id":
         return render(CODEBOOK, error.rule, error.line, error.field, "…")
     return {"fr": error.message_fr, "nl": error.message_nl, "en": error.message_en}
-
-
-def mark_current(rows: pd.DataFrame) -> pd.Series:
-    """'current' for the latest submission of each association in a wave, else 'superseded'."""
-    order = rows.sort_values(["submitted_at", "source_file", "source_line"], na_position="first",
-                             kind="stable")
-    later = order.duplicated(["wave", "org_pseudo"], keep="last")
-    return later.reindex(rows.index).map({True: "superseded", False: "current"})
 
 
 def quarantined_subsectors(result: FileResult) -> dict[int, str]:
@@ -166,6 +183,10 @@ def insert_rows(ctx: Context, table: str, rows: list[list]) -> None:
         ctx.con.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * len(rows[0]))})", rows)
 
 
+CURRENT_STATUS = ("CASE WHEN row_number() OVER (PARTITION BY wave, org_pseudo ORDER BY submitted_at DESC "
+                  "NULLS LAST, source_file DESC, source_line DESC) > 1 THEN 'superseded' ELSE 'current' END")
+
+
 class Survey(Step):
     name = "survey"
     keep_raw = False  # raw survey rows hold enterprise numbers and free text
@@ -185,26 +206,41 @@ class Survey(Step):
              f"{len(inputs)} export file(s)"])
 
     def extract(self, ctx: Context) -> pd.DataFrame:
+        """Load every file (see the module docstring); returns one summary row per file."""
         key = load_key(key_file(ctx.warehouse))
-        results = [process(item, key) for item in ctx.options["inputs"]]
+        for q in PUBLISHED:
+            ctx.con.execute(f'ALTER TABLE restricted.survey_responses ADD COLUMN "{q.code}" '
+                            f'{SQL_TYPES.get(q.base_type, "VARCHAR")}')
+        home = ctx.con.execute("SELECT current_database()").fetchone()[0]
+        with scratch_database(ctx.con, ctx.warehouse) as scratch:
+            ctx.con.execute(f"USE {scratch}")  # the files' tables and views go to the scratch file
+            try:
+                results = [process(item, key, ctx.con) for item in ctx.options["inputs"]]
+                if results:
+                    union = " UNION ALL BY NAME ".join(f"SELECT * FROM {r.relation}" for r in results)
+                    ctx.con.execute(
+                        f"INSERT INTO {home}.restricted.survey_responses BY NAME "
+                        f"SELECT *, {literal(ctx.load_id)} AS load_id, {CURRENT_STATUS} AS status "
+                        f"FROM ({union}) ORDER BY wave, source_file, source_line")  # deterministic order
+            finally:
+                ctx.con.execute(f"USE {home}")
         ctx.options["results"] = results
         return pd.DataFrame({"file": [r.input.name for r in results],
-                             "records": [len(r.rows) + len(r.quarantined_lines) + len(r.incomplete)
+                             "records": [r.loaded + len(r.quarantined_lines) + len(r.incomplete)
                                          for r in results]}).assign(rows=lambda d: d.records)
 
     def transform(self, raw: pd.DataFrame, ctx: Context) -> pd.DataFrame:
         results: list[FileResult] = ctx.options["results"]
-        rows = pd.concat([r.rows for r in results], ignore_index=True)
-        rows.insert(1, "load_id", ctx.load_id)
-        rows.insert(6, "status", mark_current(rows))
+        superseded = dict(((f, w), n) for f, w, n in ctx.con.execute(
+            "SELECT source_file, wave, count(*) FROM restricted.survey_responses "
+            "WHERE status = 'superseded' GROUP BY ALL").fetchall())
         for r in results:
-            superseded = int((rows.loc[rows.source_file.eq(r.input.name) & rows.wave.eq(r.input.wave),
-                                       "status"] == "superseded").sum())
             ctx.con.execute(
                 "INSERT INTO meta.survey_loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [ctx.load_id, r.input.name, r.input.sha256, r.export_format, r.input.wave,
-                 len(r.rows) + len(r.quarantined_lines) + len(r.incomplete), len(r.rows),
-                 len(r.quarantined_lines), superseded, len(r.incomplete), r.input.synthetic])
+                 r.loaded + len(r.quarantined_lines) + len(r.incomplete), r.loaded,
+                 len(r.quarantined_lines), superseded.get((r.input.name, r.input.wave), 0),
+                 len(r.incomplete), r.input.synthetic])
             insert_rows(ctx, "meta.quarantine",
                         [[ctx.load_id, r.input.name, e.line, e.field, e.rule, *public_message(e).values()]
                          for e in r.errors])
@@ -219,15 +255,9 @@ class Survey(Step):
                         [[ctx.load_id, r.input.name, r.input.wave, line, sub]
                          for line, sub in quarantined_subsectors(r).items()])
             write_quarantine(ctx, r)
-        return rows
+        return raw
 
     def load(self, ctx: Context, frame: pd.DataFrame) -> int:
-        for q in PUBLISHED:
-            ctx.con.execute(f'ALTER TABLE restricted.survey_responses ADD COLUMN "{q.code}" '
-                            f'{SQL_TYPES.get(q.base_type, "VARCHAR")}')
-        ctx.con.register("_survey_rows", frame)
-        ctx.con.execute("INSERT INTO restricted.survey_responses BY NAME SELECT * FROM _survey_rows")
-        ctx.con.unregister("_survey_rows")
         apply_ddl(ctx.con, "sql/survey_views")
         insert_rows(ctx, "core.category", category_rows())
         frame_path = landing.frame_file(ctx.landing) or DEMO_FRAME
@@ -238,4 +268,4 @@ class Survey(Step):
         ctx.con.register("_frame", sampling)
         ctx.con.execute("INSERT INTO core.survey_frame SELECT * FROM _frame")
         ctx.con.unregister("_frame")
-        return len(frame)
+        return sum(r.loaded for r in ctx.options["results"])

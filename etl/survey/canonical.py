@@ -1,9 +1,14 @@
-"""Turn a raw export table (tool headers, codes or labels) into the canonical codebook frame.
+"""Turn a raw export table (tool headers, codes or labels) into the canonical codebook relation.
 
 Headers may carry group paths (``funding/x``, ``funding.x``), be question labels in fr/nl/en,
 or name one option of a select_multiple (``q/opt``, ``q.opt``, ``q[opt]``). Values may be codes
 or labels in any language; numbers get a decimal point; multi-selects become space-joined codes
 in codebook order. Values that cannot be mapped are kept as given so validation reports them.
+
+The work is SQL run by DuckDB over the raw relation (see :mod:`etl.survey.tables`): numbers and
+dates are parsed by expressions; labels are mapped through dictionaries built in Python from the
+distinct values of each choice column (a survey column has a handful of distinct values, so the
+loose label matching of :mod:`etl.survey.codebook` runs once per value, not once per row).
 """
 
 from __future__ import annotations
@@ -11,16 +16,26 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import numpy as np
-import pandas as pd
-
 from etl.survey.codebook import ChoiceList, Codebook, normalise_label
+from etl.survey.sql import ident, in_list, literal, mapped
+from etl.survey.tables import RawTable
 
 _BRACKET = re.compile(r"^(.+?)\s*\[(.+)\]$")
 _SEPARATOR = re.compile(r"[/.]")
 _MULTI_SEPARATORS = " ,;|"
 _TRUE = {"1", "y", "yes", "oui", "ja", "true", "vrai", "waar", "x", "checked"}
-MISSING_MARKERS = {"n/a", "#n/a"}
+MISSING_MARKERS = ("", "n/a", "#n/a")
+_BLANKS = literal(" \t\n\r\x0b\x0c\u00a0\u202f\u2007\ufeff")
+_DAYFIRST = (
+    "%d/%m/%Y %H:%M:%S",
+    "%d/%m/%Y %H:%M",
+    "%d/%m/%Y",
+    "%d-%m-%Y %H:%M:%S",
+    "%d-%m-%Y %H:%M",
+    "%d-%m-%Y",
+    "%d.%m.%Y %H:%M:%S",
+    "%d.%m.%Y",
+)
 
 
 @dataclass(frozen=True)
@@ -89,52 +104,38 @@ def map_columns(codebook: Codebook, headers: list[str], metadata: set[str]) -> C
     return ColumnMap(joined, options, unknown, style)
 
 
-def _clean(column: pd.Series) -> pd.Series:
-    text = column.astype("str").str.strip()
-    return text.mask(text.eq("") | text.str.lower().isin(MISSING_MARKERS))
+def clean(column: str) -> str:
+    """SQL: the value trimmed, NULL when empty or a missing marker (``n/a``)."""
+    trimmed = f"trim({column}, {_BLANKS})"
+    return f"(CASE WHEN lower({trimmed}) IN {in_list(MISSING_MARKERS)} THEN NULL ELSE {trimmed} END)"
 
 
-def canonical_number(column: pd.Series) -> pd.Series:
-    """``12,5`` / ``1 234,5`` / ``1.234,5`` -> ``12.5`` / ``1234.5``; unparseable kept as given."""
-    number = pd.to_numeric(column, errors="coerce")
-    retry = number.isna() & column.notna()
-    if retry.any():
-        text = column[retry].str.replace(r"[\s\u00a0\u202f']", "", regex=True)
-        comma = text.str.contains(",", regex=False)
-        text = text.where(~comma, text.str.replace(".", "", regex=False).str.replace(",", "."))
-        number = number.fillna(pd.to_numeric(text, errors="coerce"))
-    shown = number.astype("str").str.replace(r"\.0$", "", regex=True)
-    return shown.where(number.notna() & np.isfinite(number), column)
+def number(text: str) -> str:
+    """SQL: the finite DOUBLE written in ``text`` (decimal point), else NULL."""
+    return f"(CASE WHEN isfinite(TRY_CAST({text} AS DOUBLE)) THEN TRY_CAST({text} AS DOUBLE) END)"
 
 
-def canonical_date(column: pd.Series) -> pd.Series:
-    """Dates (ISO or day-first) -> ``yyyy-mm-dd``; unparseable kept as given."""
-    parsed = parse_datetimes(column)
-    return parsed.dt.strftime("%Y-%m-%d").where(parsed.notna(), column)
+def canonical_number(text: str) -> str:
+    """SQL: ``12,5`` / ``1 234,5`` / ``1.234,5`` -> ``12.5`` / ``1234.5``; others kept as given."""
+    compact = f"regexp_replace({text}, '[\\s\\x{{00a0}}\\x{{202f}}'']', '', 'g')"
+    european = (f"(CASE WHEN contains({compact}, ',') THEN replace(replace({compact}, '.', ''), ',', '.') "
+                f"ELSE {compact} END)")
+    shown = f"regexp_replace(CAST({number(european)} AS VARCHAR), '\\.0$', '')"
+    return (f"(CASE WHEN {text} IS NULL OR {number(text)} IS NOT NULL THEN {text} "
+            f"ELSE coalesce({shown}, {text}) END)")
 
 
-_DAYFIRST = (
-    "%d/%m/%Y %H:%M:%S",
-    "%d/%m/%Y %H:%M",
-    "%d/%m/%Y",
-    "%d-%m-%Y %H:%M:%S",
-    "%d-%m-%Y %H:%M",
-    "%d-%m-%Y",
-    "%d.%m.%Y %H:%M:%S",
-    "%d.%m.%Y",
-)
+def parse_datetime(text: str) -> str:
+    """SQL: ISO 8601 (an offset converted to naive UTC) or day-first date and time, else NULL."""
+    with_offset = f"regexp_matches({text}, '(Z|[+-]\\d\\d:?\\d\\d)$')"
+    formats = "[" + ", ".join(literal(f) for f in _DAYFIRST) + "]"
+    return (f"coalesce(CASE WHEN {with_offset} THEN timezone('UTC', TRY_CAST({text} AS TIMESTAMPTZ)) END, "
+            f"TRY_CAST({text} AS TIMESTAMP), try_strptime({text}, {formats}))")
 
 
-def parse_datetimes(column: pd.Series) -> pd.Series:
-    """ISO 8601 (any offset, converted to naive UTC) or day-first dates; NaT when neither."""
-    text = column.astype("str").str.strip()
-    result = pd.to_datetime(text, format="ISO8601", errors="coerce", utc=True).dt.tz_localize(None)
-    for fmt in _DAYFIRST:
-        missing = result.isna() & text.notna()
-        if not missing.any():
-            break
-        result = result.fillna(pd.to_datetime(text.where(missing), format=fmt, errors="coerce"))
-    return result.astype("datetime64[ns]")
+def canonical_date(text: str) -> str:
+    """SQL: dates -> ``yyyy-mm-dd``; unparseable kept as given."""
+    return f"coalesce(strftime({parse_datetime(text)}, '%Y-%m-%d'), {text})"
 
 
 def _parse_multi(text: str, choices: ChoiceList, candidates: list[str]) -> str:
@@ -158,52 +159,60 @@ def _parse_multi(text: str, choices: ChoiceList, candidates: list[str]) -> str:
     return " ".join([c for c in choices.codes if c in found] + unknown)
 
 
-def canonical_multi(column: pd.Series, choices: ChoiceList) -> pd.Series:
-    """Space-, comma- or semicolon-joined codes or labels -> codes in list order."""
-    candidates = sorted(choices.lookup, key=len, reverse=True)
-    table = {v: _parse_multi(v, choices, candidates) for v in column.dropna().unique()}
-    return column.map(table).astype("str")
+def _distinct(raw: RawTable, expressions: dict[str, str]) -> dict[str, list[str]]:
+    """Distinct non-null values of each named SQL expression, in one scan."""
+    if not expressions:
+        return {}
+    items = list(expressions.items())
+    select = ", ".join(f"list(DISTINCT {e}) FILTER (WHERE {e} IS NOT NULL)" for _, e in items)
+    row = raw.con.execute(f"SELECT {select} FROM {raw.relation}").fetchone()
+    return {name: values or [] for (name, _), values in zip(items, row, strict=True)}
 
 
-def combine_options(
-    raw: pd.DataFrame, option_columns: dict[str, str], choices: ChoiceList
-) -> pd.Series:
-    """One 0/1 (Y/empty, True/False, label) column per option -> space-joined codes."""
-    joined = pd.Series("", index=raw.index, dtype="object")
-    for code in choices.codes:
-        if code not in option_columns:
-            continue
-        values = _clean(raw[option_columns[code]])
-        ticked_values = [
-            v
-            for v in values.dropna().unique()
-            if normalise_label(v) in _TRUE or choices.code_for(v) == code
-        ]
-        joined = joined + np.where(values.isin(ticked_values), " " + code, "")
-    joined = joined.str.strip()
-    return joined.mask(joined.eq("")).astype("str")
+def _ticked(values: list[str], code: str, choices: ChoiceList) -> list[str]:
+    """The values of one option column that mean "selected"."""
+    return [v for v in values if normalise_label(v) in _TRUE or choices.code_for(v) == code]
 
 
-def canonical_frame(raw: pd.DataFrame, codebook: Codebook, columns: ColumnMap) -> pd.DataFrame:
-    """Build the frame with one string column per codebook code (missing -> NA)."""
-    out: dict[str, pd.Series] = {}
-    empty = pd.Series(pd.NA, index=raw.index, dtype="str")
+def canonical_columns(raw: RawTable, codebook: Codebook, columns: ColumnMap) -> dict[str, str]:
+    """SQL expression of every codebook code over ``raw``, whose columns are already
+    :func:`clean` (a missing column gives NULL)."""
+    source = {code: raw.column(header) for code, header in columns.joined.items()}
+    options = {(code, option): raw.column(header)
+               for code, by_option in columns.options.items() for option, header in by_option.items()}
+    choice_codes = {q.code for q in codebook.questions if q.list_name and q.code in source}
+    seen = _distinct(raw, {code: source[code] for code in choice_codes}
+                     | {f"{code}/{option}": e for (code, option), e in options.items()})
+    out: dict[str, str] = {}
     for question in codebook.questions:
         code, kind = question.code, question.base_type
-        values = _clean(raw[columns.joined[code]]) if code in columns.joined else empty
+        values = source.get(code, "CAST(NULL AS VARCHAR)")
         if kind in ("integer", "decimal"):
             values = canonical_number(values)
         elif kind == "date":
             values = canonical_date(values)
+        elif kind == "text":
+            values = f"replace({values}, chr(13) || chr(10), chr(10))"
         elif kind == "select_one":
             choices = codebook.lists[question.list_name]
-            table = {v: choices.code_for(v) or v for v in values.dropna().unique()}
-            values = values.map(table).astype("str")
+            table = {v: c for v in seen.get(code, []) if (c := choices.code_for(v)) and c != v}
+            values = mapped(values, table)
         elif kind == "select_multiple":
             choices = codebook.lists[question.list_name]
-            values = canonical_multi(values, choices)
+            candidates = sorted(choices.lookup, key=len, reverse=True)
+            table = {v: p for v in seen.get(code, []) if (p := _parse_multi(v, choices, candidates)) != v}
+            values = mapped(values, table)
             if code in columns.options:
-                split = combine_options(raw, columns.options[code], choices)
-                values = values.fillna(split) if code in columns.joined else split
+                ticks = [f"CASE WHEN {options[code, option]} IN "
+                         f"{in_list(_ticked(seen[f'{code}/{option}'], option, choices))} "
+                         f"THEN {literal(option)} END"
+                         for option in choices.codes if option in columns.options[code]]
+                split = f"nullif(concat_ws(' ', {', '.join(ticks)}), '')"
+                values = f"coalesce({values}, {split})" if code in columns.joined else split
         out[code] = values
-    return pd.DataFrame(out, index=raw.index)
+    return out
+
+
+def select_list(expressions: dict[str, str]) -> str:
+    """``expr AS "code", ...`` for a SELECT."""
+    return ", ".join(f"{e} AS {ident(code)}" for code, e in expressions.items())

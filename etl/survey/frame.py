@@ -33,14 +33,12 @@ def size_class(staff_fte: float) -> str:
     return next(name for name, (low, high) in SIZE_CLASSES.items() if low <= staff_fte < high)
 
 
-def size_classes(staff_fte: pd.Series) -> pd.Series:
-    """Vectorised :func:`size_class` (missing stays missing)."""
-    edges = [low for low, _ in SIZE_CLASSES.values()] + [math.inf]
-    return (
-        pd.cut(staff_fte.astype("Float64"), edges, right=False, labels=list(SIZE_CLASSES))
-        .astype("str")
-        .where(staff_fte.notna())
-    )
+def size_class_sql(staff_fte: str) -> str:
+    """SQL form of :func:`size_class` over a DOUBLE expression (NULL stays NULL)."""
+    cases = " ".join(f"WHEN {staff_fte} < {high} THEN '{name}'" for name, (_, high) in SIZE_CLASSES.items()
+                     if high != math.inf)
+    largest = list(SIZE_CLASSES)[-1]
+    return f"(CASE WHEN {staff_fte} IS NULL OR {staff_fte} < 0 THEN NULL {cases} ELSE '{largest}' END)"
 
 
 def load_frame(path: Path = DEMO_FRAME, codebook: Codebook = CODEBOOK) -> pd.DataFrame:

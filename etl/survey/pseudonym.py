@@ -1,7 +1,9 @@
 """Belgian enterprise numbers: normalisation, check digits and keyed pseudonyms (HMAC-SHA256).
 
 The list of Belgian ASBL/VZW numbers is public, so a plain hash would be reversible: the
-pseudonym is an HMAC keyed with a secret kept outside the warehouse.
+pseudonym is an HMAC keyed with a secret kept outside the warehouse. Normalisation and the HMAC
+are SQL expressions (run by DuckDB over the whole column); :func:`pseudonymise` is the same HMAC
+in Python, the reference the SQL is tested against.
 """
 
 from __future__ import annotations
@@ -11,52 +13,61 @@ import hmac
 import os
 import secrets
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
-import pandas as pd
+import duckdb
+
+from etl.survey.sql import literal
 
 KEY_ENV = "SECTOR_MONITOR_PSEUDONYM_KEY"
-_SEPARATORS = r"[\s.\-/]"
+_SEPARATORS = r"[\s\x{00a0}\x{202f}.\-/]"
+_BLOCK = 64  # SHA-256 block size (RFC 2104)
 
 
-def check_digits_ok(digits: pd.Series) -> pd.Series:
-    """Vectorised mod-97 check of 10-digit strings: last two = 97 - (first eight mod 97)."""
-    head = pd.to_numeric(digits.str.slice(0, 8), errors="coerce")
-    tail = pd.to_numeric(digits.str.slice(8, 10), errors="coerce")
-    return (97 - head % 97 == tail).fillna(False).astype(bool)
+@dataclass(frozen=True)
+class EnterpriseNumberSQL:
+    """SQL expressions over one text column holding enterprise numbers."""
+
+    number: str  # the 10-digit form (meaningful where well_formed)
+    well_formed: str  # 9 or 10 digits after removing "BE", spaces, dots, dashes and slashes
+    check_ok: str  # well formed and the last two digits = 97 - (first eight mod 97)
 
 
-def normalise_enterprise_numbers(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """Vectorised normalisation of a Series.
-
-    Returns ``(numbers, well_formed, check_ok)``: the 10-digit strings (missing where the input
-    is not 9/10 digits after removing ``BE``, spaces, dots and dashes), and two boolean masks.
-    """
-    text = values.astype("str").str.strip().str.upper()
-    text = text.str.replace(r"^BE", "", regex=True).str.replace(_SEPARATORS, "", regex=True)
-    well_formed = text.str.fullmatch(r"[01]?\d{9}").fillna(False).astype(bool) & values.notna()
-    padded = text.where(well_formed).str.zfill(10)
-    ok = check_digits_ok(padded.fillna("")) & well_formed
-    return padded.where(ok), well_formed, ok
+def enterprise_number_sql(text: str) -> EnterpriseNumberSQL:
+    """Normalisation and mod-97 check of ``text`` as SQL (see :class:`EnterpriseNumberSQL`)."""
+    digits = f"regexp_replace(regexp_replace(upper(trim({text})), '^BE', ''), '{_SEPARATORS}', '', 'g')"
+    number = f"lpad({digits}, 10, '0')"
+    well_formed = f"coalesce(regexp_full_match({digits}, '[01]?[0-9]{{9}}'), false)"
+    check = (f"(97 - TRY_CAST(left({number}, 8) AS BIGINT) % 97 "
+             f"= TRY_CAST(right({number}, 2) AS BIGINT))")
+    return EnterpriseNumberSQL(number, well_formed, f"({well_formed} AND coalesce({check}, false))")
 
 
 def normalise_enterprise_number(s: str) -> str:
     """Return the 10-digit form of a Belgian enterprise number; ValueError when it is not one."""
-    numbers, well_formed, ok = normalise_enterprise_numbers(pd.Series([s], dtype="str"))
-    if not well_formed.iloc[0]:
+    sql = enterprise_number_sql("$s")
+    number, well_formed, ok = duckdb.execute(
+        f"SELECT {sql.number}, {sql.well_formed}, {sql.check_ok}", {"s": s}).fetchone()
+    if not well_formed:
         raise ValueError(f"{s!r} is not a Belgian enterprise number (10 digits, e.g. 0123.456.789)")
-    if not ok.iloc[0]:
+    if not ok:
         raise ValueError(f"{s!r}: wrong check digits (the last two digits do not match)")
-    return str(numbers.iloc[0])
+    return number
 
 
-def pseudonymise(number: str | pd.Series, key: bytes) -> str | pd.Series:
-    """HMAC-SHA256 hex pseudonym of a normalised number (or of each value of a Series)."""
-    if isinstance(number, pd.Series):
-        uniques = number.dropna().unique()
-        table = {value: pseudonymise(str(value), key) for value in uniques}
-        return number.map(table)
+def pseudonymise(number: str, key: bytes) -> str:
+    """HMAC-SHA256 hex pseudonym of a normalised number."""
     return hmac.new(key, number.encode("ascii"), hashlib.sha256).hexdigest()
+
+
+def pseudonym_sql(text: str, key: bytes) -> str:
+    """SQL computing :func:`pseudonymise` of ``text``: H(K ^ opad || H(K ^ ipad || m))."""
+    block = (hashlib.sha256(key).digest() if len(key) > _BLOCK else key).ljust(_BLOCK, b"\0")
+    inner = bytes(b ^ 0x36 for b in block).hex()
+    outer = bytes(b ^ 0x5C for b in block).hex()
+    return (f"sha256(unhex({literal(outer)}) || "
+            f"unhex(sha256(unhex({literal(inner)}) || encode({text}))))")
 
 
 def load_key(key_file: Path) -> bytes:

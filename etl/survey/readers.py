@@ -1,4 +1,4 @@
-"""``read_export``: detect the survey tool behind a file and return the canonical frame.
+"""``read_export``: detect the survey tool behind a file and return the canonical relation.
 
 Formats: ``kobo`` (KoboToolbox CSV or XLSX), ``limesurvey`` (CSV, codes or full answers),
 ``google_forms`` (CSV/TSV with question labels as headers) and ``spreadsheet`` (the Excel
@@ -11,11 +11,13 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 
-from etl.survey.canonical import canonical_frame, map_columns, parse_datetimes
+from etl.survey.canonical import canonical_columns, clean, map_columns, parse_datetime, select_list
 from etl.survey.codebook import CODEBOOK, Codebook
 from etl.survey.errors import unreadable
+from etl.survey.sql import temp_name
 from etl.survey.tables import RawTable, read_table
 from etl.survey.workbooks import SUBMITTED_AT, TEMPLATE_SHEET
 
@@ -59,12 +61,19 @@ _KOBO_PREFIX = re.compile(r"^(_|meta[/.]|formhub[/.])")
 
 @dataclass
 class Export:
-    """A survey export in canonical form."""
+    """A survey export in canonical form: ``relation`` in ``con`` has one VARCHAR column per
+    codebook code, ``_line``, ``_submitted_at`` (TIMESTAMP) and ``_source_id``."""
 
     format: str
-    frame: pd.DataFrame
+    con: duckdb.DuckDBPyConnection
+    relation: str
     incomplete: list[int] = field(default_factory=list)
     dialect: dict = field(default_factory=dict)
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """The canonical rows as a DataFrame, in file order (for small files and tests)."""
+        return self.con.execute(f"SELECT * FROM {self.relation} ORDER BY _line").df()
 
 
 def _lower(headers: list[str]) -> set[str]:
@@ -100,37 +109,38 @@ def _metadata(fmt: str, headers: list[str]) -> set[str]:
     return {h for h in headers if h.strip().lower() == SUBMITTED_AT}
 
 
-def _column(raw: pd.DataFrame, *names: str) -> pd.Series | None:
-    lowered = {str(c).strip().lower(): c for c in raw.columns}
-    for name in names:
-        if name in lowered:
-            values = raw[lowered[name]].astype("str").str.strip()
-            return values.mask(values.eq(""))
-    return None
+def _column(raw: RawTable, *names: str) -> str | None:
+    """SQL column of the first of ``names`` (case-insensitive header) present."""
+    lowered = {h.strip().lower(): h for h in raw.headers}
+    return next((raw.column(lowered[n]) for n in names if n in lowered), None)
 
 
-def _submission(fmt: str, raw: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
-    """Submission time and the tool's own record id."""
-    none = pd.Series(pd.NA, index=raw.index, dtype="str")
+def _submission(fmt: str, raw: RawTable) -> tuple[str, str]:
+    """SQL of the submission time and of the tool's own record id."""
     if fmt == "kobo":
         time = _column(raw, "_submission_time", "end", "start")
         source = _column(raw, "_uuid")
         if source is None and (instance := _column(raw, "meta/instanceid")) is not None:
-            source = instance.str.replace(r"^uuid:", "", regex=True)
+            source = f"regexp_replace({instance}, '^uuid:', '')"
     elif fmt == "limesurvey":
         time, source = _column(raw, "submitdate"), _column(raw, "id")
     elif fmt == "google_forms":
-        time, source = raw.iloc[:, 0].astype("str").str.strip(), None
+        time, source = raw.column(raw.headers[0]), None
     else:
         time, source = _column(raw, SUBMITTED_AT), None
-    parsed = parse_datetimes(time) if time is not None else pd.Series(pd.NaT, index=raw.index)
-    return parsed.astype("datetime64[ns]"), source if source is not None else none
+    parsed = parse_datetime(time) if time else "CAST(NULL AS TIMESTAMP)"
+    return parsed, source or "CAST(NULL AS VARCHAR)"
 
 
-def read_export(path: Path, fmt: str = "auto", codebook: Codebook = CODEBOOK) -> Export:
-    """Read one export file into an :class:`Export` (see module docstring)."""
-    table: RawTable = read_table(Path(path), preferred_sheet=TEMPLATE_SHEET)
-    headers = [str(c) for c in table.frame.columns]
+def read_export(path: Path, fmt: str = "auto", codebook: Codebook = CODEBOOK,
+                con: duckdb.DuckDBPyConnection | None = None) -> Export:
+    """Read one export file into an :class:`Export` (see module docstring).
+
+    The relations are created in ``con`` (a new in-memory database when not given)."""
+    con = con if con is not None else duckdb.connect()
+    name = temp_name("survey_raw")
+    table: RawTable = read_table(Path(path), con, name, preferred_sheet=TEMPLATE_SHEET)
+    headers = table.headers
     detected = detect_format(headers, codebook) if fmt == "auto" else fmt
     if detected not in FORMATS:
         raise unreadable(
@@ -145,12 +155,15 @@ def read_export(path: Path, fmt: str = "auto", codebook: Codebook = CODEBOOK) ->
             "questionnaire's Excel template. Export with question codes as headers or use the "
             "template.",
         )
-    raw, lines = table.frame, table.lines
+    cleaned = RawTable(con, f"{name}_clean", headers, table.dialect)
+    con.execute(f"CREATE VIEW {cleaned.relation} AS SELECT "
+                f"{', '.join(f'{clean(c)} AS {c}' for c in map(table.column, headers))}, _line FROM {name}")
     incomplete: list[int] = []
-    if detected == "limesurvey" and (submitted := _column(raw, "submitdate")) is not None:
-        done = submitted.notna().to_numpy()
-        incomplete = [int(x) for x in lines[~done]]
-        raw, lines = raw.loc[done].reset_index(drop=True), lines[done]
+    submitted = "true"
+    if detected == "limesurvey" and (submitdate := _column(cleaned, "submitdate")) is not None:
+        submitted = f"{submitdate} IS NOT NULL"
+        incomplete = [line for (line,) in con.execute(
+            f"SELECT _line FROM {cleaned.relation} WHERE NOT ({submitted}) ORDER BY _line").fetchall()]
     metadata = _metadata(detected, headers)
     columns = map_columns(codebook, headers, metadata)
     if len(headers) == 1 and not columns.joined and not columns.options:  # wrong delimiter
@@ -163,14 +176,17 @@ def read_export(path: Path, fmt: str = "auto", codebook: Codebook = CODEBOOK) ->
             "the header has a single column and no question of the questionnaire is "
             "recognised. Use ';', ',' or a tab as the delimiter.",
         )
-    frame = canonical_frame(raw, codebook, columns)
-    frame["_line"] = lines
-    frame["_submitted_at"], frame["_source_id"] = _submission(detected, raw)
+    time, source = _submission(detected, cleaned)
+    relation = f"{name}_canonical"
+    con.execute(
+        f"CREATE VIEW {relation} AS SELECT {select_list(canonical_columns(cleaned, codebook, columns))}, "
+        f"_line, {time} AS _submitted_at, {source} AS _source_id FROM {cleaned.relation} WHERE {submitted}"
+    )
     dialect = {
         **table.dialect,
         "header_style": columns.header_style,
         "split_multi": sorted(columns.options),
         "metadata_columns": sorted(metadata),
-        "unknown_columns": columns.unknown,
+        "unknown_columns": [h for h in columns.unknown if h.strip()],
     }
-    return Export(detected, frame, incomplete, dialect)
+    return Export(detected, con, relation, incomplete, dialect)

@@ -1,7 +1,17 @@
-"""Raw table reading: bytes -> text (BOM, strict UTF-8, then cp1252), CSV/TSV or XLSX -> strings.
+"""Raw table reading into DuckDB: bytes -> UTF-8 text, CSV/TSV or XLSX -> a table of strings.
 
-Every reader returns a :class:`RawTable` of strings (``""`` for empty) with the file line (or
-sheet row) where each record starts, counting the header as line 1.
+Every reader creates, in a DuckDB connection, a relation with one VARCHAR column per header
+(``c0``, ``c1``, ... in header order; NULL for an empty field) and ``_line``, the file line (or
+sheet row) where the record starts, counting the header as line 1. Rows whose fields are all
+empty are left out.
+
+CSV files are parsed by DuckDB's ``read_csv`` (parallel and strict: a row with too many fields
+or a quote never closed is refused with its line; a short row is padded with empty fields).
+UTF-8 files, with or without BOM, are read in place; UTF-16/32 (with BOM), cp1252 and old Mac
+line ends are first transcoded, streaming, to a temporary UTF-8 copy. Decoding rule: BOM, then
+strict UTF-8, then cp1252. The file is scanned once, in chunks, before parsing: NUL bytes
+(binary files), the encoding and the line count, which gives each record's line without
+re-parsing when no value spans lines (otherwise the newlines inside values are counted).
 
 Reading is bounded: files over :func:`max_file_bytes` are refused from their size alone, and
 workbooks whose entries would expand beyond :data:`MAX_UNCOMPRESSED_BYTES` (zip bombs) from the
@@ -19,16 +29,18 @@ import datetime as dt
 import io
 import os
 import re
+import tempfile
 import warnings
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
+import duckdb
 import pandas as pd
 from openpyxl import load_workbook
 
 from etl.survey.errors import SurveyReadError, unreadable
+from etl.survey.sql import create_from_frame, literal
 
 DELIMITERS = (";", ",", "\t")
 MAX_FILE_BYTES = 1_000_000_000  # default; 1M Kobo answers are ~0.9 GB, a census a few MB
@@ -50,13 +62,26 @@ def max_file_bytes() -> int:
     return int(float(configured) * 10**6) if configured else MAX_FILE_BYTES
 
 
+CHUNK = 1 << 24  # bytes per read when scanning or transcoding
+MAX_LINE_BYTES = 64_000_000  # one record (a long free-text answer can be megabytes)
+_CP1252_UNDEFINED = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
+
+
 @dataclass
 class RawTable:
-    """A table of strings with the starting line of each record and how it was read."""
+    """A relation of strings (``c0`` ... ``cN``, ``_line``) in ``con`` and how it was read."""
 
-    frame: pd.DataFrame
-    lines: np.ndarray
+    con: duckdb.DuckDBPyConnection
+    relation: str
+    headers: list[str]
     dialect: dict = field(default_factory=dict)
+
+    def column(self, header: str) -> str:
+        """The SQL column holding ``header``'s values."""
+        return f"c{self.headers.index(header)}"
+
+    def count(self) -> int:
+        return self.con.execute(f"SELECT count(*) FROM {self.relation}").fetchone()[0]
 
 
 _MAGIC = (  # what a binary file given as a table most likely is
@@ -68,9 +93,9 @@ _MAGIC = (  # what a binary file given as a table most likely is
 )
 
 
-def _binary(data: bytes, path: object) -> SurveyReadError:
-    kind = next((name for magic, name in _MAGIC if data.startswith(magic)), None)
-    position = data.find(b"\x00")
+def _binary(head: bytes, position: int, path: object) -> SurveyReadError:
+    """Refusal of a binary file: ``head`` is its start, ``position`` that of its first NUL."""
+    kind = next((name for magic, name in _MAGIC if head.startswith(magic)), None)
     what_fr = f"c'est un fichier {kind}, pas un tableau" if kind else (
         f"fichier binaire ou texte UTF-16 sans BOM (octet nul à la position {position})")
     what_nl = f"dit is een {kind}, geen tabel" if kind else (
@@ -85,34 +110,79 @@ def _binary(data: bytes, path: object) -> SurveyReadError:
     )
 
 
-def decode(data: bytes, path: object = "") -> tuple[str, str]:
-    """Decode bytes: BOM first, then strict UTF-8, then cp1252. Returns ``(text, encoding)``.
+def _unknown_encoding(position: int, path: object) -> SurveyReadError:
+    return unreadable(
+        path,
+        f"encodage de caractères inconnu (octet {position}). Réenregistrez-le en CSV UTF-8.",
+        f"onbekende tekenset (byte {position}). Sla het opnieuw op als CSV UTF-8.",
+        f"unknown character encoding (byte {position}). Save it again as CSV UTF-8.",
+    )
 
-    Text with a NUL character is refused as binary (see :func:`_binary`)."""
-    for bom, encoding in _BOMS:
-        if data.startswith(bom):
+
+@dataclass
+class _Scan:
+    """What one pass over a text file's bytes tells: encoding and line ends."""
+
+    encoding: str
+    newlines: int = 0  # "\n" count
+    lone_cr: bool = False  # "\r" ending lines without "\n" (old Mac files)
+    ends_with_newline: bool = True
+
+
+def _scan(path: Path) -> _Scan:
+    """Encoding (BOM, strict UTF-8, else cp1252), NUL bytes and line ends, chunk by chunk."""
+    with path.open("rb") as handle:
+        head = handle.read(4)
+        for bom, encoding in _BOMS:
+            if head.startswith(bom):
+                return _Scan(encoding)
+        if any(head.startswith(magic) for magic, _ in _MAGIC):
+            raise _binary(head, head.find(b"\x00"), path)
+        handle.seek(0)
+        utf8, scan = codecs.getincrementaldecoder("utf-8")(), _Scan("utf-8")
+        offset, cr, crlf, previous = 0, 0, 0, b""
+        while chunk := handle.read(CHUNK):
+            if (nul := chunk.find(b"\x00")) >= 0:
+                raise _binary(head, offset + nul, path)
+            if scan.encoding == "utf-8":
+                try:
+                    utf8.decode(chunk)
+                except UnicodeDecodeError:
+                    scan.encoding = "cp1252"
+            if scan.encoding == "cp1252" and (bad := _CP1252_UNDEFINED.search(chunk)):
+                raise _unknown_encoding(offset + bad.start(), path)
+            scan.newlines += chunk.count(b"\n")
+            cr += chunk.count(b"\r")
+            crlf += chunk.count(b"\r\n") + (previous.endswith(b"\r") and chunk.startswith(b"\n"))
+            offset, previous = offset + len(chunk), chunk
+        if scan.encoding == "utf-8":
             try:
-                text = data.decode(encoding)
-            except UnicodeDecodeError as error:
-                raise _binary(data, path) from error
-            if "\x00" in text:
-                raise _binary(text.encode("utf-8"), path)
-            return text, encoding
-    if b"\x00" in data or any(data.startswith(magic) for magic, _ in _MAGIC):
-        raise _binary(data, path)
+                utf8.decode(b"", final=True)
+            except UnicodeDecodeError:
+                scan.encoding = "cp1252"
+        scan.lone_cr = cr > crlf
+        scan.ends_with_newline = previous.endswith((b"\n", b"\r"))
+    return scan
+
+
+def _utf8_copy(path: Path, encoding: str, folder: Path) -> tuple[Path, _Scan]:
+    """Transcode to UTF-8 with "\\n" line ends (universal newlines), streaming."""
+    out, scan = folder / "utf8.csv", _Scan("utf-8")
+    last = ""
     try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252"), "cp1252"
-    except UnicodeDecodeError as error:
-        raise unreadable(
-            path,
-            f"encodage de caractères inconnu (octet {error.start}). Réenregistrez-le en CSV UTF-8.",
-            f"onbekende tekenset (byte {error.start}). Sla het opnieuw op als CSV UTF-8.",
-            f"unknown character encoding (byte {error.start}). Save it again as CSV UTF-8.",
-        ) from error
+        with path.open(encoding=encoding, newline=None) as source, out.open(
+            "w", encoding="utf-8", newline="\n"
+        ) as target:
+            while text := source.read(CHUNK):
+                if (nul := text.find("\x00")) >= 0:
+                    raise _binary(b"", nul, path)
+                scan.newlines += text.count("\n")
+                target.write(text)
+                last = text
+    except UnicodeDecodeError as error:  # a BOM followed by bytes of another encoding
+        raise _binary(b"", error.start, path) from error
+    scan.ends_with_newline = last.endswith("\n")
+    return out, scan
 
 
 def sniff_delimiter(header_line: str) -> str:
@@ -124,31 +194,13 @@ def sniff_delimiter(header_line: str) -> str:
     return max(DELIMITERS, key=width)
 
 
-def _record_starts(text: str, delimiter: str) -> np.ndarray:
-    """Line where each non-empty record starts (header excluded), honouring quoted newlines."""
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    starts, previous_end = [], 0
-    for row in reader:
-        if any(row):
-            starts.append(previous_end + 1)
-        previous_end = reader.line_num
-    return np.asarray(starts[1:], dtype="int64")
-
-
-def _fast_record_starts(frame: pd.DataFrame, text: str) -> np.ndarray | None:
-    """Record starts from the newlines inside values; None if blank lines make it ambiguous."""
-    extra = np.zeros(len(frame), dtype="int64")
-    for column in frame.columns:
-        values = frame[column]
-        if values.str.contains("\n", regex=False).any():
-            extra += values.str.count("\n").to_numpy(dtype="int64")
-    header_lines = 1 + sum(str(c).count("\n") for c in frame.columns)
-    if header_lines + len(frame) + extra.sum() != text.strip("\n").count("\n") + 1:
-        return None
-    return header_lines + 1 + np.concatenate([[0], np.cumsum(extra + 1)[:-1]]).astype("int64")
-
-
-_FIELD_COUNT = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
+def _header(path: Path, encoding: str) -> tuple[str, int]:
+    """The first non-blank line and its number (1-based)."""
+    with path.open(encoding=encoding, newline=None, errors="replace") as handle:
+        for number, line in enumerate(handle, start=1):
+            if line.strip("\r\n"):
+                return line.rstrip("\r\n"), number
+    return "", 0
 
 
 def _check_header(header: list[str], path: object) -> None:
@@ -178,9 +230,14 @@ def _check_header(header: list[str], path: object) -> None:
         seen[name] = number
 
 
-def _check_rows(frame: pd.DataFrame, path: object) -> None:
+def _not_empty(width: int) -> str:
+    """SQL predicate: at least one field of the row has a non-blank value."""
+    return " OR ".join(f"trim(c{i}) <> ''" for i in range(width)) or "false"
+
+
+def _check_rows(table: RawTable, path: object) -> None:
     """Refuse a table without any answer below its header."""
-    if frame.empty or not frame.ne("").any().any():
+    if table.count() == 0:
         raise unreadable(
             path,
             "aucune réponse sous la ligne d'en-tête. Exportez le fichier avec ses réponses.",
@@ -189,70 +246,159 @@ def _check_rows(frame: pd.DataFrame, path: object) -> None:
         )
 
 
-def read_csv_table(path: Path) -> RawTable:
-    """Read a delimited text file (any of ``;`` ``,`` tab) as strings."""
-    text, encoding = decode(Path(path).read_bytes(), path)
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    header_line = text.lstrip("\n").split("\n", 1)[0]
-    if not header_line.strip():
-        raise unreadable(path, "le fichier est vide.", "het bestand is leeg.", "the file is empty.")
-    delimiter = sniff_delimiter(header_line)
-    _check_header(next(csv.reader([header_line], delimiter=delimiter)), path)
+_DUCKDB_LINE = re.compile(r"CSV Error on Line: (\d+)")
+_DUCKDB_COUNT = re.compile(r"Expected Number of Columns: (\d+) Found: (\d+)")
+
+
+def _fields_at(source: Path, delimiter: str, line: int) -> int | None:
+    """Number of fields of the record starting at ``line`` (DuckDB stops counting at one extra)."""
+    limit = csv.field_size_limit()
+    csv.field_size_limit(MAX_LINE_BYTES)
     try:
-        frame = pd.read_csv(
-            io.StringIO(text),
-            sep=delimiter,
-            dtype=str,
-            keep_default_na=False,
-            na_filter=False,
-            skip_blank_lines=True,
-        )
-    except (pd.errors.ParserError, csv.Error) as error:
-        if fields := _FIELD_COUNT.search(str(error)):
-            expected, line, seen = fields.groups()
-            raise unreadable(
-                path,
-                f"la ligne {line} a {seen} champs au lieu de {expected}. Vérifiez les "
-                f"guillemets et les séparateurs ({delimiter!r}) sur cette ligne.",
-                f"rij {line} heeft {seen} velden in plaats van {expected}. Controleer de "
-                f"aanhalingstekens en scheidingstekens ({delimiter!r}) op die rij.",
-                f"line {line} has {seen} fields instead of {expected}. Check the quotes and "
-                f"delimiters ({delimiter!r}) on that line.",
-            ) from error
-        if "EOF inside string" in str(error):
-            raise unreadable(
-                path,
-                "un guillemet ouvert n'est jamais refermé (fichier tronqué ?). Réexportez le "
-                "fichier complet depuis l'outil d'enquête.",
-                "een aanhalingsteken wordt nooit gesloten (bestand afgebroken?). Exporteer het "
-                "volledige bestand opnieuw uit de enquêtetool.",
-                "a quote is opened and never closed (file cut short?). Export the whole file "
-                "again from the survey tool.",
-            ) from error
-        raise unreadable(
+        with source.open(encoding="utf-8-sig", newline="") as handle:
+            reader, previous_end = csv.reader(handle, delimiter=delimiter), 0
+            for row in reader:
+                if previous_end + 1 == line:
+                    return len(row)
+                if previous_end >= line:
+                    return None
+                previous_end = reader.line_num
+    finally:
+        csv.field_size_limit(limit)
+    return None
+
+
+def _csv_error(error: duckdb.Error, path: object, source: Path, delimiter: str) -> SurveyReadError:
+    """A DuckDB CSV error as a coordinator's message (line, what is wrong, how to fix it)."""
+    text = str(error)
+    line = _DUCKDB_LINE.search(text)
+    count = _DUCKDB_COUNT.search(text)
+    if line and count:
+        expected, seen = count.groups()
+        seen = str(_fields_at(source, delimiter, int(line[1])) or seen)
+        return unreadable(
             path,
-            f"tableau illisible ({error}). Vérifiez les guillemets et le séparateur "
-            f"({delimiter!r}).",
-            f"onleesbare tabel ({error}). Controleer de aanhalingstekens en het scheidingsteken "
-            f"({delimiter!r}).",
-            f"unreadable table ({error}). Check the quotes and the delimiter ({delimiter!r}).",
-        ) from error
-    _check_rows(frame, path)
-    lines = _fast_record_starts(frame, text)
-    if lines is None:
-        lines = _record_starts(text, delimiter)
-    frame = frame.loc[
-        :, [not str(c).startswith("Unnamed: ") or frame[c].ne("").any() for c in frame.columns]
-    ]
-    return RawTable(
-        frame,
-        lines,
-        {
-            "delimiter": delimiter,
-            "encoding": encoding,
-            "container": "tsv" if delimiter == "\t" else "csv",
-        },
+            f"la ligne {line[1]} a {seen} champs au lieu de {expected}. Vérifiez les "
+            f"guillemets et les séparateurs ({delimiter!r}) sur cette ligne.",
+            f"rij {line[1]} heeft {seen} velden in plaats van {expected}. Controleer de "
+            f"aanhalingstekens en scheidingstekens ({delimiter!r}) op die rij.",
+            f"line {line[1]} has {seen} fields instead of {expected}. Check the quotes and "
+            f"delimiters ({delimiter!r}) on that line.",
+        )
+    if "unterminated quote" in text:
+        return unreadable(
+            path,
+            "un guillemet ouvert n'est jamais refermé (fichier tronqué ?). Réexportez le "
+            "fichier complet depuis l'outil d'enquête.",
+            "een aanhalingsteken wordt nooit gesloten (bestand afgebroken?). Exporteer het "
+            "volledige bestand opnieuw uit de enquêtetool.",
+            "a quote is opened and never closed (file cut short?). Export the whole file "
+            "again from the survey tool.",
+        )
+    first = next((t for t in text.splitlines()[1:] if t.strip()), type(error).__name__).strip()
+    where = f" (line {line[1]})" if line else ""
+    return unreadable(
+        path,
+        f"tableau illisible{where} : {first}. Vérifiez les guillemets et le séparateur "
+        f"({delimiter!r}).",
+        f"onleesbare tabel{where}: {first}. Controleer de aanhalingstekens en het "
+        f"scheidingsteken ({delimiter!r}).",
+        f"unreadable table{where}: {first}. Check the quotes and the delimiter ({delimiter!r}).",
     )
+
+
+def _exact_record_starts(source: Path, delimiter: str, header_line: int) -> list[int]:
+    """Line where each record after the header starts, from Python's csv parser (slow path)."""
+    limit = csv.field_size_limit()
+    csv.field_size_limit(MAX_LINE_BYTES)
+    try:
+        with source.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.reader(handle, delimiter=delimiter)
+            starts, previous_end = [], 0
+            for row in reader:
+                if row and previous_end >= header_line:
+                    starts.append(previous_end + 1)
+                previous_end = reader.line_num
+    finally:
+        csv.field_size_limit(limit)
+    return starts
+
+
+def _with_lines(con: duckdb.DuckDBPyConnection, table: str, width: int, scan: _Scan,
+                header_line: int, source: Path, delimiter: str) -> str:
+    """SQL selecting every row of ``table`` with ``_line``, the line where the record starts."""
+    rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    lines_after_header = scan.newlines + (not scan.ends_with_newline) - header_line
+    if lines_after_header == rows:  # no blank line, no value spanning lines
+        return f"SELECT *, rowid + {header_line + 1} AS _line FROM {table}"
+    spans = con.execute(f"SELECT {', '.join(f'bool_or(contains(c{i}, chr(10)))' for i in range(width))} "
+                        f"FROM {table}").fetchone()
+    extra = " + ".join(f"coalesce(length(c{i}) - length(replace(c{i}, chr(10), '')), 0)"
+                       for i, spanning in enumerate(spans) if spanning) or "0"
+    total = con.execute(f"SELECT coalesce(sum({extra}), 0) FROM {table}").fetchone()[0]
+    lines = f"{table}_lines"  # record (rowid) -> line, joined on rowid (parallel, unlike a window)
+    if rows + total == lines_after_header:  # values span lines, but no blank line
+        con.execute(f"CREATE TABLE {lines} AS SELECT rowid AS record, CAST({header_line + 1} + sum(1 + "
+                    f"{extra}) OVER (ORDER BY rowid ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) - "
+                    f"(1 + {extra}) AS BIGINT) AS _line FROM {table}")
+        return f"SELECT t.*, l._line FROM {table} t JOIN {lines} l ON l.record = t.rowid"
+    starts = _exact_record_starts(source, delimiter, header_line)
+    if len(starts) != rows:  # never lose a record silently
+        raise unreadable(
+            source,
+            f"{len(starts):,} enregistrements attendus, {rows:,} lus : guillemets ou séparateur "
+            f"({delimiter!r}) incohérents. Réexportez le fichier depuis l'outil d'enquête.",
+            f"{len(starts):,} records verwacht, {rows:,} gelezen: aanhalingstekens of "
+            f"scheidingsteken ({delimiter!r}) kloppen niet. Exporteer het bestand opnieuw uit de "
+            "enquêtetool.",
+            f"{len(starts):,} records expected, {rows:,} read: quotes or delimiter ({delimiter!r}) "
+            "do not match. Export the file again from the survey tool.",
+        )
+    con.execute(f"CREATE TABLE {lines} AS SELECT unnest(range(?)) AS record, unnest(?::BIGINT[]) AS _line",
+                [len(starts), starts])
+    return f"SELECT t.*, l._line FROM {table} t JOIN {lines} l ON l.record = t.rowid"
+
+
+def read_csv_table(path: Path, con: duckdb.DuckDBPyConnection, name: str) -> RawTable:
+    """Read a delimited text file (any of ``;`` ``,`` tab) into relation ``name``."""
+    scan = _scan(path)
+    with tempfile.TemporaryDirectory(prefix="survey-read-") as folder:
+        source, encoding = path, scan.encoding
+        if scan.encoding not in ("utf-8", "utf-8-sig") or scan.lone_cr:
+            source, scan = _utf8_copy(path, scan.encoding, Path(folder))
+        header_line, header_number = _header(source, "utf-8-sig")
+        if not header_line.strip():
+            raise unreadable(path, "le fichier est vide.", "het bestand is leeg.",
+                             "the file is empty.")
+        delimiter = sniff_delimiter(header_line)
+        header = next(csv.reader([header_line], delimiter=delimiter))
+        _check_header(header, path)
+        types = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(header))) + "}"
+        table = f"{name}_csv"
+        quote = "'\"'" if len(header) > 1 else "''"  # one column: a delimiter problem, shown later
+        read = (f"CREATE TABLE {table} AS SELECT * FROM read_csv({literal(str(source))}, "
+                f"delim={literal(delimiter)}, quote={quote}, escape={quote}, header=false, "
+                f"skip={header_number}, auto_detect=false, strict_mode=true, columns={types}")
+        try:
+            try:
+                con.execute(read + ")")  # parallel, lines up to DuckDB's default 2 MB
+            except duckdb.Error as error:
+                count = _DUCKDB_COUNT.search(str(error))
+                short_row = count and int(count[2]) < int(count[1])  # padded with empty fields
+                if not short_row and "maximum line size" not in str(error).lower():
+                    raise
+                con.execute(f"DROP TABLE IF EXISTS {table}")
+                con.execute(read + f", null_padding={bool(short_row)}, parallel=false, "
+                            f"max_line_size={MAX_LINE_BYTES})")
+        except duckdb.Error as error:
+            raise _csv_error(error, path, source, delimiter) from error
+        numbered = _with_lines(con, table, len(header), scan, header_number, source, delimiter)
+    con.execute(f"DELETE FROM {table} WHERE NOT ({_not_empty(len(header))})")  # rowids stay
+    con.execute(f"CREATE VIEW {name} AS {numbered}")
+    raw = RawTable(con, name, header, {"delimiter": delimiter, "encoding": encoding,
+                                       "container": "tsv" if delimiter == "\t" else "csv"})
+    _check_rows(raw, path)
+    return raw
 
 
 def _cell_text(value: object) -> str:
@@ -292,8 +438,9 @@ def _check_expansion(path: Path) -> None:
         )
 
 
-def read_xlsx_table(path: Path, preferred_sheet: str | None = None) -> RawTable:
-    """Read the preferred sheet (or the first one) of a workbook as strings; lines = row numbers."""
+def read_xlsx_table(path: Path, con: duckdb.DuckDBPyConnection, name: str,
+                    preferred_sheet: str | None = None) -> RawTable:
+    """Read the preferred sheet (or the first one) of a workbook; lines = row numbers."""
     with contextlib.suppress(zipfile.BadZipFile):  # reported below with other damaged workbooks
         _check_expansion(path)
     try:
@@ -322,20 +469,20 @@ def read_xlsx_table(path: Path, preferred_sheet: str | None = None) -> RawTable:
             records.append(cells + [""] * (len(header) - len(cells)))
             lines.append(row_number)
     workbook.close()
-    keep = [i for i, name in enumerate(header) if name or any(r[i] for r in records)]
-    frame = pd.DataFrame(
-        [[r[i] for i in keep] for r in records], columns=[header[i] for i in keep], dtype="str"
-    )
-    _check_rows(frame, path)
-    return RawTable(
-        frame,
-        np.asarray(lines, dtype="int64"),
-        {"container": "xlsx", "sheet": sheet_name, "encoding": None, "delimiter": None},
-    )
+    keep = [i for i, title in enumerate(header) if title or any(r[i] for r in records)]
+    frame = pd.DataFrame({f"c{j}": pd.Series([r[i] or None for r in records], dtype="str")
+                          for j, i in enumerate(keep)})
+    frame["_line"] = pd.Series(lines, dtype="int64")
+    create_from_frame(con, name, frame)
+    raw = RawTable(con, name, [header[i] for i in keep],
+                   {"container": "xlsx", "sheet": sheet_name, "encoding": None, "delimiter": None})
+    _check_rows(raw, path)
+    return raw
 
 
-def read_table(path: Path, preferred_sheet: str | None = None) -> RawTable:
-    """Read CSV/TSV or XLSX (detected from the content, not the extension)."""
+def read_table(path: Path, con: duckdb.DuckDBPyConnection, name: str,
+               preferred_sheet: str | None = None) -> RawTable:
+    """Read CSV/TSV or XLSX (detected from the content, not the extension) into ``name``."""
     path = Path(path)
     if not path.is_file():
         raise unreadable(
@@ -360,7 +507,7 @@ def read_table(path: Path, preferred_sheet: str | None = None) -> RawTable:
     if magic == b"PK\x03\x04":
         with warnings.catch_warnings():  # print headers/footers of real workbooks are irrelevant
             warnings.filterwarnings("ignore", message="Cannot parse header or footer")
-            return read_xlsx_table(path, preferred_sheet)
+            return read_xlsx_table(path, con, name, preferred_sheet)
     if magic.startswith(b"\xd0\xcf\x11\xe0"):
         raise unreadable(
             path,
@@ -368,4 +515,4 @@ def read_table(path: Path, preferred_sheet: str | None = None) -> RawTable:
             "oud Excel-formaat (.xls). Sla het opnieuw op als .xlsx of CSV.",
             "old Excel format (.xls). Save it again as .xlsx or CSV.",
         )
-    return read_csv_table(path)
+    return read_csv_table(path, con, name)

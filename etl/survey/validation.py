@@ -1,4 +1,4 @@
-"""Vectorised validation of the canonical survey frame against the codebook.
+"""Validation of the canonical survey relation against the codebook, as SQL run by DuckDB.
 
 Rules: type, range, choice code, required, relevance, the budget shares summing to 100 (+-1),
 "none" excluding the other options, the org_id format with Belgian mod-97 check digits, and a
@@ -8,19 +8,25 @@ A row with any error is invalid and all its errors are reported (fr/nl/en messag
 ``consent_aggregates = no`` are valid but flagged ``_no_consent`` (kept restricted, excluded from
 estimates). ``_superseded`` marks an earlier answer of an association that answered again later
 in the same file (the later answer is current; the earlier one is kept as history).
+
+Each rule is one boolean SQL expression per field. One scan counts the failures of every rule;
+only the rules that fail somewhere are then used to list the failing rows (messages are built
+for those rows only) and to filter the valid ones, which stay a DuckDB view (``valid``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import numpy as np
+import duckdb
 import pandas as pd
 
-from etl.survey.canonical import parse_datetimes
+from etl.survey.canonical import number, parse_datetime
 from etl.survey.codebook import CODEBOOK, EXCLUSIVE_OPTION, Codebook
 from etl.survey.messages import render
-from etl.survey.pseudonym import normalise_enterprise_numbers
+from etl.survey.pseudonym import enterprise_number_sql
+from etl.survey.readers import Export
+from etl.survey.sql import create_from_frame, ident, in_list, literal, temp_name
 
 META_COLUMNS = ("_line", "_submitted_at", "_source_id")
 SHARE_FIELD = "share_*_pct"
@@ -40,159 +46,184 @@ class ValidationError:
     message_en: str
 
 
+@dataclass(frozen=True)
+class Rule:
+    """A failure condition on one field; ``value`` is what the message shows."""
+
+    field: str
+    rule: str
+    fails: str
+    value: str
+
+
 @dataclass
 class Validation:
-    """Typed valid rows and every error of the invalid ones."""
+    """Every error of the invalid rows, and the typed valid rows as view ``valid`` in ``con``."""
 
-    valid: pd.DataFrame
+    con: duckdb.DuckDBPyConnection
+    valid_relation: str
     errors: list[ValidationError] = field(default_factory=list)
+    failed_lines: list[int] = field(default_factory=list)
+
+    @property
+    def valid(self) -> pd.DataFrame:
+        """The valid rows as a DataFrame, in file order (for small files and tests)."""
+        return self.con.execute(f"SELECT * FROM {self.valid_relation} ORDER BY _line").df()
 
 
-class _Collector:
-    """Accumulates (row position, field, rule, value) failures as arrays."""
-
-    def __init__(self) -> None:
-        self.parts: list[pd.DataFrame] = []
-
-    def add(self, mask: pd.Series, field_name: str, rule: str, values: pd.Series) -> None:
-        rows = np.flatnonzero(mask.to_numpy(dtype=bool, na_value=False))
-        if rows.size:
-            shown = values.iloc[rows].astype("object")
-            self.parts.append(
-                pd.DataFrame(
-                    {
-                        "row": rows,
-                        "field": field_name,
-                        "rule": rule,
-                        "value": shown.where(shown.notna(), None).to_numpy(),
-                    }
-                )
-            )
-
-    def table(self) -> pd.DataFrame:
-        if not self.parts:
-            return pd.DataFrame(
-                {"row": pd.Series(dtype="int64"), "field": [], "rule": [], "value": []}
-            )
-        return pd.concat(self.parts, ignore_index=True)
+def _number_text(expression: str) -> str:
+    return f"regexp_replace(CAST({expression} AS VARCHAR), '\\.0$', '')"
 
 
-def _multi_flags(values: pd.Series, codes: tuple[str, ...]) -> tuple[pd.Series, pd.Series]:
-    """Per row: any unknown option, and 'none' combined with another option."""
-    allowed, bad, exclusive = set(codes), {}, {}
-    for value in values.dropna().unique():
-        tokens = str(value).split()
-        bad[value] = not set(tokens) <= allowed
-        exclusive[value] = EXCLUSIVE_OPTION in tokens and len(tokens) > 1
-    unknown = values.map(bad).astype("boolean").fillna(False).astype(bool)
-    return unknown, values.map(exclusive).astype("boolean").fillna(False).astype(bool)
+ORG = enterprise_number_sql('"org_id"')
 
 
-def _number_text(values: pd.Series) -> pd.Series:
-    return values.astype("Float64").astype("str").str.replace(r"\.0$", "", regex=True)
+def parsed_columns(codebook: Codebook = CODEBOOK) -> dict[str, str]:
+    """Values parsed once per row for the rules: numbers (``code#number``) and org_id parts."""
+    numbers = {f"{q.code}#number": number(ident(q.code)) for q in codebook.questions
+               if q.base_type in ("integer", "decimal")}
+    return numbers | {"org_id#number": ORG.number, "org_id#well_formed": ORG.well_formed,
+                      "org_id#check_ok": ORG.check_ok}
 
 
-def validate(frame: pd.DataFrame, codebook: Codebook = CODEBOOK) -> Validation:
-    """Check every row; return typed valid rows and trilingual errors (see module docstring)."""
-    frame = frame.reset_index(drop=True)
-    missing = pd.Series(pd.NA, index=frame.index, dtype="str")
-    raw = {code: frame.get(code, missing) for code in codebook.codes}
-    typed: dict[str, pd.Series] = {}
-    errors = _Collector()
-    ok_types = {}
+def _multi_flags(values: list[str], codes: tuple[str, ...]) -> tuple[list[str], list[str]]:
+    """The values naming an unknown option, and those combining "none" with another option."""
+    unknown, exclusive = [], []
+    for value in values:
+        tokens = value.split()
+        if not set(tokens) <= set(codes):
+            unknown.append(value)
+        elif EXCLUSIVE_OPTION in tokens and len(tokens) > 1:
+            exclusive.append(value)
+    return unknown, exclusive
+
+
+def rules_and_types(multi_values: dict[str, list[str]],
+                    codebook: Codebook = CODEBOOK) -> tuple[list[Rule], dict[str, str]]:
+    """Every rule, and the typed SQL expression of every code, over the canonical and
+    :func:`parsed_columns`; ``multi_values`` are the distinct values of each select_multiple."""
+    rules: list[Rule] = []
+    typed: dict[str, str] = {}
+    type_ok: dict[str, str] = {}
     for question in codebook.questions:
-        code, kind, values = question.code, question.base_type, raw[question.code]
-        given = values.notna()
+        code, kind = question.code, question.base_type
+        column = ident(code)
         if kind in ("integer", "decimal"):
-            number = pd.to_numeric(values, errors="coerce").astype("Float64")
-            bad_type = given & (number.isna() | ((number % 1 != 0) if kind == "integer" else False))
-            errors.add(bad_type, code, f"type_{kind}", values)
-            number = number.mask(bad_type)
+            parsed = ident(f"{code}#number")
+            bad = f"{parsed} IS NULL" + (f" OR {parsed} % 1 <> 0" if kind == "integer" else "")
+            type_ok[code] = f"NOT coalesce({column} IS NOT NULL AND ({bad}), false)"
+            rules.append(Rule(code, f"type_{kind}", f"{column} IS NOT NULL AND ({bad})", column))
             if question.min is not None:
-                errors.add((number < question.min) | (number > question.max), code, "range", values)
-            typed[code] = number.astype("Int64") if kind == "integer" else number
-            ok_types[code] = ~bad_type
+                rules.append(Rule(code, "range", f"{type_ok[code]} AND ({parsed} < {question.min} "
+                                  f"OR {parsed} > {question.max})", column))
+            typed[code] = f"CAST({parsed} AS BIGINT)" if kind == "integer" else parsed
         elif kind == "date":
-            parsed = parse_datetimes(values)
-            errors.add(given & parsed.isna(), code, "type_date", values)
+            parsed = parse_datetime(column)
+            rules.append(Rule(code, "type_date", f"{column} IS NOT NULL AND {parsed} IS NULL", column))
             typed[code] = parsed
         elif kind == "select_one":
             codes = codebook.lists[question.list_name].codes
-            errors.add(given & ~values.isin(codes), code, "choice", values)
-            typed[code] = values.astype("str")
+            rules.append(Rule(code, "choice", f"{column} NOT IN {in_list(codes)}", column))
+            typed[code] = column
         elif kind == "select_multiple":
-            unknown, exclusive = _multi_flags(values, codebook.lists[question.list_name].codes)
-            errors.add(unknown, code, "choice", values)
-            errors.add(exclusive & ~unknown, code, "none_exclusive", values)
-            typed[code] = values.astype("str")
+            unknown, exclusive = _multi_flags(multi_values.get(code) or [],
+                                              codebook.lists[question.list_name].codes)
+            rules.append(Rule(code, "choice", f"{column} IN {in_list(unknown)}", column))
+            rules.append(Rule(code, "none_exclusive", f"{column} IN {in_list(exclusive)}", column))
+            typed[code] = column
         else:
-            typed[code] = values.astype("str")
+            typed[code] = column
     for question in codebook.questions:
-        code, given = question.code, raw[question.code].notna()
-        relevant = pd.Series(True, index=frame.index)
+        column, relevant = ident(question.code), "true"
         if question.relevance_condition:
-            ctrl, expected = question.relevance_condition
-            relevant = raw[ctrl].eq(expected).fillna(False).astype(bool)
-            errors.add(given & raw[ctrl].notna() & ~relevant, code, "relevance", raw[code])
+            control, expected = question.relevance_condition
+            relevant = f"coalesce({ident(control)} = {literal(expected)}, false)"
+            rules.append(Rule(question.code, "relevance", f"{column} IS NOT NULL AND "
+                              f"{ident(control)} IS NOT NULL AND NOT {relevant}", column))
         if question.required:
-            errors.add(~given & relevant, code, "required", raw[code])
+            rules.append(Rule(question.code, "required", f"{column} IS NULL AND {relevant}", column))
 
-    shares = pd.DataFrame({c: typed[c] for c in codebook.share_codes})
-    share_ok = pd.concat([ok_types[c] for c in codebook.share_codes], axis=1).all(axis=1)
-    total = shares.sum(axis=1, skipna=True)
-    off = (total - 100).abs() > SHARE_TOLERANCE
-    errors.add(
-        shares.notna().any(axis=1) & share_ok & off,
-        SHARE_FIELD,
-        "share_sum",
-        _number_text(total.round(2)),
+    shares = [ident(f"{c}#number") for c in codebook.share_codes]
+    total = f"({' + '.join(f'coalesce({s}, 0)' for s in shares)})"
+    given = " OR ".join(f"({type_ok[c]} AND {s} IS NOT NULL)"
+                        for c, s in zip(codebook.share_codes, shares, strict=True))
+    all_ok = " AND ".join(type_ok[c] for c in codebook.share_codes)
+    rules.append(Rule(SHARE_FIELD, "share_sum", f"({given}) AND {all_ok} AND abs({total} - 100) > "
+                      f"{SHARE_TOLERANCE}", _number_text(f"round({total}, 2)")))
+
+    rules.append(Rule("submitted_at", "future_date",
+                      "_submitted_at > timezone('UTC', now()) + INTERVAL 1 DAY",
+                      "strftime(_submitted_at, '%Y-%m-%d %H:%M')"))
+    well_formed, check_ok = ident("org_id#well_formed"), ident("org_id#check_ok")
+    rules.append(Rule("org_id", "org_id_format", f'"org_id" IS NOT NULL AND NOT {well_formed}',
+                      '"org_id"'))
+    rules.append(Rule("org_id", "org_id_check", f"{well_formed} AND NOT {check_ok}", '"org_id"'))
+    typed["org_id"] = f'CASE WHEN {check_ok} THEN "org_id#number" ELSE "org_id" END'
+    return rules, typed
+
+
+def _canonical(source: Export | pd.DataFrame, codebook: Codebook) -> tuple[duckdb.DuckDBPyConnection, str]:
+    """The relation to validate: the export's, or a DataFrame of canonical strings loaded."""
+    if isinstance(source, Export):
+        return source.con, source.relation
+    con, name = duckdb.connect(), temp_name("canonical")
+    frame = source.reset_index(drop=True).copy()
+    for code in codebook.codes:
+        frame[code] = frame[code].astype("str") if code in frame else pd.Series(pd.NA, index=frame.index,
+                                                                               dtype="str")
+    if "_line" not in frame:
+        frame["_line"] = range(2, len(frame) + 2)
+    if "_submitted_at" not in frame:
+        frame["_submitted_at"] = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[us]")
+    frame["_source_id"] = frame.get("_source_id", pd.Series(pd.NA, index=frame.index, dtype="str"))
+    create_from_frame(con, name, frame)
+    return con, name
+
+
+def validate(source: Export | pd.DataFrame, codebook: Codebook = CODEBOOK) -> Validation:
+    """Check every row; see the module docstring."""
+    con, canonical = _canonical(source, codebook)
+    relation = temp_name(f"{canonical}_parsed")
+    con.execute(f"CREATE VIEW {relation} AS SELECT *, "
+                f"{', '.join(f'{e} AS {ident(n)}' for n, e in parsed_columns(codebook).items())} "
+                f"FROM {canonical}")
+    multi = [q.code for q in codebook.questions if q.base_type == "select_multiple"]
+    distinct = ", ".join(f"list(DISTINCT {ident(c)}) FILTER ({ident(c)} IS NOT NULL)" for c in multi)
+    seen = con.execute(f"SELECT {distinct} FROM {canonical}").fetchone()
+    rules, typed = rules_and_types(dict(zip(multi, seen, strict=True)), codebook)
+    counts = con.execute(f"SELECT {', '.join(f'count_if({r.fails})' for r in rules)} "
+                         f"FROM {relation}").fetchone()
+    failing = [r for r, n in zip(rules, counts, strict=True) if n]
+    errors = pd.DataFrame({"line": pd.Series(dtype="int64"), "field": [], "rule": [], "value": []})
+    if failing:
+        errors = con.execute(" UNION ALL ".join(
+            f"SELECT _line AS line, {literal(r.field)} AS field, {literal(r.rule)} AS rule, "
+            f"CAST({r.value} AS VARCHAR) AS value FROM {relation} WHERE {r.fails}" for r in failing
+        )).df()
+    invalid = " OR ".join(f"coalesce({r.fails}, false)" for r in failing) or "false"
+    name = temp_name("valid")
+    typed_list = ", ".join(f"{e} AS {ident(code)}" for code, e in typed.items())
+    con.execute(
+        f"CREATE VIEW {name} AS SELECT *, coalesce(consent_aggregates = 'no', false) AS _no_consent, "
+        f"org_id IS NOT NULL AND row_number() OVER (PARTITION BY org_id ORDER BY _submitted_at DESC "
+        f"NULLS LAST, _line DESC) > 1 AS _superseded FROM (SELECT {typed_list}, "
+        f"{', '.join(META_COLUMNS)} FROM {relation} WHERE NOT ({invalid}))"
     )
-
-    if "_submitted_at" in frame:
-        submitted = pd.to_datetime(frame["_submitted_at"])
-        tomorrow = pd.Timestamp.now(tz="UTC").tz_localize(None) + pd.Timedelta(days=1)
-        errors.add(submitted > tomorrow, "submitted_at", "future_date",
-                   submitted.dt.strftime("%Y-%m-%d %H:%M"))
-
-    org = raw["org_id"]
-    numbers, well_formed, check_ok = normalise_enterprise_numbers(org)
-    errors.add(org.notna() & ~well_formed, "org_id", "org_id_format", org)
-    errors.add(well_formed & ~check_ok, "org_id", "org_id_check", org)
-    typed["org_id"] = numbers.where(check_ok, org).astype("str")
-
-    table = errors.table()
-    lines = frame["_line"].to_numpy() if "_line" in frame else np.arange(2, len(frame) + 2)
-    bad_rows = np.zeros(len(frame), dtype=bool)
-    bad_rows[table["row"].to_numpy(dtype="int64")] = True
-    valid = pd.DataFrame(typed, index=frame.index)
-    for column in META_COLUMNS:
-        valid[column] = frame.get(column, pd.NA)
-    valid = valid.loc[~bad_rows].reset_index(drop=True)
-    valid["_no_consent"] = valid["consent_aggregates"].eq("no").fillna(False).astype(bool)
-    valid["_superseded"] = _superseded(valid)
-    return Validation(valid, _messages(table, lines, codebook))
+    lines = sorted(set(errors["line"].astype("int64")))
+    return Validation(con, name, _messages(errors, codebook), lines)
 
 
-def _superseded(valid: pd.DataFrame) -> pd.Series:
-    """True for an answer of an org_id that answered again later (by submission time, then line)."""
-    order = valid.sort_values(["_submitted_at", "_line"], na_position="first", kind="stable")
-    later = order["org_id"].duplicated(keep="last") & order["org_id"].notna()
-    return later.reindex(valid.index).astype(bool)
-
-
-def _messages(table: pd.DataFrame, lines: np.ndarray, codebook: Codebook) -> list[ValidationError]:
+def _messages(table: pd.DataFrame, codebook: Codebook) -> list[ValidationError]:
     """Build ValidationError objects for the failing rows only, ordered by line and form order."""
     order = {code: i for i, code in enumerate(codebook.codes)}
-    table = table.assign(
-        line=lines[table["row"].to_numpy(dtype="int64")],
-        position=table["field"].map(order).fillna(len(order)),
-    )
+    table = table.assign(position=table["field"].map(order).fillna(len(order)))
     result = []
     for row in table.sort_values(["line", "position", "rule"]).itertuples(index=False):
-        text = render(codebook, row.rule, int(row.line), row.field, row.value)
+        value = None if pd.isna(row.value) else row.value
+        text = render(codebook, row.rule, int(row.line), row.field, value)
         result.append(
             ValidationError(
-                int(row.line), row.field, row.rule, row.value, text["fr"], text["nl"], text["en"]
+                int(row.line), row.field, row.rule, value, text["fr"], text["nl"], text["en"]
             )
         )
     return result

@@ -1,0 +1,52 @@
+"""Small helpers to write the survey's DuckDB SQL: quoting and value mappings.
+
+The survey pipeline builds its SQL from the codebook (column and code names are data, not
+code), so every identifier and literal goes through these functions.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping
+
+import duckdb
+import pandas as pd
+
+
+def ident(name: str) -> str:
+    """A quoted SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def literal(value: str) -> str:
+    """A quoted SQL string literal."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def in_list(values: Iterable[str]) -> str:
+    """``('a', 'b')`` for an IN predicate (``(NULL)`` when empty: matches nothing)."""
+    items = [literal(v) for v in values]
+    return f"({', '.join(items)})" if items else "(NULL)"
+
+
+def mapped(expression: str, mapping: Mapping[str, str]) -> str:
+    """``expression`` with the values of ``mapping`` replaced (others unchanged)."""
+    if not mapping:
+        return expression
+    cases = " ".join(f"WHEN {literal(k)} THEN {literal(v)}" for k, v in mapping.items())
+    return f"(CASE {expression} {cases} ELSE {expression} END)"
+
+
+def temp_name(prefix: str) -> str:
+    """A fresh table name."""
+    return f"{prefix}_{uuid.uuid4().hex[:10]}"
+
+
+def create_from_frame(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> None:
+    """Create table ``name`` holding ``frame``."""
+    view = temp_name("_frame")
+    con.register(view, frame)
+    try:
+        con.execute(f"CREATE TABLE {name} AS SELECT * FROM {view}")
+    finally:
+        con.unregister(view)
