@@ -2,7 +2,9 @@
 
 Parameters are checked against the OpenAPI document (``api/spec.py``); responses carry an ETag
 derived from the warehouse version (or the edition) and the request, and honour
-If-None-Match. Errors are JSON: 400 invalid parameter, 404 unknown resource, 503 no data.
+If-None-Match. The data of a version never changes, so each process keeps its recent answers
+under that ETag (a bounded in-memory cache). Errors are JSON: 400 invalid parameter,
+404 unknown resource, 503 no data.
 """
 
 from __future__ import annotations
@@ -17,9 +19,10 @@ from urllib.parse import urlencode
 
 import duckdb
 import flask
+from flask_caching.backends.simplecache import SimpleCache
 from werkzeug.exceptions import HTTPException
 
-from api.queries import fetch_page, indicator_detail, indicator_exists, records
+from api.queries import fetch_page, fetch_records, indicator_detail, indicator_exists
 from api.spec import ApiError, openapi_document, parse_parameters
 from etl.csv_safety import safe_csv
 from exports.editions import edition_manifest, editions_dir_for, list_editions, open_edition
@@ -28,6 +31,11 @@ from warehouse.reader import Reader
 PREFIX = "/api/v1"
 LIVE_CACHE = "public, max-age=60"
 EDITION_CACHE = "public, max-age=86400"
+#: Answers kept per process (over this count the oldest go first), for how long, and the
+#: largest body kept.
+CACHED_RESPONSES = 256
+CACHED_SECONDS = 3600
+MAX_CACHED_BYTES = 256 * 1024
 log = logging.getLogger(__name__)
 
 
@@ -64,6 +72,7 @@ def blueprint(reader: Reader, editions_dir: Path | None = None) -> flask.Bluepri
     bp = flask.Blueprint("api_v1", __name__, url_prefix=PREFIX)
     opened: dict[str, EditionSource] = {}
     lock = threading.Lock()
+    answers = SimpleCache(threshold=CACHED_RESPONSES, default_timeout=CACHED_SECONDS)
 
     def source(edition: str | None) -> DataSource:
         if edition is None:
@@ -88,22 +97,24 @@ def blueprint(reader: Reader, editions_dir: Path | None = None) -> flask.Bluepri
             try:
                 if must_exist is not None and not indicator_exists(cur, must_exist):
                     raise ApiError(404, f"no indicator {must_exist!r}", "indicator_id")
-                frame, total = fetch_page(cur, listing, params.get("lang") or "en", filters,
-                                          params["limit"], params["offset"])
+                fetch = fetch_page if params["format"] == "csv" else fetch_records
+                rows, total = fetch(cur, listing, params.get("lang") or "en", filters,
+                                    params["limit"], params["offset"])
             finally:
                 cur.close()
             if params["format"] == "csv":
-                response = flask.Response(safe_csv(frame), mimetype="text/csv")
+                response = flask.Response(safe_csv(rows), mimetype="text/csv")
                 response.headers["Content-Disposition"] = f'inline; filename="{listing}.csv"'
                 response.headers["X-Total-Count"] = str(total)
                 return response
             end = params["offset"] + params["limit"]
             following = {**flask.request.args.to_dict(), "offset": str(end)}
-            return flask.jsonify({"data": records(frame), "pagination": {
+            return flask.jsonify({"data": rows, "pagination": {
                 "total": total, "limit": params["limit"], "offset": params["offset"],
                 "next": f"{flask.request.path}?{urlencode(following)}" if end < total else None}})
 
-        return conditional(src, build, EDITION_CACHE if params.get("edition") else LIVE_CACHE)
+        return conditional(src, build, EDITION_CACHE if params.get("edition") else LIVE_CACHE,
+                           answers)
 
     @bp.get("/indicators")
     def list_indicators() -> flask.Response:
@@ -124,7 +135,7 @@ def blueprint(reader: Reader, editions_dir: Path | None = None) -> flask.Bluepri
                 raise ApiError(404, f"no indicator {indicator_id!r}", "indicator_id")
             return flask.jsonify(detail)
 
-        return conditional(reader, build, LIVE_CACHE)
+        return conditional(reader, build, LIVE_CACHE, answers)
 
     @bp.get("/indicators/<indicator_id>/values")
     def list_values(indicator_id: str) -> flask.Response:
@@ -179,14 +190,23 @@ def blueprint(reader: Reader, editions_dir: Path | None = None) -> flask.Bluepri
     return bp
 
 
-def conditional(src: DataSource, build: Callable[[], flask.Response],
-                cache_control: str) -> flask.Response:
+def conditional(src: DataSource, build: Callable[[], flask.Response], cache_control: str,
+                answers: SimpleCache) -> flask.Response:
     """``build()`` with an ETag of (data version, request URL) and Cache-Control, or an empty
-    304 when the client's If-None-Match already names that ETag."""
+    304 when the client's If-None-Match already names that ETag. A 200 answer is kept in
+    ``answers`` under its ETag and served from there while the version lasts."""
     key = f"{src.version}|{flask.request.full_path}"
     etag = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32]
-    fresh = flask.request.if_none_match.contains(etag)
-    response = flask.Response(status=304) if fresh else build()
+    if flask.request.if_none_match.contains(etag):
+        response = flask.Response(status=304)
+    elif (kept := answers.get(etag)) is not None:
+        body, headers = kept
+        response = flask.Response(body, headers=headers)
+    else:
+        response = build()
+        body = response.get_data()
+        if response.status_code == 200 and len(body) <= MAX_CACHED_BYTES:
+            answers.set(etag, (body, list(response.headers.items())))
     response.set_etag(etag)
     response.headers["Cache-Control"] = cache_control
     return response

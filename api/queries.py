@@ -6,6 +6,7 @@ three language codes checked against the OpenAPI enum, and every value is a boun
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,30 +57,56 @@ LISTINGS: dict[str, Listing] = {
 }
 
 
-def fetch_page(cur: duckdb.DuckDBPyConnection, listing: str, lang: str,
-               filters: dict[str, str | None], limit: int, offset: int) -> tuple[pd.DataFrame, int]:
-    """One page of ``listing`` (rows, total matching rows); filters set to None are ignored."""
+def _select(listing: str, lang: str, filters: dict[str, str | None]) -> tuple[str, str, list[Any]]:
+    """``(FROM clause with WHERE, ORDER BY columns, bound values)`` of ``listing``; filters set to
+    None are ignored."""
     spec = LISTINGS[listing]
     if lang not in LANGUAGES or not set(filters) <= set(spec.filters):
         raise ValueError(f"invalid query on {listing}: {lang}, {sorted(filters)}")
     given = {k: v for k, v in filters.items() if v is not None}
     where = (" WHERE " + " AND ".join(f'"{c}" = ?' for c in given)) if given else ""
-    base = f"FROM ({spec.select.format(lang=lang)}){where}"
-    params = list(given.values())
-    total = cur.execute(f"SELECT count(*) {base}", params).fetchone()[0]
     order = ", ".join(f'"{c}"' for c in spec.order)
+    return f"FROM ({spec.select.format(lang=lang)}){where}", order, list(given.values())
+
+
+def _count(cur: duckdb.DuckDBPyConnection, base: str, params: list[Any]) -> int:
+    return int(cur.execute(f"SELECT count(*) {base}", params).fetchone()[0])
+
+
+def fetch_page(cur: duckdb.DuckDBPyConnection, listing: str, lang: str,
+               filters: dict[str, str | None], limit: int, offset: int) -> tuple[pd.DataFrame, int]:
+    """One page of ``listing`` as a DataFrame (for CSV), and the total number of matching rows."""
+    base, order, params = _select(listing, lang, filters)
     frame = cur.execute(f"SELECT * {base} ORDER BY {order} LIMIT ? OFFSET ?",
                         [*params, limit, offset]).df()
-    return frame, int(total)
+    return frame, _count(cur, base, params)
+
+
+def fetch_records(cur: duckdb.DuckDBPyConnection, listing: str, lang: str,
+                  filters: dict[str, str | None], limit: int, offset: int
+                  ) -> tuple[list[dict[str, Any]], int]:
+    """One page of ``listing`` as plain records (for JSON), and the total number of matching
+    rows; one query (the total is a window count) unless the page is empty."""
+    base, order, params = _select(listing, lang, filters)
+    rows = cur.execute(f"SELECT *, count(*) OVER () {base} ORDER BY {order} LIMIT ? OFFSET ?",
+                       [*params, limit, offset]).fetchall()
+    columns = [d[0] for d in cur.description][:-1]
+    total = int(rows[0][-1]) if rows else (_count(cur, base, params) if offset else 0)
+    return [dict(zip(columns, map(_plain, row[:-1]), strict=True)) for row in rows], total
+
+
+def _plain(value: Any) -> Any:
+    """A DuckDB value as JSON needs it: NaN as None, like SQL NULL."""
+    return None if isinstance(value, float) and math.isnan(value) else value
 
 
 def indicator_detail(cur: duckdb.DuckDBPyConnection, lang: str,
                      indicator_id: str) -> dict[str, Any] | None:
     """The indicator in ``lang`` with the periods and breakdowns it has values for."""
-    frame, total = fetch_page(cur, "indicators", lang, {"indicator_id": indicator_id}, 1, 0)
-    if not total:
+    found, _ = fetch_records(cur, "indicators", lang, {"indicator_id": indicator_id}, 1, 0)
+    if not found:
         return None
-    detail = records(frame)[0]
+    detail = found[0]
     for column, key in (("period", "periods"), ("breakdown", "breakdowns")):
         detail[key] = [row[0] for row in cur.execute(
             f"SELECT DISTINCT {column} FROM public.indicator_values WHERE indicator_id = ? "
@@ -91,8 +118,3 @@ def indicator_exists(cur: duckdb.DuckDBPyConnection, indicator_id: str) -> bool:
     """Whether ``indicator_id`` is in the catalogue."""
     return cur.execute("SELECT count(*) FROM public.indicators WHERE indicator_id = ?",
                        [indicator_id]).fetchone()[0] > 0
-
-
-def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """Rows as dicts of plain Python values, missing values as None."""
-    return frame.astype(object).where(frame.notna(), None).to_dict("records")

@@ -24,19 +24,23 @@ def stats(samples: list[Sample], wall_s: float) -> dict:
 
 
 def summarize(result: LoadResult) -> dict:
-    """Statistics per category (page loads, callbacks), the slowest callbacks, and the verdict."""
+    """Statistics per category (page loads, callbacks, the explorer's callbacks), the slowest
+    callbacks, and the verdict (explorer callback p95 and no error at all)."""
     by_category: dict[str, list[Sample]] = defaultdict(list)
     by_callback: dict[str, list[Sample]] = defaultdict(list)
     for s in result.samples:
         by_category[s.category].append(s)
         if s.category == "callbacks":
             by_callback[s.name].append(s)
-    categories = {c: stats(by_category[c], result.wall_s) for c in ("page loads", "callbacks")}
+    by_category["explorer callbacks"] = [s for s in by_category["callbacks"]
+                                         if s.name.rpartition(" @ ")[2].endswith("/explorer")]
+    categories = {c: stats(by_category[c], result.wall_s)
+                  for c in ("page loads", "callbacks", "explorer callbacks")}
     slowest = sorted(((name, stats(samples, result.wall_s)) for name, samples in by_callback.items()),
                      key=lambda item: item[1]["p95_ms"], reverse=True)[:SLOWEST_CALLBACKS]
     errors = sorted({f"{s.name}: {s.error}" for s in result.samples if s.error})
-    callbacks = categories["callbacks"]
-    met = bool(callbacks["requests"]) and callbacks["p95_ms"] < TARGET_P95_MS and not (
+    explorer = categories["explorer callbacks"]  # the target of issues 5 and 8
+    met = bool(explorer["requests"]) and explorer["p95_ms"] < TARGET_P95_MS and not (
         categories["callbacks"]["errors"] or categories["page loads"]["errors"])
     return {"wall_s": result.wall_s, "categories": categories,
             "slowest_callbacks": [{"callback": name, **s} for name, s in slowest],
@@ -64,6 +68,6 @@ def print_summary(summary: dict, console: Console) -> None:
         console.print(f"[red]error[/] {error}")
     target = summary["target"]
     verdict = "[green]MET[/]" if target["met"] else "[red]NOT MET[/]"
-    console.print(f"Target: callback p95 < {target['callback_p95_ms_below']:.0f} ms and zero errors: "
-                  f"{verdict}")
+    console.print(f"Target: explorer callback p95 < {target['callback_p95_ms_below']:.0f} ms and zero "
+                  f"errors: {verdict}")
 

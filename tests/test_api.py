@@ -137,3 +137,27 @@ def test_etag_revalidates_until_the_warehouse_is_rebuilt(served: dict,
     assert frozen["data"][0]["estimate"] == first.get_json()["data"][0]["estimate"] != 77.0
     editions = client.get("/api/v1/editions").get_json()["data"]
     assert [e["edition"] for e in editions] == ["2024.1"] and "2024.1" in editions[0]["citation"]
+
+
+def test_a_repeated_request_gets_the_same_answer(client: flask.testing.FlaskClient) -> None:
+    for url in (f"{VALUES}?period=2024&breakdown=subsector&lang=nl", "/api/v1/sources?format=csv"):
+        first, again = client.get(url), client.get(url)
+        assert again.status_code == first.status_code == 200
+        assert again.get_data() == first.get_data()
+        assert sorted(again.headers.items()) == sorted(first.headers.items())
+
+
+def test_a_page_past_the_end_is_empty_but_keeps_the_total(client: flask.testing.FlaskClient) -> None:
+    total = client.get(VALUES).get_json()["pagination"]["total"]
+    past = client.get(f"{VALUES}?offset=100000").get_json()
+    assert past["data"] == [] and past["pagination"]["total"] == total > 0
+    none = client.get(f"{VALUES}?period=1800").get_json()
+    assert none["data"] == [] and none["pagination"]["total"] == 0
+
+
+def test_a_nan_estimate_is_null_in_json(served: dict, tmp_path: Path) -> None:
+    warehouse = edited_copy(served["source"], tmp_path / "warehouse.duckdb", set_estimate(float("nan")))
+    app = flask.Flask("api_nan")
+    register_api(app, Reader(warehouse))
+    body = app.test_client().get(f"{VALUES}?period=2024&breakdown=all").get_json()
+    assert body["data"][0]["estimate"] is None

@@ -78,6 +78,7 @@ def test_replay_sends_the_recorded_requests_to_the_benchmarked_server(server) ->
     assert posts and all(r["header"] == "recorded" and '"2015"' in r["body"] for r in posts)
     summary = summarize(result)
     assert summary["categories"]["callbacks"]["requests"] == len(posts)
+    assert summary["categories"]["explorer callbacks"]["requests"] == len(posts)  # all on /fr/explorer
     assert summary["categories"]["page loads"]["errors"] == 0
 
 

@@ -124,9 +124,14 @@ def process(item: Input, key: bytes, con: duckdb.DuckDBPyConnection | None = Non
 
 @contextlib.contextmanager
 def scratch_database(con: duckdb.DuckDBPyConnection, beside: Path) -> Iterator[str]:
-    """Attach a scratch database file beside ``beside`` (deleted on exit); yields its name."""
+    """Attach a scratch database file beside ``beside`` (deleted on exit); yields its name.
+
+    Scratch files left by a killed build (they hold raw answers) are deleted first: builds are
+    serialised by the warehouse lock, so none is in use."""
+    for leftover in beside.parent.glob(f".{beside.name}.survey_scratch_*"):
+        leftover.unlink(missing_ok=True)
     name = temp_name("survey_scratch")
-    path = beside.with_name(f".{name}.duckdb")
+    path = beside.with_name(f".{beside.name}.{name}.duckdb")
     con.execute(f"ATTACH {literal(str(path))} AS {name}")
     try:
         yield name

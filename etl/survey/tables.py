@@ -125,7 +125,7 @@ class _Scan:
 
     encoding: str
     newlines: int = 0  # "\n" count
-    lone_cr: bool = False  # "\r" ending lines without "\n" (old Mac files)
+    lone_cr: bool = False  # "\r" line ends and no "\n" at all (old Mac files)
     ends_with_newline: bool = True
 
 
@@ -140,7 +140,7 @@ def _scan(path: Path) -> _Scan:
             raise _binary(head, head.find(b"\x00"), path)
         handle.seek(0)
         utf8, scan = codecs.getincrementaldecoder("utf-8")(), _Scan("utf-8")
-        offset, cr, crlf, previous = 0, 0, 0, b""
+        offset, previous = 0, b""
         while chunk := handle.read(CHUNK):
             if (nul := chunk.find(b"\x00")) >= 0:
                 raise _binary(head, offset + nul, path)
@@ -152,15 +152,14 @@ def _scan(path: Path) -> _Scan:
             if scan.encoding == "cp1252" and (bad := _CP1252_UNDEFINED.search(chunk)):
                 raise _unknown_encoding(offset + bad.start(), path)
             scan.newlines += chunk.count(b"\n")
-            cr += chunk.count(b"\r")
-            crlf += chunk.count(b"\r\n") + (previous.endswith(b"\r") and chunk.startswith(b"\n"))
+            scan.lone_cr = scan.lone_cr or (not scan.newlines and b"\r" in chunk)
             offset, previous = offset + len(chunk), chunk
         if scan.encoding == "utf-8":
             try:
                 utf8.decode(b"", final=True)
             except UnicodeDecodeError:
                 scan.encoding = "cp1252"
-        scan.lone_cr = cr > crlf
+        scan.lone_cr = scan.lone_cr and not scan.newlines
         scan.ends_with_newline = previous.endswith((b"\n", b"\r"))
     return scan
 

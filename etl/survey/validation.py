@@ -9,9 +9,9 @@ A row with any error is invalid and all its errors are reported (fr/nl/en messag
 estimates). ``_superseded`` marks an earlier answer of an association that answered again later
 in the same file (the later answer is current; the earlier one is kept as history).
 
-Each rule is one boolean SQL expression per field. One scan counts the failures of every rule;
-only the rules that fail somewhere are then used to list the failing rows (messages are built
-for those rows only) and to filter the valid ones, which stay a DuckDB view (``valid``).
+Each rule is one boolean SQL expression per field. One scan writes every row typed, with, for an
+invalid row only, the list of its failed rules and the values they saw; messages are built for
+those rows only, and the valid rows are a view over the others.
 """
 
 from __future__ import annotations
@@ -116,7 +116,7 @@ def rules_and_types(multi_values: dict[str, list[str]],
             if question.min is not None:
                 rules.append(Rule(code, "range", f"{type_ok[code]} AND ({parsed} < {question.min} "
                                   f"OR {parsed} > {question.max})", column))
-            typed[code] = f"CAST({parsed} AS BIGINT)" if kind == "integer" else parsed
+            typed[code] = f"TRY_CAST({parsed} AS BIGINT)" if kind == "integer" else parsed
         elif kind == "date":
             parsed = parse_datetime(column)
             rules.append(Rule(code, "type_date", f"{column} IS NOT NULL AND {parsed} IS NULL", column))
@@ -191,23 +191,23 @@ def validate(source: Export | pd.DataFrame, codebook: Codebook = CODEBOOK) -> Va
     distinct = ", ".join(f"list(DISTINCT {ident(c)}) FILTER ({ident(c)} IS NOT NULL)" for c in multi)
     seen = con.execute(f"SELECT {distinct} FROM {canonical}").fetchone()
     rules, typed = rules_and_types(dict(zip(multi, seen, strict=True)), codebook)
-    counts = con.execute(f"SELECT {', '.join(f'count_if({r.fails})' for r in rules)} "
-                         f"FROM {relation}").fetchone()
-    failing = [r for r, n in zip(rules, counts, strict=True) if n]
-    errors = pd.DataFrame({"line": pd.Series(dtype="int64"), "field": [], "rule": [], "value": []})
-    if failing:
-        errors = con.execute(" UNION ALL ".join(
-            f"SELECT _line AS line, {literal(r.field)} AS field, {literal(r.rule)} AS rule, "
-            f"CAST({r.value} AS VARCHAR) AS value FROM {relation} WHERE {r.fails}" for r in failing
-        )).df()
-    invalid = " OR ".join(f"coalesce({r.fails}, false)" for r in failing) or "false"
-    name = temp_name("valid")
-    typed_list = ", ".join(f"{e} AS {ident(code)}" for code, e in typed.items())
+    failed = ", ".join(f"CASE WHEN {r.fails} THEN struct_pack(i := {i}, v := CAST({r.value} AS VARCHAR)) END"
+                       for i, r in enumerate(rules))
+    checked = temp_name(f"{canonical}_checked")  # typed rows + the failed rules of invalid ones
     con.execute(
-        f"CREATE VIEW {name} AS SELECT *, coalesce(consent_aggregates = 'no', false) AS _no_consent, "
+        f"CREATE TABLE {checked} AS SELECT {', '.join(f'{e} AS {ident(c)}' for c, e in typed.items())}, "
+        f"{', '.join(META_COLUMNS)}, CASE WHEN {' OR '.join(f'coalesce({r.fails}, false)' for r in rules)} "
+        f"THEN list_filter([{failed}], lambda x: x IS NOT NULL) END AS _failed FROM {relation}")
+    errors = con.execute(f"SELECT _line AS line, f.i, f.v AS value FROM (SELECT _line, unnest(_failed) AS f "
+                         f"FROM {checked} WHERE _failed IS NOT NULL)").df()
+    errors["field"] = [rules[i].field for i in errors["i"]]
+    errors["rule"] = [rules[i].rule for i in errors["i"]]
+    name = temp_name("valid")
+    con.execute(
+        f"CREATE VIEW {name} AS SELECT * EXCLUDE (_failed), "
+        f"coalesce(consent_aggregates = 'no', false) AS _no_consent, "
         f"org_id IS NOT NULL AND row_number() OVER (PARTITION BY org_id ORDER BY _submitted_at DESC "
-        f"NULLS LAST, _line DESC) > 1 AS _superseded FROM (SELECT {typed_list}, "
-        f"{', '.join(META_COLUMNS)} FROM {relation} WHERE NOT ({invalid}))"
+        f"NULLS LAST, _line DESC) > 1 AS _superseded FROM {checked} WHERE _failed IS NULL"
     )
     lines = sorted(set(errors["line"].astype("int64")))
     return Validation(con, name, _messages(errors, codebook), lines)
