@@ -22,7 +22,7 @@ import flask
 from flask_caching.backends.simplecache import SimpleCache
 from werkzeug.exceptions import HTTPException
 
-from api.queries import fetch_page, fetch_records, indicator_detail, indicator_exists
+from api.queries import ListingCache, fetch_page, indicator_detail
 from api.spec import ApiError, openapi_document, parse_parameters
 from etl.csv_safety import safe_csv
 from exports.editions import edition_manifest, editions_dir_for, list_editions, open_edition
@@ -73,6 +73,7 @@ def blueprint(reader: Reader, editions_dir: Path | None = None) -> flask.Bluepri
     opened: dict[str, EditionSource] = {}
     lock = threading.Lock()
     answers = SimpleCache(threshold=CACHED_RESPONSES, default_timeout=CACHED_SECONDS)
+    listings = ListingCache()
 
     def source(edition: str | None) -> DataSource:
         if edition is None:
@@ -93,20 +94,22 @@ def blueprint(reader: Reader, editions_dir: Path | None = None) -> flask.Bluepri
         src = source(params.get("edition"))
 
         def build() -> flask.Response:
-            cur = src.cursor()
-            try:
-                if must_exist is not None and not indicator_exists(cur, must_exist):
-                    raise ApiError(404, f"no indicator {must_exist!r}", "indicator_id")
-                fetch = fetch_page if params["format"] == "csv" else fetch_records
-                rows, total = fetch(cur, listing, params.get("lang") or "en", filters,
-                                    params["limit"], params["offset"])
-            finally:
-                cur.close()
+            lang, version = params.get("lang") or "en", src.version
+            if must_exist is not None and not listings.rows(version, src.cursor, "indicators", lang).page(
+                    {"indicator_id": must_exist}, 1, 0)[1]:
+                raise ApiError(404, f"no indicator {must_exist!r}", "indicator_id")
             if params["format"] == "csv":
-                response = flask.Response(safe_csv(rows), mimetype="text/csv")
+                cur = src.cursor()
+                try:
+                    frame, total = fetch_page(cur, listing, lang, filters, params["limit"], params["offset"])
+                finally:
+                    cur.close()
+                response = flask.Response(safe_csv(frame), mimetype="text/csv")
                 response.headers["Content-Disposition"] = f'inline; filename="{listing}.csv"'
                 response.headers["X-Total-Count"] = str(total)
                 return response
+            rows, total = listings.rows(version, src.cursor, listing, lang).page(
+                filters, params["limit"], params["offset"])
             end = params["offset"] + params["limit"]
             following = {**flask.request.args.to_dict(), "offset": str(end)}
             return flask.jsonify({"data": rows, "pagination": {

@@ -2,12 +2,20 @@
 
 Only the SELECTs below run: table and column names are fixed here, ``{lang}`` is one of the
 three language codes checked against the OpenAPI enum, and every value is a bound parameter.
+
+JSON pages are served from :class:`ListingCache`: the public tables are small (thousands of
+rows) and never change within a data version, so each listing is read once per version and
+language and a page is a filter over Python tuples (a DuckDB query costs milliseconds of fixed
+overhead, the filter microseconds).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
@@ -114,7 +122,56 @@ def indicator_detail(cur: duckdb.DuckDBPyConnection, lang: str,
     return detail
 
 
-def indicator_exists(cur: duckdb.DuckDBPyConnection, indicator_id: str) -> bool:
-    """Whether ``indicator_id`` is in the catalogue."""
-    return cur.execute("SELECT count(*) FROM public.indicators WHERE indicator_id = ?",
-                       [indicator_id]).fetchone()[0] > 0
+@dataclass
+class ListingRows:
+    """Every row of one listing in its order, indexed by its first filter column."""
+
+    columns: list[str]
+    rows: list[tuple]
+    indexed: str | None = None
+    index: dict[Any, list[int]] = field(default_factory=dict)
+
+    def page(self, filters: dict[str, Any], limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
+        """Records of the rows equal to every filter not None, and how many rows match."""
+        given = [(self.columns.index(k), v) for k, v in filters.items() if v is not None]
+        positions: range | list[int] = range(len(self.rows))
+        if filters.get(self.indexed) is not None:
+            positions = self.index.get(filters[self.indexed], [])
+        matching = [self.rows[i] for i in positions if all(self.rows[i][c] == v for c, v in given)]
+        chosen = matching[offset:offset + limit]
+        return [dict(zip(self.columns, map(_plain, row), strict=True)) for row in chosen], len(matching)
+
+
+class ListingCache:
+    """:class:`ListingRows` per (data version, listing, language), the most recent ``keep``."""
+
+    def __init__(self, keep: int = 32) -> None:
+        self._kept: OrderedDict[tuple[str, str, str], ListingRows] = OrderedDict()
+        self._keep = keep
+        self._lock = threading.Lock()
+
+    def rows(self, version: str, cursor: Callable[[], duckdb.DuckDBPyConnection], listing: str,
+             lang: str) -> ListingRows:
+        key = (version, listing, lang)
+        with self._lock:
+            if key in self._kept:
+                self._kept.move_to_end(key)
+                return self._kept[key]
+        base, order, _ = _select(listing, lang, {})
+        cur = cursor()
+        try:
+            rows = cur.execute(f"SELECT * {base} ORDER BY {order}").fetchall()
+            columns = [d[0] for d in cur.description]
+        finally:
+            cur.close()
+        spec = LISTINGS[listing]
+        table = ListingRows(columns, rows, spec.filters[0] if spec.filters else None)
+        if table.indexed:
+            position = columns.index(table.indexed)
+            for i, row in enumerate(rows):
+                table.index.setdefault(row[position], []).append(i)
+        with self._lock:
+            self._kept[key] = table
+            while len(self._kept) > self._keep:
+                self._kept.popitem(last=False)
+        return table

@@ -55,16 +55,30 @@ class ComputeReport:
                 f"{self.n_trends} trends in {self.seconds:.1f} s")
 
 
-@dataclass
-class _Wave:
-    """One wave's data, weights and stacked breakdown layout."""
+@dataclass(frozen=True)
+class _WaveSource:
+    """What lineage records of one wave."""
 
     wave: int
-    data: pd.DataFrame
+    weights: WaveWeights
+    load_ids: str
+    n_responses: int
+
+
+@dataclass
+class _Wave:
+    """One wave's weights and stacked breakdown layout."""
+
+    wave: int
     weights: WaveWeights
     layout: WaveLayout
     cells: pd.DataFrame  # breakdown, breakdown_value per cell
-    label: np.ndarray  # per stacked row: "breakdown=value"
+    org: pd.Series  # pseudonym per response, for panel linkage
+
+    @property
+    def labels(self) -> np.ndarray:
+        """Name of each cell: ``breakdown=value``."""
+        return (self.cells["breakdown"] + "=" + self.cells["breakdown_value"]).to_numpy(object)
 
 
 def load_settings(path: Path = SETTINGS_FILE) -> dict:
@@ -84,8 +98,8 @@ def _select_sql(indicators: list[Indicator]) -> str:
 
 
 def _layout(data: pd.DataFrame, weights: WaveWeights, breakdowns: list[str]
-            ) -> tuple[WaveLayout, pd.DataFrame, np.ndarray]:
-    units, cells, labels, rows = [], [], [], []
+            ) -> tuple[WaveLayout, pd.DataFrame]:
+    units, cells, rows = [], [], []
     offset = 0
     for b in ["all", *breakdowns]:
         values = pd.Series("all", index=data.index) if b == "all" else data[b]
@@ -94,25 +108,23 @@ def _layout(data: pd.DataFrame, weights: WaveWeights, breakdowns: list[str]
         units.append(np.flatnonzero(keep))
         cells.append(codes[keep] + offset)
         rows.append(pd.DataFrame({"breakdown": b, "breakdown_value": cats.astype(str)}))
-        labels.append(f"{b}=" + cats.astype(str).to_numpy()[codes[keep]].astype(object))
         offset += len(cats)
     layout = WaveLayout(weights.weights, np.concatenate(units), np.concatenate(cells), offset,
                         weights.calibration)
-    return layout, pd.concat(rows, ignore_index=True), np.concatenate(labels)
+    return layout, pd.concat(rows, ignore_index=True)
 
 
 def _dominance(layout: WaveLayout, y: np.ndarray, res: DomainEstimates) -> np.ndarray:
     """Largest weighted contribution as a share of the cell's total, per cell."""
-    rows = np.flatnonzero(res.used)
-    contrib = np.abs(layout.weights[layout.unit[rows]] * y[layout.unit[rows]])
+    contrib = np.where(res.used, np.abs(layout.weights[layout.unit] * y[layout.unit]), 0.0)
     largest = np.zeros(layout.n_cells)
-    np.maximum.at(largest, layout.cell[rows], contrib)
-    total = np.bincount(layout.cell[rows], contrib, layout.n_cells)
+    if contrib.size:
+        largest[layout.cells.code] = np.maximum.reduceat(contrib, layout.cells.start)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return largest / total
+        return largest / layout.cells.sum(contrib)
 
 
-def _wave_cells(w: _Wave, indicators: list[Indicator], prev_influence: dict,
+def _wave_cells(w: _Wave, data: pd.DataFrame, indicators: list[Indicator], prev_influence: dict,
                 link: WaveLink | None) -> tuple[pd.DataFrame, dict]:
     """Estimates of every survey indicator in every cell of one wave (one row per cell)."""
     cols: dict[str, list] = {k: [] for k in ("estimate", "se", "n", "dominance", "cov",
@@ -120,8 +132,8 @@ def _wave_cells(w: _Wave, indicators: list[Indicator], prev_influence: dict,
     influence = {}
     k = w.layout.n_cells
     for ind in indicators:
-        y = w.data[f"y__{ind.id}"].to_numpy(float, na_value=np.nan)
-        x = (w.data[f"x__{ind.id}"].to_numpy(float, na_value=np.nan) if ind.denominator
+        y = data[f"y__{ind.id}"].to_numpy(float, na_value=np.nan)
+        x = (data[f"x__{ind.id}"].to_numpy(float, na_value=np.nan) if ind.denominator
              else None)
         kind = {"total": "total", "ratio": "ratio"}.get(ind.estimator, "mean")
         res = estimate_domains(w.layout, kind, y, x)
@@ -147,14 +159,14 @@ def _wave_cells(w: _Wave, indicators: list[Indicator], prev_influence: dict,
         **{c: np.concatenate(v) for c, v in cols.items()},
         "money": np.repeat([i.money for i in indicators], k),
         "estimator": np.repeat([i.estimator for i in indicators], k),
-        "synthetic": bool(w.data["synthetic"].fillna(False).any())})
+        "synthetic": bool(data["synthetic"].fillna(False).any())})
     out["ci_low"] = out["estimate"] - Z_95 * out["se"]
     out["ci_high"] = out["estimate"] + Z_95 * out["se"]
     return out, influence
 
 
 def _survey_waves(con: duckdb.DuckDBPyConnection, indicators: list[Indicator], settings: dict
-                  ) -> tuple[pd.DataFrame, list[_Wave]]:
+                  ) -> tuple[pd.DataFrame, list[_WaveSource]]:
     frame = con.execute("SELECT subsector, size_class, n_associations FROM core.survey_frame"
                         ).df()
     waves = [r[0] for r in con.execute(
@@ -163,20 +175,18 @@ def _survey_waves(con: duckdb.DuckDBPyConnection, indicators: list[Indicator], s
     frames, kept = [], []
     prev, prev_influence = None, {}
     for wave in waves:
-        data = con.execute(sql, [wave]).df()
+        data = con.sql(sql, params=[wave]).to_arrow_table().to_pandas()
         weights = wave_weights(data, frame, settings["size_class_order"],
                                settings["weighting"]["min_responses_per_cell"])
-        layout, cells, label = _layout(data, weights, settings["breakdowns"])
-        cur = _Wave(wave, data, weights, layout, cells, label)
+        layout, cells = _layout(data, weights, settings["breakdowns"])
+        cur = _Wave(wave, weights, layout, cells, data["org_pseudo"])
         link = None
         if prev is not None:
-            link = link_waves(prev.data["org_pseudo"].to_numpy(object), prev.label,
-                              data["org_pseudo"].to_numpy(object), label, layout.unit,
-                              prev.layout.unit, layout.cell, layout.n_cells)
-        cells_df, prev_influence = _wave_cells(cur, indicators, prev_influence, link)
+            link = link_waves(prev.org, prev.layout, prev.labels, cur.org, layout, cur.labels)
+        cells_df, prev_influence = _wave_cells(cur, data, indicators, prev_influence, link)
         frames.append(cells_df)
-        cur.data = data[["load_id", "org_pseudo"]]  # keep only what lineage needs
-        kept.append(cur)
+        kept.append(_WaveSource(wave, weights, " ".join(sorted(data["load_id"].dropna().unique())),
+                                len(data)))
         prev = cur
     return (pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()), kept
 
@@ -205,7 +215,7 @@ def _indicator_table(catalogue: dict[str, Indicator]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _lineage(catalogue: dict[str, Indicator], values: pd.DataFrame, waves: list[_Wave],
+def _lineage(catalogue: dict[str, Indicator], values: pd.DataFrame, waves: list[_WaveSource],
              snapshots: str | None) -> pd.DataFrame:
     by_wave = {str(w.wave): w for w in waves}
     periods = values[["indicator_id", "period"]].drop_duplicates()
@@ -218,10 +228,10 @@ def _lineage(catalogue: dict[str, Indicator], values: pd.DataFrame, waves: list[
             "indicator_id": ind_id, "period": period,
             "questions": " ".join(ind.questions) or None, "series": " ".join(ind.series) or None,
             "waves": period if survey else None,
-            "load_ids": " ".join(sorted(w.data["load_id"].dropna().unique())) if survey else None,
+            "load_ids": w.load_ids if survey else None,
             "weights_version": w.weights.version if survey else None,
             "weighting_method": w.weights.method if survey else None,
-            "n_responses": len(w.data) if survey else None,
+            "n_responses": w.n_responses if survey else None,
             "snapshots_sha256": snapshots, "engine_version": ENGINE_VERSION,
             "computed_at": now})
     return pd.DataFrame(rows)

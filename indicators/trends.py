@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from indicators.domains import Segments, WaveLayout
 from indicators.estimation import Z_95
 
 KEY = ["indicator_id", "breakdown", "breakdown_value"]
@@ -26,36 +27,49 @@ KEY = ["indicator_id", "breakdown", "breakdown_value"]
 
 @dataclass(frozen=True)
 class WaveLink:
-    """Stacked rows of two waves that hold the same association in the same cell."""
+    """Stacked rows of two waves that hold the same association in the same cell, in the
+    current wave's row order, split like the current layout's chunks (whole cells each)."""
 
-    rows_prev: np.ndarray
-    rows_cur: np.ndarray
-    cell_cur: np.ndarray
-    n_cells_cur: int
+    rows_prev: tuple[np.ndarray, ...]
+    rows_cur: tuple[np.ndarray, ...]
+    cells: tuple[Segments, ...]  # link rows by current cell
+    n_cells: int
 
 
-def link_waves(org_prev: np.ndarray, label_prev: np.ndarray, org_cur: np.ndarray,
-               label_cur: np.ndarray, unit_cur: np.ndarray, unit_prev: np.ndarray,
-               cell_cur: np.ndarray, n_cells_cur: int) -> WaveLink:
-    """Match stacked rows on (org pseudonym, cell label); labels are ``breakdown=value``."""
-    prev = pd.DataFrame({"org": org_prev[unit_prev], "label": label_prev,
-                         "row_prev": np.arange(unit_prev.size)}).dropna(subset=["org"])
-    cur = pd.DataFrame({"org": org_cur[unit_cur], "label": label_cur,
-                        "row_cur": np.arange(unit_cur.size)}).dropna(subset=["org"])
-    both = cur.merge(prev.drop_duplicates(["org", "label"]), on=["org", "label"])
-    rows_cur = both["row_cur"].to_numpy()
-    return WaveLink(both["row_prev"].to_numpy(), rows_cur, cell_cur[rows_cur], n_cells_cur)
+def link_waves(org_prev: pd.Series, prev: WaveLayout, labels_prev: np.ndarray,
+               org_cur: pd.Series, cur: WaveLayout, labels_cur: np.ndarray) -> WaveLink:
+    """Match stacked rows on (org pseudonym, cell); ``org_*`` hold one pseudonym per response
+    (missing when unknown), ``labels_*`` one name per cell (``breakdown=value``). A current row
+    links to the previous wave's first response with the same pseudonym in the same cell."""
+    orgs = pd.factorize(pd.concat([org_prev, org_cur], ignore_index=True))[0]  # missing: -1
+    k = len(labels_cur)
+    to_cur = pd.Index(labels_cur).get_indexer(labels_prev)  # -1: no such cell now
+    org, cell = orgs[:len(org_prev)][prev.unit], to_cur[prev.cell]
+    candidates = np.flatnonzero((org >= 0) & (cell >= 0))
+    candidates = candidates[np.argsort(prev.unit[candidates], kind="stable")]
+    keys = pd.Index(org[candidates] * k + cell[candidates])
+    first = ~keys.duplicated()
+    org = orgs[len(org_prev):][cur.unit]
+    at = keys[first].get_indexer(np.where(org >= 0, org * k + cur.cell, -1))
+    rows_cur = np.flatnonzero(at >= 0)
+    rows_prev = candidates[first][at[rows_cur]]
+    cells = cur.cell[rows_cur]
+    cuts = np.searchsorted(cells, [c.first_cell for c in cur.chunks[1:]])
+    pieces = np.split(np.arange(rows_cur.size), cuts)
+    return WaveLink(tuple(rows_prev[i] for i in pieces), tuple(rows_cur[i] for i in pieces),
+                    tuple(Segments.of(cells[i], k) for i in pieces), k)
 
 
 def paired_covariance(link: WaveLink, infl_prev: np.ndarray, used_prev: np.ndarray,
                       infl_cur: np.ndarray, used_cur: np.ndarray
                       ) -> tuple[np.ndarray, np.ndarray]:
-    """Per cell of the current wave: covariance of the two estimates and linked count."""
-    both = used_prev[link.rows_prev] & used_cur[link.rows_cur]
-    cells = link.cell_cur[both]
-    prod = infl_prev[link.rows_prev][both] * infl_cur[link.rows_cur][both]
-    return (np.bincount(cells, prod, link.n_cells_cur),
-            np.bincount(cells, minlength=link.n_cells_cur))
+    """Per cell of the current wave: covariance of the two estimates and linked count.
+    The influence of an unused row is 0, so summing over every link adds only zeros."""
+    cov, n_linked = np.zeros(link.n_cells), np.zeros(link.n_cells, np.int64)
+    for prev, cur, cells in zip(link.rows_prev, link.rows_cur, link.cells, strict=True):
+        cov += cells.sum(infl_prev[prev] * infl_cur[cur])
+        n_linked += cells.sum(used_prev[prev] & used_cur[cur], np.int64)
+    return cov, n_linked
 
 
 def compute_trends(values: pd.DataFrame, polarity: Mapping[str, str],

@@ -97,26 +97,33 @@ def wave_weights(sample: pd.DataFrame, frame: pd.DataFrame, size_order: Sequence
 def _poststratify(sample: pd.DataFrame, frame: pd.DataFrame, size_order: Sequence[str],
                   min_n: int) -> WaveWeights:
     pop = frame.groupby(["subsector", "size_class"])["n_associations"].sum()
-    sub_map = _subsector_map(sample["subsector"].value_counts(),
-                             pop.groupby(level=0).sum(), min_n)
-    sub_sample = sample["subsector"].map(sub_map)
-    pop.index = pd.MultiIndex.from_arrays([pop.index.get_level_values(0).map(sub_map),
-                                           pop.index.get_level_values(1)])
-    pop = pop.groupby(level=[0, 1]).sum()
-    labels = pd.Series("", index=sample.index)
+    sub_codes, subs = pd.factorize(sample["subsector"])
+    size_codes, sizes = pd.factorize(sample["size_class"])
+    pair = sub_codes * len(sizes) + size_codes  # observed (subsector, size_class) of each row
+    seen = np.bincount(pair, minlength=len(subs) * len(sizes)).reshape(len(subs), len(sizes))
+    sub_map = _subsector_map(pd.Series(seen.sum(1), index=subs), pop.groupby(level=0).sum(),
+                             min_n)
+    counts: dict[str, dict[str, int]] = {}  # collapsed subsector -> size class -> responses
+    for i, j in zip(*np.nonzero(seen), strict=True):
+        by_size = counts.setdefault(sub_map[subs[i]], {})
+        by_size[sizes[j]] = by_size.get(sizes[j], 0) + int(seen[i, j])
+    pops: dict[str, dict[str, float]] = {}  # collapsed subsector -> size class -> population
+    for (sub, size), n in pop.items():
+        by_size = pops.setdefault(sub_map[sub], {})
+        by_size[size] = by_size.get(size, 0) + n
+    runs: dict[str, dict[str, str]] = {}
     totals: dict[str, float] = {}
-    for sub in sorted(set(sub_sample)):
-        in_sub = sub_sample == sub
-        counts = sample.loc[in_sub, "size_class"].value_counts().to_dict()
-        sizes = pop.loc[sub].to_dict() if sub in pop.index.get_level_values(0) else {}
-        runs = _merge_runs(size_order, counts, sizes, min_n)
-        labels[in_sub] = sub + ":" + sample.loc[in_sub, "size_class"].map(runs)
-        for size, group in runs.items():
+    for sub in sorted(counts):
+        runs[sub] = _merge_runs(size_order, counts[sub], pops.get(sub, {}), min_n)
+        for size, group in runs[sub].items():
             key = f"{sub}:{group}"
-            totals[key] = totals.get(key, 0.0) + float(sizes.get(size, 0.0))
-    present = set(labels.unique())
-    totals = {k: v for k, v in totals.items() if k in present}
-    return _calibrate(sample, {"stratum": labels}, {"stratum": totals}, "poststratification",
+            totals[key] = totals.get(key, 0.0) + float(pops.get(sub, {}).get(size, 0.0))
+    names = [f"{sub_map[subs[i]]}:{runs[sub_map[subs[i]]][sizes[j]]}" if seen[i, j] else None
+             for i in range(len(subs)) for j in range(len(sizes))]
+    label_codes, labels = pd.factorize(pd.Index(names, dtype=object))  # unobserved: -1
+    strata = pd.Series(pd.Categorical.from_codes(label_codes[pair], labels), index=sample.index)
+    totals = {k: v for k, v in totals.items() if k in set(labels)}
+    return _calibrate(sample, {"stratum": strata}, {"stratum": totals}, "poststratification",
                       min_n)
 
 
@@ -138,7 +145,7 @@ def _rake(sample: pd.DataFrame, frame: pd.DataFrame, size_order: Sequence[str],
 
 def _calibrate(sample: pd.DataFrame, labels: dict[str, pd.Series],
                margins: dict[str, dict[str, float]], method: str, min_n: int) -> WaveWeights:
-    df = pd.DataFrame({"w0": 1.0, **{k: v.to_numpy() for k, v in labels.items()}})
+    df = pd.DataFrame({"w0": 1.0, **{k: v.array for k, v in labels.items()}})
     design = Design(df, weights="w0")
     calibrated = design.rake(margins) if len(margins) > 1 else design.poststratify(
         *next(iter(margins.items())))

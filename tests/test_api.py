@@ -17,6 +17,7 @@ from warehouse_edit import CELL, edited_copy, set_estimate
 from werkzeug.serving import make_server
 
 from api import register_api
+from api.queries import LISTINGS, fetch_records
 from api.spec import openapi_document
 from exports.editions import publish_edition
 from warehouse.reader import Reader
@@ -161,3 +162,19 @@ def test_a_nan_estimate_is_null_in_json(served: dict, tmp_path: Path) -> None:
     register_api(app, Reader(warehouse))
     body = app.test_client().get(f"{VALUES}?period=2024&breakdown=all").get_json()
     assert body["data"][0]["estimate"] is None
+
+
+@pytest.mark.parametrize(("listing", "path", "filters"), [
+    ("values", VALUES, {"indicator_id": CELL[0], "period": "2024", "breakdown": "subsector", "lang": "nl"}),
+    ("values", VALUES, {"indicator_id": CELL[0], "breakdown_value": "elderly", "lang": "fr"}),
+    ("statistics", "/api/v1/statistics", {"geo_code": "BE"}),
+    ("indicators", "/api/v1/indicators", {"theme": "funding", "lang": "nl"}),
+])
+def test_json_pages_from_memory_equal_the_sql_query(served: dict, client: flask.testing.FlaskClient,
+                                                    listing: str, path: str, filters: dict) -> None:
+    cur = Reader(served["warehouse"]).cursor()
+    spec_filters = {name: filters.get(name) for name in LISTINGS[listing].filters}
+    expected, total = fetch_records(cur, listing, filters.get("lang", "en"), spec_filters, 7, 2)
+    query = "&".join(f"{k}={v}" for k, v in filters.items() if k != "indicator_id" or listing != "values")
+    body = client.get(f"{path}?{query}&limit=7&offset=2").get_json()
+    assert body["data"] == expected and body["pagination"]["total"] == total > 0
