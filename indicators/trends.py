@@ -23,6 +23,7 @@ from indicators.domains import Segments, WaveLayout
 from indicators.estimation import Z_95
 
 KEY = ["indicator_id", "breakdown", "breakdown_value"]
+ROUNDING = 1e-9  # relative size of a change treated as zero (see compute_trends)
 
 
 @dataclass(frozen=True)
@@ -83,12 +84,15 @@ def compute_trends(values: pd.DataFrame, polarity: Mapping[str, str],
     v = v.join(prev.add_suffix("_prev")).dropna(subset=["period_prev"])
     published = (v["flag"] != "suppressed") & (v["flag_prev"] != "suppressed")
     change = (v["estimate"] - v["estimate_prev"]).where(published)
+    # Below this, a change or a variance is floating-point rounding, not data: a cell whose answers
+    # are all equal in both waves must not come out "significant" from noise over noise.
+    rounding = ROUNDING * np.maximum(v["estimate"].abs(), v["estimate_prev"].abs()).clip(lower=1.0)
     var_ind = v["se"] ** 2 + v["se_prev"] ** 2
     var_pair = var_ind - 2 * v["cov"].fillna(0.0)
-    paired = (v["n_linked"].fillna(0) >= min_linked) & (var_pair > 0)
+    paired = (v["n_linked"].fillna(0) >= min_linked) & (var_pair > rounding**2)
     se = np.sqrt(np.where(paired, var_pair, var_ind))
     se = pd.Series(se, index=v.index).where(published)
-    significant = (change.abs() > Z_95 * se) & (se > 0)
+    significant = (change.abs() > Z_95 * se) & (se > 0) & (change.abs() > rounding)
     sign = np.sign(change).fillna(0)
     pol = v["indicator_id"].map(polarity)
     direction = np.select(

@@ -140,3 +140,18 @@ def test_cli_views_speak_the_requested_language(warehouse):
     assert "Overdracht van taken naar vrijwilligers" in listing and "funding" not in listing
     shown = show_indicator(con, "tt_task_transfer", lang="fr")
     assert "Transfert de tâches vers les bénévoles" in shown and "2024" in shown
+
+
+def test_a_change_at_rounding_level_is_not_significant():
+    """Two waves with all answers equal: estimates and SEs differ only by floating-point noise."""
+    from indicators.trends import compute_trends
+
+    cell = {"indicator_id": "x", "breakdown": "all", "breakdown_value": "all", "flag": "ok",
+            "synthetic": True, "n_linked": 50}
+    values = pd.DataFrame([
+        {**cell, "period": "2023", "estimate": 0.7, "se": 3e-17, "cov": 0.0},
+        {**cell, "period": "2024", "estimate": 0.7 + 1e-16, "se": 1e-17, "cov": 2e-34},
+        {**cell, "period": "2025", "estimate": 0.9, "se": 0.01, "cov": 0.0}])
+    trends = compute_trends(values, {"x": "higher_is_worse"}, min_linked=30)
+    assert trends["significant"].tolist() == [False, True]
+    assert trends["direction"].tolist() == ["stable", "worse"]

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 
 from etl.survey.codebook import ChoiceList, Codebook, normalise_label
-from etl.survey.sql import ident, in_list, literal, mapped
+from etl.survey.sql import distinct_values, ident, in_list, literal, mapped
 from etl.survey.tables import RawTable
 
 _BRACKET = re.compile(r"^(.+?)\s*\[(.+)\]$")
@@ -159,16 +159,6 @@ def _parse_multi(text: str, choices: ChoiceList, candidates: list[str]) -> str:
     return " ".join([c for c in choices.codes if c in found] + unknown)
 
 
-def _distinct(raw: RawTable, expressions: dict[str, str]) -> dict[str, list[str]]:
-    """Distinct non-null values of each named SQL expression, in one scan."""
-    if not expressions:
-        return {}
-    items = list(expressions.items())
-    select = ", ".join(f"list(DISTINCT {e}) FILTER (WHERE {e} IS NOT NULL)" for _, e in items)
-    row = raw.con.execute(f"SELECT {select} FROM {raw.relation}").fetchone()
-    return {name: values or [] for (name, _), values in zip(items, row, strict=True)}
-
-
 def _ticked(values: list[str], code: str, choices: ChoiceList) -> list[str]:
     """The values of one option column that mean "selected"."""
     return [v for v in values if normalise_label(v) in _TRUE or choices.code_for(v) == code]
@@ -181,7 +171,7 @@ def canonical_columns(raw: RawTable, codebook: Codebook, columns: ColumnMap) -> 
     options = {(code, option): raw.column(header)
                for code, by_option in columns.options.items() for option, header in by_option.items()}
     choice_codes = {q.code for q in codebook.questions if q.list_name and q.code in source}
-    seen = _distinct(raw, {code: source[code] for code in choice_codes}
+    seen = distinct_values(raw.con, raw.relation, {code: source[code] for code in choice_codes}
                      | {f"{code}/{option}": e for (code, option), e in options.items()})
     out: dict[str, str] = {}
     for question in codebook.questions:

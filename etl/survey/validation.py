@@ -26,7 +26,7 @@ from etl.survey.codebook import CODEBOOK, EXCLUSIVE_OPTION, Codebook
 from etl.survey.messages import render
 from etl.survey.pseudonym import enterprise_number_sql
 from etl.survey.readers import Export
-from etl.survey.sql import create_from_frame, ident, in_list, literal, temp_name
+from etl.survey.sql import create_from_frame, distinct_values, ident, in_list, literal, temp_name
 
 META_COLUMNS = ("_line", "_submitted_at", "_source_id")
 SHARE_FIELD = "share_*_pct"
@@ -126,7 +126,7 @@ def rules_and_types(multi_values: dict[str, list[str]],
             rules.append(Rule(code, "choice", f"{column} NOT IN {in_list(codes)}", column))
             typed[code] = column
         elif kind == "select_multiple":
-            unknown, exclusive = _multi_flags(multi_values.get(code) or [],
+            unknown, exclusive = _multi_flags(multi_values.get(code, []),
                                               codebook.lists[question.list_name].codes)
             rules.append(Rule(code, "choice", f"{column} IN {in_list(unknown)}", column))
             rules.append(Rule(code, "none_exclusive", f"{column} IN {in_list(exclusive)}", column))
@@ -188,9 +188,7 @@ def validate(source: Export | pd.DataFrame, codebook: Codebook = CODEBOOK) -> Va
                 f"{', '.join(f'{e} AS {ident(n)}' for n, e in parsed_columns(codebook).items())} "
                 f"FROM {canonical}")
     multi = [q.code for q in codebook.questions if q.base_type == "select_multiple"]
-    distinct = ", ".join(f"list(DISTINCT {ident(c)}) FILTER ({ident(c)} IS NOT NULL)" for c in multi)
-    seen = con.execute(f"SELECT {distinct} FROM {canonical}").fetchone()
-    rules, typed = rules_and_types(dict(zip(multi, seen, strict=True)), codebook)
+    rules, typed = rules_and_types(distinct_values(con, canonical, {c: ident(c) for c in multi}), codebook)
     failed = ", ".join(f"CASE WHEN {r.fails} THEN struct_pack(i := {i}, v := CAST({r.value} AS VARCHAR)) END"
                        for i, r in enumerate(rules))
     checked = temp_name(f"{canonical}_checked")  # typed rows + the failed rules of invalid ones
