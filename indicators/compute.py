@@ -125,8 +125,10 @@ def _dominance(layout: WaveLayout, y: np.ndarray, res: DomainEstimates) -> np.nd
 
 
 def _wave_cells(w: _Wave, data: pd.DataFrame, indicators: list[Indicator], prev_influence: dict,
-                link: WaveLink | None) -> tuple[pd.DataFrame, dict]:
-    """Estimates of every survey indicator in every cell of one wave (one row per cell)."""
+                link: WaveLink | None, keep_influence: bool) -> tuple[pd.DataFrame, dict]:
+    """Estimates of every survey indicator in every cell of one wave (one row per cell), and,
+    when ``keep_influence`` (a later wave will be linked to this one), each indicator's
+    influence values (one float per unit and breakdown: the largest memory of the engine)."""
     cols: dict[str, list] = {k: [] for k in ("estimate", "se", "n", "dominance", "cov",
                                              "n_linked")}
     influence = {}
@@ -137,7 +139,8 @@ def _wave_cells(w: _Wave, data: pd.DataFrame, indicators: list[Indicator], prev_
              else None)
         kind = {"total": "total", "ratio": "ratio"}.get(ind.estimator, "mean")
         res = estimate_domains(w.layout, kind, y, x)
-        influence[ind.id] = (res.influence, res.used)
+        if keep_influence:
+            influence[ind.id] = (res.influence, res.used)
         cov, n_linked = np.zeros(k), np.zeros(k)
         if link is not None and ind.id in prev_influence:
             cov, n_linked = paired_covariance(link, *prev_influence[ind.id], res.influence,
@@ -175,7 +178,7 @@ def _survey_waves(con: duckdb.DuckDBPyConnection, indicators: list[Indicator], s
     frames, kept = [], []
     prev, prev_influence = None, {}
     for wave in waves:
-        data = con.sql(sql, params=[wave]).to_arrow_table().to_pandas()
+        data = con.sql(sql, params=[wave]).to_arrow_table().to_pandas(split_blocks=True, self_destruct=True)
         weights = wave_weights(data, frame, settings["size_class_order"],
                                settings["weighting"]["min_responses_per_cell"])
         layout, cells = _layout(data, weights, settings["breakdowns"])
@@ -183,7 +186,8 @@ def _survey_waves(con: duckdb.DuckDBPyConnection, indicators: list[Indicator], s
         link = None
         if prev is not None:
             link = link_waves(prev.org, prev.layout, prev.labels, cur.org, layout, cur.labels)
-        cells_df, prev_influence = _wave_cells(cur, data, indicators, prev_influence, link)
+        cells_df, prev_influence = _wave_cells(cur, data, indicators, prev_influence, link,
+                                               keep_influence=wave != waves[-1])
         frames.append(cells_df)
         kept.append(_WaveSource(wave, weights, " ".join(sorted(data["load_id"].dropna().unique())),
                                 len(data)))
