@@ -189,13 +189,15 @@ def validate(source: Export | pd.DataFrame, codebook: Codebook = CODEBOOK) -> Va
                 f"FROM {canonical}")
     multi = [q.code for q in codebook.questions if q.base_type == "select_multiple"]
     rules, typed = rules_and_types(distinct_values(con, canonical, {c: ident(c) for c in multi}), codebook)
-    failed = ", ".join(f"CASE WHEN {r.fails} THEN struct_pack(i := {i}, v := CAST({r.value} AS VARCHAR)) END"
+    flags = ", ".join(f'coalesce({r.fails}, false) AS "#fails{i}"' for i, r in enumerate(rules))
+    failed = ", ".join(f'CASE WHEN "#fails{i}" THEN struct_pack(i := {i}, v := {r.value}::VARCHAR) END'
                        for i, r in enumerate(rules))
     checked = temp_name(f"{canonical}_checked")  # typed rows + the failed rules of invalid ones
     con.execute(
         f"CREATE TABLE {checked} AS SELECT {', '.join(f'{e} AS {ident(c)}' for c, e in typed.items())}, "
-        f"{', '.join(META_COLUMNS)}, CASE WHEN {' OR '.join(f'coalesce({r.fails}, false)' for r in rules)} "
-        f"THEN list_filter([{failed}], lambda x: x IS NOT NULL) END AS _failed FROM {relation}")
+        f"{', '.join(META_COLUMNS)}, CASE WHEN {' OR '.join(ident(f'#fails{i}') for i in range(len(rules)))} "
+        f"THEN list_filter([{failed}], lambda x: x IS NOT NULL) END AS _failed "
+        f"FROM (SELECT *, {flags} FROM {relation})")  # each rule evaluated once per row
     errors = con.execute(f"SELECT _line AS line, f.i, f.v AS value FROM (SELECT _line, unnest(_failed) AS f "
                          f"FROM {checked} WHERE _failed IS NOT NULL)").df()
     errors["field"] = [rules[i].field for i in errors["i"]]
