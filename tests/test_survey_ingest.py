@@ -166,3 +166,17 @@ def test_same_content_under_two_names_loads_once_as_current(tmp_path: Path) -> N
                           "FROM restricted.survey_responses GROUP BY org_pseudo)").fetchone()[0]
     con.close()
     assert per_org == 1
+
+
+def test_scratch_files_of_a_killed_build_are_removed_and_none_is_left(tmp_path: Path) -> None:
+    """Raw answers pass through a scratch database beside the warehouse; it never stays."""
+    wh = tmp_path / "var" / "warehouse.duckdb"
+    wh.parent.mkdir(parents=True)
+    leftover_file = wh.parent / f".{wh.name}.survey_scratch_dead.duckdb"
+    leftover_dir = wh.parent / f".{wh.name}.survey_scratch_dead.duckdb.tmp"
+    leftover_file.write_bytes(b"raw answers")
+    leftover_dir.mkdir()
+    (leftover_dir / "spill").write_bytes(b"raw answers")
+    result = cli("build", "--warehouse", str(wh))
+    assert result.returncode == 0, result.stderr
+    assert not list(wh.parent.glob(f".{wh.name}.survey_scratch_*"))

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -129,7 +130,10 @@ def scratch_database(con: duckdb.DuckDBPyConnection, beside: Path) -> Iterator[s
     Scratch files left by a killed build (they hold raw answers) are deleted first: builds are
     serialised by the warehouse lock, so none is in use."""
     for leftover in beside.parent.glob(f".{beside.name}.survey_scratch_*"):
-        leftover.unlink(missing_ok=True)
+        if leftover.is_dir():
+            shutil.rmtree(leftover, ignore_errors=True)
+        else:
+            leftover.unlink(missing_ok=True)
     name = temp_name("survey_scratch")
     path = beside.with_name(f".{beside.name}.{name}.duckdb")
     con.execute(f"ATTACH {literal(str(path))} AS {name}")
