@@ -99,9 +99,16 @@ def scale_section(r: dict) -> str:
              f"{p['responses'] / p['median_s']:,.0f}", mb(p["peak_rss_mb"]), f"{p['n_values']:,}"]
             for p in r["points"]]
     growth = "; ".join(f"{g['from']:,} -> {g['to']:,}: time ~ n^{g['exponent']:.2f}" for g in r["growth"])
-    return ("`compute_all` on SYNTHETIC responses (demo waves tiled), new process per size.\n\n"
+    text = ("`compute_all` on SYNTHETIC responses (demo waves tiled), new process per size.\n\n"
             + table(["responses", "waves", "runs", "median", "responses/s", "peak RSS", "values"], rows)
             + (f"\n\nGrowth: {growth}." if growth else ""))
+    if r.get("wave_points"):
+        waves = [[f"{p['responses']:,}", str(p["waves"]), str(len(p["seconds"])), seconds(p["median_s"]),
+                  mb(p["peak_rss_mb"]), f"{p['n_values']:,}"] for p in r["wave_points"]]
+        text += ("\n\nThe same responses spread over more waves (each wave estimated, linked to the "
+                 "previous one and trended):\n\n"
+                 + table(["responses", "waves", "runs", "median", "peak RSS", "values"], waves))
+    return text
 
 
 def dashboard_section(r: dict) -> str:

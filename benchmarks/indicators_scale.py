@@ -3,7 +3,10 @@ SYNTHETIC survey responses over 10 waves: the growth curve, and the target "at m
 1,000,000 responses over 10 waves" (issue 8).
 
 Usage: python benchmarks/indicators_scale.py [--sizes 10000 100000 1000000] [--waves 10]
-       [--runs 3] [--quick] [--json OUT]
+       [--runs 5] [--wave-size 100000] [--wave-counts 1 2 5 10] [--quick] [--json OUT]
+
+Also the growth over the number of waves: ``--wave-size`` responses spread over each of
+``--wave-counts`` waves (every wave estimated, linked to the previous one and trended).
 
 A warehouse is built once with the shipped demo survey (3 synthetic waves x ~306 responses).
 For each size, a new process copies it and replaces ``restricted.survey_responses`` with N
@@ -14,7 +17,7 @@ number: the panel still links across waves), cut to N / W rows per wave; the fra
 (``core.survey_frame``) are multiplied by the number of copies so the sampling fraction stays
 the demo's. Then it times ``compute_all`` on fresh copies of that file (median of ``--runs``;
 wall time, and the process's CPU time, which a busy shared machine inflates less) and reports
-its peak RSS (GNU time, scaling included). ``--quick``: 10k and 100k, 1 run.
+its peak RSS (GNU time, scaling included). ``--quick``: 10k and 100k, 1 run; the wave curve on 10k over 1 and 10 waves.
 """
 
 from __future__ import annotations
@@ -131,8 +134,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, TARGET_SIZE],
                    help="total responses (over all waves)")
     p.add_argument("--waves", type=int, default=10)
-    p.add_argument("--runs", type=int, default=3, help="timed runs per size (median reported)")
-    p.add_argument("--quick", action="store_true", help="10k and 100k responses, 1 run")
+    p.add_argument("--runs", type=int, default=5, help="timed runs per size (median reported)")
+    p.add_argument("--wave-size", type=int, default=100_000,
+                   help="responses of the growth curve over the number of waves")
+    p.add_argument("--wave-counts", type=int, nargs="+", default=[1, 2, 5, 10],
+                   help="numbers of waves of that curve")
+    p.add_argument("--quick", action="store_true",
+                   help="10k and 100k responses, 1 run; 10k over 1 and 10 waves")
     p.add_argument("--json", type=Path, help="also write the results as JSON here")
     p.add_argument("--worker", nargs=5, metavar=("BASE", "TOTAL", "WAVES", "RUNS", "FOLDER"),
                    help=argparse.SUPPRESS)
@@ -147,6 +155,7 @@ def main() -> None:
         return
     if args.quick:
         args.sizes, args.runs = [10_000, 100_000], 1
+        args.wave_size, args.wave_counts = 10_000, [1, 10]
     load_before = os.getloadavg()
     os.environ.setdefault(KEY_ENV, "benchmark-key-not-secret")  # no key file for a throwaway build
     with tempfile.TemporaryDirectory(prefix="indicators_base_") as tmp:
@@ -160,8 +169,15 @@ def main() -> None:
                   f"{p['median_s']:.2f} s (CPU {statistics.median(p['cpu_seconds']):.2f} s, all "
                   f"threads) over {len(p['seconds'])} run(s); "
                   f"peak RSS {p['peak_rss_mb']:.0f} MB; {p['n_values']:,} values", flush=True)
+        wave_points = []
+        for waves in args.wave_counts:  # the same responses spread over more waves
+            wave_points.append(measure(base, args.wave_size, waves, args.runs))
+            p = wave_points[-1]
+            print(f"{p['responses']:>9,} responses over {p['waves']:>2} wave(s): median "
+                  f"{p['median_s']:.2f} s", flush=True)
     result = {"benchmark": "indicators_scale", "synthetic": True, "waves": args.waves, "runs": args.runs,
-              "points": points, "growth": growth(points), "target": f"<= {TARGET_S:g} s for 1M over 10 waves",
+              "points": points, "growth": growth(points), "wave_points": wave_points,
+              "target": f"<= {TARGET_S:g} s for 1M over 10 waves",
               "status": verdict(points, args.waves), "load_average_before": load_before,
               "load_average_after": os.getloadavg(), "machine": platform.platform(),
               "python": platform.python_version(), "cpus": os.cpu_count()}

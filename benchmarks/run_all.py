@@ -45,13 +45,13 @@ def jobs(quick: bool, warehouse: Path) -> dict[str, tuple[str, list[str]]]:
     shared = ["--warehouse", str(warehouse)]
     load = ["--duration", "20" if quick else "30", *shared]
     plan = {"build_time": ("build_time", runs),
-            "build_scaled": ("build_time", ["--scaled-rows", "1000000", "--waves", "10", "--runs", "1"]),
+            "build_scaled": ("build_time", ["--scaled-rows", "1000000", "--waves", "10", *runs]),
             "indicators_time": ("indicators_time", runs),
             "ingest_compare": ("ingest_compare", mode),
             "indicators_scale": ("indicators_scale", mode),
             "dashboard_load_20": ("dashboard_load", ["--users", "20", *load]),
             "dashboard_load_50": ("dashboard_load", ["--users", "50", *load]),
-            "api_compare": ("api_compare", [*mode, *shared]),
+            "api_compare": ("api_compare", [*mode, *([] if quick else ["--runs", "5"]), *shared]),
             "note_time": ("note_time", runs)}
     if quick:
         del plan["build_scaled"]  # about 10 minutes per build on 2 cores
