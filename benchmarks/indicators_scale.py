@@ -17,7 +17,8 @@ number: the panel still links across waves), cut to N / W rows per wave; the fra
 (``core.survey_frame``) are multiplied by the number of copies so the sampling fraction stays
 the demo's. Then it times ``compute_all`` on fresh copies of that file (median of ``--runs``;
 wall time, and the process's CPU time, which a busy shared machine inflates less) and reports
-its peak RSS (GNU time, scaling included). ``--quick``: 10k and 100k, 1 run; the wave curve on 10k over 1 and 10 waves.
+its peak RSS (GNU time, scaling included). ``--quick``: 10k and 100k, 1 run; the wave curve on
+10k over 1 and 10 waves.
 """
 
 from __future__ import annotations
