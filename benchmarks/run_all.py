@@ -51,7 +51,8 @@ def jobs(quick: bool, warehouse: Path) -> dict[str, tuple[str, list[str]]]:
             "indicators_scale": ("indicators_scale", mode),
             "dashboard_load_20": ("dashboard_load", ["--users", "20", *load]),
             "dashboard_load_50": ("dashboard_load", ["--users", "50", *load]),
-            "api_compare": ("api_compare", [*mode, *([] if quick else ["--runs", "5"]), *shared]),
+            "api_compare": ("api_compare",
+                            [*mode, *([] if quick else ["--runs", "5", "--duration", "10"]), *shared]),
             "note_time": ("note_time", runs)}
     if quick:
         del plan["build_scaled"]  # about 10 minutes per build on 2 cores
