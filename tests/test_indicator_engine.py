@@ -139,7 +139,7 @@ def test_cli_views_speak_the_requested_language(warehouse):
     listing = list_indicators(con, theme="task_transfer", lang="nl")
     assert "Overdracht van taken naar vrijwilligers" in listing and "funding" not in listing
     shown = show_indicator(con, "tt_task_transfer", lang="fr")
-    assert "Transfert de tâches vers les bénévoles" in shown and "2024" in shown
+    assert "Transfert de tâches vers les volontaires" in shown and "2024" in shown
 
 
 def test_a_change_at_rounding_level_is_not_significant():
