@@ -71,8 +71,11 @@ class Step:
 
 
 def record_source(ctx: Context, source: snapshots.Source, source_id: str | None = None,
-                  **overrides: str) -> None:
-    """Verify every file of ``source`` and insert it into meta.sources and meta.snapshots."""
+                  i18n: dict[str, dict[str, str]] | None = None, **overrides: str) -> None:
+    """Verify every file of ``source`` and insert it into meta.sources and meta.snapshots.
+
+    ``i18n`` (else the manifest's ``i18n``) gives the title, producer and citation in fr/nl/en;
+    a language or field it lacks falls back to the untranslated value."""
     for f in source.files:
         path = source.path(f.path)  # raises on a missing or corrupted file
         ctx.con.execute(
@@ -82,11 +85,22 @@ def record_source(ctx: Context, source: snapshots.Source, source_id: str | None 
         )
     row = {"title": source.title, "producer": source.producer, "url": source.url,
            "licence": source.licence, "citation": source.citation, "note": source.note} | overrides
-    ctx.con.execute(
-        "INSERT INTO meta.sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [source_id or source.source_id, row["title"], row["producer"], row["url"], row["licence"],
-         source.retrieved_on, source.sha256, row["citation"], row["note"]],
-    )
+    insert_source(ctx, {"source_id": source_id or source.source_id, **row,
+                        "retrieved_on": source.retrieved_on, "sha256": source.sha256},
+                  source.i18n if i18n is None else i18n)
+
+
+SOURCE_LANGUAGES = ("fr", "nl", "en")
+
+
+def insert_source(ctx: Context, row: dict, i18n: dict[str, dict[str, str]]) -> None:
+    """One row of meta.sources, by column name, with its fr/nl/en title, producer, citation."""
+    for lang in SOURCE_LANGUAGES:
+        for key in ("title", "producer", "citation"):
+            row[f"{key}_{lang}"] = (i18n.get(lang) or {}).get(key) or row[key]
+    names = list(row)
+    ctx.con.execute(f"INSERT INTO meta.sources ({', '.join(names)}) "
+                    f"VALUES ({', '.join('?' * len(names))})", [row[n] for n in names])
 
 
 STATISTIC_COLUMNS = ["source_id", "dataset", "series", "geo_code", "period", "sex", "age", "value",

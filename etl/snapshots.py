@@ -59,6 +59,7 @@ class Source:
     citation: str
     note: str | None = None
     files: list[SnapshotFile] = field(default_factory=list)
+    i18n: dict[str, dict[str, str]] = field(default_factory=dict)  # lang -> title/producer/citation
 
     @property
     def manifest(self) -> Path:

@@ -44,6 +44,13 @@ def parse_value(text: str, unit: str) -> dict[str, float | str | None]:
                         "'a-b', an approximation '~n' nor unit 'text'") from exc
 
 
+def sources_of(spec: dict, topic: str, page: str) -> list[str]:
+    """Ids of the sources a figure belongs to: its topic, and its page when a source lists
+    ``pages`` (the barometer has one source per edition)."""
+    return [sid for sid, pub in spec["sources"].items()
+            if topic in pub["topics"] and page in pub.get("pages", [page])]
+
+
 class ReferenceFigures(Step):
     name = "reference_figures"
     depends = ("geography",)
@@ -51,9 +58,9 @@ class ReferenceFigures(Step):
     def register_sources(self, ctx: Context) -> None:
         snapshot = ctx.source(SNAPSHOT)
         for source_id, pub in load_spec()["sources"].items():
-            record_source(ctx, snapshot, source_id=source_id, title=pub["title"],
-                          producer=pub["producer"], url=pub["url"], licence=pub["licence"],
-                          citation=pub["citation"], note=pub.get("note"))
+            record_source(ctx, snapshot, source_id=source_id, i18n=pub["i18n"],
+                          title=pub["title"], producer=pub["producer"], url=pub["url"],
+                          licence=pub["licence"], citation=pub["citation"], note=pub.get("note"))
 
     def extract(self, ctx: Context) -> pd.DataFrame:
         path = ctx.source(SNAPSHOT).path("reference_figures.csv")
@@ -70,14 +77,16 @@ class ReferenceFigures(Step):
                 if key in matches:
                     raise StepError(f"{SPEC_FILE.name}: {key} matched by {matches[key]} and {s['series']}")
                 matches[key] = s["series"]
-        topics = {t for pub in spec["sources"].values() for t in pub["topics"]}
         for r in raw.itertuples():
             where = f"reference_figures.csv line {r.line}"
             if (r.topic, r.indicator) not in matches:
                 raise StepError(f"{where}: no series in {SPEC_FILE.name} matches topic {r.topic!r}, "
                                 f"indicator {r.indicator!r}; add it to a series' `match` list")
-            if r.topic not in topics:
-                raise StepError(f"{where}: topic {r.topic!r} belongs to no source in {SPEC_FILE.name}")
+            owners = sources_of(spec, r.topic, r.source_url)
+            if len(owners) != 1:
+                raise StepError(f"{where}: topic {r.topic!r} (page {r.source_url}) belongs to "
+                                f"{len(owners)} sources in {SPEC_FILE.name} ({', '.join(owners)}); "
+                                "give each source's `topics` (and `pages`) so that exactly one matches")
             if r.geography not in GEO_CODES:
                 raise StepError(f"{where}: unknown geography {r.geography!r}; known: {sorted(GEO_CODES)}")
             if not PERIOD.match(r.reference_year):
@@ -87,7 +96,6 @@ class ReferenceFigures(Step):
     def transform(self, raw: pd.DataFrame, ctx: Context) -> pd.DataFrame:
         spec = load_spec()
         series = {(m["topic"], m["indicator"]): s for s in spec["series"] for m in s["match"]}
-        source_of = {t: sid for sid, pub in spec["sources"].items() for t in pub["topics"]}
         insert_series(ctx, [{**s, "dataset": "reference_figures"} for s in spec["series"]])
         rows = []
         for r in raw.itertuples():
@@ -96,7 +104,7 @@ class ReferenceFigures(Step):
             typed = parse_value(r.value, s["unit"])
             note = "; ".join(x for x in (r.indicator, typed.pop("text"), season, r.note,
                                          f"source page: {r.source_url}") if x)
-            rows.append({"source_id": source_of[r.topic], "dataset": "reference_figures",
+            rows.append({"source_id": sources_of(spec, r.topic, r.source_url)[0], "dataset": "reference_figures",
                          "series": s["series"], "geo_code": GEO_CODES[r.geography],
                          "period": period, "unit": s["unit"], "note": note, **typed})
         return pd.DataFrame(rows)

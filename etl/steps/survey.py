@@ -15,6 +15,7 @@ SQL, and inserted in one statement that also marks the current answer of each as
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import re
 import shutil
 from collections.abc import Iterator
@@ -26,7 +27,7 @@ import pandas as pd
 
 from etl import landing
 from etl.csv_safety import neutralise
-from etl.runner import Context, Step, record_source
+from etl.runner import Context, Step, insert_source, record_source
 from etl.survey.codebook import CODEBOOK
 from etl.survey.frame import DEMO_FRAME, load_frame, size_class_sql
 from etl.survey.messages import render
@@ -47,6 +48,19 @@ SURVEY_SOURCE = {
     "producer": "Survey coordinators of the federations",
     "licence": "Published aggregates only; microdata restricted",
     "citation": "Survey of Brussels social-sector associations, waves {waves}.",
+    "i18n": {
+        "fr": {"title": "Enquête auprès des associations du secteur social bruxellois",
+               "producer": "Coordinateurs d'enquête des fédérations",
+               "citation": "Enquête auprès des associations du secteur social bruxellois, "
+                           "vagues {waves}."},
+        "nl": {"title": "Bevraging van verenigingen uit de Brusselse sociale sector",
+               "producer": "Enquêtecoördinatoren van de federaties",
+               "citation": "Bevraging van verenigingen uit de Brusselse sociale sector, "
+                           "golven {waves}."},
+        "en": {"title": "Survey of Brussels social-sector associations",
+               "producer": "Survey coordinators of the federations",
+               "citation": "Survey of Brussels social-sector associations, waves {waves}."},
+    },
 }
 SIZE_CLASS_LABELS = {  # paid staff in full-time equivalents
     "lt5": ("Moins de 5 ETP", "Minder dan 5 vte", "Fewer than 5 FTE"),
@@ -208,11 +222,14 @@ class Survey(Step):
             return
         waves = ", ".join(sorted({str(i.wave) for i in inputs}))
         source = SURVEY_SOURCE
-        ctx.con.execute(
-            "INSERT INTO meta.sources VALUES (?, ?, ?, NULL, ?, current_date, ?, ?, ?)",
-            [source["source_id"], source["title"], source["producer"], source["licence"],
-             ";".join(i.sha256 for i in inputs), source["citation"].format(waves=waves),
-             f"{len(inputs)} export file(s)"])
+        insert_source(ctx, {
+            "source_id": source["source_id"], "title": source["title"],
+            "producer": source["producer"], "url": None, "licence": source["licence"],
+            "retrieved_on": dt.date.today(), "sha256": ";".join(i.sha256 for i in inputs),
+            "citation": source["citation"].format(waves=waves),
+            "note": f"{len(inputs)} export file(s)"},
+            {lang: {k: text.format(waves=waves) for k, text in texts.items()}
+             for lang, texts in source["i18n"].items()})
 
     def extract(self, ctx: Context) -> pd.DataFrame:
         """Load every file (see the module docstring); returns one summary row per file."""

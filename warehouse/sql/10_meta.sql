@@ -15,7 +15,16 @@ CREATE TABLE meta.sources (
     retrieved_on DATE,
     sha256       VARCHAR NOT NULL,
     citation     VARCHAR NOT NULL,
-    note         VARCHAR
+    note         VARCHAR,
+    title_fr     VARCHAR NOT NULL,   -- title, producer and citation in each language
+    title_nl     VARCHAR NOT NULL,
+    title_en     VARCHAR NOT NULL,
+    producer_fr  VARCHAR NOT NULL,
+    producer_nl  VARCHAR NOT NULL,
+    producer_en  VARCHAR NOT NULL,
+    citation_fr  VARCHAR NOT NULL,
+    citation_nl  VARCHAR NOT NULL,
+    citation_en  VARCHAR NOT NULL
 );
 
 CREATE TABLE meta.snapshots (

@@ -1,5 +1,7 @@
 CREATE OR REPLACE VIEW public.sources AS
-SELECT source_id, title, producer, url, licence, retrieved_on, sha256, citation
+SELECT source_id, title, producer, url, licence, retrieved_on, sha256, citation,
+       title_fr, title_nl, title_en, producer_fr, producer_nl, producer_en,
+       citation_fr, citation_nl, citation_en
 FROM meta.sources;
 
 CREATE OR REPLACE VIEW public.series AS
