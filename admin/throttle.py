@@ -1,42 +1,84 @@
-"""Login throttling: at most N failed logins per user and address in a time window.
+"""Login throttling: at most N failed logins per user and address, and M per address (any
+user names), in a time window.
 
-Failures are kept in a small SQLite file so that every server worker sees the same count.
+Attempts are kept in a small SQLite file so that every server worker and thread sees the
+same count. A login *reserves* its attempt before the password is checked, in one write
+transaction with the count (``BEGIN IMMEDIATE``): concurrent wrong logins cannot all pass
+the check before any failure is recorded. A reserved attempt counts as a failure until
+:meth:`LoginThrottle.succeeded` removes it.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import time
 from pathlib import Path
 
-MAX_FAILURES = 5
+MAX_FAILURES = 5  # per user name and address
+MAX_ADDRESS_FAILURES = 20  # per address, whatever the user names
 WINDOW_S = 15 * 60
 
 
 class LoginThrottle:
     def __init__(self, path: Path, max_failures: int = MAX_FAILURES,
-                 window_s: float = WINDOW_S) -> None:
+                 window_s: float = WINDOW_S,
+                 max_address_failures: int = MAX_ADDRESS_FAILURES) -> None:
         self.path, self.max_failures, self.window_s = path, max_failures, window_s
+        self.max_address_failures = max_address_failures
 
     def _connect(self) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        con = sqlite3.connect(self.path, timeout=10)
-        con.execute("CREATE TABLE IF NOT EXISTS failures (key TEXT NOT NULL, at REAL NOT NULL)")
+        if not self.path.exists():  # user names and addresses: private (0600) from the start
+            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
+        con = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        con.execute("CREATE TABLE IF NOT EXISTS attempts "
+                    "(user TEXT NOT NULL, address TEXT NOT NULL, at REAL NOT NULL)")
+        con.execute("CREATE INDEX IF NOT EXISTS attempts_address ON attempts (address, at)")
         return con
 
-    def blocked(self, user: str, address: str) -> bool:
-        """Whether ``user`` from ``address`` has used up its failures in the window."""
-        with self._connect() as con:
-            (count,) = con.execute("SELECT count(*) FROM failures WHERE key = ? AND at > ?",
-                                   [f"{user}|{address}", time.time() - self.window_s]).fetchone()
-        return count >= self.max_failures
+    def reserve(self, user: str, address: str) -> bool:
+        """Count one login attempt of ``user`` from ``address``, atomically with the check.
 
-    def failed(self, user: str, address: str) -> None:
+        Returns False (nothing recorded) when the user from that address, or the address
+        with any user names, has used up its failures in the window."""
         now = time.time()
-        with self._connect() as con:
-            con.execute("DELETE FROM failures WHERE at <= ?", [now - self.window_s])
-            con.execute("INSERT INTO failures VALUES (?, ?)", [f"{user}|{address}", now])
+        con = self._connect()
+        try:
+            con.execute("BEGIN IMMEDIATE")  # one writer at a time: check and insert together
+            con.execute("DELETE FROM attempts WHERE at <= ?", [now - self.window_s])
+            (by_address, by_user) = con.execute(
+                "SELECT count(*), count(*) FILTER (WHERE user = ?) FROM attempts "
+                "WHERE address = ?", [user, address]).fetchone()
+            allowed = by_user < self.max_failures and by_address < self.max_address_failures
+            if allowed:
+                con.execute("INSERT INTO attempts VALUES (?, ?, ?)", [user, address, now])
+            con.execute("COMMIT")
+            return allowed
+        except BaseException:
+            if con.in_transaction:
+                con.execute("ROLLBACK")
+            raise
+        finally:
+            con.close()
+
+    def blocked(self, user: str, address: str) -> bool:
+        """Whether a login of ``user`` from ``address`` would be refused now (read only)."""
+        con = self._connect()
+        try:
+            (by_address, by_user) = con.execute(
+                "SELECT count(*), count(*) FILTER (WHERE user = ?) FROM attempts "
+                "WHERE address = ? AND at > ?", [user, address, time.time() - self.window_s]
+            ).fetchone()
+        finally:
+            con.close()
+        return by_user >= self.max_failures or by_address >= self.max_address_failures
 
     def succeeded(self, user: str, address: str) -> None:
-        with self._connect() as con:
-            con.execute("DELETE FROM failures WHERE key = ?", [f"{user}|{address}"])
+        """The password was right: forget the failures of ``user`` from ``address`` (the
+        address's failures on other user names stay counted)."""
+        con = self._connect()
+        try:
+            con.execute("DELETE FROM attempts WHERE user = ? AND address = ?", [user, address])
+        finally:
+            con.close()

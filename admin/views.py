@@ -3,12 +3,18 @@
 Every route but the login page needs a session; every POST needs the session's CSRF token
 (Flask-WTF's ``generate_csrf``/``validate_csrf``, checked here only, so the public Dash
 callbacks are untouched). Errors are logged with a reference id shown to the user.
+
+A session is valid only while its user's *session generation* in the users file is the one
+it was opened with (:mod:`admin.accounts`): logout and a password reset draw a new one, so
+every earlier session of that user ends, even a copy of its cookie. Every response under
+``/admin`` carries ``Cache-Control: no-store``; messages name files, never server paths.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import re
 import secrets
 import tempfile
 import threading
@@ -69,6 +75,18 @@ def register_admin(server: flask.Flask, warehouse: str | os.PathLike[str],
     server.extensions[_EXTENSION] = AdminState(path, Workspace(path),
                                                LoginThrottle(throttle_db(path)), background)
     server.register_blueprint(bp)
+    server.after_request(_no_store)  # app-wide: also 404s under /admin that match no route
+
+
+def _no_store(response: flask.Response) -> flask.Response:
+    """Nothing of the workspace is kept by browsers or proxies (pages, reports, CSV)."""
+    if flask.request.path == "/admin" or flask.request.path.startswith("/admin/"):
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Pragma"] = "no-cache"
+        response.headers.pop("Expires", None)
+        response.headers.pop("ETag", None)
+        response.headers.pop("Last-Modified", None)
+    return response
 
 
 def state() -> AdminState:
@@ -76,11 +94,34 @@ def state() -> AdminState:
 
 
 def current_user() -> str | None:
-    """The signed-in coordinator, if the session is recent and the account still exists."""
+    """The signed-in coordinator, if the session is recent, the account still exists and has
+    not ended its sessions since (logout, password reset). Checked once per request."""
+    if "admin_user" not in flask.g:
+        flask.g.admin_user = _session_user()
+    return flask.g.admin_user
+
+
+def _session_user() -> str | None:
     user, since = flask.session.get("user"), flask.session.get("login_at", 0)
-    if not user or time.time() - since > SESSION_SECONDS:
+    generation = flask.session.get("generation")
+    if not user or not isinstance(generation, str) or time.time() - since > SESSION_SECONDS:
         return None
-    return user if user in accounts.load_users(users_file(state().warehouse)) else None
+    current = accounts.session_generation(users_file(state().warehouse), user)
+    if current is None or not secrets.compare_digest(current, generation):
+        return None
+    return user
+
+
+#: An absolute POSIX path of two or more parts (not a URL: no ':' or '/' just before it).
+_ABSOLUTE_PATH = re.compile(r"(?<![\w:/.~-])/(?:[^\s/'\"«»()\[\]<>:;,]+/)+([^\s/'\"«»()\[\]<>:;,]+)")
+
+
+def without_paths(message: str, known: dict[Path, str] | None = None) -> str:
+    """``message`` with every absolute server path replaced by its file name (``known``: exact
+    paths and their replacement, tried first, e.g. a staged file -> the uploaded name)."""
+    for path, name in sorted((known or {}).items(), key=lambda kv: -len(str(kv[0]))):
+        message = message.replace(str(path), name)
+    return _ABSOLUTE_PATH.sub(lambda m: m.group(1), message)
 
 
 def render(template: str, status: int = 200, **context) -> tuple[str, int]:
@@ -143,24 +184,28 @@ def login():
     name = flask.request.form.get("username", "")[:64]
     password = flask.request.form.get("password", "")
     address = flask.request.remote_addr or "-"
-    throttle = state().throttle
-    if throttle.blocked(name, address):
+    throttle, path = state().throttle, users_file(state().warehouse)
+    if not throttle.reserve(name, address):  # counted as a failure until it succeeds
         return render("login.html", 429, error=t("throttled"))
-    if not accounts.verify(users_file(state().warehouse), name, password):
-        throttle.failed(name, address)
+    if not accounts.verify(path, name, password):
         audit.record(audit_log(state().warehouse), name, "login_failed", address=address)
         return render("login.html", 401, error=t("bad_login"))
     throttle.succeeded(name, address)
     flask.session.clear()  # a new session (and CSRF token) after login
-    flask.session.update(user=name, login_at=time.time())
+    flask.session.update(user=name, login_at=time.time(),
+                         generation=accounts.session_generation(path, name) or "")
+    flask.g.pop("admin_user", None)
     audit_event("login")
     return flask.redirect(flask.url_for("admin.home"))
 
 
 @bp.route("/<lang>/logout", methods=["POST"])
 def logout() -> flask.Response:
+    """End every session of this user (this one and copies of any earlier cookie)."""
     audit_event("logout")
+    accounts.end_sessions(users_file(state().warehouse), current_user())
     flask.session.clear()
+    flask.g.admin_user = None
     flask.flash(text_for(flask.g.lang)("logged_out"))
     return flask.redirect(flask.url_for("admin.login"))
 
@@ -224,9 +269,13 @@ def show_upload(upload_id: str):
     staged = _staged(upload_id)
     workspace, lang = state().workspace, flask.g.lang
     ready = staged.status == "ready"
+    known = {workspace.input_file(staged): staged.file_name,
+             workspace.folder(staged.id): "", state().warehouse.parent: ""}
+    error = staged.error.get(lang) or staged.error.get("en") or ""
     return render(
-        "upload.html", upload=staged,
-        errors=workspace.validation_rows(staged, lang),
+        "upload.html", upload=staged, error_message=without_paths(error, known),
+        errors=[(line, field, without_paths(message, known))
+                for line, field, message in workspace.validation_rows(staged, lang)],
         has_quarantine=ready and workspace.quarantine_file(staged) is not None,
         preview=compare(state().warehouse, workspace.candidate(staged), lang,
                         text_for(lang)("pressure_index")) if ready else [])
