@@ -75,16 +75,66 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 1 if bad else 0
 
 
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
+    """Linux: gunicorn gets SIGTERM if `sector-monitor serve` dies (even by SIGKILL)."""
+    import contextlib
+    import ctypes
+    import signal
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
+    """Run gunicorn (threaded workers) and stay its parent: SIGTERM and SIGINT sent to this
+    process are passed on to gunicorn, which stops its workers; this process waits for it, so
+    nothing is left serving when it exits (if it dies otherwise, gunicorn gets SIGTERM)."""
+    import signal
+
     path = existing_warehouse(args)
     if path is None:
         return 2
     env = os.environ | {ENV_WAREHOUSE: str(path)}
     command = [sys.executable, "-m", "gunicorn", "--no-control-socket",
                "--bind", f"{args.host}:{args.port}", "--workers", str(args.workers),
+               "--worker-class", "gthread", "--threads", str(args.threads),
                "--access-logfile", "-", "dashboard.wsgi:server"]
     console.print(f"Serving the dashboard on http://{args.host}:{args.port}/ (Ctrl+C to stop)")
-    return subprocess.call(command, env=env)
+    forwarded = (signal.SIGTERM, signal.SIGINT)
+    previous = {sig: signal.getsignal(sig) for sig in forwarded}
+    received: list[int] = []
+    # Handlers first, so that a signal arriving while gunicorn starts is not lost.
+    for sig in forwarded:
+        signal.signal(sig, lambda number, _frame: received.append(number))
+    try:
+        child = subprocess.Popen(command, env=env, preexec_fn=_die_with_parent
+                                 if sys.platform.startswith("linux") else None)
+    except BaseException:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        raise
+
+    def forward(number: int, _frame: object) -> None:
+        if child.poll() is None:
+            child.send_signal(number)
+
+    try:
+        for sig in forwarded:
+            signal.signal(sig, forward)
+        for number in received:  # arrived before gunicorn existed
+            forward(number, None)
+        code = child.wait()
+    finally:
+        if child.poll() is None:  # an unexpected error here: do not leave gunicorn behind
+            child.terminate()
+            try:
+                child.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return code
 
 
 def cmd_up(args: argparse.Namespace) -> int:
@@ -217,6 +267,8 @@ def _serve_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8050)
     p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--threads", type=int, default=4,
+                   help="threads per worker (a slow request does not block the others)")
 
 
 def parser() -> argparse.ArgumentParser:
