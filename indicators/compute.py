@@ -209,7 +209,8 @@ def _indicator_table(catalogue: dict[str, Indicator]) -> pd.DataFrame:
         row = {"indicator_id": ind.id, "theme": ind.theme, "family": ind.family, "unit": ind.unit,
                "polarity": ind.polarity, "estimator": ind.estimator, "money": ind.money,
                "questions": " ".join(ind.questions) or " ".join(ind.series) or None,
-               "sources": " ".join(ind.sources), "recommendations": " ".join(ind.recommendations)}
+               "sources": " ".join(ind.sources), "recommendations": " ".join(ind.recommendations),
+               "scope_geo": None if ind.is_survey else ind.headline_geo}
         for lang in LANGS:
             row |= {f"title_{lang}": ind.title[lang], f"summary_{lang}": ind.description[lang],
                     f"description_{lang}": ind.long_description[lang],
@@ -286,10 +287,12 @@ def compute_all(con: duckdb.DuckDBPyConnection,
     synthetic = published.groupby("period")["synthetic"].any() if len(published) else pd.Series()
     index, components = (index_tables(survey_published, synthetic) if len(survey_published)
                          else (pd.DataFrame(), pd.DataFrame()))
+    geo_labels = {code: {"fr": fr, "nl": nl, "en": en} for code, fr, nl, en in con.execute(
+        "SELECT geo_code, label_fr, label_nl, label_en FROM core.geography").fetchall()}
     rec_rows = pd.DataFrame([{
         "recommendation_id": r.id, **{f"title_{lg}": r.title[lg] for lg in LANGS},
         **{f"text_{lg}": r.text[lg] for lg in LANGS}, "indicators": " ".join(r.indicators),
-        **evidence(r, catalogue, values, trends),
+        **evidence(r, catalogue, values, trends, geo_labels),
         "synthetic": bool(values.loc[values["indicator_id"].isin(r.indicators), "synthetic"]
                           .fillna(False).any())} for r in recs.values()])
     columns = ["indicator_id", "period", "breakdown", "breakdown_value", "estimate", "se",

@@ -12,25 +12,11 @@ from babel.numbers import format_decimal
 from indicators.catalogue import LANGS, CatalogueError, Indicator
 
 RECOMMENDATIONS_FILE = Path(__file__).with_name("recommendations.yaml")
+WORDING: dict = yaml.safe_load(
+    Path(__file__).with_name("evidence_wording.yaml").read_text(encoding="utf-8"))
 LOCALES = {"fr": "fr_BE", "nl": "nl_BE", "en": "en_GB"}
 RULES = ("above", "below", "worsened")
-SENTENCES = {
-    "above": {"fr": "{title} : {value} ({period}), au-dessus de {threshold}.",
-              "nl": "{title}: {value} ({period}), boven {threshold}.",
-              "en": "{title}: {value} ({period}), above {threshold}."},
-    "below": {"fr": "{title} : {value} ({period}), en dessous de {threshold}.",
-              "nl": "{title}: {value} ({period}), onder {threshold}.",
-              "en": "{title}: {value} ({period}), below {threshold}."},
-    "worsened": {"fr": "{title} : dégradation entre {previous} et {period} ({change}).",
-                 "nl": "{title}: verslechtering tussen {previous} en {period} ({change}).",
-                 "en": "{title}: worsened between {previous} and {period} ({change})."},
-}
-NONE_FIRED = {"fr": "Les indicateurs liés ne montrent pas de signal net pour l'instant.",
-              "nl": "De gekoppelde indicatoren tonen voorlopig geen duidelijk signaal.",
-              "en": "The linked indicators show no clear signal for now."}
-NO_DATA = {"fr": "Pas encore de données publiées pour les indicateurs liés.",
-           "nl": "Nog geen gepubliceerde gegevens voor de gekoppelde indicatoren.",
-           "en": "No published data yet for the linked indicators."}
+POINT_UNITS = ("percent", "net_balance")
 
 
 @dataclass(frozen=True)
@@ -58,6 +44,10 @@ def load_recommendations(catalogue: dict[str, Indicator],
         for rule in body.get("evidence") or []:
             if rule.get("indicator") not in catalogue or rule.get("rule") not in RULES:
                 raise CatalogueError(f"{path.name}: {rid}.evidence: bad rule {rule}")
+            if rule["rule"] != "worsened" and _meaning(rule, catalogue[rule["indicator"]]) is None:
+                raise CatalogueError(
+                    f"{path.name}: {rid}.evidence: no wording for {rule} (unit "
+                    f"{catalogue[rule['indicator']].unit}): add it to evidence_wording.yaml")
         if not body.get("evidence"):
             raise CatalogueError(f"{path.name}: {rid}: no linked indicator")
         recs[rid] = Recommendation(rid, body["title"], body["text"], tuple(body["evidence"]))
@@ -68,9 +58,51 @@ def load_recommendations(catalogue: dict[str, Indicator],
     return recs
 
 
+def _meaning(rule: dict, ind: Indicator) -> dict[str, str] | None:
+    """What an above/below rule means in words, per language (None when not worded)."""
+    return WORDING["meaning"].get(rule["rule"], {}).get(ind.unit, {}).get(rule.get("threshold"))
+
+
 def _fmt(x: float, lang: str, signed: bool = False) -> str:
     text = format_decimal(x, format="#,##0.0", locale=LOCALES[lang])
     return f"+{text}" if signed and x > 0 else text
+
+
+def _with_unit(value: float, ind: Indicator, lang: str) -> str:
+    """``62,1 % des associations``, ``solde de -41,8 points``, ``3,0 pouvoirs subsidiants``."""
+    if ind.unit == "net_balance":
+        return WORDING["balance"][lang].format(value=_fmt(value, lang))
+    return f"{_fmt(value, lang)} {ind.unit_label[lang]}"
+
+
+def _change(change: float, ind: Indicator, lang: str) -> str:
+    """A change with its unit: percentage points for shares and balances."""
+    if ind.unit in POINT_UNITS:
+        return WORDING["points"][lang].format(value=_fmt(change, lang, signed=True))
+    return f"{_fmt(change, lang, signed=True)} {ind.unit_label[lang]}"
+
+
+def _sentence(rule: dict, ind: Indicator, fired: dict, lang: str,
+              geo_labels: dict[str, dict[str, str]]) -> str:
+    """The rule's finding as a policy officer writes it: meaning, value, unit, period, scope,
+    CI and n; no threshold."""
+    geo = geo_labels.get(ind.headline_geo or "", {}).get(lang) if not ind.is_survey else None
+    scope = WORDING["scope"][lang].format(geo=geo) if geo else ""
+    if rule["rule"] == "worsened":
+        key = "worsened" if ind.is_survey else "worsened_public"
+        return WORDING[key][lang].format(title=ind.title[lang], previous=fired["previous"],
+                                         period=fired["period"], scope=scope,
+                                         change=_change(fired["change"], ind, lang))
+    has_ci = fired.get("ci_low") is not None and not pd.isna(fired["ci_low"])
+    ci = WORDING["ci"][lang].format(low=_fmt(fired["ci_low"], lang),
+                                    high=_fmt(fired["ci_high"], lang)) if has_ci else ""
+    n = fired.get("n")
+    n_text = WORDING["n"][lang].format(n=int(n)) if n is not None and not pd.isna(n) else ""
+    text = WORDING["sentence"][lang].format(
+        title=ind.title[lang], meaning=_meaning(rule, ind)[lang],  # type: ignore[index]
+        value=_with_unit(fired["value"], ind, lang), period=fired["period"], scope=scope,
+        ci=ci, n=n_text)
+    return text.replace("( ; ", "(").replace("(; ", "(")
 
 
 def _latest(values: pd.DataFrame, ind_id: str) -> pd.Series | None:
@@ -85,7 +117,8 @@ def _fires(rule: dict, ind: Indicator, latest: pd.Series, values: pd.DataFrame,
     lo = latest["estimate"] if pd.isna(latest.get("ci_low")) else latest["ci_low"]
     hi = latest["estimate"] if pd.isna(latest.get("ci_high")) else latest["ci_high"]
     fields = {"period": latest["period"], "value": latest["estimate"],
-              "threshold": rule.get("threshold")}
+              "threshold": rule.get("threshold"), "ci_low": latest.get("ci_low"),
+              "ci_high": latest.get("ci_high"), "n": latest.get("n")}
     if rule["rule"] == "above":
         return fields if lo > rule["threshold"] else None
     if rule["rule"] == "below":
@@ -107,9 +140,12 @@ def _fires(rule: dict, ind: Indicator, latest: pd.Series, values: pd.DataFrame,
 
 
 def evidence(rec: Recommendation, catalogue: dict[str, Indicator], values: pd.DataFrame,
-             trends: pd.DataFrame) -> dict:
-    """Status, fr/nl/en summary and latest period behind a recommendation."""
-    sentences = {lang: [] for lang in LANGS}
+             trends: pd.DataFrame, geo_labels: dict[str, dict[str, str]] | None = None) -> dict:
+    """Status, fr/nl/en summary and latest period behind a recommendation.
+
+    ``geo_labels`` maps a geography code to its label per language (the scope of public
+    series: Belgium, Brussels-Capital Region...)."""
+    sentences: dict[str, list[str]] = {lang: [] for lang in LANGS}
     periods, seen = [], False
     for rule in rec.evidence:
         ind = catalogue[rule["indicator"]]
@@ -122,13 +158,9 @@ def evidence(rec: Recommendation, catalogue: dict[str, Indicator], values: pd.Da
         if fired is None:
             continue
         for lang in LANGS:
-            sentences[lang].append(SENTENCES[rule["rule"]][lang].format(
-                title=ind.title[lang], period=fired["period"], previous=fired.get("previous"),
-                value=_fmt(fired["value"], lang),
-                threshold=_fmt(fired["threshold"] or 0, lang),
-                change=_fmt(fired.get("change") or 0, lang, signed=True)))
+            sentences[lang].append(_sentence(rule, ind, fired, lang, geo_labels or {}))
     status = ("supported" if sentences["en"] else "not_supported") if seen else "insufficient_data"
-    fallback = NO_DATA if not seen else NONE_FIRED
+    fallback = WORDING["no_data"] if not seen else WORDING["none_fired"]
     return {"evidence_status": status,
             **{f"evidence_{lang}": " ".join(sentences[lang]) or fallback[lang] for lang in LANGS},
             "evidence_period": max(periods) if periods else None}

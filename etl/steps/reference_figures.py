@@ -104,7 +104,8 @@ class ReferenceFigures(Step):
             typed = parse_value(r.value, s["unit"])
             note = "; ".join(x for x in (r.indicator, typed.pop("text"), season, r.note,
                                          f"source page: {r.source_url}") if x)
-            rows.append({"source_id": sources_of(spec, r.topic, r.source_url)[0], "dataset": "reference_figures",
+            rows.append({"source_id": sources_of(spec, r.topic, r.source_url)[0],
+                         "dataset": "reference_figures",
                          "series": s["series"], "geo_code": GEO_CODES[r.geography],
                          "period": period, "unit": s["unit"], "note": note, **typed})
         return pd.DataFrame(rows)

@@ -1,19 +1,37 @@
-"""Charts of the note: plotly graph_objects figures with 95 % CIs, rendered by kaleido."""
+"""Charts of the note, drawn by matplotlib (no browser): SVG for the PDF, PNG for the DOCX.
+
+Each chart shows published estimates as dots with their 95 % CI as whiskers, in the
+dashboard's colours, with numbers written the note language's way (decimal comma in FR/NL).
+"""
 
 from __future__ import annotations
 
-import functools
+import io
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import kaleido
-import plotly.graph_objects as go
+import matplotlib
 
-PALETTE = ("#0072B2", "#D55E00", "#009E73", "#E69F00", "#CC79A7", "#56B4E9")  # Okabe-Ito
-SEPARATORS = {"fr": ", ", "nl": ",.", "en": ".,"}
-FONT = "DejaVu Sans, Liberation Sans, Arial, sans-serif"
-WIDTH = 680
+matplotlib.use("Agg")  # no display, no browser: plain raster/vector back-ends only
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
+from matplotlib.backends.backend_svg import FigureCanvasSVG  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
+
+from exports.notes.formatting import number  # noqa: E402
+
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00")  # the dashboard's
+BANNER = "#8A2B00"
+TEXT = "#212529"
+GRID = "#E9ECEF"
+WIDTH_IN = 6.7  # the A4 text width of the PDF note (174 mm)
+matplotlib.rcParams.update({
+    "font.family": "DejaVu Sans", "font.size": 9, "svg.fonttype": "none",  # SVG text stays text
+    "axes.edgecolor": "#ADB5BD", "axes.labelcolor": TEXT, "xtick.color": TEXT,
+    "ytick.color": TEXT, "svg.hashsalt": "sector-monitor",  # the same note gives the same SVG
+})
 
 
 @dataclass(frozen=True)
@@ -26,48 +44,69 @@ class Point:
     ci_high: float | None = None
 
 
-def estimates_figure(title: str, points: Sequence[Point], lang: str, value_axis: str,
-                     banner: str | None, over_time: bool) -> go.Figure:
-    """Points with CI error bars: a line over periods (``over_time``) or horizontal dots."""
-    labels = ["<br>".join(textwrap.wrap(p.label, 38)) for p in points]
+@dataclass(frozen=True)
+class ChartSpec:
+    """What a chart shows: points over periods (``over_time``) or across categories."""
+
+    title: str
+    points: tuple[Point, ...]
+    value_axis: str
+    lang: str
+    over_time: bool
+    banner: str | None = None
+
+
+def _figure(spec: ChartSpec) -> Figure:
+    points = spec.points
     values = [p.value for p in points]
-    errors = {"type": "data", "color": PALETTE[0], "thickness": 1.6, "width": 5,
-              "array": [p.ci_high - p.value if p.ci_high is not None else 0 for p in points],
-              "arrayminus": [p.value - p.ci_low if p.ci_low is not None else 0 for p in points]}
-    marker = {"color": PALETTE[0], "size": 9}
-    if over_time:
-        trace = go.Scatter(x=labels, y=values, mode="lines+markers", marker=marker,
-                           line={"color": PALETTE[0], "width": 2}, error_y=errors)
-        axes = {"xaxis": {"type": "category"},
-                "yaxis": {"title": {"text": value_axis}, "rangemode": "tozero"}}
-        height = 280
+    below = [p.value - p.ci_low if p.ci_low is not None else 0 for p in points]
+    above = [p.ci_high - p.value if p.ci_high is not None else 0 for p in points]
+    height = 2.9 if spec.over_time else 1.2 + 0.38 * len(points)
+    fig = Figure(figsize=(WIDTH_IN, height), layout="constrained")
+    ax = fig.add_subplot()
+    style = {"fmt": "o", "color": PALETTE[0], "ecolor": PALETTE[0], "elinewidth": 1.4,
+             "capsize": 4, "markersize": 6}
+    value_format = FuncFormatter(lambda x, _pos: number(
+        x, spec.lang, "count" if float(x).is_integer() else None))
+    if spec.over_time:
+        labels = [p.label for p in points]
+        ax.errorbar(labels, values, yerr=[below, above], linestyle="-", linewidth=1.8, **style)
+        ax.set_ylabel(spec.value_axis)
+        ax.set_ylim(bottom=min(0, *(v - b for v, b in zip(values, below, strict=True))))
+        ax.yaxis.set_major_formatter(value_format)
+        ax.yaxis.set_major_locator(MaxNLocator(6))
+        ax.grid(axis="y", color=GRID)
     else:
-        trace = go.Scatter(x=values, y=labels, mode="markers", marker=marker, error_x=errors)
-        axes = {"yaxis": {"autorange": "reversed", "automargin": True},
-                "xaxis": {"title": {"text": value_axis}, "rangemode": "tozero"}}
-        height = 150 + 42 * len(points)
-    fig = go.Figure(trace)
-    fig.update_layout(
-        title={"text": "<br>".join(textwrap.wrap(title, 70)), "font": {"size": 15}},
-        template="simple_white", separators=SEPARATORS[lang], showlegend=False,
-        font={"family": FONT, "size": 12, "color": "#222222"}, width=WIDTH, height=height,
-        margin={"l": 60, "r": 30, "t": 70, "b": 60}, **axes)
-    if banner:
-        fig.add_annotation(text=banner, xref="paper", yref="paper", x=1, y=1.02,
-                           xanchor="right", yanchor="bottom", showarrow=False,
-                           font={"size": 10, "color": PALETTE[1]})
+        labels = ["\n".join(textwrap.wrap(p.label, 48)) for p in points]
+        positions = list(range(len(points)))
+        ax.errorbar(values, positions, xerr=[below, above], linestyle="none", **style)
+        ax.set_yticks(positions, labels)
+        ax.invert_yaxis()
+        ax.set_xlabel(spec.value_axis)
+        ax.set_xlim(left=min(0, *(v - b for v, b in zip(values, below, strict=True))))
+        ax.xaxis.set_major_formatter(value_format)
+        ax.grid(axis="x", color=GRID)
+    ax.set_axisbelow(True)
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.suptitle("\n".join(textwrap.wrap(spec.title, 90)), x=0.01, ha="left", fontsize=10.5,
+                 color=TEXT, fontweight="bold")
+    if spec.banner:  # under the title, so that a chart pasted elsewhere keeps it
+        ax.set_title("\n".join(textwrap.wrap(spec.banner, 90 if spec.over_time else 48)),
+                     loc="left", fontsize=7.5, color=BANNER)
     return fig
 
 
-@functools.cache
-def _start_kaleido() -> None:
-    """Start kaleido's browser once per process (a cold render costs seconds, then ~0.3 s)."""
-    kaleido.start_sync_server(mathjax=False, silence_warnings=True)
+def render(spec: ChartSpec, fmt: str, dpi: int = 200) -> bytes:
+    """The chart as ``svg`` or ``png`` bytes."""
+    fig = _figure(spec)
+    canvas = FigureCanvasSVG(fig) if fmt == "svg" else FigureCanvasAgg(fig)
+    buffer = io.BytesIO()
+    canvas.print_figure(buffer, format=fmt, dpi=dpi, metadata={"Date": None} if fmt == "svg"
+                        else None)
+    return buffer.getvalue()
 
 
-def render(figure: go.Figure, fmt: str, scale: float = 1) -> bytes:
-    """The figure as ``svg`` or ``png`` bytes, with Debian's chromium through kaleido."""
-    _start_kaleido()
-    opts = {"format": fmt, "width": figure.layout.width, "height": figure.layout.height,
-            "scale": scale}
-    return kaleido.calc_fig_sync(figure, opts=opts)
+def estimates_chart(title: str, points: Sequence[Point], lang: str, value_axis: str,
+                    banner: str | None, over_time: bool) -> ChartSpec:
+    """The spec of a chart of ``points``."""
+    return ChartSpec(title, tuple(points), value_axis, lang, over_time, banner)

@@ -23,7 +23,6 @@ from exports.notes.model import (
     Source,
     UnpublishedFigure,
 )
-from sector_monitor import __version__
 from warehouse.reader import Reader
 
 TEXTS: dict[str, dict] = yaml.safe_load(
@@ -33,6 +32,18 @@ MAX_TRENDS = 4
 POINT_UNITS = ("percent", "net_balance")
 # Catalogue source ids whose snapshot has another id in public.sources (synthetic demo survey).
 SOURCE_ALIASES = {"association_survey": ("survey_demo",)}
+SEED_SOURCE = "seed_pfv_crebis_2024"
+# The sector's headline figures (public.statistics series of the seed report) by placeholder.
+HEADLINE_SERIES = {
+    "be_volunteers": ("seed_belgium_volunteers", "persons"),
+    "be_rate": ("seed_belgium_volunteering_rate", "percent"),
+    "bxl_rate": ("seed_brussels_volunteering_rate", "percent"),
+    "social_volunteers": ("seed_brussels_social_sector_volunteers", "persons"),
+    "social_share": ("seed_brussels_social_sector_share", "percent"),
+    "culture_share": ("seed_brussels_cultural_sector_share", "percent"),
+}
+HEADLINES = {"headline_volunteers": ("be_volunteers", "be_rate", "bxl_rate"),
+             "headline_social": ("social_volunteers", "social_share", "culture_share")}
 
 
 def build_note(warehouse: Path, lang: str, recommendations: Sequence[str] = (),
@@ -55,8 +66,12 @@ def build_note(warehouse: Path, lang: str, recommendations: Sequence[str] = (),
         "SELECT * FROM public.indicator_values WHERE list_contains(?, indicator_id) "
         "AND breakdown IN (?, 'all') ORDER BY indicator_id, period", [ind_ids, breakdown])
     chosen = _chosen_cells(cells[cells["breakdown"] == breakdown], period)
-    sources = _sources(reader, catalogue, ind_ids)
+    wave = period or _latest_wave(reader)
+    citations = _Citations(reader, lang)
+    context = tuple(t["context_text"]) + _headlines(reader, citations, lang, t)
+    sources = {ind: _figure_sources(reader, citations, catalogue.loc[ind], ind) for ind in ind_ids}
     categories = _category_labels(reader, breakdown, lang)
+    scopes = _scopes(reader, catalogue, lang, t)
 
     figures: list[KeyFigure] = []
     unpublished: list[UnpublishedFigure] = []
@@ -77,7 +92,8 @@ def build_note(warehouse: Path, lang: str, recommendations: Sequence[str] = (),
                                                      t["unpublished_line"].format(
                     what=_what(info[f"title_{lang}"], category, row.period, t), reason=reason)))
             else:
-                figures.append(_key_figure(row, info, category, sources[ind], lang, t))
+                figures.append(_key_figure(row, info, category, sources[ind](row.period),
+                                           scopes[ind], wave, lang, t))
 
     synthetic = (bool(chosen["synthetic"].any())
                  or bool(recs[recs["recommendation_id"].isin(rec_ids)]["synthetic"].any()))
@@ -87,12 +103,12 @@ def build_note(warehouse: Path, lang: str, recommendations: Sequence[str] = (),
     summary = ([t["synthetic_sentence"]] if synthetic else []) + [
         t["labelled"].format(label=r.heading, text=f"{r.status}. {r.evidence}")
         for r in rec_items] + _trend_sentences(reader, figures, catalogue, lang, t)
-    cited = {s.ref: s for ind in ind_ids for s in sources[ind]}
     return Note(
         lang=lang,
         title=t["title"],
         date=long_date(date.today(), lang),
         edition=_edition(reader, lang, t),
+        context=context,
         summary=tuple(summary),
         key_figures=tuple(figures),
         unpublished=tuple(unpublished),
@@ -101,10 +117,10 @@ def build_note(warehouse: Path, lang: str, recommendations: Sequence[str] = (),
         methods=tuple(t["methods_text"]) + _survey_waves(reader, figures, t),
         caveats=tuple(dict.fromkeys(
             t["labelled"].format(label=catalogue.loc[i, f"title_{lang}"], text=c)
-            for i in ind_ids if not is_missing(c := catalogue.loc[i, f"caveats_{lang}"])
-            and c)),
-        sources=tuple(cited[k] for k in sorted(cited)),
+            for i in ind_ids if not is_missing(c := catalogue.loc[i, f"caveats_{lang}"]))),
+        sources=citations.cited(),
         synthetic=synthetic,
+        wave=wave,
         labels={k: v for k, v in t.items() if isinstance(v, str)},
     )
 
@@ -136,28 +152,88 @@ def _chosen_cells(cells: pd.DataFrame, period: str | None) -> pd.DataFrame:
     return cells[cells["period"] == latest]
 
 
-def _sources(reader: Reader, catalogue: pd.DataFrame, ind_ids: list[str]
-             ) -> dict[str, tuple[Source, ...]]:
-    """Each indicator's sources, numbered in order of first use. An id of the catalogue also
-    matches a snapshot id extending it (``kbs_barometer`` -> ``kbs_barometer_associations``)
-    and the ids of ``SOURCE_ALIASES``."""
-    table = reader.query("SELECT * FROM public.sources ORDER BY source_id")
-    numbered: dict[str, Source] = {}
-    out: dict[str, tuple[Source, ...]] = {}
-    for ind in ind_ids:
-        found = []
-        for sid in _text(catalogue.loc[ind, "sources"]).split():
-            ids = table["source_id"]
-            match = table[ids.isin([sid, *SOURCE_ALIASES.get(sid, ())])
-                          | ids.str.startswith(sid + "_")]
-            for row in match.itertuples():
-                if row.source_id not in numbered:
-                    numbered[row.source_id] = Source(
-                        len(numbered) + 1, row.source_id, row.producer, row.title,
-                        row.citation, _text(row.url), _text(row.licence))
-                found.append(numbered[row.source_id])
-        out[ind] = tuple(dict.fromkeys(found))
-    return out
+class _Citations:
+    """The sources of ``public.sources`` in the note's language, numbered in order of use."""
+
+    def __init__(self, reader: Reader, lang: str) -> None:
+        self.table = reader.query("SELECT * FROM public.sources ORDER BY source_id")
+        self.lang = lang
+        self.numbered: dict[str, Source] = {}
+
+    def matching(self, source_id: str) -> list[str]:
+        """Ids of ``public.sources`` for an id of the catalogue: itself, a snapshot id
+        extending it (``kbs_barometer_associations`` -> ``..._2020``) and its aliases."""
+        ids = self.table["source_id"]
+        return ids[ids.isin([source_id, *SOURCE_ALIASES.get(source_id, ())])
+                   | ids.str.startswith(source_id + "_")].tolist()
+
+    def cite(self, source_id: str) -> Source:
+        if source_id not in self.numbered:
+            row = self.table[self.table["source_id"] == source_id].iloc[0]
+            lang = self.lang
+            self.numbered[source_id] = Source(
+                len(self.numbered) + 1, source_id, row[f"producer_{lang}"], row[f"title_{lang}"],
+                row[f"citation_{lang}"], _text(row["url"]))
+        return self.numbered[source_id]
+
+    def cited(self) -> tuple[Source, ...]:
+        return tuple(self.numbered.values())
+
+
+def _figure_sources(reader: Reader, citations: _Citations, info: pd.Series, ind: str):
+    """A function giving the sources of one figure of ``ind`` by period: for a public series,
+    the sources of its published rows of that period (the barometer edition of that year);
+    otherwise the indicator's sources."""
+    def all_sources(_period: str) -> tuple[Source, ...]:
+        ids = [i for sid in _text(info["sources"]).split() for i in citations.matching(sid)]
+        return tuple(dict.fromkeys(citations.cite(i) for i in ids))
+
+    if info["estimator"] != "public_series":
+        return all_sources
+    rows = reader.query(
+        "SELECT DISTINCT period, source_id FROM public.statistics WHERE list_contains(?, series) "
+        "AND geo_code = ? ORDER BY source_id",
+        [_text(info["questions"]).split(), _text(info["scope_geo"])])
+
+    def by_period(period: str) -> tuple[Source, ...]:
+        ids = rows.loc[rows["period"] == period, "source_id"].tolist()
+        return tuple(citations.cite(i) for i in ids) if ids else all_sources(period)
+
+    return by_period
+
+
+def _headlines(reader: Reader, citations: _Citations, lang: str, t: dict) -> tuple[str, ...]:
+    """The sector's headline figures, from the seed report's rows of ``public.statistics``,
+    each sentence with its citation (skipped when its figures are not in the warehouse)."""
+    rows = reader.query("SELECT series, value FROM public.statistics WHERE source_id = ? "
+                        "AND value IS NOT NULL", [SEED_SOURCE])
+    values = dict(zip(rows["series"], rows["value"], strict=True))
+    texts = {}
+    for key, (series, unit) in HEADLINE_SERIES.items():
+        if series in values:
+            whole = float(values[series]).is_integer()
+            text = number(values[series], lang, "persons" if whole else None)
+            texts[key] = t["percent"].format(value=text) if unit == "percent" else text
+    out = []
+    for sentence, keys in HEADLINES.items():
+        if all(k in texts for k in keys):
+            ref = citations.cite(SEED_SOURCE).ref
+            cite = t["cite_" + sentence.removeprefix("headline_")].format(ref=ref)
+            out.append(t[sentence].format(cite=cite, **texts))
+    return tuple(out)
+
+
+def _scopes(reader: Reader, catalogue: pd.DataFrame, lang: str, t: dict) -> dict[str, str]:
+    """What each indicator's figures cover: the survey's associations, or a geography."""
+    geo = reader.query(f"SELECT geo_code, label_{lang} AS label FROM public.geography")
+    labels = dict(zip(geo["geo_code"], geo["label"], strict=True))
+    return {ind: labels.get(_text(row["scope_geo"]), t["scope_survey"])
+            for ind, row in catalogue.iterrows()}
+
+
+def _latest_wave(reader: Reader) -> str | None:
+    waves = reader.query("SELECT max(wave) AS wave FROM public.survey_responses_summary")
+    return None if waves.empty or is_missing(waves["wave"].iloc[0]) else str(waves["wave"].iloc[0])
 
 
 def _text(value: object) -> str:
@@ -176,7 +252,7 @@ def _category_labels(reader: Reader, breakdown: str, lang: str) -> dict[str, tup
 
 
 def _key_figure(row, info: pd.Series, category: str | None, sources: tuple[Source, ...],
-                lang: str, t: dict) -> KeyFigure:
+                scope: str, wave: str | None, lang: str, t: dict) -> KeyFigure:
     unit = info["unit"]
     if not is_missing(row.ci_low):
         ci_text = f"{number(row.ci_low, lang, unit)} – {number(row.ci_high, lang, unit)}"
@@ -188,7 +264,8 @@ def _key_figure(row, info: pd.Series, category: str | None, sources: tuple[Sourc
     n = None if is_missing(row.n) else int(row.n)
     return KeyFigure(
         indicator_id=row.indicator_id, title=info[f"title_{lang}"],
-        unit_label=info[f"unit_label_{lang}"] or "", period=row.period, category=category,
+        unit_label=info[f"unit_label_{lang}"] or "", scope=scope, period=row.period,
+        other_year=wave is not None and row.period != wave, category=category,
         value=float(row.estimate),
         ci_low=None if is_missing(row.ci_low) else float(row.ci_low),
         ci_high=None if is_missing(row.ci_high) else float(row.ci_high),
@@ -212,9 +289,13 @@ def _suppression_reason(reason: object, n: object, t: dict) -> str:
 
 
 def _recommendation(row, lang: str, t: dict) -> Recommendation:
+    """A recommendation with its status; evidence resting on synthetic survey figures is an
+    illustration, never "supported by the evidence"."""
+    status = ("illustration" if row.synthetic and row.evidence_status == "supported"
+              else row.evidence_status)
     return Recommendation(
         recommendation_id=row.recommendation_id, title=getattr(row, f"title_{lang}"),
-        text=getattr(row, f"text_{lang}"), status=t[f"status_{row.evidence_status}"],
+        text=getattr(row, f"text_{lang}"), status=t[f"status_{status}"],
         evidence=getattr(row, f"evidence_{lang}") or "",
         indicators=tuple((row.indicators or "").split()))
 
@@ -251,7 +332,7 @@ def _edition(reader: Reader, lang: str, t: dict) -> str:
     build = reader.query("SELECT build_id, finished_at, tool_version FROM meta.build "
                          "WHERE finished_at IS NOT NULL ORDER BY finished_at DESC LIMIT 1")
     if build.empty:
-        return f"sector-monitor {__version__}"
+        return ""
     row = build.iloc[0]
     return t["edition"].format(built=long_date(row["finished_at"].date(), lang),
                                build=row["build_id"], version=row["tool_version"])
@@ -278,6 +359,7 @@ def _charts(cells: pd.DataFrame, figures: list[KeyFigure], unpublished: list[Unp
     out: list[Chart] = []
     if breakdown == "all":
         overview = [f for f in with_ci if catalogue.loc[f.indicator_id, "unit"] in POINT_UNITS]
+        overview = [f for f in overview if overview and f.unit_label == overview[0].unit_label]
         if len(overview) >= 2:
             out.append(_chart(
                 t["chart_overview"], [charts.Point(f"{f.title} ({f.period})", f.value, f.ci_low,
@@ -300,7 +382,7 @@ def _charts(cells: pd.DataFrame, figures: list[KeyFigure], unpublished: list[Unp
                                for f in cell_figures], cell_figures[0].unit_label,
                        cell_figures, lang, t, banner, over_time=False)
         if hidden:
-            chart = Chart(chart.title, chart.figure, chart.caption + " "
+            chart = Chart(chart.title, chart.spec, chart.caption + " "
                           + t["chart_not_published"].format(items=", ".join(hidden)))
         out.append(chart)
     return out[:MAX_CHARTS]
@@ -310,5 +392,5 @@ def _chart(title: str, points: list[charts.Point], axis: str, figures: list[KeyF
            lang: str, t: dict, banner: str | None, over_time: bool) -> Chart:
     refs = dict.fromkeys(s.label for f in figures for s in f.sources)
     caption = t["chart_error_bars"] + " " + t["chart_source"].format(sources="; ".join(refs))
-    return Chart(title, charts.estimates_figure(title, points, lang, axis, banner, over_time),
+    return Chart(title, charts.estimates_chart(title, points, lang, axis, banner, over_time),
                  caption)

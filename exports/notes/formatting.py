@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from datetime import date
 
+import pandas as pd
 from babel.dates import format_date
 from babel.numbers import format_decimal
 
@@ -14,11 +15,17 @@ MISSING = "–"
 
 
 def is_missing(value: object) -> bool:
-    """Whether a cell holds no number (None, NaN or pandas NA)."""
-    try:
-        return value is None or math.isnan(float(value))  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+    """Whether a cell holds nothing: None, NaN, pandas NA or an empty text.
+
+    A non-empty text is a value (a caveat, a label), not a missing number."""
+    if value is None:
         return True
+    if isinstance(value, str):
+        return not value.strip()
+    try:
+        return math.isnan(float(value))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return value is pd.NA
 
 
 def decimals_for(unit: str | None) -> int:

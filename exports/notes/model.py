@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import plotly.graph_objects as go
+from exports.notes.charts import ChartSpec
 
 
 @dataclass(frozen=True)
@@ -17,7 +17,6 @@ class Source:
     title: str
     citation: str
     url: str
-    licence: str
 
     @property
     def label(self) -> str:
@@ -26,9 +25,10 @@ class Source:
 
     @property
     def reference(self) -> str:
-        """Full entry of the list of sources: citation, address, licence."""
-        return " ".join(p for p in (self.citation, self.url, f"({self.licence})" if self.licence
-                                    else "") if p)
+        """Full entry of the list of sources: the citation in the note's language, and the
+        address of the page when there is one to open."""
+        url = self.url if self.url.startswith(("https://", "http://")) else ""
+        return " ".join(p for p in (self.citation, url) if p)
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,9 @@ class KeyFigure:
     indicator_id: str
     title: str
     unit_label: str
+    scope: str
     period: str
+    other_year: bool
     category: str | None
     value: float
     ci_low: float | None
@@ -58,6 +60,7 @@ class KeyFigure:
 
     @property
     def source_text(self) -> str:
+        """The source mentions of the figure: ``[1] Eurostat; [2] Statbel``."""
         return "; ".join(s.label for s in self.sources)
 
 
@@ -73,10 +76,10 @@ class UnpublishedFigure:
 
 @dataclass(frozen=True)
 class Chart:
-    """A plotly figure with the caption printed under it."""
+    """A chart (drawn by ``charts.render``) with the caption printed under it."""
 
     title: str
-    figure: go.Figure
+    spec: ChartSpec
     caption: str
 
 
@@ -104,6 +107,7 @@ class Note:
     title: str
     date: str
     edition: str
+    context: tuple[str, ...]
     summary: tuple[str, ...]
     key_figures: tuple[KeyFigure, ...]
     unpublished: tuple[UnpublishedFigure, ...]
@@ -113,14 +117,24 @@ class Note:
     caveats: tuple[str, ...]
     sources: tuple[Source, ...]
     synthetic: bool
+    wave: str | None = None
     labels: dict[str, str] = field(default_factory=dict)
+
+    def table_legend(self) -> str:
+        """The legend under the key-figures table (with the other-year mark when used)."""
+        lab = self.labels
+        parts = [lab["table_legend"], f"* {lab['low_reliability']}."]
+        if any(f.other_year for f in self.key_figures):
+            parts.append(lab["other_year"].format(wave=self.wave))
+        return " ".join(parts)
 
     def key_figure_table(self) -> tuple[list[str], list[list[str]]]:
         """Header and rows of the key-figures table, as every renderer prints it."""
         lab = self.labels
         header = [lab["col_indicator"], lab["col_period"], lab["col_value"], lab["col_ci"],
                   lab["col_n"], lab["col_source"]]
-        rows = [[f.label + (f", {f.unit_label}" if f.unit_label else ""), f.period,
+        rows = [[f.label + (f", {f.unit_label}" if f.unit_label else "") + f" — {f.scope}",
+                 f.period + (" †" if f.other_year else ""),
                  f.value_text + (" *" if f.flag == "low_reliability" else ""),
                  f.ci_text, f.n_text, f.source_text] for f in self.key_figures]
         return header, rows

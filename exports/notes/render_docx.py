@@ -59,6 +59,10 @@ def render_docx(note: Note) -> bytes:
         run = doc.add_paragraph().add_run(lab["synthetic_banner"])
         run.bold, run.font.color.rgb = True, BANNER_COLOUR
 
+    doc.add_heading(lab["context"], level=1)
+    for paragraph in note.context:
+        doc.add_paragraph(paragraph)
+
     doc.add_heading(lab["summary"], level=1)
     for sentence in note.summary:
         doc.add_paragraph(sentence, style="List Bullet")
@@ -72,7 +76,7 @@ def render_docx(note: Note) -> bytes:
         for row in rows:
             for cell, text in zip(table.add_row().cells, row, strict=True):
                 cell.text = text
-        legend = doc.add_paragraph(f"{lab['table_legend']} * {lab['low_reliability']}.")
+        legend = doc.add_paragraph(note.table_legend())
         legend.runs[0].font.size = Pt(8)
     else:
         doc.add_paragraph(lab["no_figures"])
@@ -84,7 +88,7 @@ def render_docx(note: Note) -> bytes:
     if note.charts:
         doc.add_heading(lab["charts"], level=1)
         for chart in note.charts:
-            doc.add_picture(io.BytesIO(render(chart.figure, "png", scale=2)), width=Cm(16))
+            doc.add_picture(io.BytesIO(render(chart.spec, "png")), width=Cm(16))
             doc.add_paragraph(chart.caption, style="Caption")
 
     doc.add_heading(lab["recommendations"], level=1)

@@ -15,13 +15,14 @@ def render_markdown(note: Note) -> bytes:
     lines = [f"# {note.title}", "", f"{note.date} · {note.edition}", ""]
     if note.synthetic:
         lines += [f"> **{lab['synthetic_banner']}**", ""]
+    lines += [f"## {lab['context']}", ""] + [p + "\n" for p in note.context]
     lines += [f"## {lab['summary']}", ""] + [f"- {s}" for s in note.summary] + [""]
     lines += [f"## {lab['key_figures']}", ""]
     header, rows = note.key_figure_table()
     if rows:
         lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
         lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]
-        lines += ["", f"*{lab['table_legend']} \\* {lab['low_reliability']}.*", ""]
+        lines += ["", "*" + _cell(note.table_legend()).replace("*", "\\*") + "*", ""]
     else:
         lines += [lab["no_figures"], ""]
     if note.unpublished:

@@ -27,12 +27,18 @@ def page_footer(template: str) -> str:
     return " ".join(counters.get(p) or _css_string(p) for p in parts if p)
 
 
+def inline_svg(svg: bytes) -> str:
+    """The ``<svg>`` element of a standalone SVG file (without its XML prolog and doctype)."""
+    text = svg.decode("utf-8")
+    return text[text.index("<svg"):]
+
+
 def render_pdf(note: Note) -> bytes:
     """PDF bytes of ``note``."""
     header, rows = note.key_figure_table()
     html = TEMPLATE.render(
         note=note, lab=note.labels, header=header, rows=rows,
-        charts=[(c, render(c.figure, "svg").decode("utf-8")) for c in note.charts],
+        charts=[(c, inline_svg(render(c.spec, "svg"))) for c in note.charts],
         css=(HERE / "note.css").read_text(encoding="utf-8"),
         footer=page_footer(note.labels["page"]))
     return weasyprint.HTML(string=html, base_url=str(HERE)).write_pdf()

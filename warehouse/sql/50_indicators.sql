@@ -19,7 +19,8 @@ CREATE OR REPLACE TABLE public.indicators (
     caveats_fr VARCHAR, caveats_nl VARCHAR, caveats_en VARCHAR,
     questions VARCHAR,
     sources VARCHAR,
-    recommendations VARCHAR
+    recommendations VARCHAR,
+    scope_geo VARCHAR
 );
 
 CREATE OR REPLACE TABLE public.indicator_values (
