@@ -14,6 +14,7 @@ from dashboard.chrome import frame_layout, language_of_path, register_frame_call
 from dashboard.data import PublicData, install
 from dashboard.downloads import register_downloads
 from dashboard.i18n import negotiate_language
+from dashboard.routing import install_routing
 from dashboard.security import install_security
 from warehouse.reader import Reader
 
@@ -58,13 +59,14 @@ def create_app(warehouse_path: str | Path) -> dash.Dash:
 
     @server.before_request
     def redirect_root() -> flask.Response | None:
-        if flask.request.path == "/":
+        if flask.request.path == "/" and flask.request.method in ("GET", "HEAD"):
             lang = negotiate_language(flask.request.headers.get("Accept-Language"))
             response = flask.redirect(f"/{lang}", code=302)
             response.headers["Vary"] = "Accept-Language"
             return response
         return None
 
+    install_routing(app)
     app.layout = frame_layout()
     register_frame_callbacks(app)
     register_downloads(server)

@@ -1,4 +1,5 @@
-"""HTTP hardening: security headers on every response, short error pages without traces."""
+"""HTTP hardening: security headers on every response, short error pages without traces
+(404 in the visitor's language, 405 with ``Allow``, JSON under ``/api/``)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,10 @@ import logging
 
 import dash
 import flask
-from werkzeug.exceptions import HTTPException
+from dash.exceptions import DependencyException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+
+from dashboard.routing import API_PREFIX, api_error, method_not_allowed_response, not_found_response
 
 log = logging.getLogger(__name__)
 
@@ -48,10 +52,25 @@ def install_security(app: dash.Dash) -> None:
         return response
 
     @server.errorhandler(Exception)
-    def short_error(error: Exception) -> tuple[str, int, dict[str, str]]:
+    def short_error(error: Exception) -> flask.Response:
+        if isinstance(error, NotFound) or (  # Dash's answer to an unknown script path
+                isinstance(error, DependencyException)
+                and flask.request.path.startswith("/_dash-component-suites/")):
+            return not_found_response()
+        if isinstance(error, MethodNotAllowed):
+            return method_not_allowed_response(error.valid_methods or ())
+        headers: dict[str, str] = {}
         if isinstance(error, HTTPException):
             code, text = error.code or 500, error.name
+            # keep what the error says in headers (Retry-After, WWW-Authenticate...)
+            headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
         else:
             log.exception("unhandled error on %s", flask.request.path)
             code, text = 500, "Internal error. Please try again later."
-        return f"{code} {text}", code, {"Content-Type": "text/plain; charset=utf-8"}
+        if flask.request.path.startswith(API_PREFIX):
+            response = api_error(code, text)
+        else:
+            response = flask.Response(f"{code} {text}", status=code,
+                                      mimetype="text/plain")
+        response.headers.update(headers)
+        return response
