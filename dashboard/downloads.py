@@ -3,8 +3,11 @@ XLSX) and advocacy notes (PDF, DOCX, Markdown)."""
 
 from __future__ import annotations
 
+import html
 import shutil
 import tempfile
+import threading
+from collections import OrderedDict
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -16,12 +19,43 @@ from dashboard.explorer_data import build_view
 from dashboard.i18n import DEFAULT_LANGUAGE, valid_language
 from dashboard.view_export import view_csv, view_xlsx
 from exports.datapackage import export_package
-from exports.notes import build_note, render_note
+from exports.notes import NoteRenderError, build_note, render_note_within
+from exports.notes.content import TEXTS as NOTE_TEXTS
+from exports.notes.content import selection_errors
 
 FORMATS = {"csv": "text/csv; charset=utf-8", "parquet": "application/vnd.apache.parquet"}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 NOTE_FORMATS = {"pdf": "application/pdf", "md": "text/markdown; charset=utf-8",
                 "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+NOTE_MAX_CHOICES = 30  # rec + ind values of one request
+NOTE_RENDERS = threading.BoundedSemaphore(1)  # PDF/DOCX renders at once in this process
+NOTE_RETRY_AFTER_S = 5
+NOTE_CACHE_SIZE = 32
+
+
+class NoteCache:
+    """Rendered notes by (warehouse version, format, language, selection), least recently
+    used dropped first: a note is rendered once per published version."""
+
+    def __init__(self, size: int = NOTE_CACHE_SIZE) -> None:
+        self.size, self.lock, self.items = size, threading.Lock(), OrderedDict()
+
+    def get(self, key: tuple) -> bytes | None:
+        with self.lock:
+            if key in self.items:
+                self.items.move_to_end(key)
+                return self.items[key]
+        return None
+
+    def put(self, key: tuple, body: bytes) -> None:
+        with self.lock:
+            self.items[key] = body
+            self.items.move_to_end(key)
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+
+
+NOTE_CACHE = NoteCache()
 
 
 def register_downloads(server: flask.Flask) -> None:
@@ -46,12 +80,22 @@ def register_downloads(server: flask.Flask) -> None:
         lang = valid_language(args.get("lang")) or DEFAULT_LANGUAGE
         if fmt not in NOTE_FORMATS:
             flask.abort(404)
-        try:
-            note = build_note(current_data().reader.path, lang, recommendations=args.getlist("rec"),
-                              indicators=args.getlist("ind"), period=args.get("period"))
-        except ValueError:
-            flask.abort(400)
-        return _attachment(render_note(note, fmt), f"note_{lang}.{fmt}", NOTE_FORMATS[fmt])
+        recs, inds = args.getlist("rec"), args.getlist("ind")
+        period = args.get("period") or None
+        data = current_data()
+        errors = selection_errors(data.reader.path, lang, recs, inds, [period] if period else [])
+        if len(recs) + len(inds) > NOTE_MAX_CHOICES:
+            errors.append(f"rec + ind: {len(recs) + len(inds)} > {NOTE_MAX_CHOICES}")
+        if errors:
+            return _note_problem(400, lang, errors)
+        key = (data.version(), fmt, lang, tuple(recs), tuple(inds), period)
+        body = NOTE_CACHE.get(key)
+        if body is None:
+            body = _render(data.reader.path, fmt, lang, recs, inds, period)
+            if isinstance(body, flask.Response):
+                return body
+            NOTE_CACHE.put(key, body)
+        return _attachment(body, f"note_{lang}.{fmt}", NOTE_FORMATS[fmt])
 
     @server.route("/download/datapackage.zip")
     def download_datapackage() -> flask.Response:
@@ -78,6 +122,36 @@ def datapackage_zip(warehouse: Path) -> bytes:
         export_package(warehouse, Path(tmp) / "package")
         return Path(shutil.make_archive(str(Path(tmp) / "package"), "zip",
                                         Path(tmp) / "package")).read_bytes()
+
+
+def _render(warehouse: Path, fmt: str, lang: str, recs: list[str], inds: list[str],
+            period: str | None) -> bytes | flask.Response:
+    """The note's bytes, or a 503 answer when renders are busy, failed or too slow."""
+    heavy = fmt != "md"
+    if heavy and not NOTE_RENDERS.acquire(blocking=False):
+        response = _note_problem(503, lang, [NOTE_TEXTS[lang]["busy"]])
+        response.headers["Retry-After"] = str(NOTE_RETRY_AFTER_S)
+        return response
+    try:
+        note = build_note(warehouse, lang, recommendations=recs, indicators=inds, period=period)
+        return render_note_within(note, fmt)
+    except NoteRenderError as exc:
+        return _note_problem(503, lang, [str(exc)])
+    finally:
+        if heavy:
+            NOTE_RENDERS.release()
+
+
+def _note_problem(status: int, lang: str, messages: list[str]) -> flask.Response:
+    """A small HTML page in the visitor's language saying what went wrong."""
+    title = {"fr": "Note de plaidoyer", "nl": "Pleitnota", "en": "Advocacy note"}[lang]
+    items = "".join(f"<li>{html.escape(m)}</li>" for m in messages)
+    page = (f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">'
+            f"<title>{title}</title></head><body><main><h1>{title}</h1><ul>{items}</ul>"
+            f'<p><a href="/{lang}/note">{title}</a></p></main></body></html>')
+    response = flask.Response(page, status=status, mimetype="text/html")
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def note_query(lang: str, recs: list[str], indicators: list[str], period: str | None) -> str:

@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # Create .venv and install sector-monitor into it. Usage: scripts/bootstrap.sh [EXTRAS]
-# With EXTRAS=test it also installs the system packages the tests need (Debian: chromium
-# for the browser tests, pango for PDF notes, poppler-utils to read PDFs back).
+# Installs the system libraries the product needs at run time (Debian: pango and fonts for the
+# PDF notes); with EXTRAS=test also those the tests need (chromium, poppler-utils).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 extras="${1:-}"
-if [ "$extras" = "test" ] && command -v apt-get >/dev/null; then
-  pkgs="chromium chromium-driver libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 libfontconfig1 fonts-dejavu-core fonts-liberation poppler-utils"
+# What the product needs at run time (weasyprint: pango, harfbuzz, fontconfig; fonts for the PDF
+# notes), and what only the tests need (Chromium for the browser tests, poppler to read PDFs).
+pkgs="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 libfontconfig1 fonts-dejavu-core fonts-liberation"
+if [ "$extras" = "test" ]; then
+  pkgs="$pkgs chromium chromium-driver poppler-utils"
+fi
+if command -v apt-get >/dev/null; then
   missing=$(for p in $pkgs; do dpkg -s "$p" >/dev/null 2>&1 || echo "$p"; done)
   if [ -n "$missing" ]; then
     sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"

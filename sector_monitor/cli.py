@@ -205,15 +205,25 @@ def cmd_indicators(args: argparse.Namespace) -> int:
 
 
 def cmd_note(args: argparse.Namespace) -> int:
-    from exports.notes import build_note, write_note
+    from exports.notes import NoteRenderError, build_note, write_note
+    from exports.notes.content import selection_errors
 
     path = existing_warehouse(args)
     if path is None:
         return 2
-    with console.status("writing the note"):
-        note = build_note(path, args.lang, recommendations=args.recommendation or (),
-                          indicators=args.indicator or (), period=args.period)
-        out = write_note(note, args.out)
+    errors = selection_errors(path, args.lang, args.recommendation or (), args.indicator or (),
+                              [args.period] if args.period else [])
+    if errors:
+        console.print(f"[red]error:[/] {errors[0]}", highlight=False, soft_wrap=True)
+        return 2
+    try:
+        with console.status("writing the note"):
+            note = build_note(path, args.lang, recommendations=args.recommendation or (),
+                              indicators=args.indicator or (), period=args.period)
+            out = write_note(note, args.out)
+    except (NoteRenderError, ValueError) as exc:
+        console.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        return 2
     console.print(f"wrote {out}" + (" [yellow](synthetic demo data)[/]" if note.synthetic else ""))
     return 0
 
@@ -350,6 +360,7 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
 
 
 def main(argv: list[str] | None = None) -> int:
+    os.umask(0o077)  # files made here (landing, warehouse, history, logs) are private (issue 13)
     warnings.showwarning = _show_warning
     args = parser().parse_args(argv)
     try:

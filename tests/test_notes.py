@@ -3,7 +3,10 @@ suppressed cells are never printed but explained."""
 
 from __future__ import annotations
 
+import re
 import subprocess
+import sys
+import textwrap
 from pathlib import Path
 
 import docx
@@ -72,7 +75,7 @@ def test_pdf_shows_key_figures_sources_and_synthetic_banner(r4_note: Note, r4_fi
         assert figure.ci_text in text
         assert figure.title in text
     for source in r4_note.sources:
-        assert _flat(source.citation) in text
+        assert _flat(source.citation) in _flat(text.replace("\u00ad", ""))
     pages = int(subprocess.run(["pdfinfo", str(r4_files[".pdf"])], check=True, capture_output=True,
                                text=True).stdout.split("Pages:")[1].split()[0])
     assert text.count("SYNTHETISCHE DEMONSTRATIEGEGEVENS") >= pages
@@ -128,3 +131,163 @@ def test_unknown_selection_and_format_are_refused(warehouse_path: Path, r4_note:
         build_note(warehouse_path, "fr", recommendations=["R9"])
     with pytest.raises(ValueError, match="odt"):
         write_note(r4_note, tmp_path / "x.odt")
+
+
+# --- what a federation hands to a minister: caveats, scope, language, context (issue 12) ---
+
+LANGS = ("fr", "nl", "en")
+HEADLINES = {"fr": ("735 000", "6,4 %", "11 000", "18 %", "Hustinx et Dudal, 2020"),
+             "nl": ("735.000", "6,4%", "11.000", "18%", "Hustinx & Dudal, 2020"),
+             "en": ("735,000", "6.4%", "11,000", "18%", "Hustinx & Dudal, 2020")}
+COVID = {"fr": "2020 est l'année du COVID-19", "nl": "2020 is het COVID-19-jaar",
+         "en": "2020 is the COVID-19 year"}
+
+
+def _spaces(text: str) -> str:
+    """Text with every kind of space (narrow no-break in fr_BE numbers) as one plain space."""
+    return " ".join(text.replace("\u202f", " ").replace("\xa0", " ").split())
+
+
+def _texts(note: Note, folder: Path) -> dict[str, str]:
+    """The note as written in Markdown, in the PDF (pdftotext) and in the DOCX (read back)."""
+    files = {ext: write_note(note, folder / f"{note.lang}{ext}") for ext in (".md", ".pdf", ".docx")}
+    pdf = subprocess.run(["pdftotext", str(files[".pdf"]), "-"], check=True, capture_output=True,
+                         text=True).stdout
+    document = docx.Document(str(files[".docx"]))
+    cells = [c.text for t in document.tables for r in t.rows for c in r.cells]
+    word = "\n".join([p.text for p in document.paragraphs] + cells)
+    return {"md": files[".md"].read_text(encoding="utf-8"), "pdf": pdf, "docx": word}
+
+
+@pytest.fixture(scope="module")
+def r1_texts(warehouse_path: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    folder = tmp_path_factory.mktemp("r1")
+    return {lang: _texts(build_note(warehouse_path, lang, recommendations=["R1"]), folder)
+            for lang in LANGS}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_known_caveat_is_printed_in_every_format(r1_texts: dict, lang: str) -> None:
+    for fmt, text in r1_texts[lang].items():
+        assert COVID[lang] in _spaces(text), fmt
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_headline_figures_and_their_citation_in_every_language(r1_texts: dict, lang: str) -> None:
+    for fmt, text in r1_texts[lang].items():
+        flat = _spaces(text)
+        for expected in HEADLINES[lang]:
+            assert expected in flat, (fmt, expected)
+        assert "p. 17-18" in flat and "PFV" in flat
+
+
+@pytest.mark.parametrize("lang", ("fr", "nl"))
+def test_french_and_dutch_notes_hold_no_english_code_path_or_threshold(
+        r1_texts: dict, warehouse_path: Path, lang: str) -> None:
+    english_titles = [t for (t, own) in _public(
+        warehouse_path, f"SELECT title_en, title_{lang} FROM public.sources", []) if t != own]
+    # a bare threshold: "..., en dessous de 0,0." / "boven 25,0." (no unit, no meaning)
+    threshold = re.compile(r"(au-dessus|en dessous|boven|onder) (de |van )?-?[\d.,]+\.(\s|$)")
+    for fmt, text in r1_texts[lang].items():
+        flat = _spaces(text)
+        assert "NOT REAL DATA" not in flat and "SYNTHETIC" not in flat, fmt
+        assert not re.search(r"[\w.-]+/[\w.-]+\.(py|csv|yaml|duckdb)\b", flat), fmt
+        assert "seed:" not in flat and "King Baudouin" not in flat, fmt
+        assert not threshold.search(flat), (fmt, threshold.search(flat))
+        assert not [t for t in english_titles if _spaces(t) in flat], fmt
+    assert {"fr": "Note de plaidoyer", "nl": "Pleitnota"}[lang] in r1_texts[lang]["md"]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_demo_data_make_an_illustration_not_a_supported_recommendation(
+        r1_texts: dict, lang: str) -> None:
+    illustration = {"fr": "illustration (données de démonstration)",
+                    "nl": "illustratie (demonstratiegegevens)", "en": "illustration (demo data)"}
+    supported = {"fr": "étayée par les données", "nl": "onderbouwd door de gegevens",
+                 "en": "supported by the evidence"}
+    text = _spaces(r1_texts[lang]["md"])
+    assert illustration[lang] in text
+    assert f"*{supported[lang]}*" not in text
+
+
+def test_the_barometer_figure_is_cited_to_its_own_edition(warehouse_path: Path) -> None:
+    note = build_note(warehouse_path, "fr", indicators=["pub_barometer_financial_deterioration"])
+    (figure,) = note.key_figures
+    assert figure.period == "2020" and figure.scope == "Belgique"
+    (source,) = figure.sources
+    assert source.source_id == "kbs_barometer_associations_2020"
+    assert "2020" in source.citation and "codef.be" in source.reference
+    assert "Fondation Roi Baudouin" in source.citation
+
+
+def test_the_evidence_sentence_says_what_the_number_means(warehouse_path: Path) -> None:
+    (fr,) = _public(warehouse_path, "SELECT evidence_fr FROM public.recommendations "
+                    "WHERE recommendation_id = 'R1'", [])[0]
+    assert "plus de baisses que de hausses (solde de -" in fr and "points en 2024" in fr
+    assert re.search(r"n = \d+", fr) and "0,0" not in fr
+
+
+def test_a_failed_render_exits_2_with_one_line_in_the_note_language(
+        warehouse_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    from exports.notes import writer
+    from sector_monitor.cli import main
+
+    def broken(note: Note, fmt: str) -> bytes:
+        raise OSError("cannot load library 'libpango-1.0-0'")
+
+    monkeypatch.setattr(writer, "render_note", broken)
+    out = tmp_path / "note.pdf"
+    code = main(["note", "--lang", "nl", "--recommendation", "R1", "--warehouse",
+                 str(warehouse_path), "--out", str(out)])
+    printed = capsys.readouterr().err.strip()
+    assert code == 2 and not out.exists()
+    assert printed.count("\n") == 0 and "De nota kon niet als PDF worden gemaakt" in printed
+    assert "libpango" in printed
+
+
+def test_a_render_that_hangs_is_stopped(warehouse_path: Path, monkeypatch: pytest.MonkeyPatch
+                                        ) -> None:
+    import threading
+
+    from exports.notes import NoteRenderError, render_note_within, writer
+
+    release = threading.Event()
+    monkeypatch.setattr(writer, "render_note", lambda note, fmt: release.wait(30) or b"")
+    note = build_note(warehouse_path, "fr", recommendations=["R2"])
+    with pytest.raises(NoteRenderError, match="a dépassé 1 secondes"):
+        render_note_within(note, "pdf", timeout=1)
+    release.set()
+
+
+def test_notes_render_with_no_browser_on_the_machine(warehouse_path: Path, tmp_path: Path) -> None:
+    """PDF and DOCX with charts in FR, NL and EN, and /download/note.pdf, with /usr/bin/chromium
+    made unusable in a private mount namespace (as after the README's run command only)."""
+    script = tmp_path / "no_browser.py"
+    script.write_text(textwrap.dedent(f"""
+        import os, docx
+        from pathlib import Path
+        from sector_monitor.cli import main
+        from dashboard.app import create_app
+        assert not os.access("/usr/bin/chromium", os.X_OK)  # no browser to start
+        for lang in ("fr", "nl", "en"):
+            for ext in ("pdf", "docx"):
+                out = Path({str(tmp_path)!r}) / f"{{lang}}.{{ext}}"
+                assert main(["note", "--lang", lang, "--recommendation", "R4", "--warehouse",
+                             {str(warehouse_path)!r}, "--out", str(out)]) == 0
+            assert len(docx.Document(str(out)).inline_shapes) >= 1
+        client = create_app({str(warehouse_path)!r}).server.test_client()
+        response = client.get("/download/note.pdf?lang=nl&rec=R1")
+        assert response.status_code == 200 and response.data.startswith(b"%PDF")
+        print("ok")
+    """))
+    command = [sys.executable, str(script)]
+    if Path("/usr/bin/chromium").exists():
+        command = ["unshare", "--mount", "sh", "-c",
+                   "mount --bind /dev/null /usr/bin/chromium && exec " + " ".join(command)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and done.stdout.strip().endswith("ok"), done.stderr[-2000:]
+    for lang in LANGS:
+        text = subprocess.run(["pdftotext", str(tmp_path / f"{lang}.pdf"), "-"], check=True,
+                              capture_output=True, text=True).stdout
+        assert {"fr": "Graphiques", "nl": "Grafieken", "en": "Charts"}[lang] in text
+        assert "2022" in text and "2024" in text  # the trend chart's axis, drawn as text

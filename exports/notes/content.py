@@ -125,6 +125,31 @@ def build_note(warehouse: Path, lang: str, recommendations: Sequence[str] = (),
     )
 
 
+def selection_errors(warehouse: Path, lang: str, recommendations: Sequence[str],
+                     indicators: Sequence[str], periods: Sequence[str]) -> list[str]:
+    """One message (in ``lang``) per field of a note request that holds a value the warehouse
+    does not publish, listing the valid values; empty when the request is valid."""
+    t = TEXTS[lang if lang in TEXTS else "en"]
+    reader = Reader(warehouse)
+    valid = {
+        "rec": reader.query("SELECT recommendation_id AS v FROM public.recommendations "
+                            "ORDER BY 1")["v"].tolist(),
+        "ind": reader.query("SELECT indicator_id AS v FROM public.indicators ORDER BY 1")["v"]
+        .tolist(),
+        "period": reader.query("SELECT DISTINCT period AS v FROM public.indicator_values "
+                               "ORDER BY 1")["v"].tolist(),
+    }
+    asked = {"rec": recommendations, "ind": indicators, "period": periods}
+    errors = []
+    for name, values in asked.items():
+        wrong = [v for v in values if v not in valid[name]]
+        if wrong:
+            errors.append(t["bad_request"].format(
+                field=name, values=", ".join(repr(w[:40]) for w in wrong[:5]),
+                valid=", ".join(valid[name])))
+    return errors
+
+
 def _selection(recs: pd.DataFrame, catalogue: pd.DataFrame, recommendations: Sequence[str],
                indicators: Sequence[str]) -> tuple[list[str], list[str]]:
     """The recommendations and indicators of the note, in order, checked against the views."""
