@@ -1,4 +1,7 @@
-"""Plain-language fr/nl/en messages for validation errors (what, where, how to fix)."""
+"""Plain-language fr/nl/en messages for validation errors (what, where, how to fix).
+
+Messages are stored in the warehouse (``meta.quarantine``), so they name the line, the question
+and the rule but never quote the value as given (see :data:`TEMPLATES`)."""
 
 from __future__ import annotations
 
@@ -11,30 +14,30 @@ _WHERE = {
 }
 TEMPLATES: dict[str, dict[str, str]] = {
     "type_integer": {
-        "fr": "« {value} » n'est pas un nombre entier. Indiquez un nombre sans décimales, "
+        "fr": "la réponse n'est pas un nombre entier. Indiquez un nombre sans décimales, "
         "par ex. 12.",
-        "nl": "'{value}' is geen geheel getal. Geef een getal zonder decimalen, bv. 12.",
-        "en": "'{value}' is not a whole number. Enter a number without decimals, e.g. 12.",
+        "nl": "het antwoord is geen geheel getal. Geef een getal zonder decimalen, bv. 12.",
+        "en": "the answer is not a whole number. Enter a number without decimals, e.g. 12.",
     },
     "type_decimal": {
-        "fr": "« {value} » n'est pas un nombre. Indiquez un nombre, par ex. 12,5.",
-        "nl": "'{value}' is geen getal. Geef een getal, bv. 12,5.",
-        "en": "'{value}' is not a number. Enter a number, e.g. 12.5.",
+        "fr": "la réponse n'est pas un nombre. Indiquez un nombre, par ex. 12,5.",
+        "nl": "het antwoord is geen getal. Geef een getal, bv. 12,5.",
+        "en": "the answer is not a number. Enter a number, e.g. 12.5.",
     },
     "type_date": {
-        "fr": "« {value} » n'est pas une date. Utilisez le format jj/mm/aaaa.",
-        "nl": "'{value}' is geen datum. Gebruik de vorm dd/mm/jjjj.",
-        "en": "'{value}' is not a date. Use the form dd/mm/yyyy.",
+        "fr": "la réponse n'est pas une date. Utilisez le format jj/mm/aaaa.",
+        "nl": "het antwoord is geen datum. Gebruik de vorm dd/mm/jjjj.",
+        "en": "the answer is not a date. Use the form dd/mm/yyyy.",
     },
     "range": {
-        "fr": "{value} est en dehors des valeurs permises ({min} à {max}). Corrigez le nombre.",
-        "nl": "{value} ligt buiten de toegelaten waarden ({min} tot {max}). Verbeter het getal.",
-        "en": "{value} is outside the allowed values ({min} to {max}). Correct the number.",
+        "fr": "le nombre est en dehors des valeurs permises ({min} à {max}). Corrigez le nombre.",
+        "nl": "het getal ligt buiten de toegelaten waarden ({min} tot {max}). Verbeter het getal.",
+        "en": "the number is outside the allowed values ({min} to {max}). Correct the number.",
     },
     "choice": {
-        "fr": "« {value} » n'est pas une réponse prévue. Réponses possibles : {allowed}.",
-        "nl": "'{value}' is geen voorzien antwoord. Mogelijke antwoorden: {allowed}.",
-        "en": "'{value}' is not one of the answers. Possible answers: {allowed}.",
+        "fr": "la réponse n'est pas une réponse prévue. Réponses possibles : {allowed}.",
+        "nl": "het antwoord is geen voorzien antwoord. Mogelijke antwoorden: {allowed}.",
+        "en": "the answer is not one of the possible answers: {allowed}.",
     },
     "required": {
         "fr": "cette réponse est obligatoire et manque. Complétez-la.",
@@ -49,7 +52,7 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "en": "this question only applies when '{condition}' = '{expected}'. Clear this answer or "
         "correct '{condition}'.",
     },
-    "share_sum": {
+    "share_sum": {  # {value}: the sum of the six shares, computed (not an answer as given)
         "fr": "les six parts du budget totalisent {value} % au lieu de 100 %. Corrigez les parts "
         "pour que leur somme fasse 100.",
         "nl": "de zes aandelen van het budget zijn samen {value} % in plaats van 100 %. Verbeter "
@@ -58,35 +61,40 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "that they add up to 100.",
     },
     "none_exclusive": {
-        "fr": "« {none} » ne peut pas être combiné avec d'autres réponses ({value}). Gardez soit "
+        "fr": "« {none} » ne peut pas être combiné avec d'autres réponses. Gardez soit "
         "« {none} », soit les autres réponses.",
-        "nl": "'{none}' kan niet gecombineerd worden met andere antwoorden ({value}). Behoud "
+        "nl": "'{none}' kan niet gecombineerd worden met andere antwoorden. Behoud "
         "ofwel '{none}', ofwel de andere antwoorden.",
-        "en": "'{none}' cannot be combined with other answers ({value}). Keep either '{none}' or "
+        "en": "'{none}' cannot be combined with other answers. Keep either '{none}' or "
         "the other answers.",
     },
     "future_date": {
-        "fr": "{value} est dans le futur. Vérifiez la date de l'appareil ou de l'export.",
-        "nl": "{value} ligt in de toekomst. Controleer de datum van het toestel of de export.",
-        "en": "{value} is in the future. Check the date of the device or of the export.",
+        "fr": "la date d'envoi est dans le futur. Vérifiez la date de l'appareil ou de l'export.",
+        "nl": "de verzenddatum ligt in de toekomst. Controleer de datum van het toestel of de "
+        "export.",
+        "en": "the submission time is in the future. Check the date of the device or of the "
+        "export.",
     },
     "org_id_format": {
-        "fr": "« {value} » n'est pas un numéro d'entreprise belge (10 chiffres, par ex. "
-        "0123.456.789). Recopiez-le depuis la Banque-Carrefour des Entreprises.",
-        "nl": "'{value}' is geen Belgisch ondernemingsnummer (10 cijfers, bv. 0123.456.789). "
-        "Neem het over uit de Kruispuntbank van Ondernemingen.",
-        "en": "'{value}' is not a Belgian enterprise number (10 digits, e.g. 0123.456.789). "
-        "Copy it from the Crossroads Bank for Enterprises.",
+        "fr": "la réponse n'est pas un numéro d'entreprise belge (10 chiffres commençant par 0 "
+        "ou 1, points permis). Recopiez-le depuis la Banque-Carrefour des Entreprises.",
+        "nl": "het antwoord is geen Belgisch ondernemingsnummer (10 cijfers die met 0 of 1 "
+        "beginnen, punten toegelaten). Neem het over uit de Kruispuntbank van Ondernemingen.",
+        "en": "the answer is not a Belgian enterprise number (10 digits starting with 0 or 1, "
+        "dots allowed). Copy it from the Crossroads Bank for Enterprises.",
     },
     "org_id_check": {
-        "fr": "le numéro « {value} » contient une faute de frappe (les deux derniers chiffres de "
-        "contrôle ne correspondent pas). Vérifiez-le dans la Banque-Carrefour des Entreprises.",
-        "nl": "het nummer '{value}' bevat een tikfout (de twee controlecijfers kloppen niet). "
+        "fr": "le numéro contient une faute de frappe (les deux derniers chiffres de contrôle "
+        "ne correspondent pas). Vérifiez-le dans la Banque-Carrefour des Entreprises.",
+        "nl": "het nummer bevat een tikfout (de twee controlecijfers kloppen niet). "
         "Controleer het in de Kruispuntbank van Ondernemingen.",
-        "en": "the number '{value}' contains a typo (the two check digits do not match). Check it "
+        "en": "the number contains a typo (the two check digits do not match). Check it "
         "in the Crossroads Bank for Enterprises.",
     },
 }
+# Only share_sum shows a number, the computed total; no template quotes an answer as given (a
+# shifted column would put enterprise numbers and names there). The answers as given stay in
+# the landing area's quarantine file, which the coordinator corrects.
 
 
 SUBMITTED_AT_LABELS = {"fr": "date d'envoi", "nl": "verzenddatum", "en": "submission time"}
