@@ -1,4 +1,6 @@
-"""The coordinators' audit log: one JSON object per line (who did what to which file, when)."""
+"""The coordinators' audit log: one JSON object per line (who did what to which file, when).
+
+It names users and uploaded files: the log is 0600 and its folder 0700, whatever the umask."""
 
 from __future__ import annotations
 
@@ -8,13 +10,16 @@ import json
 from pathlib import Path
 from typing import Any
 
+from warehouse.private import open_private, private_dir, restrict
+
 
 def record(path: Path, user: str, action: str, **details: Any) -> dict[str, Any]:
     """Append an entry (``at`` UTC, ``user``, ``action`` and the details); return it."""
     entry = {"at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "user": user,
              "action": action, **details}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a", encoding="utf-8") as handle:
+    private_dir(path.parent)
+    restrict(path)  # a log created before this rule
+    with open_private(path, "a", encoding="utf-8") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
     return entry

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from warehouse.private import private_dir
+
 ENV_USERS = "SECTOR_MONITOR_ADMIN_USERS"
 
 
@@ -44,7 +46,7 @@ def read_or_create_secret(path: Path, size: int = 32) -> bytes:
     """The secret in ``path``, created 0600 on first use (safe when several workers race)."""
     if path.exists():
         return path.read_bytes()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)  # secrets/: 0700
     tmp = path.with_name(f".{path.name}.{os.getpid()}")
     descriptor = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "wb") as handle:

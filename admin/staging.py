@@ -38,6 +38,7 @@ from sector_monitor.survey_commands import ingest
 from warehouse.build import BuildLockedError, build_lock
 from warehouse.history import swap_in
 from warehouse.paths import landing_dir
+from warehouse.private import copy_private, private_dir, tighten_tree, write_private
 
 log = logging.getLogger(__name__)
 UPLOAD_ID = re.compile(r"^[0-9a-f]{16}$")
@@ -108,7 +109,7 @@ class Workspace:
     def _save(self, upload: Upload) -> None:
         path = self.folder(upload.id) / "upload.json"
         tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(asdict(upload), ensure_ascii=False), encoding="utf-8")
+        write_private(tmp, json.dumps(asdict(upload), ensure_ascii=False))
         os.replace(tmp, path)
 
     def get(self, upload_id: str) -> Upload | None:
@@ -133,14 +134,17 @@ class Workspace:
         staging folder with a copy of the live landing area."""
         upload_id = secrets.token_hex(8)
         folder = self.folder(upload_id)
-        (folder / "input").mkdir(parents=True)
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(mode=0o700)  # a new id: fails if it exists
+        private_dir(folder / "input", root=self.root.parent)  # admin/, staging/, <id>/: 0700
         live_area = landing_dir(self.warehouse)
         base = _registry_digest(live_area)
         if live_area.exists():
             shutil.copytree(live_area, folder / "landing",
-                            ignore=shutil.ignore_patterns("*.previous"))
+                            ignore=shutil.ignore_patterns("*.previous", ".scratch"))
+            tighten_tree(folder / "landing")
         live_secrets = self.warehouse.parent / "secrets"
-        live_secrets.mkdir(parents=True, exist_ok=True)
+        private_dir(live_secrets)
         (folder / "secrets").symlink_to(live_secrets, target_is_directory=True)
         target = folder / "input" / file_name
         shutil.move(source, target)
@@ -212,8 +216,8 @@ class Workspace:
                         quarantine = self.quarantine_file(upload)
                         if quarantine:
                             target = area / quarantine.relative_to(self.folder(upload.id) / "landing")
-                            target.parent.mkdir(parents=True, exist_ok=True)
-                            shutil.copyfile(quarantine, target)
+                            private_dir(target.parent, root=area)
+                            copy_private(quarantine, target)
                         swap_in(self.candidate(upload), self.warehouse)
                     except BaseException:
                         landing.restore(area, previous, entry)

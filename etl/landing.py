@@ -5,6 +5,8 @@ Accepted survey files are kept under ``landing/surveys/<wave>/<name>`` with a re
 rebuilds. Quarantined rows, with their original values for the coordinator to fix, are
 written to ``landing/quarantine/<wave>/``. A deployment's sampling frame may be placed at
 ``landing/frame.csv``. Nothing here is ever exposed by a public view, the API or exports.
+
+Everything here is created 0700 (folders) and 0600 (files), whatever the umask.
 """
 
 from __future__ import annotations
@@ -12,11 +14,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from etl.snapshots import sha256_file
+from warehouse.private import copy_private, private_dir, write_private
 
 REGISTRY = "surveys/registry.json"
 
@@ -40,9 +42,9 @@ def registry(landing: Path) -> list[LandedFile]:
 
 def _write_registry(landing: Path, entries: list[LandedFile]) -> None:
     path = landing / REGISTRY
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent, root=landing)
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps([asdict(e) for e in entries], indent=2), encoding="utf-8")
+    write_private(tmp, json.dumps([asdict(e) for e in entries], indent=2))
     os.replace(tmp, path)
 
 
@@ -53,12 +55,12 @@ def land(landing: Path, file: Path, wave: int, fmt: str) -> tuple[LandedFile, li
     previous = registry(landing)
     stored = Path("surveys") / str(wave) / file.name
     target = landing / stored
-    target.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(target.parent, root=landing)
     backup = None
     if target.exists():
         backup = target.with_name(target.name + ".previous")
-        shutil.copy2(target, backup)
-    shutil.copyfile(file, target)
+        copy_private(target, backup, keep_times=True)
+    copy_private(file, target)
     entry = LandedFile(wave, file.name, str(stored), sha256_file(target), fmt,
                        dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
     same = [e for e in previous if (e.wave, e.name) == (wave, file.name)]

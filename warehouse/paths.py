@@ -10,9 +10,17 @@ ENV_WAREHOUSE = "SECTOR_MONITOR_WAREHOUSE"
 
 
 def warehouse_path(arg: str | os.PathLike[str] | None = None) -> Path:
-    """The warehouse file: ``--warehouse`` argument, else $SECTOR_MONITOR_WAREHOUSE, else default."""
+    """The warehouse file: ``--warehouse`` argument, else $SECTOR_MONITOR_WAREHOUSE, else default.
+
+    Every command resolves its warehouse here, so this is also where the restricted leftovers of
+    a killed build (scratch databases with raw answers, ``<warehouse>.tmp``) are removed when no
+    build is running (:func:`warehouse.private.remove_leftovers`)."""
+    from warehouse.private import remove_leftovers
+
     chosen = arg or os.environ.get(ENV_WAREHOUSE) or DEFAULT_WAREHOUSE
-    return Path(chosen).expanduser().resolve()
+    path = Path(chosen).expanduser().resolve()
+    remove_leftovers(path)
+    return path
 
 
 def landing_dir(warehouse: Path) -> Path:

@@ -17,12 +17,15 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from warehouse.private import remove_leftovers
+
 
 class Reader:
     """Thread-safe read-only view of one warehouse file that follows atomic rebuilds."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path).resolve()
+        remove_leftovers(self.path)  # restricted scratch files of a killed build, if any
         self._lock = threading.Lock()
         self._con: duckdb.DuckDBPyConnection | None = None
         self._stamp: tuple[int, int, int] | None = None

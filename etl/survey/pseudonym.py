@@ -19,6 +19,7 @@ from pathlib import Path
 import duckdb
 
 from etl.survey.sql import literal
+from warehouse.private import private_dir
 
 KEY_ENV = "SECTOR_MONITOR_PSEUDONYM_KEY"
 _SEPARATORS = r"[\s\x{00a0}\x{202f}.\-/]"
@@ -78,7 +79,7 @@ def load_key(key_file: Path) -> bytes:
     key_file = Path(key_file)
     if key_file.exists():
         return key_file.read_bytes()
-    key_file.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(key_file.parent)  # secrets/: 0700
     key = secrets.token_bytes(32)
     descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "wb") as handle:
