@@ -5,12 +5,19 @@ A build writes ``<path>.tmp`` in the same directory, checkpoints and closes it, 
 half-written one, and a build that fails or is killed leaves the previous file untouched.
 A lock file serialises concurrent builds. Before the swap the previous file is hard-linked
 into ``<dir>/history/`` (see :mod:`warehouse.history`), so the last builds can be restored.
+
+The last step before the swap is the privacy guard (:mod:`warehouse.guard`): a build whose
+warehouse would hold an enterprise number, a name or free text of the landed files fails and
+nothing is swapped in. The new file is 0600 from its creation (and its write-ahead log); the
+build spills to a folder in the restricted ``<landing>/.scratch/``, not beside the warehouse.
 """
 
 from __future__ import annotations
 
 import fcntl
 import os
+import shutil
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
@@ -18,7 +25,9 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.history import swap_in
+from warehouse import guard
+from warehouse.history import check_kept, purge, swap_in
+from warehouse.private import FILE_MODE, remove_build_leftovers, restrict, scratch_dir
 
 
 class BuildLockedError(RuntimeError):
@@ -41,7 +50,8 @@ def _remove(*paths: Path) -> None:
 def build_lock(path: Path) -> Iterator[None]:
     """Hold ``<path>.lock`` exclusively (builds and rollbacks); fail at once if it is taken."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path.with_name(path.name + ".lock"), "w") as lock:
+    descriptor = os.open(path.with_name(path.name + ".lock"), os.O_WRONLY | os.O_CREAT, FILE_MODE)
+    with os.fdopen(descriptor, "w") as lock:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
@@ -55,17 +65,27 @@ def atomic_build(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     tmp = path.with_name(path.name + ".tmp")
     wal = tmp.with_name(tmp.name + ".wal")
     with build_lock(path):
-        _remove(tmp, wal)
+        remove_build_leftovers(path)  # a killed build's .tmp and scratch files
+        spill = scratch_dir(path) / f"{path.name}.spill_{uuid.uuid4().hex[:10]}"
         con = duckdb.connect(str(tmp))
         try:
+            restrict(tmp)  # 0600 before any row is written, whatever the umask
+            os.close(os.open(wal, os.O_WRONLY | os.O_CREAT, FILE_MODE))  # DuckDB keeps it
+            restrict(wal)
+            con.execute(f"SET temp_directory = '{str(spill).replace(chr(39), chr(39) * 2)}'")
             apply_ddl(con)
             yield con
+            guard.enforce(con)  # raises: nothing is swapped in
+            unsafe = check_kept(con, path)  # earlier builds written before the guard
             con.execute("CHECKPOINT")
             con.close()
             with open(tmp, "rb") as fh:
                 os.fsync(fh.fileno())
-            swap_in(tmp, path)
+            swap_in(tmp, path, keep=path not in unsafe)
+            purge(path, unsafe)
         except BaseException:
             con.close()
             _remove(tmp, wal)
             raise
+        finally:
+            shutil.rmtree(spill, ignore_errors=True)

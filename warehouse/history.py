@@ -6,11 +6,22 @@ The newest ``$SECTOR_MONITOR_KEEP_BUILDS`` files (default 3, 0 keeps none) are k
 :func:`rollback` swaps the newest kept build in and keeps the current one in its place, so a
 second rollback returns to where the first started. Rolling back does not touch the landing
 area: the next build replays every landed survey file again.
+
+History copies hold restricted data: the folder is 0700 and the copies 0600. Each build is
+checked by the privacy guard (:mod:`warehouse.guard`) before it is swapped in and records it in
+``meta.privacy_guard``. Copies written before the guard existed (no such row) may quote
+enterprise numbers or names in their messages: every build scans them (and the warehouse it
+replaces) with the guard, deletes those that fail and lists those that pass in
+``history/.privacy_checked.json``; :func:`rollback` deletes copies that are neither stamped nor
+checked before choosing one. So an upgrade purges unsafe history at the first build (or
+rollback) and keeps the safe copies.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import json
 import os
 import shutil
 from dataclasses import dataclass
@@ -18,7 +29,11 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse import guard
+from warehouse.private import private_dir, restrict, write_private
+
 ENV_KEEP = "SECTOR_MONITOR_KEEP_BUILDS"
+CHECKED = ".privacy_checked.json"  # copies without guard stamp that passed a later guard scan
 DEFAULT_KEEP = 3
 _STAMP = "%Y%m%dT%H%M%S%fZ"
 
@@ -86,14 +101,14 @@ def keep_current(warehouse: Path) -> Path | None:
     """Hard-link (else copy) the current warehouse into history; None when there is none."""
     if not warehouse.exists() or keep_count() == 0:
         return None
-    folder = history_dir(warehouse)
-    folder.mkdir(exist_ok=True)
+    folder = private_dir(history_dir(warehouse))
     stamp = dt.datetime.now(dt.UTC).strftime(_STAMP)
     target = folder / f"{stamp}-{build_id_of(warehouse)}{warehouse.suffix}"
     try:
         os.link(warehouse, target)
     except OSError:  # file systems without hard links
         shutil.copy2(warehouse, target)
+    restrict(target)  # a warehouse written before the 0600 rule
     return target
 
 
@@ -103,12 +118,109 @@ def prune(warehouse: Path) -> None:
         old.path.unlink(missing_ok=True)
 
 
-def swap_in(new: Path, warehouse: Path) -> None:
-    """Keep the current ``warehouse`` in history, then atomically replace it by ``new``."""
-    keep_current(warehouse)
+def swap_in(new: Path, warehouse: Path, keep: bool = True) -> None:
+    """Keep the current ``warehouse`` in history (unless ``keep`` is false: it failed the privacy
+    guard), then atomically replace it by ``new``."""
+    if keep:
+        keep_current(warehouse)
+    restrict(new)
     os.replace(new, warehouse)
     _fsync_dir(warehouse.parent)
     prune(warehouse)
+
+
+def _identity(path: Path) -> str:
+    """Inode, size and modification time: the same for every hard link of one file."""
+    st = path.stat()
+    return f"{st.st_ino:x}-{st.st_size:x}-{st.st_mtime_ns:x}"
+
+
+def _checked(warehouse: Path) -> dict[str, int]:
+    path = history_dir(warehouse) / CHECKED
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _write_checked(warehouse: Path, checked: dict[str, int]) -> None:
+    present = {_identity(k.path) for k in list_builds(warehouse) if k.path.exists()}
+    if warehouse.exists():
+        present.add(_identity(warehouse))
+    checked = {k: v for k, v in checked.items() if k in present}
+    folder = history_dir(warehouse)
+    if not checked and not (folder / CHECKED).exists():
+        return
+    private_dir(folder)
+    tmp = folder / f".{CHECKED}.{os.getpid()}"
+    write_private(tmp, json.dumps(checked, indent=1))
+    os.replace(tmp, folder / CHECKED)
+
+
+def _quoted(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def _verified(con: duckdb.DuckDBPyConnection, path: Path, checked: dict[str, int],
+              scan: bool) -> bool | None:
+    """True when ``path`` carries the guard's stamp or passed a scan before; else the result of
+    a scan now (``scan``) or None. An unreadable file is not verified (False)."""
+    if checked.get(_identity(path), 0) >= guard.GUARD_VERSION:
+        return True
+    alias = "privacy_kept"
+    try:
+        con.execute(f"ATTACH {_quoted(path)} AS {alias} (READ_ONLY)")
+    except duckdb.Error:
+        return False
+    try:
+        if guard.is_stamped(con, alias):
+            return True
+        if not scan:
+            return None
+        passed = not guard.scan(con, alias).findings
+        if passed:
+            checked[_identity(path)] = guard.GUARD_VERSION
+        return passed
+    except duckdb.Error:
+        return False
+    finally:
+        con.execute(f"DETACH {alias}")
+
+
+def check_kept(con: duckdb.DuckDBPyConnection, warehouse: Path) -> set[Path]:
+    """Scan ``warehouse`` and its history copies that predate the guard, with the guard and
+    ``con``'s restricted values (the build's); returns the files that fail it (the caller
+    deletes them, or does not keep the warehouse it replaces)."""
+    checked = _checked(warehouse)
+    candidates = [warehouse] if warehouse.exists() else []
+    candidates += [k.path for k in list_builds(warehouse)]
+    if history_dir(warehouse).is_dir():
+        private_dir(history_dir(warehouse))  # a folder created before the 0700 rule
+    for path in candidates:
+        restrict(path)
+    unsafe = {p for p in candidates if _verified(con, p, checked, scan=True) is False}
+    _write_checked(warehouse, checked)
+    return unsafe
+
+
+def purge(warehouse: Path, unsafe: set[Path]) -> None:
+    """Delete the history copies in ``unsafe``."""
+    for path in unsafe:
+        if path.parent == history_dir(warehouse):
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+
+
+def purge_unverified(warehouse: Path) -> list[Path]:
+    """Delete history copies that carry no guard stamp and were never scanned by a build."""
+    checked = _checked(warehouse)
+    con = duckdb.connect(":memory:")
+    try:
+        gone = [k.path for k in list_builds(warehouse) if not _verified(con, k.path, checked, scan=False)]
+    finally:
+        con.close()
+    purge(warehouse, set(gone))
+    return gone
 
 
 def rollback(warehouse: Path) -> Path:
@@ -120,11 +232,14 @@ def rollback(warehouse: Path) -> Path:
     from warehouse.build import build_lock  # build imports this module
 
     with build_lock(warehouse):
+        purged = purge_unverified(warehouse)
         kept = list_builds(warehouse)
         if not kept:
+            why = (f"; {len(purged)} copy(ies) written before the privacy guard were deleted "
+                   "unchecked" if purged else "")
             raise NoHistoryError(
                 f"no earlier build of {warehouse} is kept in {history_dir(warehouse)}: nothing to "
                 f"roll back to (builds are kept from the next rebuild on; "
-                f"${ENV_KEEP}={keep_count()})")
+                f"${ENV_KEEP}={keep_count()}){why}")
         swap_in(kept[0].path, warehouse)  # moves it out of history, keeps the current one
         return kept[0].path

@@ -4,12 +4,15 @@ enterprise numbers, keep one current response per association and wave, and load
 restricted microdata, the quarantine log and the sampling frame.
 
 The warehouse receives no enterprise number, no association name and no free text:
-validation messages about those fields are stored without the value, and the original
-rows of quarantined records are written to the restricted landing area only.
+validation messages never quote a value, and the original rows of quarantined records are
+written to the restricted landing area only (0600 files in 0700 folders). The distinct values of
+the restricted fields are handed to the build's privacy guard (:mod:`warehouse.guard`), which
+refuses a warehouse that contains one of them anywhere.
 
-The rows never pass through pandas: each file is read into a scratch DuckDB database beside
-the warehouse being built (deleted afterwards), canonicalised, validated and pseudonymised by
-SQL, and inserted in one statement that also marks the current answer of each association.
+The rows never pass through pandas: each file is read into a scratch DuckDB database in the
+restricted ``<landing>/.scratch/`` (deleted afterwards; a killed build's is deleted by the next
+command), canonicalised, validated and pseudonymised by SQL, and inserted in one statement that
+also marks the current answer of each association.
 """
 
 from __future__ import annotations
@@ -17,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import re
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,13 +32,14 @@ from etl.csv_safety import neutralise
 from etl.runner import Context, Step, insert_source, record_source
 from etl.survey.codebook import CODEBOOK
 from etl.survey.frame import DEMO_FRAME, load_frame, size_class_sql
-from etl.survey.messages import render
 from etl.survey.pseudonym import load_key, pseudonym_sql
 from etl.survey.readers import read_export
 from etl.survey.sql import ident, literal, temp_name
 from etl.survey.validation import validate
+from warehouse import guard
 from warehouse.build import apply_ddl
 from warehouse.paths import key_file
+from warehouse.private import open_private, private_dir, restrict, scratch_dir, tighten_tree
 
 DEMO_SNAPSHOT = "survey_demo"  # synthetic exports made by `sector-monitor survey demo`
 WAVE_IN_NAME = re.compile(r"_(\d{4})_kobo\.csv$")
@@ -118,6 +121,7 @@ def survey_inputs(ctx: Context) -> list[Input]:
 def process(item: Input, key: bytes, con: duckdb.DuckDBPyConnection | None = None) -> FileResult:
     """Read, validate and pseudonymise one export (relations in ``con``, else in memory)."""
     export = read_export(item.path, item.format, con=con)
+    guard.collect(export.con, export.relation, sorted(RESTRICTED), item.name)
     checked = validate(export)
     prefix = f"{item.wave}:{item.name}:{item.sha256}:"
     published = ", ".join(ident(q.code) for q in PUBLISHED)
@@ -138,19 +142,17 @@ def process(item: Input, key: bytes, con: duckdb.DuckDBPyConnection | None = Non
 
 
 @contextlib.contextmanager
-def scratch_database(con: duckdb.DuckDBPyConnection, beside: Path) -> Iterator[str]:
-    """Attach a scratch database file beside ``beside`` (deleted on exit); yields its name.
+def scratch_database(con: duckdb.DuckDBPyConnection, warehouse: Path) -> Iterator[str]:
+    """Attach a scratch database file for ``warehouse``'s build in the restricted
+    ``<landing>/.scratch/`` (0700; deleted on exit); yields its name.
 
-    Scratch files left by a killed build (they hold raw answers) are deleted first: builds are
-    serialised by the warehouse lock, so none is in use."""
-    for leftover in beside.parent.glob(f".{beside.name}.survey_scratch_*"):
-        if leftover.is_dir():
-            shutil.rmtree(leftover, ignore_errors=True)
-        else:
-            leftover.unlink(missing_ok=True)
+    Scratch files left by a killed build (they hold raw answers) are deleted by the build before
+    it starts (:func:`warehouse.private.remove_build_leftovers`, under the warehouse lock) and by
+    any command that resolves the warehouse while no build runs."""
     name = temp_name("survey_scratch")
-    path = beside.with_name(f".{beside.name}.{name}.duckdb")
+    path = scratch_dir(warehouse) / f"{warehouse.name}.{name}.duckdb"
     con.execute(f"ATTACH {literal(str(path))} AS {name}")
+    restrict(path)
     try:
         yield name
     finally:
@@ -159,10 +161,17 @@ def scratch_database(con: duckdb.DuckDBPyConnection, beside: Path) -> Iterator[s
             leftover.unlink(missing_ok=True)
 
 
+def public_texts() -> list[str]:
+    """The codebook's texts (labels, hints, choices, groups): public vocabulary for the guard."""
+    texts = [t for q in CODEBOOK.questions for t in (*q.labels.values(), *q.hints.values())]
+    texts += [t for c in CODEBOOK.lists.values() for choice in c.choices
+              for t in choice.labels.values()]
+    texts += [t for labels in CODEBOOK.groups.values() for t in labels.values()]
+    return texts
+
+
 def public_message(error) -> dict[str, str]:
-    """Messages safe for the warehouse: no value of a restricted field."""
-    if error.field in RESTRICTED or error.field == "org_id":
-        return render(CODEBOOK, error.rule, error.line, error.field, "…")
+    """The messages stored in the warehouse: they quote no value (see etl.survey.messages)."""
     return {"fr": error.message_fr, "nl": error.message_nl, "en": error.message_en}
 
 
@@ -187,8 +196,9 @@ def write_quarantine(ctx: Context, result: FileResult) -> None:
         by_line.setdefault(e.line, []).append(f"{e.message_fr} | {e.message_nl} | {e.message_en}")
     bad.insert(0, "errors", bad["_line"].map(lambda n: "\n".join(by_line.get(n, []))))
     out = ctx.landing / "quarantine" / str(result.input.wave) / f"{result.input.name}.quarantine.csv"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    neutralise(bad).to_csv(out, index=False, encoding="utf-8-sig")  # opened in spreadsheets
+    private_dir(out.parent, root=ctx.landing)
+    with open_private(out, "w", encoding="utf-8-sig", newline="") as handle:  # for spreadsheets
+        neutralise(bad).to_csv(handle, index=False)
 
 
 def category_rows() -> list[list]:
@@ -216,6 +226,7 @@ class Survey(Step):
 
     def register_sources(self, ctx: Context) -> None:
         """Record the survey as a source: its files' checksums, synthetic or not."""
+        tighten_tree(ctx.landing)  # 0700/0600 also for an area created before that rule
         inputs = ctx.options["inputs"] = survey_inputs(ctx)
         if inputs and inputs[0].synthetic:
             record_source(ctx, ctx.source(DEMO_SNAPSHOT), source_id=SURVEY_SOURCE["source_id"])
@@ -237,6 +248,7 @@ class Survey(Step):
         for q in PUBLISHED:
             ctx.con.execute(f'ALTER TABLE restricted.survey_responses ADD COLUMN "{q.code}" '
                             f'{SQL_TYPES.get(q.base_type, "VARCHAR")}')
+        guard.add_public_text(ctx.con, public_texts())
         home = ctx.con.execute("SELECT current_database()").fetchone()[0]
         with scratch_database(ctx.con, ctx.warehouse) as scratch:
             ctx.con.execute(f"USE {scratch}")  # the files' tables and views go to the scratch file

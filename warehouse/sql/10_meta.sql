@@ -61,3 +61,14 @@ CREATE TABLE meta.quarantine (
     message_nl  VARCHAR NOT NULL,
     message_en  VARCHAR NOT NULL
 );
+
+-- The privacy guard's check of this build (warehouse/guard.py), written just before the swap:
+-- a warehouse without this row was written before the guard existed.
+CREATE TABLE meta.privacy_guard (
+    guard_version     INTEGER NOT NULL,
+    checked_at        TIMESTAMP NOT NULL,
+    columns_scanned   INTEGER NOT NULL,   -- VARCHAR columns of every table
+    values_scanned    BIGINT NOT NULL,    -- distinct values per column
+    restricted_values BIGINT NOT NULL,    -- distinct org_id, names and free text of the landed rows
+    seconds           DOUBLE NOT NULL
+);
