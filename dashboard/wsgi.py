@@ -10,5 +10,6 @@ import os
 
 from dashboard.app import create_app
 
+os.umask(0o077)  # files the workers create (audit log, staged uploads, warehouse) are private
 app = create_app(os.environ.get("SECTOR_MONITOR_WAREHOUSE", "var/warehouse.duckdb"))
 server = app.server
