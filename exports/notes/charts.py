@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import io
 import textwrap
-from collections.abc import Sequence
-from dataclasses import dataclass
 
 import matplotlib
 
@@ -21,6 +19,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
 from exports.notes.formatting import number  # noqa: E402
+from exports.notes.model import ChartSpec  # noqa: E402
 
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00")  # the dashboard's
 BANNER = "#8A2B00"
@@ -32,28 +31,6 @@ matplotlib.rcParams.update({
     "axes.edgecolor": "#ADB5BD", "axes.labelcolor": TEXT, "xtick.color": TEXT,
     "ytick.color": TEXT, "svg.hashsalt": "sector-monitor",  # the same note gives the same SVG
 })
-
-
-@dataclass(frozen=True)
-class Point:
-    """One published estimate to plot, with its 95 % CI when it has one."""
-
-    label: str
-    value: float
-    ci_low: float | None = None
-    ci_high: float | None = None
-
-
-@dataclass(frozen=True)
-class ChartSpec:
-    """What a chart shows: points over periods (``over_time``) or across categories."""
-
-    title: str
-    points: tuple[Point, ...]
-    value_axis: str
-    lang: str
-    over_time: bool
-    banner: str | None = None
 
 
 def _figure(spec: ChartSpec) -> Figure:
@@ -104,9 +81,3 @@ def render(spec: ChartSpec, fmt: str, dpi: int = 200) -> bytes:
     canvas.print_figure(buffer, format=fmt, dpi=dpi, metadata={"Date": None} if fmt == "svg"
                         else None)
     return buffer.getvalue()
-
-
-def estimates_chart(title: str, points: Sequence[Point], lang: str, value_axis: str,
-                    banner: str | None, over_time: bool) -> ChartSpec:
-    """The spec of a chart of ``points``."""
-    return ChartSpec(title, tuple(points), value_axis, lang, over_time, banner)

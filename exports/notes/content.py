@@ -13,10 +13,11 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from exports.notes import charts
 from exports.notes.formatting import MISSING, is_missing, long_date, number
 from exports.notes.model import (
     Chart,
+    ChartSpec,
+    Point,
     KeyFigure,
     Note,
     Recommendation,
@@ -387,7 +388,7 @@ def _charts(cells: pd.DataFrame, figures: list[KeyFigure], unpublished: list[Unp
         overview = [f for f in overview if overview and f.unit_label == overview[0].unit_label]
         if len(overview) >= 2:
             out.append(_chart(
-                t["chart_overview"], [charts.Point(f"{f.title} ({f.period})", f.value, f.ci_low,
+                t["chart_overview"], [Point(f"{f.title} ({f.period})", f.value, f.ci_low,
                                                    f.ci_high) for f in overview],
                 overview[0].unit_label, overview, lang, t, banner, over_time=False))
         history = cells[(cells["breakdown"] == "all") & cells["ci_low"].notna()]
@@ -395,7 +396,7 @@ def _charts(cells: pd.DataFrame, figures: list[KeyFigure], unpublished: list[Unp
             rows = history[(history["indicator_id"] == f.indicator_id)
                            & (history["period"] <= f.period)]
             if len(rows) >= 2 and len(out) < MAX_CHARTS:
-                out.append(_chart(f.title, [charts.Point(r.period, r.estimate, r.ci_low,
+                out.append(_chart(f.title, [Point(r.period, r.estimate, r.ci_low,
                                                          r.ci_high) for r in rows.itertuples()],
                                   f.unit_label, [f], lang, t, banner, over_time=True))
         return out
@@ -403,7 +404,7 @@ def _charts(cells: pd.DataFrame, figures: list[KeyFigure], unpublished: list[Unp
         cell_figures = [f for f in with_ci if f.indicator_id == ind]
         hidden = [u.category for u in unpublished if u.indicator_id == ind and u.category]
         title = f"{cell_figures[0].title} ({cell_figures[0].period})"
-        chart = _chart(title, [charts.Point(f.category or "", f.value, f.ci_low, f.ci_high)
+        chart = _chart(title, [Point(f.category or "", f.value, f.ci_low, f.ci_high)
                                for f in cell_figures], cell_figures[0].unit_label,
                        cell_figures, lang, t, banner, over_time=False)
         if hidden:
@@ -413,9 +414,8 @@ def _charts(cells: pd.DataFrame, figures: list[KeyFigure], unpublished: list[Unp
     return out[:MAX_CHARTS]
 
 
-def _chart(title: str, points: list[charts.Point], axis: str, figures: list[KeyFigure],
+def _chart(title: str, points: list[Point], axis: str, figures: list[KeyFigure],
            lang: str, t: dict, banner: str | None, over_time: bool) -> Chart:
     refs = dict.fromkeys(s.label for f in figures for s in f.sources)
     caption = t["chart_error_bars"] + " " + t["chart_source"].format(sources="; ".join(refs))
-    return Chart(title, charts.estimates_chart(title, points, lang, axis, banner, over_time),
-                 caption)
+    return Chart(title, ChartSpec(title, tuple(points), axis, lang, over_time, banner), caption)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from exports.notes.charts import ChartSpec
 
 
 @dataclass(frozen=True)
@@ -75,8 +74,30 @@ class UnpublishedFigure:
 
 
 @dataclass(frozen=True)
+class Point:
+    """One published estimate to plot, with its 95 % CI when it has one."""
+
+    label: str
+    value: float
+    ci_low: float | None = None
+    ci_high: float | None = None
+
+
+@dataclass(frozen=True)
+class ChartSpec:
+    """What a chart shows: points over periods (``over_time``) or across categories."""
+
+    title: str
+    points: tuple[Point, ...]
+    value_axis: str
+    lang: str
+    over_time: bool
+    banner: str | None = None
+
+
+@dataclass(frozen=True)
 class Chart:
-    """A chart (drawn by ``charts.render``) with the caption printed under it."""
+    """A chart (drawn by ``charts.render`` for PDF and DOCX) with the caption under it."""
 
     title: str
     spec: ChartSpec
