@@ -21,9 +21,8 @@ import threading
 import time
 from pathlib import Path
 
-import requests
-
 import _server
+import requests
 
 RECS = [f"R{i}" for i in range(1, 9)]
 API_PATH = "/api/v1/indicators"

@@ -17,9 +17,9 @@ from exports.notes.formatting import MISSING, is_missing, long_date, number
 from exports.notes.model import (
     Chart,
     ChartSpec,
-    Point,
     KeyFigure,
     Note,
+    Point,
     Recommendation,
     Source,
     UnpublishedFigure,

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 
-
 @dataclass(frozen=True)
 class Source:
     """A row of ``public.sources`` cited by the note, numbered in order of first use."""
