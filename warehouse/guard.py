@@ -45,7 +45,7 @@ _SEP = r"[ .\x{00a0}\x{202f}]"
 ENTERPRISE_NUMBER = (r"\b0\d{9}\b"                                   # 0123456789
                      rf"|\b[01]\d{{3}}{_SEP}\d{{3}}{_SEP}\d{{3}}\b"    # 0123.456.789, 0123 456 789
                      rf"|(?i:\bBE){_SEP}?[01]?\d{{3}}{_SEP}?\d{{3}}{_SEP}?\d{{3}}\b")  # BE forms
-EXAMPLE_NUMBER = rf"(?i:\bBE{_SEP}?)?\b0123{_SEP}?456{_SEP}?789\b"  # the forms' own example
+EXAMPLE_NUMBER = rf"(?:(?i:\bBE){_SEP}?|\b)0123{_SEP}?456{_SEP}?789\b"  # the form's example
 _NOT_WORD = r"[^\pL\pN]+"
 _VALUES, _DISTINCT, _WORDS, _R = ("privacy_guard_values", "privacy_guard_distinct",
                                   "privacy_guard_words", "privacy_guard_restricted")
