@@ -16,6 +16,7 @@ from pathlib import Path
 BEGIN = "<!-- run_all:begin -->"
 END = "<!-- run_all:end -->"
 FEW_SECONDS_S = 5.0  # our reading of "a few seconds" (issues 2 and 6)
+NOTE_PDF_S = 3.0  # cold PDF note (issue 12)
 LINEAR_EXPONENT = 1.2  # "roughly linear": time ~ n^b with b <= 1.2 between consecutive sizes
 TARGET_SIZE, TARGET_S = 1_000_000, 30.0  # the indicator target: 1M responses over 10 waves
 MET, NOT_MET = "**MET**", "**NOT MET**"
@@ -79,7 +80,13 @@ def indicators_time_section(r: dict) -> str:
 
 
 def note_section(r: dict) -> str:
-    return timing_section(f"`{r['command']}`, cold (new process: interpreter, Chromium, PDF)", r)
+    text = timing_section(f"`{r['command']}`, cold (new process: interpreter, charts, PDF)", r)
+    floor = r.get("markdown_floor")
+    if floor:
+        text += (f"\n\nThe same note as Markdown (the floor: no charts, no layout), cold: median "
+                 f"{seconds(floor['median_s'])} over {len(floor['seconds'])} runs (min "
+                 f"{seconds(min(floor['seconds']))}, max {seconds(max(floor['seconds']))}).")
+    return text
 
 
 def ingest_section(r: dict) -> str:
@@ -235,12 +242,13 @@ def api_targets(r: dict | None, why: str) -> list[list[str]]:
     return rows
 
 
-def seconds_target(name: str, r: dict | None, why: str) -> list[str]:
-    label = f"{name} <= {FEW_SECONDS_S:g} s (our reading of \"a few seconds\")"
+def seconds_target(name: str, r: dict | None, why: str, limit_s: float = FEW_SECONDS_S,
+                   reading: str = ' (our reading of "a few seconds")') -> list[str]:
+    label = f"{name} <= {limit_s:g} s{reading}"
     if r is None:
         return [label, "-", not_measured(why)]
     return [label, f"{seconds(r['median_s'])} (median of {r['runs']})",
-            status(r["median_s"] <= FEW_SECONDS_S)]
+            status(r["median_s"] <= limit_s)]
 
 
 def targets(results: dict[str, dict], reasons: dict[str, str]) -> list[list[str]]:
@@ -251,7 +259,8 @@ def targets(results: dict[str, dict], reasons: dict[str, str]) -> list[list[str]
     return [*ingest_targets(*get("ingest_compare")), *scale_targets(*get("indicators_scale")),
             dashboard_target(*get("dashboard_load_20")), *api_targets(*get("api_compare")),
             seconds_target("build on the shipped data", *get("build_time")),
-            seconds_target("PDF note, cold CLI", *get("note_time"))]
+            seconds_target("PDF note, cold CLI", *get("note_time"), limit_s=NOTE_PDF_S,
+                           reading=" (issue 12)")]
 
 
 # ---- the section and the document ----
