@@ -10,6 +10,7 @@ from flask_caching import Cache
 
 from admin import register_admin
 from api import register_api
+from dashboard.callback_guard import install_callback_guard
 from dashboard.chrome import frame_layout, language_of_path, register_frame_callbacks
 from dashboard.data import PublicData, install
 from dashboard.downloads import register_downloads
@@ -67,6 +68,7 @@ def create_app(warehouse_path: str | Path) -> dash.Dash:
         return None
 
     install_routing(app)
+    install_callback_guard(app)
     app.layout = frame_layout()
     register_frame_callbacks(app)
     register_downloads(server)

@@ -108,7 +108,7 @@ def test_html_lang_and_security_headers(client) -> None:
 
 def test_errors_show_no_trace(client) -> None:
     response = client.post("/_dash-update-component", json={"output": "nope.children"})
-    assert response.status_code == 500
+    assert response.status_code == 400  # malformed callback request (tests/test_callback_guard.py)
     assert b"Traceback" not in response.data and len(response.data) < 100
 
 
