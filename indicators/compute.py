@@ -203,6 +203,15 @@ def _snapshots_sha(con: duckdb.DuckDBPyConnection) -> str | None:
         return None
 
 
+def _geo_labels(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, str]]:
+    """Label of each geography per language (none when the geography step did not run)."""
+    try:
+        rows = con.execute("SELECT geo_code, label_fr, label_nl, label_en FROM core.geography")
+    except duckdb.CatalogException:
+        return {}
+    return {code: {"fr": fr, "nl": nl, "en": en} for code, fr, nl, en in rows.fetchall()}
+
+
 def _indicator_table(catalogue: dict[str, Indicator]) -> pd.DataFrame:
     rows = []
     for ind in catalogue.values():
@@ -287,8 +296,7 @@ def compute_all(con: duckdb.DuckDBPyConnection,
     synthetic = published.groupby("period")["synthetic"].any() if len(published) else pd.Series()
     index, components = (index_tables(survey_published, synthetic) if len(survey_published)
                          else (pd.DataFrame(), pd.DataFrame()))
-    geo_labels = {code: {"fr": fr, "nl": nl, "en": en} for code, fr, nl, en in con.execute(
-        "SELECT geo_code, label_fr, label_nl, label_en FROM core.geography").fetchall()}
+    geo_labels = _geo_labels(con)
     rec_rows = pd.DataFrame([{
         "recommendation_id": r.id, **{f"title_{lg}": r.title[lg] for lg in LANGS},
         **{f"text_{lg}": r.text[lg] for lg in LANGS}, "indicators": " ".join(r.indicators),

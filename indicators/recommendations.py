@@ -72,7 +72,9 @@ def _with_unit(value: float, ind: Indicator, lang: str) -> str:
     """``62,1 % des associations``, ``solde de -41,8 points``, ``3,0 pouvoirs subsidiants``."""
     if ind.unit == "net_balance":
         return WORDING["balance"][lang].format(value=_fmt(value, lang))
-    return f"{_fmt(value, lang)} {ind.unit_label[lang]}"
+    label = ind.unit_label[lang]
+    glue = "" if label.startswith("%") and lang != "fr" else " "  # 31,3% (nl, en); 31,3 % (fr)
+    return f"{_fmt(value, lang)}{glue}{label}"
 
 
 def _change(change: float, ind: Indicator, lang: str) -> str:

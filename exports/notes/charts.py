@@ -38,7 +38,7 @@ def _figure(spec: ChartSpec) -> Figure:
     values = [p.value for p in points]
     below = [p.value - p.ci_low if p.ci_low is not None else 0 for p in points]
     above = [p.ci_high - p.value if p.ci_high is not None else 0 for p in points]
-    height = 2.9 if spec.over_time else 1.2 + 0.38 * len(points)
+    height = 2.5 if spec.over_time else 1.2 + 0.38 * len(points)
     fig = Figure(figsize=(WIDTH_IN, height), layout="constrained")
     ax = fig.add_subplot()
     style = {"fmt": "o", "color": PALETTE[0], "ecolor": PALETTE[0], "elinewidth": 1.4,
