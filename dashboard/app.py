@@ -14,6 +14,7 @@ from dashboard.callback_guard import install_callback_guard
 from dashboard.chrome import frame_layout, language_of_path, register_frame_callbacks
 from dashboard.data import PublicData, install
 from dashboard.downloads import register_downloads
+from dashboard.health import register_health
 from dashboard.i18n import negotiate_language
 from dashboard.routing import install_routing
 from dashboard.security import install_security
@@ -56,6 +57,7 @@ def create_app(warehouse_path: str | Path) -> dash.Dash:
     reader = Reader(warehouse_path)
     install(server, PublicData(reader, cache))
     register_api(server, reader)
+    register_health(server, reader)
     register_admin(server, warehouse_path)
 
     @server.before_request

@@ -39,6 +39,12 @@ class Reader:
         ino, mtime, size = stamp
         return f"{ino:x}-{mtime:x}-{size:x}"
 
+    @staticmethod
+    def parse_version(token: str) -> tuple[int, int, int]:
+        """``(inode, mtime in ns, size)`` of a :attr:`version` token."""
+        ino, mtime, size = (int(part, 16) for part in token.split("-"))
+        return ino, mtime, size
+
     @property
     def version(self) -> str:
         """A token that changes whenever the warehouse file is replaced."""
