@@ -125,13 +125,18 @@ def insert_statistics(ctx: Context, frame: pd.DataFrame) -> int:
     return len(df)
 
 
+SERIES_COLUMNS = ["series", "source_id", "dataset", "unit", "title_fr", "title_nl", "title_en",
+                  "comparability_note_fr", "comparability_note_nl", "comparability_note_en",
+                  "release", "release_fr", "release_nl", "release_en", "base_year", "breaks",
+                  "unit_label_fr", "unit_label_nl", "unit_label_en", "derived_from"]
+
+
 def insert_series(ctx: Context, rows: Iterable[dict[str, Any]]) -> None:
-    """Insert series definitions (dicts with the columns of core.series)."""
-    cols = ["series", "source_id", "dataset", "unit", "title_fr", "title_nl", "title_en",
-            "comparability_note_fr", "comparability_note_nl", "comparability_note_en"]
+    """Insert series definitions (dicts with the columns of core.series; absent keys: NULL)."""
     ctx.con.executemany(
-        f"INSERT INTO core.series VALUES ({', '.join('?' * len(cols))})",
-        [[r.get(c) for c in cols] for r in rows],
+        f"INSERT INTO core.series ({', '.join(SERIES_COLUMNS)}) "
+        f"VALUES ({', '.join('?' * len(SERIES_COLUMNS))})",
+        [[r.get(c) for c in SERIES_COLUMNS] for r in rows],
     )
 
 

@@ -12,7 +12,7 @@ import pandas as pd
 
 from etl import snapshots
 from etl.runner import Context, Step, run_steps
-from etl.steps import public_statistics_steps, survey
+from etl.steps import public_finance, public_statistics_steps, survey
 from indicators.compute import compute_all
 from sector_monitor import __version__
 from warehouse.build import atomic_build
@@ -31,7 +31,8 @@ class Indicators(Step):
     """Every indicator, its disclosure control, trends, the pressure index, recommendations."""
 
     name = "indicators"
-    depends = ("survey", "reference_figures", "eurostat_volunteering", "statbel_population")
+    depends = ("survey", "reference_figures", "eurostat_volunteering", "statbel_population",
+               *(s.name for s in public_finance.STEPS))
     keep_raw = False
 
     def extract(self, ctx: Context) -> pd.DataFrame:

@@ -20,7 +20,17 @@ CREATE TABLE core.series (
     title_en              VARCHAR NOT NULL,
     comparability_note_fr VARCHAR,
     comparability_note_nl VARCHAR,
-    comparability_note_en VARCHAR
+    comparability_note_en VARCHAR,
+    release               VARCHAR,   -- code of the one release (vintage) the values come from
+    release_fr            VARCHAR,   -- that release described in each language
+    release_nl            VARCHAR,
+    release_en            VARCHAR,
+    base_year             INTEGER,   -- price base year of real-terms series and indices
+    breaks                VARCHAR,   -- periods where a break in series starts (space-separated)
+    unit_label_fr         VARCHAR,   -- the unit in words, per language
+    unit_label_nl         VARCHAR,
+    unit_label_en         VARCHAR,
+    derived_from          VARCHAR    -- series the values are computed from (space-separated)
 );
 
 CREATE TABLE core.statistic (

@@ -6,7 +6,9 @@ FROM meta.sources;
 
 CREATE OR REPLACE VIEW public.series AS
 SELECT series, source_id, dataset, title_fr, title_nl, title_en, unit,
-       comparability_note_fr, comparability_note_nl, comparability_note_en
+       comparability_note_fr, comparability_note_nl, comparability_note_en,
+       release, release_fr, release_nl, release_en, base_year, breaks,
+       unit_label_fr, unit_label_nl, unit_label_en, derived_from
 FROM core.series;
 
 CREATE OR REPLACE VIEW public.statistics AS

@@ -1,0 +1,704 @@
+"""Public spending on social protection and social exclusion (real data): what governments in
+Belgium spend, by function (COFOG) and level of government, with the EU-27 for comparison and
+the Brussels institutions (Brussels-Capital Region, COCOF, COCOM/GGC, VGC) from the National
+Bank; real terms and per inhabitant derived here.
+
+Every input is a byte-for-byte copy of a public file, shipped as a checksummed snapshot
+(``etl/snapshots/<source_id>/``, provenance in each ``source.yaml``); ``public_finance.yaml``
+beside this file says which cells become series and holds every series' metadata in FR/NL/EN.
+One series never mixes two releases (vintages): the release is part of the series id and of
+``public.series.release``.
+
+Steps, in dependency order:
+  public_finance_prices   World Bank consumer prices and GDP deflator (% change, as published)
+                          and the consumer price index 2015 = 100 chained from them
+  public_finance_cofog_*  Eurostat gov_10a_exp (three releases) and OECD Table 11: BE, EU-27
+  public_finance_nbb_*    NBB 2017 spending by function (incl. the Brussels entities) and
+                          NBB 2014-2018 accounts of the four Brussels entities
+Each spending step adds the real-terms series (``eur_million_2015``: nominal x 100 / consumer
+price index of the same geography and year) and the per-inhabitant series
+(``eur_per_inhabitant``: nominal x 1e6 / population on 1 January, Eurostat demo_pjan for BE and
+the EU-27, Statbel for the Brussels entities) of its million-EUR series where the inputs exist.
+Breaks (the COCOM/GGC 2015 break of the sixth state reform) are flagged ``b`` on the first
+period after the break, listed in ``public.series.breaks`` and explained in the notes.
+
+No live refresh: none of the gov_10a_exp files is a JSON-stat document (the 2026 file is an
+application's own JSON layout, the others CSV layouts), so the JSON-stat parser of
+``etl/eurostat.py`` cannot refresh them; replacing one with an API response would change its
+format and break its byte-for-byte provenance. A JSON-stat snapshot of gov_10a_exp would have
+to be shipped first (as for ilc_scp19) to be refreshed by ``build --refresh``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import re
+from collections.abc import Iterable
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from etl.runner import Context, Step, StepError, insert_series
+
+SPEC_FILE = Path(__file__).with_name("public_finance.yaml")
+LANGS = ("fr", "nl", "en")
+#: Geography whose consumer prices deflate a geography's values.
+PRICE_GEO = {"BE": "BE", "01000": "BE", "04000": "BE", "EU27_2020": "EU27_2020"}
+BULK_VALUE = re.compile(r"^\s*(-?\d+(?:\.\d+)?|:)\s*([a-z]*)\s*$")
+#: Columns of the long frames the spending steps extract.
+LONG = ["kind", "release", "geo_code", "sector", "function", "unit", "period", "value", "flag",
+        "note", "file"]
+
+
+@cache
+def load_spec() -> dict:
+    return yaml.safe_load(SPEC_FILE.read_text(encoding="utf-8"))
+
+
+def _text(path: Path) -> str:
+    """A snapshot file as text: UTF-8 (a byte-order mark is dropped), strictly decoded."""
+    return path.read_bytes().decode("utf-8-sig")
+
+
+# --- series ids and metadata -------------------------------------------------------------
+
+def series_id(kind: str, release: str, function: str, sector: str, unit: str) -> str:
+    """Id of a series: ``function`` is a COFOG code or NBB item code, ``sector`` an ESA
+    subsector code or a Brussels entity key (see the module's YAML for the scheme)."""
+    spec = load_spec()
+    what = spec["items" if kind == "nbb_acc" else "functions"][function]["code"]
+    where = spec["sectors"][sector]["code"] if sector in spec["sectors"] else sector
+    prefix = {"cofog": "cofog", "nbb_cofog": "nbb_cofog", "nbb_acc": "nbb_acc"}[kind]
+    return f"{prefix}_{what}_{where}_{unit}_{release}"
+
+
+def short_release(release: str, lang: str) -> str:
+    """The release's short label (e.g. ``Eurostat 2026-08``) in ``lang``."""
+    short = load_spec()["releases"][release]["short"]
+    return short[lang] if isinstance(short, dict) else short
+
+
+def _release_sources(release: str) -> list[str]:
+    source = load_spec()["releases"][release]["source"]
+    return source if isinstance(source, list) else [source]
+
+
+def _break_for(kind: str, sector: str) -> dict | None:
+    """The break of an entity's accounts (the NBB 2017 split by function is one year)."""
+    return next((b for b in load_spec()["breaks"]
+                 if kind == "nbb_acc" and b["entity"] == sector), None)
+
+
+def series_meta(kind: str, release: str, function: str, sector: str, unit: str, *,
+                source_id: str, dataset: str, geos: Iterable[str],
+                derived_from: str | None = None) -> dict[str, Any]:
+    """The core.series row of one series, with titles, unit labels, release and notes."""
+    spec = load_spec()
+    rel = spec["releases"][release]
+    notes = spec["notes"]
+    entity = sector in spec["entities"]
+    parts: list[dict[str, str]] = [notes["release"][release]]
+    if (not entity) and sector not in ("S13", "S1300"):
+        parts.append(notes["subsector"])
+    if entity:
+        parts.append(notes["entity"])
+    if kind == "nbb_acc" and sector == "bcr":
+        parts.append(notes["bcr_reform"])
+    brk = _break_for(kind, sector)
+    if brk:
+        parts.append(brk)
+    if "EU27_2020" in set(geos):
+        parts.append(notes["eu27"])
+    if unit == "eur_million_2015":
+        parts.append(notes["real_terms"])
+    if unit == "eur_per_inhabitant":
+        parts.append(notes["per_inhabitant_statbel" if entity else "per_inhabitant_eurostat"])
+    row: dict[str, Any] = {
+        "series": series_id(kind, release, function, sector, unit), "source_id": source_id,
+        "dataset": dataset, "unit": unit, "release": release,
+        "base_year": spec["real_terms"]["base_year"] if unit == "eur_million_2015" else None,
+        "breaks": brk["period"] if brk else None, "derived_from": derived_from,
+    }
+    template = spec["titles"][kind]
+    for lang in LANGS:
+        labels = {
+            "function": spec["functions"][function][lang] if function in spec["functions"] else "",
+            "item": spec["items"][function][lang] if function in spec["items"] else "",
+            "sector": spec["sectors"][sector][lang] if sector in spec["sectors"] else "",
+            "entity": (spec["entities"][sector][lang] if entity
+                       else spec["sectors"].get(sector, {}).get(lang, "")),
+            "unit": spec["units"][unit][lang], "release": short_release(release, lang),
+        }
+        row[f"title_{lang}"] = template[lang].format(**labels)
+        row[f"release_{lang}"] = rel[lang]
+        row[f"unit_label_{lang}"] = spec["units"][unit][lang]
+        row[f"comparability_note_{lang}"] = " ".join(p[lang] for p in parts)
+    return row
+
+
+# --- shared step logic ---------------------------------------------------------------------
+
+def add_geographies(ctx: Context) -> None:
+    """Aggregates the finance series use besides countries (EU-27), with their names."""
+    for code, geo in load_spec()["geographies"].items():
+        ctx.con.execute("INSERT OR IGNORE INTO core.geography VALUES (?, ?, ?, ?, ?, NULL, ?, NULL, "
+                        "NULL)", [code, geo["level"], geo["en"], geo["fr"], geo["nl"], code])
+
+
+def _lookup(ctx: Context, series: str) -> dict[tuple[str, str], float]:
+    rows = ctx.con.execute("SELECT geo_code, period, value FROM core.statistic WHERE series = ? "
+                           "AND sex = 'T' AND age = 'TOTAL' AND value IS NOT NULL",
+                           [series]).fetchall()
+    return {(g, p): v for g, p, v in rows}
+
+
+def price_index(ctx: Context) -> dict[tuple[str, str], float]:
+    """(price geography, year) -> consumer price index, base year = 100."""
+    return _lookup(ctx, load_spec()["real_terms"]["index_series"])
+
+
+def eurostat_population(ctx: Context) -> dict[tuple[str, str], float]:
+    """(geo, year) -> population on 1 January (Eurostat); the EU-27 as the sum of its 27
+    members, for the years where all 27 are present."""
+    spec = load_spec()["population"]
+    pop = _lookup(ctx, spec["eurostat"])
+    members = set(spec["eu27_members"])
+    years = {p for (_g, p) in pop}
+    for year in years:
+        values = [pop.get((m, year)) for m in members]
+        if all(v is not None for v in values):
+            pop[("EU27_2020", year)] = float(sum(values))
+    return pop
+
+
+class FinanceStep(Step):
+    """One public-finance snapshot: extract a long frame (columns ``LONG``), publish it as
+    series, and derive real terms / per inhabitant from its million-EUR series."""
+
+    dataset = ""
+    depends = ("geography", "public_finance_prices", "eurostat_population", "statbel_population")
+    derive_real = True
+    derive_per_inhabitant = True
+
+    def validate(self, raw: pd.DataFrame) -> None:
+        missing = [c for c in LONG if c not in raw.columns]
+        if missing:
+            raise StepError(f"{self.name}: columns {missing} missing from the extract")
+        key = ["kind", "release", "geo_code", "sector", "function", "unit", "period"]
+        dup = raw.duplicated(key)
+        if dup.any():
+            raise StepError(f"{self.name}: several values for one cell, e.g. "
+                            f"{raw.loc[dup, key].head(3).values.tolist()}")
+        if raw["value"].isna().all():
+            raise StepError(f"{self.name}: the snapshot holds no value")
+
+    def transform(self, raw: pd.DataFrame, ctx: Context) -> pd.DataFrame:
+        add_geographies(ctx)
+        frame = raw.copy()
+        frame = frame[frame["value"].notna() | frame["flag"].notna()]
+        frame = self._apply_breaks(frame)
+        derived = []
+        nominal = frame[frame["unit"] == "eur_million"]
+        if self.derive_real and len(nominal):
+            derived.append(self._real(ctx, nominal))
+        if self.derive_per_inhabitant and len(nominal):
+            derived.append(self._per_inhabitant(ctx, nominal))
+        out = pd.concat([frame, *derived], ignore_index=True)
+        out = out[out["value"].notna() | out["flag"].notna()]
+        out["series"] = [series_id(*k) for k in out[["kind", "release", "function", "sector",
+                                                    "unit"]].itertuples(index=False)]
+        out["source_id"] = out["release"].map(self._source_of)
+        metas = []
+        for sid, rows in out.groupby("series", sort=True):
+            first = rows.iloc[0]
+            if rows["source_id"].nunique() != 1 or rows["release"].nunique() != 1:
+                raise StepError(f"{self.name}: series {sid} would mix releases or sources")
+            derived_from = (None if first["unit"] == "eur_million" or first["kind"] == "wb"
+                            else self._inputs(first))
+            metas.append(series_meta(first["kind"], first["release"], first["function"],
+                                     first["sector"], first["unit"],
+                                     source_id=first["source_id"], dataset=self.dataset,
+                                     geos=rows["geo_code"].unique(), derived_from=derived_from))
+        insert_series(ctx, metas)
+        return pd.DataFrame({
+            "source_id": out["source_id"], "dataset": self.dataset, "series": out["series"],
+            "geo_code": out["geo_code"], "period": out["period"], "value": out["value"],
+            "unit": out["unit"], "flag": out["flag"], "note": out["note"]})
+
+    # the release's source that this step registers
+    def _source_of(self, release: str) -> str:
+        sources = [s for s in _release_sources(release) if s in self.sources]
+        if len(sources) != 1:
+            raise StepError(f"{self.name}: release {release} has no single source among "
+                            f"{self.sources}")
+        return sources[0]
+
+    def _inputs(self, row: pd.Series) -> str:
+        nominal = series_id(row["kind"], row["release"], row["function"], row["sector"],
+                            "eur_million")
+        spec = load_spec()
+        if row["unit"] == "eur_million_2015":
+            return f"{nominal} {spec['real_terms']['index_series']}"
+        entity = row["sector"] in spec["entities"]
+        return f"{nominal} {spec['population']['statbel' if entity else 'eurostat']}"
+
+    def _apply_breaks(self, frame: pd.DataFrame) -> pd.DataFrame:
+        frame = frame.copy()
+        for brk in load_spec()["breaks"]:
+            mask = ((frame["kind"] == "nbb_acc") & (frame["sector"] == brk["entity"])
+                    & (frame["period"] == brk["period"]))
+            frame.loc[mask, "flag"] = "b"
+            frame.loc[mask, "note"] = [_join(n, "break in series (sixth state reform)")
+                                       for n in frame.loc[mask, "note"]]
+        return frame
+
+    def _real(self, ctx: Context, nominal: pd.DataFrame) -> pd.DataFrame:
+        index = price_index(ctx)
+        base = load_spec()["real_terms"]["base_year"]
+        rows = []
+        for r in nominal.itertuples(index=False):
+            level = index.get((PRICE_GEO.get(r.geo_code, ""), r.period))
+            if level is None or _missing(r.value):
+                continue
+            rows.append({**r._asdict(), "unit": "eur_million_2015",
+                         "value": round(r.value * 100.0 / level, 1),
+                         "note": _join(r.note, f"= {r.value:g} x 100 / {level:.3f} (consumer "
+                                               f"prices, {base} = 100)")})
+        return pd.DataFrame(rows, columns=LONG)
+
+    def _per_inhabitant(self, ctx: Context, nominal: pd.DataFrame) -> pd.DataFrame:
+        spec = load_spec()["population"]
+        eurostat = eurostat_population(ctx)
+        statbel = _lookup(ctx, spec["statbel"])
+        rows = []
+        for r in nominal.itertuples(index=False):
+            if _missing(r.value):
+                continue
+            if r.sector in load_spec()["entities"]:
+                pop, when = statbel.get(("04000", f"{r.period}-01-01")), f"{r.period}-01-01 Statbel"
+            else:
+                pop, when = eurostat.get((r.geo_code, r.period)), f"{r.period}-01-01 Eurostat"
+            if pop is None:
+                continue
+            rows.append({**r._asdict(), "unit": "eur_per_inhabitant",
+                         "value": round(r.value * 1e6 / pop, 1),
+                         "note": _join(r.note, f"= {r.value:g} million / {pop:.0f} inhabitants "
+                                               f"({when})")})
+        return pd.DataFrame(rows, columns=LONG)
+
+
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _join(*parts: object) -> str | None:
+    text = "; ".join(str(p) for p in parts if isinstance(p, str) and p)
+    return text or None
+
+
+def _long(rows: list[dict]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=LONG)
+    frame["value"] = frame["value"].astype(float)
+    return frame
+
+
+# --- World Bank prices ---------------------------------------------------------------------
+
+class WorldBankPrices(Step):
+    """Consumer prices and GDP deflator for Belgium and the EU (annual % change as published)
+    and the consumer price index (2015 = 100) chained from the annual changes."""
+
+    name = "public_finance_prices"
+    depends = ("geography",)
+    sources = ("worldbank_inflation",)
+    dataset = "WDI"
+
+    def extract(self, ctx: Context) -> pd.DataFrame:
+        spec = load_spec()
+        src = ctx.source(self.sources[0])
+        geos = spec["worldbank_geos"]
+        rows = []
+        for key in ("cpi", "gdp_deflator"):
+            wb = spec["worldbank"][key]
+            reader = csv.DictReader(io.StringIO(_text(src.path(wb["file"]))))
+            for line, r in enumerate(reader, start=2):
+                if r["Country Code"] in geos:
+                    rows.append({"indicator": key, "code": r["Country Code"],
+                                 "geo_code": geos[r["Country Code"]], "period": r["Year"],
+                                 "value": float(r["Inflation"]), "line": line,
+                                 "file": wb["file"]})
+        return pd.DataFrame(rows)
+
+    def validate(self, raw: pd.DataFrame) -> None:
+        spec = load_spec()["worldbank"]
+        for key in ("cpi", "gdp_deflator"):
+            for code, checks in spec[key]["check"].items():
+                for year, expected in checks.items():
+                    got = raw[(raw.indicator == key) & (raw.code == code) & (raw.period == year)]
+                    if got.empty or abs(float(got["value"].iloc[0]) - expected) > 0.001:
+                        raise StepError(
+                            f"{spec[key]['file']}: {code} {year} should be about {expected} for "
+                            f"{key} (the file names are swapped upstream); found "
+                            f"{got['value'].tolist()}: check which file holds which indicator")
+        dup = raw.duplicated(["indicator", "geo_code", "period"])
+        if dup.any():
+            raise StepError(f"World Bank: duplicate years {raw[dup].head(3).values.tolist()}")
+
+    def transform(self, raw: pd.DataFrame, ctx: Context) -> pd.DataFrame:
+        add_geographies(ctx)
+        spec = load_spec()
+        wb = spec["worldbank"]
+        base = spec["real_terms"]["base_year"]
+        rel = spec["releases"]["wb2025"]
+        out = []
+        metas = []
+        for key in ("cpi", "gdp_deflator"):
+            part = raw[raw.indicator == key]
+            out.append(pd.DataFrame({"series": wb[key]["series"], "geo_code": part.geo_code,
+                                     "period": part.period, "value": part.value,
+                                     "unit": "percent_change", "flag": None, "note": None}))
+            notes = [wb["note"], *([wb[key]["note"]] if "note" in wb[key] else [])]
+            metas.append(self._meta(wb[key]["series"], "percent_change", wb[key], notes, None,
+                                    None, rel))
+        cpi = raw[raw.indicator == "cpi"]
+        index_rows = []
+        for geo, part in cpi.groupby("geo_code"):
+            for year, level in chain_index(dict(zip(part.period.astype(int), part.value,
+                                                    strict=True)), base).items():
+                index_rows.append({"series": wb["cpi_index"]["series"], "geo_code": geo,
+                                   "period": str(year), "value": level, "unit": "index_2015",
+                                   "flag": None, "note": "derived: annual changes chained"})
+        out.append(pd.DataFrame(index_rows))
+        metas.append(self._meta(wb["cpi_index"]["series"], "index_2015", wb["cpi_index"],
+                                [wb["note"]], base, wb["cpi"]["series"], rel))
+        insert_series(ctx, metas)
+        frame = pd.concat(out, ignore_index=True)
+        return frame.assign(source_id=self.sources[0], dataset=self.dataset)
+
+    def _meta(self, series: str, unit: str, titles: dict, notes: list[dict], base: int | None,
+              derived_from: str | None, rel: dict) -> dict:
+        units = load_spec()["units"][unit]
+        row = {"series": series, "source_id": self.sources[0], "dataset": self.dataset,
+               "unit": unit, "release": "wb2025", "base_year": base,
+               "derived_from": derived_from}
+        for lang in LANGS:
+            row |= {f"title_{lang}": titles[lang], f"release_{lang}": rel[lang],
+                    f"unit_label_{lang}": units[lang],
+                    f"comparability_note_{lang}": " ".join(n[lang] for n in notes)}
+        return row
+
+
+def chain_index(changes: dict[int, float], base: int) -> dict[int, float]:
+    """An index (``base`` = 100) from annual % changes, over the unbroken run of years around
+    ``base``: I(t) = I(t-1) x (1 + g(t)/100)."""
+    if base not in changes:
+        raise StepError(f"no price change for the base year {base}")
+    index = {base: 100.0}
+    year = base
+    while year + 1 in changes:
+        index[year + 1] = index[year] * (1 + changes[year + 1] / 100.0)
+        year += 1
+    year = base
+    while year - 1 in changes:
+        index[year - 1] = index[year] / (1 + changes[year] / 100.0)
+        year -= 1
+    return dict(sorted(index.items()))
+
+
+# --- Eurostat and OECD COFOG ---------------------------------------------------------------
+
+def _cofog_wanted(release: str) -> dict:
+    return load_spec()["cofog"][release]
+
+
+def _keep(frame: pd.DataFrame, release: str) -> pd.DataFrame:
+    """The cells of ``frame`` that ``public_finance.yaml`` publishes for ``release``."""
+    want = _cofog_wanted(release)
+    units = [load_spec()["eurostat_units"][u] for u in want["units"]]
+    return frame[frame.geo_code.isin(want["geos"]) & frame.function.isin(want["functions"])
+                 & frame.sector.isin(want["sectors"]) & frame.unit.isin(units)]
+
+
+def _check_cover(name: str, frame: pd.DataFrame, release: str) -> None:
+    """Every wanted (function, sector, unit) has a value for Belgium, and for general
+    government in the other geographies (Eurostat splits the EU-27 by subsector only for some
+    functions); the share of total expenditure of the total is not published."""
+    want = _cofog_wanted(release)
+    units = [load_spec()["eurostat_units"][u] for u in want["units"]]
+    have = set(frame[frame.value.notna()][["geo_code", "function", "sector", "unit"]]
+               .itertuples(index=False, name=None))
+    missing = [(g, f, s, u) for g in want["geos"] for f in want["functions"]
+               for s in (want["sectors"] if g == "BE" else ["S13"]) for u in units
+               if (g, f, s, u) not in have
+               and (f, u) != ("TOTAL", "percent_total_expenditure")]
+    if missing:
+        raise StepError(f"{name}: no value for {missing[:5]} ({len(missing)} combinations); "
+                        "the snapshot does not hold what public_finance.yaml expects")
+
+
+class CofogJson2026(FinanceStep):
+    """Eurostat gov_10a_exp as collected on 2026-08-22 by the CFeyants/Appcommunale connector
+    (its own JSON layout: exercices > secteurs > fonctions, million EUR, no flags)."""
+
+    name = "public_finance_cofog_2026"
+    sources = ("eurostat_gov_10a_exp_2026_08",)
+    dataset = "gov_10a_exp"
+    release = "estat202608"
+    FILE = "eurostat-depenses.json"
+
+    def extract(self, ctx: Context) -> pd.DataFrame:
+        doc = json.loads(_text(ctx.source(self.sources[0]).path(self.FILE)))
+        rows = []
+        for year in doc["exercices"]:
+            for sector in year["secteurs"]:
+                cells = [("TOTAL", sector["total"])] + [(f["code"], f["montantMillionsEur"])
+                                                         for f in sector["fonctions"]]
+                for code, value in cells:
+                    rows.append({"kind": "cofog", "release": self.release, "geo_code": "BE",
+                                 "sector": sector["code"], "function": code,
+                                 "unit": "eur_million", "period": str(year["annee"]),
+                                 "value": value, "flag": None, "note": None, "file": self.FILE})
+        return _long(rows)
+
+    def validate(self, raw: pd.DataFrame) -> None:
+        super().validate(raw)
+        _check_cover(self.name, _keep(raw, self.release), self.release)
+
+    def transform(self, raw: pd.DataFrame, ctx: Context) -> pd.DataFrame:
+        return super().transform(_keep(raw, self.release), ctx)
+
+
+class CofogBulk2025(FinanceStep):
+    """Eurostat gov_10a_exp in its bulk layout (flags glued to values: ``2015.8 p``), file of
+    January 2025 or earlier; Belgium and the EU-27 only."""
+
+    name = "public_finance_cofog_2025"
+    sources = ("eurostat_gov_10a_exp_2025_01",)
+    dataset = "gov_10a_exp"
+    release = "estat202501"
+    FILE = "estat_gov_10a_exp.csv"
+    FLAGS = {"p": "provisional", "e": "estimated", "b": "break in time series",
+             "d": "definition differs", "u": "low reliability", "c": "confidential"}
+
+    def extract(self, ctx: Context) -> pd.DataFrame:
+        units = load_spec()["eurostat_units"]
+        reader = csv.reader(io.StringIO(_text(ctx.source(self.sources[0]).path(self.FILE))))
+        header = [h.strip() for h in next(reader)]
+        dims = ["freq", "unit", "sector", "cofog99", "na_item", "geo"]
+        if header[:6] != dims or not all(re.fullmatch(r"\d{4}", h) for h in header[6:]):
+            raise StepError(f"{self.FILE}: unexpected header {header[:8]}")
+        years = header[6:]
+        rows = []
+        for line, cells in enumerate(reader, start=2):
+            if cells[5] not in ("BE", "EU27_2020"):
+                continue
+            for year, cell in zip(years, cells[6:], strict=True):
+                m = BULK_VALUE.match(cell)
+                if not m:
+                    raise StepError(f"{self.FILE} line {line}: value {cell!r} is not a number "
+                                    "with optional flags")
+                number, flags = m.groups()
+                rows.append({"kind": "cofog", "release": self.release, "geo_code": cells[5],
+                             "sector": cells[2], "function": cells[3],
+                             "unit": units.get(cells[1], cells[1]), "period": year,
+                             "value": None if number == ":" else float(number),
+                             "flag": flags or None,
+                             "note": "; ".join(self.FLAGS.get(f, f) for f in flags) or None,
+                             "file": self.FILE})
+        return _long(rows)
+
+    def validate(self, raw: pd.DataFrame) -> None:
+        super().validate(raw)
+        _check_cover(self.name, _keep(raw, self.release), self.release)
+
+    def transform(self, raw: pd.DataFrame, ctx: Context) -> pd.DataFrame:
+        return super().transform(_keep(raw, self.release), ctx)
+
+
+class CofogPerMille2023(FinanceStep):
+    """Eurostat gov_10a_exp custom extract, general government, whole numbers in per mille of
+    GDP, 2001-2020 (semicolon-separated; '#VALEUR!' = spreadsheet error, no value)."""
+
+    name = "public_finance_cofog_2023"
+    sources = ("eurostat_gov_10a_exp_2023_01",)
+    dataset = "gov_10a_exp"
+    release = "estat202301"
+    FILE = "gov_10a_exp.csv"
+
+    def extract(self, ctx: Context) -> pd.DataFrame:
+        names = load_spec()["geo_names"]
+        reader = csv.reader(io.StringIO(_text(ctx.source(self.sources[0]).path(self.FILE))),
+                            delimiter=";")
+        header = next(reader)
+        if header[:4] != ["geo", "code", "thema", "subthema"]:
+            raise StepError(f"{self.FILE}: unexpected header {header[:6]}")
+        rows = []
+        for cells in reader:
+            geo = names.get(cells[0])
+            if geo is None:
+                continue
+            for year, cell in zip(header[4:], cells[4:], strict=True):
+                value = None if cell.startswith("#") else float(cell)
+                rows.append({"kind": "cofog", "release": self.release, "geo_code": geo,
+                             "sector": "S13", "function": cells[1], "unit": "per_mille_gdp",
+                             "period": year, "value": value, "flag": None,
+                             "note": f"spreadsheet error {cell} in the file" if value is None
+                             else None, "file": self.FILE})
+        return _long(rows)
+
+    def validate(self, raw: pd.DataFrame) -> None:
+        super().validate(raw)
+        _check_cover(self.name, _keep(raw, self.release), self.release)
+
+    def transform(self, raw: pd.DataFrame, ctx: Context) -> pd.DataFrame:
+        kept = _keep(raw, self.release)
+        return super().transform(kept[kept.value.notna()], ctx)
+
+
+class OecdCofog2015(FinanceStep):
+    """OECD National Accounts Table 11, Belgium, general government, COFOG levels 1-2,
+    2008-2013; published in thousand EUR although the file says EUR (divided by 1,000)."""
+
+    name = "public_finance_cofog_oecd"
+    sources = ("oecd_sna_table11_cofog_be",)
+    dataset = "SNA_TABLE11"
+    release = "oecd201507"
+    FILE = "government-expenditure-cofog-belgium.csv"
+
+    def extract(self, ctx: Context) -> pd.DataFrame:
+        reader = csv.reader(io.StringIO(_text(ctx.source(self.sources[0]).path(self.FILE))))
+        header = next(reader)
+        if header[:4] != ["cofog-level-1", "cofog-level-2", "name", "currency"]:
+            raise StepError(f"{self.FILE}: unexpected header {header[:6]}")
+        rows = []
+        for cells in reader:
+            level1, level2 = int(cells[0]), int(cells[1])
+            code = f"GF{level1:02d}" + (f"{level2:02d}" if level2 else "")
+            for year, cell in zip(header[4:], cells[4:], strict=True):
+                rows.append({"kind": "cofog", "release": self.release, "geo_code": "BE",
+                             "sector": "S13", "function": code, "unit": "eur_million",
+                             "period": year, "value": int(cell) / 1000.0, "flag": None,
+                             "note": f"published as {cell} (thousand EUR)", "file": self.FILE})
+        return _long(rows)
+
+    def validate(self, raw: pd.DataFrame) -> None:
+        super().validate(raw)
+        _check_cover(self.name, _keep(raw, self.release), self.release)
+
+    def transform(self, raw: pd.DataFrame, ctx: Context) -> pd.DataFrame:
+        return super().transform(_keep(raw, self.release), ctx)
+
+
+# --- National Bank of Belgium --------------------------------------------------------------
+
+def _nbb_function(code: str) -> str:
+    """NBB COFOG code (TOT, F10, F10_7) -> Eurostat code (TOTAL, GF10, GF1007)."""
+    if code == "TOT":
+        return "TOTAL"
+    group, _, sub = code[1:].partition("_")
+    return f"GF{int(group):02d}" + (f"{int(sub):02d}" if sub else "")
+
+
+def _nbb_rows(text: str, file: str) -> list[dict[str, str]]:
+    rows = list(csv.DictReader(io.StringIO(text)))
+    for i, r in enumerate(rows, start=2):
+        r["_line"], r["_file"] = str(i), file
+    return rows
+
+
+class NbbCofog2017(FinanceStep):
+    """NBB.Stat NFGOVCOFOG 2017: total expenditure by function for the subsectors and for the
+    four Brussels entities of the Communities and Regions subsector."""
+
+    name = "public_finance_nbb_cofog"
+    sources = ("nbb_nfgovcofog_2017",)
+    dataset = "NFGOVCOFOG"
+    release = "nbb201907"
+    derive_real = False  # one year: shown at current prices
+    FILES = ("NFGOVCOFOG_15072019161312395.csv", "NFGOVCOFOG_22072019062445259.csv")
+
+    def extract(self, ctx: Context) -> pd.DataFrame:
+        spec = load_spec()
+        src = ctx.source(self.sources[0])
+        national = spec["nbb_cofog"]["sectors"]
+        entities = {e["nfgovcofog"]: key for key, e in spec["entities"].items()}
+        rows = []
+        for file in self.FILES:
+            for r in _nbb_rows(_text(src.path(file)), file):
+                code = r["NFGOVCOFOG_SECTOR"]
+                sector = national.get(code) if file == self.FILES[0] else entities.get(code)
+                if sector is None or r["NFGOVCOFOG_ITEM"] != "TOT":
+                    continue
+                value = float(r["Value"]) if r["Value"] else None
+                rows.append({"kind": "nbb_cofog", "release": self.release,
+                             "geo_code": "04000" if sector in spec["entities"] else "01000",
+                             "sector": sector, "function": _nbb_function(r["NFGOVCOFOG_FUNCTION"]),
+                             "unit": "eur_million", "period": r["TIME"], "value": value,
+                             "flag": r["Flag Codes"] or None, "note": r["Flags"] or None,
+                             "file": file})
+        return _long(rows)
+
+    def validate(self, raw: pd.DataFrame) -> None:
+        super().validate(raw)
+        spec = load_spec()
+        want = [(s, f) for s in [*spec["nbb_cofog"]["sectors"].values(), *spec["entities"]]
+                for f in spec["nbb_cofog"]["functions"]]
+        have = set(raw[raw.value.notna()][["sector", "function"]].itertuples(index=False,
+                                                                            name=None))
+        missing = [w for w in want if w not in have]
+        if missing:
+            raise StepError(f"{self.name}: no 2017 value for {missing[:5]}")
+
+    def transform(self, raw: pd.DataFrame, ctx: Context) -> pd.DataFrame:
+        keep = raw[raw.function.isin(load_spec()["nbb_cofog"]["functions"])]
+        return super().transform(keep, ctx)
+
+
+class NbbAccounts(FinanceStep):
+    """NBB.Stat NFGOV 2014-2018: expenditure, social benefits, subsidies and transfers of the
+    four Brussels entities (the COCOM/GGC series breaks in 2015)."""
+
+    name = "public_finance_nbb_accounts"
+    sources = ("nbb_nfgov_2014_2018",)
+    dataset = "NFGOV"
+    release = "nbb201907"
+    derive_per_inhabitant = False  # no Brussels population for 2014-2016 in the warehouse
+    FILE = "NFGOV_15072019142144350.csv"
+
+    def extract(self, ctx: Context) -> pd.DataFrame:
+        spec = load_spec()
+        entities = {e["nfgov"]: key for key, e in spec["entities"].items()}
+        rows = []
+        for r in _nbb_rows(_text(ctx.source(self.sources[0]).path(self.FILE)), self.FILE):
+            sector = entities.get(r["NFGOV_GOVTYPE"])
+            if sector is None or r["NFGOV_ITEM"] not in spec["items"]:
+                continue
+            if r["NFGOV_UNIT"] != "E":
+                raise StepError(f"{self.FILE} line {r['_line']}: unit {r['NFGOV_UNIT']!r} is not "
+                                "E (million EUR)")
+            rows.append({"kind": "nbb_acc", "release": self.release, "geo_code": "04000",
+                         "sector": sector, "function": r["NFGOV_ITEM"], "unit": "eur_million",
+                         "period": r["TIME"], "value": float(r["Value"]) if r["Value"] else None,
+                         "flag": r["Flag Codes"] or None, "note": r["Flags"] or None,
+                         "file": self.FILE})
+        return _long(rows)
+
+    def validate(self, raw: pd.DataFrame) -> None:
+        super().validate(raw)
+        spec = load_spec()
+        counts = raw.groupby(["sector", "function"])["value"].count()
+        missing = [(e, i) for e in spec["entities"] for i in spec["items"]
+                   if counts.get((e, i), 0) == 0]
+        if missing:
+            raise StepError(f"{self.name}: no value for {missing[:5]}")
+
+
+PRICES = WorldBankPrices()
+STEPS = (CofogJson2026(), CofogBulk2025(), CofogPerMille2023(), OecdCofog2015(), NbbCofog2017(),
+         NbbAccounts())
