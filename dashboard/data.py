@@ -30,6 +30,7 @@ PUBLIC_VIEWS: tuple[str, ...] = (
     "index_values",
     "index_components",
     "recommendations",
+    "recommendation_evidence",
     "survey_responses_summary",
     "geography",
 )

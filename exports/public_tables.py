@@ -28,6 +28,7 @@ PUBLIC_TABLES: dict[str, tuple[str, ...]] = {
     "index_values": ("period", "breakdown", "breakdown_value"),
     "index_components": ("period", "breakdown", "breakdown_value", "indicator_id"),
     "recommendations": ("recommendation_id",),
+    "recommendation_evidence": ("recommendation_id", "rule_no"),
 }
 
 

@@ -26,7 +26,7 @@ from indicators.domains import DomainEstimates, WaveLayout, estimate_domains
 from indicators.estimation import Z_95
 from indicators.pressure_index import index_tables
 from indicators.public_series import indicator_rows, require_series
-from indicators.recommendations import evidence, load_recommendations
+from indicators.recommendations import evidence, load_recommendations, rule_sources
 from indicators.trends import WaveLink, compute_trends, link_waves, paired_covariance
 from indicators.weighting import WaveWeights, wave_weights
 
@@ -85,8 +85,8 @@ def load_settings(path: Path = SETTINGS_FILE) -> dict:
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
-def _select_sql(indicators: list[Indicator]) -> str:
-    cols = [f'"{c}"' for c in PROFILE]
+def _select_sql(indicators: list[Indicator], extra: tuple[str, ...] = ()) -> str:
+    cols = [f'"{c}"' for c in [*PROFILE, *extra]]
     for ind in indicators:
         universe = ind.universe or "TRUE"
         cols.append(f'CAST(CASE WHEN ({universe}) THEN ({ind.expression}) END AS DOUBLE) '
@@ -168,27 +168,37 @@ def _wave_cells(w: _Wave, data: pd.DataFrame, indicators: list[Indicator], prev_
     return out, influence
 
 
+def _keep_extra(cells: pd.DataFrame, extra: dict[str, list[str]]) -> pd.DataFrame:
+    """Drop the cells of an extra breakdown (engine.yaml ``extra_breakdowns``) for the
+    indicators it is not published for."""
+    drop = np.zeros(len(cells), bool)
+    for breakdown, ids in extra.items():
+        drop |= (cells["breakdown"] == breakdown).to_numpy() & ~cells["indicator_id"].isin(ids)
+    return cells[~drop].reset_index(drop=True)
+
+
 def _survey_waves(con: duckdb.DuckDBPyConnection, indicators: list[Indicator], settings: dict
                   ) -> tuple[pd.DataFrame, list[_WaveSource]]:
     frame = con.execute("SELECT subsector, size_class, n_associations FROM core.survey_frame"
                         ).df()
     waves = [r[0] for r in con.execute(
         "SELECT DISTINCT wave FROM restricted.survey_current ORDER BY wave").fetchall()]
-    sql = _select_sql(indicators)
+    extra = settings.get("extra_breakdowns") or {}
+    sql = _select_sql(indicators, tuple(extra))
     frames, kept = [], []
     prev, prev_influence = None, {}
     for wave in waves:
         data = con.sql(sql, params=[wave]).to_arrow_table().to_pandas(split_blocks=True, self_destruct=True)
         weights = wave_weights(data, frame, settings["size_class_order"],
                                settings["weighting"]["min_responses_per_cell"])
-        layout, cells = _layout(data, weights, settings["breakdowns"])
+        layout, cells = _layout(data, weights, [*settings["breakdowns"], *extra])
         cur = _Wave(wave, weights, layout, cells, data["org_pseudo"])
         link = None
         if prev is not None:
             link = link_waves(prev.org, prev.layout, prev.labels, cur.org, layout, cur.labels)
         cells_df, prev_influence = _wave_cells(cur, data, indicators, prev_influence, link,
                                                keep_influence=wave != waves[-1])
-        frames.append(cells_df)
+        frames.append(_keep_extra(cells_df, extra))
         kept.append(_WaveSource(wave, weights, " ".join(sorted(data["load_id"].dropna().unique())),
                                 len(data)))
         prev = cur
@@ -210,6 +220,25 @@ def _geo_labels(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, str]]:
     except duckdb.CatalogException:
         return {}
     return {code: {"fr": fr, "nl": nl, "en": en} for code, fr, nl, en in rows.fetchall()}
+
+
+def _recommendation_tables(con: duckdb.DuckDBPyConnection, recs: dict, catalogue: dict,
+                           values: pd.DataFrame, trends: pd.DataFrame
+                           ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``public.recommendations`` (one verdict per recommendation) and
+    ``public.recommendation_evidence`` (one result per evidence rule)."""
+    geo_labels, sources = _geo_labels(con), rule_sources(con, catalogue)
+    rows, rules = [], []
+    for r in recs.values():
+        summary, results = evidence(r, catalogue, values, trends, geo_labels, sources)
+        rows.append({
+            "recommendation_id": r.id, **{f"title_{lg}": r.title[lg] for lg in LANGS},
+            **{f"text_{lg}": r.text[lg] for lg in LANGS}, "indicators": " ".join(r.indicators),
+            **summary,
+            "synthetic": bool(values.loc[values["indicator_id"].isin(r.indicators), "synthetic"]
+                              .fillna(False).any())})
+        rules += results
+    return pd.DataFrame(rows), pd.DataFrame(rules)
 
 
 def _indicator_table(catalogue: dict[str, Indicator]) -> pd.DataFrame:
@@ -296,13 +325,7 @@ def compute_all(con: duckdb.DuckDBPyConnection,
     synthetic = published.groupby("period")["synthetic"].any() if len(published) else pd.Series()
     index, components = (index_tables(survey_published, synthetic) if len(survey_published)
                          else (pd.DataFrame(), pd.DataFrame()))
-    geo_labels = _geo_labels(con)
-    rec_rows = pd.DataFrame([{
-        "recommendation_id": r.id, **{f"title_{lg}": r.title[lg] for lg in LANGS},
-        **{f"text_{lg}": r.text[lg] for lg in LANGS}, "indicators": " ".join(r.indicators),
-        **evidence(r, catalogue, values, trends, geo_labels),
-        "synthetic": bool(values.loc[values["indicator_id"].isin(r.indicators), "synthetic"]
-                          .fillna(False).any())} for r in recs.values()])
+    rec_rows, rule_rows = _recommendation_tables(con, recs, catalogue, values, trends)
     columns = ["indicator_id", "period", "breakdown", "breakdown_value", "estimate", "se",
                "ci_low", "ci_high", "n", "flag", "synthetic", "value_low", "value_high",
                "flag_reason"]
@@ -311,7 +334,8 @@ def compute_all(con: duckdb.DuckDBPyConnection,
         "public.indicator_values": values.reindex(columns=columns),
         "public.indicator_trends": trends,
         "public.index_values": index, "public.index_components": components,
-        "public.recommendations": rec_rows, "meta.suppression_log": log,
+        "public.recommendations": rec_rows, "public.recommendation_evidence": rule_rows,
+        "meta.suppression_log": log,
         "meta.indicator_lineage": _lineage(catalogue, values, waves, _snapshots_sha(con)),
     })
     return ComputeReport(

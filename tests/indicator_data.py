@@ -21,6 +21,16 @@ PUBLIC_SERIES = {  # series -> (unit, [(geo, period, value, flag)])
     "kbs2019_avg_hours_per_week": ("hours", [("01000", "2019", 4.0, None)]),
     "barometer_financial_deterioration": ("percent", [("01000", "2018", 19.0, None),
                                                       ("01000", "2020", 49.0, None)]),
+    # the other KBS barometer figures (Belgium, one edition each unless said)
+    "barometer_more_reliance_on_volunteers": ("percent", [("01000", "2013", 33.0, None)]),
+    "barometer_staff_redundancies": ("percent", [("01000", "2013", 19.0, None)]),
+    "barometer_structural_subsidies_decreased": ("percent", [("01000", "2015", 38.0, None)]),
+    "barometer_reduced_subsidies": ("percent", [("01000", "2011", 22.0, None),
+                                                ("01000", "2014", 41.0, None)]),
+    "barometer_time_seeking_funding": ("percent", [("01000", "2014", 20.0, None)]),
+    "barometer_subsidies_share_of_receipts": ("percent", [("01000", "2013", 50.0, None)]),
+    "barometer_cash_flow_problems": ("percent", [("01000", "2013", 20.0, None)]),
+    "barometer_sector_outlook_deterioration": ("percent", [("01000", "2013", 50.0, None)]),
     "nbb_npi_compensation": ("eur_million", [("04000", "2017", 3856.8, None)]),
     "nbb_npi_salaried_employment": ("thousand_jobs", [("04000", "2017", 70.5, None)]),
 }

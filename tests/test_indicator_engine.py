@@ -102,7 +102,12 @@ def test_index_recommendations_lineage_and_public_series(warehouse):
     recs = con.execute("SELECT recommendation_id, evidence_status, evidence_fr "
                        "FROM public.recommendations").df()
     assert len(recs) == 8 and recs["evidence_status"].isin(
-        ["supported", "not_supported", "insufficient_data"]).all()
+        ["supported", "mixed", "not_supported", "insufficient_evidence"]).all()
+    rules = con.execute("SELECT * FROM public.recommendation_evidence").df()
+    assert set(rules["recommendation_id"]) == set(recs["recommendation_id"])
+    assert set(rules["direction"]) == {"supports", "contradicts"}
+    survey = rules[rules["indicator_id"].str.match(r"^(?!pub_|comb_)")]
+    assert survey["illustration"].all()  # synthetic survey: illustrations, never counted
     lineage = con.execute("SELECT * FROM meta.indicator_lineage WHERE period = '2024'").df()
     assert lineage["weights_version"].str.startswith("poststratification:").all()
     be = _published(con, "pub_formal_volunteering_rate", "all", "all", period="2022")

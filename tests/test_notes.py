@@ -201,14 +201,20 @@ def test_french_and_dutch_notes_hold_no_english_code_path_or_threshold(
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_demo_data_make_an_illustration_not_a_supported_recommendation(
-        r1_texts: dict, lang: str) -> None:
+        warehouse_path: Path, lang: str) -> None:
+    """R3 rests on survey figures only: on demo data an illustration. R1 also has real
+    (barometer) evidence: its status counts that evidence only."""
     illustration = {"fr": "illustration (données de démonstration)",
                     "nl": "illustratie (demonstratiegegevens)", "en": "illustration (demo data)"}
     supported = {"fr": "étayée par les données", "nl": "onderbouwd door de gegevens",
                  "en": "supported by the evidence"}
-    text = _spaces(r1_texts[lang]["md"])
-    assert illustration[lang] in text
-    assert f"*{supported[lang]}*" not in text
+    note = build_note(warehouse_path, lang, recommendations=["R1", "R3"])
+    r1, r3 = note.recommendations
+    assert r3.status == illustration[lang] and r1.status == supported[lang]
+    label = {"fr": "Illustration sur données de démonstration", "nl": "Illustratie op "
+             "demonstratiegegevens", "en": "Illustration on demo data"}[lang]
+    assert label in r3.evidence and label in r1.evidence
+    assert r1.evidence.index("2020") < r1.evidence.index(label)  # real evidence first
 
 
 def test_the_barometer_figure_is_cited_to_its_own_edition(warehouse_path: Path) -> None:

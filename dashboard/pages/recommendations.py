@@ -1,4 +1,5 @@
-"""Recommendations R1-R8: text, rule-based evidence summary and live evidence indicators."""
+"""Recommendations R1-R8: text, verdict computed both ways (rule by rule) and live evidence
+indicators."""
 
 from __future__ import annotations
 
@@ -18,13 +19,15 @@ from dashboard.data import PublicData
 from dashboard.formatting import format_number, is_missing
 from dashboard.i18n import gettext_for
 from dashboard.survey_cards import explorer_href, flag_text, value_text
-from dashboard.survey_data import catalogue, cells, ci_text, latest, trends
+from dashboard.survey_data import catalogue, cells, ci_text, latest, sources_of, trends
 
 dash.register_page(__name__, path_template="/<lang>/recommendations",
                    title=browser_title("recommendations"), order=6)
 
-STATUS_COLOURS = {"supported": "success", "not_supported": "secondary",
-                  "insufficient_data": "warning"}
+STATUS_COLOURS = {"supported": "success", "mixed": "info", "not_supported": "danger",
+                  "insufficient_evidence": "secondary", "insufficient_data": "warning"}
+RESULT_COLOURS = {"supports": "success", "contradicts": "danger", "inconclusive": "light",
+                  "no_data": "light"}
 
 
 def layout(lang: str | None = None, **_query: str) -> html.Div:
@@ -35,14 +38,17 @@ def layout(lang: str | None = None, **_query: str) -> html.Div:
 def _page(data: PublicData, lang: str) -> html.Div:
     _ = gettext_for(lang)
     header = page_header(_("Recommendations"), _(
-        "The eight recommendations of the sector, each with the evidence the monitor finds for "
-        "it: a rule-based summary and the latest value of every linked indicator."))
+        "The eight recommendations of the sector, each tested against the data: rules say what "
+        "would support it and what would contradict it; the verdict counts the rules that hold. "
+        "Survey figures from demonstration data are shown as illustrations and never counted."))
     if not data.has_view("recommendations"):
         return html.Div([header, not_available(lang, _("Recommendations"))])
     recs = data.query(
         f"SELECT recommendation_id, title_{lang} AS title, text_{lang} AS text, indicators, "
-        f"evidence_status, evidence_{lang} AS evidence, evidence_period, synthetic "
-        "FROM public.recommendations ORDER BY recommendation_id")
+        f"evidence_status, evidence_{lang} AS evidence, evidence_period, synthetic, "
+        + ("illustration_status " if data.has_column("recommendations", "illustration_status")
+           else "NULL AS illustration_status ")
+        + "FROM public.recommendations ORDER BY recommendation_id")
     banner = [synthetic_banner(lang)] if bool(recs["synthetic"].any()) else []
     toc = html.Nav(html.Ul([html.Li(html.A(f"{r.recommendation_id} · {r.title}",
                                            href=f"#{r.recommendation_id}"))
@@ -55,23 +61,79 @@ def _page(data: PublicData, lang: str) -> html.Div:
 def _status_labels(lang: str) -> dict[str, str]:
     _ = gettext_for(lang)
     return {"supported": _("supported by the evidence"),
+            "mixed": _("mixed evidence"),
             "not_supported": _("not supported by the evidence"),
+            "insufficient_evidence": _("no evidence that settles it yet"),
             "insufficient_data": _("insufficient data")}
+
+
+def _result_labels(lang: str) -> dict[str, str]:
+    _ = gettext_for(lang)
+    return {"supports": _("supports it"), "contradicts": _("contradicts it"),
+            "inconclusive": _("inconclusive"), "no_data": _("no data")}
 
 
 def _card(data: PublicData, lang: str, rec: pd.Series) -> dbc.Card:
     _ = gettext_for(lang)
     status = str(rec["evidence_status"])
+    illustrated = rec.get("illustration_status")
+    badges = [dbc.Badge(_status_labels(lang).get(status, status),
+                        color=STATUS_COLOURS.get(status, "secondary"), className="me-2")]
+    if isinstance(illustrated, str) and bool(rec["synthetic"]):
+        badges.append(dbc.Badge(_("illustration (demo data)") + ": " + _status_labels(lang).get(
+            illustrated, illustrated), color="warning", text_color="dark", className="me-2"))
     return dbc.Card(dbc.CardBody([
         html.H2([html.Span(rec["recommendation_id"], className="badge text-bg-primary me-2"),
                  rec["title"]], className="h5 card-title"),
         html.P(rec["text"]),
-        html.P([html.Strong(_("Evidence") + ": "),
-                dbc.Badge(_status_labels(lang).get(status, status),
-                          color=STATUS_COLOURS.get(status, "secondary"), className="me-2"),
-                rec["evidence"] or ""], className="mb-2"),
+        html.P([html.Strong(_("Evidence") + ": "), *badges, rec["evidence"] or ""],
+               className="mb-2"),
+        _rules_table(data, lang, str(rec["recommendation_id"])),
         _evidence_table(data, lang, str(rec["indicators"] or "").split()),
     ]), id=str(rec["recommendation_id"]), className="mb-4 shadow-sm recommendation")
+
+
+def _source_titles(data: PublicData, lang: str, ids: str) -> str:
+    """Titles (in ``lang``) of the sources of a rule: a barometer edition, the survey..."""
+    column = f"title_{lang}" if data.has_column("sources", f"title_{lang}") else "title"
+    titles = [t for i in ids.split() for t in sources_of(data, [i]).get("source_id", [])]
+    if not titles:
+        return ""
+    frame = data.query(f"SELECT source_id, {column} AS title FROM public.sources "
+                       "WHERE list_contains(?, source_id) ORDER BY source_id", [titles])
+    return "; ".join(dict.fromkeys(str(t) for t in frame["title"]))
+
+
+def _rules_table(data: PublicData, lang: str, rec_id: str) -> html.Details | None:
+    """Each evidence rule of the recommendation: what it tests, what it found, its result."""
+    if not data.has_view("recommendation_evidence"):
+        return None
+    _ = gettext_for(lang)
+    rules = data.query(
+        f"SELECT rule_no, indicator_id, direction, meaning_{lang} AS meaning, "
+        f"finding_{lang} AS finding, sources, result, illustration FROM "
+        "public.recommendation_evidence WHERE recommendation_id = ? ORDER BY rule_no", [rec_id])
+    meta = catalogue(data, lang)
+    sides = {"supports": _("would support it"), "contradicts": _("would contradict it")}
+    rows = []
+    for r in rules.itertuples(index=False):
+        title = meta.get(r.indicator_id, {}).get("title") or r.indicator_id
+        result = _result_labels(lang).get(r.result, r.result)
+        if bool(r.illustration) and r.result != "no_data":
+            result += " (" + _("illustration (demo data), not counted") + ")"
+        rows.append(html.Tr([
+            html.Td(html.A(title, href=explorer_href(lang, r.indicator_id))),
+            html.Td(f"{r.meaning or ''} {sides.get(r.direction, r.direction)}".strip()),
+            html.Td(r.finding), html.Td(_source_titles(data, lang, str(r.sources or ""))),
+            html.Td(dbc.Badge(result, color=RESULT_COLOURS.get(r.result, "light"),
+                              text_color="dark" if r.result in ("inconclusive", "no_data")
+                              else None))]))
+    head = html.Thead(html.Tr([html.Th(h, scope="col") for h in (
+        _("Indicator"), _("Rule"), _("What the data show"), _("Source"), _("Result"))]))
+    table = dbc.Table([head, html.Tbody(rows)], size="sm", responsive=True, striped=True,
+                      className="data-table mb-0")
+    return html.Details([html.Summary(_("How the verdict is computed, rule by rule")), table],
+                        className="mb-3 rules")
 
 
 def _evidence_table(data: PublicData, lang: str, ids: list[str]) -> dbc.Table:

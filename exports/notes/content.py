@@ -315,10 +315,15 @@ def _suppression_reason(reason: object, n: object, t: dict) -> str:
 
 
 def _recommendation(row, lang: str, t: dict) -> Recommendation:
-    """A recommendation with its status; evidence resting on synthetic survey figures is an
+    """A recommendation with its status (supported, mixed, not supported, insufficient
+    evidence: counted rules only); evidence resting on synthetic survey figures alone is an
     illustration, never "supported by the evidence"."""
-    status = ("illustration" if row.synthetic and row.evidence_status == "supported"
-              else row.evidence_status)
+    status = row.evidence_status
+    if not hasattr(row, "illustration_status"):  # warehouse built before verdicts both ways
+        status = "illustration" if row.synthetic and status == "supported" else status
+    elif (status == "insufficient_evidence" and isinstance(row.illustration_status, str)
+          and row.illustration_status != "insufficient_evidence"):
+        status = "illustration"
     return Recommendation(
         recommendation_id=row.recommendation_id, title=getattr(row, f"title_{lang}"),
         text=getattr(row, f"text_{lang}"), status=t[f"status_{status}"],

@@ -92,10 +92,44 @@ CREATE OR REPLACE TABLE public.recommendations (
     title_fr VARCHAR NOT NULL, title_nl VARCHAR NOT NULL, title_en VARCHAR NOT NULL,
     text_fr VARCHAR NOT NULL, text_nl VARCHAR NOT NULL, text_en VARCHAR NOT NULL,
     indicators VARCHAR NOT NULL,
-    evidence_status VARCHAR NOT NULL,  -- supported | not_supported | insufficient_data
+    -- supported | mixed | not_supported | insufficient_evidence (counted rules only)
+    evidence_status VARCHAR NOT NULL CHECK (evidence_status IN
+        ('supported', 'mixed', 'not_supported', 'insufficient_evidence')),
     evidence_fr VARCHAR NOT NULL, evidence_nl VARCHAR NOT NULL, evidence_en VARCHAR NOT NULL,
     evidence_period VARCHAR,
-    synthetic BOOLEAN NOT NULL
+    synthetic BOOLEAN NOT NULL,
+    -- the status the illustration rules (survey rules on synthetic data) would give if they
+    -- were counted; NULL when no illustration rule has data
+    illustration_status VARCHAR,
+    rules_supporting BIGINT,      -- counted rules per result
+    rules_contradicting BIGINT,
+    rules_inconclusive BIGINT,
+    rules_illustration BIGINT     -- rules not counted: survey rules on synthetic data
+);
+
+CREATE OR REPLACE TABLE public.recommendation_evidence (
+    recommendation_id VARCHAR NOT NULL,
+    rule_no INTEGER NOT NULL,          -- order in recommendations.yaml
+    indicator_id VARCHAR NOT NULL,
+    rule VARCHAR NOT NULL CHECK (rule IN ('above', 'below', 'worsened', 'improved')),
+    direction VARCHAR NOT NULL CHECK (direction IN ('supports', 'contradicts')),
+    threshold DOUBLE,                  -- above/below rules
+    meaning_fr VARCHAR, meaning_nl VARCHAR, meaning_en VARCHAR,  -- the rule in words
+    period VARCHAR,                    -- latest published period of the indicator
+    previous_period VARCHAR,           -- change rules: the period compared with
+    value DOUBLE,
+    ci_low DOUBLE,
+    ci_high DOUBLE,
+    n BIGINT,
+    change DOUBLE,
+    scope_geo VARCHAR,
+    sources VARCHAR,
+    result VARCHAR NOT NULL CHECK (result IN ('supports', 'contradicts', 'inconclusive',
+                                              'no_data')),
+    illustration BOOLEAN NOT NULL,     -- survey rule on synthetic data: shown, never counted
+    synthetic BOOLEAN NOT NULL,
+    finding_fr VARCHAR NOT NULL, finding_nl VARCHAR NOT NULL, finding_en VARCHAR NOT NULL,
+    PRIMARY KEY (recommendation_id, rule_no)
 );
 
 CREATE OR REPLACE TABLE meta.suppression_log (
