@@ -31,6 +31,20 @@ PUBLIC_SERIES = {  # series -> (unit, [(geo, period, value, flag)])
     "barometer_subsidies_share_of_receipts": ("percent", [("01000", "2013", 50.0, None)]),
     "barometer_cash_flow_problems": ("percent", [("01000", "2013", 20.0, None)]),
     "barometer_sector_outlook_deterioration": ("percent", [("01000", "2013", 50.0, None)]),
+    # public spending (Eurostat COFOG, issue 14)
+    **{f"cofog_gf1007_{level}_eur_million_estat202608": ("eur_million", [
+        ("BE", "2021", 431.4, None), ("BE", "2023", 644.5, None)])
+       for level in ("s13", "s1311", "s1312", "s1313")},
+    "cofog_gf1007_s13_eur_million_2015_estat202608": ("eur_million_2015", [
+        ("BE", "2021", 5425.1, None)]),
+    "cofog_gf1007_s13_eur_per_inhabitant_estat202608": ("eur_per_inhabitant", [
+        ("BE", "2021", 522.4, None)]),
+    "cofog_gf1007_s13_per_mille_gdp_estat202301": ("per_mille_gdp", [
+        ("BE", "2020", 12.0, None), ("EU27_2020", "2020", 10.0, None)]),
+    "cofog_gf1004_s13_percent_gdp_estat202501": ("percent_gdp", [
+        ("BE", "2022", 2.3, "p"), ("EU27_2020", "2022", 1.8, "p")]),
+    "cofog_gf1004_s13_eur_per_inhabitant_estat202501": ("eur_per_inhabitant", [
+        ("BE", "2021", 956.0, None)]),
     "nbb_npi_compensation": ("eur_million", [("04000", "2017", 3856.8, None)]),
     "nbb_npi_salaried_employment": ("thousand_jobs", [("04000", "2017", 70.5, None)]),
 }
