@@ -364,10 +364,10 @@ def finding(check: Mapping, ind: Indicator, values: pd.DataFrame, trends: pd.Dat
             lang: str, geo_labels: Mapping[str, Mapping[str, str]] | None = None) -> str | None:
     """One computed answer of a theme page, in ``lang`` (None without data).
 
-    ``check`` is ``{"high": "above 50", "low": "below 25"}`` (which side of two thresholds the
-    latest value clearly lies on, or neither) or ``{"change": True}`` (the latest significant
-    change, up or down, from the earliest wave compared with the latest in
-    ``indicator_trends``, else from the previous wave)."""
+    ``check`` is ``{"sides": ("above 50", "below 25")}`` (which side of two thresholds the
+    latest value clearly lies on, or neither) or ``{"change": True}`` (the change, up or down
+    and whether significant, from the earliest wave compared with the latest in
+    ``indicator_trends``, else from the previous wave; public series: the last two values)."""
     geo_labels = geo_labels or {}
     rows = _published(values, ind.id)
     if rows.empty:
@@ -382,17 +382,17 @@ def finding(check: Mapping, ind: Indicator, values: pd.DataFrame, trends: pd.Dat
                "change_up" if step["change"] > 0 else "change_down")
         return WORDING[key + ("" if ind.is_survey else "_public")][lang].format(
             previous=step["previous"], change=_change(step["change"], ind, lang), **d)
-    sides = {}
-    for side in ("high", "low"):
-        kind, threshold = parse_rule(check[side], f"check of {ind.id}")
-        sides[side] = {"indicator": ind.id, "rule": kind, "threshold": threshold,
-                       "direction": "supports"}
-        result, _ = evaluate(sides[side], ind, values, trends)
+    sides = []
+    for text in check["sides"]:
+        kind, threshold = parse_rule(text, f"check of {ind.id}")
+        side = {"indicator": ind.id, "rule": kind, "threshold": threshold,
+                "direction": "supports"}
+        result, _ = evaluate(side, ind, values, trends)
         if result == "supports":
-            return rule_sentence(sides[side], ind, fields, result, lang, geo_labels)
+            return rule_sentence(side, ind, fields, result, lang, geo_labels)
+        sides.append(meaning(side, ind)[lang])  # type: ignore[index]
     d = _details(ind, fields, lang, geo_labels)
-    return _tidy(WORDING["neither"][lang].format(
-        high=meaning(sides["high"], ind)[lang], low=meaning(sides["low"], ind)[lang], **d))
+    return _tidy(WORDING["neither"][lang].format(high=sides[0], low=sides[1], **d))
 
 
 def _earliest_change(ind: Indicator, rows: pd.DataFrame, trends: pd.DataFrame) -> dict | None:

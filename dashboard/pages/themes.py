@@ -1,4 +1,6 @@
-"""Theme pages (one page, parameterised by theme): the story of a theme in survey charts."""
+"""Theme pages (one page, parameterised by theme): a question, the answers computed from the
+current warehouse (never a finding written by hand), then the survey charts and the public
+figures beside them."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from dashboard.components import (
     synthetic_banner,
 )
 from dashboard.data import PublicData, current_data
+from dashboard.evidence_cards import Check, answers_block, barometer_card, warning_lights_card
 from dashboard.i18n import gettext_for, valid_language
 from dashboard.survey_cards import breakdown_card, family_card, waves_card
 from dashboard.survey_data import has_indicators
@@ -31,15 +34,51 @@ SUPPORT_FUNNEL = tuple(f"sup_stage_{k}_{name}" for k, name in enumerate(
      "convivial_moments"), start=1))
 GROUP_PHASES = ("gl_phase_starting", "gl_phase_autonomous", "gl_phase_routine",
                 "gl_phase_declining")
+WARNING_LIGHTS = ("gl_light_repeat_over_change", "gl_light_what_over_why",
+                  "gl_light_closed_over_open", "gl_light_few_responsible")
+#: KBS barometer indicators (Belgium-wide public figures) shown beside the survey estimates.
+BAROMETER_FUNDING = ("pub_barometer_structural_subsidies_decreased",
+                     "pub_barometer_reduced_subsidies", "pub_barometer_financial_deterioration",
+                     "pub_barometer_cash_flow_problems", "pub_barometer_time_seeking_funding",
+                     "pub_barometer_subsidies_share_of_receipts",
+                     "pub_barometer_sector_outlook_deterioration")
+BAROMETER_TASK_TRANSFER = ("pub_barometer_more_reliance_on_volunteers",
+                           "pub_barometer_staff_redundancies")
 
 Cards = Callable[[PublicData, str, Callable[[str], str]], list]
 
 
 class Theme(NamedTuple):
-    """What a theme page says: its introduction and its chart cards."""
+    """What a theme page says: its introduction (a question or a description, never a
+    finding), the checks whose computed answers follow it, and its chart cards."""
 
     intro: Callable[[Callable[[str], str]], str]
     cards: Cards
+    checks: tuple[Check, ...] = ()
+
+
+#: The computed answers of each theme page: ``sides`` = which side of two thresholds the latest
+#: value clearly lies on (or neither); ``change`` = rise, fall or no significant change.
+LEVEL = {"sides": ("above 50", "below 25")}
+SIGNAL = {"sides": ("above 25", "below 10")}
+BALANCE_DOWN = {"sides": ("below 0", "above 0")}
+BALANCE_UP = {"sides": ("above 0", "below 0")}
+CHANGE = {"change": True}
+CHECKS: dict[str, tuple[Check, ...]] = {
+    "funding": (("fund_project_over_structural", CHANGE),
+                ("fund_project_over_structural", LEVEL),
+                ("fund_operating_costs_not_covered", LEVEL),
+                ("fund_public_trend_balance", BALANCE_DOWN),
+                ("demand_trend_balance", BALANCE_UP),
+                ("pub_barometer_structural_subsidies_decreased", SIGNAL),
+                ("pub_barometer_reduced_subsidies", CHANGE)),
+    "task_transfer": (("tt_task_transfer", SIGNAL), ("tt_task_transfer", CHANGE),
+                      ("staff_shortage", LEVEL),
+                      ("pub_barometer_more_reliance_on_volunteers", SIGNAL),
+                      ("pub_barometer_staff_redundancies", {"sides": ("above 10", "below 5")})),
+    "support": (("sup_support_cut", SIGNAL), ("sup_support_cut", CHANGE),
+                ("sup_stage_2_initial_training", {"sides": ("below 75", "above 90")})),
+}
 
 
 def _funding(data: PublicData, lang: str, _: Callable[[str], str]) -> list:
@@ -48,12 +87,15 @@ def _funding(data: PublicData, lang: str, _: Callable[[str], str]) -> list:
                                 "staff_shortage", "demand_requests_turned_away"],
                    _("Uncovered costs, project funding, staff shortage and unmet demand")),
         waves_card(data, lang, ["fund_public_trend_balance", "demand_trend_balance"],
-                   _("Public funding falls while demand rises (net balances)")),
+                   _("Public funding and demand for help (net balances)")),
         family_card(data, lang, ["fund_project_share", "staff_fixed_term_share",
                                  "staff_admin_time_share", "fund_private_share"],
                     _("Project subsidies, precarious contracts and administration"), ranked=True),
         breakdown_card(data, lang, "fund_operating_costs_not_covered", "subsector",
                        _("Operating costs poorly covered, by subsector")),
+        barometer_card(data, lang, BAROMETER_FUNDING,
+                       _("Belgium-wide: the Barometer of associations (King Baudouin "
+                         "Foundation)"), "barometer-funding"),
     ]
 
 
@@ -70,6 +112,9 @@ def _task_transfer(data: PublicData, lang: str, _: Callable[[str], str]) -> list
                        _("Task transfer to volunteers, by subsector")),
         breakdown_card(data, lang, "tt_task_transfer", "volunteer_model",
                        _("Task transfer to volunteers, by volunteer model")),
+        barometer_card(data, lang, BAROMETER_TASK_TRANSFER,
+                       _("Belgium-wide: the Barometer of associations (King Baudouin "
+                         "Foundation)"), "barometer-task-transfer"),
     ]
 
 
@@ -117,27 +162,33 @@ def _accessibility(data: PublicData, lang: str, _: Callable[[str], str]) -> list
 
 def _group_life(data: PublicData, lang: str, _: Callable[[str], str]) -> list:
     return [
+        warning_lights_card(data, lang, WARNING_LIGHTS,
+                            _("Which warning lights are on, by life phase of the group")),
         family_card(data, lang, GROUP_PHASES, _("Life phase of the volunteer group")),
+        waves_card(data, lang, list(WARNING_LIGHTS), _("The four warning lights over the waves"),
+                   card_id="waves-warning-lights"),
         waves_card(data, lang, list(GROUP_PHASES), _("Life phases over the waves")),
-        waves_card(data, lang, ["gl_warning_lights_mean"], _("Warning lights over the waves")),
         breakdown_card(data, lang, "gl_warning_lights_mean", "volunteer_model",
-                       _("Warning lights, by volunteer model")),
+                       _("Number of warning lights, by volunteer model")),
     ]
 
 
 THEMES: dict[str, Theme] = {
     "funding": Theme(lambda _: _(
-        "Public funding of the sector shifts from structural subsidies to project calls that do "
-        "not cover operating costs, while demand for help keeps rising. These charts follow the "
-        "associations' funding and their paid staff, wave after wave."), _funding),
+        "Is public funding of the sector moving from structural subsidies to project calls "
+        "that leave operating costs uncovered, while demand for help rises? The answers below "
+        "are computed from the latest published figures; the charts follow the associations' "
+        "funding and their paid staff, wave after wave."), _funding, CHECKS["funding"]),
     "task_transfer": Theme(lambda _: _(
-        "When paid staff is lacking, their tasks move to volunteers. These charts show how "
-        "many associations report such transfers, in which areas, and how many activities "
-        "would stop without volunteers."), _task_transfer),
+        "Do volunteers take over tasks of paid staff where paid staff is lacking? The answers "
+        "below are computed from the latest published figures; the charts show how many "
+        "associations report such transfers, in which areas, and how many activities would "
+        "stop without volunteers."), _task_transfer, CHECKS["task_transfer"]),
     "support": Theme(lambda _: _(
         "Good volunteering needs support at every stage, from the recruitment interview to "
-        "convivial moments. The funnel shows how many associations offer each of the nine "
-        "stages; budget cuts hit training and supervision first."), _support),
+        "convivial moments. How many associations offer each of the nine stages, and are "
+        "training and supervision cut for budget reasons? The answers below are computed from "
+        "the latest published figures."), _support, CHECKS["support"]),
     "framework": Theme(lambda _: _(
         "How associations frame volunteering: a written framework, its flexibility, "
         "volunteers' participation in decisions and sanctions."), _framework),
@@ -146,8 +197,11 @@ THEMES: dict[str, Theme] = {
         "situations, freedom to step back, and how hard it is to recruit and keep "
         "volunteers."), _accessibility),
     "group_life": Theme(lambda _: _(
-        "Volunteer groups go through phases (starting, autonomous, routine, declining); "
-        "four warning lights signal a group at risk."), _group_life),
+        "Volunteer groups go through phases (starting, autonomous, routine, declining), and "
+        "the model names four warning lights: repeating rather than changing, the 'what' over "
+        "the 'why', closedness over openness, a few responsible instead of many. Which lights "
+        "are on, and in which phase? The first chart answers from the latest published "
+        "figures."), _group_life),
 }
 
 
@@ -167,7 +221,9 @@ def _page(data: PublicData, lang: str, key: str) -> html.Div:
     if not has_indicators(data):
         return html.Div([header, not_available(lang, _("Survey indicators"))])
     banner = [synthetic_banner(lang)] if data.survey_is_synthetic() else []
+    answers = answers_block(data, lang, spec.checks)
     reading = html.P(_("Each chart shows weighted survey estimates with their 95 % confidence "
                        "interval (error bars). Hatched bars are of low reliability; suppressed "
                        "cells show no value."), className="small text-body-secondary")
-    return html.Div([header, *banner, reading, *spec.cards(data, lang, _)])
+    return html.Div([header, *banner, *([answers] if answers else []), reading,
+                     *spec.cards(data, lang, _)])
