@@ -93,6 +93,7 @@ VALUE_KINDS: tuple[tuple[str, str, Check], ...] = (
     ("url", "pathname", pathname),
     ("url", "search", search),
     ("europe-series", "value", text),
+    ("funding-unit", "value", text),
     ("index-wave", "value", text),
     ("index-breakdown", "value", text),
     ("index-method", "value", text),

@@ -24,8 +24,10 @@ def language_of_path(pathname: str | None) -> str:
     return valid_language(first) or DEFAULT_LANGUAGE
 
 
-#: Pages in the navigation bar, themes in a drop-down menu after the pressure index.
-THEME_PAGES = tuple(f"theme_{theme}" for theme in THEME_SLUGS)
+#: Pages in the navigation bar, themes in a drop-down menu after the pressure index (the
+#: public-funding page, on public spending, right after the survey's funding theme).
+_SURVEY_THEMES = tuple(f"theme_{theme}" for theme in THEME_SLUGS)
+THEME_PAGES = (*_SURVEY_THEMES[:1], "public_funding", *_SURVEY_THEMES[1:])
 MAIN_PAGES = tuple(page for page in PAGE_SLUGS if page not in THEME_PAGES)
 
 

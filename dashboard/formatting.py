@@ -54,6 +54,14 @@ def unit_labels(_: Callable[[str], str]) -> dict[str, str]:
         "eur": "EUR",
         "index": _("index"),
         "text": "",
+        "eur_million_2015": _("million EUR at 2015 prices"),
+        "eur_per_inhabitant": _("EUR per inhabitant"),
+        "percent_gdp": _("% of GDP"),
+        "per_mille_gdp": _("‰ of GDP"),
+        "per_mille": "‰",
+        "percent_total_expenditure": _("% of total expenditure"),
+        "percent_change": "%",
+        "index_2015": _("index (2015 = 100)"),
     }
 
 
@@ -62,6 +70,8 @@ def unit_suffix(unit: str | None, lang: str) -> str:
     if unit == "percent":
         return "\u00a0%" if lang == "fr" else "%"
     label = unit_labels(gettext_for(lang)).get(unit or "", unit or "")
+    if label[:1] in ("%", "‰") and lang != "fr":  # 20.3% of GDP; French: 20,3 % du PIB
+        return label
     return f"\u00a0{label}" if label else ""
 
 

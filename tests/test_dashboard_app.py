@@ -18,7 +18,7 @@ from dashboard.formatting import format_number, format_value
 from dashboard.i18n import gettext_for, negotiate_language, plotly_separators
 from etl.csv_safety import neutralise
 
-PAGES = ("", "/index", "/themes/funding", "/themes/task-transfer", "/themes/support",
+PAGES = ("", "/index", "/themes/funding", "/public-funding", "/themes/task-transfer", "/themes/support",
          "/themes/framework", "/themes/accessibility", "/themes/group-life", "/explorer",
          "/recommendations", "/statistics", "/methods", "/data")
 
