@@ -134,7 +134,7 @@ def barometer_card(data: PublicData, lang: str, ids: Sequence[str], title: str,
             texts.append(_("{value} in {year}").format(value=value, year=r.period))
             source_rows += list(zip(src["source_id"], names, [str(r.period)] * len(src),
                                     strict=True))
-        sentences.append(f"{info['title']}: {', '.join(texts)}")
+        sentences.append(f"{info['title']}{_colon(lang)}{', '.join(texts)}")
     summary = _("Barometer of associations, Belgium: ") + "; ".join(sentences) + "."
     by_source: dict[tuple[str, str], list[str]] = {}
     for source_id, name, period in source_rows:
@@ -147,7 +147,7 @@ def barometer_card(data: PublicData, lang: str, ids: Sequence[str], title: str,
     ]], className="small mb-1"))
     return chart_card(lang, title=title, chart=None, summary=summary,
                       table=pd.DataFrame(rows), sources=sources,
-                      notes=_barometer_notes(meta, ids, stats), card_id=card_id)
+                      notes=_barometer_notes(meta, ids, stats, lang), card_id=card_id)
 
 
 def _with_label(value: float, label: str, lang: str) -> str:
@@ -156,14 +156,19 @@ def _with_label(value: float, label: str, lang: str) -> str:
     return f"{format_number(value, lang, 1)}{glue}{label}".strip()
 
 
+def _colon(lang: str) -> str:
+    """A label's colon: `` : `` in French, ``: `` otherwise."""
+    return "\u00a0: " if lang == "fr" else ": "
+
+
 def _source_titles(data: PublicData, lang: str) -> dict[str, str]:
     column = f"title_{lang}" if data.has_column("sources", f"title_{lang}") else "title"
     frame = data.query(f"SELECT source_id, {column} AS title FROM public.sources")
     return dict(zip(frame["source_id"], frame["title"], strict=True))
 
 
-def _barometer_notes(meta: dict[str, dict], ids: Sequence[str], stats: pd.DataFrame
-                     ) -> list[str]:
+def _barometer_notes(meta: dict[str, dict], ids: Sequence[str], stats: pd.DataFrame,
+                     lang: str) -> list[str]:
     """Caveats once: what the indicators share, then each series' own comparability note."""
     notes: list[str] = []
     for i in ids:
@@ -173,7 +178,7 @@ def _barometer_notes(meta: dict[str, dict], ids: Sequence[str], stats: pd.DataFr
         for n in own:
             caveat = caveat.replace(n, "").strip()
         notes += [caveat] if caveat else []
-        notes += [f"{meta[i]['title']}: {n}" for n in own]
+        notes += [f"{meta[i]['title']}{_colon(lang)}{n}" for n in own]
     return list(dict.fromkeys(notes))
 
 
@@ -234,7 +239,7 @@ def warning_lights_card(data: PublicData, lang: str, lights: Sequence[str], titl
             if state == "on":
                 on_by_group.setdefault(code, []).append(codebook[light])
         table.append(row)
-    parts = [f"{name[c]}: " + (", ".join(on_by_group[c]) if c in on_by_group
+    parts = [name[c] + _colon(lang) + (", ".join(on_by_group[c]) if c in on_by_group
                                else _("no light clearly on")) for c in codes]
     summary = _("Warning lights on in {period} (more than a quarter of the groups recognise "
                 "them, with 95 % confidence): ").format(period=period) + "; ".join(parts) + "."
@@ -243,6 +248,7 @@ def warning_lights_card(data: PublicData, lang: str, lights: Sequence[str], titl
                            "warehouse.")
     fig = charts.grouped_bars([name[c] for c in codes], groups, lang,
                               unit_suffix=unit_suffix("percent", lang))
+    fig.add_hline(y=LIGHT_THRESHOLD, line_dash="dot", line_color="#495057", line_width=1.5)
     reading = _("A light is on when clearly more than a quarter of the associations of the "
                 "group recognise it (the whole 95 % confidence interval lies above a quarter), "
                 "off when clearly fewer do, and unclear otherwise.")
@@ -257,6 +263,7 @@ def warning_lights_card(data: PublicData, lang: str, lights: Sequence[str], titl
                       className="small mb-1")]
     notes = [reading, *dict.fromkeys(str(meta[i]["caveats"]) for i in lights
                                      if meta[i]["caveats"])]
-    return chart_card(lang, title=title, chart=charts.graph(fig, lang, card_id, summary),
+    return chart_card(lang, title=title, chart=charts.graph(fig, lang, f"{card_id}-chart",
+                                                            summary),
                       summary=summary, table=pd.DataFrame(table), sources=sources, notes=notes,
                       card_id=card_id)
