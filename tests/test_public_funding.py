@@ -91,7 +91,7 @@ def test_sentences_state_the_shown_values(client) -> None:
            "+69.7%" in levels
     europe = [s for s in texts(toggle(client, "en", "gdp"), "summary mt-2")
               if "EU-27" in s]
-    assert any("2020 (Eurostat 2023-01): Belgium 1.2% of GDP, EU-27 1% of GDP" in s for s in europe)
+    assert any("2020 (Eurostat 2023-01): Belgium 1.2% of GDP, EU-27 1.0% of GDP" in s for s in europe)
     real = texts(toggle(client, "fr", "real"), "summary mt-2")[0]
     assert "aux prix de 2015" in real
 
@@ -120,7 +120,7 @@ def test_sentences_follow_the_data(warehouse_path: Path, tmp_path: Path) -> None
     con.close()
     cards = toggle(create_app(copy).server.test_client(), "en", "nominal")
     levels = next(s for s in texts(cards, "summary mt-2") if s.startswith("Federal government"))
-    assert "Communities and Regions: 431.4\u00a0million EUR (2021) → 300\u00a0million EUR (2024), " \
+    assert "Communities and Regions: 431.4\u00a0million EUR (2021) → 300.0\u00a0million EUR (2024), " \
            "−30.5%" in levels
 
 

@@ -174,6 +174,17 @@ def axis_title(unit: str, lang: str) -> str:
 
 # --- sentences (computed from the values shown) --------------------------------------------
 
+def fmt(value: float, unit: str, lang: str) -> str:
+    """A value with one decimal and its unit (``3 537,0 millions EUR``, ``1.0% of GDP``)."""
+    return format_number(value, lang, 1) + unit_suffix(unit, lang) if not is_missing(value) \
+        else format_value(value, unit, lang)
+
+
+def colon(lang: str) -> str:
+    """``: `` in English and Dutch, `` : `` (no-break space before) in French."""
+    return "\u00a0: " if lang == "fr" else ": "
+
+
 def change_text(first: float, last: float, lang: str) -> str:
     """``+69,7 %`` / ``−12.3%`` (relative change), or ``–`` when it cannot be computed."""
     if is_missing(first) or is_missing(last) or first == 0:
@@ -195,14 +206,14 @@ def path_sentence(name: str, years: list[int], values: list[float], unit: str, l
     cuts = [i for i, y in enumerate(years) if y in gaps and i > 0] + [len(years)]
     for cut in cuts:
         part_y, part_v = years[start:cut], values[start:cut]
-        text = f"{format_value(part_v[0], unit, lang)} ({part_y[0]})"
+        text = f"{fmt(part_v[0], unit, lang)} ({part_y[0]})"
         if len(part_y) > 1:
-            text += f" → {format_value(part_v[-1], unit, lang)} ({part_y[-1]}), " + \
+            text += f" → {fmt(part_v[-1], unit, lang)} ({part_y[-1]}), " + \
                 change_text(part_v[0], part_v[-1], lang)
         pieces.append(text)
         start = cut
     joined = (" | " + _("break in series") + " | ").join(pieces)
-    return f"{name}: {joined}"
+    return f"{name}{colon(lang)}{joined}"
 
 
 # --- cards ----------------------------------------------------------------------------------
@@ -218,7 +229,7 @@ def _sources(lang: str, rows: pd.DataFrame) -> list[html.P]:
         out.append(source_line(lang, str(title if isinstance(title, str) else source_id), period,
                                str(source_id)))
         for release in part["release_text"].dropna().unique():
-            out.append(html.P(_("Release") + f": {release}",
+            out.append(html.P(_("Release") + colon(lang) + release,
                               className="release small text-body-secondary mb-1"))
     return out
 
@@ -240,8 +251,8 @@ def _table(lang: str, rows: pd.DataFrame, label_of: Callable[[pd.Series], str]) 
     return pd.DataFrame({
         _("Series"): [label_of(r) for _i, r in ordered.iterrows()],
         _("Year"): ordered["period"].tolist(),
-        _("Value"): [format_value(v, u, lang) for v, u in zip(ordered["value"], ordered["unit"],
-                                                                strict=True)],
+        _("Value"): [fmt(v, u, lang) for v, u in zip(ordered["value"], ordered["unit"],
+                                                       strict=True)],
         _("Flag"): ordered["flag"].fillna("").tolist(),
         _("Release"): ordered["short_release"].fillna("").tolist(),
     })
@@ -317,7 +328,7 @@ def _revisions(rows: pd.DataFrame, chosen: str, shown: pd.DataFrame, lang: str) 
                      .format(release=label, years=span,
                              gap=format_number(gap, lang, 1) + unit_suffix("percent", lang)))
     return _("Other releases in the warehouse, not spliced into this chart (see the explorer)"
-             ) + ": " + "; ".join(texts) + "."
+             ) + colon(lang) + "; ".join(texts) + "."
 
 
 def _as_percent(rows: pd.DataFrame) -> pd.DataFrame:
@@ -378,8 +389,8 @@ def europe_card(frame: pd.DataFrame, lang: str, function: str, unit: str) -> dbc
             code = "percent_gdp" if unit == "gdp" else UNITS[unit][0]
             comparisons.append(_("{year} ({release}): Belgium {be}, EU-27 {eu}").format(
                 year=year, release=rows.loc[rows["release"] == release, "short_release"].iloc[0],
-                be=format_value(both.loc[year, "BE"], code, lang),
-                eu=format_value(both.loc[year, "EU27_2020"], code, lang)))
+                be=fmt(both.loc[year, "BE"], code, lang),
+                eu=fmt(both.loc[year, "EU27_2020"], code, lang)))
     summary = "; ".join(comparisons or sentences) + "."
     fig = line_chart(lines, lang, "percent_gdp" if unit == "gdp" else UNITS[unit][0])
     return chart_card(lang, title=title,
@@ -407,8 +418,8 @@ def entities_card(frame: pd.DataFrame, lang: str, unit: str) -> dbc.Card:
         part = rows[rows["what"] == function].set_index("level")["value"]
         groups[functions[function]] = [part.get(e) for e in ENTITIES]
         ranked = part.sort_values(ascending=False)
-        sentences.append(functions[function] + ": " + ", ".join(
-            f"{names[e]} {format_value(v, code, lang)}" for e, v in ranked.items()))
+        sentences.append(functions[function] + colon(lang) + ", ".join(
+            f"{names[e]} {fmt(v, code, lang)}" for e, v in ranked.items()))
     fig = charts.grouped_bars([names[e] for e in ENTITIES], groups, lang,
                               unit_suffix=unit_suffix(code, lang))
     fig.update_yaxes(title_text=axis_title(code, lang))
@@ -437,10 +448,10 @@ def _share_of_communities(frame: pd.DataFrame, rows: pd.DataFrame, lang: str) ->
         return None
     return _("Social exclusion: the four Brussels institutions together {brussels}, "
              "{share} of the {total} spent by all Communities and Regions.").format(
-        brussels=format_value(brussels, "eur_million", lang),
+        brussels=fmt(brussels, "eur_million", lang),
         share=format_number(brussels / total.iloc[0] * 100, lang, 1) + unit_suffix("percent",
                                                                                     lang),
-        total=format_value(total.iloc[0], "eur_million", lang))
+        total=fmt(total.iloc[0], "eur_million", lang))
 
 
 def accounts_card(frame: pd.DataFrame, lang: str, unit: str, item: str) -> dbc.Card:
