@@ -132,12 +132,20 @@ SERIES_COLUMNS = ["series", "source_id", "dataset", "unit", "title_fr", "title_n
 
 
 def insert_series(ctx: Context, rows: Iterable[dict[str, Any]]) -> None:
-    """Insert series definitions (dicts with the columns of core.series; absent keys: NULL)."""
-    ctx.con.executemany(
-        f"INSERT INTO core.series ({', '.join(SERIES_COLUMNS)}) "
-        f"VALUES ({', '.join('?' * len(SERIES_COLUMNS))})",
-        [[r.get(c) for c in SERIES_COLUMNS] for r in rows],
-    )
+    """Insert series definitions (dicts with the columns of core.series; absent keys: NULL),
+    in one statement (DuckDB's executemany runs one insert per row: seconds for 200 series)."""
+    frame = pd.DataFrame([[r.get(c) for c in SERIES_COLUMNS] for r in rows],
+                         columns=SERIES_COLUMNS, dtype=object)
+    if frame.empty:
+        return
+    select = ", ".join(f'CAST("{c}" AS {"INTEGER" if c == "base_year" else "VARCHAR"})'
+                       for c in SERIES_COLUMNS)
+    ctx.con.register("_series_rows", frame)
+    try:
+        ctx.con.execute(f"INSERT INTO core.series ({', '.join(SERIES_COLUMNS)}) "
+                        f"SELECT {select} FROM _series_rows")
+    finally:
+        ctx.con.unregister("_series_rows")
 
 
 def order_steps(steps: Iterable[Step]) -> list[Step]:
