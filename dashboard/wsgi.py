@@ -13,3 +13,9 @@ from dashboard.app import create_app
 os.umask(0o077)  # files the workers create (audit log, staged uploads, warehouse) are private
 app = create_app(os.environ.get("SECTOR_MONITOR_WAREHOUSE", "var/warehouse.duckdb"))
 server = app.server
+# Dash completes its callback map during the first request it serves, and concurrent first
+# requests see it half done (callbacks answered 400 "unknown output" just after a start, issue
+# 17). Make that first request here, alone, on a route that opens no warehouse: `serve` runs
+# gunicorn with --preload, so this runs in the master before it listens, and the workers it
+# forks answer at once (a starting replica refuses connections instead of queueing them).
+server.test_client().get("/_dash-dependencies")

@@ -95,7 +95,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if path is None:
         return 2
     env = os.environ | {ENV_WAREHOUSE: str(path)}
-    command = [sys.executable, "-m", "gunicorn", "--no-control-socket",
+    # --preload: the app is imported (and Dash set up, dashboard/wsgi.py) before gunicorn
+    # listens, so a (re)starting server refuses connections until its workers can answer
+    # instead of holding them for seconds (a proxy sends refused requests to another replica).
+    # No warehouse connection is opened before the fork: the Reader opens one per worker.
+    command = [sys.executable, "-m", "gunicorn", "--no-control-socket", "--preload",
                "--bind", f"{args.host}:{args.port}", "--workers", str(args.workers),
                "--worker-class", "gthread", "--threads", str(args.threads),
                "--access-logfile", "-", "dashboard.wsgi:server"]

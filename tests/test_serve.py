@@ -104,8 +104,12 @@ def test_serve_stops_gunicorn_and_frees_the_port(warehouse_path: Path, stop: sig
             time.sleep(0.1)
         assert not [pid for pid in processes if alive(pid)], "gunicorn left running"
         assert not answers(f"http://127.0.0.1:{port}/")
-        with socket.socket() as sock:  # the port is free again (no SO_REUSEADDR)
+        with socket.socket() as sock:  # nothing listens on the port any more: with
+            # SO_REUSEADDR, Linux refuses the bind only while a socket listens there, not for
+            # the TIME_WAIT a connection the server closed leaves (which made this flaky)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             sock.bind(("127.0.0.1", port))
+            sock.listen()
     finally:  # whatever happened, nothing of this test keeps running
         with contextlib.suppress(ProcessLookupError):
             os.killpg(serve.pid, signal.SIGKILL)  # its own session: serve and gunicorn
