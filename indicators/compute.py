@@ -27,7 +27,7 @@ from indicators.estimation import Z_95
 from indicators.pressure_index import index_tables
 from indicators.public_series import indicator_rows, require_series
 from indicators.recommendations import evidence, load_recommendations, rule_sources
-from indicators.trends import WaveLink, compute_trends, link_waves, paired_covariance
+from indicators.trends import PanelTrend, WaveLink, link_waves, paired_covariance, trend_table
 from indicators.weighting import WaveWeights, wave_weights
 
 ENGINE_VERSION = "1"
@@ -125,12 +125,16 @@ def _dominance(layout: WaveLayout, y: np.ndarray, res: DomainEstimates) -> np.nd
 
 
 def _wave_cells(w: _Wave, data: pd.DataFrame, indicators: list[Indicator], prev_influence: dict,
-                link: WaveLink | None, keep_influence: bool) -> tuple[pd.DataFrame, dict]:
+                link: WaveLink | None, keep_influence: bool, first_influence: dict | None = None,
+                link_first: WaveLink | None = None, panel: PanelTrend | None = None
+                ) -> tuple[pd.DataFrame, dict]:
     """Estimates of every survey indicator in every cell of one wave (one row per cell), and,
     when ``keep_influence`` (a later wave will be linked to this one), each indicator's
-    influence values (one float per unit and breakdown: the largest memory of the engine)."""
+    influence values (one float per unit and breakdown: the largest memory of the engine).
+    ``link_first`` (last wave only) links to the first wave for the first-to-last change;
+    ``panel`` accumulates the linear trend's cross-wave covariances."""
     cols: dict[str, list] = {k: [] for k in ("estimate", "se", "n", "dominance", "cov",
-                                             "n_linked")}
+                                             "n_linked", "cov_first", "n_linked_first")}
     influence = {}
     k = w.layout.n_cells
     for ind in indicators:
@@ -145,6 +149,12 @@ def _wave_cells(w: _Wave, data: pd.DataFrame, indicators: list[Indicator], prev_
         if link is not None and ind.id in prev_influence:
             cov, n_linked = paired_covariance(link, *prev_influence[ind.id], res.influence,
                                               res.used)
+        cov_first, n_first = np.full(k, np.nan), np.zeros(k)
+        if link_first is not None and ind.id in (first_influence or {}):
+            cov_first, n_first = paired_covariance(link_first, *first_influence[ind.id],
+                                                   res.influence, res.used)
+        if panel is not None:
+            panel.add(ind.id, res.influence, res.used, ind.scale)
         s = ind.scale
         cols["estimate"].append(res.estimate * s)
         cols["se"].append(res.se * s)
@@ -153,6 +163,8 @@ def _wave_cells(w: _Wave, data: pd.DataFrame, indicators: list[Indicator], prev_
                                  else np.full(k, np.nan))
         cols["cov"].append(cov * s * s)
         cols["n_linked"].append(n_linked)
+        cols["cov_first"].append(cov_first * s * s)
+        cols["n_linked_first"].append(n_first)
     m = len(indicators)
     out = pd.DataFrame({
         "indicator_id": np.repeat([i.id for i in indicators], k),
@@ -178,7 +190,9 @@ def _keep_extra(cells: pd.DataFrame, extra: dict[str, list[str]]) -> pd.DataFram
 
 
 def _survey_waves(con: duckdb.DuckDBPyConnection, indicators: list[Indicator], settings: dict
-                  ) -> tuple[pd.DataFrame, list[_WaveSource]]:
+                  ) -> tuple[pd.DataFrame, list[_WaveSource], pd.DataFrame]:
+    """Cells of every wave, what each wave was made of, and the linear trend's cross-wave
+    covariance terms (:class:`indicators.trends.PanelTrend`)."""
     frame = con.execute("SELECT subsector, size_class, n_associations FROM core.survey_frame"
                         ).df()
     waves = [r[0] for r in con.execute(
@@ -187,22 +201,38 @@ def _survey_waves(con: duckdb.DuckDBPyConnection, indicators: list[Indicator], s
     sql = _select_sql(indicators, tuple(extra))
     frames, kept = [], []
     prev, prev_influence = None, {}
+    first, first_influence = None, {}  # the first wave, kept for the first-to-last change
+    panel = None
+    if len(waves) > 1:  # the linear trend's covariances need only the associations in 2+ waves
+        panel = PanelTrend(waves, {r[0] for r in con.execute(
+            "SELECT org_pseudo FROM restricted.survey_current WHERE org_pseudo IS NOT NULL "
+            "GROUP BY org_pseudo HAVING count(DISTINCT wave) > 1").fetchall()})
     for wave in waves:
         data = con.sql(sql, params=[wave]).to_arrow_table().to_pandas(split_blocks=True, self_destruct=True)
         weights = wave_weights(data, frame, settings["size_class_order"],
                                settings["weighting"]["min_responses_per_cell"])
         layout, cells = _layout(data, weights, [*settings["breakdowns"], *extra])
         cur = _Wave(wave, weights, layout, cells, data["org_pseudo"])
-        link = None
+        link = link_first = None
         if prev is not None:
             link = link_waves(prev.org, prev.layout, prev.labels, cur.org, layout, cur.labels)
+        if first is not None and first is not prev and wave == waves[-1]:
+            link_first = link_waves(first.org, first.layout, first.labels, cur.org, layout,
+                                    cur.labels)
+        if panel is not None:
+            panel.start_wave(wave, cur.org, layout, cur.labels)
         cells_df, prev_influence = _wave_cells(cur, data, indicators, prev_influence, link,
-                                               keep_influence=wave != waves[-1])
+                                               keep_influence=wave != waves[-1],
+                                               first_influence=first_influence,
+                                               link_first=link_first, panel=panel)
+        if first is None:
+            first, first_influence = cur, prev_influence
         frames.append(_keep_extra(cells_df, extra))
         kept.append(_WaveSource(wave, weights, " ".join(sorted(data["load_id"].dropna().unique())),
                                 len(data)))
         prev = cur
-    return (pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()), kept
+    return ((pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()), kept,
+            panel.result() if panel is not None else pd.DataFrame())
 
 
 def _snapshots_sha(con: duckdb.DuckDBPyConnection) -> str | None:
@@ -305,7 +335,7 @@ def compute_all(con: duckdb.DuckDBPyConnection,
     require_series(con, [s for i in public + combined for s in i.series]
                    + (required_series(assumptions) if combined else []))
     survey = [i for i in catalogue.values() if i.is_survey]
-    raw, waves = _survey_waves(con, survey, settings)
+    raw, waves, panel = _survey_waves(con, survey, settings)
     wave_combined = [combined_rows(con, i, raw, assumptions) for i in combined
                      if i.method == "survey_replacement_value"] if len(raw) else []
     public_combined = [combined_rows(con, i, raw, assumptions) for i in combined
@@ -316,16 +346,19 @@ def compute_all(con: duckdb.DuckDBPyConnection,
     polarity = {i.id: i.polarity for i in catalogue.values()}
     survey_published = published[published["indicator_id"].isin([i.id for i in survey])] \
         if len(published) else published
-    trends = (compute_trends(survey_published, polarity,
-                             settings["trends"]["min_linked_for_paired"])
+    trends = (trend_table(survey_published, polarity, settings["trends"]["min_linked_for_paired"],
+                          panel, [w.wave for w in waves])
               if len(survey_published) else pd.DataFrame())
+    # recommendations' evidence reads changes between two waves (consecutive, first to last),
+    # not the linear rows (whose previous_period is the first wave too)
+    changes = trends[trends["kind"] != "linear"] if len(trends) else trends
     public_values = pd.concat([indicator_rows(con, i) for i in public] + public_combined,
                               ignore_index=True).assign(synthetic=False)
     values = pd.concat([published, public_values], ignore_index=True)
     synthetic = published.groupby("period")["synthetic"].any() if len(published) else pd.Series()
     index, components = (index_tables(survey_published, synthetic) if len(survey_published)
                          else (pd.DataFrame(), pd.DataFrame()))
-    rec_rows, rule_rows = _recommendation_tables(con, recs, catalogue, values, trends)
+    rec_rows, rule_rows = _recommendation_tables(con, recs, catalogue, values, changes)
     columns = ["indicator_id", "period", "breakdown", "breakdown_value", "estimate", "se",
                "ci_low", "ci_high", "n", "flag", "synthetic", "value_low", "value_high",
                "flag_reason"]

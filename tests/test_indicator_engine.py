@@ -85,7 +85,7 @@ def test_published_cells_respect_disclosure_control(warehouse):
 def test_trends_use_the_panel_and_carry_a_ci(warehouse):
     con, _ = warehouse
     t = con.execute("SELECT * FROM public.indicator_trends WHERE breakdown = 'all' "
-                    "AND period = '2024'").df()
+                    "AND period = '2024' AND kind = 'consecutive'").df()
     assert set(t["previous_period"]) == {"2023"}
     assert (t["method"] == "paired").all() and t["n_linked"].max() == 180  # 60 % panel
     ok = t.dropna(subset=["change"])

@@ -59,7 +59,16 @@ CREATE OR REPLACE TABLE public.indicator_trends (
     significant BOOLEAN,
     direction VARCHAR,             -- worse | better | up | down | stable (NULL if suppressed)
     flag VARCHAR NOT NULL,         -- ok | suppressed
-    synthetic BOOLEAN NOT NULL
+    synthetic BOOLEAN NOT NULL,
+    -- consecutive: period vs previous wave; first_last: last vs first wave; linear: slope of
+    -- the wave estimates on the year over all waves (change = slope x years spanned)
+    kind VARCHAR NOT NULL CHECK (kind IN ('consecutive', 'first_last', 'linear')),
+    first_period VARCHAR NOT NULL, -- first wave covered (= previous_period)
+    n_periods BIGINT NOT NULL,     -- waves covered: 2 for changes, all waves for linear
+    slope DOUBLE,                  -- linear only: change per year, its SE and 95 % CI
+    slope_se DOUBLE,
+    slope_ci_low DOUBLE,
+    slope_ci_high DOUBLE
 );
 
 CREATE OR REPLACE TABLE public.index_values (
