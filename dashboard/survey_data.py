@@ -112,13 +112,23 @@ def latest(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[frame["period"] == last]
 
 
-def trends(data: PublicData, ids: Sequence[str], breakdown: str = "all") -> pd.DataFrame:
-    """Changes between consecutive waves of ``ids`` (empty when not built)."""
+def trends(data: PublicData, ids: Sequence[str], breakdown: str = "all",
+           kind: str = "consecutive") -> pd.DataFrame:
+    """Trend rows of ``ids`` of one ``kind`` (``consecutive``: changes between consecutive
+    waves; ``first_last``; ``linear``), empty when not built. A warehouse built before the
+    ``kind`` column has consecutive changes only."""
     if not data.has_view("indicator_trends"):
         return pd.DataFrame()
+    if not data.has_column("indicator_trends", "kind"):
+        if kind != "consecutive":
+            return pd.DataFrame()
+        return data.query(
+            "SELECT * FROM public.indicator_trends WHERE list_contains(?, indicator_id) AND "
+            "breakdown = ? ORDER BY indicator_id, period", [list(ids), breakdown])
     return data.query(
         "SELECT * FROM public.indicator_trends WHERE list_contains(?, indicator_id) AND "
-        "breakdown = ? ORDER BY indicator_id, period", [list(ids), breakdown])
+        "breakdown = ? AND kind = ? ORDER BY indicator_id, period, breakdown_value",
+        [list(ids), breakdown, kind])
 
 
 def sources_of(data: PublicData, source_ids: Sequence[str]) -> pd.DataFrame:

@@ -18,6 +18,15 @@ HEADERS = {
     "en": ("Indicator", "Theme", "Title", "Period", "Breakdown", "Category", "Estimate",
            "95 % CI", "n", "Flag"),
 }
+#: Trend table: title, change, per year, significant at 5 %, yes, no, suppressed, waves, paired.
+TREND_WORDS = {
+    "fr": ("Tendance", "Variation", "Pente par an", "Significatif (5 %)", "oui", "non",
+           "supprimé", "vagues", "apparié"),
+    "nl": ("Trend", "Verandering", "Helling per jaar", "Significant (5 %)", "ja", "nee",
+           "onderdrukt", "golven", "gepaard"),
+    "en": ("Trend", "Change", "Slope per year", "Significant (5 %)", "yes", "no",
+           "suppressed", "waves", "paired"),
+}
 
 
 def _render(table: Table) -> str:
@@ -74,4 +83,54 @@ def show_indicator(con: duckdb.DuckDBPyConnection, indicator_id: str,
         ci = f"{_num(lo)} – {_num(hi)}" if lo is not None else ""
         table.add_row(b, v, _num(est), ci, "" if n is None else str(n), flag)
     text = "\n".join(filter(None, [meta[0], meta[1], meta[2]]))
-    return f"{text}\n\n{_render(table)}"
+    trend = trend_table(con, indicator_id, meta[3], lang)
+    return f"{text}\n\n{_render(table)}" + (f"\n{trend}" if trend else "")
+
+
+def _has_trend_kinds(con: duckdb.DuckDBPyConnection) -> bool:
+    return bool(con.execute(
+        "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'public' "
+        "AND table_name = 'indicator_trends' AND column_name = 'kind'").fetchone()[0])
+
+
+def trend_table(con: duckdb.DuckDBPyConnection, indicator_id: str, unit_label: str,
+                lang: str = "fr") -> str:
+    """The survey indicator's trend per cell: change from the first to the last wave and the
+    linear slope per year over all waves, each with its 95 % CI and significance at 5 % (empty
+    for an indicator without trend rows)."""
+    lang = _lang(lang)
+    if not _has_trend_kinds(con):
+        return ""
+    rows = con.execute(
+        "SELECT f.breakdown, f.breakdown_value, f.first_period, f.period, f.change, f.ci_low, "
+        "f.ci_high, f.significant, f.method, f.flag, l.slope, l.slope_ci_low, l.slope_ci_high, "
+        "l.significant, l.method, l.flag, l.n_periods "
+        "FROM public.indicator_trends f LEFT JOIN public.indicator_trends l "
+        "ON l.kind = 'linear' AND l.indicator_id = f.indicator_id AND l.breakdown = f.breakdown "
+        "AND l.breakdown_value = f.breakdown_value "
+        "WHERE f.kind = 'first_last' AND f.indicator_id = ? "
+        "ORDER BY f.breakdown <> 'all', f.breakdown, f.breakdown_value", [indicator_id]).fetchall()
+    if not rows:
+        return ""
+    h, w = HEADERS[lang], TREND_WORDS[lang]
+    first, last, waves = rows[0][2], rows[0][3], rows[0][16]
+
+    def ci(lo: float | None, hi: float | None) -> str:
+        return "" if lo is None else f"{_num(lo)} – {_num(hi)}"
+
+    def sig(value: bool | None, method: str | None) -> str:
+        if value is None:
+            return ""
+        return (w[4] if value else w[5]) + (f" ({w[8]})" if method == "paired" else "")
+
+    span = f"{first} → {last}" + (f", {waves} {w[7]}" if waves else "")
+    table = Table(h[4], h[5], f"{w[1]} {first} → {last} ({unit_label})", h[7], w[3],
+                  f"{w[2]} ({unit_label})", h[7], w[3], title=f"{w[0]} — {span}")
+    for (b, v, _f, _l, change, lo, hi, significant, method, flag, slope, slo, shi, ssig,
+         smethod, sflag, _n) in rows:
+        left = [_num(change), ci(lo, hi), sig(significant, method)] if flag == "ok" else \
+            [w[6], "", ""]
+        right = ([_num(slope), ci(slo, shi), sig(ssig, smethod)] if sflag == "ok" else
+                 ["", "", ""] if sflag is None else [w[6], "", ""])
+        table.add_row(b, v, *left, *right)
+    return _render(table)

@@ -333,14 +333,24 @@ def _recommendation(row, lang: str, t: dict) -> Recommendation:
 
 def _trend_sentences(reader: Reader, figures: list[KeyFigure], catalogue: pd.DataFrame,
                      lang: str, t: dict) -> list[str]:
-    """Significant changes since the previous wave of the key figures (breakdown ``all``)."""
+    """Significant changes of the key figures (breakdown ``all``): from the first wave to the
+    figure's wave when it is the last one (``first_last`` rows), else since the previous wave."""
     keys = [(f.indicator_id, f.period) for f in figures if f.category is None]
     if not keys:
         return []
+    has_kind = reader.query(
+        "SELECT count(*) AS n FROM information_schema.columns WHERE table_schema = 'public' "
+        "AND table_name = 'indicator_trends' AND column_name = 'kind'")["n"].iloc[0] > 0
     trends = reader.query(
-        "SELECT * FROM public.indicator_trends WHERE breakdown = 'all' AND significant "
-        "AND flag = 'ok' AND list_contains(?, indicator_id || '@' || period)",
+        "SELECT * FROM public.indicator_trends WHERE breakdown = 'all' "
+        + ("AND kind IN ('first_last', 'consecutive') " if has_kind else "")
+        + "AND list_contains(?, indicator_id || '@' || period)",
         [[f"{i}@{p}" for i, p in keys]])
+    if has_kind:  # one change per figure: first to last when there is one
+        trends = trends.sort_values("kind", key=lambda k: k != "first_last", kind="stable"
+                                    ).drop_duplicates(["indicator_id", "period"])
+    trends = trends[trends["significant"].fillna(False).astype(bool)
+                    & (trends["flag"] == "ok")].reset_index(drop=True)
     order = {f"{i}@{p}": k for k, (i, p) in enumerate(keys)}
     trends = trends.sort_values("indicator_id",
                                 key=lambda s: (s + "@" + trends["period"]).map(order))
