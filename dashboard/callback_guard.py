@@ -104,6 +104,8 @@ VALUE_KINDS: tuple[tuple[str, str, Check], ...] = (
     ("explorer-tab", "active_tab", text),
     ("explorer-sort", "data", sort_order),
     ("explorer-sort", "n_clicks", count),
+    ("explorer-compare-from", "value", text),
+    ("explorer-compare-to", "value", text),
     ("note-recs", "value", texts),
     ("note-indicators", "value", texts),
     ("note-period", "value", text),

@@ -179,6 +179,52 @@ def trend_lines(
     return fig
 
 
+def _rgba(colour: str, alpha: float) -> str:
+    r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def trend_band(
+    series: dict[str, tuple[Sequence[str], Sequence[float | None]]],
+    lang: str,
+    *,
+    unit_suffix: str = "",
+    bands: dict[str, tuple[Sequence[float | None], Sequence[float | None]]] | None = None,
+) -> go.Figure:
+    """One line with markers per named series over (text) periods, each with its 95 % CI as a
+    shaded band (``bands`` maps a series name to its lower and upper bounds, one per period).
+
+    The band is drawn under the line in the line's colour (transparent); a period without
+    bounds interrupts neither the line nor the band, which join the neighbouring periods.
+    """
+    bands = bands or {}
+    traces = []
+    for i, (name, (x, y)) in enumerate(series.items()):
+        colour = PALETTE[i % len(PALETTE)]
+        x, y = list(x), list(y)
+        low, high = (list(b) for b in bands.get(name, ([None] * len(x), [None] * len(x))))
+        ok = [j for j in range(len(x)) if low[j] is not None and high[j] is not None
+              and low[j] == low[j] and high[j] == high[j]]
+        if len(ok) > 1:
+            traces.append(go.Scatter(
+                x=[x[j] for j in ok] + [x[j] for j in reversed(ok)],
+                y=[high[j] for j in ok] + [low[j] for j in reversed(ok)],
+                fill="toself", fillcolor=_rgba(colour, 0.18), line={"width": 0},
+                mode="lines", hoverinfo="skip", showlegend=False, legendgroup=name,
+                name=name))
+        custom = [[lo, hi] for lo, hi in zip(low, high, strict=True)]
+        ci = " (%{customdata[0]:,~r} – %{customdata[1]:,~r})" if ok else ""
+        traces.append(go.Scatter(
+            x=x, y=y, name=name, mode="lines+markers", legendgroup=name,
+            line={"color": colour, "width": 3}, marker={"size": 9}, customdata=custom,
+            hovertemplate="%{x}: %{y}" + unit_suffix + ci + "<extra>" + name + "</extra>"))
+    fig = go.Figure(traces, _layout(lang, 380, legend={"orientation": "h", "y": -0.2}))
+    fig.update_yaxes(gridcolor="#e9ecef", rangemode="tozero", automargin=True,
+                     tickformat=",~r", hoverformat=",~r")
+    fig.update_xaxes(type="category", automargin=True, categoryorder="category ascending")
+    return fig
+
+
 def estimate_bars(
     labels: Sequence[str],
     values: Sequence[float | None],

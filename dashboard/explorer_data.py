@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from dashboard.data import PublicData
@@ -23,7 +24,9 @@ from dashboard.survey_data import (
     sources_of,
     suppressed_text,
     theme_labels,
+    trends,
 )
+from indicators.estimation import Z_95
 
 ALL_PERIODS = "all"
 TABS = ("chart", "table", "map", "sources")
@@ -142,8 +145,9 @@ def build_view(data: PublicData, lang: str, key: str | None, breakdown: str | No
     options = [o["value"] for o in breakdowns(data, key, lang)]
     breakdown = breakdown if breakdown in options else (options[0] if options else "geo")
     available = periods(data, key)
-    period = period if period in [*available, ALL_PERIODS] else (available[-1] if available
-                                                                  else ALL_PERIODS)
+    # two periods or more: the time series; else the one period there is
+    period = period if period in [*available, ALL_PERIODS] else (
+        available[-1] if len(available) == 1 else ALL_PERIODS)
     kind, ident = _split(key)
     if kind == "series":
         return data.memo(("series-view", lang, ident, period),
@@ -217,6 +221,104 @@ def _range_note(low: object, high: object, lang: str) -> str | None:
 
 def _sources(data: PublicData, source_ids: list[str]) -> pd.DataFrame:
     return sources_of(data, source_ids)
+
+
+@dataclass
+class TrendView:
+    """A survey indicator's trend in one breakdown: the change between two waves (``pair``,
+    first to last by default) and the linear trend over all waves, one row per category."""
+
+    periods: list[str]
+    pair: tuple[str, str]
+    #: label, change, ci_low, ci_high, significant, method, flag (of the pair's change) and
+    #: slope, slope_ci_low, slope_ci_high, slope_significant, slope_flag (of the linear trend)
+    frame: pd.DataFrame
+
+
+def compare_pair(available: list[str], value: str | None) -> tuple[str, str] | None:
+    """The two waves of a ``compare`` value (``2022-2024``), oldest first; the first and the
+    last wave when it is missing or names no two distinct available waves."""
+    if len(available) < 2:
+        return None
+    parts = str(value or "").split("-")
+    if len(parts) == 2 and parts[0] != parts[1] and set(parts) <= set(available):
+        return tuple(sorted(parts, key=available.index))  # type: ignore[return-value]
+    return available[0], available[-1]
+
+
+def trend_view(data: PublicData, lang: str, view: ExplorerView,
+               compare: str | None = None) -> TrendView | None:
+    """The trend of the survey indicator of ``view`` (None for a public series or a single
+    wave). A pair stored in ``public.indicator_trends`` (consecutive waves, first to last) keeps
+    its published, panel-paired SE; another pair is computed here from the two published
+    estimates as independent samples (``sqrt(se_a² + se_b²)``, conservative when the panel makes
+    the waves positively correlated)."""
+    if view.info is None:
+        return None
+    indicator = view.key.partition(":")[2]
+    available = periods(data, view.key)
+    pair = compare_pair(available, compare)
+    if pair is None:
+        return None
+    return data.memo(("trend-view", lang, indicator, view.breakdown, pair),
+                     lambda: _trend_view(data, lang, indicator, view.breakdown, available, pair))
+
+
+def _trend_view(data: PublicData, lang: str, indicator: str, breakdown: str,
+                available: list[str], pair: tuple[str, str]) -> TrendView:
+    first, last = pair
+    cells = data.query("SELECT breakdown_value, period, estimate, se, flag FROM "
+                       "public.indicator_values WHERE indicator_id = ? AND breakdown = ? "
+                       "AND period IN (?, ?)", [indicator, breakdown, first, last])
+    wide = cells.pivot(index="breakdown_value", columns="period")
+    order = category_order(data)
+    codes = sorted(wide.index, key=lambda c: (order.get((breakdown, str(c)), 99), str(c)))
+    out = pd.DataFrame({"category": codes}).set_index("category", drop=False)
+    stored = pd.concat([trends(data, [indicator], breakdown, kind) for kind in
+                        ("consecutive", "first_last")], ignore_index=True)
+    if len(stored):
+        stored = stored[(stored["previous_period"].astype(str) == first)
+                        & (stored["period"].astype(str) == last)]
+    if len(stored):
+        stored = stored.drop_duplicates("breakdown_value").set_index("breakdown_value")
+        for col in ("change", "ci_low", "ci_high", "significant", "method", "flag"):
+            out[col] = stored[col].reindex(out.index)
+    else:  # not stored: independent samples from the published estimates
+        def col(name: str, period: str) -> pd.Series:
+            if (name, period) not in wide:
+                return pd.Series(np.nan, index=out.index)
+            return wide[(name, period)].reindex(out.index)
+        hidden = (col("flag", first) == "suppressed") | (col("flag", last) == "suppressed")
+        change = (col("estimate", last) - col("estimate", first)).astype(float)
+        se = np.sqrt(col("se", first).astype(float) ** 2 + col("se", last).astype(float) ** 2)
+        ok = ~hidden & change.notna()
+        out["change"] = change.where(ok)
+        out["ci_low"] = (change - Z_95 * se).where(ok)
+        out["ci_high"] = (change + Z_95 * se).where(ok)
+        out["significant"] = ((change.abs() > Z_95 * se) & (se > 0)).where(ok)
+        out["method"] = "independent"
+        out["flag"] = np.where(hidden, "suppressed", np.where(ok, "ok", None))
+    linear = trends(data, [indicator], breakdown, "linear")
+    linear = (linear.set_index("breakdown_value").reindex(out.index) if len(linear)
+              else pd.DataFrame(index=out.index, columns=["slope", "slope_ci_low", "slope_ci_high",
+                                                          "significant", "flag"]))
+    out["slope"], out["slope_ci_low"] = linear["slope"], linear["slope_ci_low"]
+    out["slope_ci_high"], out["slope_significant"] = linear["slope_ci_high"], linear["significant"]
+    out["slope_flag"] = linear["flag"]
+    out["label"] = [cell_label(data, lang, breakdown, str(c)) for c in out.index]
+    return TrendView(periods=available, pair=pair, frame=out.reset_index(drop=True))
+
+
+def signed_text(value: object, unit: str, lang: str) -> str:
+    """A change: signed, rounded like the estimates, in points for a percentage."""
+    _ = gettext_for(lang)
+    if is_missing(value):
+        return ""
+    text = format_number(value, lang, decimals_for(unit))
+    sign = "+" if float(value) > 0 else ""  # type: ignore[arg-type]
+    suffix = "\u00a0" + _("points") if unit in ("percent", "net_balance") else unit_suffix(unit,
+                                                                                            lang)
+    return f"{sign}{text}{suffix}"
 
 
 def cell_text(row: pd.Series, view: ExplorerView, lang: str) -> str:

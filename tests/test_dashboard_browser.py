@@ -196,6 +196,33 @@ def test_explorer_table_shows_warehouse_values(page, base_url: str, wh) -> None:
     assert page.errors == []
 
 
+def test_explorer_opens_on_the_time_series_with_its_trend(page, base_url: str, wh) -> None:
+    page.goto(f"{base_url}/fr/explorer?indicator=indicator%3Att_task_transfer")
+    wait_ready(page)
+    page.wait_for_selector("#explorer-chart .scatterlayer .trace")
+    traces = page.evaluate("document.querySelector('#explorer-chart .js-plotly-plot')"
+                           "._fullData.map(t => [t.fill, t.x.length])")
+    assert ["toself", 6] in traces and ["none", 3] in traces  # CI band and line over 3 waves
+    table = page.locator("#explorer-trend-table").inner_text()
+    change = wh.execute("SELECT change FROM public.indicator_trends WHERE indicator_id = "
+                        "'tt_task_transfer' AND breakdown = 'all' AND kind = 'first_last'"
+                        ).fetchone()[0]
+    assert "Variation 2022 → 2024" in table and format_number(abs(change), "fr", 1) in table
+    assert "Tendance linéaire par an (2022–2024)" in table
+    page.screenshot(path=ARTIFACTS / "dashboard_fr_explorer_trend.png", full_page=True)
+    page.click("#explorer-compare-from")
+    page.get_by_role("option", name="2023", exact=True).click()
+    page.wait_for_url(re.compile(r"compare=2023-2024"))
+    consecutive = wh.execute("SELECT change FROM public.indicator_trends WHERE indicator_id = "
+                             "'tt_task_transfer' AND breakdown = 'all' AND kind = 'consecutive' "
+                             "AND period = '2024'").fetchone()[0]
+    page.wait_for_function("document.querySelector('#explorer-trend-table').innerText"
+                           ".includes('Variation 2023 → 2024')")
+    assert format_number(abs(consecutive), "fr", 1) in page.locator(
+        "#explorer-trend-table").inner_text()
+    assert page.errors == []
+
+
 def test_suppressed_cell_shows_no_value(page, base_url: str, wh) -> None:
     indicator, breakdown, period, code, label = wh.execute(
         "SELECT v.indicator_id, v.breakdown, v.period, v.breakdown_value, c.label_en FROM "

@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 import dash
 import dash_bootstrap_components as dbc
+import pandas as pd
 from dash import ALL, ClientsideFunction, Input, Output, State, callback, clientside_callback, dcc, html
 
 from dashboard import charts
@@ -24,12 +25,16 @@ from dashboard.explorer_data import (
     SORT_KEYS,
     TABS,
     ExplorerView,
+    TrendView,
+    breakdown_labels,
     breakdowns,
     build_view,
     cell_text,
     choices,
     display_table,
     periods,
+    signed_text,
+    trend_view,
 )
 from dashboard.formatting import format_value, is_missing, unit_suffix
 from dashboard.i18n import gettext_for, valid_language
@@ -42,7 +47,8 @@ dash.register_page(__name__, path_template="/<lang>/explorer", title=browser_tit
 
 
 def layout(lang: str | None = None, indicator: str | None = None, breakdown: str | None = None,
-           period: str | None = None, tab: str | None = None, **_query: str) -> html.Div:
+           period: str | None = None, tab: str | None = None, compare: str | None = None,
+           **_query: str) -> html.Div:
     """The explorer in ``lang``, in the state given by the query string."""
     if not valid_language(lang):
         return not_found()
@@ -61,6 +67,7 @@ def layout(lang: str | None = None, indicator: str | None = None, breakdown: str
     if view is None:
         return html.Div([header, not_available(lang)])
     tab = tab if tab in TABS else "chart"
+    trend = trend_view(data, lang, view, compare)
 
     def control(label: str, component: dcc.Dropdown) -> dbc.Col:
         return dbc.Col([html.Label(label, htmlFor=component.id, className="form-label fw-semibold"),
@@ -84,6 +91,18 @@ def layout(lang: str | None = None, indicator: str | None = None, breakdown: str
         html.Div(render(view, tab, lang, None), id="explorer-content", role="tabpanel",
                  **{"aria-live": "polite", "data-tabs-for": "explorer-tab"}),
         html.Div([
+            html.H3(_("Trend over the waves"), className="h6 mt-3"),
+            dbc.Row([
+                control(_("Change from the wave"),
+                        dcc.Dropdown(id="explorer-compare-from", clearable=False,
+                                     **_compare_props(trend, 0))),
+                control(_("to the wave"),
+                        dcc.Dropdown(id="explorer-compare-to", clearable=False,
+                                     **_compare_props(trend, 1))),
+            ], className="explorer-controls"),
+            html.Div(_trend_table(trend, view, lang), id="explorer-trend"),
+        ], id="explorer-compare", hidden=trend is None or tab != "chart"),
+        html.Div([
             html.A(_("Download this view (CSV, with sources and citation)"),
                    id="explorer-download", href=download_href(view, lang),
                    className="btn btn-outline-primary mt-2 me-2"),
@@ -106,10 +125,67 @@ def _period_options(data: PublicData, key: str, lang: str) -> list[dict[str, str
             + [{"label": _("All periods"), "value": ALL_PERIODS}])
 
 
-def search_of(view: ExplorerView, tab: str) -> str:
-    """The query string that reproduces ``view`` on ``tab``."""
-    return "?" + urlencode({"indicator": view.key, "breakdown": view.breakdown,
-                            "period": view.period, "tab": tab})
+def search_of(view: ExplorerView, tab: str, trend: TrendView | None = None) -> str:
+    """The query string that reproduces ``view`` on ``tab`` (with the waves compared)."""
+    state = {"indicator": view.key, "breakdown": view.breakdown, "period": view.period, "tab": tab}
+    if trend is not None and list(trend.pair) != [trend.periods[0], trend.periods[-1]]:
+        state["compare"] = "-".join(trend.pair)
+    return "?" + urlencode(state)
+
+
+def _compare_props(trend: TrendView | None, which: int) -> dict:
+    """Options and value of one of the two wave dropdowns of the trend block."""
+    if trend is None:
+        return {"options": [], "value": None}
+    return {"options": [{"label": p, "value": p} for p in trend.periods],
+            "value": trend.pair[which]}
+
+
+def _trend_table(trend: TrendView | None, view: ExplorerView, lang: str) -> list:
+    """Per category: the change between the two chosen waves and the linear trend per year over
+    all waves, each with its 95 % CI and whether it is significant at 5 %."""
+    if trend is None:
+        return []
+    _ = gettext_for(lang)
+    first, last = trend.pair
+    unit = view.unit
+
+    def ci(low: object, high: object) -> str:
+        if is_missing(low) or is_missing(high):
+            return ""
+        return f"{signed_text(low, unit, lang)} – {signed_text(high, unit, lang)}"
+
+    def verdict(flag: object, significant: object) -> str:
+        if flag == "suppressed":
+            return _("suppressed")
+        if is_missing(significant):
+            return _("not available")
+        return _("significant") if bool(significant) else _("not significant")
+
+    heads = [breakdown_labels(_).get(view.breakdown, view.breakdown),
+             _("Change {first} → {last}").format(first=first, last=last), _("95 % CI"),
+             _("At 5 %"),
+             _("Linear trend per year ({first}–{last})").format(first=trend.periods[0],
+                                                                  last=trend.periods[-1]),
+             _("95 % CI"), _("At 5 %")]
+    rows = [html.Tr([
+        html.Td(r.label), html.Td(signed_text(r.change, unit, lang)),
+        html.Td(ci(r.ci_low, r.ci_high)), html.Td(verdict(r.flag, r.significant)),
+        html.Td(signed_text(r.slope, unit, lang)), html.Td(ci(r.slope_ci_low, r.slope_ci_high)),
+        html.Td(verdict(r.slope_flag, r.slope_significant)),
+    ]) for r in trend.frame.itertuples(index=False)]
+    paired = (trend.frame["method"] == "paired").any()
+    notes = [_("Significant: the 95 % confidence interval excludes 0. The linear trend is the "
+               "least-squares slope of the wave estimates on the year, with a design-based "
+               "confidence interval that accounts for associations answering several waves.")]
+    notes.append(_("The change is paired on the associations that answered both waves.")
+                 if paired else
+                 _("The two waves are compared as independent samples (a conservative "
+                   "interval)."))
+    return [dbc.Table([html.Thead(html.Tr([html.Th(h, scope="col") for h in heads])),
+                       html.Tbody(rows)], size="sm", striped=True, responsive=True,
+                      className="data-table mb-1", id="explorer-trend-table"),
+            *[html.P(n, className="note small") for n in notes]]
 
 
 def download_href(view: ExplorerView, lang: str, fmt: str = "csv") -> str:
@@ -184,14 +260,19 @@ def _chart(view: ExplorerView, lang: str) -> list:
     summary = _summary(view, lang)
     has_ci = not frame["ci_low"].isna().all()
     if frame["period"].nunique() > 1:
-        lines, errors = {}, {}
-        for label, rows in frame.dropna(subset=["estimate"]).groupby("label", sort=False):
+        lines, bands = {}, {}
+        shown = frame.dropna(subset=["estimate"])
+        # at most 12 lines: Belgium and the EU first for public series
+        first = shown["category"].isin(["BE", "EU27_2020", "EU28", "EU27_2007", "01000",
+                                        "04000"])
+        shown = pd.concat([shown[first], shown[~first]])
+        for label, rows in shown.groupby("label", sort=False):
+            rows = rows.sort_values("period")
             lines[str(label)] = (rows["period"].tolist(), rows["estimate"].tolist())
             if has_ci:
-                errors[str(label)] = ((rows["estimate"] - rows["ci_low"]).tolist(),
-                                      (rows["ci_high"] - rows["estimate"]).tolist())
-        fig = charts.trend_lines(dict(list(lines.items())[:12]), lang, unit_suffix=suffix,
-                                 errors=errors)
+                bands[str(label)] = (rows["ci_low"].tolist(), rows["ci_high"].tolist())
+        fig = charts.trend_band(dict(list(lines.items())[:12]), lang, unit_suffix=suffix,
+                                bands=bands)
     elif view.info is not None:
         fig = charts.estimate_bars(
             frame["label"].tolist(), frame["estimate"].tolist(), frame["ci_low"].tolist(),
@@ -249,26 +330,35 @@ def _sources(view: ExplorerView, lang: str) -> list:
     Output("explorer-period", "options"), Output("explorer-period", "value"),
     Output("explorer-content", "children"), Output("explorer-download", "href"),
     Output("explorer-download-xlsx", "href"), Output("explorer-search", "data"),
+    Output("explorer-compare-from", "options"), Output("explorer-compare-from", "value"),
+    Output("explorer-compare-to", "options"), Output("explorer-compare-to", "value"),
+    Output("explorer-trend", "children"), Output("explorer-compare", "hidden"),
     Input("explorer-indicator", "value"), Input("explorer-breakdown", "value"),
     Input("explorer-period", "value"), Input("explorer-tab", "active_tab"),
-    Input("explorer-sort", "data"), State("url", "pathname"),
+    Input("explorer-sort", "data"), Input("explorer-compare-from", "value"),
+    Input("explorer-compare-to", "value"), State("url", "pathname"),
     prevent_initial_call=True,
 )
 def update(indicator: str, breakdown: str, period: str, tab: str, sort: list | None,
-           pathname: str) -> tuple:
+           wave_from: str | None, wave_to: str | None, pathname: str) -> tuple:
     """Redraw the explorer for the chosen selection; a new statistic resets the other choices."""
     lang = language_of_path(pathname)
     data = current_data()
+    compare = f"{wave_from}-{wave_to}" if wave_from and wave_to else None
     if dash.ctx.triggered_id == "explorer-indicator":
-        breakdown = period = None
+        breakdown = period = compare = None
     view = build_view(data, lang, indicator, breakdown, period)
     if view is None:
         raise dash.exceptions.PreventUpdate
     tab = tab if tab in TABS else "chart"
+    trend = trend_view(data, lang, view, compare)
     return (breakdowns(data, view.key, lang), view.breakdown,
             _period_options(data, view.key, lang), view.period,
             render(view, tab, lang, tuple(sort) if sort else None),  # type: ignore[arg-type]
-            download_href(view, lang), download_href(view, lang, "xlsx"), search_of(view, tab))
+            download_href(view, lang), download_href(view, lang, "xlsx"),
+            search_of(view, tab, trend),
+            *_compare_props(trend, 0).values(), *_compare_props(trend, 1).values(),
+            _trend_table(trend, view, lang), trend is None or tab != "chart")
 
 
 @callback(Output("explorer-sort", "data"),
