@@ -77,16 +77,17 @@ def _card(data: PublicData, lang: str, rec: pd.Series) -> dbc.Card:
     _ = gettext_for(lang)
     status = str(rec["evidence_status"])
     illustrated = rec.get("illustration_status")
+    colon = " : " if lang == "fr" else ": "  # French typography: a space before the colon
     badges = [dbc.Badge(_status_labels(lang).get(status, status),
                         color=STATUS_COLOURS.get(status, "secondary"), className="me-2")]
     if isinstance(illustrated, str) and bool(rec["synthetic"]):
-        badges.append(dbc.Badge(_("illustration (demo data)") + ": " + _status_labels(lang).get(
+        badges.append(dbc.Badge(_("illustration (demo data)") + colon + _status_labels(lang).get(
             illustrated, illustrated), color="warning", text_color="dark", className="me-2"))
     return dbc.Card(dbc.CardBody([
         html.H2([html.Span(rec["recommendation_id"], className="badge text-bg-primary me-2"),
                  rec["title"]], className="h5 card-title"),
         html.P(rec["text"]),
-        html.P([html.Strong(_("Evidence") + ": "), *badges, rec["evidence"] or ""],
+        html.P([html.Strong(_("Evidence") + colon), *badges, rec["evidence"] or ""],
                className="mb-2"),
         _rules_table(data, lang, str(rec["recommendation_id"])),
         _evidence_table(data, lang, str(rec["indicators"] or "").split()),
