@@ -33,14 +33,15 @@ from admin.paths import publish_lock, staging_root
 from etl import landing
 from etl.snapshots import sha256_file
 from etl.survey.errors import SurveyReadError
-from etl.survey.readers import read_export
-from sector_monitor.survey_commands import ingest
+from etl.survey.filecheck import FileSummary
+from sector_monitor.survey_commands import ingest, landed_files, remove
 from warehouse.build import BuildLockedError, build_lock
 from warehouse.history import swap_in
 from warehouse.paths import landing_dir
 from warehouse.private import copy_private, private_dir, tighten_tree, write_private
 
 log = logging.getLogger(__name__)
+MAX_SHOWN = 200  # error rows listed on the report page
 UPLOAD_ID = re.compile(r"^[0-9a-f]{16}$")
 CANDIDATE = "warehouse.duckdb"
 
@@ -63,7 +64,7 @@ class Upload:
     format: str
     uploaded_at: str
     base_registry: str  # sha256 of the live landing registry the candidate was built from
-    status: str = "building"  # building, ready, unreadable, failed
+    status: str = "building"  # building, ready, refused (file-level checks), unreadable, failed
     report: dict[str, Any] = field(default_factory=dict)
     error: dict[str, str] = field(default_factory=dict)  # fr/nl/en message, or {"ref": id}
 
@@ -157,15 +158,19 @@ class Workspace:
         """Validate the file and build the candidate warehouse; record the outcome."""
         file = self.input_file(upload)
         try:
-            read_export(file, upload.format)  # cheap check first: unreadable files say why
-            report, code = ingest(self.candidate(upload), file, upload.wave, upload.format)
-            if code:
-                upload.status, upload.error = "unreadable", {"en": report.get("error", "")}
+            report, code = ingest(self.candidate(upload), file, upload.wave, upload.format,
+                                  user=upload.user)
+            if code and report.get("refused"):  # file-level checks: the summary says why
+                upload.status, upload.report = "refused", {"summary": report["summary"]}
+                summary = FileSummary.from_dict(report["summary"])
+                upload.error = {lang: summary.message(lang) for lang in ("fr", "nl", "en")}
+            elif code:
+                upload.status, upload.error = "unreadable", report["messages"]
             else:
                 upload.status = "ready"
                 upload.report = {k: report[k] for k in ("format", "rows_read", "rows_loaded",
                                                         "rows_quarantined", "rows_superseded",
-                                                        "rows_incomplete")}
+                                                        "rows_incomplete", "summary")}
         except SurveyReadError as exc:
             upload.status = "unreadable"
             upload.error = {lang: getattr(exc, f"message_{lang}") for lang in ("fr", "nl", "en")}
@@ -176,8 +181,15 @@ class Workspace:
         self._save(upload)
         return upload
 
-    def validation_rows(self, upload: Upload, lang: str) -> list[tuple[int, str, str]]:
-        """(line, field, message in ``lang``) of every quarantined row of this file."""
+    def summary(self, upload: Upload) -> FileSummary | None:
+        """The file-level summary (errors grouped by field and rule) of a checked upload."""
+        data = upload.report.get("summary")
+        return FileSummary.from_dict(data) if data else None
+
+    def validation_rows(self, upload: Upload, lang: str,
+                        limit: int = MAX_SHOWN) -> list[tuple[int, str, str]]:
+        """(line, field, message in ``lang``) of the first ``limit`` errors of this file (the
+        summary counts them all; the quarantine CSV has every row)."""
         path = self.candidate(upload)
         if upload.status != "ready" or not path.exists():
             return []
@@ -187,7 +199,8 @@ class Workspace:
             con.execute(f"ATTACH '{quoted}' AS wh (READ_ONLY)")
             return con.execute(
                 f"SELECT line, field, message_{lang} FROM wh.meta.quarantine "
-                "WHERE source_file = ? ORDER BY line, rowid", [upload.file_name]).fetchall()
+                "WHERE source_file = ? ORDER BY line, field, rule LIMIT ?",
+                [upload.file_name, limit]).fetchall()
         finally:
             con.close()
 
@@ -211,7 +224,7 @@ class Workspace:
             try:
                 with build_lock(self.warehouse):
                     entry, previous = landing.land(area, self.input_file(upload), upload.wave,
-                                                   upload.format)
+                                                   upload.format, user=upload.user)
                     try:
                         quarantine = self.quarantine_file(upload)
                         if quarantine:
@@ -226,6 +239,21 @@ class Workspace:
             except BuildLockedError as exc:
                 raise PublishBusyError(str(exc)) from exc
         self.discard(upload)
+
+    def landed(self) -> list[dict[str, Any]]:
+        """The files landed in the live landing area, with what the live warehouse loaded."""
+        return landed_files(self.warehouse)
+
+    def remove(self, name: str, wave: int, user: str, address: str | None = None) -> dict[str, Any]:
+        """Take a landed file out of the live warehouse (see survey_commands.remove).
+
+        Raises :class:`PublishBusyError` when a publication or a build runs, and
+        :class:`~sector_monitor.survey_commands.NotLandedError`."""
+        with _exclusive(publish_lock(self.warehouse)):
+            try:
+                return remove(self.warehouse, name, wave, user, address)
+            except BuildLockedError as exc:
+                raise PublishBusyError(str(exc)) from exc
 
     def discard(self, upload: Upload) -> None:
         """Delete the staging folder and its candidate warehouse."""

@@ -37,7 +37,9 @@ from admin.staging import PublishBusyError, StaleUploadError, Upload, Workspace
 from admin.throttle import LoginThrottle
 from dashboard.formatting import format_number
 from dashboard.i18n import LANGUAGE_NAMES, negotiate_language, valid_language
+from etl.survey.filecheck import RULES, FileSummary, question_label
 from etl.survey.readers import FORMATS
+from sector_monitor.survey_commands import NotLandedError
 
 log = logging.getLogger(__name__)
 bp = flask.Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
@@ -213,7 +215,26 @@ def logout() -> flask.Response:
 @bp.route("/<lang>/")
 def home():
     return render("home.html", uploads=state().workspace.pending(), formats=FORMATS,
+                  landed=state().workspace.landed(),
                   history=audit.entries(audit_log(state().warehouse), 10))
+
+
+@bp.route("/<lang>/files/remove", methods=["POST"])
+def remove_file() -> flask.Response:
+    """Take a landed file out of the published data (archived; warehouse rebuilt)."""
+    t = text_for(flask.g.lang)
+    name, wave = flask.request.form.get("name", ""), _wave(flask.request.form.get("wave"))
+    if wave is None or not name:
+        flask.abort(400)
+    try:
+        state().workspace.remove(name, wave, current_user() or "-", flask.request.remote_addr)
+    except NotLandedError:
+        flask.abort(404)
+    except PublishBusyError:
+        flask.flash(t("publish_busy"))
+        return flask.redirect(flask.url_for("admin.home"))
+    flask.flash(t("removed").format(file=name, wave=wave))
+    return flask.redirect(flask.url_for("admin.home"))
 
 
 def _wave(text: str | None) -> int | None:
@@ -272,13 +293,24 @@ def show_upload(upload_id: str):
     known = {workspace.input_file(staged): staged.file_name,
              workspace.folder(staged.id): "", state().warehouse.parent: ""}
     error = staged.error.get(lang) or staged.error.get("en") or ""
+    summary = workspace.summary(staged)
     return render(
         "upload.html", upload=staged, error_message=without_paths(error, known),
+        summary=summary, causes=summary_rows(summary, lang) if summary else [],
         errors=[(line, field, without_paths(message, known))
                 for line, field, message in workspace.validation_rows(staged, lang)],
         has_quarantine=ready and workspace.quarantine_file(staged) is not None,
         preview=compare(state().warehouse, workspace.candidate(staged), lang,
                         text_for(lang)("pressure_index")) if ready else [])
+
+
+def summary_rows(summary: FileSummary, lang: str) -> list[dict[str, object]]:
+    """The errors of a file grouped by question and rule, for the report page."""
+    return [{"field": c.field or "", "question": question_label(c.field, lang),
+             "rule": RULES[c.rule][lang], "count": c.count,
+             "share": c.count / summary.rows if summary.rows else 0,
+             "lines": ", ".join(map(str, c.first_lines)), "dominant": c in summary.dominant}
+            for c in summary.causes]
 
 
 @bp.route("/<lang>/uploads/<upload_id>/quarantine.csv")

@@ -3,7 +3,9 @@
 Accepted survey files are kept under ``landing/surveys/<wave>/<name>`` with a registry
 (``landing/surveys/registry.json``) that every build replays, so ingested data survives
 rebuilds. Quarantined rows, with their original values for the coordinator to fix, are
-written to ``landing/quarantine/<wave>/``. A deployment's sampling frame may be placed at
+written to ``landing/quarantine/<wave>/``. A file taken out (``survey remove``) is moved, with
+its quarantine file and its registry entry, to ``landing/archive/<wave>/`` (still restricted;
+never replayed). A deployment's sampling frame may be placed at
 ``landing/frame.csv``. Nothing here is ever exposed by a public view, the API or exports.
 
 Everything here is created 0700 (folders) and 0600 (files), whatever the umask.
@@ -31,6 +33,7 @@ class LandedFile:
     sha256: str
     format: str         # auto, kobo, limesurvey, google_forms, spreadsheet
     ingested_at: str
+    landed_by: str = "-"  # the coordinator (admin user, or the system user of the CLI)
 
 
 def registry(landing: Path) -> list[LandedFile]:
@@ -48,7 +51,8 @@ def _write_registry(landing: Path, entries: list[LandedFile]) -> None:
     os.replace(tmp, path)
 
 
-def land(landing: Path, file: Path, wave: int, fmt: str) -> tuple[LandedFile, list[LandedFile]]:
+def land(landing: Path, file: Path, wave: int, fmt: str,
+         user: str = "-") -> tuple[LandedFile, list[LandedFile]]:
     """Copy ``file`` into the landing area, replacing an earlier file of the same wave and name.
 
     Returns the new entry and the previous registry (pass it to :func:`restore` to undo)."""
@@ -62,7 +66,7 @@ def land(landing: Path, file: Path, wave: int, fmt: str) -> tuple[LandedFile, li
         copy_private(target, backup, keep_times=True)
     copy_private(file, target)
     entry = LandedFile(wave, file.name, str(stored), sha256_file(target), fmt,
-                       dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
+                       dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), user)
     same = [e for e in previous if (e.wave, e.name) == (wave, file.name)]
     if same and same[0].sha256 == entry.sha256:
         entry = same[0]  # the same file again: nothing changes
@@ -84,6 +88,53 @@ def restore(landing: Path, previous: list[LandedFile], entry: LandedFile) -> Non
 def commit(landing: Path, entry: LandedFile) -> None:
     """Drop the backup kept by :func:`land` once the rebuild succeeded."""
     (landing / entry.stored).with_name(Path(entry.stored).name + ".previous").unlink(missing_ok=True)
+
+
+def find(landing: Path, name: str, wave: int) -> LandedFile | None:
+    return next((e for e in registry(landing) if (e.wave, e.name) == (wave, name)), None)
+
+
+@dataclass(frozen=True)
+class Archived:
+    """Where :func:`archive` moved a landed file (and what to undo)."""
+
+    entry: LandedFile
+    file: Path
+    quarantine: Path | None
+    previous: list[LandedFile]
+
+
+def quarantine_file(landing: Path, wave: int, name: str) -> Path:
+    return landing / "quarantine" / str(wave) / f"{name}.quarantine.csv"
+
+
+def archive(landing: Path, entry: LandedFile, user: str = "-") -> Archived:
+    """Take ``entry`` out of the registry: its file and quarantine file move to
+    ``archive/<wave>/<UTC time>-<name>`` (with a ``.json`` of its entry and who removed it)."""
+    previous = registry(landing)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    target = landing / "archive" / str(entry.wave) / f"{stamp}-{entry.name}"
+    private_dir(target.parent, root=landing)
+    os.replace(landing / entry.stored, target)
+    quarantine, moved = quarantine_file(landing, entry.wave, entry.name), None
+    if quarantine.exists():
+        moved = target.with_name(target.name + ".quarantine.csv")
+        os.replace(quarantine, moved)
+    write_private(target.with_name(target.name + ".json"), json.dumps(
+        {**asdict(entry), "removed_by": user,
+         "removed_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}, indent=2))
+    _write_registry(landing, [e for e in previous if (e.wave, e.name) != (entry.wave, entry.name)])
+    return Archived(entry, target, moved, previous)
+
+
+def unarchive(landing: Path, archived: Archived) -> None:
+    """Undo :func:`archive` (the rebuild that should have followed it failed)."""
+    os.replace(archived.file, landing / archived.entry.stored)
+    if archived.quarantine is not None:
+        os.replace(archived.quarantine, quarantine_file(landing, archived.entry.wave,
+                                                        archived.entry.name))
+    archived.file.with_name(archived.file.name + ".json").unlink(missing_ok=True)
+    _write_registry(landing, archived.previous)
 
 
 def frame_file(landing: Path) -> Path | None:

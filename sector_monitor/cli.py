@@ -168,23 +168,73 @@ def cmd_survey(args: argparse.Namespace) -> int:
         for path in sc.demo(args.out, args.waves, args.n, args.seed):
             console.print(f"wrote {path} [yellow](synthetic demo data)[/]")
         return 0
+    if args.survey_command == "files":
+        return _survey_files(sc, args)
+    if args.survey_command == "remove":
+        path = warehouse_path(args.warehouse)
+        try:
+            with console.status(f"taking {args.name} out and rebuilding"):
+                done = sc.remove(path, args.name, args.wave)
+        except sc.NotLandedError:
+            names = ", ".join(f"{f['name']} ({f['wave']})" for f in sc.landed_files(path)) or "none"
+            console.print(f"[red]error:[/] no landed file {args.name!r} in wave {args.wave}. "
+                          f"Landed files: {names}.", highlight=False, soft_wrap=True)
+            return 1
+        console.print(f"removed {done['file']} (wave {done['wave']}): archived as "
+                      f"landing/{done['archived']}; warehouse rebuilt", highlight=False)
+        if not done["remaining"]:
+            console.print("[yellow]no landed file is left: the survey figures are the synthetic "
+                          "demo data again[/]")
+        return 0
     lang = sc.user_language(args.lang)
     with console.status("validating and loading"):
-        report, code = sc.ingest(warehouse_path(args.warehouse), args.file, args.wave, args.format, lang)
+        report, code = sc.ingest(warehouse_path(args.warehouse), args.file, args.wave, args.format, lang,
+                                 share=args.max_failing_share)
     if args.json:
         print(json.dumps(report, indent=2, ensure_ascii=False, default=str))
     elif code:
-        console.print(f"[red]{report['error']}[/]")
+        console.print(f"[red]{report['error']}[/]", highlight=False, soft_wrap=True)
     else:
         console.print(f"{report['file']} ({report['format']}, wave {report['wave']}): "
                       f"{report['rows_read']} read, {report['rows_loaded']} loaded, "
                       f"{report['rows_quarantined']} quarantined, {report['rows_superseded']} superseded, "
                       f"{report['rows_incomplete']} incomplete")
-        for e in report["errors"]:
-            console.print(f"  line {e['line']} · {e['field']} · {e['message']}")
+        if report["errors"]:
+            from etl.survey.filecheck import FileSummary
+
+            for line in FileSummary.from_dict(report["summary"]).lines(lang)[1:]:
+                console.print(line, highlight=False, soft_wrap=True)
+        for e in report["errors"][:TEXT_ERRORS]:
+            console.print(f"  line {e['line']} · {e['field']} · {e['message']}", highlight=False)
+        if report.get("errors_total", 0) > TEXT_ERRORS:
+            console.print(f"  … {report['errors_total'] - TEXT_ERRORS:,} more (see --json or the "
+                          "quarantine file)")
         if report.get("quarantine_file"):
             console.print(f"Rows to fix: {report['quarantine_file']}")
     return code
+
+
+TEXT_ERRORS = 50  # errors printed one by one (the summary counts them all)
+
+
+def _survey_files(sc, args: argparse.Namespace) -> int:  # noqa: ANN001
+    files = sc.landed_files(warehouse_path(args.warehouse), args.wave)
+    if args.json:
+        print(json.dumps(files, indent=2, ensure_ascii=False, default=str))
+        return 0
+    if not files:
+        console.print("No landed survey file" + (f" in wave {args.wave}" if args.wave else "")
+                      + ": the survey figures are the synthetic demo data.")
+        return 0
+    table = Table("wave", "file", "sha256", "version", "read", "loaded", "quarantined",
+                  "superseded", "corrected", "landed by", "landed at")
+    for f in files:
+        table.add_row(str(f["wave"]), f["name"], f["sha256"][:12] + "…", f["version"] or "-",
+                      *(str(f[k]) if f[k] is not None else "-" for k in (
+                          "rows_read", "rows_loaded", "rows_quarantined", "rows_superseded",
+                          "rows_corrected")), f["landed_by"], f["landed_at"])
+    Console().print(table)
+    return 0
 
 
 def cmd_indicators(args: argparse.Namespace) -> int:
@@ -305,7 +355,7 @@ def parser() -> argparse.ArgumentParser:
     up = sub.add_parser("up", parents=[common], help="build if missing or stale, then serve")
     _serve_options(up)
     up.set_defaults(func=cmd_up)
-    sv_ = sub.add_parser("survey", help="the association survey: form, ingest, demo")
+    sv_ = sub.add_parser("survey", help="the association survey: form, ingest, files, remove, demo")
     ssub = sv_.add_subparsers(dest="survey_command", required=True)
     f = ssub.add_parser("form", help="write the XLSForm (--out) and/or the blank template (--template)")
     f.add_argument("--out", type=Path)
@@ -317,6 +367,16 @@ def parser() -> argparse.ArgumentParser:
                    choices=["auto", "kobo", "limesurvey", "google_forms", "spreadsheet"])
     i.add_argument("--lang", choices=["fr", "nl", "en"], help="language of messages (default: $LANG)")
     i.add_argument("--json", action="store_true", help="print the report as JSON")
+    i.add_argument("--max-failing-share", type=float, default=None, metavar="SHARE",
+                   help="refuse the file when more than this share of its rows fail the same rule "
+                        "(default 0.5, or $SECTOR_MONITOR_MAX_FAILING_SHARE; 1 never refuses)")
+    fl = ssub.add_parser("files", parents=[common], help="list the landed survey files")
+    fl.add_argument("--wave", type=int, help="only this wave")
+    fl.add_argument("--json", action="store_true")
+    rm = ssub.add_parser("remove", parents=[common],
+                         help="take a landed file out (archived) and rebuild the warehouse")
+    rm.add_argument("name", help="the file name, as `survey files` lists it")
+    rm.add_argument("--wave", type=int, required=True)
     d = ssub.add_parser("demo", help="write synthetic survey exports (KoboToolbox CSV)")
     d.add_argument("--waves", type=int, nargs="+", default=[2022, 2023, 2024])
     d.add_argument("--n", type=int, default=300)

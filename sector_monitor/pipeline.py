@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,16 +49,24 @@ def all_steps() -> list[Step]:
 
 
 def build(warehouse: Path, refresh: bool = False,
-          on_step: Callable[[str, str], None] | None = None) -> BuildReport:
-    """Rebuild ``warehouse`` from the snapshots and the landing area; atomic."""
+          on_step: Callable[[str, str], None] | None = None,
+          pending: survey.Pending | None = None,
+          before_swap: Callable[[], None] | None = None,
+          exclude: Iterable[tuple[int, str]] = ()) -> BuildReport:
+    """Rebuild ``warehouse`` from the snapshots and the landing area; atomic.
+
+    ``pending``: a survey file being ingested, read from where it is (not landed yet) and
+    checked first (file-level checks: a refusal fails the build before anything else runs);
+    ``before_swap`` lands it once the new warehouse passed every check (see atomic_build).
+    ``exclude``: landed survey files, as (wave, name), being taken out (not replayed)."""
     build_id = uuid.uuid4().hex[:12]
     started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    with atomic_build(warehouse) as con:
+    with atomic_build(warehouse, before_swap) as con:
         con.execute("INSERT INTO meta.build VALUES (?, ?, NULL, ?, NULL)",
                     [build_id, started, __version__])
         ctx = Context(con=con, build_id=build_id, warehouse=warehouse,
                       snapshots_root=snapshots.snapshots_dir(), landing=landing_dir(warehouse),
-                      refresh=refresh)
+                      refresh=refresh, options={"pending": pending, "exclude": set(exclude)})
         run_steps(ctx, all_steps(), on_step)
         con.execute(
             "UPDATE meta.build SET finished_at = ?, inputs_sha256 = "

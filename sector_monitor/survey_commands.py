@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import getpass
 import os
 from pathlib import Path
 from typing import Any
@@ -9,10 +11,10 @@ from typing import Any
 import duckdb
 
 from etl import landing
-from etl.survey.demo import write_demo
 from etl.survey.errors import SurveyReadError
-from etl.survey.workbooks import build_form_xlsx, build_template_xlsx
-from sector_monitor.pipeline import build
+from etl.survey.filecheck import FileSummary, SurveyRefusedError, header_check, max_failing_share
+from etl.survey.sql import literal
+from etl.survey.validation import causes
 from warehouse.paths import landing_dir
 
 LANGS = ("fr", "nl", "en")
@@ -24,56 +26,203 @@ def user_language(explicit: str | None = None) -> str:
     return lang if lang in LANGS else "en"
 
 
-def ingest(warehouse: Path, file: Path, wave: int, fmt: str = "auto",
-           lang: str = "en") -> tuple[dict[str, Any], int]:
-    """Validate and load one export, rebuilding the warehouse atomically.
+MAX_LISTED = 1_000  # errors listed in a report; the summary counts them all
 
-    Returns the report and the exit code: 0 when the file was loaded (possibly with
-    quarantined rows), 2 when it cannot be read at all (then nothing changes)."""
-    report: dict[str, Any] = {"file": str(file), "format": fmt, "wave": wave, "rows_read": 0,
-                              "rows_loaded": 0, "rows_quarantined": 0, "rows_superseded": 0,
-                              "rows_incomplete": 0, "errors": []}
-    if not file.is_file():
-        report["error"] = getattr(SurveyReadError(
-            f"Fichier introuvable : {file}", f"Bestand niet gevonden: {file}",
-            f"File not found: {file}"), f"message_{lang}")
-        return report, 2
-    area = landing_dir(warehouse)
-    entry, previous = landing.land(area, file, wave, fmt)
-    try:
-        build(warehouse)  # replays every landed file, this one included
-    except BaseException as exc:
-        landing.restore(area, previous, entry)  # nothing changes: the old warehouse stays
-        unreadable = exc.__cause__
-        if isinstance(unreadable, SurveyReadError):  # name the user's file, not the landed copy
-            message = getattr(unreadable, f"message_{lang}")
-            report["error"] = message.replace(str(area / entry.stored), str(file))
-            return report, 2
-        raise
-    landing.commit(area, entry)
+
+def _attach(warehouse: Path) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(":memory:")
     con.execute(f"ATTACH '{str(warehouse).replace(chr(39), chr(39) * 2)}' AS wh (READ_ONLY)")
+    return con
+
+
+def listed_errors(warehouse: Path, name: str, wave: int, lang: str,
+                  limit: int = MAX_LISTED) -> tuple[list[dict[str, Any]], int]:
+    """The first ``limit`` errors of a landed file (messages rendered for those only), and how
+    many there are."""
+    con = _attach(warehouse)
+    try:
+        load = con.execute("SELECT load_id FROM wh.meta.survey_loads WHERE file = ? AND wave = ?",
+                           [name, wave]).fetchone()
+        if load is None:
+            return [], 0
+        total = con.execute("SELECT count(*) FROM wh.meta.quarantine_errors WHERE load_id = ? AND "
+                            "source_file = ?", [load[0], name]).fetchone()[0]
+        rows = con.execute(
+            f"SELECT line, field, rule, message_{lang} FROM wh.meta.quarantine WHERE load_id = ? AND "
+            "source_file = ? ORDER BY line, field, rule LIMIT ?", [load[0], name, limit]).fetchall()
+    finally:
+        con.close()
+    return [{"line": line, "field": field, "rule": rule, "message": message}
+            for line, field, rule, message in rows], total
+
+
+def ingest(warehouse: Path, file: Path, wave: int, fmt: str = "auto", lang: str = "en",
+           share: float | None = None, user: str | None = None) -> tuple[dict[str, Any], int]:
+    """Check, validate and load one export, rebuilding the warehouse atomically.
+
+    File-level checks come first (:mod:`etl.survey.filecheck`): a file missing a required
+    question is refused from its header alone; a file with more than ``share`` of its rows
+    failing one rule is refused by the build, which reads the file from where it is before any
+    other. A refused file, like one that cannot be read, changes nothing and is not landed; an
+    accepted one is landed just before the new warehouse is swapped in. Returns the report (the
+    grouped ``summary`` above the first :data:`MAX_LISTED` ``errors``) and the exit code: 0 when
+    the file was loaded (possibly with quarantined rows), 2 when it was refused."""
+    report: dict[str, Any] = {"file": str(file), "format": fmt, "wave": wave, "rows_read": 0,
+                              "rows_loaded": 0, "rows_quarantined": 0, "rows_superseded": 0,
+                              "rows_incomplete": 0, "summary": None, "errors": []}
+    if not file.is_file():
+        return _failed(report, SurveyReadError(
+            f"Fichier introuvable : {file}", f"Bestand niet gevonden: {file}",
+            f"File not found: {file}"), lang), 2
+    try:
+        header = header_check(file, fmt)
+    except SurveyReadError as exc:
+        return _failed(report, exc, lang), 2
+    if header is not None and header.refused:
+        report.update(rows_read=header.rows, refused=True, summary=header.as_dict())
+        return _failed(report, SurveyRefusedError(header), lang), 2
+    from etl.steps.survey import Pending  # the build's modules: only for a file that passed
+    from sector_monitor.pipeline import build
+
+    area = landing_dir(warehouse)
+    landed: dict[str, Any] = {}
+
+    def land() -> None:
+        landed["entry"], landed["previous"] = landing.land(area, file, wave, fmt,
+                                                           user=user or default_user())
+
+    try:
+        build(warehouse, pending=Pending(file, wave, fmt, share), before_swap=land)
+    except BaseException as exc:
+        if "entry" in landed:  # landed, then the swap failed: nothing changes
+            landing.restore(area, landed["previous"], landed["entry"])
+        cause = exc.__cause__
+        if isinstance(cause, SurveyRefusedError):
+            report.update(rows_read=cause.summary.rows, refused=True, summary=cause.summary.as_dict())
+        if isinstance(cause, SurveyReadError):
+            return _failed(report, cause, lang), 2
+        raise
+    entry = landed["entry"]
+    landing.commit(area, entry)
+    con = _attach(warehouse)
     row = con.execute(
-        "SELECT format, rows_read, rows_loaded, rows_quarantined, rows_superseded, rows_incomplete, "
-        "load_id FROM wh.meta.survey_loads WHERE file = ? AND wave = ?", [entry.name, wave]).fetchone()
+        "SELECT format, rows_read, rows_loaded, rows_quarantined, rows_superseded, rows_incomplete "
+        "FROM wh.meta.survey_loads WHERE file = ? AND wave = ?", [entry.name, wave]).fetchone()
+    con.close()
     keys = ["format", "rows_read", "rows_loaded", "rows_quarantined", "rows_superseded",
             "rows_incomplete"]
-    report.update(dict(zip(keys, row[:6], strict=True)))
-    report["errors"] = [
-        {"line": line, "field": field, "rule": rule, "message": message}
-        for line, field, rule, message in con.execute(
-            f"SELECT line, field, rule, message_{lang} FROM wh.meta.quarantine "
-            "WHERE load_id = ? AND source_file = ? ORDER BY line, rowid", [row[6], entry.name]
-        ).fetchall()]
-    con.close()
+    report.update(dict(zip(keys, row, strict=True)))
+    report["summary"] = file_summary(warehouse, entry.name, wave, header).as_dict()
+    report["errors"], report["errors_total"] = listed_errors(warehouse, entry.name, wave, lang)
     quarantine = area / "quarantine" / str(wave) / f"{entry.name}.quarantine.csv"
     if report["rows_quarantined"] and quarantine.exists():
         report["quarantine_file"] = str(quarantine)
     return report, 0
 
 
+def _failed(report: dict[str, Any], error: SurveyReadError, lang: str) -> dict[str, Any]:
+    """The report of a file that was refused or could not be read: ``error`` in the user's
+    language, ``messages`` in all three."""
+    report["messages"] = {code: getattr(error, f"message_{code}") for code in LANGS}
+    report["error"] = report["messages"][lang]
+    return report
+
+
+def file_summary(warehouse: Path, name: str, wave: int,
+                 header: FileSummary | None = None) -> FileSummary:
+    """The summary of a landed file: its rows' open errors grouped by (field, rule), from the
+    warehouse (``header``: its header check, for the headers set aside)."""
+    con = _attach(warehouse)
+    try:
+        load = con.execute("SELECT load_id, rows_read, rows_quarantined FROM wh.meta.survey_loads "
+                           "WHERE file = ? AND wave = ?", [name, wave]).fetchone()
+        if load is None:
+            return header or FileSummary(name, 0, 0, [], [], [], [], max_failing_share())
+        errors = (f"(SELECT line, field, rule FROM wh.meta.quarantine_errors WHERE load_id = "
+                  f"{literal(load[0])} AND source_file = {literal(name)})")
+        found = causes(con, errors)
+    finally:
+        con.close()
+    base = header or FileSummary(name, 0, 0, [], [], [], [], max_failing_share())
+    return dataclasses.replace(base, rows=load[1], failed_rows=load[2], causes=found)
+
+
+def default_user() -> str:
+    """Who runs the command, for the landing registry and the audit log."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "-"
+
+
+FILE_COUNTS = ("rows_read", "rows_loaded", "rows_quarantined", "rows_superseded", "rows_corrected")
+
+
+def landed_files(warehouse: Path, wave: int | None = None) -> list[dict[str, Any]]:
+    """Every landed file (registry order) with what the current warehouse loaded from it."""
+    entries = [e for e in landing.registry(landing_dir(warehouse)) if wave is None or e.wave == wave]
+    loads: dict[tuple[int, str], tuple] = {}
+    if entries and warehouse.exists():
+        con = _attach(warehouse)
+        try:
+            loads = {(r[0], r[1]): r[2:] for r in con.execute(
+                f"SELECT wave, file, format, {', '.join(FILE_COUNTS)}, version "
+                "FROM wh.meta.survey_loads WHERE NOT synthetic").fetchall()}
+        finally:
+            con.close()
+    out = []
+    for e in entries:
+        found = loads.get((e.wave, e.name))
+        counts = dict(zip(("format", *FILE_COUNTS, "version"), found, strict=True)) if found else {
+            "format": e.format, **dict.fromkeys(FILE_COUNTS), "version": None}
+        out.append({"wave": e.wave, "name": e.name, "sha256": e.sha256, **counts,
+                    "landed_by": e.landed_by, "landed_at": e.ingested_at})
+    return out
+
+
+class NotLandedError(LookupError):
+    """No landed file of that name in that wave."""
+
+
+def remove(warehouse: Path, name: str, wave: int, user: str | None = None,
+           address: str | None = None) -> dict[str, Any]:
+    """Take one landed file out: rebuild the warehouse without it (atomic; the wave's figures
+    change accordingly) and, just before the new warehouse is swapped in, move the file and
+    its quarantine file to the archive of the restricted landing area. Writes an audit entry
+    (``address``: the admin client's).
+    Raises :class:`NotLandedError`; a failed rebuild changes nothing."""
+    from admin.audit import record
+    from admin.paths import audit_log
+    from sector_monitor.pipeline import build
+
+    area = landing_dir(warehouse)
+    entry = landing.find(area, name, wave)
+    if entry is None:
+        raise NotLandedError(name, wave)
+    user = user or default_user()
+    done: dict[str, landing.Archived] = {}
+
+    def take_out() -> None:
+        done["archived"] = landing.archive(area, entry, user)
+
+    try:
+        build(warehouse, exclude=[(wave, name)], before_swap=take_out)
+    except BaseException:
+        if "archived" in done:
+            landing.unarchive(area, done["archived"])
+        raise
+    archived = done["archived"]
+    details = {"file": name, "wave": wave, "sha256": entry.sha256,
+               "archived": str(archived.file.relative_to(area))}
+    record(audit_log(warehouse), user, "remove", **details,
+           **({"address": address} if address else {}))
+    return {**details, "remaining": len(landing.registry(area))}
+
+
 def form(out: Path | None, template: Path | None) -> list[Path]:
     """Write the XLSForm for KoboToolbox/ODK and/or the blank spreadsheet template."""
+    from etl.survey.workbooks import build_form_xlsx, build_template_xlsx
+
     written = []
     if out:
         written.append(build_form_xlsx(out))
@@ -84,4 +233,6 @@ def form(out: Path | None, template: Path | None) -> list[Path]:
 
 def demo(out: Path, waves: list[int], n: int, seed: int) -> list[Path]:
     """Write synthetic Kobo exports (clearly named as synthetic)."""
+    from etl.survey.demo import write_demo
+
     return write_demo(out, tuple(waves), n, seed)

@@ -3,6 +3,7 @@ report -> preview -> publish/discard flow, the audit log and the hardening of it
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 import shutil
@@ -247,3 +248,36 @@ def test_unknown_or_malformed_upload_ids_are_not_found(client) -> None:
     login(client)
     for upload_id in (UPLOAD_ID, "..", "0123", UPLOAD_ID.upper()):
         assert client.get(f"/admin/fr/uploads/{upload_id}").status_code == 404
+
+
+def test_a_refused_file_shows_its_summary_and_cannot_be_published(client, live: Path,
+                                                                  tmp_path: Path) -> None:
+    """File-level checks (issue 16): more than half the rows failing one rule."""
+    write_planted_errors(tmp_path / "wave.csv")
+    with (tmp_path / "wave.csv").open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle, delimiter=";"))
+    column = rows[0].index("profile/staff_fte")
+    for row in rows[1:]:
+        row[column] = "beaucoup"
+    with (tmp_path / "shifted.csv").open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, delimiter=";").writerows(rows)
+    before = live.read_bytes()
+    login(client, lang="en")
+    page_url = upload(client, tmp_path / "shifted.csv", lang="en").headers["Location"]
+    staged = Workspace(live).get(page_url.rsplit("/", 1)[-1])
+    assert staged.status == "refused"
+    page = client.get(page_url).text
+    assert "File refused" in page and 'id="publish"' not in page
+    assert "staff_fte" in page and "more than 50%" in page and "beaucoup" not in page
+    assert re.search(r'<tr data-field="staff_fte" data-count="\d+" class="table-danger">', page)
+    assert live.read_bytes() == before and not (live.parent / "landing" / "surveys").exists()
+    assert "Bestand shifted.csv geweigerd" in client.get(page_url.replace("/en/", "/nl/")).text
+
+
+def test_the_report_shows_the_errors_grouped_above_the_rows(client, live: Path, tmp_path: Path) -> None:
+    planted = write_planted_errors(tmp_path / "wave.csv")
+    login(client, lang="en")
+    page = client.get(upload(client, tmp_path / "wave.csv", lang="en").headers["Location"]).text
+    counts = re.findall(r'<tr data-field="([^"]*)" data-count="(\d+)"', page)
+    assert sum(int(n) for _, n in counts) == len(planted["errors"])
+    assert page.index('id="summary"') < page.index('id="validation"')

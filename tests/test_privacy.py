@@ -102,7 +102,8 @@ def shifted(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, list[
     folder = tmp_path_factory.mktemp("shifted")
     file, ids, names = shifted_export(folder)
     wh = folder / "var" / "warehouse.duckdb"
-    result = cli("survey", "ingest", str(file), "--wave", "2025", "--warehouse", str(wh), "--json")
+    result = cli("survey", "ingest", str(file), "--wave", "2025", "--warehouse", str(wh), "--json",
+                 "--max-failing-share", "1")  # every row fails: kept, not refused, to check messages
     assert result.returncode == 0, result.stderr
     return wh, file, ids, names, json.loads(result.stdout)
 
@@ -218,15 +219,15 @@ def test_guard_fails_the_build_and_keeps_the_previous_warehouse(
     file, ids, names = shifted_export(tmp_path, n=20)
     landing.land(landing_dir(wh), file, 2025, "auto")
 
-    def leaking(error) -> dict[str, str]:
-        return {lang: f"'{error.value}' is wrong" for lang in ("fr", "nl", "en")}
+    def leaking(result, corrected) -> str:  # the answers as given stored as the errors' detail
+        return f"SELECT line, field, rule, value, value AS detail FROM {result.checked.errors_relation}"
 
-    monkeypatch.setattr("etl.steps.survey.public_message", leaking)
+    monkeypatch.setattr("etl.steps.survey.open_errors", leaking)
     with pytest.raises(guard.PrivacyGuardError) as caught:
         build(wh)
     message = str(caught.value)
     assert "not swapped in" in message
-    assert "meta.quarantine.message_en" in message and "enterprise number" in message
+    assert "meta.quarantine_errors.detail" in message and "enterprise number" in message
     assert "org_name of shifted_2025.csv line" in message
     assert not any(i in message for i in ids) and not any(n in message for n in names)
     assert table_digest(wh) == before
@@ -256,8 +257,8 @@ def _pre_guard_copy(source: Path, target: Path, leak: bool) -> None:
     con = duckdb.connect(str(target))
     con.execute("DROP TABLE meta.privacy_guard")
     if leak:
-        con.execute("INSERT INTO meta.quarantine VALUES ('x', 'old.csv', 2, 'subsector', 'choice', "
-                    "?, ?, ?)", ["'0999057735 Association fictive 0577 ASBL' n'est pas prévu"] * 3)
+        con.execute("INSERT INTO meta.quarantine_messages VALUES ('subsector', 'choice', ?, ?, ?)",
+                    ["'0999057735 Association fictive 0577 ASBL' n'est pas prévu"] * 3)
     con.close()
 
 

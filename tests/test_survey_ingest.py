@@ -65,7 +65,7 @@ def test_quarantine_keeps_original_values_in_the_landing_area_only(planted) -> N
     file, _, wh, report = planted
     fix_me = Path(report["quarantine_file"])
     assert fix_me.is_relative_to(wh.parent / "landing")
-    rows = pd.read_csv(fix_me, dtype=str)
+    rows = pd.read_csv(fix_me, dtype=str, sep=";", encoding="utf-8-sig")  # Belgian Excel: ";"
     assert "0999.000.000" in set(rows["org_id"].dropna())  # the coordinator sees what to fix
     assert "social_work" in set(rows["subsector"].dropna())
 

@@ -18,7 +18,7 @@ import fcntl
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
@@ -60,8 +60,13 @@ def build_lock(path: Path) -> Iterator[None]:
 
 
 @contextmanager
-def atomic_build(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Yield a connection to a fresh ``<path>.tmp`` with the DDL applied; swap it in on success."""
+def atomic_build(path: Path, before_swap: Callable[[], None] | None = None
+                 ) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Yield a connection to a fresh ``<path>.tmp`` with the DDL applied; swap it in on success.
+
+    ``before_swap`` runs, under the build lock, once the new file passed every check and just
+    before it replaces the old one (e.g. landing the file a survey ingest was built from); if it
+    raises, nothing is swapped in."""
     tmp = path.with_name(path.name + ".tmp")
     wal = tmp.with_name(tmp.name + ".wal")
     with build_lock(path):
@@ -81,6 +86,8 @@ def atomic_build(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
             con.close()
             with open(tmp, "rb") as fh:
                 os.fsync(fh.fileno())
+            if before_swap is not None:
+                before_swap()
             swap_in(tmp, path, keep=path not in unsafe)
             purge(path, unsafe)
         except BaseException:

@@ -17,9 +17,11 @@ also marks the current answer of each association.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import datetime as dt
 import re
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,14 +30,17 @@ import duckdb
 import pandas as pd
 
 from etl import landing
-from etl.csv_safety import neutralise
 from etl.runner import Context, Step, insert_source, record_source
+from etl.snapshots import sha256_file
 from etl.survey.codebook import CODEBOOK
+from etl.survey.filecheck import SurveyRefusedError, summarise
 from etl.survey.frame import DEMO_FRAME, load_frame, size_class_sql
+from etl.survey.messages import INCOMPLETE
 from etl.survey.pseudonym import load_key, pseudonym_sql
-from etl.survey.readers import read_export
-from etl.survey.sql import ident, literal, temp_name
-from etl.survey.validation import validate
+from etl.survey.readers import QUARANTINE_FILE, QUARANTINE_LINE, Export, read_export
+from etl.survey.sql import ident, in_list, literal, temp_name
+from etl.survey.validation import Validation, message_templates, render_sql, validate
+from etl.survey.workbooks import SUBMITTED_AT
 from warehouse import guard
 from warehouse.build import apply_ddl
 from warehouse.paths import key_file
@@ -72,6 +77,7 @@ SIZE_CLASS_LABELS = {  # paid staff in full-time equivalents
     "50plus": ("50 ETP et plus", "50 vte en meer", "50 FTE or more"),
 }
 SQL_TYPES = {"integer": "BIGINT", "decimal": "DOUBLE", "date": "DATE"}
+LANGS = ("fr", "nl", "en")
 
 
 @dataclass
@@ -86,6 +92,16 @@ class Input:
     synthetic: bool
 
 
+@dataclass(frozen=True)
+class Pending:
+    """A file being ingested: read from where it is, landed only if the build succeeds."""
+
+    path: Path
+    wave: int
+    format: str = "auto"
+    share: float | None = None  # largest share of rows that may fail one rule (None: default)
+
+
 @dataclass
 class FileResult:
     input: Input
@@ -93,9 +109,13 @@ class FileResult:
     con: duckdb.DuckDBPyConnection
     relation: str  # the rows to load, as restricted.survey_responses wants them (without status)
     loaded: int
-    errors: list = field(default_factory=list)
+    checked: Validation
+    export_relation: str  # the canonical rows (answers as given): restricted, scratch only
     incomplete: list[int] = field(default_factory=list)
-    quarantined: pd.DataFrame | None = None  # original canonical rows of the invalid records
+    index: int = 0  # position in the build's inputs (registry order)
+    export: Export | None = None
+    corrected: int = 0  # quarantined rows sent again (corrected or not) in a later file
+    still_quarantined: int | None = None  # quarantined rows not sent again (None: not computed)
 
     @property
     def rows(self) -> pd.DataFrame:
@@ -103,16 +123,43 @@ class FileResult:
         return self.con.execute(f"SELECT * FROM {self.relation} ORDER BY source_line").df()
 
     @property
+    def quarantined_count(self) -> int:
+        return self.checked.failed_count
+
+    @property
     def quarantined_lines(self) -> list[int]:
-        return [] if self.quarantined is None else self.quarantined["_line"].tolist()
+        return self.checked.failed_lines
+
+    @property
+    def errors(self) -> list:
+        """Every error with its messages, rendered in Python (small files and tests)."""
+        return self.checked.errors
+
+    @property
+    def quarantined(self) -> pd.DataFrame | None:
+        """Original canonical rows of the invalid records (small files and tests)."""
+        if not self.quarantined_count:
+            return None
+        return self.con.execute(f"SELECT * FROM {self.export_relation} WHERE _line IN (SELECT line "
+                                f"FROM {self.checked.errors_relation}) ORDER BY _line").df()
 
 
 def survey_inputs(ctx: Context) -> list[Input]:
-    """Landed files in registry order, or the deterministic demo exports."""
-    entries = landing.registry(ctx.landing)
-    if entries:
-        return [Input(ctx.landing / e.stored, e.name, e.wave, e.format, e.sha256, False)
-                for e in entries]
+    """Landed files in registry order (but those being removed, ``exclude``; then the pending
+    file, which replaces a landed file of the same wave and name), or, when there is none, the
+    deterministic demo exports."""
+    entries = [e for e in landing.registry(ctx.landing)
+               if (e.wave, e.name) not in ctx.options.get("exclude", ())]  # being removed
+    pending: Pending | None = ctx.options.get("pending")
+    if pending is not None:
+        entries = [e for e in entries if (e.wave, e.name) != (pending.wave, pending.path.name)]
+    inputs = [Input(ctx.landing / e.stored, e.name, e.wave, e.format, e.sha256, False)
+              for e in entries]
+    if pending is not None:
+        inputs.append(Input(pending.path, pending.path.name, pending.wave, pending.format,
+                            sha256_file(pending.path), False))
+    if inputs:
+        return inputs
     demo = ctx.source(DEMO_SNAPSHOT)
     return [Input(demo.path(f.path), f.path, int(WAVE_IN_NAME.search(f.path)[1]), "kobo", f.sha256, True)
             for f in demo.files]
@@ -132,13 +179,145 @@ def process(item: Input, key: bytes, con: duckdb.DuckDBPyConnection | None = Non
         f"_submitted_at AS submitted_at, {literal(item.name)} AS source_file, _line::INTEGER AS source_line, "
         f"NOT _no_consent AS consent, {item.synthetic} AS synthetic, "
         f"{size_class_sql('staff_fte')} AS size_class, {published} FROM {checked.valid_relation}")
-    loaded = export.con.execute(f"SELECT count(*) FROM {checked.valid_relation}").fetchone()[0]
-    bad = None
-    if checked.failed_lines:
-        bad = export.con.execute(f"SELECT * FROM {export.relation} WHERE _line IN "
-                                 f"(SELECT unnest(?)) ORDER BY _line", [checked.failed_lines]).df()
-    return FileResult(item, export.format, export.con, relation, loaded, checked.errors,
-                      export.incomplete, bad)
+    loaded = checked.rows - checked.failed_count
+    return FileResult(item, export.format, export.con, relation, loaded, checked, export.relation,
+                      export.incomplete, export=export)
+
+
+def corrected_lines(con: duckdb.DuckDBPyConnection, results: list[FileResult]) -> str | None:
+    """A table ``(k, line)`` of the lines of file ``k`` sent again, corrected or not, in a later
+    file of the same wave: a quarantine CSV names, in ``_quarantine_file`` and
+    ``_quarantine_line``, the file and line each of its rows was first sent in. None when no
+    file is such a correction (the usual case costs one small query per file)."""
+    if not any(con.execute(f"SELECT count(*) FROM {r.checked.checked_relation} "
+                           "WHERE _origin_file IS NOT NULL").fetchone()[0] for r in results):
+        return None
+    keys = " UNION ALL ".join(
+        f"SELECT {r.index} AS k, {r.input.wave} AS wave, coalesce(_origin_file, "
+        f"{literal(r.input.name)}) AS origin_file, coalesce(_origin_line, _line) AS origin_line, "
+        f"_line AS line FROM {r.checked.checked_relation}" for r in results)
+    name = temp_name("corrected")
+    con.execute(f"CREATE TABLE {name} AS WITH keys AS ({keys}) SELECT DISTINCT a.k, a.line FROM keys a "
+                f"JOIN keys b ON b.wave = a.wave AND b.origin_file = a.origin_file AND "
+                f"b.origin_line = a.origin_line AND b.k > a.k")
+    return name
+
+
+def open_errors(result: FileResult, corrected: str | None) -> str:
+    """SQL: the errors of ``result`` whose row was not sent again in a later file."""
+    errors = result.checked.errors_relation
+    if corrected is None:
+        return f"SELECT * FROM {errors}"
+    return (f"SELECT * FROM {errors} WHERE line NOT IN (SELECT line FROM {corrected} "
+            f"WHERE k = {result.index})")
+
+
+def _excel_safe(column: str) -> str:
+    """SQL: a text cell that cannot run as a spreadsheet formula (see etl.csv_safety); plain
+    numbers (a negative one is data, not a formula) are kept as they are."""
+    return (f"CASE WHEN regexp_matches({column}, '^[=+@\\t\\r-]') AND NOT "
+            f"regexp_matches({column}, '^[+-]?[0-9]+([.,][0-9]+)?$') THEN chr(39) || {column} "
+            f"ELSE {column} END")
+
+
+def templates_relation(con: duckdb.DuckDBPyConnection, keys: list[tuple[str | None, str]]) -> str:
+    """A temporary table ``(field, rule, fr, nl, en)`` of the message templates of ``keys``."""
+    name = temp_name("templates")
+    con.execute(f"CREATE TEMP TABLE {name} (field VARCHAR, rule VARCHAR, fr VARCHAR, nl VARCHAR, "
+                "en VARCHAR)")
+    rows = message_templates(CODEBOOK, [k for k in keys if k[1] != "incomplete"])
+    rows += [[None, "incomplete", INCOMPLETE["fr"], INCOMPLETE["nl"], INCOMPLETE["en"]]]
+    con.executemany(f"INSERT INTO {name} VALUES (?, ?, ?, ?, ?)", rows)
+    return name
+
+
+def write_quarantine(ctx: Context, result: FileResult, errors: str) -> None:
+    """The quarantined records still open (``errors``: their failed rules), as given (codes),
+    with their messages, for the coordinator to correct in a spreadsheet and ingest again
+    (restricted, 0600). ``;``-separated UTF-8 with a BOM, so that Belgian Excel opens it as it
+    is; ``_quarantine_file`` and ``_quarantine_line`` say where each row was first sent, so that
+    a corrected row takes its quarantine entry over. Written by DuckDB, messages rendered in SQL
+    for these rows only; no file when nothing is left to correct."""
+    out = ctx.landing / "quarantine" / str(result.input.wave) / f"{result.input.name}.quarantine.csv"
+    con = result.con
+    if result.input.synthetic or not con.execute(f"SELECT count(*) FROM {errors}").fetchone()[0]:
+        out.unlink(missing_ok=True)
+        return
+    templates = templates_relation(con, [tuple(r) for r in con.execute(
+        f"SELECT DISTINCT field, rule FROM {errors}").fetchall()])
+    message = " || ' | ' || ".join(render_sql(f"m.{lang}", "e.line", "e.detail") for lang in LANGS)
+    answers = ", ".join(f"{_excel_safe(ident(c))} AS {ident(c)}" for c in CODEBOOK.codes)
+    private_dir(out.parent, root=ctx.landing)
+    tmp = scratch_dir(ctx.warehouse) / f"{ctx.warehouse.name}.{temp_name('quarantine')}.csv"
+    try:
+        con.execute(
+            f"COPY (WITH msg AS (SELECT e.line, string_agg({message}, chr(10) ORDER BY e.field, e.rule) "
+            f"AS _errors FROM {errors} e JOIN {templates} m ON m.rule = e.rule AND m.field IS NOT "
+            f"DISTINCT FROM e.field GROUP BY e.line) "
+            f"SELECT msg._errors, coalesce(r._origin_file, {literal(result.input.name)}) AS "
+            f"{QUARANTINE_FILE}, coalesce(r._origin_line, r._line) AS {QUARANTINE_LINE}, "
+            f"strftime(r._submitted_at, '%Y-%m-%d %H:%M:%S') AS {SUBMITTED_AT}, "
+            f"{', '.join(f'r.{ident(c)}' for c in CODEBOOK.codes)} FROM msg JOIN (SELECT _line, "
+            f"_origin_file, _origin_line, _submitted_at, {answers} FROM {result.export_relation} "
+            f"WHERE _line IN (SELECT line FROM msg)) r ON r._line = msg.line ORDER BY r._line) "
+            f"TO {literal(str(tmp))} (HEADER, DELIMITER ';', QUOTE '\"', FORCE_QUOTE *)")
+        restrict(tmp)
+        private_dir(out.parent, root=ctx.landing)
+        with open_private(out, "wb") as target, tmp.open("rb") as source:
+            target.write(codecs.BOM_UTF8)  # spreadsheets then read it as UTF-8
+            shutil.copyfileobj(source, target, 1 << 20)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def record_quarantine(ctx: Context, home: str, results: list[FileResult]) -> None:
+    """Errors (``meta.quarantine_errors``), one row per quarantined record
+    (``meta.quarantined_rows``) and the quarantine CSV of each file, for the records still open;
+    then the message of each (field, rule) found (``meta.quarantine_messages``). All SQL: a
+    file whose rows all fail costs about what a clean one does."""
+    corrected = corrected_lines(ctx.con, results)
+    subsectors = in_list(CODEBOOK.lists["subsector"].codes)
+    for r in results:
+        errors = temp_name("open_errors")
+        ctx.con.execute(f"CREATE TEMP TABLE {errors} AS {open_errors(r, corrected)}")
+        load = f"{literal(ctx.load_id)}, {literal(r.input.name)}"
+        ctx.con.execute(f"INSERT INTO {home}.meta.quarantine_errors SELECT {load}, line, field, rule, "
+                        f"detail FROM {errors}")
+        if r.incomplete:
+            ctx.con.execute(f"INSERT INTO {home}.meta.quarantine_errors SELECT {load}, unnest(?), "
+                            "NULL, 'incomplete', NULL", [r.incomplete])
+        ctx.con.execute(
+            f"INSERT INTO {home}.meta.quarantined_rows SELECT {load}, {r.input.wave}, c._line, "
+            f"CASE WHEN c.subsector IN {subsectors} AND c._line NOT IN (SELECT line FROM {errors} "
+            f"WHERE field = 'subsector') THEN c.subsector ELSE 'unknown' END "
+            f"FROM {r.checked.checked_relation} c WHERE c._line IN (SELECT line FROM {errors})")
+        r.still_quarantined = ctx.con.execute(f"SELECT count(DISTINCT line) FROM {errors}").fetchone()[0]
+        r.corrected = r.quarantined_count - r.still_quarantined
+        write_quarantine(ctx, r, errors)
+    keys = [tuple(k) for k in ctx.con.execute(
+        f"SELECT DISTINCT field, rule FROM {home}.meta.quarantine_errors").fetchall()]
+    templates = templates_relation(ctx.con, keys)
+    ctx.con.execute(f"INSERT INTO {home}.meta.quarantine_messages SELECT * FROM {templates}")
+
+
+def process_all(ctx: Context, key: bytes) -> list[FileResult]:
+    """Every input, the pending file first: a file-level refusal (:class:`SurveyRefusedError`)
+    fails the build before the other files are read."""
+    inputs: list[Input] = ctx.options["inputs"]
+    pending: Pending | None = ctx.options.get("pending")
+    order = list(range(len(inputs)))
+    if pending is not None:
+        order = [order[-1], *order[:-1]]
+    results: dict[int, FileResult] = {}
+    for index in order:
+        result = results[index] = process(inputs[index], key, ctx.con)
+        result.index = index
+        if pending is not None and index == order[0]:
+            summary = summarise(result.export, result.input.name, pending.share, result.checked)
+            if summary.refused:
+                raise SurveyRefusedError(summary)
+            ctx.options["summary"] = summary
+    return [results[i] for i in range(len(inputs))]
 
 
 @contextlib.contextmanager
@@ -168,37 +347,6 @@ def public_texts() -> list[str]:
               for t in choice.labels.values()]
     texts += [t for labels in CODEBOOK.groups.values() for t in labels.values()]
     return texts
-
-
-def public_message(error) -> dict[str, str]:
-    """The messages stored in the warehouse: they quote no value (see etl.survey.messages)."""
-    return {"fr": error.message_fr, "nl": error.message_nl, "en": error.message_en}
-
-
-def quarantined_subsectors(result: FileResult) -> dict[int, str]:
-    """Line -> subsector code of each quarantined record ('unknown' when not a valid code)."""
-    if result.quarantined is None:
-        return {}
-    bad_subsector = {e.line for e in result.errors if e.field == "subsector"}
-    codes = set(CODEBOOK.lists["subsector"].codes)
-    return {line: sub if sub in codes and line not in bad_subsector else "unknown"
-            for line, sub in zip(result.quarantined["_line"], result.quarantined["subsector"],
-                                 strict=True)}
-
-
-def write_quarantine(ctx: Context, result: FileResult) -> None:
-    """Original rows of quarantined records, with their errors, for the coordinator (restricted)."""
-    if result.input.synthetic or result.quarantined is None or result.quarantined.empty:
-        return
-    bad = result.quarantined.copy()
-    by_line: dict[int, list[str]] = {}
-    for e in result.errors:
-        by_line.setdefault(e.line, []).append(f"{e.message_fr} | {e.message_nl} | {e.message_en}")
-    bad.insert(0, "errors", bad["_line"].map(lambda n: "\n".join(by_line.get(n, []))))
-    out = ctx.landing / "quarantine" / str(result.input.wave) / f"{result.input.name}.quarantine.csv"
-    private_dir(out.parent, root=ctx.landing)
-    with open_private(out, "w", encoding="utf-8-sig", newline="") as handle:  # for spreadsheets
-        neutralise(bad).to_csv(handle, index=False)
 
 
 def category_rows() -> list[list]:
@@ -253,46 +401,31 @@ class Survey(Step):
         with scratch_database(ctx.con, ctx.warehouse) as scratch:
             ctx.con.execute(f"USE {scratch}")  # the files' tables and views go to the scratch file
             try:
-                results = [process(item, key, ctx.con) for item in ctx.options["inputs"]]
+                results = process_all(ctx, key)
                 if results:
                     union = " UNION ALL BY NAME ".join(f"SELECT * FROM {r.relation}" for r in results)
                     ctx.con.execute(
                         f"INSERT INTO {home}.restricted.survey_responses BY NAME "
                         f"SELECT *, {literal(ctx.load_id)} AS load_id, {CURRENT_STATUS} AS status "
                         f"FROM ({union}) ORDER BY wave, source_file, source_line")  # deterministic order
+                record_quarantine(ctx, home, results)
             finally:
                 ctx.con.execute(f"USE {home}")
         ctx.options["results"] = results
         return pd.DataFrame({"file": [r.input.name for r in results],
-                             "records": [r.loaded + len(r.quarantined_lines) + len(r.incomplete)
-                                         for r in results]}).assign(rows=lambda d: d.records)
+                             "records": [r.checked.rows + len(r.incomplete) for r in results]}
+                            ).assign(rows=lambda d: d.records)
 
     def transform(self, raw: pd.DataFrame, ctx: Context) -> pd.DataFrame:
         results: list[FileResult] = ctx.options["results"]
         superseded = dict(((f, w), n) for f, w, n in ctx.con.execute(
             "SELECT source_file, wave, count(*) FROM restricted.survey_responses "
             "WHERE status = 'superseded' GROUP BY ALL").fetchall())
-        for r in results:
-            ctx.con.execute(
-                "INSERT INTO meta.survey_loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [ctx.load_id, r.input.name, r.input.sha256, r.export_format, r.input.wave,
-                 r.loaded + len(r.quarantined_lines) + len(r.incomplete), r.loaded,
-                 len(r.quarantined_lines), superseded.get((r.input.name, r.input.wave), 0),
-                 len(r.incomplete), r.input.synthetic])
-            insert_rows(ctx, "meta.quarantine",
-                        [[ctx.load_id, r.input.name, e.line, e.field, e.rule, *public_message(e).values()]
-                         for e in r.errors])
-            for line in r.incomplete:
-                ctx.con.execute(
-                    "INSERT INTO meta.quarantine VALUES (?, ?, ?, NULL, 'incomplete', ?, ?, ?)",
-                    [ctx.load_id, r.input.name, line,
-                     f"Ligne {line} : réponse incomplète (non envoyée), non chargée.",
-                     f"Rij {line}: onvolledig antwoord (niet verzonden), niet geladen.",
-                     f"Line {line}: incomplete response (not submitted), not loaded."])
-            insert_rows(ctx, "meta.quarantined_rows",
-                        [[ctx.load_id, r.input.name, r.input.wave, line, sub]
-                         for line, sub in quarantined_subsectors(r).items()])
-            write_quarantine(ctx, r)
+        insert_rows(ctx, "meta.survey_loads", [
+            [ctx.load_id, r.input.name, r.input.sha256, r.export_format, r.input.wave,
+             r.checked.rows + len(r.incomplete), r.loaded, r.still_quarantined,
+             superseded.get((r.input.name, r.input.wave), 0), len(r.incomplete), r.input.synthetic,
+             r.corrected, "v1"] for r in results])
         return raw
 
     def load(self, ctx: Context, frame: pd.DataFrame) -> int:

@@ -97,6 +97,14 @@ TEMPLATES: dict[str, dict[str, str]] = {
 # the landing area's quarantine file, which the coordinator corrects.
 
 
+LINE_TOKEN = "{line}"  # stands for the line in a message template (see validation.render_sql)
+VALUE_TOKEN = "{value}"  # stands for the computed value (share_sum) in a message template
+INCOMPLETE = {
+    "fr": "Ligne {line} : réponse incomplète (non envoyée), non chargée.",
+    "nl": "Rij {line}: onvolledig antwoord (niet verzonden), niet geladen.",
+    "en": "Line {line}: incomplete response (not submitted), not loaded.",
+}
+
 SUBMITTED_AT_LABELS = {"fr": "date d'envoi", "nl": "verzenddatum", "en": "submission time"}
 
 
@@ -111,7 +119,7 @@ def _label(codebook: Codebook, field: str, lang: str) -> str:
 
 
 def render(
-    codebook: Codebook, rule: str, line: int, field: str, value: str | None
+    codebook: Codebook, rule: str, line: int | str, field: str, value: str | None
 ) -> dict[str, str]:
     """The three messages of one error, keyed by language code."""
     question = codebook.by_code.get(field)

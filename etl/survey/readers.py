@@ -10,16 +10,27 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 
-from etl.survey.canonical import canonical_columns, clean, map_columns, parse_datetime, select_list
+from etl.survey.canonical import (
+    ColumnMap,
+    canonical_columns,
+    clean,
+    map_columns,
+    parse_datetime,
+    resolve_header,
+    select_list,
+)
 from etl.survey.codebook import CODEBOOK, Codebook
 from etl.survey.errors import unreadable
 from etl.survey.sql import temp_name
 from etl.survey.tables import RawTable, read_table
 from etl.survey.workbooks import SUBMITTED_AT, TEMPLATE_SHEET
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 FORMATS = ("kobo", "limesurvey", "google_forms", "spreadsheet")
 GOOGLE_TIMESTAMPS = {
@@ -56,7 +67,24 @@ KOBO_METADATA = {
     "__version__",
     "instanceid",
 }
-_KOBO_PREFIX = re.compile(r"^(_|meta[/.]|formhub[/.])")
+KOBO_TOOL_FIELDS = {  # columns the tool writes under its own groups (lower case, "/" joined)
+    "meta/instanceid",
+    "meta/rootuuid",
+    "meta/deprecatedid",
+    "meta/instancename",
+    "meta/audit",
+    "meta/entity",
+    "meta/entity/label",
+    "formhub/uuid",
+}
+_KOBO_TOOL_GROUP = re.compile(r"^(meta|formhub)[/.]", re.IGNORECASE)
+
+
+def kobo_tool_field(header: str) -> bool:
+    """A known column of the tool itself (``_uuid``, ``meta/instanceID``, ``formhub/uuid``...)."""
+    name = header.strip().lower()
+    return (name.startswith("_") or name in KOBO_METADATA
+            or re.sub(r"[.]", "/", name) in KOBO_TOOL_FIELDS)
 
 
 @dataclass
@@ -69,6 +97,14 @@ class Export:
     relation: str
     incomplete: list[int] = field(default_factory=list)
     dialect: dict = field(default_factory=dict)
+    columns: ColumnMap | None = None  # where each question comes from
+    metadata: list[str] = field(default_factory=list)  # headers set aside as tool metadata
+    codebook: Codebook = CODEBOOK
+
+    @property
+    def missing_required(self) -> list[str]:
+        """Required questions with no column at all (after mapping headers)."""
+        return [] if self.columns is None else missing_required(self.columns, self.codebook)
 
     @property
     def frame(self) -> pd.DataFrame:
@@ -80,10 +116,18 @@ def _lower(headers: list[str]) -> set[str]:
     return {h.strip().lower() for h in headers}
 
 
+QUARANTINE_FILE = "_quarantine_file"  # in a quarantine CSV: the file the row was first sent in
+QUARANTINE_LINE = "_quarantine_line"  # ... and its line there
+QUARANTINE_ERRORS = "_errors"  # ... and what to fix (messages)
+QUARANTINE_COLUMNS = (QUARANTINE_ERRORS, QUARANTINE_FILE, QUARANTINE_LINE)
+
+
 def detect_format(headers: list[str], codebook: Codebook = CODEBOOK) -> str | None:
     """Guess the tool from the header row; None when nothing is recognised."""
     names = _lower(headers)
     first = headers[0].strip().lower() if headers else ""
+    if {QUARANTINE_FILE, QUARANTINE_LINE} <= names:  # a quarantine CSV, corrected
+        return "spreadsheet"
     if {"id", "submitdate"} <= names and names & {"lastpage", "startlanguage", "seed"}:
         return "limesurvey"
     if first in GOOGLE_TIMESTAMPS:
@@ -99,14 +143,20 @@ def detect_format(headers: list[str], codebook: Codebook = CODEBOOK) -> str | No
     return None
 
 
-def _metadata(fmt: str, headers: list[str]) -> set[str]:
+def _metadata(fmt: str, headers: list[str], codebook: Codebook = CODEBOOK) -> set[str]:
+    """Headers set aside as the tool's metadata. A Kobo column under any group (``meta/``
+    included: a user group may have that name) whose last segment is a question code maps to
+    the question, unless it is a known tool field (:func:`kobo_tool_field`); other ``meta/`` and
+    ``formhub/`` columns are the tool's."""
+    correction = {h for h in headers if h.strip().lower() in QUARANTINE_COLUMNS}
     if fmt == "kobo":
-        return {h for h in headers if _KOBO_PREFIX.match(h) or h.strip().lower() in KOBO_METADATA}
+        return correction | {h for h in headers if kobo_tool_field(h) or (
+            _KOBO_TOOL_GROUP.match(h.strip()) and resolve_header(codebook, h) is None)}
     if fmt == "limesurvey":
-        return {h for h in headers if h.strip().lower() in LIMESURVEY_METADATA}
+        return correction | {h for h in headers if h.strip().lower() in LIMESURVEY_METADATA}
     if fmt == "google_forms":
-        return {headers[0], *(h for h in headers if h.strip().lower() in GOOGLE_METADATA)}
-    return {h for h in headers if h.strip().lower() == SUBMITTED_AT}
+        return correction | {headers[0], *(h for h in headers if h.strip().lower() in GOOGLE_METADATA)}
+    return correction | {h for h in headers if h.strip().lower() in (SUBMITTED_AT, "_source_id")}
 
 
 def _column(raw: RawTable, *names: str) -> str | None:
@@ -130,6 +180,23 @@ def _submission(fmt: str, raw: RawTable) -> tuple[str, str]:
         time, source = _column(raw, SUBMITTED_AT), None
     parsed = parse_datetime(time) if time else "CAST(NULL AS TIMESTAMP)"
     return parsed, source or "CAST(NULL AS VARCHAR)"
+
+
+def map_headers(headers: list[str], fmt: str = "auto",
+                codebook: Codebook = CODEBOOK) -> tuple[str | None, set[str], ColumnMap]:
+    """The tool (None when not recognised), the headers set aside as its metadata and where
+    each question comes from: all a file-level check needs, from the header row alone."""
+    detected = detect_format(headers, codebook) if fmt == "auto" else fmt
+    if detected not in FORMATS:
+        return None, set(), map_columns(codebook, headers, set())
+    metadata = _metadata(detected, headers, codebook)
+    return detected, metadata, map_columns(codebook, headers, metadata)
+
+
+def missing_required(columns: ColumnMap, codebook: Codebook = CODEBOOK) -> list[str]:
+    """Required questions with no column at all (after mapping headers)."""
+    found = set(columns.joined) | set(columns.options)
+    return [q.code for q in codebook.questions if q.required and q.code not in found]
 
 
 def read_export(path: Path, fmt: str = "auto", codebook: Codebook = CODEBOOK,
@@ -164,7 +231,7 @@ def read_export(path: Path, fmt: str = "auto", codebook: Codebook = CODEBOOK,
         submitted = f"{submitdate} IS NOT NULL"
         incomplete = [line for (line,) in con.execute(
             f"SELECT _line FROM {cleaned.relation} WHERE NOT ({submitted}) ORDER BY _line").fetchall()]
-    metadata = _metadata(detected, headers)
+    metadata = _metadata(detected, headers, codebook)
     columns = map_columns(codebook, headers, metadata)
     if len(headers) == 1 and not columns.joined and not columns.options:  # wrong delimiter
         raise unreadable(
@@ -177,10 +244,15 @@ def read_export(path: Path, fmt: str = "auto", codebook: Codebook = CODEBOOK,
             "recognised. Use ';', ',' or a tab as the delimiter.",
         )
     time, source = _submission(detected, cleaned)
+    origin_file = _column(cleaned, QUARANTINE_FILE) or "CAST(NULL AS VARCHAR)"
+    origin_line = _column(cleaned, QUARANTINE_LINE)
+    origin_line = (f"TRY_CAST(TRY_CAST(replace({origin_line}, ',', '.') AS DOUBLE) AS INTEGER)"
+                   if origin_line else "CAST(NULL AS INTEGER)")
     relation = f"{name}_canonical"
     con.execute(
         f"CREATE VIEW {relation} AS SELECT {select_list(canonical_columns(cleaned, codebook, columns))}, "
-        f"_line, {time} AS _submitted_at, {source} AS _source_id FROM {cleaned.relation} WHERE {submitted}"
+        f"_line, {time} AS _submitted_at, {source} AS _source_id, {origin_file} AS _origin_file, "
+        f"{origin_line} AS _origin_line FROM {cleaned.relation} WHERE {submitted}"
     )
     dialect = {
         **table.dialect,
@@ -189,4 +261,5 @@ def read_export(path: Path, fmt: str = "auto", codebook: Codebook = CODEBOOK,
         "metadata_columns": sorted(metadata),
         "unknown_columns": [h for h in columns.unknown if h.strip()],
     }
-    return Export(detected, con, relation, incomplete, dialect)
+    return Export(detected, con, relation, incomplete, dialect, columns,
+                  [h for h in headers if h in metadata], codebook)

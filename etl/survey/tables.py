@@ -36,8 +36,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
-import pandas as pd
-from openpyxl import load_workbook
 
 from etl.survey.errors import SurveyReadError, unreadable
 from etl.survey.sql import create_from_frame, literal
@@ -442,6 +440,8 @@ def read_xlsx_table(path: Path, con: duckdb.DuckDBPyConnection, name: str,
     """Read the preferred sheet (or the first one) of a workbook; lines = row numbers."""
     with contextlib.suppress(zipfile.BadZipFile):  # reported below with other damaged workbooks
         _check_expansion(path)
+    from openpyxl import load_workbook  # here: a CSV needs neither openpyxl nor pandas
+
     try:
         workbook = load_workbook(
             io.BytesIO(Path(path).read_bytes()), read_only=True, data_only=True
@@ -468,6 +468,8 @@ def read_xlsx_table(path: Path, con: duckdb.DuckDBPyConnection, name: str,
             records.append(cells + [""] * (len(header) - len(cells)))
             lines.append(row_number)
     workbook.close()
+    import pandas as pd
+
     keep = [i for i, title in enumerate(header) if title or any(r[i] for r in records)]
     frame = pd.DataFrame({f"c{j}": pd.Series([r[i] or None for r in records], dtype="str")
                           for j, i in enumerate(keep)})
@@ -483,6 +485,53 @@ def read_table(path: Path, con: duckdb.DuckDBPyConnection, name: str,
                preferred_sheet: str | None = None) -> RawTable:
     """Read CSV/TSV or XLSX (detected from the content, not the extension) into ``name``."""
     path = Path(path)
+    magic = _checked_magic(path)
+    if magic == b"PK\x03\x04":
+        with warnings.catch_warnings():  # print headers/footers of real workbooks are irrelevant
+            warnings.filterwarnings("ignore", message="Cannot parse header or footer")
+            return read_xlsx_table(path, con, name, preferred_sheet)
+    return read_csv_table(path, con, name)
+
+
+def read_header(path: Path, preferred_sheet: str | None = None) -> tuple[list[str], int]:
+    """The header row of a table and the number of lines (CSV) or rows (XLSX) below it, without
+    parsing the rows: what file-level checks need (fractions of a second on 100 MB). Raises
+    the same refusals as :func:`read_table` for files that cannot be a table."""
+    path = Path(path)
+    if _checked_magic(path) == b"PK\x03\x04":
+        from openpyxl import load_workbook
+
+        with contextlib.suppress(zipfile.BadZipFile):
+            _check_expansion(path)
+        try:
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message="Cannot parse header or footer")
+                workbook = load_workbook(io.BytesIO(path.read_bytes()), read_only=True, data_only=True)
+        except (zipfile.BadZipFile, OSError, KeyError, ValueError):
+            return [], 0  # read_table says why
+        sheet = workbook[preferred_sheet if preferred_sheet in workbook.sheetnames
+                         else workbook.sheetnames[0]]
+        header = [_cell_text(v) for v in next(sheet.iter_rows(values_only=True), ())]
+        rows = max((sheet.max_row or 1) - 1, 0)
+        workbook.close()
+        while header and not header[-1]:
+            header.pop()
+        return header, rows
+    scan = _scan(path)
+    line, number = _header(path, scan.encoding)
+    if not line.strip():
+        return [], 0
+    if scan.lone_cr:
+        line = line.split("\r")[0]
+    if scan.encoding == "utf-8-sig":  # the scan stopped at the BOM: count the lines here
+        with path.open("rb") as handle:
+            scan.newlines = sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(CHUNK), b""))
+    header = next(csv.reader([line], delimiter=sniff_delimiter(line)))
+    return header, max(scan.newlines + (not scan.ends_with_newline) - number, 0)
+
+
+def _checked_magic(path: Path) -> bytes:
+    """The first bytes of ``path`` after the checks every reader makes (exists, size, .xls)."""
     if not path.is_file():
         raise unreadable(
             path,
@@ -503,10 +552,6 @@ def read_table(path: Path, con: duckdb.DuckDBPyConnection, name: str,
         )
     with path.open("rb") as handle:
         magic = handle.read(4)
-    if magic == b"PK\x03\x04":
-        with warnings.catch_warnings():  # print headers/footers of real workbooks are irrelevant
-            warnings.filterwarnings("ignore", message="Cannot parse header or footer")
-            return read_xlsx_table(path, con, name, preferred_sheet)
     if magic.startswith(b"\xd0\xcf\x11\xe0"):
         raise unreadable(
             path,
@@ -514,4 +559,4 @@ def read_table(path: Path, con: duckdb.DuckDBPyConnection, name: str,
             "oud Excel-formaat (.xls). Sla het opnieuw op als .xlsx of CSV.",
             "old Excel format (.xls). Save it again as .xlsx or CSV.",
         )
-    return read_csv_table(path, con, name)
+    return magic

@@ -10,25 +10,33 @@ estimates). ``_superseded`` marks an earlier answer of an association that answe
 in the same file (the later answer is current; the earlier one is kept as history).
 
 Each rule is one boolean SQL expression per field. One scan writes every row typed, with, for an
-invalid row only, the list of its failed rules and the values they saw; messages are built for
-those rows only, and the valid rows are a view over the others.
+invalid row only, the list of its failed rules and the values they saw; the valid rows are a view
+over the others. The errors stay a relation (``errors_relation``: line, field, rule, detail):
+their grouped counts (:meth:`Validation.causes`) are one SQL aggregate, and their messages are
+built once per (field, rule) (:func:`message_templates`) and rendered in SQL for the rows that are
+stored, shown or exported; :attr:`Validation.errors` renders every row in Python (small files and
+tests only).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 
 from etl.survey.canonical import number, parse_datetime
 from etl.survey.codebook import CODEBOOK, EXCLUSIVE_OPTION, Codebook
-from etl.survey.messages import render
+from etl.survey.messages import LINE_TOKEN, VALUE_TOKEN, render
 from etl.survey.pseudonym import enterprise_number_sql
 from etl.survey.readers import Export
 from etl.survey.sql import create_from_frame, distinct_values, ident, in_list, literal, temp_name
 
-META_COLUMNS = ("_line", "_submitted_at", "_source_id")
+if TYPE_CHECKING:
+    import pandas as pd
+
+META_COLUMNS = ("_line", "_submitted_at", "_source_id", "_origin_file", "_origin_line")
 SHARE_FIELD = "share_*_pct"
 SHARE_TOLERANCE = 1.0
 
@@ -56,19 +64,65 @@ class Rule:
     value: str
 
 
+@dataclass(frozen=True)
+class Cause:
+    """One (field, rule) and how many rows fail it, with the first lines where it does."""
+
+    field: str | None
+    rule: str
+    count: int
+    first_lines: tuple[int, ...]
+
+
 @dataclass
 class Validation:
-    """Every error of the invalid rows, and the typed valid rows as view ``valid`` in ``con``."""
+    """The typed valid rows (view ``valid_relation``), the failed rules of the invalid ones
+    (view ``errors_relation``: ``line, field, rule, detail``) and the rows read, in ``con``.
+
+    ``detail`` is what a message may show: the computed sum of the shares (``share_sum``), else
+    NULL; ``value`` (restricted: the answer as given) stays in this scratch relation."""
 
     con: duckdb.DuckDBPyConnection
     valid_relation: str
-    errors: list[ValidationError] = field(default_factory=list)
-    failed_lines: list[int] = field(default_factory=list)
+    errors_relation: str
+    rows: int
+    codebook: Codebook = CODEBOOK
+    checked_relation: str = ""  # every row typed, with ``_failed`` (NULL for a valid row)
 
     @property
     def valid(self) -> pd.DataFrame:
         """The valid rows as a DataFrame, in file order (for small files and tests)."""
         return self.con.execute(f"SELECT * FROM {self.valid_relation} ORDER BY _line").df()
+
+    @cached_property
+    def failed_count(self) -> int:
+        return self.con.execute(f"SELECT count(DISTINCT line) FROM {self.errors_relation}").fetchone()[0]
+
+    @property
+    def failed_lines(self) -> list[int]:
+        return [r[0] for r in self.con.execute(
+            f"SELECT DISTINCT line FROM {self.errors_relation} ORDER BY line").fetchall()]
+
+    def causes(self, first: int = 3) -> list[Cause]:
+        """Errors grouped by (field, rule), most frequent first, with their ``first`` lines."""
+        return causes(self.con, self.errors_relation, self.codebook, first)
+
+    @cached_property
+    def errors(self) -> list[ValidationError]:
+        """Every error with its three messages, rendered in Python (small files and tests)."""
+        table = self.con.execute(f"SELECT line, field, rule, value FROM {self.errors_relation}").df()
+        return _messages(table, self.codebook)
+
+
+def causes(con: duckdb.DuckDBPyConnection, relation: str, codebook: Codebook = CODEBOOK,
+           first: int = 3) -> list[Cause]:
+    """The rows of ``relation`` (``line, field, rule``) grouped by (field, rule), most
+    frequent first (ties in form order), each with its ``first`` lines: one aggregate."""
+    order = {code: i for i, code in enumerate(codebook.codes)}
+    rows = con.execute(f"SELECT field, rule, count(*), list(line ORDER BY line)[1:{int(first)}] "
+                       f"FROM {relation} GROUP BY ALL").fetchall()
+    found = [Cause(f, r, n, tuple(lines)) for f, r, n, lines in rows]
+    return sorted(found, key=lambda c: (-c.count, order.get(c.field, len(order)), c.rule))
 
 
 def _number_text(expression: str) -> str:
@@ -166,6 +220,8 @@ def _canonical(source: Export | pd.DataFrame, codebook: Codebook) -> tuple[duckd
     """The relation to validate: the export's, or a DataFrame of canonical strings loaded."""
     if isinstance(source, Export):
         return source.con, source.relation
+    import pandas as pd
+
     con, name = duckdb.connect(), temp_name("canonical")
     frame = source.reset_index(drop=True).copy()
     for code in codebook.codes:
@@ -176,6 +232,8 @@ def _canonical(source: Export | pd.DataFrame, codebook: Codebook) -> tuple[duckd
     if "_submitted_at" not in frame:
         frame["_submitted_at"] = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[us]")
     frame["_source_id"] = frame.get("_source_id", pd.Series(pd.NA, index=frame.index, dtype="str"))
+    frame["_origin_file"] = frame.get("_origin_file", pd.Series(pd.NA, index=frame.index, dtype="str"))
+    frame["_origin_line"] = frame.get("_origin_line", pd.Series(pd.NA, index=frame.index, dtype="Int32"))
     create_from_frame(con, name, frame)
     return con, name
 
@@ -198,10 +256,16 @@ def validate(source: Export | pd.DataFrame, codebook: Codebook = CODEBOOK) -> Va
         f"{', '.join(META_COLUMNS)}, CASE WHEN {' OR '.join(ident(f'#fails{i}') for i in range(len(rules)))} "
         f"THEN list_filter([{failed}], lambda x: x IS NOT NULL) END AS _failed "
         f"FROM (SELECT *, {flags} FROM {relation})")  # each rule evaluated once per row
-    errors = con.execute(f"SELECT _line AS line, f.i, f.v AS value FROM (SELECT _line, unnest(_failed) AS f "
-                         f"FROM {checked} WHERE _failed IS NOT NULL)").df()
-    errors["field"] = [rules[i].field for i in errors["i"]]
-    errors["rule"] = [rules[i].rule for i in errors["i"]]
+    names = temp_name(f"{canonical}_rules")  # rule index -> (field, rule)
+    con.execute(f"CREATE TABLE {names} (i INTEGER, field VARCHAR, rule VARCHAR)")
+    con.executemany(f"INSERT INTO {names} VALUES (?, ?, ?)",
+                    [[i, r.field, r.rule] for i, r in enumerate(rules)])
+    errors = temp_name(f"{canonical}_errors")
+    con.execute(
+        f"CREATE VIEW {errors} AS SELECT e.line, n.field, n.rule, e.value, CASE WHEN n.rule = "
+        f"'share_sum' THEN e.value END AS detail FROM (SELECT _line AS line, f.i AS i, f.v AS value "
+        f"FROM (SELECT _line, unnest(_failed) AS f FROM {checked} WHERE _failed IS NOT NULL)) e "
+        f"JOIN {names} n USING (i)")
     name = temp_name("valid")
     con.execute(
         f"CREATE VIEW {name} AS SELECT * EXCLUDE (_failed), "
@@ -209,12 +273,35 @@ def validate(source: Export | pd.DataFrame, codebook: Codebook = CODEBOOK) -> Va
         f"org_id IS NOT NULL AND row_number() OVER (PARTITION BY org_id ORDER BY _submitted_at DESC "
         f"NULLS LAST, _line DESC) > 1 AS _superseded FROM {checked} WHERE _failed IS NULL"
     )
-    lines = sorted(set(errors["line"].astype("int64")))
-    return Validation(con, name, _messages(errors, codebook), lines)
+    rows = con.execute(f"SELECT count(*) FROM {checked}").fetchone()[0]
+    return Validation(con, name, errors, rows, codebook, checked)
+
+
+def message_templates(codebook: Codebook = CODEBOOK,
+                      keys: list[tuple[str | None, str]] | None = None) -> list[list]:
+    """``[field, rule, fr, nl, en]`` for each (field, rule) of ``keys`` (default: every rule of
+    the codebook): the three messages with :data:`LINE_TOKEN` and :data:`VALUE_TOKEN` in place of
+    the line and the computed value, for :func:`render_sql` to fill in."""
+    if keys is None:
+        rules, _ = rules_and_types({}, codebook)
+        keys = [(r.field, r.rule) for r in rules]
+    out = []
+    for field_code, rule in dict.fromkeys(keys):
+        text = render(codebook, rule, LINE_TOKEN, field_code, VALUE_TOKEN)
+        out.append([field_code, rule, text["fr"], text["nl"], text["en"]])
+    return out
+
+
+def render_sql(template: str, line: str, detail: str) -> str:
+    """SQL: a template of :func:`message_templates` with its line and value filled in."""
+    return (f"replace(replace({template}, {literal(LINE_TOKEN)}, {line}::VARCHAR), "
+            f"{literal(VALUE_TOKEN)}, coalesce({detail}, ''))")
 
 
 def _messages(table: pd.DataFrame, codebook: Codebook) -> list[ValidationError]:
     """Build ValidationError objects for the failing rows only, ordered by line and form order."""
+    import pandas as pd
+
     order = {code: i for i, code in enumerate(codebook.codes)}
     table = table.assign(position=table["field"].map(order).fillna(len(order)))
     result = []

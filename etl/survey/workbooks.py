@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
-
-from openpyxl import Workbook
-from openpyxl.styles import Font
+from typing import TYPE_CHECKING
 
 from etl.survey.codebook import CODEBOOK, INSTRUMENT_DIR, LANGUAGES, Codebook
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
 
 TEMPLATE_SHEET = "answers"
 INSTRUCTIONS_SHEET = "instructions"
@@ -29,6 +30,8 @@ _INTRO = {
 
 def build_form_xlsx(out_path: Path, instrument_dir: Path = INSTRUMENT_DIR) -> Path:
     """Write the XLSForm (sheets survey, choices, settings) for upload to KoboToolbox/ODK."""
+    from openpyxl import Workbook  # here: readers need this module's names, not openpyxl
+
     workbook = Workbook()
     workbook.remove(workbook.active)
     for sheet in ("survey", "choices", "settings"):
@@ -46,6 +49,9 @@ def template_columns(codebook: Codebook = CODEBOOK) -> list[str]:
 
 def build_template_xlsx(out_path: Path, codebook: Codebook = CODEBOOK) -> Path:
     """Write a blank answer sheet (one header row of codes) plus a trilingual instructions sheet."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
     workbook = Workbook()
     answers = workbook.active
     answers.title = TEMPLATE_SHEET

@@ -49,18 +49,36 @@ CREATE TABLE meta.etl_runs (
     error       VARCHAR
 );
 
--- Rows that failed validation: where and why, in three languages. Original values stay in
--- the restricted landing area (they may hold enterprise numbers or free text).
-CREATE TABLE meta.quarantine (
+-- Rows that failed validation: where and why. Original values stay in the restricted landing
+-- area (they may hold enterprise numbers or free text). One row per failed rule of a row;
+-- detail is what its message may show (the computed sum of the budget shares), never an answer.
+CREATE TABLE meta.quarantine_errors (
     load_id     VARCHAR NOT NULL,
     source_file VARCHAR NOT NULL,
     line        INTEGER,
+    field       VARCHAR,
+    rule        VARCHAR NOT NULL,
+    detail      VARCHAR
+);
+
+-- The message of each (field, rule) in three languages, built once: '{line}' and '{value}'
+-- stand for the line and the detail of each error.
+CREATE TABLE meta.quarantine_messages (
     field       VARCHAR,
     rule        VARCHAR NOT NULL,
     message_fr  VARCHAR NOT NULL,
     message_nl  VARCHAR NOT NULL,
     message_en  VARCHAR NOT NULL
 );
+
+-- Every error with its messages, rendered when read (shown or exported), not when stored.
+CREATE VIEW meta.quarantine AS
+SELECT e.load_id, e.source_file, e.line, e.field, e.rule,
+       replace(replace(m.message_fr, '{line}', coalesce(e.line::VARCHAR, '')), '{value}', coalesce(e.detail, '')) AS message_fr,
+       replace(replace(m.message_nl, '{line}', coalesce(e.line::VARCHAR, '')), '{value}', coalesce(e.detail, '')) AS message_nl,
+       replace(replace(m.message_en, '{line}', coalesce(e.line::VARCHAR, '')), '{value}', coalesce(e.detail, '')) AS message_en
+FROM meta.quarantine_errors e
+JOIN meta.quarantine_messages m ON m.rule = e.rule AND m.field IS NOT DISTINCT FROM e.field;
 
 -- The privacy guard's check of this build (warehouse/guard.py), written just before the swap:
 -- a warehouse without this row was written before the guard existed.

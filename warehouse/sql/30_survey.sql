@@ -36,7 +36,9 @@ CREATE TABLE meta.survey_loads (
     rows_quarantined BIGINT NOT NULL,
     rows_superseded  BIGINT NOT NULL,
     rows_incomplete  BIGINT NOT NULL,
-    synthetic        BOOLEAN NOT NULL
+    synthetic        BOOLEAN NOT NULL,
+    rows_corrected   BIGINT NOT NULL DEFAULT 0, -- quarantined rows sent again, corrected, in a later file
+    version          VARCHAR NOT NULL DEFAULT 'v1'  -- questionnaire version of the file
 );
 
 -- One row per quarantined record (its errors are in meta.quarantine).
