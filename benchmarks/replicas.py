@@ -58,6 +58,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=float, default=30.0, help="seconds per request")
     p.add_argument("--json", type=Path, help="write every run and the medians as JSON")
     p.add_argument("--write", type=Path, help="put the markdown section into this BENCHMARKS.md")
+    p.add_argument("--from-json", type=Path, help="measure nothing: render this earlier --json")
     return p
 
 
@@ -201,7 +202,10 @@ def reading(report: dict) -> str:
         f"request, {client['explorer']:.1f} ms per callback) and other engineers' tests, so the "
         f"speed-up stops at what the cores allow: {api[most]['speedup']:.2f}x for the API and "
         f"{exp[most]['speedup']:.2f}x for the explorer with {most} replicas (ratio per replica "
-        f"{api[most]['ratio_per_replica']:.2f} and {exp[most]['ratio_per_replica']:.2f}). "
+        f"{api[most]['ratio_per_replica']:.2f} and {exp[most]['ratio_per_replica']:.2f}); "
+        f"\"cores busy\" counts only the benchmark's processes, the load average says where the "
+        f"rest went. The API figures are a floor set by this test bed: the load generator spends "
+        f"as much CPU per API request as the replica answering it. "
         f"**On paper, not measured:** the replicas share nothing but the read-only warehouse file "
         f"(the OS page cache), so throughput should grow with the replicas until the cores are "
         f"used up. A replica spends {cpu['api']:.1f} ms of CPU per API request and "
@@ -254,7 +258,7 @@ def write_section(path: Path, section: str) -> None:
         text = head + section.rstrip("\n") + rest.split(END, 1)[1]
     elif "<!-- run_all:end -->" in text:
         head, tail = text.split("<!-- run_all:end -->", 1)
-        text = head + "<!-- run_all:end -->\n\n" + section + tail
+        text = head + "<!-- run_all:end -->\n\n" + section + "\n" + tail.lstrip("\n")
     else:
         text = text.rstrip("\n") + "\n\n" + section
     path.write_text(text, encoding="utf-8")
@@ -265,6 +269,15 @@ def main(argv: list[str] | None = None) -> int:
     if not 0 < args.duration <= MAX_DURATION_S:
         raise SystemExit(f"--duration must be in (0, {MAX_DURATION_S:g}]")
     console = Console(width=None if sys.stdout.isatty() else 120)
+    if args.from_json:
+        report = json.loads(args.from_json.read_text())
+        report["medians"] = {k: {int(n): v for n, v in rows.items()}
+                             for k, rows in report["medians"].items()}
+        report["reading"] = reading(report)
+        if args.write:
+            write_section(args.write, markdown(report))
+        print(markdown(report))
+        return 0
     nginx = _replicas.nginx_binary()
     if nginx is None:
         console.print("[red]nginx not found[/] (apt-get install nginx-light)")
