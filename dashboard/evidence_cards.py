@@ -65,8 +65,11 @@ def answers(data: PublicData, lang: str, checks: Sequence[Check]) -> list[str]:
     if not meta:
         return []
     values = cells(data, ids, "all")
+    # changes between two waves only: a linear trend row spans the same waves as the first to
+    # last change (its change is the fitted one)
+    linear = " AND kind <> 'linear'" if data.has_column("indicator_trends", "kind") else ""
     trends = (data.query("SELECT * FROM public.indicator_trends WHERE list_contains(?, "
-                         "indicator_id) AND breakdown = 'all'", [ids])
+                         f"indicator_id) AND breakdown = 'all'{linear}", [ids])
               if data.has_view("indicator_trends") else pd.DataFrame())
     geo = _geo_labels(data)
     out = []
