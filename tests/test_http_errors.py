@@ -19,10 +19,10 @@ def client(warehouse_path: Path):
 
 
 @pytest.mark.parametrize(("path", "header", "lang"), [
-    ("/healthz", None, "fr"),
+    ("/status", None, "fr"),  # /healthz exists since issue 17
     ("/xyz", None, "fr"),
     ("/xyz", "nl-BE,nl;q=0.9", "nl"),
-    ("/healthz", "en-GB,en;q=0.8", "en"),
+    ("/health", "en-GB,en;q=0.8", "en"),
     ("/fr/nothing", "nl", "fr"),
     ("/nl/whatever/else", "en", "nl"),
     ("/en/themes/nope", None, "en"),
