@@ -26,6 +26,7 @@ BANNER = "#8A2B00"
 TEXT = "#212529"
 GRID = "#E9ECEF"
 WIDTH_IN = 6.7  # the A4 text width of the PDF note (174 mm)
+CHAR_IN = 0.068  # mean width of a 9 pt DejaVu Sans character, in inches (for the margins)
 matplotlib.rcParams.update({
     "font.family": "DejaVu Sans", "font.size": 9, "svg.fonttype": "none",  # SVG text stays text
     "axes.edgecolor": "#ADB5BD", "axes.labelcolor": TEXT, "xtick.color": TEXT,
@@ -34,19 +35,33 @@ matplotlib.rcParams.update({
 
 
 def _figure(spec: ChartSpec) -> Figure:
+    """The chart, with margins computed from its texts (matplotlib's constrained layout would
+    take half of the drawing time to find them)."""
     points = spec.points
     values = [p.value for p in points]
     below = [p.value - p.ci_low if p.ci_low is not None else 0 for p in points]
     above = [p.ci_high - p.value if p.ci_high is not None else 0 for p in points]
-    height = 2.5 if spec.over_time else 1.2 + 0.38 * len(points)
-    fig = Figure(figsize=(WIDTH_IN, height), layout="constrained")
+    title = textwrap.wrap(spec.title, 90)
+    banner = textwrap.wrap(spec.banner, 90 if spec.over_time else 48) if spec.banner else []
+    labels = [p.label for p in points] if spec.over_time else [
+        "\n".join(textwrap.wrap(p.label, 48)) for p in points]
+    top = 0.16 + 0.2 * len(title) + 0.15 * len(banner)
+    if spec.over_time:
+        left, bottom, plot = 0.75, 0.35, 1.8
+    else:
+        longest = max(len(line) for label in labels for line in label.split("\n"))
+        left, bottom = 0.25 + CHAR_IN * longest, 0.5
+        plot = 0.2 + sum(0.3 + 0.15 * label.count("\n") for label in labels)
+    height = top + plot + bottom
+    fig = Figure(figsize=(WIDTH_IN, height))
+    fig.subplots_adjust(left=left / WIDTH_IN, right=1 - 0.2 / WIDTH_IN, top=1 - top / height,
+                        bottom=bottom / height)
     ax = fig.add_subplot()
     style = {"fmt": "o", "color": PALETTE[0], "ecolor": PALETTE[0], "elinewidth": 1.4,
              "capsize": 4, "markersize": 6}
     value_format = FuncFormatter(lambda x, _pos: number(
         x, spec.lang, "count" if float(x).is_integer() else None))
     if spec.over_time:
-        labels = [p.label for p in points]
         ax.errorbar(labels, values, yerr=[below, above], linestyle="-", linewidth=1.8, **style)
         ax.set_ylabel(spec.value_axis)
         ax.set_ylim(bottom=min(0, *(v - b for v, b in zip(values, below, strict=True))))
@@ -54,7 +69,6 @@ def _figure(spec: ChartSpec) -> Figure:
         ax.yaxis.set_major_locator(MaxNLocator(6))
         ax.grid(axis="y", color=GRID)
     else:
-        labels = ["\n".join(textwrap.wrap(p.label, 48)) for p in points]
         positions = list(range(len(points)))
         ax.errorbar(values, positions, xerr=[below, above], linestyle="none", **style)
         ax.set_yticks(positions, labels)
@@ -65,11 +79,10 @@ def _figure(spec: ChartSpec) -> Figure:
         ax.grid(axis="x", color=GRID)
     ax.set_axisbelow(True)
     ax.spines[["top", "right"]].set_visible(False)
-    fig.suptitle("\n".join(textwrap.wrap(spec.title, 90)), x=0.01, ha="left", fontsize=10.5,
-                 color=TEXT, fontweight="bold")
-    if spec.banner:  # under the title, so that a chart pasted elsewhere keeps it
-        ax.set_title("\n".join(textwrap.wrap(spec.banner, 90 if spec.over_time else 48)),
-                     loc="left", fontsize=7.5, color=BANNER)
+    fig.suptitle("\n".join(title), x=0.01, y=1 - 0.08 / height, ha="left", va="top",
+                 fontsize=10.5, color=TEXT, fontweight="bold")
+    if banner:  # under the title, so that a chart pasted elsewhere keeps it
+        ax.set_title("\n".join(banner), loc="left", fontsize=7.5, color=BANNER)
     return fig
 
 
