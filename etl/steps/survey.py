@@ -246,7 +246,7 @@ def write_quarantine(ctx: Context, result: FileResult, errors: str) -> None:
     templates = templates_relation(con, [tuple(r) for r in con.execute(
         f"SELECT DISTINCT field, rule FROM {errors}").fetchall()])
     message = " || ' | ' || ".join(render_sql(f"m.{lang}", "e.line", "e.detail") for lang in LANGS)
-    answers = ", ".join(f"{_excel_safe(ident(c))} AS {ident(c)}" for c in CODEBOOK.codes)
+    answers = ", ".join(f"{_excel_safe(f'_given.{ident(c)}')} AS {ident(c)}" for c in CODEBOOK.codes)
     private_dir(out.parent, root=ctx.landing)
     tmp = scratch_dir(ctx.warehouse) / f"{ctx.warehouse.name}.{temp_name('quarantine')}.csv"
     try:
@@ -258,8 +258,9 @@ def write_quarantine(ctx: Context, result: FileResult, errors: str) -> None:
             f"{QUARANTINE_FILE}, coalesce(r._origin_line, r._line) AS {QUARANTINE_LINE}, "
             f"strftime(r._submitted_at, '%Y-%m-%d %H:%M:%S') AS {SUBMITTED_AT}, "
             f"{', '.join(f'r.{ident(c)}' for c in CODEBOOK.codes)} FROM msg JOIN (SELECT _line, "
-            f"_origin_file, _origin_line, _submitted_at, {answers} FROM {result.export_relation} "
-            f"WHERE _line IN (SELECT line FROM msg)) r ON r._line = msg.line ORDER BY r._line) "
+            f"_origin_file, _origin_line, _submitted_at, {answers} FROM "
+            f"{result.checked.checked_relation} WHERE _given IS NOT NULL) r ON r._line = msg.line "
+            f"ORDER BY r._line) "
             f"TO {literal(str(tmp))} (HEADER, DELIMITER ';', QUOTE '\"', FORCE_QUOTE *)")
         restrict(tmp)
         private_dir(out.parent, root=ctx.landing)

@@ -87,7 +87,9 @@ class Validation:
     errors_relation: str
     rows: int
     codebook: Codebook = CODEBOOK
-    checked_relation: str = ""  # every row typed, with ``_failed`` (NULL for a valid row)
+    checked_relation: str = ""  # every row typed, with ``_failed`` and ``_given`` (the answers
+    # as given, for the quarantine file: one scan of the canonical relation, not two); both NULL
+    # for a valid row
 
     @property
     def valid(self) -> pd.DataFrame:
@@ -251,10 +253,13 @@ def validate(source: Export | pd.DataFrame, codebook: Codebook = CODEBOOK) -> Va
     failed = ", ".join(f'CASE WHEN "#fails{i}" THEN struct_pack(i := {i}, v := {r.value}::VARCHAR) END'
                        for i, r in enumerate(rules))
     checked = temp_name(f"{canonical}_checked")  # typed rows + the failed rules of invalid ones
+    any_fails = " OR ".join(ident(f"#fails{i}") for i in range(len(rules)))
+    given = ", ".join(f"{ident(c)} := {ident(c)}" for c in codebook.codes)
     con.execute(
         f"CREATE TABLE {checked} AS SELECT {', '.join(f'{e} AS {ident(c)}' for c, e in typed.items())}, "
-        f"{', '.join(META_COLUMNS)}, CASE WHEN {' OR '.join(ident(f'#fails{i}') for i in range(len(rules)))} "
-        f"THEN list_filter([{failed}], lambda x: x IS NOT NULL) END AS _failed "
+        f"{', '.join(META_COLUMNS)}, CASE WHEN {any_fails} "
+        f"THEN list_filter([{failed}], lambda x: x IS NOT NULL) END AS _failed, "
+        f"CASE WHEN {any_fails} THEN struct_pack({given}) END AS _given "  # answers as given
         f"FROM (SELECT *, {flags} FROM {relation})")  # each rule evaluated once per row
     names = temp_name(f"{canonical}_rules")  # rule index -> (field, rule)
     con.execute(f"CREATE TABLE {names} (i INTEGER, field VARCHAR, rule VARCHAR)")
@@ -268,7 +273,7 @@ def validate(source: Export | pd.DataFrame, codebook: Codebook = CODEBOOK) -> Va
         f"JOIN {names} n USING (i)")
     name = temp_name("valid")
     con.execute(
-        f"CREATE VIEW {name} AS SELECT * EXCLUDE (_failed), "
+        f"CREATE VIEW {name} AS SELECT * EXCLUDE (_failed, _given), "
         f"coalesce(consent_aggregates = 'no', false) AS _no_consent, "
         f"org_id IS NOT NULL AND row_number() OVER (PARTITION BY org_id ORDER BY _submitted_at DESC "
         f"NULLS LAST, _line DESC) > 1 AS _superseded FROM {checked} WHERE _failed IS NULL"
