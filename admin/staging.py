@@ -244,6 +244,14 @@ class Workspace:
         """The files landed in the live landing area, with what the live warehouse loaded."""
         return landed_files(self.warehouse)
 
+    def landed_quarantine(self, name: str, wave: int) -> Path | None:
+        """The quarantine CSV of a landed file (only names in the registry: no path from users)."""
+        area = landing_dir(self.warehouse)
+        if landing.find(area, name, wave) is None:
+            return None
+        path = landing.quarantine_file(area, wave, name)
+        return path if path.exists() else None
+
     def remove(self, name: str, wave: int, user: str, address: str | None = None) -> dict[str, Any]:
         """Take a landed file out of the live warehouse (see survey_commands.remove).
 

@@ -219,6 +219,17 @@ def home():
                   history=audit.entries(audit_log(state().warehouse), 10))
 
 
+@bp.route("/<lang>/files/<int:wave>/quarantine.csv")
+def landed_quarantine(wave: int) -> flask.Response:
+    """The rows of a landed file still in quarantine (CSV to correct and upload again)."""
+    name = flask.request.args.get("name", "")
+    path = state().workspace.landed_quarantine(name, wave)
+    if path is None:
+        flask.abort(404)
+    return flask.send_file(path, mimetype="text/csv", as_attachment=True,
+                           download_name=f"{Path(name).stem}.quarantine.csv")
+
+
 @bp.route("/<lang>/files/remove", methods=["POST"])
 def remove_file() -> flask.Response:
     """Take a landed file out of the published data (archived; warehouse rebuilt)."""

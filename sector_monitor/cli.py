@@ -227,13 +227,13 @@ def _survey_files(sc, args: argparse.Namespace) -> int:  # noqa: ANN001
                       + ": the survey figures are the synthetic demo data.")
         return 0
     table = Table("wave", "file", "sha256", "version", "read", "loaded", "quarantined",
-                  "superseded", "corrected", "landed by", "landed at")
+                  "superseded", "corrected", "landed by", "landed at", box=None)
     for f in files:
         table.add_row(str(f["wave"]), f["name"], f["sha256"][:12] + "…", f["version"] or "-",
                       *(str(f[k]) if f[k] is not None else "-" for k in (
                           "rows_read", "rows_loaded", "rows_quarantined", "rows_superseded",
                           "rows_corrected")), f["landed_by"], f["landed_at"])
-    Console().print(table)
+    Console(width=None if sys.stdout.isatty() else 240).print(table)
     return 0
 
 
