@@ -13,8 +13,6 @@ import matplotlib
 
 matplotlib.use("Agg")  # no display, no browser: plain raster/vector back-ends only
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
-from matplotlib.backends.backend_svg import FigureCanvasSVG  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
@@ -89,7 +87,11 @@ def _figure(spec: ChartSpec) -> Figure:
 def render(spec: ChartSpec, fmt: str, dpi: int = 200) -> bytes:
     """The chart as ``svg`` or ``png`` bytes."""
     fig = _figure(spec)
-    canvas = FigureCanvasSVG(fig) if fmt == "svg" else FigureCanvasAgg(fig)
+    if fmt == "svg":  # each back-end imported only when used (a cold PDF note needs no raster)
+        from matplotlib.backends.backend_svg import FigureCanvasSVG as Canvas
+    else:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg as Canvas
+    canvas = Canvas(fig)
     buffer = io.BytesIO()
     canvas.print_figure(buffer, format=fmt, dpi=dpi, metadata={"Date": None} if fmt == "svg"
                         else None)
