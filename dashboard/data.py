@@ -32,6 +32,7 @@ PUBLIC_VIEWS: tuple[str, ...] = (
     "recommendations",
     "recommendation_evidence",
     "survey_responses_summary",
+    "sampling_frame",
     "geography",
 )
 _EXTENSION_KEY = "sector_monitor_data"

@@ -81,6 +81,30 @@ def _survey_sources(data: PublicData, meta: dict[str, dict], ids: Sequence[str],
             for r in frame.itertuples(index=False)]
 
 
+def sampling_frame(data: PublicData) -> pd.DataFrame | None:
+    """The frame the survey weights rest on (``public.sampling_frame``), None if not built."""
+    return data.memo("sampling_frame", lambda: data.view("sampling_frame"))
+
+
+def frame_note(data: PublicData, lang: str) -> html.P | None:
+    """Which sampling frame the weights of a survey figure rest on; with the illustrative demo
+    frame, that the weighted figures are illustrative. Linked to the frame on the methods page."""
+    _ = gettext_for(lang)
+    frame = sampling_frame(data)
+    if frame is None or frame.empty:
+        return None
+    first = frame.iloc[0]
+    total = format_number(int(frame["n_associations"].sum()), lang, 0)
+    if first["status"] == "illustrative":
+        text = _("Weights: an illustrative sampling frame (invented cells; only its total of "
+                 "{total} associations is real), so the weighted figures are illustrative.")
+    else:
+        text = _("Weights: sampling frame {source}, {total} associations.")
+    link = html.A(_("What the frame counts"), href=page_href(lang, "methods", anchor="sampling-frame"))
+    return html.P([text.format(total=total, source=first[f"source_{lang}"]), " ", link],
+                  className="frame-note small text-body-secondary mb-1")
+
+
 def _links(lang: str, meta: dict[str, dict], ids: Sequence[str], breakdown: str = "all") -> html.P:
     _ = gettext_for(lang)
     items: list = [_("Details in the explorer") + ": "]
@@ -131,7 +155,7 @@ def waves_card(data: PublicData, lang: str, ids: Sequence[str], title: str,
                                                             summary),
                       summary=summary, table=table,
                       sources=[*_survey_sources(data, meta, ids, lang, periods),
-                               _links(lang, meta, ids)],
+                               *_frame(data, lang), _links(lang, meta, ids)],
                       notes=_caveats(meta, ids), card_id=card_id)
 
 
@@ -193,6 +217,7 @@ def _bars_card(data: PublicData, lang: str, frame: pd.DataFrame, meta: dict[str,
     return chart_card(lang, title=title, chart=charts.graph(fig, lang, card_id, summary),
                       summary=summary, table=table,
                       sources=[*_survey_sources(data, meta, ids, lang, period),
+                               *_frame(data, lang),
                                _links(lang, meta, ids[:1] if breakdown != "all" else ids,
                                       breakdown)],
                       notes=_caveats(meta, ids), card_id=card_id)
@@ -201,3 +226,8 @@ def _bars_card(data: PublicData, lang: str, frame: pd.DataFrame, meta: dict[str,
 def _caveats(meta: dict[str, dict], ids: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(str(meta[i]["caveats"]) for i in ids
                               if meta[i]["caveats"]))
+
+
+def _frame(data: PublicData, lang: str) -> list[html.P]:
+    note = frame_note(data, lang)
+    return [note] if note is not None else []

@@ -3,10 +3,11 @@
 Accepted survey files are kept under ``landing/surveys/<wave>/<name>`` with a registry
 (``landing/surveys/registry.json``) that every build replays, so ingested data survives
 rebuilds. Quarantined rows, with their original values for the coordinator to fix, are
-written to ``landing/quarantine/<wave>/``. A file taken out (``survey remove``) is moved, with
-its quarantine file and its registry entry, to ``landing/archive/<wave>/`` (still restricted;
-never replayed). A deployment's sampling frame may be placed at
-``landing/frame.csv``. Nothing here is ever exposed by a public view, the API or exports.
+written to ``landing/quarantine/<wave>/``. The sampling frame loaded by ``survey frame`` is
+``landing/frame.csv``, with its provenance in ``landing/frame.json`` (both published as
+``public.sampling_frame``). A file taken out (``survey remove``) is moved, with its quarantine
+file and its registry entry, to ``landing/archive/<wave>/`` (still restricted; never replayed).
+Nothing else here is ever exposed by a public view, the API or exports.
 
 Everything here is created 0700 (folders) and 0600 (files), whatever the umask.
 """
@@ -137,7 +138,43 @@ def unarchive(landing: Path, archived: Archived) -> None:
     _write_registry(landing, archived.previous)
 
 
+FRAME = "frame.csv"  # the deployment's sampling frame; its provenance in frame.json
+
+
 def frame_file(landing: Path) -> Path | None:
-    """The deployment's sampling frame, if one was configured."""
-    path = landing / "frame.csv"
+    """The deployment's sampling frame, if one was loaded (``survey frame``)."""
+    path = landing / FRAME
     return path if path.exists() else None
+
+
+def store_frame(landing: Path, text: str, provenance: str) -> tuple[Path, dict[str, bytes | None]]:
+    """Write ``frame.csv`` and ``frame.json``; returns the frame and the previous contents
+    (None: absent), for :func:`restore_frame`."""
+    private_dir(landing)
+    paths = {FRAME: landing / FRAME, "frame.json": landing / "frame.json"}
+    previous = {name: p.read_bytes() if p.exists() else None for name, p in paths.items()}
+    for name, data in ((FRAME, text), ("frame.json", provenance)):
+        tmp = paths[name].with_suffix(".tmp")
+        write_private(tmp, data)
+        os.replace(tmp, paths[name])
+    return paths[FRAME], previous
+
+
+def clear_frame(landing: Path) -> dict[str, bytes | None]:
+    """Remove the loaded frame (back to the illustrative demo frame); returns what was there."""
+    previous = {}
+    for name in (FRAME, "frame.json"):
+        path = landing / name
+        previous[name] = path.read_bytes() if path.exists() else None
+        path.unlink(missing_ok=True)
+    return previous
+
+
+def restore_frame(landing: Path, previous: dict[str, bytes | None]) -> None:
+    """Put back the frame files as they were before :func:`store_frame` (or remove them)."""
+    for name, data in previous.items():
+        path = landing / name
+        if data is None:
+            path.unlink(missing_ok=True)
+        else:
+            write_private(path, data)

@@ -3,7 +3,9 @@
 The frame ``core.survey_frame`` counts associations by subsector x size_class (region ignored).
 When every frame row gives both, responses are post-stratified on subsector x size_class;
 when rows only give margins (subsector with size_class NULL, or size_class with subsector NULL)
-they are raked on those margins. Small or empty cells are collapsed (see engine.yaml):
+they are raked on those margins, or post-stratified on subsector when the frame has no size
+margin (a frame from the enterprise register, which holds no headcounts). Small or empty
+cells are collapsed (see engine.yaml):
 
 1. a subsector with fewer than ``min_n`` responses (or absent from the frame) joins ``other``;
    ``other`` below ``min_n`` then joins the subsector with the fewest responses;
@@ -131,9 +133,13 @@ def _rake(sample: pd.DataFrame, frame: pd.DataFrame, size_order: Sequence[str],
           min_n: int) -> WaveWeights:
     sub_pop = frame[frame["size_class"].isna()].groupby("subsector")["n_associations"].sum()
     size_pop = frame[frame["subsector"].isna()].groupby("size_class")["n_associations"].sum()
-    if sub_pop.empty or size_pop.empty:
-        raise ValueError("survey_frame: margins need rows for both subsector and size_class")
+    if sub_pop.empty:
+        raise ValueError("survey_frame: margins need rows for subsector (and may give size_class)")
     sub_map = _subsector_map(sample["subsector"].value_counts(), sub_pop, min_n)
+    if size_pop.empty:  # a register frame (KBO/BCE holds no headcounts): subsectors only
+        margin = sub_pop.groupby(sub_pop.index.map(sub_map)).sum().to_dict()
+        return _calibrate(sample, {"subsector": sample["subsector"].map(sub_map)},
+                          {"subsector": margin}, "poststratification", min_n)
     size_map = _merge_runs(size_order, sample["size_class"].value_counts().to_dict(),
                            size_pop.to_dict(), min_n)
     labels = {"subsector": sample["subsector"].map(sub_map),

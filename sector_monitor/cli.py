@@ -170,6 +170,8 @@ def cmd_survey(args: argparse.Namespace) -> int:
         return 0
     if args.survey_command == "files":
         return _survey_files(sc, args)
+    if args.survey_command == "frame":
+        return _survey_frame(sc, args)
     if args.survey_command == "remove":
         path = warehouse_path(args.warehouse)
         try:
@@ -215,6 +217,36 @@ def cmd_survey(args: argparse.Namespace) -> int:
 
 
 TEXT_ERRORS = 50  # errors printed one by one (the summary counts them all)
+
+
+def _survey_frame(sc, args: argparse.Namespace) -> int:  # noqa: ANN001
+    if (args.path is None) == (not args.reset):
+        console.print("[red]error:[/] give a KBO/BCE extract (folder or zip) or a CSV of counts, "
+                      "or --reset to go back to the illustrative demo frame")
+        return 2
+    try:
+        with console.status("loading the sampling frame and rebuilding"):
+            done = sc.load_sampling_frame(warehouse_path(args.warehouse), args.path, args.source,
+                                          args.date, args.definition, args.mapping,
+                                          args.employers_only)
+    except sc.FrameError as exc:
+        console.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        return 2
+    if args.json:
+        print(json.dumps(done, indent=2, ensure_ascii=False, default=str))
+        return 0
+    console.print(f"sampling frame: {done['n_associations']:,} associations, status "
+                  f"{done['status']}; warehouse rebuilt", highlight=False)
+    if done.get("kind") == "kbo":
+        console.print(f"  in scope {done['in_scope']:,}, mapped {done['n_associations']:,}, "
+                      f"unmapped {done['unmapped']:,} (no or other main activity), excluded "
+                      f"{done['excluded']:,}", highlight=False)
+        for cell in done["cells"]:
+            console.print(f"  {cell['subsector']}: {cell['n_associations']:,} "
+                          f"({cell['n_employers']:,} employers)", highlight=False)
+        for warning in done["warnings"]:
+            console.print(f"[yellow]warning:[/] {warning}", highlight=False)
+    return 0
 
 
 def _survey_files(sc, args: argparse.Namespace) -> int:  # noqa: ANN001
@@ -377,6 +409,21 @@ def parser() -> argparse.ArgumentParser:
                          help="take a landed file out (archived) and rebuild the warehouse")
     rm.add_argument("name", help="the file name, as `survey files` lists it")
     rm.add_argument("--wave", type=int, required=True)
+    fr = ssub.add_parser("frame", parents=[common],
+                         help="load the sampling frame: a KBO/BCE open-data extract or a CSV of counts")
+    fr.add_argument("path", type=Path, nargs="?",
+                    help="KBO/BCE extract (folder or zip) or CSV (subsector,size_class[,region],"
+                         "n_associations[,n_employers])")
+    fr.add_argument("--source", help="for a CSV of counts: who counted what (published)")
+    fr.add_argument("--date", help="for a CSV of counts: date of the data (YYYY-MM-DD)")
+    fr.add_argument("--definition", help="for a CSV of counts: who is counted (default: --source)")
+    fr.add_argument("--mapping", type=Path,
+                    help="for a KBO extract: legal forms, postal codes, NACE -> subsector "
+                         "(default etl/survey/kbo_frame.yaml)")
+    fr.add_argument("--employers-only", action="store_true",
+                    help="for a KBO extract: count only employers (activity group 006, ONSS/RSZ)")
+    fr.add_argument("--reset", action="store_true", help="back to the illustrative demo frame")
+    fr.add_argument("--json", action="store_true")
     d = ssub.add_parser("demo", help="write synthetic survey exports (KoboToolbox CSV)")
     d.add_argument("--waves", type=int, nargs="+", default=[2022, 2023, 2024])
     d.add_argument("--n", type=int, default=300)

@@ -219,6 +219,107 @@ def remove(warehouse: Path, name: str, wave: int, user: str | None = None,
     return {**details, "remaining": len(landing.registry(area))}
 
 
+class FrameError(ValueError):
+    """A sampling frame that cannot be loaded (the message says why and what to do)."""
+
+
+KBO_SOURCE = {
+    "fr": "BCE Open Data, SPF Economie, extrait {number} ({kind}) du {date}",
+    "nl": "KBO Open Data, FOD Economie, extract {number} ({kind}) van {date}",
+    "en": "KBO/BCE Open Data, FPS Economy, extract {number} ({kind}) of {date}",
+}
+EMPLOYERS_ONLY = {
+    "fr": " Seuls les employeurs sont comptés.",
+    "nl": " Enkel werkgevers worden geteld.",
+    "en": " Only employers are counted.",
+}
+
+
+def load_sampling_frame(warehouse: Path, path: Path | None, source: str | None = None,
+                        date: str | None = None, definition: str | None = None,
+                        mapping: Path | None = None, employers_only: bool = False,
+                        user: str | None = None) -> dict[str, Any]:
+    """Load the sampling frame the weights rest on and rebuild the warehouse (atomic; on a
+    failure the previous frame stays). ``path``: a KBO/BCE open-data extract (folder or zip),
+    counted by :func:`etl.survey.kbo.kbo_frame`, or a CSV of counts (``source`` required);
+    None goes back to the illustrative demo frame. Returns what was loaded."""
+    from etl.survey.frame import FrameSource, frame_csv, load_frame, now_iso, sha256_text
+    from etl.survey.kbo import MAPPING, KboFormatError, Mapping, is_kbo_extract, kbo_frame
+    from sector_monitor.pipeline import build
+
+    area = landing_dir(warehouse)
+    user = user or default_user()
+    summary: dict[str, Any] = {}
+    if path is None:
+        text = provenance = None
+    elif not path.exists():
+        raise FrameError(f"{path}: not found")
+    elif is_kbo_extract(path):
+        rules = Mapping.load(mapping or MAPPING)
+        try:
+            counted = kbo_frame(path, rules, employers_only)
+        except KboFormatError as exc:
+            raise FrameError(str(exc)) from exc
+        if not counted.total:
+            raise FrameError(f"{path}: no association of the frame's definition in this extract "
+                             f"({counted.in_scope} in scope, {counted.unmapped} without a mapped "
+                             f"main activity); nothing changed")
+        when = counted.snapshot_date.isoformat() if counted.snapshot_date else (date or None)
+        names = {"fr": ("complet", "mise à jour"), "nl": ("volledig", "update"),
+                 "en": ("full", "update")}
+        frame_source = FrameSource(
+            "register",
+            {lang: KBO_SOURCE[lang].format(
+                number=counted.extract_number or "?", kind=names[lang][counted.extract_type != "full"],
+                date=(counted.snapshot_date.strftime("%d/%m/%Y" if lang != "en" else "%d %b %Y")
+                      if counted.snapshot_date else when or "?"))
+             for lang in LANGS},
+            when,
+            {lang: rules.definition[lang].strip() + (EMPLOYERS_ONLY[lang] if employers_only else "")
+             for lang in LANGS},
+            "kbo", counted.sha256, now_iso(), user,
+            {"in_scope": counted.in_scope, "unmapped": counted.unmapped, "excluded": counted.excluded,
+             "extract_type": counted.extract_type, "nace_versions": counted.by_version,
+             "employers_only": employers_only, "warnings": counted.warnings,
+             "mapping_sha256": sha256_text(rules.path.read_bytes())})
+        cells = [{**c, "region": rules.region} for c in counted.cells]
+        text = frame_csv(cells, "register", f"Sampling frame from {frame_source.source['en']}.\n"
+                         f"Mapping: {rules.path.name}. Counts only: no enterprise is listed.")
+        provenance = frame_source.to_json()
+        summary = {"kind": "kbo", "cells": cells, **frame_source.details}
+    else:
+        try:
+            frame = load_frame(path)
+        except (ValueError, KeyError) as exc:
+            raise FrameError(str(exc)) from exc
+        if not source:
+            raise FrameError("a CSV of counts needs its source: --source 'who counted what, when'")
+        status = "illustrative" if frame.attrs["illustrative"] else "register"
+        described = definition or source
+        frame_source = FrameSource(status, dict.fromkeys(LANGS, source), date,
+                                   dict.fromkeys(LANGS, described), "counts",
+                                   sha256_text(path.read_bytes()), now_iso(), user)
+        text, provenance = path.read_text(encoding="utf-8"), frame_source.to_json()
+        summary = {"kind": "counts", "cells": len(frame)}
+    previous = None
+    if text is not None:
+        _, previous = landing.store_frame(area, text, provenance)
+    else:
+        previous = landing.clear_frame(area)
+    try:
+        build(warehouse)
+    except BaseException:
+        landing.restore_frame(area, previous)
+        raise
+    con = _attach(warehouse)
+    try:
+        status, total = con.execute("SELECT any_value(status), sum(n_associations) "
+                                    "FROM wh.public.sampling_frame").fetchone()
+    finally:
+        con.close()
+    return {"status": status, "n_associations": int(total), **summary}
+
+
 def form(out: Path | None, template: Path | None) -> list[Path]:
     """Write the XLSForm for KoboToolbox/ODK and/or the blank spreadsheet template."""
     from etl.survey.workbooks import build_form_xlsx, build_template_xlsx

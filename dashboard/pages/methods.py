@@ -7,9 +7,11 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import html
 
-from dashboard.components import browser_title, not_available, not_found, page_header
+from dashboard.components import browser_title, data_table, not_available, not_found, page_header
 from dashboard.data import current_data
+from dashboard.formatting import format_number, is_missing
 from dashboard.i18n import gettext_for, valid_language
+from dashboard.survey_data import category_labels
 
 dash.register_page(__name__, path_template="/<lang>/methods", title=browser_title("methods"),
                    order=3)
@@ -26,6 +28,8 @@ def layout(lang: str | None = None, **_query: str) -> html.Div:
                     _("Where every figure comes from, and how survey estimates are made.")),
         html.H2(_("How survey figures are made"), className="h4 mt-2 mb-3"),
         *_method_sections(lang),
+        html.H2(_("The sampling frame"), className="h4 mt-4 mb-3", id="sampling-frame"),
+        *_frame_section(current_data().view("sampling_frame"), lang),
         html.H2(_("Sources"), className="h4 mt-4 mb-3", id="sources"),
         *(_source_cards(sources, lang) if sources is not None and len(sources)
           else [not_available(lang, _("Sources"))]),
@@ -64,6 +68,64 @@ def _method_sections(lang: str) -> list:
     ]
     return [html.Section([html.H3(title, className="h6 mb-1"), html.P(text)], className="mb-3")
             for title, text in sections]
+
+
+def _frame_section(frame: pd.DataFrame | None, lang: str) -> list:
+    """The frame the weights rest on (source, date, definition, counts) and what a frame drawn
+    from the enterprise register gets wrong."""
+    _ = gettext_for(lang)
+    out: list = []
+    if frame is not None and len(frame):
+        first = frame.iloc[0]
+        total = format_number(int(frame["n_associations"].sum()), lang, 0)
+        if first["status"] == "illustrative":
+            out.append(dbc.Alert(_(
+                "The weights rest on an illustrative sampling frame: {source}. A survey "
+                "coordinator replaces it with a real frame (sector-monitor survey frame: a count "
+                "table with its source, or an extract of the enterprise register)."
+            ).format(source=first[f"source_{lang}"]),
+                color="warning", id="frame-status", className="frame-illustrative"))
+        else:
+            employers = frame["n_employers"].dropna()
+            dated = (f" ({first['source_date']})" if first["kind"] != "kbo"  # KBO: in the source
+                     and not is_missing(first["source_date"]) else "")
+            out.append(html.P(_("The weights rest on: {source}{date}. {total} associations{employers}."
+                                ).format(source=first[f"source_{lang}"], date=dated, total=total,
+                                         employers=_(", of which {n} employ paid staff").format(
+                                             n=format_number(int(employers.sum()), lang, 0))
+                                         if len(employers) else ""),
+                              id="frame-status", className="frame-register"))
+        out.append(html.P([html.Strong(_("Who is counted") + ": "), str(first[f"definition_{lang}"])]))
+        labels = category_labels(current_data(), lang)
+        table = pd.DataFrame({
+            _("Subsector"): [labels.get(("subsector", s), s) for s in frame["subsector"]],
+            _("Size class"): [labels.get(("size_class", c), c) if not is_missing(c) else "–"
+                              for c in frame["size_class"]],
+            _("Associations"): [format_number(int(n), lang, 0) for n in frame["n_associations"]],
+        })
+        out.append(data_table(table, _("Associations in the frame")))
+    out.append(html.Section([
+        html.H3(_("A frame from the enterprise register (KBO/BCE)"), className="h6 mt-3 mb-1"),
+        html.P(_(
+            "The register counts the active non-profit legal persons (ASBL/VZW, AISBL/IVZW, "
+            "public-utility foundations) with their registered office in Brussels, sorted into "
+            "subsectors by their main activity code (NACE). It overstates the population of "
+            "active associations: an association stays registered as active until it is "
+            "dissolved, so many dormant associations are counted (about 83,500 ASBLs filed a "
+            "tax return in 2021, for more than 140,000 registered, according to the FPS Finance "
+            "as quoted in the press). Dormant associations never answer the survey, so weights "
+            "computed on such a frame are too large, most of all in subsectors where dormant "
+            "associations are frequent, and totals scaled to the frame are upper bounds.")),
+        html.P(_(
+            "The register also holds no headcounts: responses are then weighted by subsector "
+            "only, not by size. Many associations have no main activity code, or an outdated "
+            "one, and are left out of the frame; recent ones only have a NACE 2025 code (both "
+            "versions are read). No code isolates food aid, school support, migrant reception "
+            "or family planning: those associations are counted under \"other\". An "
+            "association is an employer when it declares an activity to the social security "
+            "office (ONSS/RSZ).")),
+    ], id="frame-kbo-bias"))
+    return out
 
 
 def _source_cards(sources: pd.DataFrame, lang: str) -> list:

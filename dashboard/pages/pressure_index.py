@@ -27,6 +27,7 @@ from dashboard.explorer_data import breakdown_labels
 from dashboard.formatting import format_number
 from dashboard.i18n import gettext_for
 from dashboard.index_data import config, index_values, whatif
+from dashboard.survey_cards import frame_note
 from dashboard.survey_data import catalogue, category_order, cell_label, sources_of
 from indicators.pressure_index import METHODS
 
@@ -101,8 +102,10 @@ def _page(data: PublicData, lang: str) -> html.Div:
 
 
 def _sources(data: PublicData, lang: str, period: str) -> list:
-    return [source_line(lang, str(s.title), period, str(s.source_id))
-            for s in sources_of(data, ["association_survey"]).itertuples()]
+    note = frame_note(data, lang)  # the sampling frame the weights rest on
+    return [*(source_line(lang, str(s.title), period, str(s.source_id))
+              for s in sources_of(data, ["association_survey"]).itertuples()),
+            *([note] if note is not None else [])]
 
 
 def _interval(low: float, high: float, lang: str) -> str:

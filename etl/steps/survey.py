@@ -34,7 +34,7 @@ from etl.runner import Context, Step, insert_source, record_source
 from etl.snapshots import sha256_file
 from etl.survey.codebook import CODEBOOK
 from etl.survey.filecheck import SurveyRefusedError, summarise
-from etl.survey.frame import DEMO_FRAME, load_frame, size_class_sql
+from etl.survey.frame import DEMO_FRAME, frame_source_of, load_frame, size_class_sql
 from etl.survey.messages import INCOMPLETE
 from etl.survey.pseudonym import load_key, pseudonym_sql
 from etl.survey.readers import QUARANTINE_FILE, QUARANTINE_LINE, Export, read_export
@@ -434,10 +434,17 @@ class Survey(Step):
         insert_rows(ctx, "core.category", category_rows())
         frame_path = landing.frame_file(ctx.landing) or DEMO_FRAME
         sampling = load_frame(frame_path)
-        sampling["illustrative"] = bool(sampling.attrs.get("illustrative", frame_path == DEMO_FRAME))
-        cols = ["subsector", "size_class", "region", "n_associations", "illustrative"]
+        source = frame_source_of(frame_path, sampling)
+        sampling["illustrative"] = source.status == "illustrative"
+        cols = ["subsector", "size_class", "region", "n_associations", "illustrative", "n_employers"]
         sampling = sampling.reindex(columns=cols)
+        sampling["n_employers"] = sampling["n_employers"].astype("Int64")
         ctx.con.register("_frame", sampling)
         ctx.con.execute("INSERT INTO core.survey_frame SELECT * FROM _frame")
         ctx.con.unregister("_frame")
+        ctx.con.execute(
+            "INSERT INTO core.survey_frame_source VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [source.status, source.kind, *(source.source[lang] for lang in LANGS),
+             source.source_date, *(source.definition[lang] for lang in LANGS), source.sha256,
+             source.loaded_at and dt.datetime.fromisoformat(source.loaded_at).replace(tzinfo=None)])
         return sum(r.loaded for r in ctx.options["results"])

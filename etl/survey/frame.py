@@ -1,15 +1,26 @@
 """Sampling frame: number of associations per subsector x size class (x optional region).
 
-Frame CSV columns: ``subsector`` (codebook code), ``size_class`` (see :data:`SIZE_CLASSES`),
-optional ``region`` (codebook code), ``n_associations`` (positive integer) and an optional
-``status`` (``observed`` or ``illustrative``); lines starting with ``#`` are comments. The
-shipped ``demo_frame.csv`` is ILLUSTRATIVE: its cells are invented, only its total is anchored
-on a published figure (see the file's comments).
+Frame CSV columns: ``subsector`` (codebook code), ``size_class`` (see :data:`SIZE_CLASSES`; empty
+for a subsector margin, e.g. from the enterprise register, which holds no headcounts), optional
+``region`` (codebook code), ``n_associations`` (positive integer), optional ``n_employers`` (how
+many of them employ paid staff) and an optional ``status`` (``observed``, ``register`` or
+``illustrative``); lines starting with ``#`` are comments. The shipped ``demo_frame.csv`` is
+ILLUSTRATIVE: its cells are invented, only its total is anchored on a published figure (see the
+file's comments).
+
+The frame a build uses, and where it comes from (:class:`FrameSource`: source, date,
+definition, status ``illustrative`` or ``register``), is published as ``public.sampling_frame``.
+``sector-monitor survey frame`` stores a real frame (from counts or from a KBO/BCE extract, see
+:mod:`etl.survey.kbo`) in the landing area as ``frame.csv`` with its provenance ``frame.json``.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import json
 import math
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -23,7 +34,8 @@ SIZE_CLASSES: dict[str, tuple[float, float]] = {
     "20to49": (20, 50),  # 20 to under 50 FTE
     "50plus": (50, math.inf),
 }
-STATUSES = ("observed", "illustrative")
+STATUSES = ("observed", "register", "illustrative")
+FRAME_STATUSES = ("illustrative", "register")  # of a frame as a whole (public.sampling_frame)
 
 
 def size_class(staff_fte: float) -> str:
@@ -52,9 +64,11 @@ def load_frame(path: Path = DEMO_FRAME, codebook: Codebook = CODEBOOK) -> pd.Dat
         raise ValueError(f"{path}: " + "; ".join(problems))
     checks = {
         "subsector": ~frame["subsector"].isin(codebook.lists["subsector"].codes),
-        "size_class": ~frame["size_class"].isin(list(SIZE_CLASSES)),
+        "size_class": ~frame["size_class"].isin([*SIZE_CLASSES, ""]),
         "n_associations": ~frame["n_associations"].str.fullmatch(r"\d+"),
     }
+    if "n_employers" in frame:
+        checks["n_employers"] = ~frame["n_employers"].str.fullmatch(r"\d*")
     if "region" in frame:
         checks["region"] = ~frame["region"].isin(codebook.lists["region"].codes)
     if "status" in frame:
@@ -68,8 +82,101 @@ def load_frame(path: Path = DEMO_FRAME, codebook: Codebook = CODEBOOK) -> pd.Dat
         problems.append("duplicate cells: " + ", ".join(keys))
     if problems:
         raise ValueError(f"{path}: " + "; ".join(problems))
+    if frame["size_class"].eq("").any() and not frame["size_class"].eq("").all():
+        problems.append("size_class must be given on every row or on none (subsector margins)")
+        raise ValueError(f"{path}: " + "; ".join(problems))
+    frame["size_class"] = frame["size_class"].replace("", None)
     frame["n_associations"] = frame["n_associations"].astype("int64")
+    if "n_employers" in frame:
+        frame["n_employers"] = pd.to_numeric(frame["n_employers"].replace("", None)).astype("Int64")
     frame.attrs["illustrative"] = bool(
         "status" in frame and frame["status"].eq("illustrative").any()
     )
     return frame
+
+
+@dataclass(frozen=True)
+class FrameSource:
+    """Where a frame comes from, published with it (``public.sampling_frame``)."""
+
+    status: str  # illustrative | register
+    source: dict[str, str]  # fr/nl/en: who counted what, e.g. "KBO/BCE Open Data, FOD Economie"
+    source_date: str | None  # ISO date of the data (the extract's snapshot date)
+    definition: dict[str, str]  # fr/nl/en: who is counted
+    kind: str = "counts"  # counts | kbo | demo
+    sha256: str = ""  # of the input (file, or the extract's tables)
+    loaded_at: str | None = None
+    loaded_by: str | None = None
+    details: dict = field(default_factory=dict)  # kbo: in scope, unmapped, excluded, versions
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False, indent=2)
+
+    @classmethod
+    def from_json(cls, text: str) -> FrameSource:
+        data = json.loads(text)
+        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
+
+
+DEMO_SOURCE = FrameSource(
+    status="illustrative",
+    source={
+        "fr": "cadre de démonstration aux cellules inventées, dont seul le total (5 165 ISBL "
+              "bruxelloises employeuses, compte satellite 2017 de la BNB) est réel ; les "
+              "chiffres pondérés sont donc illustratifs",
+        "nl": "demonstratiekader met verzonnen cellen, waarvan enkel het totaal (5.165 Brusselse "
+              "vzw's met personeel, satellietrekening 2017 van de NBB) echt is; de gewogen "
+              "cijfers zijn dus illustratief",
+        "en": "a demonstration frame with invented cells, of which only the total (5,165 Brussels "
+              "non-profits with paid staff, NBB satellite account 2017) is real; the weighted "
+              "figures are therefore illustrative",
+    },
+    source_date=None,
+    definition={
+        "fr": "Institutions sans but lucratif de la Région de Bruxelles-Capitale employant du "
+              "personnel, toutes branches (pas seulement le secteur social), réparties "
+              "arbitrairement par sous-secteur et taille.",
+        "nl": "Instellingen zonder winstoogmerk in het Brussels Hoofdstedelijk Gewest met "
+              "personeel, alle branches (niet enkel de sociale sector), willekeurig verdeeld "
+              "over deelsectoren en grootte.",
+        "en": "Non-profit institutions of the Brussels-Capital Region with paid staff, all "
+              "branches (not only the social sector), split arbitrarily by subsector and size.",
+    },
+    kind="demo",
+)
+
+
+def frame_source_of(frame_path: Path, frame: pd.DataFrame) -> FrameSource:
+    """The provenance of ``frame_path``: its ``.json`` sidecar, the demo's, or (a frame dropped
+    in the landing area without one) what its cells say."""
+    if frame_path == DEMO_FRAME:
+        return DEMO_SOURCE
+    sidecar = frame_path.with_suffix(".json")
+    if sidecar.exists():
+        return FrameSource.from_json(sidecar.read_text(encoding="utf-8"))
+    status = "illustrative" if frame.attrs.get("illustrative") else "register"
+    unknown = {"fr": f"{frame_path.name} déposé dans la zone réservée, sans provenance",
+               "nl": f"{frame_path.name} in de afgeschermde zone geplaatst, zonder herkomst",
+               "en": f"{frame_path.name} placed in the landing area, no provenance recorded"}
+    return FrameSource(status, unknown, None, unknown, sha256=sha256_text(frame_path.read_bytes()))
+
+
+def sha256_text(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def frame_csv(cells: list[dict], status: str, comment: str) -> str:
+    """A frame CSV (see the module docstring) of ``cells`` (subsector, size_class, region,
+    n_associations, n_employers)."""
+    lines = [f"# {line}" for line in comment.splitlines()]
+    lines.append("subsector,size_class,region,n_associations,n_employers,status")
+    for c in cells:
+        employers = c.get("n_employers")
+        lines.append(f"{c['subsector']},{c.get('size_class') or ''},{c.get('region') or ''},"
+                     f"{int(c['n_associations'])},{'' if employers is None else int(employers)},"
+                     f"{'illustrative' if status == 'illustrative' else 'register'}")
+    return "\n".join(lines) + "\n"
+
+
+def now_iso() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")

@@ -388,7 +388,12 @@ def _survey_waves(reader: Reader, figures: list[KeyFigure], t: dict) -> tuple[st
     if waves.empty:
         return ()
     items = ", ".join(t["wave"].format(wave=r.wave, n=int(r.n)) for r in waves.itertuples())
-    return (t["survey_waves"].format(waves=items),)
+    lang = next(code for code, texts in TEXTS.items() if texts is t)  # the frame of the weights
+    frame = (reader.query(f"SELECT any_value(source_{lang}) AS s FROM public.sampling_frame")
+             if reader.has_table("public", "sampling_frame") else pd.DataFrame())
+    named = (t["sampling_frame"].format(frame=str(frame["s"].iloc[0]).rstrip(".")),
+             ) if len(frame) and not is_missing(frame["s"].iloc[0]) else ()
+    return (t["survey_waves"].format(waves=items), *named)
 
 
 def _charts(cells: pd.DataFrame, figures: list[KeyFigure], unpublished: list[UnpublishedFigure],

@@ -19,10 +19,26 @@ CREATE TABLE restricted.survey_responses (
 
 CREATE TABLE core.survey_frame (
     subsector      VARCHAR NOT NULL,
-    size_class     VARCHAR NOT NULL,
+    size_class     VARCHAR,             -- NULL: a subsector margin (a register frame has no sizes)
     region         VARCHAR,
     n_associations BIGINT NOT NULL,
-    illustrative   BOOLEAN NOT NULL
+    illustrative   BOOLEAN NOT NULL,
+    n_employers    BIGINT               -- of which employ paid staff (NULL: not known)
+);
+
+-- Where the frame of this build comes from (one row): see etl/survey/frame.py.
+CREATE TABLE core.survey_frame_source (
+    status          VARCHAR NOT NULL,   -- illustrative | register
+    kind            VARCHAR NOT NULL,   -- demo | counts | kbo
+    source_fr       VARCHAR NOT NULL,
+    source_nl       VARCHAR NOT NULL,
+    source_en       VARCHAR NOT NULL,
+    source_date     DATE,
+    definition_fr   VARCHAR NOT NULL,
+    definition_nl   VARCHAR NOT NULL,
+    definition_en   VARCHAR NOT NULL,
+    sha256          VARCHAR,
+    loaded_at       TIMESTAMP
 );
 
 CREATE TABLE meta.survey_loads (

@@ -18,3 +18,11 @@ SELECT wave, subsector, coalesce(r.n_responses, 0) AS n_responses,
        coalesce(r.synthetic, q.synthetic) AS synthetic
 FROM responses r FULL OUTER JOIN quarantined q USING (wave, subsector)
 ORDER BY wave, subsector;
+
+-- The sampling frame the survey weights rest on, each cell with the frame's provenance.
+CREATE VIEW public.sampling_frame AS
+SELECT f.subsector, f.size_class, f.region, f.n_associations, f.n_employers,
+       s.status, s.kind, s.source_fr, s.source_nl, s.source_en, s.source_date,
+       s.definition_fr, s.definition_nl, s.definition_en, s.sha256, s.loaded_at
+FROM core.survey_frame f CROSS JOIN core.survey_frame_source s
+ORDER BY f.subsector, f.size_class NULLS FIRST, f.region;
