@@ -118,12 +118,14 @@ def test_pages_and_the_methods_page_name_the_frame(framed: Path, warehouse_path:
     page = render(client, "/fr/themes/task-transfer")
     assert "Pondérations : base de sondage BCE Open Data, SPF Economie, extrait 148" in page
     assert "Weging: steekproefkader KBO Open Data" in render(client, "/nl/index")
+    assert "Weights: sampling frame KBO/BCE Open Data" in render(client, "/en")
     methods = render(client, "/en/methods")
     assert '"id": "sampling-frame"' in methods and "frame-register" in methods
     assert "dormant associations" in methods and "Crossroads Bank" in methods
     assert "associations dormantes" in render(client, "/fr/methods")
     demo = create_app(warehouse_path).server.test_client()
     assert "les chiffres pondérés sont donc illustratifs" in render(demo, "/fr/themes/support")
+    assert "de gewogen cijfers zijn illustratief" in render(demo, "/nl")
     assert "frame-illustrative" in render(demo, "/en/methods")
 
 

@@ -20,7 +20,7 @@ from dashboard.data import PublicData
 from dashboard.formatting import format_number, format_value, is_missing
 from dashboard.i18n import gettext_for
 from dashboard.key_figures import KeyFigureValues, load_key_figures
-from dashboard.survey_cards import explorer_href, value_text
+from dashboard.survey_cards import explorer_href, frame_note, value_text
 from dashboard.survey_data import catalogue, cells, ci_text, latest, sources_of
 
 # Registered last: its template "/<lang>" would otherwise match every path.
@@ -103,8 +103,10 @@ def _survey_section(data: PublicData, lang: str) -> list:
     if not cards:
         return [*responses, not_available(lang, _("Survey indicators"))]
     index = _index_card(data, lang)
-    return [*responses, dbc.Row([dbc.Col(c, md=6, xl=4, className="mb-4")
-                                 for c in [*cards, *([index] if index else [])]])]
+    frame = frame_note(data, lang)  # the sampling frame the weights rest on
+    return [*responses, *([frame] if frame is not None else []),
+            dbc.Row([dbc.Col(c, md=6, xl=4, className="mb-4")
+                     for c in [*cards, *([index] if index else [])]])]
 
 
 def _card(lang: str, big: str, title: str, details: list, sources: list, href: str,
