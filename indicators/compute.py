@@ -85,6 +85,11 @@ def load_settings(path: Path = SETTINGS_FILE) -> dict:
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
+#: A 63-bit integer per pseudonym (DuckDB's hash): the linear trend's panel keys are looked up
+#: faster by integer than by 64-character pseudonym (a collision among a million is ~1e-7 likely).
+ORG_KEY = "CAST(hash(org_pseudo) >> 1 AS BIGINT)"
+
+
 def _select_sql(indicators: list[Indicator], extra: tuple[str, ...] = ()) -> str:
     cols = [f'"{c}"' for c in [*PROFILE, *extra]]
     for ind in indicators:
@@ -94,6 +99,7 @@ def _select_sql(indicators: list[Indicator], extra: tuple[str, ...] = ()) -> str
         if ind.denominator:
             cols.append(f'CAST(CASE WHEN ({universe}) THEN ({ind.denominator}) END AS DOUBLE) '
                         f'AS "x__{ind.id}"')
+    cols.append(f"CASE WHEN org_pseudo IS NULL THEN -1 ELSE {ORG_KEY} END AS __org_key")
     return f"SELECT {', '.join(cols)} FROM restricted.survey_current WHERE wave = ?"
 
 
@@ -154,7 +160,7 @@ def _wave_cells(w: _Wave, data: pd.DataFrame, indicators: list[Indicator], prev_
             cov_first, n_first = paired_covariance(link_first, *first_influence[ind.id],
                                                    res.influence, res.used)
         if panel is not None:
-            panel.add(ind.id, res.influence, res.used, ind.scale)
+            panel.add(ind.id, res.influence, ind.scale)
         s = ind.scale
         cols["estimate"].append(res.estimate * s)
         cols["se"].append(res.se * s)
@@ -205,7 +211,7 @@ def _survey_waves(con: duckdb.DuckDBPyConnection, indicators: list[Indicator], s
     panel = None
     if len(waves) > 1:  # the linear trend's covariances need only the associations in 2+ waves
         panel = PanelTrend(waves, {r[0] for r in con.execute(
-            "SELECT org_pseudo FROM restricted.survey_current WHERE org_pseudo IS NOT NULL "
+            f"SELECT {ORG_KEY} FROM restricted.survey_current WHERE org_pseudo IS NOT NULL "
             "GROUP BY org_pseudo HAVING count(DISTINCT wave) > 1").fetchall()})
     for wave in waves:
         data = con.sql(sql, params=[wave]).to_arrow_table().to_pandas(split_blocks=True, self_destruct=True)
@@ -220,7 +226,7 @@ def _survey_waves(con: duckdb.DuckDBPyConnection, indicators: list[Indicator], s
             link_first = link_waves(first.org, first.layout, first.labels, cur.org, layout,
                                     cur.labels)
         if panel is not None:
-            panel.start_wave(wave, cur.org, layout, cur.labels)
+            panel.start_wave(wave, data["__org_key"], layout, cur.labels)
         cells_df, prev_influence = _wave_cells(cur, data, indicators, prev_influence, link,
                                                keep_influence=wave != waves[-1],
                                                first_influence=first_influence,

@@ -30,10 +30,11 @@ waves, not only consecutive ones). This is the cluster-robust (by association) s
 of the weighted regression of the unit-level variable on wave dummies, contrasted on the year:
 tests/test_indicator_trends.py checks it against statsmodels. The covariance terms are
 accumulated wave by wave (:class:`PanelTrend`: one running ``z_i`` per association and cell), so
-no wave's unit-level values need to be kept beyond its own pass. The same ``min_linked`` rule
-decides ``paired``; the row needs a published estimate in every wave (else it is suppressed: a
-slope and the other waves would give the missing value away). ``change`` of a linear row is the
-fitted change over the whole period (slope x (last - first year)).
+no wave's unit-level values need to be kept beyond its own pass. ``paired`` when the cell's
+largest ``n_linked`` over its change rows reaches ``min_linked``; the row needs a published
+estimate in every wave (else it is suppressed: a slope and the other waves would give the
+missing value away). ``change`` of a linear row is the fitted change over the whole period
+(slope x (last - first year)).
 """
 
 from __future__ import annotations
@@ -103,13 +104,12 @@ class PanelTrend:
 
     Call :meth:`start_wave` once per wave (in the order of ``waves``) with the wave's stacked
     layout, then :meth:`add` for each indicator with its influence values. Each association
-    (pseudonym) and cell (``breakdown=value`` label) is one key across waves; per indicator and
-    key the running ``z = sum_s c_s u_s`` of the waves seen so far is kept, and each wave adds
-    ``c_t sum_i u_i,t z_i`` to the cell's cross term before adding its own ``c_t u_i,t``. Rows
-    without pseudonym are their own PSU: they add nothing to the cross terms, nor do the
+    (pseudonym) and cell (``breakdown=value`` label) is one key across waves; per indicator the
+    sum over waves ``z = sum_t c_t u_t`` of every key and, per cell, the sum of the squared
+    terms ``(c_t u_t)^2`` are kept, so that at the end ``sum_keys z^2 - sum (c_t u_t)^2`` is
+    ``2 sum_{s<t} c_s c_t cov_st`` (one scatter-add per indicator and wave, no wave kept).
+    Rows without pseudonym are their own PSU: they add nothing to the cross terms, nor do the
     associations of ``panel`` (when given) left out: those that answered a single wave."""
-
-    CELL_BITS = 24
 
     def __init__(self, waves: list[int], panel: set | None = None) -> None:
         years = np.asarray(waves, float)
@@ -118,14 +118,16 @@ class PanelTrend:
         self.coef = d / (d @ d) if len(waves) > 1 else np.zeros(len(waves))
         self._panel = panel is not None
         # with the panel known, its associations are the keys' first part (a fixed index)
-        self._orgs = pd.Index(sorted(panel) if panel is not None else [], dtype=object)
+        self._orgs = pd.Index(sorted(panel)) if panel is not None else pd.Index([], dtype=object)
         self._cells = pd.Index([], dtype=object)
-        self._keys = pd.Index(np.zeros(0, np.int64))
-        self._state: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, float]] = {}
+        self._slot = np.full((0, 0), -1, np.int32)  # key number of each (org, cell); -1: none
+        self._n_keys = 0
+        self._key_cell = np.zeros(0, np.int64)  # cell code of each key
+        self._state: dict[str, tuple[np.ndarray, np.ndarray, float]] = {}
         self._c = 0.0
         self._rows = self._ids = self._cell_codes = np.zeros(0, np.int64)
         self._segments = Segments.of(np.zeros(0, np.int64), 0)
-        self._duplicates = False
+        self._buffer = np.zeros(0)
 
     @staticmethod
     def _grow(index: pd.Index, values: pd.Index | np.ndarray) -> tuple[pd.Index, np.ndarray]:
@@ -139,79 +141,90 @@ class PanelTrend:
 
     def start_wave(self, wave: int, org: pd.Series, layout: WaveLayout,
                    labels: np.ndarray) -> None:
-        """Map the wave's stacked rows to keys; ``org`` holds one pseudonym per response (missing
-        when unknown) and ``labels`` one name per cell of ``layout``."""
+        """Map the wave's stacked rows to keys; ``org`` holds one pseudonym (or integer key, as
+        ``panel``) per response (missing when unknown) and ``labels`` one name per cell of
+        ``layout``."""
         self._c = float(self.coef[self.waves.index(wave)])
         if self._panel:
-            codes = self._orgs.get_indexer(org.to_numpy(object))  # -1: not in the panel
+            codes = self._orgs.get_indexer(org.to_numpy())  # -1: not in the panel
         else:
             known = org.notna().to_numpy()
             codes = np.full(len(org), -1, np.int64)
             self._orgs, codes[known] = self._grow(self._orgs, org[known].to_numpy(object))
         self._cells, self._cell_codes = self._grow(self._cells, np.asarray(labels, object))
-        if len(self._cells) >= 1 << self.CELL_BITS:
-            raise ValueError("too many breakdown cells for the panel keys")
         row_org = codes[layout.unit]
         self._rows = np.flatnonzero(row_org >= 0)  # ascending: sorted by (local) cell
         local = layout.cell[self._rows]
         self._segments = Segments.of(local, layout.n_cells)
-        keys = (row_org[self._rows] << self.CELL_BITS) | self._cell_codes[local]
-        self._keys, self._ids = self._grow(self._keys, keys)
-        self._duplicates = bool(self._ids.size) and int(np.bincount(self._ids).max()) > 1
+        self._ids = self._key_ids(row_org[self._rows], self._cell_codes[local])
+        self._buffer = np.empty(self._rows.size)  # c_t u of the rows, reused by each indicator
 
-    def add(self, indicator_id: str, influence: np.ndarray, used: np.ndarray,
-            scale: float = 1.0) -> None:
-        """One indicator of the current wave: ``influence``/``used`` per stacked row (the
-        influence of an unused row is 0)."""
-        n_keys, n_cells = len(self._keys), len(self._cells)
-        state = self._state.get(indicator_id)
-        if state is None:
-            state = (np.zeros(n_keys), np.zeros(n_keys, np.int8), np.zeros(n_cells),
-                     np.zeros(n_cells, np.int64), scale)
-        z, count, cross, linked, _ = state
-        if z.size < n_keys:  # grow geometrically: keys are added every wave
-            size = max(n_keys, 2 * z.size)
-            z = np.concatenate([z, np.zeros(size - z.size)])
-            count = np.concatenate([count, np.zeros(size - count.size, np.int8)])
-        if cross.size < n_cells:
-            cross = np.concatenate([cross, np.zeros(n_cells - cross.size)])
-            linked = np.concatenate([linked, np.zeros(n_cells - linked.size, np.int64)])
-        ids = self._ids
+    def _key_ids(self, org: np.ndarray, cell: np.ndarray) -> np.ndarray:
+        """Key number of each (org code, cell code) pair, new pairs numbered from the next one
+        (a dense lookup table, grown by doubling)."""
+        if org.size == 0:
+            return np.zeros(0, np.int64)
+        shape = (max(int(org.max()) + 1, len(self._orgs)), int(cell.max()) + 1)
+        if shape[0] > self._slot.shape[0] or shape[1] > self._slot.shape[1]:
+            slot = np.full((max(shape[0], 2 * self._slot.shape[0]),
+                            max(shape[1], 2 * self._slot.shape[1])), -1, np.int32)
+            slot[:self._slot.shape[0], :self._slot.shape[1]] = self._slot
+            self._slot = slot
+        ids = self._slot[org, cell].astype(np.int64)
+        new = ids < 0
+        if new.any():
+            width = self._slot.shape[1]
+            # numbered in order of appearance: the rows' (cell) order, kept by later waves,
+            # so that the scatter-adds of a wave touch the keys nearly in order
+            fresh, first = np.unique(org[new] * width + cell[new], return_index=True)
+            fresh = fresh[np.argsort(first)]
+            self._slot.flat[fresh] = np.arange(self._n_keys, self._n_keys + fresh.size)
+            self._n_keys += fresh.size
+            self._key_cell = np.concatenate([self._key_cell, fresh % width])
+            ids = self._slot[org, cell].astype(np.int64)
+        return ids
+
+    def add(self, indicator_id: str, influence: np.ndarray, scale: float = 1.0) -> None:
+        """One indicator of the current wave: ``influence`` per stacked row (0 for a row that
+        does not answer)."""
+        n_keys, n_cells = self._n_keys, len(self._cells)
+        z, squares, _ = self._state.get(indicator_id) or (np.zeros(n_keys), np.zeros(n_cells),
+                                                         scale)
+        if z.size < n_keys:  # keys are added every wave
+            z = np.concatenate([z, np.zeros(n_keys - z.size)])
+        if squares.size < n_cells:
+            squares = np.concatenate([squares, np.zeros(n_cells - squares.size)])
         if self._c != 0.0:  # (the middle of an odd number of evenly spaced waves has c = 0)
-            cu = influence[self._rows]
-            cu *= self._c
-            zk = z[ids]
-            cross[self._cell_codes] += self._segments.sum(cu * zk)
-            if self._duplicates:
-                np.add.at(z, ids, cu)
+            rows = self._rows
+            if rows.size == influence.size:  # every row has a panel key (rows = all, in order)
+                cu = np.multiply(influence, self._c, out=self._buffer)
             else:
-                zk += cu
-                z[ids] = zk
-        now = used[self._rows]
-        seen = count[ids]
-        linked[self._cell_codes] += self._segments.sum(now & (seen == 1), np.int64)
-        seen += now
-        np.minimum(seen, 2, out=seen)
-        count[ids] = seen
-        self._state[indicator_id] = (z, count, cross, linked, scale)
+                cu = np.multiply(influence[rows], self._c, out=self._buffer)
+            np.add.at(z, self._ids, cu)  # (numpy >= 2: faster than bincount or gather/scatter)
+            squares[self._cell_codes] += self._segments.sum(np.square(cu))
+        self._state[indicator_id] = (z, squares, scale)
 
     def result(self) -> pd.DataFrame:
         """Per indicator and cell: ``cross`` = 2 sum_{s<t} c_s c_t cov_st (in the indicator's
-        scale) and ``n_linked`` = associations used in two waves or more."""
-        columns = ["indicator_id", "breakdown", "breakdown_value", "cross", "n_linked"]
+        scale)."""
+        columns = ["indicator_id", "breakdown", "breakdown_value", "cross"]
         if not self._state:
             return pd.DataFrame(columns=columns)
         split = self._cells.str.partition("=")
-        k = len(self._cells)
+        k, n_keys = len(self._cells), self._n_keys
         states = list(self._state.items())
+
+        def cross(z: np.ndarray, squares: np.ndarray) -> np.ndarray:
+            z = np.pad(z, (0, n_keys - z.size))
+            return (np.bincount(self._key_cell, z * z, k)
+                    - np.pad(squares, (0, k - squares.size)))
+
         return pd.DataFrame({
             "indicator_id": np.repeat([ind for ind, _s in states], k),
             "breakdown": np.tile(split.get_level_values(0).to_numpy(object), len(states)),
             "breakdown_value": np.tile(split.get_level_values(2).to_numpy(object), len(states)),
-            "cross": np.concatenate([2 * np.pad(cross, (0, k - cross.size)) * scale * scale
-                                     for _i, (_z, _c, cross, _l, scale) in states]),
-            "n_linked": np.concatenate([np.pad(linked, (0, k - linked.size))
-                                        for _i, (_z, _c, _x, linked, _s) in states])},
+            "cross": np.concatenate([cross(z, squares) * scale * scale
+                                     for _i, (z, squares, scale) in states])},
             columns=columns)
 
 
@@ -303,9 +316,12 @@ def first_last_trends(values: pd.DataFrame, polarity: Mapping[str, str],
 
 
 def linear_trends(values: pd.DataFrame, panel: pd.DataFrame, waves: list[int],
-                  polarity: Mapping[str, str], min_linked: int) -> pd.DataFrame:
+                  polarity: Mapping[str, str], min_linked: int,
+                  changes: pd.DataFrame | None = None) -> pd.DataFrame:
     """Least-squares slope per year over all ``waves`` (kind ``linear``) of the cells with a row
-    in every wave; ``panel`` is :meth:`PanelTrend.result` (cross-wave covariance terms)."""
+    in every wave; ``panel`` is :meth:`PanelTrend.result` (cross-wave covariance terms).
+    ``n_linked`` of a linear row is the largest ``n_linked`` of the cell's ``changes`` (the
+    consecutive and first-to-last rows): the most associations linking two of its waves."""
     if len(waves) < 2:
         return pd.DataFrame()
     years = np.asarray(waves, float)
@@ -331,7 +347,11 @@ def linear_trends(values: pd.DataFrame, panel: pd.DataFrame, waves: list[int],
     est, se = est[full], se[full]
     published = pd.Series(~hidden[full] & ~np.isnan(est).any(axis=1), index=cur.index)
     cur = cur.assign(period=periods[-1], synthetic=synthetic[full])
-    cur = cur.reset_index(drop=True).merge(panel, on=KEY, how="left")
+    cur = cur.reset_index(drop=True).merge(panel[[*KEY, "cross"]], on=KEY, how="left")
+    linked = (changes.groupby(KEY)["n_linked"].max().rename("n_linked").reset_index()
+              if changes is not None and len(changes) else
+              pd.DataFrame(columns=[*KEY, "n_linked"]))
+    cur = cur.merge(linked, on=KEY, how="left")
     published.index = cur.index
     slope = pd.Series(est @ coef, index=cur.index)
     var_ind = pd.Series((se**2) @ coef**2, index=cur.index)
@@ -350,6 +370,8 @@ def trend_table(values: pd.DataFrame, polarity: Mapping[str, str], min_linked: i
     parts = [compute_trends(values, polarity, min_linked),
              first_last_trends(values, polarity, min_linked)]
     if panel is not None and waves:
-        parts.append(linear_trends(values, panel, waves, polarity, min_linked))
+        changes = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(
+            len(p) for p in parts) else None
+        parts.append(linear_trends(values, panel, waves, polarity, min_linked, changes))
     parts = [p for p in parts if len(p)]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()

@@ -190,7 +190,7 @@ def test_panel_trend_matches_pairwise_covariances():
         layout = WaveLayout(np.ones(6), unit, cell, 3, None)
         res = estimate_domains(layout, "mean", rng.normal(size=6))
         panel.start_wave(wave, org, layout, np.array(["all=all", "g=x", "g=y"], object))
-        panel.add("i", res.influence, res.used)
+        panel.add("i", res.influence)
         infl[wave] = {(o, int(c)): u for o, c, u in zip(org[layout.unit], layout.cell,
                                                         res.influence, strict=True)
                       if isinstance(o, str)}  # no pseudonym: no link
@@ -212,8 +212,7 @@ def test_linear_trend_needs_every_wave():
         {**cell, "period": "2024", "estimate": 3.0, "se": 0.1, "flag": "ok"},
         {**cell, "breakdown_value": "y", "period": "2024", "estimate": 3.0, "se": 0.1,
          "flag": "ok"}])
-    panel = pd.DataFrame(columns=["indicator_id", "breakdown", "breakdown_value", "cross",
-                                  "n_linked"])
+    panel = pd.DataFrame(columns=["indicator_id", "breakdown", "breakdown_value", "cross"])
     rows = linear_trends(values, panel, [2022, 2023, 2024], {"x": "neutral"}, 5)
     assert len(rows) == 1  # the cell without 2022/2023 has no linear row
     row = rows.iloc[0]
