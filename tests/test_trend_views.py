@@ -24,10 +24,20 @@ def app(warehouse_path: Path):
     return create_app(warehouse_path)
 
 
+def explorer_page():
+    """The explorer page module as Dash loaded it (importing ``dashboard.pages.explorer`` again
+    would register the page twice)."""
+    import sys
+
+    import dash
+
+    return sys.modules[next(m for m in dash.page_registry if m.endswith("explorer"))]
+
+
 def test_explorer_opens_on_the_time_series_with_a_ci_band(app) -> None:
     from dashboard.data import current_data
     from dashboard.explorer_data import ALL_PERIODS, build_view
-    from dashboard.pages.explorer import render
+    render = explorer_page().render
 
     with app.server.test_request_context():
         data = current_data()
@@ -108,7 +118,9 @@ def test_explorer_trend_of_a_pair_not_stored_is_independent(warehouse_path: Path
 def test_explorer_page_has_the_trend_block_and_keeps_the_pair_in_the_url(app, wh) -> None:
     from dashboard.data import current_data
     from dashboard.explorer_data import build_view, trend_view
-    from dashboard.pages.explorer import _trend_table, layout, search_of
+    page_module = explorer_page()
+    _trend_table, layout, search_of = (page_module._trend_table, page_module.layout,
+                                       page_module.search_of)
 
     with app.server.test_request_context():
         page = json.dumps(layout("fr", f"indicator:{INDICATOR}").to_plotly_json(),
