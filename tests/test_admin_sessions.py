@@ -223,7 +223,7 @@ def test_upload_errors_show_the_file_name_not_server_paths(app, live: Path, tmp_
     odd.write_text("a;b\n1;2\n", encoding="utf-8")
     page_url = upload(client, odd, name="my export.csv", lang="en").headers["Location"]
     page = client.get(page_url).text
-    message = re.search(r'id="upload-error">([^<]+)<', page).group(1)
+    message = re.search(r'id="upload-error"[^>]*>([^<]+)<', page).group(1)
     assert "my_export.csv" in message and "format not recognised" in message
     assert str(live.parent) not in page and str(tmp_path) not in page
     assert "/staging/" not in page and "/input/" not in page
