@@ -35,6 +35,7 @@ class LandedFile:
     format: str         # auto, kobo, limesurvey, google_forms, spreadsheet
     ingested_at: str
     landed_by: str = "-"  # the coordinator (admin user, or the system user of the CLI)
+    version: str = "v1"   # questionnaire version (detected from the header, or --version)
 
 
 def registry(landing: Path) -> list[LandedFile]:
@@ -52,8 +53,8 @@ def _write_registry(landing: Path, entries: list[LandedFile]) -> None:
     os.replace(tmp, path)
 
 
-def land(landing: Path, file: Path, wave: int, fmt: str,
-         user: str = "-") -> tuple[LandedFile, list[LandedFile]]:
+def land(landing: Path, file: Path, wave: int, fmt: str, user: str = "-",
+         version: str = "v1") -> tuple[LandedFile, list[LandedFile]]:
     """Copy ``file`` into the landing area, replacing an earlier file of the same wave and name.
 
     Returns the new entry and the previous registry (pass it to :func:`restore` to undo)."""
@@ -67,7 +68,7 @@ def land(landing: Path, file: Path, wave: int, fmt: str,
         copy_private(target, backup, keep_times=True)
     copy_private(file, target)
     entry = LandedFile(wave, file.name, str(stored), sha256_file(target), fmt,
-                       dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), user)
+                       dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), user, version)
     same = [e for e in previous if (e.wave, e.name) == (wave, file.name)]
     if same and same[0].sha256 == entry.sha256:
         entry = same[0]  # the same file again: nothing changes

@@ -19,7 +19,7 @@ import duckdb
 import jsonschema
 import yaml
 
-from etl.survey.codebook import CODEBOOK, Codebook
+from etl.survey.codebook import CODEBOOKS, LATEST, VERSIONS, Codebook
 
 HERE = Path(__file__).parent
 CATALOGUE_DIR = HERE / "catalogue"
@@ -31,6 +31,7 @@ META_COLUMNS = {
     "response_id": "VARCHAR", "load_id": "VARCHAR", "wave": "INTEGER", "org_pseudo": "VARCHAR",
     "submitted_at": "TIMESTAMP", "source_line": "INTEGER", "status": "VARCHAR",
     "consent": "BOOLEAN", "synthetic": "BOOLEAN", "size_class": "VARCHAR",
+    "questionnaire_version": "VARCHAR",
 }
 DERIVED_COLUMNS = ("size_class",)  # meta columns an expression may use without declaring them
 YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # C parser when built
@@ -70,6 +71,7 @@ class Indicator:
     filters: dict[str, str] = field(default_factory=dict)
     headline_geo: str | None = None
     method: str | None = None
+    versions: tuple[str, ...] = ()  # questionnaire versions it applies to (survey indicators)
     path: Path | None = None
 
     @property
@@ -82,7 +84,7 @@ class Indicator:
         return None if value is None else value[lang]
 
 
-def survey_column_types(codebook: Codebook = CODEBOOK) -> dict[str, str]:
+def survey_column_types(codebook: Codebook = LATEST) -> dict[str, str]:
     """DuckDB type of every column of ``restricted.survey_responses`` (free text excluded)."""
     columns = dict(META_COLUMNS)
     for q in codebook.questions:
@@ -137,12 +139,29 @@ def load_indicator(path: Path, con: duckdb.DuckDBPyConnection, known: set[str]) 
         if unknown:
             raise _fail(path, "questions", f"unknown question codes {unknown} (not in the codebook)")
         _check_sql(con, path, data)
-    tuples = {k: tuple(data[k]) for k in ("questions", "sources", "recommendations", "series", "inputs")
-              if k in data}
+        data["versions"] = _versions(path, data)
+    elif "versions" in data:
+        raise _fail(path, "versions", "only survey indicators declare questionnaire versions")
+    tuples = {k: tuple(data[k]) for k in ("questions", "sources", "recommendations", "series", "inputs",
+                                          "versions") if k in data}
     return Indicator(**{**data, **tuples, "path": path})
 
 
-def load_catalogue(directory: Path = CATALOGUE_DIR, codebook: Codebook = CODEBOOK
+def _versions(path: Path, data: dict) -> list[str]:
+    """The questionnaire versions a survey indicator applies to: declared, or every version
+    that asks all its questions; a declared version must ask them all."""
+    asking = [v for v in VERSIONS if set(data["questions"]) <= set(CODEBOOKS[v].codes)]
+    declared = data.get("versions")
+    if declared is None:
+        return asking
+    wrong = [v for v in declared if v not in asking]
+    if wrong:
+        raise _fail(path, "versions", f"{wrong}: unknown version, or one that does not ask all of "
+                                      f"{sorted(data['questions'])} (versions asking them: {asking})")
+    return list(declared)
+
+
+def load_catalogue(directory: Path = CATALOGUE_DIR, codebook: Codebook = LATEST
                    ) -> dict[str, Indicator]:
     """Every ``*.yaml`` of ``directory`` as validated indicators, keyed by id, sorted by file."""
     columns = survey_column_types(codebook)

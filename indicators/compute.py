@@ -28,6 +28,7 @@ from indicators.pressure_index import index_tables
 from indicators.public_series import indicator_rows, require_series
 from indicators.recommendations import evidence, load_recommendations, rule_sources
 from indicators.trends import PanelTrend, WaveLink, link_waves, paired_covariance, trend_table
+from indicators.versions import comparable_trends, keep_applicable, wave_versions
 from indicators.weighting import WaveWeights, wave_weights
 
 ENGINE_VERSION = "1"
@@ -204,6 +205,7 @@ def _survey_waves(con: duckdb.DuckDBPyConnection, indicators: list[Indicator], s
     waves = [r[0] for r in con.execute(
         "SELECT DISTINCT wave FROM restricted.survey_current ORDER BY wave").fetchall()]
     extra = settings.get("extra_breakdowns") or {}
+    versions = wave_versions(con)  # questionnaire versions of each wave (indicators/versions.py)
     sql = _select_sql(indicators, tuple(extra))
     frames, kept = [], []
     prev, prev_influence = None, {}
@@ -233,7 +235,7 @@ def _survey_waves(con: duckdb.DuckDBPyConnection, indicators: list[Indicator], s
                                                link_first=link_first, panel=panel)
         if first is None:
             first, first_influence = cur, prev_influence
-        frames.append(_keep_extra(cells_df, extra))
+        frames.append(keep_applicable(_keep_extra(cells_df, extra), indicators, wave, versions))
         kept.append(_WaveSource(wave, weights, " ".join(sorted(data["load_id"].dropna().unique())),
                                 len(data)))
         prev = cur
@@ -284,7 +286,8 @@ def _indicator_table(catalogue: dict[str, Indicator]) -> pd.DataFrame:
                "polarity": ind.polarity, "estimator": ind.estimator, "money": ind.money,
                "questions": " ".join(ind.questions) or " ".join(ind.series) or None,
                "sources": " ".join(ind.sources), "recommendations": " ".join(ind.recommendations),
-               "scope_geo": None if ind.is_survey else ind.headline_geo}
+               "scope_geo": None if ind.is_survey else ind.headline_geo,
+               "versions": " ".join(ind.versions) or None}
         for lang in LANGS:
             row |= {f"title_{lang}": ind.title[lang], f"summary_{lang}": ind.description[lang],
                     f"description_{lang}": ind.long_description[lang],
@@ -355,6 +358,7 @@ def compute_all(con: duckdb.DuckDBPyConnection,
     trends = (trend_table(survey_published, polarity, settings["trends"]["min_linked_for_paired"],
                           panel, [w.wave for w in waves])
               if len(survey_published) else pd.DataFrame())
+    trends = comparable_trends(trends, catalogue, wave_versions(con))  # one way of asking
     # recommendations' evidence reads changes between two waves (consecutive, first to last),
     # not the linear rows (whose previous_period is the first wave too)
     changes = trends[trends["kind"] != "linear"] if len(trends) else trends

@@ -161,7 +161,7 @@ def cmd_survey(args: argparse.Namespace) -> int:
         if not (args.out or args.template):
             console.print("[red]error:[/] give --out FORM.xlsx and/or --template TEMPLATE.xlsx")
             return 2
-        for path in sc.form(args.out, args.template):
+        for path in sc.form(args.out, args.template, args.version):
             console.print(f"wrote {path}")
         return 0
     if args.survey_command == "demo":
@@ -191,7 +191,7 @@ def cmd_survey(args: argparse.Namespace) -> int:
     lang = sc.user_language(args.lang)
     with console.status("validating and loading"):
         report, code = sc.ingest(warehouse_path(args.warehouse), args.file, args.wave, args.format, lang,
-                                 share=args.max_failing_share)
+                                 share=args.max_failing_share, version=args.version)
     if args.json:
         print(json.dumps(report, indent=2, ensure_ascii=False, default=str))
     elif code:
@@ -368,6 +368,8 @@ def _serve_options(p: argparse.ArgumentParser) -> None:
 
 
 def parser() -> argparse.ArgumentParser:
+    from etl.survey.codebook import VERSIONS
+
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--warehouse", type=Path, default=None,
                         help=f"warehouse file (default ${ENV_WAREHOUSE} or var/warehouse.duckdb)")
@@ -392,6 +394,8 @@ def parser() -> argparse.ArgumentParser:
     f = ssub.add_parser("form", help="write the XLSForm (--out) and/or the blank template (--template)")
     f.add_argument("--out", type=Path)
     f.add_argument("--template", type=Path)
+    f.add_argument("--version", choices=VERSIONS, default=VERSIONS[0],
+                   help="questionnaire version (default v1; v2 adds the seed concepts)")
     i = ssub.add_parser("ingest", parents=[common], help="validate and load a survey export")
     i.add_argument("file", type=Path)
     i.add_argument("--wave", type=int, required=True, help="survey wave (year)")
@@ -399,6 +403,8 @@ def parser() -> argparse.ArgumentParser:
                    choices=["auto", "kobo", "limesurvey", "google_forms", "spreadsheet"])
     i.add_argument("--lang", choices=["fr", "nl", "en"], help="language of messages (default: $LANG)")
     i.add_argument("--json", action="store_true", help="print the report as JSON")
+    i.add_argument("--version", choices=VERSIONS, default=None,
+                   help="questionnaire version of the export (default: detected from the header)")
     i.add_argument("--max-failing-share", type=float, default=None, metavar="SHARE",
                    help="refuse the file when more than this share of its rows fail the same rule "
                         "(default 0.5, or $SECTOR_MONITOR_MAX_FAILING_SHARE; 1 never refuses)")

@@ -57,7 +57,8 @@ def listed_errors(warehouse: Path, name: str, wave: int, lang: str,
 
 
 def ingest(warehouse: Path, file: Path, wave: int, fmt: str = "auto", lang: str = "en",
-           share: float | None = None, user: str | None = None) -> tuple[dict[str, Any], int]:
+           share: float | None = None, user: str | None = None,
+           version: str | None = None) -> tuple[dict[str, Any], int]:
     """Check, validate and load one export, rebuilding the warehouse atomically.
 
     File-level checks come first (:mod:`etl.survey.filecheck`): a file missing a required
@@ -66,7 +67,8 @@ def ingest(warehouse: Path, file: Path, wave: int, fmt: str = "auto", lang: str 
     other. A refused file, like one that cannot be read, changes nothing and is not landed; an
     accepted one is landed just before the new warehouse is swapped in. Returns the report (the
     grouped ``summary`` above the first :data:`MAX_LISTED` ``errors``) and the exit code: 0 when
-    the file was loaded (possibly with quarantined rows), 2 when it was refused."""
+    the file was loaded (possibly with quarantined rows), 2 when it was refused. ``version``:
+    the questionnaire version (default: detected from the header, see detect_version)."""
     report: dict[str, Any] = {"file": str(file), "format": fmt, "wave": wave, "rows_read": 0,
                               "rows_loaded": 0, "rows_quarantined": 0, "rows_superseded": 0,
                               "rows_incomplete": 0, "summary": None, "errors": []}
@@ -75,9 +77,11 @@ def ingest(warehouse: Path, file: Path, wave: int, fmt: str = "auto", lang: str 
             f"Fichier introuvable : {file}", f"Bestand niet gevonden: {file}",
             f"File not found: {file}"), lang), 2
     try:
-        header = header_check(file, fmt)
+        header = header_check(file, fmt, version=version)
     except SurveyReadError as exc:
         return _failed(report, exc, lang), 2
+    version = header.version if header is not None else (version or "v1")
+    report["version"] = version
     if header is not None and header.refused:
         report.update(rows_read=header.rows, refused=True, summary=header.as_dict())
         return _failed(report, SurveyRefusedError(header), lang), 2
@@ -89,10 +93,11 @@ def ingest(warehouse: Path, file: Path, wave: int, fmt: str = "auto", lang: str 
 
     def land() -> None:
         landed["entry"], landed["previous"] = landing.land(area, file, wave, fmt,
-                                                           user=user or default_user())
+                                                           user=user or default_user(),
+                                                           version=version)
 
     try:
-        build(warehouse, pending=Pending(file, wave, fmt, share), before_swap=land)
+        build(warehouse, pending=Pending(file, wave, fmt, share, version), before_swap=land)
     except BaseException as exc:
         if "entry" in landed:  # landed, then the swap failed: nothing changes
             landing.restore(area, landed["previous"], landed["entry"])
@@ -320,15 +325,17 @@ def load_sampling_frame(warehouse: Path, path: Path | None, source: str | None =
     return {"status": status, "n_associations": int(total), **summary}
 
 
-def form(out: Path | None, template: Path | None) -> list[Path]:
-    """Write the XLSForm for KoboToolbox/ODK and/or the blank spreadsheet template."""
+def form(out: Path | None, template: Path | None, version: str = "v1") -> list[Path]:
+    """Write the XLSForm for KoboToolbox/ODK and/or the blank spreadsheet template of a
+    questionnaire version."""
+    from etl.survey.codebook import VERSION_DIRS, codebook_for
     from etl.survey.workbooks import build_form_xlsx, build_template_xlsx
 
     written = []
     if out:
-        written.append(build_form_xlsx(out))
+        written.append(build_form_xlsx(out, VERSION_DIRS[version]))
     if template:
-        written.append(build_template_xlsx(template))
+        written.append(build_template_xlsx(template, codebook_for(version)))
     return written
 
 

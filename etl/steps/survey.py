@@ -32,7 +32,7 @@ import pandas as pd
 from etl import landing
 from etl.runner import Context, Step, insert_source, record_source
 from etl.snapshots import sha256_file
-from etl.survey.codebook import CODEBOOK
+from etl.survey.codebook import LATEST, codebook_for, version_rows
 from etl.survey.filecheck import SurveyRefusedError, summarise
 from etl.survey.frame import DEMO_FRAME, frame_source_of, load_frame, size_class_sql
 from etl.survey.messages import INCOMPLETE
@@ -48,6 +48,7 @@ from warehouse.private import open_private, private_dir, restrict, scratch_dir, 
 
 DEMO_SNAPSHOT = "survey_demo"  # synthetic exports made by `sector-monitor survey demo`
 WAVE_IN_NAME = re.compile(r"_(\d{4})_kobo\.csv$")
+CODEBOOK = LATEST  # every question of every version: the warehouse's columns
 RESTRICTED = {q.code for q in CODEBOOK.questions if q.restricted}  # org_id, names, free text
 PUBLISHED = [q for q in CODEBOOK.questions if not q.restricted]
 SURVEY_SOURCE = {
@@ -90,6 +91,7 @@ class Input:
     format: str
     sha256: str
     synthetic: bool
+    version: str = "v1"  # questionnaire version (etl.survey.codebook.CODEBOOKS)
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,7 @@ class Pending:
     wave: int
     format: str = "auto"
     share: float | None = None  # largest share of rows that may fail one rule (None: default)
+    version: str = "v1"  # questionnaire version (detected from the header by the ingest)
 
 
 @dataclass
@@ -153,11 +156,11 @@ def survey_inputs(ctx: Context) -> list[Input]:
     pending: Pending | None = ctx.options.get("pending")
     if pending is not None:
         entries = [e for e in entries if (e.wave, e.name) != (pending.wave, pending.path.name)]
-    inputs = [Input(ctx.landing / e.stored, e.name, e.wave, e.format, e.sha256, False)
+    inputs = [Input(ctx.landing / e.stored, e.name, e.wave, e.format, e.sha256, False, e.version)
               for e in entries]
     if pending is not None:
         inputs.append(Input(pending.path, pending.path.name, pending.wave, pending.format,
-                            sha256_file(pending.path), False))
+                            sha256_file(pending.path), False, pending.version))
     if inputs:
         return inputs
     demo = ctx.source(DEMO_SNAPSHOT)
@@ -167,18 +170,20 @@ def survey_inputs(ctx: Context) -> list[Input]:
 
 def process(item: Input, key: bytes, con: duckdb.DuckDBPyConnection | None = None) -> FileResult:
     """Read, validate and pseudonymise one export (relations in ``con``, else in memory)."""
-    export = read_export(item.path, item.format, con=con)
-    guard.collect(export.con, export.relation, sorted(RESTRICTED), item.name)
-    checked = validate(export)
+    codebook = codebook_for(item.version)
+    export = read_export(item.path, item.format, codebook, con=con)
+    guard.collect(export.con, export.relation, sorted(RESTRICTED & set(codebook.codes)), item.name)
+    checked = validate(export, codebook)
     prefix = f"{item.wave}:{item.name}:{item.sha256}:"
-    published = ", ".join(ident(q.code) for q in PUBLISHED)
+    published = ", ".join(ident(q.code) for q in codebook.questions if not q.restricted)
     relation = temp_name(f"{export.relation}_rows")
     export.con.execute(
         f"CREATE VIEW {relation} AS SELECT left(sha256({literal(prefix)} || _line::VARCHAR), 16) "
         f"AS response_id, {item.wave}::INTEGER AS wave, {pseudonym_sql('org_id', key)} AS org_pseudo, "
         f"_submitted_at AS submitted_at, {literal(item.name)} AS source_file, _line::INTEGER AS source_line, "
         f"NOT _no_consent AS consent, {item.synthetic} AS synthetic, "
-        f"{size_class_sql('staff_fte')} AS size_class, {published} FROM {checked.valid_relation}")
+        f"{size_class_sql('staff_fte')} AS size_class, {literal(item.version)} AS questionnaire_version, "
+        f"{published} FROM {checked.valid_relation}")
     loaded = checked.rows - checked.failed_count
     return FileResult(item, export.format, export.con, relation, loaded, checked, export.relation,
                       export.incomplete, export=export)
@@ -246,7 +251,8 @@ def write_quarantine(ctx: Context, result: FileResult, errors: str) -> None:
     templates = templates_relation(con, [tuple(r) for r in con.execute(
         f"SELECT DISTINCT field, rule FROM {errors}").fetchall()])
     message = " || ' | ' || ".join(render_sql(f"m.{lang}", "e.line", "e.detail") for lang in LANGS)
-    answers = ", ".join(f"{_excel_safe(f'_given.{ident(c)}')} AS {ident(c)}" for c in CODEBOOK.codes)
+    codes = result.checked.codebook.codes  # the file's version
+    answers = ", ".join(f"{_excel_safe(f'_given.{ident(c)}')} AS {ident(c)}" for c in codes)
     private_dir(out.parent, root=ctx.landing)
     tmp = scratch_dir(ctx.warehouse) / f"{ctx.warehouse.name}.{temp_name('quarantine')}.csv"
     try:
@@ -257,7 +263,7 @@ def write_quarantine(ctx: Context, result: FileResult, errors: str) -> None:
             f"SELECT msg._errors, coalesce(r._origin_file, {literal(result.input.name)}) AS "
             f"{QUARANTINE_FILE}, coalesce(r._origin_line, r._line) AS {QUARANTINE_LINE}, "
             f"strftime(r._submitted_at, '%Y-%m-%d %H:%M:%S') AS {SUBMITTED_AT}, "
-            f"{', '.join(f'r.{ident(c)}' for c in CODEBOOK.codes)} FROM msg JOIN (SELECT _line, "
+            f"{', '.join(f'r.{ident(c)}' for c in codes)} FROM msg JOIN (SELECT _line, "
             f"_origin_file, _origin_line, _submitted_at, {answers} FROM "
             f"{result.checked.checked_relation} WHERE _given IS NOT NULL) r ON r._line = msg.line "
             f"ORDER BY r._line) "
@@ -426,10 +432,11 @@ class Survey(Step):
             [ctx.load_id, r.input.name, r.input.sha256, r.export_format, r.input.wave,
              r.checked.rows + len(r.incomplete), r.loaded, r.still_quarantined,
              superseded.get((r.input.name, r.input.wave), 0), len(r.incomplete), r.input.synthetic,
-             r.corrected, "v1"] for r in results])
+             r.corrected, r.input.version] for r in results])
         return raw
 
     def load(self, ctx: Context, frame: pd.DataFrame) -> int:
+        insert_rows(ctx, "core.questionnaire_versions", version_rows())
         apply_ddl(ctx.con, "sql/survey_views")
         insert_rows(ctx, "core.category", category_rows())
         frame_path = landing.frame_file(ctx.landing) or DEMO_FRAME

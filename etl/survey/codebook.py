@@ -3,6 +3,13 @@
 ``CODEBOOK`` holds every answerable question (code, group, XLSForm type, list, required flag,
 range, relevance, restricted flag) and every choice list with its fr/nl/en labels, plus helpers
 that map a label in any language (or a code) back to its code, case- and accent-insensitively.
+
+The questionnaire is versioned (:data:`CODEBOOKS`): ``v1`` is ``instrument/*.csv`` (the first
+version, and :data:`CODEBOOK`, the default of the readers), ``v2`` is ``instrument/v2/*.csv``;
+``instrument/versions.yaml`` holds each version's changelog and the seed passage of each new
+question. A later version may add questions; a question it changes (type, choices, range,
+relevance) makes the waves asked with different wordings incomparable for the indicators that
+use it (:meth:`Codebook.signature`). :data:`LATEST` has every question of every version.
 """
 
 from __future__ import annotations
@@ -115,6 +122,17 @@ class Codebook:
     questions: tuple[Question, ...]
     lists: dict[str, ChoiceList]
     groups: dict[str, dict[str, str]] = field(default_factory=dict)
+    version: str = "v1"
+
+    def signature(self, code: str) -> tuple | None:
+        """What makes answers to ``code`` comparable across versions (None: not asked): its
+        type, choice codes, range, required flag and relevance; not its labels' wording."""
+        question = self.by_code.get(code)
+        if question is None:
+            return None
+        choices = self.lists[question.list_name].codes if question.list_name else ()
+        return (question.xlsform_type, choices, question.min, question.max, question.required,
+                question.relevance)
 
     @cached_property
     def by_code(self) -> dict[str, Question]:
@@ -162,7 +180,7 @@ def _range(constraint: str) -> tuple[float | None, float | None]:
     return (float(match.group(1)), float(match.group(2))) if match else (None, None)
 
 
-def load_codebook(directory: Path = INSTRUMENT_DIR) -> Codebook:
+def load_codebook(directory: Path = INSTRUMENT_DIR, version: str = "v1") -> Codebook:
     """Read the instrument sheets (survey.csv, choices.csv) into a :class:`Codebook`."""
     lists: dict[str, list[Choice]] = {}
     for row in _read_sheet("choices", directory):
@@ -195,8 +213,56 @@ def load_codebook(directory: Path = INSTRUMENT_DIR) -> Codebook:
                 )
             )
     return Codebook(
-        tuple(questions), {k: ChoiceList(k, tuple(v)) for k, v in lists.items()}, groups
+        tuple(questions), {k: ChoiceList(k, tuple(v)) for k, v in lists.items()}, groups, version
     )
 
 
+VERSION_DIRS: dict[str, Path] = {"v1": INSTRUMENT_DIR, "v2": INSTRUMENT_DIR / "v2"}
+VERSIONS = tuple(VERSION_DIRS)
 CODEBOOK = load_codebook()
+CODEBOOKS: dict[str, Codebook] = {"v1": CODEBOOK, **{
+    v: load_codebook(d, v) for v, d in VERSION_DIRS.items() if v != "v1"}}
+LATEST_VERSION = VERSIONS[-1]
+LATEST = CODEBOOKS[LATEST_VERSION]
+
+
+def codebook_for(version: str | None) -> Codebook:
+    """The codebook of a questionnaire version (``v1`` when None)."""
+    if version is None:
+        return CODEBOOK
+    if version not in CODEBOOKS:
+        raise ValueError(f"unknown questionnaire version {version!r} (known: {', '.join(VERSIONS)})")
+    return CODEBOOKS[version]
+
+
+def version_rows() -> list[list]:
+    """One row per version for ``core.questionnaire_versions``: what it adds, removes and asks
+    differently against the previous version (computed from the forms), and its changelog."""
+    import yaml
+
+    notes = yaml.safe_load((INSTRUMENT_DIR / "versions.yaml").read_text(encoding="utf-8"))
+    rows = []
+    for version in VERSIONS:
+        book, note = CODEBOOKS[version], notes[version]
+        previous = note.get("previous")
+        before = CODEBOOKS[previous] if previous else None
+        codes = set(book.codes)
+        old = set(before.codes) if before else set()
+        with (VERSION_DIRS[version] / "settings.csv").open(encoding="utf-8", newline="") as handle:
+            form_version = next(csv.DictReader(handle)).get("version")
+        changed = [c for c in book.codes if c in old and before.signature(c) != book.signature(c)]
+        rows.append([version, previous, str(note.get("released", "")), form_version,
+                     len(book.questions),
+                     (" ".join(c for c in book.codes if c not in old) or None) if before else None,
+                     (" ".join(c for c in before.codes if c not in codes) or None) if before else None,
+                     " ".join(changed) or None, *(note["changelog"][lang].strip()
+                                                  for lang in LANGUAGES)])
+    return rows
+
+
+def seed_citations(version: str) -> dict[str, str]:
+    """Question code -> the passage of the source documents it comes from (versions.yaml)."""
+    import yaml
+
+    notes = yaml.safe_load((INSTRUMENT_DIR / "versions.yaml").read_text(encoding="utf-8"))
+    return {code: " ".join(text.split()) for code, text in notes[version].get("seeds", {}).items()}

@@ -29,10 +29,17 @@ from pathlib import Path
 
 import duckdb
 
-from etl.survey.codebook import CODEBOOK, Codebook, normalise_label
+from etl.survey.codebook import CODEBOOK, LATEST, Codebook, codebook_for, normalise_label
 from etl.survey.errors import SurveyReadError
 from etl.survey.messages import SUBMITTED_AT_LABELS
-from etl.survey.readers import KOBO_TOOL_FIELDS, Export, map_headers, missing_required, read_export
+from etl.survey.readers import (
+    KOBO_TOOL_FIELDS,
+    Export,
+    detect_version,
+    map_headers,
+    missing_required,
+    read_export,
+)
 from etl.survey.tables import read_header
 from etl.survey.validation import Cause, Validation, validate
 from etl.survey.workbooks import TEMPLATE_SHEET
@@ -65,6 +72,7 @@ class FileSummary:
     causes: list[Cause]  # errors grouped by (field, rule), most frequent first
     max_share: float
     closest: dict[str, str] = field(default_factory=dict)  # missing code -> a similar header
+    version: str = "v1"  # questionnaire version the file was read with
 
     @property
     def dominant(self) -> list[Cause]:
@@ -92,11 +100,12 @@ class FileSummary:
                           for c in data.get("causes", [])]
         return cls(**kept)
 
-    def message(self, lang: str, codebook: Codebook = CODEBOOK) -> str:
+    def message(self, lang: str, codebook: Codebook | None = None) -> str:
         """One message in ``lang`` saying why the file is refused (or what its rows lack)."""
         return "\n".join(self.lines(lang, codebook))
 
-    def lines(self, lang: str, codebook: Codebook = CODEBOOK) -> list[str]:
+    def lines(self, lang: str, codebook: Codebook | None = None) -> list[str]:
+        codebook = codebook or codebook_for(self.version)
         t = TEXTS[lang]
         out = [t["refused" if self.refused else "summary"].format(
             file=self.file, rows=_n(self.rows, lang), failed=_n(self.failed_rows, lang))]
@@ -150,7 +159,7 @@ def _listed(headers: list[str], lang: str) -> str:
     return shown + (TEXTS[lang]["and_more"].format(n=rest) if rest > 0 else "")
 
 
-def question_label(code: str | None, lang: str, codebook: Codebook = CODEBOOK) -> str:
+def question_label(code: str | None, lang: str, codebook: Codebook = LATEST) -> str:
     """The label of a question code (or of the submission time) in ``lang``; "" otherwise."""
     if code in codebook.by_code:
         return codebook.by_code[code].labels[lang]
@@ -190,13 +199,13 @@ def closest_headers(missing: Iterable[str], headers: Iterable[str]) -> dict[str,
 class SurveyRefusedError(SurveyReadError):
     """A file refused by a file-level check: the messages are its summary's."""
 
-    def __init__(self, summary: FileSummary, codebook: Codebook = CODEBOOK) -> None:
+    def __init__(self, summary: FileSummary, codebook: Codebook | None = None) -> None:
         self.summary = summary
         super().__init__(*(summary.message(lang, codebook) for lang in LANGS))
 
 
 def header_check(path: Path, fmt: str = "auto", name: str | None = None,
-                 codebook: Codebook = CODEBOOK) -> FileSummary | None:
+                 version: str | None = None) -> FileSummary | None:
     """The file-level check of the header row alone: a summary (``refused`` when a required
     question has no column), or None when the tool is not recognised (reading the file says
     why, as for an empty file or a header of one column). Raises SurveyReadError for a file that
@@ -204,6 +213,8 @@ def header_check(path: Path, fmt: str = "auto", name: str | None = None,
     headers, rows = read_header(Path(path), TEMPLATE_SHEET)
     if len(headers) < 2 or not rows:  # empty, one column (delimiter), no rows: the reader says
         return None
+    version = version or detect_version(headers, fmt)
+    codebook = codebook_for(version)
     detected, metadata, columns = map_headers(headers, fmt, codebook)
     if detected is None:
         return None
@@ -211,19 +222,21 @@ def header_check(path: Path, fmt: str = "auto", name: str | None = None,
     unknown = [h for h in columns.unknown if h.strip()]
     set_aside = [h for h in headers if h in metadata]
     return FileSummary(name or Path(path).name, rows, 0, missing, set_aside, unknown, [],
-                       max_failing_share(), closest_headers(missing, [*set_aside, *unknown]))
+                       max_failing_share(), closest_headers(missing, [*set_aside, *unknown]),
+                       version)
 
 
 def summarise(export: Export, name: str, share: float | None = None,
-              checked: Validation | None = None, codebook: Codebook = CODEBOOK) -> FileSummary:
+              checked: Validation | None = None, codebook: Codebook | None = None) -> FileSummary:
     """The summary of a read export: missing questions, set-aside headers and the errors of its
     rows grouped by (field, rule) in SQL (``checked``: its validation, done here if not given)."""
+    codebook = codebook or export.codebook
     missing = export.missing_required
     unknown = list(export.dialect.get("unknown_columns", []))
     checked = checked or validate(export, codebook)
     return FileSummary(name, checked.rows, checked.failed_count, missing, list(export.metadata),
                        unknown, checked.causes(), max_failing_share(share),
-                       closest_headers(missing, [*export.metadata, *unknown]))
+                       closest_headers(missing, [*export.metadata, *unknown]), codebook.version)
 
 
 def check_file(path: Path, fmt: str = "auto", name: str | None = None, share: float | None = None,

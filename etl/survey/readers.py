@@ -23,7 +23,7 @@ from etl.survey.canonical import (
     resolve_header,
     select_list,
 )
-from etl.survey.codebook import CODEBOOK, Codebook
+from etl.survey.codebook import CODEBOOK, CODEBOOKS, LATEST, VERSIONS, Codebook
 from etl.survey.errors import unreadable
 from etl.survey.sql import temp_name
 from etl.survey.tables import RawTable, read_table
@@ -191,6 +191,18 @@ def map_headers(headers: list[str], fmt: str = "auto",
         return None, set(), map_columns(codebook, headers, set())
     metadata = _metadata(detected, headers, codebook)
     return detected, metadata, map_columns(codebook, headers, metadata)
+
+
+def detect_version(headers: list[str], fmt: str = "auto") -> str:
+    """The questionnaire version of an export: the latest version whose own questions (those no
+    earlier version asks) have a column, else ``v1``."""
+    _, _, columns = map_headers(headers, fmt, LATEST)
+    found = set(columns.joined) | set(columns.options)
+    for version in reversed(VERSIONS[1:]):
+        earlier = {c for v in VERSIONS[:VERSIONS.index(version)] for c in CODEBOOKS[v].codes}
+        if found & (set(CODEBOOKS[version].codes) - earlier):
+            return version
+    return VERSIONS[0]
 
 
 def missing_required(columns: ColumnMap, codebook: Codebook = CODEBOOK) -> list[str]:

@@ -14,7 +14,8 @@ CREATE TABLE restricted.survey_responses (
     source_line  INTEGER NOT NULL,
     consent      BOOLEAN NOT NULL,     -- consent_aggregates = yes; others never enter estimates
     synthetic    BOOLEAN NOT NULL,
-    size_class   VARCHAR               -- lt5, 5to19, 20to49, 50plus (paid staff FTE)
+    size_class   VARCHAR,              -- lt5, 5to19, 20to49, 50plus (paid staff FTE)
+    questionnaire_version VARCHAR NOT NULL DEFAULT 'v1'  -- v1, v2... (columns a version does not ask are NULL)
 );
 
 CREATE TABLE core.survey_frame (
@@ -78,4 +79,20 @@ CREATE TABLE core.category (
     label_nl VARCHAR NOT NULL,
     label_en VARCHAR NOT NULL,
     PRIMARY KEY (variable, code)
+);
+
+-- The questionnaire's versions (etl/survey/instrument/, versions.yaml): what each adds, removes
+-- or changes against the previous one, and the waves this warehouse holds in each.
+CREATE TABLE core.questionnaire_versions (
+    version          VARCHAR PRIMARY KEY,
+    previous_version VARCHAR,
+    released         VARCHAR,
+    form_version     VARCHAR,   -- the XLSForm settings' version
+    n_questions      INTEGER NOT NULL,
+    added            VARCHAR,   -- question codes, space-separated
+    removed          VARCHAR,
+    changed          VARCHAR,   -- asked differently (type, choices, range, relevance): incomparable
+    changelog_fr     VARCHAR NOT NULL,
+    changelog_nl     VARCHAR NOT NULL,
+    changelog_en     VARCHAR NOT NULL
 );

@@ -20,7 +20,8 @@ CREATE OR REPLACE TABLE public.indicators (
     questions VARCHAR,
     sources VARCHAR,
     recommendations VARCHAR,
-    scope_geo VARCHAR
+    scope_geo VARCHAR,
+    versions VARCHAR     -- questionnaire versions a survey indicator applies to (space-separated)
 );
 
 CREATE OR REPLACE TABLE public.indicator_values (

@@ -26,3 +26,10 @@ SELECT f.subsector, f.size_class, f.region, f.n_associations, f.n_employers,
        s.definition_fr, s.definition_nl, s.definition_en, s.sha256, s.loaded_at
 FROM core.survey_frame f CROSS JOIN core.survey_frame_source s
 ORDER BY f.subsector, f.size_class NULLS FIRST, f.region;
+
+-- Questionnaire versions and the waves loaded with each (a wave may mix versions).
+CREATE VIEW public.questionnaire_versions AS
+SELECT q.*, (SELECT string_agg(DISTINCT r.wave::VARCHAR, ' ' ORDER BY r.wave::VARCHAR)
+             FROM restricted.survey_current r WHERE r.questionnaire_version = q.version) AS waves
+FROM core.questionnaire_versions q
+ORDER BY q.version;
