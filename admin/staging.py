@@ -168,9 +168,10 @@ class Workspace:
                 upload.status, upload.error = "unreadable", report["messages"]
             else:
                 upload.status = "ready"
-                upload.report = {k: report[k] for k in ("format", "rows_read", "rows_loaded",
-                                                        "rows_quarantined", "rows_superseded",
-                                                        "rows_incomplete", "summary")}
+                upload.report = {k: report[k] for k in ("format", "version", "rows_read",
+                                                        "rows_loaded", "rows_quarantined",
+                                                        "rows_superseded", "rows_incomplete",
+                                                        "summary")}
         except SurveyReadError as exc:
             upload.status = "unreadable"
             upload.error = {lang: getattr(exc, f"message_{lang}") for lang in ("fr", "nl", "en")}

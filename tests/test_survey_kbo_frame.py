@@ -126,6 +126,7 @@ def test_pages_and_the_methods_page_name_the_frame(framed: Path, warehouse_path:
     demo = create_app(warehouse_path).server.test_client()
     assert "les chiffres pondérés sont donc illustratifs" in render(demo, "/fr/themes/support")
     assert "de gewogen cijfers zijn illustratief" in render(demo, "/nl")
+    assert "so the weighted figures are illustrative" in render(demo, "/en/recommendations")
     assert "frame-illustrative" in render(demo, "/en/methods")
 
 

@@ -18,7 +18,7 @@ from dashboard.components import (
 from dashboard.data import PublicData
 from dashboard.formatting import format_number, is_missing
 from dashboard.i18n import gettext_for
-from dashboard.survey_cards import explorer_href, flag_text, value_text
+from dashboard.survey_cards import explorer_href, flag_text, frame_note, value_text
 from dashboard.survey_data import catalogue, cells, ci_text, latest, sources_of, trends
 
 dash.register_page(__name__, path_template="/<lang>/recommendations",
@@ -54,7 +54,8 @@ def _page(data: PublicData, lang: str) -> html.Div:
                                            href=f"#{r.recommendation_id}"))
                             for r in recs.itertuples(index=False)], className="mb-4"),
                    **{"aria-label": _("Recommendations")})
-    return html.Div([header, *banner, toc,
+    frame = frame_note(data, lang)  # the sampling frame the survey figures' weights rest on
+    return html.Div([header, *banner, *([frame] if frame is not None else []), toc,
                      *[_card(data, lang, r) for _i, r in recs.iterrows()]])
 
 
