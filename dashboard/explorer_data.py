@@ -119,6 +119,7 @@ def breakdown_labels(_: Callable[[str], str]) -> dict[str, str]:
         "volunteer_model": _("Volunteer model"),
         "region": _("Region"),
         "geo": _("Geography"),
+        "group_phase": _("Life phase of the volunteer group"),
     }
 
 
