@@ -38,6 +38,7 @@ from dashboard.explorer_data import (
 )
 from dashboard.formatting import format_value, is_missing, unit_suffix
 from dashboard.i18n import gettext_for, valid_language
+from dashboard.survey_cards import frame_note
 
 #: Shown when the URL names no (valid) statistic.
 DEFAULT_INDICATOR = "indicator:tt_task_transfer"
@@ -199,6 +200,9 @@ def render(view: ExplorerView, tab: str, lang: str, sort: tuple[str, bool] | Non
     """The content of ``tab`` for ``view`` (the table sorted by ``sort``)."""
     parts: list = [synthetic_banner(lang)] if view.synthetic else []
     parts.append(html.H2(view.title, className="h5"))
+    if view.info is not None and view.info.get("estimator") not in ("public_series", "combined"):
+        frame = frame_note(current_data(), lang)  # the sampling frame the weights rest on
+        parts += [frame] if frame is not None else []
     if view.frame.empty:
         return [*parts, not_available(lang)]
     if tab == "table":
