@@ -6,7 +6,7 @@ through an in-memory DuckDB connection that ATTACHes the file read-only.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 
@@ -70,7 +70,7 @@ def build_note(warehouse: Path, lang: str, recommendations: Sequence[str] = (),
     wave = period or _latest_wave(reader)
     citations = _Citations(reader, lang)
     context = tuple(t["context_text"]) + _headlines(reader, citations, lang, t)
-    sources = {ind: _figure_sources(reader, citations, catalogue.loc[ind], ind) for ind in ind_ids}
+    sources = {ind: _figure_sources(reader, citations, catalogue.loc[ind]) for ind in ind_ids}
     categories = _category_labels(reader, breakdown, lang)
     scopes = _scopes(reader, catalogue, lang, t)
 
@@ -206,7 +206,8 @@ class _Citations:
         return tuple(self.numbered.values())
 
 
-def _figure_sources(reader: Reader, citations: _Citations, info: pd.Series, ind: str):
+def _figure_sources(reader: Reader, citations: _Citations, info: pd.Series
+                    ) -> Callable[[str], tuple[Source, ...]]:
     """A function giving the sources of one figure of ``ind`` by period: for a public series,
     the sources of its published rows of that period (the barometer edition of that year);
     otherwise the indicator's sources."""
