@@ -442,7 +442,23 @@ def _check_cover(name: str, frame: pd.DataFrame, release: str) -> None:
                         "the snapshot does not hold what public_finance.yaml expects")
 
 
-class CofogJson2026(FinanceStep):
+class CofogRelease(FinanceStep):
+    """A COFOG snapshot holding one release: checked for coverage and published alone (releases
+    are never spliced); ``drop_missing`` leaves out cells without a value."""
+
+    release = ""
+    drop_missing = False
+
+    def validate(self, raw: pd.DataFrame) -> None:
+        super().validate(raw)
+        _check_cover(self.name, _keep(raw, self.release), self.release)
+
+    def transform(self, raw: pd.DataFrame, ctx: Context) -> pd.DataFrame:
+        kept = _keep(raw, self.release)
+        return super().transform(kept[kept.value.notna()] if self.drop_missing else kept, ctx)
+
+
+class CofogJson2026(CofogRelease):
     """Eurostat gov_10a_exp as collected on 2026-08-22 by the CFeyants/Appcommunale connector
     (its own JSON layout: exercices > secteurs > fonctions, million EUR, no flags)."""
 
@@ -466,15 +482,8 @@ class CofogJson2026(FinanceStep):
                                  "value": value, "flag": None, "note": None, "file": self.FILE})
         return _long(rows)
 
-    def validate(self, raw: pd.DataFrame) -> None:
-        super().validate(raw)
-        _check_cover(self.name, _keep(raw, self.release), self.release)
 
-    def transform(self, raw: pd.DataFrame, ctx: Context) -> pd.DataFrame:
-        return super().transform(_keep(raw, self.release), ctx)
-
-
-class CofogBulk2025(FinanceStep):
+class CofogBulk2025(CofogRelease):
     """Eurostat gov_10a_exp in its bulk layout (flags glued to values: ``2015.8 p``), file of
     January 2025 or earlier; Belgium and the EU-27 only."""
 
@@ -513,15 +522,8 @@ class CofogBulk2025(FinanceStep):
                              "file": self.FILE})
         return _long(rows)
 
-    def validate(self, raw: pd.DataFrame) -> None:
-        super().validate(raw)
-        _check_cover(self.name, _keep(raw, self.release), self.release)
 
-    def transform(self, raw: pd.DataFrame, ctx: Context) -> pd.DataFrame:
-        return super().transform(_keep(raw, self.release), ctx)
-
-
-class CofogPerMille2023(FinanceStep):
+class CofogPerMille2023(CofogRelease):
     """Eurostat gov_10a_exp custom extract, general government, whole numbers in per mille of
     GDP, 2001-2020 (semicolon-separated; '#VALEUR!' = spreadsheet error, no value)."""
 
@@ -529,6 +531,7 @@ class CofogPerMille2023(FinanceStep):
     sources = ("eurostat_gov_10a_exp_2023_01",)
     dataset = "gov_10a_exp"
     release = "estat202301"
+    drop_missing = True
     FILE = "gov_10a_exp.csv"
 
     def extract(self, ctx: Context) -> pd.DataFrame:
@@ -552,16 +555,8 @@ class CofogPerMille2023(FinanceStep):
                              else None, "file": self.FILE})
         return _long(rows)
 
-    def validate(self, raw: pd.DataFrame) -> None:
-        super().validate(raw)
-        _check_cover(self.name, _keep(raw, self.release), self.release)
 
-    def transform(self, raw: pd.DataFrame, ctx: Context) -> pd.DataFrame:
-        kept = _keep(raw, self.release)
-        return super().transform(kept[kept.value.notna()], ctx)
-
-
-class OecdCofog2015(FinanceStep):
+class OecdCofog2015(CofogRelease):
     """OECD National Accounts Table 11, Belgium, general government, COFOG levels 1-2,
     2008-2013; published in thousand EUR although the file says EUR (divided by 1,000)."""
 
@@ -586,13 +581,6 @@ class OecdCofog2015(FinanceStep):
                              "period": year, "value": int(cell) / 1000.0, "flag": None,
                              "note": f"published as {cell} (thousand EUR)", "file": self.FILE})
         return _long(rows)
-
-    def validate(self, raw: pd.DataFrame) -> None:
-        super().validate(raw)
-        _check_cover(self.name, _keep(raw, self.release), self.release)
-
-    def transform(self, raw: pd.DataFrame, ctx: Context) -> pd.DataFrame:
-        return super().transform(_keep(raw, self.release), ctx)
 
 
 # --- National Bank of Belgium --------------------------------------------------------------
