@@ -80,9 +80,11 @@ def add_user(path: Path, name: str, password: str) -> None:
         raise ValueError("user names use letters, digits, '.', '_' or '-' (at most 64)")
     if len(password) < MIN_PASSWORD:
         raise ValueError(f"the password needs at least {MIN_PASSWORD} characters")
-    entry = {"hash": HASHER.hash(password),
-             "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-             "session_generation": new_generation()}
+    entry = {
+        "hash": HASHER.hash(password),
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "session_generation": new_generation(),
+    }
     _update(path, lambda users: users.__setitem__(name, entry))
 
 
@@ -95,9 +97,11 @@ def session_generation(path: Path, name: str) -> str | None:
 
 def end_sessions(path: Path, name: str) -> None:
     """End every session of ``name`` (a new session generation); no-op for unknown users."""
+
     def change(users: dict[str, dict]) -> None:
         if name in users:
             users[name]["session_generation"] = new_generation()
+
     _update(path, change)
 
 

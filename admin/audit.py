@@ -15,8 +15,12 @@ from warehouse.private import open_private, private_dir, restrict
 
 def record(path: Path, user: str, action: str, **details: Any) -> dict[str, Any]:
     """Append an entry (``at`` UTC, ``user``, ``action`` and the details); return it."""
-    entry = {"at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "user": user,
-             "action": action, **details}
+    entry = {
+        "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "user": user,
+        "action": action,
+        **details,
+    }
     private_dir(path.parent)
     restrict(path)  # a log created before this rule
     with open_private(path, "a", encoding="utf-8") as handle:

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import duckdb
 
-HEADLINE = ("tt_task_transfer", "fund_project_share", "fund_operating_costs_not_covered",
-            "sup_support_cut")
+HEADLINE = ("tt_task_transfer", "fund_project_share", "fund_operating_costs_not_covered", "sup_support_cut")
 PRESSURE_INDEX = "pressure_index"
 
 
@@ -33,8 +32,7 @@ class Change:
 
     @property
     def delta(self) -> float | None:
-        if self.live and self.candidate and None not in (self.live.estimate,
-                                                         self.candidate.estimate):
+        if self.live and self.candidate and None not in (self.live.estimate, self.candidate.estimate):
             return self.candidate.estimate - self.live.estimate
         return None
 
@@ -53,19 +51,26 @@ def headline(warehouse: Path, lang: str) -> tuple[dict[str, str], dict[str, Figu
         quoted = str(warehouse).replace("'", "''")
         con.execute(f"ATTACH '{quoted}' AS wh (READ_ONLY)")
         placeholders = ", ".join("?" * len(HEADLINE))
-        titles = dict(con.execute(
-            f"SELECT indicator_id, title_{lang} FROM wh.public.indicators "
-            f"WHERE indicator_id IN ({placeholders})", list(HEADLINE)).fetchall())
+        titles = dict(
+            con.execute(
+                f"SELECT indicator_id, title_{lang} FROM wh.public.indicators "
+                f"WHERE indicator_id IN ({placeholders})",
+                list(HEADLINE),
+            ).fetchall()
+        )
         rows = con.execute(
             "SELECT indicator_id, period, estimate, ci_low, ci_high, n, flag "
             "FROM wh.public.indicator_values v WHERE breakdown = 'all' "
             f"AND indicator_id IN ({placeholders}) AND period = (SELECT max(period) "
             "FROM wh.public.indicator_values w WHERE w.indicator_id = v.indicator_id "
-            "AND w.breakdown = 'all')", list(HEADLINE)).fetchall()
+            "AND w.breakdown = 'all')",
+            list(HEADLINE),
+        ).fetchall()
         figures = {r[0]: _figure(r[1:]) for r in rows}
         index = con.execute(
             "SELECT period, index, index_low, index_high, NULL, flag FROM wh.public.index_values "
-            "WHERE breakdown = 'all' ORDER BY period DESC LIMIT 1").fetchone()
+            "WHERE breakdown = 'all' ORDER BY period DESC LIMIT 1"
+        ).fetchone()
         if index:
             figures[PRESSURE_INDEX] = _figure(index)
         return titles, figures
@@ -78,5 +83,7 @@ def compare(live: Path, candidate: Path, lang: str, index_title: str) -> list[Ch
     live_titles, live_figures = headline(live, lang)
     titles, figures = headline(candidate, lang)
     titles = {**live_titles, **titles, PRESSURE_INDEX: index_title}
-    return [Change(key, titles.get(key, key), live_figures.get(key), figures.get(key))
-            for key in (*HEADLINE, PRESSURE_INDEX)]
+    return [
+        Change(key, titles.get(key, key), live_figures.get(key), figures.get(key))
+        for key in (*HEADLINE, PRESSURE_INDEX)
+    ]

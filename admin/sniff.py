@@ -37,8 +37,9 @@ def _is_xlsx(path: Path) -> bool:
         members = archive.infolist()
         names = {m.filename for m in members}
         total = sum(m.file_size for m in members)
-        ratio_ok = all(m.file_size <= MAX_RATIO * max(m.compress_size, 1) or m.file_size < 1_000_000
-                       for m in members)
+        ratio_ok = all(
+            m.file_size <= MAX_RATIO * max(m.compress_size, 1) or m.file_size < 1_000_000 for m in members
+        )
     return names >= XLSX_MEMBERS and total <= MAX_UNCOMPRESSED and ratio_ok
 
 

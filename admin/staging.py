@@ -69,8 +69,7 @@ class Upload:
     error: dict[str, str] = field(default_factory=dict)  # fr/nl/en message, or {"ref": id}
 
     def audit_details(self) -> dict[str, Any]:
-        return {"upload": self.id, "file": self.file_name, "sha256": self.sha256,
-                "wave": self.wave}
+        return {"upload": self.id, "file": self.file_name, "sha256": self.sha256, "wave": self.wave}
 
 
 def _registry_digest(area: Path) -> str:
@@ -141,16 +140,25 @@ class Workspace:
         live_area = landing_dir(self.warehouse)
         base = _registry_digest(live_area)
         if live_area.exists():
-            shutil.copytree(live_area, folder / "landing",
-                            ignore=shutil.ignore_patterns("*.previous", ".scratch"))
+            shutil.copytree(
+                live_area, folder / "landing", ignore=shutil.ignore_patterns("*.previous", ".scratch")
+            )
             tighten_tree(folder / "landing")
         live_secrets = self.warehouse.parent / "secrets"
         private_dir(live_secrets)
         (folder / "secrets").symlink_to(live_secrets, target_is_directory=True)
         target = folder / "input" / file_name
         shutil.move(source, target)
-        upload = Upload(upload_id, user, file_name, sha256_file(target), wave, fmt,
-                        dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), base)
+        upload = Upload(
+            upload_id,
+            user,
+            file_name,
+            sha256_file(target),
+            wave,
+            fmt,
+            dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            base,
+        )
         self._save(upload)
         return upload
 
@@ -158,8 +166,7 @@ class Workspace:
         """Validate the file and build the candidate warehouse; record the outcome."""
         file = self.input_file(upload)
         try:
-            report, code = ingest(self.candidate(upload), file, upload.wave, upload.format,
-                                  user=upload.user)
+            report, code = ingest(self.candidate(upload), file, upload.wave, upload.format, user=upload.user)
             if code and report.get("refused"):  # file-level checks: the summary says why
                 upload.status, upload.report = "refused", {"summary": report["summary"]}
                 summary = FileSummary.from_dict(report["summary"])
@@ -168,10 +175,19 @@ class Workspace:
                 upload.status, upload.error = "unreadable", report["messages"]
             else:
                 upload.status = "ready"
-                upload.report = {k: report[k] for k in ("format", "version", "rows_read",
-                                                        "rows_loaded", "rows_quarantined",
-                                                        "rows_superseded", "rows_incomplete",
-                                                        "summary")}
+                upload.report = {
+                    k: report[k]
+                    for k in (
+                        "format",
+                        "version",
+                        "rows_read",
+                        "rows_loaded",
+                        "rows_quarantined",
+                        "rows_superseded",
+                        "rows_incomplete",
+                        "summary",
+                    )
+                }
         except SurveyReadError as exc:
             upload.status = "unreadable"
             upload.error = {lang: getattr(exc, f"message_{lang}") for lang in ("fr", "nl", "en")}
@@ -187,8 +203,9 @@ class Workspace:
         data = upload.report.get("summary")
         return FileSummary.from_dict(data) if data else None
 
-    def validation_rows(self, upload: Upload, lang: str,
-                        limit: int = MAX_SHOWN) -> list[tuple[int, str, str]]:
+    def validation_rows(
+        self, upload: Upload, lang: str, limit: int = MAX_SHOWN
+    ) -> list[tuple[int, str, str]]:
         """(line, field, message in ``lang``) of the first ``limit`` errors of this file (the
         summary counts them all; the quarantine CSV has every row)."""
         path = self.candidate(upload)
@@ -201,14 +218,20 @@ class Workspace:
             return con.execute(
                 f"SELECT line, field, message_{lang} FROM wh.meta.quarantine "
                 "WHERE source_file = ? ORDER BY line, field, rule LIMIT ?",
-                [upload.file_name, limit]).fetchall()
+                [upload.file_name, limit],
+            ).fetchall()
         finally:
             con.close()
 
     def quarantine_file(self, upload: Upload) -> Path | None:
         """The quarantined rows with their original values, as written by the candidate build."""
-        path = (self.folder(upload.id) / "landing" / "quarantine" / str(upload.wave)
-                / f"{upload.file_name}.quarantine.csv")
+        path = (
+            self.folder(upload.id)
+            / "landing"
+            / "quarantine"
+            / str(upload.wave)
+            / f"{upload.file_name}.quarantine.csv"
+        )
         return path if path.exists() else None
 
     def publish(self, upload: Upload) -> None:
@@ -224,8 +247,9 @@ class Workspace:
                 raise StaleUploadError(upload.id)
             try:
                 with build_lock(self.warehouse):
-                    entry, previous = landing.land(area, self.input_file(upload), upload.wave,
-                                                   upload.format, user=upload.user)
+                    entry, previous = landing.land(
+                        area, self.input_file(upload), upload.wave, upload.format, user=upload.user
+                    )
                     try:
                         quarantine = self.quarantine_file(upload)
                         if quarantine:

@@ -21,9 +21,13 @@ WINDOW_S = 15 * 60
 
 
 class LoginThrottle:
-    def __init__(self, path: Path, max_failures: int = MAX_FAILURES,
-                 window_s: float = WINDOW_S,
-                 max_address_failures: int = MAX_ADDRESS_FAILURES) -> None:
+    def __init__(
+        self,
+        path: Path,
+        max_failures: int = MAX_FAILURES,
+        window_s: float = WINDOW_S,
+        max_address_failures: int = MAX_ADDRESS_FAILURES,
+    ) -> None:
         self.path, self.max_failures, self.window_s = path, max_failures, window_s
         self.max_address_failures = max_address_failures
 
@@ -32,8 +36,10 @@ class LoginThrottle:
         if not self.path.exists():  # user names and addresses: private (0600) from the start
             os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
         con = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        con.execute("CREATE TABLE IF NOT EXISTS attempts "
-                    "(user TEXT NOT NULL, address TEXT NOT NULL, at REAL NOT NULL)")
+        con.execute(
+            "CREATE TABLE IF NOT EXISTS attempts "
+            "(user TEXT NOT NULL, address TEXT NOT NULL, at REAL NOT NULL)"
+        )
         con.execute("CREATE INDEX IF NOT EXISTS attempts_address ON attempts (address, at)")
         return con
 
@@ -48,8 +54,9 @@ class LoginThrottle:
             con.execute("BEGIN IMMEDIATE")  # one writer at a time: check and insert together
             con.execute("DELETE FROM attempts WHERE at <= ?", [now - self.window_s])
             (by_address, by_user) = con.execute(
-                "SELECT count(*), count(*) FILTER (WHERE user = ?) FROM attempts "
-                "WHERE address = ?", [user, address]).fetchone()
+                "SELECT count(*), count(*) FILTER (WHERE user = ?) FROM attempts WHERE address = ?",
+                [user, address],
+            ).fetchone()
             allowed = by_user < self.max_failures and by_address < self.max_address_failures
             if allowed:
                 con.execute("INSERT INTO attempts VALUES (?, ?, ?)", [user, address, now])
@@ -68,7 +75,8 @@ class LoginThrottle:
         try:
             (by_address, by_user) = con.execute(
                 "SELECT count(*), count(*) FILTER (WHERE user = ?) FROM attempts "
-                "WHERE address = ? AND at > ?", [user, address, time.time() - self.window_s]
+                "WHERE address = ? AND at > ?",
+                [user, address, time.time() - self.window_s],
             ).fetchone()
         finally:
             con.close()

@@ -59,8 +59,7 @@ class AdminState:
     background: bool
 
 
-def register_admin(server: flask.Flask, warehouse: str | os.PathLike[str],
-                   background: bool = True) -> None:
+def register_admin(server: flask.Flask, warehouse: str | os.PathLike[str], background: bool = True) -> None:
     """Mount the workspace on ``server`` for the warehouse at ``warehouse``.
 
     Sets the secret key (``<warehouse dir>/secrets/flask.key``, 0600, created on first use)
@@ -70,12 +69,16 @@ def register_admin(server: flask.Flask, warehouse: str | os.PathLike[str],
     path = Path(warehouse).resolve()
     server.secret_key = read_or_create_secret(secret_key_file(path))
     server.config.update(
-        SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Strict",
-        SESSION_COOKIE_PATH="/admin", SESSION_COOKIE_NAME="sm_admin",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Strict",
+        SESSION_COOKIE_PATH="/admin",
+        SESSION_COOKIE_NAME="sm_admin",
         SESSION_COOKIE_SECURE=os.environ.get(ENV_SECURE, "") == "1",
-        WTF_CSRF_TIME_LIMIT=SESSION_SECONDS)
-    server.extensions[_EXTENSION] = AdminState(path, Workspace(path),
-                                               LoginThrottle(throttle_db(path)), background)
+        WTF_CSRF_TIME_LIMIT=SESSION_SECONDS,
+    )
+    server.extensions[_EXTENSION] = AdminState(
+        path, Workspace(path), LoginThrottle(throttle_db(path)), background
+    )
     server.register_blueprint(bp)
     server.after_request(_no_store)  # app-wide: also 404s under /admin that match no route
 
@@ -128,25 +131,42 @@ def without_paths(message: str, known: dict[Path, str] | None = None) -> str:
 
 def render(template: str, status: int = 200, **context) -> tuple[str, int]:
     lang = flask.g.lang
-    links = {code: flask.url_for(flask.request.endpoint, **{**flask.request.view_args, "lang": code})
-             for code in LANGUAGE_NAMES}
+    links = {
+        code: flask.url_for(flask.request.endpoint, **{**flask.request.view_args, "lang": code})
+        for code in LANGUAGE_NAMES
+    }
     return flask.render_template(
-        f"admin/{template}", t=text_for(lang), lang=lang, user=current_user(),
-        csrf_token=generate_csrf(), languages=LANGUAGE_NAMES, language_links=links,
-        stylesheet=STYLESHEET, number=lambda v, d=1: format_number(v, lang, d),
-        **context), status
+        f"admin/{template}",
+        t=text_for(lang),
+        lang=lang,
+        user=current_user(),
+        csrf_token=generate_csrf(),
+        languages=LANGUAGE_NAMES,
+        language_links=links,
+        stylesheet=STYLESHEET,
+        number=lambda v, d=1: format_number(v, lang, d),
+        **context,
+    ), status
 
 
 def audit_event(action: str, **details) -> None:
-    audit.record(audit_log(state().warehouse), current_user() or "-", action,
-                 address=flask.request.remote_addr, **details)
+    audit.record(
+        audit_log(state().warehouse),
+        current_user() or "-",
+        action,
+        address=flask.request.remote_addr,
+        **details,
+    )
 
 
 @bp.url_value_preprocessor
 def take_language(endpoint: str | None, values: dict | None) -> None:
     lang = (values or {}).pop("lang", None)
-    flask.g.lang = valid_language(lang) or valid_language(flask.request.args.get("lang")) \
+    flask.g.lang = (
+        valid_language(lang)
+        or valid_language(flask.request.args.get("lang"))
         or negotiate_language(flask.request.headers.get("Accept-Language"))
+    )
     if lang is not None and valid_language(lang) is None:
         flask.abort(404)
 
@@ -194,8 +214,9 @@ def login():
         return render("login.html", 401, error=t("bad_login"))
     throttle.succeeded(name, address)
     flask.session.clear()  # a new session (and CSRF token) after login
-    flask.session.update(user=name, login_at=time.time(),
-                         generation=accounts.session_generation(path, name) or "")
+    flask.session.update(
+        user=name, login_at=time.time(), generation=accounts.session_generation(path, name) or ""
+    )
     flask.g.pop("admin_user", None)
     audit_event("login")
     return flask.redirect(flask.url_for("admin.home"))
@@ -214,9 +235,13 @@ def logout() -> flask.Response:
 
 @bp.route("/<lang>/")
 def home():
-    return render("home.html", uploads=state().workspace.pending(), formats=FORMATS,
-                  landed=state().workspace.landed(),
-                  history=audit.entries(audit_log(state().warehouse), 10))
+    return render(
+        "home.html",
+        uploads=state().workspace.pending(),
+        formats=FORMATS,
+        landed=state().workspace.landed(),
+        history=audit.entries(audit_log(state().warehouse), 10),
+    )
 
 
 @bp.route("/<lang>/files/<int:wave>/quarantine.csv")
@@ -226,8 +251,9 @@ def landed_quarantine(wave: int) -> flask.Response:
     path = state().workspace.landed_quarantine(name, wave)
     if path is None:
         flask.abort(404)
-    return flask.send_file(path, mimetype="text/csv", as_attachment=True,
-                           download_name=f"{Path(name).stem}.quarantine.csv")
+    return flask.send_file(
+        path, mimetype="text/csv", as_attachment=True, download_name=f"{Path(name).stem}.quarantine.csv"
+    )
 
 
 @bp.route("/<lang>/files/remove", methods=["POST"])
@@ -282,8 +308,9 @@ def upload() -> flask.Response:
         tmp.unlink(missing_ok=True)
     audit_event("upload", **staged.audit_details())
     if state().background:
-        threading.Thread(target=workspace.build_candidate, args=(staged,), daemon=True,
-                         name=f"candidate-{staged.id}").start()
+        threading.Thread(
+            target=workspace.build_candidate, args=(staged,), daemon=True, name=f"candidate-{staged.id}"
+        ).start()
     else:
         workspace.build_candidate(staged)
     return flask.redirect(flask.url_for("admin.show_upload", upload_id=staged.id))
@@ -301,27 +328,46 @@ def show_upload(upload_id: str):
     staged = _staged(upload_id)
     workspace, lang = state().workspace, flask.g.lang
     ready = staged.status == "ready"
-    known = {workspace.input_file(staged): staged.file_name,
-             workspace.folder(staged.id): "", state().warehouse.parent: ""}
+    known = {
+        workspace.input_file(staged): staged.file_name,
+        workspace.folder(staged.id): "",
+        state().warehouse.parent: "",
+    }
     error = staged.error.get(lang) or staged.error.get("en") or ""
     summary = workspace.summary(staged)
     return render(
-        "upload.html", upload=staged, error_message=without_paths(error, known),
-        summary=summary, causes=summary_rows(summary, lang) if summary else [],
-        errors=[(line, field, without_paths(message, known))
-                for line, field, message in workspace.validation_rows(staged, lang)],
+        "upload.html",
+        upload=staged,
+        error_message=without_paths(error, known),
+        summary=summary,
+        causes=summary_rows(summary, lang) if summary else [],
+        errors=[
+            (line, field, without_paths(message, known))
+            for line, field, message in workspace.validation_rows(staged, lang)
+        ],
         has_quarantine=ready and workspace.quarantine_file(staged) is not None,
-        preview=compare(state().warehouse, workspace.candidate(staged), lang,
-                        text_for(lang)("pressure_index")) if ready else [])
+        preview=compare(
+            state().warehouse, workspace.candidate(staged), lang, text_for(lang)("pressure_index")
+        )
+        if ready
+        else [],
+    )
 
 
 def summary_rows(summary: FileSummary, lang: str) -> list[dict[str, object]]:
     """The errors of a file grouped by question and rule, for the report page."""
-    return [{"field": c.field or "", "question": question_label(c.field, lang),
-             "rule": RULES[c.rule][lang], "count": c.count,
-             "share": c.count / summary.rows if summary.rows else 0,
-             "lines": ", ".join(map(str, c.first_lines)), "dominant": c in summary.dominant}
-            for c in summary.causes]
+    return [
+        {
+            "field": c.field or "",
+            "question": question_label(c.field, lang),
+            "rule": RULES[c.rule][lang],
+            "count": c.count,
+            "share": c.count / summary.rows if summary.rows else 0,
+            "lines": ", ".join(map(str, c.first_lines)),
+            "dominant": c in summary.dominant,
+        }
+        for c in summary.causes
+    ]
 
 
 @bp.route("/<lang>/uploads/<upload_id>/quarantine.csv")
@@ -330,8 +376,12 @@ def quarantine(upload_id: str) -> flask.Response:
     path = state().workspace.quarantine_file(staged)
     if path is None:
         flask.abort(404)
-    return flask.send_file(path, mimetype="text/csv", as_attachment=True,
-                           download_name=f"{Path(staged.file_name).stem}.quarantine.csv")
+    return flask.send_file(
+        path,
+        mimetype="text/csv",
+        as_attachment=True,
+        download_name=f"{Path(staged.file_name).stem}.quarantine.csv",
+    )
 
 
 @bp.route("/<lang>/uploads/<upload_id>/publish", methods=["POST"])

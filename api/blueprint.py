@@ -89,14 +89,19 @@ def blueprint(reader: Reader, editions_dir: Path | None = None) -> flask.Bluepri
     def args(path: str) -> dict[str, Any]:
         return parse_parameters(PREFIX + path, flask.request.args, flask.request.view_args or {})
 
-    def page(listing: str, params: dict[str, Any], filters: dict[str, str | None],
-             must_exist: str | None = None) -> flask.Response:
+    def page(
+        listing: str, params: dict[str, Any], filters: dict[str, str | None], must_exist: str | None = None
+    ) -> flask.Response:
         src = source(params.get("edition"))
 
         def build() -> flask.Response:
             lang, version = params.get("lang") or "en", src.version
-            if must_exist is not None and not listings.rows(version, src.cursor, "indicators", lang).page(
-                    {"indicator_id": must_exist}, 1, 0)[1]:
+            if (
+                must_exist is not None
+                and not listings.rows(version, src.cursor, "indicators", lang).page(
+                    {"indicator_id": must_exist}, 1, 0
+                )[1]
+            ):
                 raise ApiError(404, f"no indicator {must_exist!r}", "indicator_id")
             if params["format"] == "csv":
                 cur = src.cursor()
@@ -109,15 +114,23 @@ def blueprint(reader: Reader, editions_dir: Path | None = None) -> flask.Bluepri
                 response.headers["X-Total-Count"] = str(total)
                 return response
             rows, total = listings.rows(version, src.cursor, listing, lang).page(
-                filters, params["limit"], params["offset"])
+                filters, params["limit"], params["offset"]
+            )
             end = params["offset"] + params["limit"]
             following = {**flask.request.args.to_dict(), "offset": str(end)}
-            return flask.jsonify({"data": rows, "pagination": {
-                "total": total, "limit": params["limit"], "offset": params["offset"],
-                "next": f"{flask.request.path}?{urlencode(following)}" if end < total else None}})
+            return flask.jsonify(
+                {
+                    "data": rows,
+                    "pagination": {
+                        "total": total,
+                        "limit": params["limit"],
+                        "offset": params["offset"],
+                        "next": f"{flask.request.path}?{urlencode(following)}" if end < total else None,
+                    },
+                }
+            )
 
-        return conditional(src, build, EDITION_CACHE if params.get("edition") else LIVE_CACHE,
-                           answers)
+        return conditional(src, build, EDITION_CACHE if params.get("edition") else LIVE_CACHE, answers)
 
     @bp.get("/indicators")
     def list_indicators() -> flask.Response:
@@ -164,10 +177,18 @@ def blueprint(reader: Reader, editions_dir: Path | None = None) -> flask.Bluepri
     @bp.get("/editions")
     def list_published_editions() -> flask.Response:
         args("/editions")
-        return flask.jsonify({"data": [
-            {k: m[k] for k in ("edition", "published_at", "previous_edition", "synthetic",
-                               "citation")} | {"tables": sorted(m["tables"])}
-            for m in list_editions(editions_root)]})
+        return flask.jsonify(
+            {
+                "data": [
+                    {
+                        k: m[k]
+                        for k in ("edition", "published_at", "previous_edition", "synthetic", "citation")
+                    }
+                    | {"tables": sorted(m["tables"])}
+                    for m in list_editions(editions_root)
+                ]
+            }
+        )
 
     @bp.get("/openapi.json")
     def openapi() -> flask.Response:
@@ -193,8 +214,9 @@ def blueprint(reader: Reader, editions_dir: Path | None = None) -> flask.Bluepri
     return bp
 
 
-def conditional(src: DataSource, build: Callable[[], flask.Response], cache_control: str,
-                answers: SimpleCache) -> flask.Response:
+def conditional(
+    src: DataSource, build: Callable[[], flask.Response], cache_control: str, answers: SimpleCache
+) -> flask.Response:
     """``build()`` with an ETag of (data version, request URL) and Cache-Control, or an empty
     304 when the client's If-None-Match already names that ETag. A 200 answer is kept in
     ``answers`` under its ETag and served from there while the version lasts."""

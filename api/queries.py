@@ -39,7 +39,9 @@ LISTINGS: dict[str, Listing] = {
         "estimator, money, title_{lang} AS title, summary_{lang} AS summary, "
         "description_{lang} AS description, caveats_{lang} AS caveats, questions, sources, "
         "recommendations FROM public.indicators",
-        ("indicator_id", "theme"), ("indicator_id",)),
+        ("indicator_id", "theme"),
+        ("indicator_id",),
+    ),
     "values": Listing(
         "SELECT v.indicator_id, v.period, v.breakdown, v.breakdown_value, "
         "COALESCE(c.label_{lang}, g.label_{lang}) AS breakdown_label, v.estimate, v.se, v.ci_low, "
@@ -48,20 +50,26 @@ LISTINGS: dict[str, Listing] = {
         "ON c.variable = v.breakdown AND c.code = v.breakdown_value "
         "LEFT JOIN public.geography g ON v.breakdown = 'geo' AND g.geo_code = v.breakdown_value",
         ("indicator_id", "period", "breakdown", "breakdown_value"),
-        ("period", "breakdown", "breakdown_value")),
+        ("period", "breakdown", "breakdown_value"),
+    ),
     "statistics": Listing(
         "SELECT source_id, dataset, series, geo_code, geo_label, period, sex, age, value, unit, "
         "flag, note FROM public.statistics",
         ("series", "source_id", "geo_code", "period", "sex", "age"),
-        ("series", "geo_code", "period", "sex", "age")),
+        ("series", "geo_code", "period", "sex", "age"),
+    ),
     "series": Listing(
         "SELECT series, source_id, dataset, title_{lang} AS title, unit, "
         "comparability_note_{lang} AS comparability_note FROM public.series",
-        ("source_id",), ("series",)),
+        ("source_id",),
+        ("series",),
+    ),
     "sources": Listing(
         "SELECT source_id, title, producer, url, licence, "
         "CAST(retrieved_on AS VARCHAR) AS retrieved_on, sha256, citation FROM public.sources",
-        (), ("source_id",)),
+        (),
+        ("source_id",),
+    ),
 }
 
 
@@ -81,23 +89,34 @@ def _count(cur: duckdb.DuckDBPyConnection, base: str, params: list[Any]) -> int:
     return int(cur.execute(f"SELECT count(*) {base}", params).fetchone()[0])
 
 
-def fetch_page(cur: duckdb.DuckDBPyConnection, listing: str, lang: str,
-               filters: dict[str, str | None], limit: int, offset: int) -> tuple[pd.DataFrame, int]:
+def fetch_page(
+    cur: duckdb.DuckDBPyConnection,
+    listing: str,
+    lang: str,
+    filters: dict[str, str | None],
+    limit: int,
+    offset: int,
+) -> tuple[pd.DataFrame, int]:
     """One page of ``listing`` as a DataFrame (for CSV), and the total number of matching rows."""
     base, order, params = _select(listing, lang, filters)
-    frame = cur.execute(f"SELECT * {base} ORDER BY {order} LIMIT ? OFFSET ?",
-                        [*params, limit, offset]).df()
+    frame = cur.execute(f"SELECT * {base} ORDER BY {order} LIMIT ? OFFSET ?", [*params, limit, offset]).df()
     return frame, _count(cur, base, params)
 
 
-def fetch_records(cur: duckdb.DuckDBPyConnection, listing: str, lang: str,
-                  filters: dict[str, str | None], limit: int, offset: int
-                  ) -> tuple[list[dict[str, Any]], int]:
+def fetch_records(
+    cur: duckdb.DuckDBPyConnection,
+    listing: str,
+    lang: str,
+    filters: dict[str, str | None],
+    limit: int,
+    offset: int,
+) -> tuple[list[dict[str, Any]], int]:
     """One page of ``listing`` as plain records (for JSON), and the total number of matching
     rows; one query (the total is a window count) unless the page is empty."""
     base, order, params = _select(listing, lang, filters)
-    rows = cur.execute(f"SELECT *, count(*) OVER () {base} ORDER BY {order} LIMIT ? OFFSET ?",
-                       [*params, limit, offset]).fetchall()
+    rows = cur.execute(
+        f"SELECT *, count(*) OVER () {base} ORDER BY {order} LIMIT ? OFFSET ?", [*params, limit, offset]
+    ).fetchall()
     columns = [d[0] for d in cur.description][:-1]
     total = int(rows[0][-1]) if rows else (_count(cur, base, params) if offset else 0)
     return [dict(zip(columns, map(_plain, row[:-1]), strict=True)) for row in rows], total
@@ -108,17 +127,21 @@ def _plain(value: Any) -> Any:
     return None if isinstance(value, float) and math.isnan(value) else value
 
 
-def indicator_detail(cur: duckdb.DuckDBPyConnection, lang: str,
-                     indicator_id: str) -> dict[str, Any] | None:
+def indicator_detail(cur: duckdb.DuckDBPyConnection, lang: str, indicator_id: str) -> dict[str, Any] | None:
     """The indicator in ``lang`` with the periods and breakdowns it has values for."""
     found, _ = fetch_records(cur, "indicators", lang, {"indicator_id": indicator_id}, 1, 0)
     if not found:
         return None
     detail = found[0]
     for column, key in (("period", "periods"), ("breakdown", "breakdowns")):
-        detail[key] = [row[0] for row in cur.execute(
-            f"SELECT DISTINCT {column} FROM public.indicator_values WHERE indicator_id = ? "
-            f"ORDER BY {column}", [indicator_id]).fetchall()]
+        detail[key] = [
+            row[0]
+            for row in cur.execute(
+                f"SELECT DISTINCT {column} FROM public.indicator_values WHERE indicator_id = ? "
+                f"ORDER BY {column}",
+                [indicator_id],
+            ).fetchall()
+        ]
     return detail
 
 
@@ -138,7 +161,7 @@ class ListingRows:
         if filters.get(self.indexed) is not None:
             positions = self.index.get(filters[self.indexed], [])
         matching = [self.rows[i] for i in positions if all(self.rows[i][c] == v for c, v in given)]
-        chosen = matching[offset:offset + limit]
+        chosen = matching[offset : offset + limit]
         return [dict(zip(self.columns, map(_plain, row), strict=True)) for row in chosen], len(matching)
 
 
@@ -150,8 +173,9 @@ class ListingCache:
         self._keep = keep
         self._lock = threading.Lock()
 
-    def rows(self, version: str, cursor: Callable[[], duckdb.DuckDBPyConnection], listing: str,
-             lang: str) -> ListingRows:
+    def rows(
+        self, version: str, cursor: Callable[[], duckdb.DuckDBPyConnection], listing: str, lang: str
+    ) -> ListingRows:
         key = (version, listing, lang)
         with self._lock:
             if key in self._kept:

@@ -44,8 +44,7 @@ def _parameters(path: str) -> tuple[dict[str, Any], ...]:
     return tuple(_resolve(p) for p in openapi_document()["paths"][path]["get"].get("parameters", []))
 
 
-def parse_parameters(path: str, query: MultiDict[str, str],
-                     path_values: Mapping[str, str]) -> dict[str, Any]:
+def parse_parameters(path: str, query: MultiDict[str, str], path_values: Mapping[str, str]) -> dict[str, Any]:
     """The declared parameters of ``GET path``, converted and validated, defaults filled in.
 
     Raises ApiError(400) for an undeclared, repeated or invalid parameter.

@@ -47,9 +47,13 @@ def send(session: requests.Session, base_url: str, request: Request, timeout_s: 
     category = "page loads" if request.kind in PAGE_KINDS else "callbacks"
     start = time.perf_counter()
     try:
-        response = session.request(request.method, url, headers=request.headers,
-                                   data=request.body.encode() if request.body else None,
-                                   timeout=timeout_s)
+        response = session.request(
+            request.method,
+            url,
+            headers=request.headers,
+            data=request.body.encode() if request.body else None,
+            timeout=timeout_s,
+        )
         response.content  # noqa: B018 - read the whole body inside the timing
         error = None if response.status_code in OK_STATUS else f"HTTP {response.status_code}"
     except requests.RequestException as exc:
@@ -57,8 +61,16 @@ def send(session: requests.Session, base_url: str, request: Request, timeout_s: 
     return Sample(category, request.name, time.perf_counter() - start, error)
 
 
-def _user(base_url: str, recording: Recording, first_visit: int, deadline: float, think_s: float,
-          timeout_s: float, rng: random.Random, stop: threading.Event) -> list[Sample]:
+def _user(
+    base_url: str,
+    recording: Recording,
+    first_visit: int,
+    deadline: float,
+    think_s: float,
+    timeout_s: float,
+    rng: random.Random,
+    stop: threading.Event,
+) -> list[Sample]:
     samples: list[Sample] = []
     visits = recording.visits
     with requests.Session() as session:
@@ -75,8 +87,15 @@ def _user(base_url: str, recording: Recording, first_visit: int, deadline: float
     return samples
 
 
-def run(base_url: str, recording: Recording, users: int, duration_s: float, think_s: float,
-        timeout_s: float = 10.0, seed: int = 0) -> LoadResult:
+def run(
+    base_url: str,
+    recording: Recording,
+    users: int,
+    duration_s: float,
+    think_s: float,
+    timeout_s: float = 10.0,
+    seed: int = 0,
+) -> LoadResult:
     """Replay ``recording`` with ``users`` concurrent users for ``duration_s`` seconds."""
     if not recording.visits:
         raise ValueError("the recording has no visits")
@@ -84,8 +103,12 @@ def run(base_url: str, recording: Recording, users: int, duration_s: float, thin
     start = time.monotonic()
     deadline = start + duration_s
     with ThreadPoolExecutor(max_workers=users) as pool:
-        futures = [pool.submit(_user, base_url, recording, n, deadline, think_s, timeout_s,
-                               random.Random(seed + n), stop) for n in range(users)]
+        futures = [
+            pool.submit(
+                _user, base_url, recording, n, deadline, think_s, timeout_s, random.Random(seed + n), stop
+            )
+            for n in range(users)
+        ]
         try:
             samples = [s for f in futures for s in f.result()]
         finally:
@@ -99,10 +122,14 @@ def warm_up(base_url: str, recording: Recording, workers: int, timeout_s: float 
     Gives each gunicorn worker the chance to open the warehouse and fill its caches, so that
     the measurement is of a running server, not of its start.
     """
+
     def one_pass(_: int) -> list[str]:
         with requests.Session() as session:
-            return [f"{s.name}: {s.error}" for r in recording.requests()
-                    if (s := send(session, base_url, r, timeout_s)).error]
+            return [
+                f"{s.name}: {s.error}"
+                for r in recording.requests()
+                if (s := send(session, base_url, r, timeout_s)).error
+            ]
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         return [e for errors in pool.map(one_pass, range(workers)) for e in errors]

@@ -16,12 +16,21 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--no-first-run", "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 #: Pages visited besides those the navbar of the first one links to (language, saved state).
-EXTRA_PAGES = ("/nl/explorer?indicator=series%3Aeurostat_informal_volunteering&breakdown=geo"
-               "&period=2015&tab=table", "/en/statistics")
+EXTRA_PAGES = (
+    "/nl/explorer?indicator=series%3Aeurostat_informal_volunteering&breakdown=geo&period=2015&tab=table",
+    "/en/statistics",
+)
 #: Headers not replayed: the HTTP client sets them for its own connection and body.
 CONNECTION_HEADERS = {"host", "content-length", "connection", "accept-encoding", "cookie"}
 ACTION_TIMEOUT_MS = 5_000
@@ -63,8 +72,7 @@ class Recording:
     failed: list[str] = field(default_factory=list)
 
     def requests(self, kinds: set[str] | None = None) -> list[Request]:
-        return [r for v in self.visits for step in v.steps for r in step
-                if kinds is None or r.kind in kinds]
+        return [r for v in self.visits for step in v.steps for r in step if kinds is None or r.kind in kinds]
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -106,8 +114,9 @@ class _Recorder:
             return
         headers = {k: v for k, v in request.headers.items() if k.lower() not in CONNECTION_HEADERS}
         visit = self.recording.visits[-1]
-        recorded = Request(request.method, request.url, kind, headers, request.post_data,
-                           page=urlsplit(visit.url).path)
+        recorded = Request(
+            request.method, request.url, kind, headers, request.post_data, page=urlsplit(visit.url).path
+        )
         visit.steps[-1].append(recorded)
         self.pending[request] = recorded
 
@@ -193,7 +202,8 @@ def record(base_url: str) -> Recording:
                 _settle(page, recorder)
                 if len(seen) == 1:
                     hrefs = page.eval_on_selector_all(
-                        ".navbar a.nav-link", "els => els.map(e => e.getAttribute('href'))")
+                        ".navbar a.nav-link", "els => els.map(e => e.getAttribute('href'))"
+                    )
                     queue += [urljoin(base_url, h) for h in hrefs if h and h.startswith("/")]
                     queue += [urljoin(base_url, p) for p in EXTRA_PAGES]
                 _interact(page, recorder)

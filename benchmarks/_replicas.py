@@ -33,12 +33,21 @@ from benchmarks._server import ROOT, free_port
 from sector_monitor.deploy import FAIL_TIMEOUT_S, render_nginx_site, standalone_nginx_conf
 
 NGINX_CANDIDATES = ("/usr/sbin/nginx", "/usr/bin/nginx")
-API_PATHS = ("/api/v1/indicators", "/api/v1/indicators/tt_task_transfer/values",
-             "/api/v1/indicators/tt_task_transfer/values?breakdown=region", "/api/v1/sources",
-             "/api/v1/statistics", "/api/v1/series")
+API_PATHS = (
+    "/api/v1/indicators",
+    "/api/v1/indicators/tt_task_transfer/values",
+    "/api/v1/indicators/tt_task_transfer/values?breakdown=region",
+    "/api/v1/sources",
+    "/api/v1/statistics",
+    "/api/v1/series",
+)
 PAGE_PATHS = ("/fr", "/nl/explorer", "/en/statistics", "/fr/themes/funding", "/_dash-layout")
-EXPLORER_INPUTS = {"explorer-breakdown.value": None, "explorer-period.value": None,
-                   "explorer-sort.data": None, "url.pathname": "/fr/explorer"}
+EXPLORER_INPUTS = {
+    "explorer-breakdown.value": None,
+    "explorer-period.value": None,
+    "explorer-sort.data": None,
+    "url.pathname": "/fr/explorer",
+}
 
 
 def nginx_binary() -> str | None:
@@ -67,8 +76,13 @@ def run_build(warehouse: Path, env: dict[str, str], timeout_s: float = 180.0) ->
     build id it printed."""
     process = subprocess.Popen(
         [sys.executable, "-m", "sector_monitor.cli", "build", "--warehouse", str(warehouse)],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        start_new_session=True)
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
     try:
         out, _ = process.communicate(timeout=timeout_s)
     except subprocess.TimeoutExpired:
@@ -107,8 +121,9 @@ def wait_healthy(base_url: str, process: subprocess.Popen, log: Path, timeout_s:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"{base_url}: exited ({process.returncode}):\n"
-                               + log.read_text(errors="replace")[-2000:])
+            raise RuntimeError(
+                f"{base_url}: exited ({process.returncode}):\n" + log.read_text(errors="replace")[-2000:]
+            )
         if (body := healthz(base_url)) is not None:
             return body
         time.sleep(0.2)
@@ -138,11 +153,28 @@ class Deployment:
         log = self._log(base_url)
         with log.open("ab") as out:
             process = subprocess.Popen(
-                [sys.executable, "-m", "sector_monitor.cli", "serve", "--warehouse",
-                 str(self.warehouse), "--host", "127.0.0.1", "--port", port,
-                 "--workers", str(self.workers), "--threads", str(self.threads)],
-                cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT,
-                start_new_session=True)
+                [
+                    sys.executable,
+                    "-m",
+                    "sector_monitor.cli",
+                    "serve",
+                    "--warehouse",
+                    str(self.warehouse),
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    port,
+                    "--workers",
+                    str(self.workers),
+                    "--threads",
+                    str(self.threads),
+                ],
+                cwd=ROOT,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         self.processes[base_url] = process
         return process
 
@@ -171,9 +203,16 @@ class Deployment:
 
 
 @contextmanager
-def deployment(warehouse: Path, replicas: int, workdir: Path, env: dict[str, str] | None = None,
-               workers: int = 2, threads: int = 4, start_timeout_s: float = 120.0,
-               nginx: str | None = None) -> Iterator[Deployment]:
+def deployment(
+    warehouse: Path,
+    replicas: int,
+    workdir: Path,
+    env: dict[str, str] | None = None,
+    workers: int = 2,
+    threads: int = 4,
+    start_timeout_s: float = 120.0,
+    nginx: str | None = None,
+) -> Iterator[Deployment]:
     """``replicas`` × ``sector-monitor serve`` on free loopback ports behind nginx; yields the
     :class:`Deployment` once every replica and the proxy answer /healthz; stops them all."""
     nginx = nginx or nginx_binary()
@@ -190,14 +229,21 @@ def deployment(warehouse: Path, replicas: int, workdir: Path, env: dict[str, str
         for url in dep.replica_urls:
             wait_healthy(url, dep.processes[url], dep._log(url), start_timeout_s)
         port = free_port()
-        site = render_nginx_site([u.removeprefix("http://") for u in dep.replica_urls],
-                                 listen=f"127.0.0.1:{port}", server_name="localhost")
+        site = render_nginx_site(
+            [u.removeprefix("http://") for u in dep.replica_urls],
+            listen=f"127.0.0.1:{port}",
+            server_name="localhost",
+        )
         conf = workdir / "nginx.conf"
         conf.write_text(standalone_nginx_conf(site, workdir))
         log = workdir / "nginx.out"
         with log.open("wb") as out:
-            proxy = subprocess.Popen([nginx, "-c", str(conf), "-p", str(workdir)], stdout=out,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
+            proxy = subprocess.Popen(
+                [nginx, "-c", str(conf), "-p", str(workdir)],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         dep.proxy_url = f"http://127.0.0.1:{port}"
         wait_healthy(dep.proxy_url, proxy, log, 30.0)
         yield dep
@@ -210,6 +256,7 @@ def deployment(warehouse: Path, replicas: int, workdir: Path, env: dict[str, str
 
 # ---- load ------------------------------------------------------------------------------------
 
+
 def explorer_requests(base_url: str, indicators: int = 4) -> list[Request]:
     """Explorer callback POSTs (as the page sends them when a visitor picks an indicator, chart
     and table tabs), built from the server's ``_dash-dependencies``, for a few indicators."""
@@ -219,20 +266,42 @@ def explorer_requests(base_url: str, indicators: int = 4) -> list[Request]:
     out = []
     for row in listing["data"][:indicators]:
         for tab in ("chart", "table"):
-            values = EXPLORER_INPUTS | {"explorer-indicator.value": f"indicator:{row['indicator_id']}",
-                                        "explorer-tab.active_tab": tab}
+            values = EXPLORER_INPUTS | {
+                "explorer-indicator.value": f"indicator:{row['indicator_id']}",
+                "explorer-tab.active_tab": tab,
+            }
 
             def items(declared: list[dict], values: dict = values) -> list[dict]:
-                return [{"id": d["id"], "property": d["property"],
-                         "value": values.get(f"{d['id']}.{d['property']}")} for d in declared]
+                return [
+                    {
+                        "id": d["id"],
+                        "property": d["property"],
+                        "value": values.get(f"{d['id']}.{d['property']}"),
+                    }
+                    for d in declared
+                ]
 
-            outputs = [dict(zip(("id", "property"), part.rsplit(".", 1), strict=True))
-                       for part in dep["output"].strip(".").split("...")]
-            body = {"output": dep["output"], "outputs": outputs, "inputs": items(dep["inputs"]),
-                    "state": items(dep["state"]), "changedPropIds": ["explorer-indicator.value"]}
-            out.append(Request("POST", f"{base_url}/_dash-update-component", "callback",
-                               {"Content-Type": "application/json"}, json.dumps(body),
-                               page="/fr/explorer"))
+            outputs = [
+                dict(zip(("id", "property"), part.rsplit(".", 1), strict=True))
+                for part in dep["output"].strip(".").split("...")
+            ]
+            body = {
+                "output": dep["output"],
+                "outputs": outputs,
+                "inputs": items(dep["inputs"]),
+                "state": items(dep["state"]),
+                "changedPropIds": ["explorer-indicator.value"],
+            }
+            out.append(
+                Request(
+                    "POST",
+                    f"{base_url}/_dash-update-component",
+                    "callback",
+                    {"Content-Type": "application/json"},
+                    json.dumps(body),
+                    page="/fr/explorer",
+                )
+            )
     return out
 
 
@@ -252,8 +321,16 @@ class Load:
     from ``mix`` to ``base_url`` with a think time (uniform 0 - 2x ``think_s``) until stopped
     (or ``max_s``). Every request has a timeout; failures are recorded, not raised."""
 
-    def __init__(self, base_url: str, mix: list[Request], users: int, think_s: float,
-                 timeout_s: float = 15.0, max_s: float = 300.0, seed: int = 0) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        mix: list[Request],
+        users: int,
+        think_s: float,
+        timeout_s: float = 15.0,
+        max_s: float = 300.0,
+        seed: int = 0,
+    ) -> None:
         self.base_url, self.mix, self.users, self.think_s = base_url, mix, users, think_s
         self.timeout_s, self.max_s, self.seed = timeout_s, max_s, seed
         self.stop_event = threading.Event()
@@ -276,8 +353,9 @@ class Load:
 
     def __enter__(self) -> Load:
         self.started = time.monotonic()
-        self._threads = [threading.Thread(target=self._user, args=(n,), daemon=True)
-                         for n in range(self.users)]
+        self._threads = [
+            threading.Thread(target=self._user, args=(n,), daemon=True) for n in range(self.users)
+        ]
         for t in self._threads:
             t.start()
         return self

@@ -20,8 +20,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def build_warehouse(path: Path) -> None:
     """Run ``sector-monitor build --warehouse path`` in a new process."""
-    subprocess.run([sys.executable, "-m", "sector_monitor.cli", "build", "--warehouse", str(path)],
-                   cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "-m", "sector_monitor.cli", "build", "--warehouse", str(path)],
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def free_port() -> int:
@@ -53,16 +58,22 @@ def default_workers() -> int:
 
 
 @contextmanager
-def running(command: list[str], probe_url: str, log: Path, env: dict[str, str] | None = None,
-            start_timeout_s: float = 60.0) -> Iterator[None]:
+def running(
+    command: list[str],
+    probe_url: str,
+    log: Path,
+    env: dict[str, str] | None = None,
+    start_timeout_s: float = 60.0,
+) -> Iterator[None]:
     """Run a server ``command`` until the block ends; wait until ``probe_url`` answers 200.
 
     The server runs in its own session (process group) so that stopping it also stops the
     worker processes it starts; it is stopped on errors and Ctrl+C too. Its output goes to ``log``.
     """
     with log.open("wb") as out:
-        process = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
-                                   env=env, start_new_session=True)
+        process = subprocess.Popen(
+            command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True
+        )
     try:
         _wait_until_up(process, probe_url, log, start_timeout_s)
         yield
@@ -76,8 +87,20 @@ def serve(warehouse: Path, log: Path, workers: int = 2, start_timeout_s: float =
     yield its base URL; always stop it."""
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
-    command = [sys.executable, "-m", "sector_monitor.cli", "serve", "--warehouse", str(warehouse),
-               "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
+    command = [
+        sys.executable,
+        "-m",
+        "sector_monitor.cli",
+        "serve",
+        "--warehouse",
+        str(warehouse),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+    ]
     with running(command, f"{base_url}/fr", log, start_timeout_s=start_timeout_s):
         yield base_url
 
@@ -86,8 +109,9 @@ def _wait_until_up(process: subprocess.Popen, probe_url: str, log: Path, timeout
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"the server exited ({process.returncode}):\n"
-                               + log.read_text(errors="replace")[-2000:])
+            raise RuntimeError(
+                f"the server exited ({process.returncode}):\n" + log.read_text(errors="replace")[-2000:]
+            )
         try:
             if requests.get(probe_url, timeout=2).ok:
                 return

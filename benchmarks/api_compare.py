@@ -71,8 +71,11 @@ PEERS = ("datasette", "datasette_gunicorn")
 CASES = ("same_url", "distinct_urls")
 #: Page sizes of the distinct_urls case: first value and how many (ours: limit <= 10000;
 #: Datasette: _size <= its max_returned_rows, 1000).
-VARY = {OURS: ("limit", 100, 9900), "datasette": ("_size", 100, 900),
-        "datasette_gunicorn": ("_size", 100, 900)}
+VARY = {
+    OURS: ("limit", 100, 9900),
+    "datasette": ("_size", 100, 900),
+    "datasette_gunicorn": ("_size", 100, 900),
+}
 TIMEOUT_S = 10.0
 WARM_UP_REQUESTS = 40
 
@@ -89,6 +92,7 @@ class Server:
 
 # ---- data: the query, the SQLite export, the same answer ----
 
+
 def pick_query(warehouse: Path) -> dict:
     """The indicator with the most ``subsector`` values in the latest period (ties: by id)."""
     con = duckdb.connect(str(warehouse), read_only=True)
@@ -96,7 +100,8 @@ def pick_query(warehouse: Path) -> dict:
         indicator, period, rows = con.execute(
             "SELECT indicator_id, period, count(*) AS n FROM public.indicator_values "
             "WHERE breakdown = ? GROUP BY ALL ORDER BY period DESC, n DESC, indicator_id LIMIT 1",
-            [BREAKDOWN]).fetchone()
+            [BREAKDOWN],
+        ).fetchone()
     finally:
         con.close()
     return {"indicator_id": indicator, "period": period, "breakdown": BREAKDOWN, "rows": rows}
@@ -120,18 +125,23 @@ def export_sqlite(warehouse: Path, target: Path) -> int:
 
 def query_paths(query: dict, database: str) -> dict[str, str]:
     """The same filtered query as a path of each server."""
-    ours = (f"/api/v1/indicators/{query['indicator_id']}/values?"
-            + urlencode({"period": query["period"], "breakdown": query["breakdown"]}))
+    ours = f"/api/v1/indicators/{query['indicator_id']}/values?" + urlencode(
+        {"period": query["period"], "breakdown": query["breakdown"]}
+    )
     peer = f"/{database}/{TABLE}.json?" + urlencode(
-        {"indicator_id": query["indicator_id"], "period": query["period"],
-         "breakdown": query["breakdown"], "_shape": "array"})
+        {
+            "indicator_id": query["indicator_id"],
+            "period": query["period"],
+            "breakdown": query["breakdown"],
+            "_shape": "array",
+        }
+    )
     return {OURS: ours, **dict.fromkeys(PEERS, peer)}
 
 
 def comparable(rows: list[dict]) -> list[dict]:
     """Rows without Datasette's ``rowid``, booleans as SQLite stores them (0/1)."""
-    return [{k: int(v) if isinstance(v, bool) else v for k, v in r.items() if k != "rowid"}
-            for r in rows]
+    return [{k: int(v) if isinstance(v, bool) else v for k, v in r.items() if k != "rowid"} for r in rows]
 
 
 def answer(server: Server) -> list[dict]:
@@ -144,42 +154,87 @@ def answer(server: Server) -> list[dict]:
 
 # ---- servers ----
 
+
 @contextmanager
-def datasette(name: str, database: Path, command: list[str], log: Path, setup: str,
-              path: str) -> Iterator[Server]:
+def datasette(
+    name: str, database: Path, command: list[str], log: Path, setup: str, path: str
+) -> Iterator[Server]:
     """Run a Datasette command (``{port}`` filled in) serving ``database``; yield the Server."""
     port = _server.free_port()
     base_url = f"http://127.0.0.1:{port}"
     env = {**os.environ, "BENCH_SQLITE": str(database)}
-    with _server.running([c.format(port=port) for c in command], f"{base_url}/-/versions.json", log,
-                         env=env):
+    with _server.running([c.format(port=port) for c in command], f"{base_url}/-/versions.json", log, env=env):
         yield Server(name, base_url, path, setup)
 
 
-def start_servers(stack: ExitStack, warehouse: Path, database: Path, paths: dict[str, str],
-                  workers: int, bench_python: Path, folder: Path) -> list[Server]:
+def start_servers(
+    stack: ExitStack,
+    warehouse: Path,
+    database: Path,
+    paths: dict[str, str],
+    workers: int,
+    bench_python: Path,
+    folder: Path,
+) -> list[Server]:
     """Start ours and both Datasette setups; ``stack`` stops them."""
     base_url = stack.enter_context(_server.serve(warehouse, folder / "ours.log", workers=workers))
-    servers = [Server(OURS, base_url, paths[OURS],
-                      f"sector-monitor serve: gunicorn, {workers} sync workers (its default), "
-                      f"1 thread each")]
-    serve = [str(bench_python), "-m", "datasette", "serve", "-i", str(database),
-             "--host", "127.0.0.1", "--port", "{port}"]
-    gunicorn = [str(bench_python), "-m", "gunicorn", "--no-control-socket", "--workers", str(workers),
-                "--worker-class", "uvicorn.workers.UvicornWorker", "--bind", "127.0.0.1:{port}",
-                "--pythonpath", str(HERE), "_datasette_asgi:app"]
-    setups = {"datasette": (serve, "datasette serve -i (immutable): 1 process, asyncio, "
-                                   "SQL in 3 threads (its defaults)"),
-              "datasette_gunicorn": (gunicorn, f"Datasette app (immutable) under gunicorn: {workers} "
-                                               f"uvicorn workers, as many processes as ours")}
+    servers = [
+        Server(
+            OURS,
+            base_url,
+            paths[OURS],
+            f"sector-monitor serve: gunicorn, {workers} sync workers (its default), 1 thread each",
+        )
+    ]
+    serve = [
+        str(bench_python),
+        "-m",
+        "datasette",
+        "serve",
+        "-i",
+        str(database),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "{port}",
+    ]
+    gunicorn = [
+        str(bench_python),
+        "-m",
+        "gunicorn",
+        "--no-control-socket",
+        "--workers",
+        str(workers),
+        "--worker-class",
+        "uvicorn.workers.UvicornWorker",
+        "--bind",
+        "127.0.0.1:{port}",
+        "--pythonpath",
+        str(HERE),
+        "_datasette_asgi:app",
+    ]
+    setups = {
+        "datasette": (
+            serve,
+            "datasette serve -i (immutable): 1 process, asyncio, SQL in 3 threads (its defaults)",
+        ),
+        "datasette_gunicorn": (
+            gunicorn,
+            f"Datasette app (immutable) under gunicorn: {workers} uvicorn workers, as many processes as ours",
+        ),
+    }
     for name, (command, setup) in setups.items():
-        servers.append(stack.enter_context(
-            datasette(name, database, command, folder / f"{name}.log", setup, paths[name])))
+        servers.append(
+            stack.enter_context(
+                datasette(name, database, command, folder / f"{name}.log", setup, paths[name])
+            )
+        )
     return servers
 
 
 def warm_up(server: Server, requests_count: int = WARM_UP_REQUESTS, threads: int = 4) -> None:
     """Send the query a few times, concurrently, so every worker has served it once."""
+
     def one(_: int) -> int:
         return requests.get(server.base_url + server.path, timeout=TIMEOUT_S).status_code
 
@@ -190,6 +245,7 @@ def warm_up(server: Server, requests_count: int = WARM_UP_REQUESTS, threads: int
 
 
 # ---- load ----
+
 
 def percentile(histogram: list[tuple[int, int]], q: float) -> float:
     """Nearest-rank percentile ``q`` (0-1) of a sorted (milliseconds, count) histogram."""
@@ -208,25 +264,57 @@ def locust_stats(entries: list[dict], failures: list[str]) -> dict:
     histogram = sorted((round(float(ms)), count) for ms, count in entry["response_times"].items())
     wall = entry["last_request_timestamp"] - entry["start_time"]
     n = entry["num_requests"]
-    return {"requests": n, "errors": entry["num_failures"], "rps": n / wall if wall > 0 else 0.0,
-            "p50_ms": percentile(histogram, 0.50), "p95_ms": percentile(histogram, 0.95),
-            "p99_ms": percentile(histogram, 0.99), "max_ms": float(entry["max_response_time"] or 0),
-            "wall_s": wall, "error_messages": failures}
+    return {
+        "requests": n,
+        "errors": entry["num_failures"],
+        "rps": n / wall if wall > 0 else 0.0,
+        "p50_ms": percentile(histogram, 0.50),
+        "p95_ms": percentile(histogram, 0.95),
+        "p99_ms": percentile(histogram, 0.99),
+        "max_ms": float(entry["max_response_time"] or 0),
+        "wall_s": wall,
+        "error_messages": failures,
+    }
 
 
-def load(server: Server, case: str, users: int, duration_s: float, bench_python: Path,
-         folder: Path) -> dict:
+def load(server: Server, case: str, users: int, duration_s: float, bench_python: Path, folder: Path) -> dict:
     """One locust run against ``server``: ``users`` users without wait time for ``duration_s``."""
     out = folder / f"{server.name}_{case}_{users}u"
     param, first, count = VARY[server.name]
-    env = {**os.environ, "BENCH_PATH": server.path, "BENCH_TIMEOUT": str(TIMEOUT_S),
-           "BENCH_VARY": f"{param}:{first}:{count}" if case == "distinct_urls" else ""}
-    command = [str(bench_python), "-m", "locust", "-f", str(HERE / "api_locustfile.py"), "--headless",
-               "--users", str(users), "--spawn-rate", str(users), "--run-time", f"{duration_s:g}s",
-               "--host", server.base_url, "--reset-stats", "--only-summary", "--skip-log-setup",
-               "--loglevel", "ERROR", "--json-file", str(out), "--csv", str(out)]
-    done = subprocess.run(command, cwd=HERE, env=env, capture_output=True, text=True,
-                          timeout=duration_s + 120)
+    env = {
+        **os.environ,
+        "BENCH_PATH": server.path,
+        "BENCH_TIMEOUT": str(TIMEOUT_S),
+        "BENCH_VARY": f"{param}:{first}:{count}" if case == "distinct_urls" else "",
+    }
+    command = [
+        str(bench_python),
+        "-m",
+        "locust",
+        "-f",
+        str(HERE / "api_locustfile.py"),
+        "--headless",
+        "--users",
+        str(users),
+        "--spawn-rate",
+        str(users),
+        "--run-time",
+        f"{duration_s:g}s",
+        "--host",
+        server.base_url,
+        "--reset-stats",
+        "--only-summary",
+        "--skip-log-setup",
+        "--loglevel",
+        "ERROR",
+        "--json-file",
+        str(out),
+        "--csv",
+        str(out),
+    ]
+    done = subprocess.run(
+        command, cwd=HERE, env=env, capture_output=True, text=True, timeout=duration_s + 120
+    )
     stats = out.with_name(out.name + ".json")
     if not stats.exists():
         raise RuntimeError(f"locust failed ({done.returncode}): {done.stderr[-2000:]}")
@@ -238,10 +326,15 @@ def load(server: Server, case: str, users: int, duration_s: float, bench_python:
 def summarise(runs: list[dict]) -> dict:
     """Medians over runs (requests/s, percentiles), errors and requests summed, max of max."""
     median = {k: statistics.median(r[k] for r in runs) for k in ("rps", "p50_ms", "p95_ms", "p99_ms")}
-    return {**median, "runs": len(runs), "rps_runs": [r["rps"] for r in runs],
-            "requests": sum(r["requests"] for r in runs), "errors": sum(r["errors"] for r in runs),
-            "max_ms": max(r["max_ms"] for r in runs),
-            "error_messages": sorted({m for r in runs for m in r["error_messages"]})[:10]}
+    return {
+        **median,
+        "runs": len(runs),
+        "rps_runs": [r["rps"] for r in runs],
+        "requests": sum(r["requests"] for r in runs),
+        "errors": sum(r["errors"] for r in runs),
+        "max_ms": max(r["max_ms"] for r in runs),
+        "error_messages": sorted({m for r in runs for m in r["error_messages"]})[:10],
+    }
 
 
 def verdicts(results: list[dict]) -> list[dict]:
@@ -256,22 +349,34 @@ def verdicts(results: list[dict]) -> list[dict]:
             if (other := index.get((peer, case, users))) is None:
                 continue
             ratio = ours["rps"] / other["rps"] if other["rps"] else math.inf
-            out.append({"peer": peer, "case": case, "users": users, "ratio": ratio,
-                        "status": "MET" if ratio >= 1 and not ours["errors"] else "NOT MET"})
+            out.append(
+                {
+                    "peer": peer,
+                    "case": case,
+                    "users": users,
+                    "ratio": ratio,
+                    "status": "MET" if ratio >= 1 and not ours["errors"] else "NOT MET",
+                }
+            )
     return out
 
 
 # ---- the benchmark ----
 
+
 def tool_versions(bench_python: Path) -> dict[str, str]:
     """Versions of locust, Datasette and gunicorn in the benchmark virtualenv (or a clear error)."""
-    script = ("import importlib.metadata as m, json; "
-              "print(json.dumps({p: m.version(p) for p in ('locust', 'datasette', 'gunicorn', 'uvicorn')}))")
+    script = (
+        "import importlib.metadata as m, json; "
+        "print(json.dumps({p: m.version(p) for p in ('locust', 'datasette', 'gunicorn', 'uvicorn')}))"
+    )
     done = subprocess.run([str(bench_python), "-c", script], capture_output=True, text=True)
     if done.returncode:
-        raise RuntimeError(f"{bench_python} lacks locust, datasette, gunicorn or uvicorn: create it with "
-                           f"`python3 -m venv /work/venv-bench && /work/venv-bench/bin/pip install "
-                           f"datasette locust gunicorn` ({done.stderr.strip()[-300:]})")
+        raise RuntimeError(
+            f"{bench_python} lacks locust, datasette, gunicorn or uvicorn: create it with "
+            f"`python3 -m venv /work/venv-bench && /work/venv-bench/bin/pip install "
+            f"datasette locust gunicorn` ({done.stderr.strip()[-300:]})"
+        )
     return json.loads(done.stdout)
 
 
@@ -287,8 +392,9 @@ def benchmark(args: argparse.Namespace, folder: Path) -> dict:
     exported = export_sqlite(warehouse, database)
     workers = _server.default_workers()
     with ExitStack() as stack:
-        servers = start_servers(stack, warehouse, database, query_paths(query, database.stem), workers,
-                                args.bench_python, folder)
+        servers = start_servers(
+            stack, warehouse, database, query_paths(query, database.stem), workers, args.bench_python, folder
+        )
         reference = answer(servers[0])
         for server in servers:
             if answer(server) != reference:
@@ -301,32 +407,59 @@ def benchmark(args: argparse.Namespace, folder: Path) -> dict:
                     for server in servers:
                         run = load(server, case, users, args.duration, args.bench_python, folder)
                         runs.setdefault((server.name, case, users), []).append(run)
-                        print(f"run {i + 1}/{args.runs} {users} users {case} {server.name}: "
-                              f"{run['rps']:.0f} req/s, p95 {run['p95_ms']:.0f} ms, "
-                              f"{run['errors']} errors", flush=True)
+                        print(
+                            f"run {i + 1}/{args.runs} {users} users {case} {server.name}: "
+                            f"{run['rps']:.0f} req/s, p95 {run['p95_ms']:.0f} ms, "
+                            f"{run['errors']} errors",
+                            flush=True,
+                        )
     results = [{"server": s, "case": c, "users": u, **summarise(r)} for (s, c, u), r in runs.items()]
-    return {"benchmark": "api_compare", "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            "config": {"users": args.users, "duration_s": args.duration, "runs": args.runs,
-                       "warehouse": str(args.warehouse) if args.warehouse else None},
-            "query": {**query, "paths": query_paths(query, database.stem), "sqlite_rows": exported,
-                      "answer_rows": len(reference)},
-            "servers": {s.name: s.setup for s in servers}, "versions": versions,
-            "load_tool": (f"locust {versions['locust']} (FastHttpUser, no wait time, one process, "
-                          f"statistics reset once all users have started)"),
-            "results": results, "verdicts": verdicts(results),
-            "load_average_before": load_before, "load_average_after": os.getloadavg(),
-            "machine": platform.platform(), "python": platform.python_version(), "cpus": os.cpu_count()}
+    return {
+        "benchmark": "api_compare",
+        "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "config": {
+            "users": args.users,
+            "duration_s": args.duration,
+            "runs": args.runs,
+            "warehouse": str(args.warehouse) if args.warehouse else None,
+        },
+        "query": {
+            **query,
+            "paths": query_paths(query, database.stem),
+            "sqlite_rows": exported,
+            "answer_rows": len(reference),
+        },
+        "servers": {s.name: s.setup for s in servers},
+        "versions": versions,
+        "load_tool": (
+            f"locust {versions['locust']} (FastHttpUser, no wait time, one process, "
+            f"statistics reset once all users have started)"
+        ),
+        "results": results,
+        "verdicts": verdicts(results),
+        "load_average_before": load_before,
+        "load_average_after": os.getloadavg(),
+        "machine": platform.platform(),
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+    }
 
 
 def print_report(report: dict) -> None:
     q = report["query"]
-    print(f"\nquery: {q['indicator_id']} {q['period']} breakdown={q['breakdown']} ({q['answer_rows']} rows); "
-          f"medians of {report['config']['runs']} run(s) of {report['config']['duration_s']:g} s")
-    print(f"{'users':>5} {'case':<14} {'server':<19} {'req/s':>7} {'p50':>5} {'p95':>5} {'p99':>5} "
-          f"{'errors':>6}")
+    print(
+        f"\nquery: {q['indicator_id']} {q['period']} breakdown={q['breakdown']} ({q['answer_rows']} rows); "
+        f"medians of {report['config']['runs']} run(s) of {report['config']['duration_s']:g} s"
+    )
+    print(
+        f"{'users':>5} {'case':<14} {'server':<19} {'req/s':>7} {'p50':>5} {'p95':>5} {'p99':>5} "
+        f"{'errors':>6}"
+    )
     for r in report["results"]:
-        print(f"{r['users']:>5} {r['case']:<14} {r['server']:<19} {r['rps']:>7.0f} {r['p50_ms']:>5.0f} "
-              f"{r['p95_ms']:>5.0f} {r['p99_ms']:>5.0f} {r['errors']:>6}")
+        print(
+            f"{r['users']:>5} {r['case']:<14} {r['server']:<19} {r['rps']:>7.0f} {r['p50_ms']:>5.0f} "
+            f"{r['p95_ms']:>5.0f} {r['p99_ms']:>5.0f} {r['errors']:>6}"
+        )
     for v in report["verdicts"]:
         print(f"{v['status']:<8} ours / {v['peer']} = {v['ratio']:.2f} ({v['case']}, {v['users']} users)")
 
@@ -338,8 +471,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--runs", type=int, default=3, help="runs per server, case and user count")
     p.add_argument("--quick", action="store_true", help="20 users, 1 run of 10 s")
     p.add_argument("--warehouse", type=Path, help="warehouse to use (built there if missing)")
-    p.add_argument("--bench-python", type=Path, default=BENCH_PYTHON,
-                   help="python of the virtualenv with locust, datasette and gunicorn")
+    p.add_argument(
+        "--bench-python",
+        type=Path,
+        default=BENCH_PYTHON,
+        help="python of the virtualenv with locust, datasette and gunicorn",
+    )
     p.add_argument("--json", type=Path, help="also write the results as JSON here")
     return p
 

@@ -37,9 +37,26 @@ def one_run(warehouse: Path) -> tuple[float, float]:
     rss = warehouse.with_name("rss.txt")
     env = {**os.environ, "SECTOR_MONITOR_PSEUDONYM_KEY": os.environ.get("SECTOR_MONITOR_PSEUDONYM_KEY", KEY)}
     start = time.perf_counter()
-    subprocess.run(["/usr/bin/time", "-f", "%M", "-o", str(rss), sys.executable, "-m", "sector_monitor.cli",
-                    "build", "--warehouse", str(warehouse)], cwd=ROOT, env=env, check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        [
+            "/usr/bin/time",
+            "-f",
+            "%M",
+            "-o",
+            str(rss),
+            sys.executable,
+            "-m",
+            "sector_monitor.cli",
+            "build",
+            "--warehouse",
+            str(warehouse),
+        ],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     seconds = time.perf_counter() - start
     return seconds, int(rss.read_text().split()[-1]) / 1024
 
@@ -94,9 +111,18 @@ def main() -> None:
             seconds, peak = one_run(warehouse)
             times.append(seconds)
             peaks.append(peak)
-    report("build_scaled", f"build on {args.scaled_rows:,} synthetic responses over {args.waves} waves",
-           times, args.json, peak_rss_mb=max(peaks), synthetic=True, responses=args.scaled_rows,
-           waves=args.waves, bytes=sum(f.stat().st_size for f in exports), frame_multiplier=factor)
+    report(
+        "build_scaled",
+        f"build on {args.scaled_rows:,} synthetic responses over {args.waves} waves",
+        times,
+        args.json,
+        peak_rss_mb=max(peaks),
+        synthetic=True,
+        responses=args.scaled_rows,
+        waves=args.waves,
+        bytes=sum(f.stat().st_size for f in exports),
+        frame_multiplier=factor,
+    )
 
 
 if __name__ == "__main__":

@@ -40,21 +40,31 @@ MAX_USERS = 200
 
 def bounded(limit: float, cast: type = float):
     """An argparse type accepting values in (0, limit]."""
+
     def parse(text: str):
         value = cast(text)
         if not 0 < value <= limit:
             raise argparse.ArgumentTypeError(f"must be > 0 and <= {limit:g}")
         return value
+
     return parse
 
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--users", type=bounded(MAX_USERS, int), default=20, help="concurrent users")
-    p.add_argument("--duration", type=bounded(MAX_DURATION_S), default=30.0,
-                   help=f"seconds of load (at most {MAX_DURATION_S:g})")
-    p.add_argument("--think", type=float, default=1.0,
-                   help="mean seconds a user waits between steps (uniform 0.5x-1.5x; 0: none)")
+    p.add_argument(
+        "--duration",
+        type=bounded(MAX_DURATION_S),
+        default=30.0,
+        help=f"seconds of load (at most {MAX_DURATION_S:g})",
+    )
+    p.add_argument(
+        "--think",
+        type=float,
+        default=1.0,
+        help="mean seconds a user waits between steps (uniform 0.5x-1.5x; 0: none)",
+    )
     p.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     p.add_argument("--timeout", type=float, default=10.0, help="seconds per request")
     p.add_argument("--seed", type=int, default=0, help="seed of the think times")
@@ -65,11 +75,15 @@ def parser() -> argparse.ArgumentParser:
 
 def recording_summary(recording: _recording.Recording) -> dict:
     kinds = Counter(r.kind for r in recording.requests())
-    return {"visits": [v.url.split("/", 3)[-1] for v in recording.visits],
-            "steps": sum(len(v.steps) for v in recording.visits), "requests": dict(kinds),
-            "distinct_callbacks": len({r.name for r in recording.requests({"callback"})}),
-            "static_assets_not_replayed": recording.assets,
-            "foreign_requests_aborted": recording.foreign, "failed_in_browser": recording.failed}
+    return {
+        "visits": [v.url.split("/", 3)[-1] for v in recording.visits],
+        "steps": sum(len(v.steps) for v in recording.visits),
+        "requests": dict(kinds),
+        "distinct_callbacks": len({r.name for r in recording.requests({"callback"})}),
+        "static_assets_not_replayed": recording.assets,
+        "foreign_requests_aborted": recording.foreign,
+        "failed_in_browser": recording.failed,
+    }
 
 
 def benchmark(args: argparse.Namespace, folder: Path, console: Console) -> dict:
@@ -82,23 +96,35 @@ def benchmark(args: argparse.Namespace, folder: Path, console: Console) -> dict:
         with console.status(f"recording the pages of {base_url} in Chromium"):
             recording = _recording.record(base_url)
         recorded = recording_summary(recording)
-        console.print(f"Recorded {len(recording.visits)} visits, {recorded['steps']} steps: "
-                      f"{recorded['requests']} ({recorded['distinct_callbacks']} distinct callbacks)")
+        console.print(
+            f"Recorded {len(recording.visits)} visits, {recorded['steps']} steps: "
+            f"{recorded['requests']} ({recorded['distinct_callbacks']} distinct callbacks)"
+        )
         with console.status("warming up the workers"):
             warm_up_errors = _load.warm_up(base_url, recording, args.workers)
         with console.status(f"{args.users} users for {args.duration:g} s"):
-            result = _load.run(base_url, recording, args.users, args.duration, args.think,
-                               args.timeout, args.seed)
+            result = _load.run(
+                base_url, recording, args.users, args.duration, args.think, args.timeout, args.seed
+            )
     summary = _report.summarize(result)
     _report.print_summary(summary, console)
     for problem in recorded["foreign_requests_aborted"] + recorded["failed_in_browser"] + warm_up_errors:
         console.print(f"[yellow]note[/] {problem}")
-    return {"benchmark": "dashboard_load", "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            "config": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
-            "load_tool": "thread per user, requests.Session (benchmarks/_load.py)",
-            "machine": {"platform": platform.platform(), "python": platform.python_version(),
-                        "cpus": os.cpu_count(), "load_average_before": load_before},
-            "recording": recorded, "warm_up_errors": warm_up_errors, "results": summary}
+    return {
+        "benchmark": "dashboard_load",
+        "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "config": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
+        "load_tool": "thread per user, requests.Session (benchmarks/_load.py)",
+        "machine": {
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "load_average_before": load_before,
+        },
+        "recording": recorded,
+        "warm_up_errors": warm_up_errors,
+        "results": summary,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -53,6 +53,7 @@ TARGET = 1.5
 
 # ---- the files ----
 
+
 def _variant_sql(columns: list[str], kind: str) -> str:
     def q(name: str) -> str:
         return '"' + name.replace('"', '""') + '"'
@@ -69,12 +70,16 @@ def _variant_sql(columns: list[str], kind: str) -> str:
             out.append(f"'beaucoup' AS {q(column)}")
         elif kind == "ten_pct" and column in picks:
             residue, value = picks[column]
-            out.append(f"CASE WHEN hash(\"_index\") % 50 = {residue} * 5 THEN {value} "
-                       f"ELSE {q(column)} END AS {q(column)}")
+            out.append(
+                f'CASE WHEN hash("_index") % 50 = {residue} * 5 THEN {value} '
+                f"ELSE {q(column)} END AS {q(column)}"
+            )
         elif kind == "ten_pct" and column == "profile/org_id":  # a typo in the check digits
-            out.append(f"CASE WHEN hash(\"_index\") % 50 = 15 THEN left({q(column)}, 8) || "
-                       f"CASE WHEN right({q(column)}, 2) = '00' THEN '01' ELSE '00' END "
-                       f"ELSE {q(column)} END AS {q(column)}")
+            out.append(
+                f'CASE WHEN hash("_index") % 50 = 15 THEN left({q(column)}, 8) || '
+                f"CASE WHEN right({q(column)}, 2) = '00' THEN '01' ELSE '00' END "
+                f"ELSE {q(column)} END AS {q(column)}"
+            )
         else:
             out.append(q(column))
     return ", ".join(out)
@@ -93,12 +98,16 @@ def write_files(folder: Path, rows: int, seed: int) -> dict[str, Path]:
         if path.exists():
             continue
         con = duckdb.connect()
-        con.execute(f"CREATE VIEW t AS SELECT * FROM read_csv('{clean}', delim=';', quote='\"', "
-                    "header=true, all_varchar=true)")
+        con.execute(
+            f"CREATE VIEW t AS SELECT * FROM read_csv('{clean}', delim=';', quote='\"', "
+            "header=true, all_varchar=true)"
+        )
         columns = [r[0] for r in con.execute("DESCRIBE t").fetchall()]
         partial = path.with_suffix(".part")
-        con.execute(f"COPY (SELECT {_variant_sql(columns, kind)} FROM t) TO '{partial}' "
-                    "(HEADER, DELIMITER ';', QUOTE '\"', FORCE_QUOTE *)")
+        con.execute(
+            f"COPY (SELECT {_variant_sql(columns, kind)} FROM t) TO '{partial}' "
+            "(HEADER, DELIMITER ';', QUOTE '\"', FORCE_QUOTE *)"
+        )
         con.close()
         partial.replace(path)
     return files
@@ -106,12 +115,16 @@ def write_files(folder: Path, rows: int, seed: int) -> dict[str, Path]:
 
 # ---- workers: run in a child process (``--worker NAME FILE FOLDER``), print {"rows": n} ----
 
+
 def load_floor(file: Path, folder: Path) -> dict:
     import duckdb
 
     con = duckdb.connect(str(folder / "floor.duckdb"))
-    con.execute("CREATE TABLE responses AS SELECT * FROM read_csv(?, delim=';', quote='\"', "
-                "header=true, all_varchar=true)", [str(file)])
+    con.execute(
+        "CREATE TABLE responses AS SELECT * FROM read_csv(?, delim=';', quote='\"', "
+        "header=true, all_varchar=true)",
+        [str(file)],
+    )
     return {"rows": con.execute("SELECT count(*) FROM responses").fetchone()[0]}
 
 
@@ -126,17 +139,27 @@ def survey_step(file: Path, folder: Path) -> dict:
     warehouse = folder / "warehouse.duckdb"
     con = duckdb.connect(str(warehouse))
     apply_ddl(con)
-    ctx = Context(con=con, build_id="benchmark", warehouse=warehouse,
-                  snapshots_root=snapshots.snapshots_dir(), landing=folder / "landing",
-                  options={"pending": Pending(file, WAVE, "kobo", share=1.0)}, load_id="benchmark")
+    ctx = Context(
+        con=con,
+        build_id="benchmark",
+        warehouse=warehouse,
+        snapshots_root=snapshots.snapshots_dir(),
+        landing=folder / "landing",
+        options={"pending": Pending(file, WAVE, "kobo", share=1.0)},
+        load_id="benchmark",
+    )
     step = Survey()
     step.register_sources(ctx)
     step.load(ctx, step.transform(step.extract(ctx), ctx))
-    loaded, quarantined = con.execute("SELECT rows_loaded, rows_quarantined FROM meta.survey_loads"
-                                      ).fetchone()
+    loaded, quarantined = con.execute(
+        "SELECT rows_loaded, rows_quarantined FROM meta.survey_loads"
+    ).fetchone()
     csv = folder / "landing" / "quarantine" / str(WAVE) / f"{file.name}.quarantine.csv"
-    return {"rows": loaded, "quarantined": quarantined,
-            "quarantine_csv_bytes": csv.stat().st_size if csv.exists() else 0}
+    return {
+        "rows": loaded,
+        "quarantined": quarantined,
+        "quarantine_csv_bytes": csv.stat().st_size if csv.exists() else 0,
+    }
 
 
 def cli_ingest(file: Path, folder: Path) -> dict:
@@ -153,6 +176,7 @@ WORKERS = {FLOOR: load_floor, "survey_step": survey_step, "cli_ingest": cli_inge
 
 # ---- orchestration ----
 
+
 def measure(name: str, file: Path) -> dict:
     """One run in a new process and a new folder: seconds, peak RSS (MB), rows loaded."""
     with tempfile.TemporaryDirectory(prefix=f"error_path_{name}_") as tmp:
@@ -160,13 +184,29 @@ def measure(name: str, file: Path) -> dict:
         rss = folder / "rss.txt"
         env = {**os.environ, "SECTOR_MONITOR_PSEUDONYM_KEY": KEY, "PYTHONPATH": str(ROOT)}
         start = time.perf_counter()
-        done = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", str(rss), sys.executable, __file__,
-                               "--worker", name, str(file), str(folder)],
-                              cwd=ROOT, env=env, capture_output=True, text=True)
+        done = subprocess.run(
+            [
+                "/usr/bin/time",
+                "-f",
+                "%M",
+                "-o",
+                str(rss),
+                sys.executable,
+                __file__,
+                "--worker",
+                name,
+                str(file),
+                str(folder),
+            ],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
         seconds = time.perf_counter() - start
         if done.returncode:
             raise RuntimeError(f"{name} failed ({done.returncode}): {done.stderr[-2000:]}")
-        out = json.loads(done.stdout[done.stdout.index("{"):])
+        out = json.loads(done.stdout[done.stdout.index("{") :])
         return {"seconds": seconds, "peak_rss_mb": int(rss.read_text().split()[-1]) / 1024, **out}
 
 
@@ -186,39 +226,65 @@ def benchmark(args: argparse.Namespace) -> dict:
         for contender, measured in runs[kind].items():
             times = [r["seconds"] for r in measured]
             results[kind][contender] = {
-                "seconds": times, "median_s": statistics.median(times),
+                "seconds": times,
+                "median_s": statistics.median(times),
                 "peak_rss_mb": max(r["peak_rss_mb"] for r in measured),
-                **{k: v for k, v in measured[-1].items() if k not in ("seconds", "peak_rss_mb")}}
+                **{k: v for k, v in measured[-1].items() if k not in ("seconds", "peak_rss_mb")},
+            }
     for kind in FILES:
         for contender in CONTENDERS:
             r = results[kind][contender]
             r["ratio_vs_clean"] = r["median_s"] / results["clean"][contender]["median_s"]
             r["ratio_vs_floor"] = r["median_s"] / results[kind][FLOOR]["median_s"]
-    targets = [{"file": kind, "contender": c, "target": f"<= {TARGET}x the clean file",
-                "ratio": results[kind][c]["ratio_vs_clean"],
-                "status": "MET" if results[kind][c]["ratio_vs_clean"] <= TARGET else "NOT MET"}
-               for kind in FILES[1:] for c in CONTENDERS[1:]]
-    return {"benchmark": "error_path", "rows": args.rows, "runs": args.runs, "synthetic": True,
-            "seed": args.seed, "files": {k: {"name": p.name, "bytes": p.stat().st_size}
-                                         for k, p in files.items()},
-            "results": results, "targets": targets, "load_average_before": load_before,
-            "load_average_after": os.getloadavg(), "machine": platform.platform(),
-            "python": platform.python_version(), "cpus": os.cpu_count(),
-            "digest": hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:12]}
+    targets = [
+        {
+            "file": kind,
+            "contender": c,
+            "target": f"<= {TARGET}x the clean file",
+            "ratio": results[kind][c]["ratio_vs_clean"],
+            "status": "MET" if results[kind][c]["ratio_vs_clean"] <= TARGET else "NOT MET",
+        }
+        for kind in FILES[1:]
+        for c in CONTENDERS[1:]
+    ]
+    return {
+        "benchmark": "error_path",
+        "rows": args.rows,
+        "runs": args.runs,
+        "synthetic": True,
+        "seed": args.seed,
+        "files": {k: {"name": p.name, "bytes": p.stat().st_size} for k, p in files.items()},
+        "results": results,
+        "targets": targets,
+        "load_average_before": load_before,
+        "load_average_after": os.getloadavg(),
+        "machine": platform.platform(),
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "digest": hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:12],
+    }
 
 
 def print_report(report: dict) -> None:
-    print(f"\n{report['rows']:,} rows (synthetic), median of {report['runs']} run(s); load average "
-          f"before {report['load_average_before'][0]:.2f}, after {report['load_average_after'][0]:.2f}")
-    print(f"{'file':<12} {'contender':<16} {'median s':>9} {'x clean':>8} {'x floor':>8} "
-          f"{'quarantined':>12} {'peak MB':>8}")
+    print(
+        f"\n{report['rows']:,} rows (synthetic), median of {report['runs']} run(s); load average "
+        f"before {report['load_average_before'][0]:.2f}, after {report['load_average_after'][0]:.2f}"
+    )
+    print(
+        f"{'file':<12} {'contender':<16} {'median s':>9} {'x clean':>8} {'x floor':>8} "
+        f"{'quarantined':>12} {'peak MB':>8}"
+    )
     for kind, by_contender in report["results"].items():
         for name, r in by_contender.items():
-            print(f"{kind:<12} {name:<16} {r['median_s']:>9.2f} {r['ratio_vs_clean']:>8.2f} "
-                  f"{r['ratio_vs_floor']:>8.2f} {r.get('quarantined', ''):>12} {r['peak_rss_mb']:>8.0f}")
+            print(
+                f"{kind:<12} {name:<16} {r['median_s']:>9.2f} {r['ratio_vs_clean']:>8.2f} "
+                f"{r['ratio_vs_floor']:>8.2f} {r.get('quarantined', ''):>12} {r['peak_rss_mb']:>8.0f}"
+            )
     for t in report["targets"]:
-        print(f"{t['status']:<8} {t['file']} / {t['contender']}: {t['ratio']:.2f}x the clean file "
-              f"({t['target']})")
+        print(
+            f"{t['status']:<8} {t['file']} / {t['contender']}: {t['ratio']:.2f}x the clean file "
+            f"({t['target']})"
+        )
 
 
 def main() -> None:

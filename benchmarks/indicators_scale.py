@@ -52,12 +52,15 @@ LAST_WAVE = 2024
 
 def scale(con: duckdb.DuckDBPyConnection, total: int, waves: int) -> dict:
     """Replace the survey responses by ``total`` tiled synthetic rows over ``waves`` waves."""
-    demo = [r[0] for r in con.execute(
-        "SELECT DISTINCT wave FROM restricted.survey_responses ORDER BY wave").fetchall()]
+    demo = [
+        r[0]
+        for r in con.execute("SELECT DISTINCT wave FROM restricted.survey_responses ORDER BY wave").fetchall()
+    ]
     years = range(LAST_WAVE - waves + 1, LAST_WAVE + 1)
     mapping = [(year, demo[(i - waves) % len(demo)]) for i, year in enumerate(years)]
-    smallest = con.execute("SELECT min(n) FROM (SELECT count(*) AS n FROM restricted.survey_responses "
-                           "GROUP BY wave)").fetchone()[0]
+    smallest = con.execute(
+        "SELECT min(n) FROM (SELECT count(*) AS n FROM restricted.survey_responses GROUP BY wave)"
+    ).fetchone()[0]
     per_wave = total // waves
     copies = math.ceil(per_wave / smallest)
     con.execute("CREATE TEMP TABLE base AS SELECT * FROM restricted.survey_responses")
@@ -76,7 +79,8 @@ def scale(con: duckdb.DuckDBPyConnection, total: int, waves: int) -> dict:
     con.execute("UPDATE core.survey_frame SET n_associations = n_associations * ?", [copies])
     responses, current = con.execute(
         "SELECT (SELECT count(*) FROM restricted.survey_responses), "
-        "(SELECT count(*) FROM restricted.survey_current)").fetchone()
+        "(SELECT count(*) FROM restricted.survey_current)"
+    ).fetchone()
     return {"responses": responses, "current_with_consent": current, "waves": waves, "copies": copies}
 
 
@@ -105,9 +109,26 @@ def worker(base: Path, total: int, waves: int, runs: int, folder: Path) -> dict:
 def measure(base: Path, total: int, waves: int, runs: int) -> dict:
     with tempfile.TemporaryDirectory(prefix="indicators_scale_") as tmp:
         rss = Path(tmp) / "rss.txt"
-        done = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", str(rss), sys.executable, __file__,
-                               "--worker", str(base), str(total), str(waves), str(runs), tmp],
-                              cwd=ROOT, capture_output=True, text=True)
+        done = subprocess.run(
+            [
+                "/usr/bin/time",
+                "-f",
+                "%M",
+                "-o",
+                str(rss),
+                sys.executable,
+                __file__,
+                "--worker",
+                str(base),
+                str(total),
+                str(waves),
+                str(runs),
+                tmp,
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
         if done.returncode:
             raise RuntimeError(f"size {total} failed: {done.stderr[-2000:]}")
         result = json.loads(done.stdout)
@@ -118,9 +139,14 @@ def measure(base: Path, total: int, waves: int, runs: int) -> dict:
 
 def growth(points: list[dict]) -> list[dict]:
     """Exponent b of time ~ n^b between consecutive sizes (1 = linear)."""
-    return [{"from": a["responses"], "to": b["responses"],
-             "exponent": math.log(b["median_s"] / a["median_s"]) / math.log(b["responses"] / a["responses"])}
-            for a, b in zip(points, points[1:], strict=False)]
+    return [
+        {
+            "from": a["responses"],
+            "to": b["responses"],
+            "exponent": math.log(b["median_s"] / a["median_s"]) / math.log(b["responses"] / a["responses"]),
+        }
+        for a, b in zip(points, points[1:], strict=False)
+    ]
 
 
 def verdict(points: list[dict], waves: int) -> str:
@@ -132,19 +158,31 @@ def verdict(points: list[dict], waves: int) -> str:
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, TARGET_SIZE],
-                   help="total responses (over all waves)")
+    p.add_argument(
+        "--sizes",
+        type=int,
+        nargs="+",
+        default=[10_000, 100_000, TARGET_SIZE],
+        help="total responses (over all waves)",
+    )
     p.add_argument("--waves", type=int, default=10)
     p.add_argument("--runs", type=int, default=5, help="timed runs per size (median reported)")
-    p.add_argument("--wave-size", type=int, default=100_000,
-                   help="responses of the growth curve over the number of waves")
-    p.add_argument("--wave-counts", type=int, nargs="+", default=[1, 2, 5, 10],
-                   help="numbers of waves of that curve")
-    p.add_argument("--quick", action="store_true",
-                   help="10k and 100k responses, 1 run; 10k over 1 and 10 waves")
+    p.add_argument(
+        "--wave-size",
+        type=int,
+        default=100_000,
+        help="responses of the growth curve over the number of waves",
+    )
+    p.add_argument(
+        "--wave-counts", type=int, nargs="+", default=[1, 2, 5, 10], help="numbers of waves of that curve"
+    )
+    p.add_argument(
+        "--quick", action="store_true", help="10k and 100k responses, 1 run; 10k over 1 and 10 waves"
+    )
     p.add_argument("--json", type=Path, help="also write the results as JSON here")
-    p.add_argument("--worker", nargs=5, metavar=("BASE", "TOTAL", "WAVES", "RUNS", "FOLDER"),
-                   help=argparse.SUPPRESS)
+    p.add_argument(
+        "--worker", nargs=5, metavar=("BASE", "TOTAL", "WAVES", "RUNS", "FOLDER"), help=argparse.SUPPRESS
+    )
     return p
 
 
@@ -166,22 +204,37 @@ def main() -> None:
         for size in args.sizes:
             points.append(measure(base, size, args.waves, args.runs))
             p = points[-1]
-            print(f"{p['responses']:>9,} responses, {p['waves']} waves: compute_all median "
-                  f"{p['median_s']:.2f} s (CPU {statistics.median(p['cpu_seconds']):.2f} s, all "
-                  f"threads) over {len(p['seconds'])} run(s); "
-                  f"peak RSS {p['peak_rss_mb']:.0f} MB; {p['n_values']:,} values", flush=True)
+            print(
+                f"{p['responses']:>9,} responses, {p['waves']} waves: compute_all median "
+                f"{p['median_s']:.2f} s (CPU {statistics.median(p['cpu_seconds']):.2f} s, all "
+                f"threads) over {len(p['seconds'])} run(s); "
+                f"peak RSS {p['peak_rss_mb']:.0f} MB; {p['n_values']:,} values",
+                flush=True,
+            )
         wave_points = []
         for waves in args.wave_counts:  # the same responses spread over more waves
             wave_points.append(measure(base, args.wave_size, waves, args.runs))
             p = wave_points[-1]
-            print(f"{p['responses']:>9,} responses over {p['waves']:>2} wave(s): median "
-                  f"{p['median_s']:.2f} s", flush=True)
-    result = {"benchmark": "indicators_scale", "synthetic": True, "waves": args.waves, "runs": args.runs,
-              "points": points, "growth": growth(points), "wave_points": wave_points,
-              "target": f"<= {TARGET_S:g} s for 1M over 10 waves",
-              "status": verdict(points, args.waves), "load_average_before": load_before,
-              "load_average_after": os.getloadavg(), "machine": platform.platform(),
-              "python": platform.python_version(), "cpus": os.cpu_count()}
+            print(
+                f"{p['responses']:>9,} responses over {p['waves']:>2} wave(s): median {p['median_s']:.2f} s",
+                flush=True,
+            )
+    result = {
+        "benchmark": "indicators_scale",
+        "synthetic": True,
+        "waves": args.waves,
+        "runs": args.runs,
+        "points": points,
+        "growth": growth(points),
+        "wave_points": wave_points,
+        "target": f"<= {TARGET_S:g} s for 1M over 10 waves",
+        "status": verdict(points, args.waves),
+        "load_average_before": load_before,
+        "load_average_after": os.getloadavg(),
+        "machine": platform.platform(),
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+    }
     for g in result["growth"]:
         print(f"growth {g['from']:,} -> {g['to']:,}: time ~ n^{g['exponent']:.2f}")
     print(f"{result['status']}: {result['target']}")

@@ -33,8 +33,14 @@ def main() -> None:
             computed = compute_all(con)
             times.append(time.perf_counter() - start)
             con.close()
-    report("indicators_demo_3x300", "compute_all on 3 waves x 300 responses", times, args.json,
-           n_values=computed.n_values, n_indicators=computed.n_indicators)
+    report(
+        "indicators_demo_3x300",
+        "compute_all on 3 waves x 300 responses",
+        times,
+        args.json,
+        n_values=computed.n_values,
+        n_indicators=computed.n_indicators,
+    )
 
 
 if __name__ == "__main__":

@@ -56,12 +56,16 @@ GB = 1024**3
 
 # ---- workers: run in a child process (``--worker NAME FILE FOLDER``), print {"rows": n} ----
 
+
 def load_floor(file: Path, folder: Path) -> dict:
     import duckdb
 
     con = duckdb.connect(str(folder / "floor.duckdb"))
-    con.execute("CREATE TABLE responses AS SELECT * FROM read_csv(?, delim=';', quote='\"', "
-                "header=true, all_varchar=true)", [str(file)])
+    con.execute(
+        "CREATE TABLE responses AS SELECT * FROM read_csv(?, delim=';', quote='\"', "
+        "header=true, all_varchar=true)",
+        [str(file)],
+    )
     return {"rows": con.execute("SELECT count(*) FROM responses").fetchone()[0]}
 
 
@@ -72,11 +76,17 @@ def load_dlt(file: Path, folder: Path) -> dict:
 
     with file.open(encoding="utf-8", newline="") as handle:
         header = next(csv.reader(handle, delimiter=";"))
-    table = pacsv.read_csv(file, parse_options=pacsv.ParseOptions(delimiter=";", newlines_in_values=True),
-                           convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(header,
-                                                                                           pa.string())))
-    pipeline = dlt.pipeline("ingest_bench", destination=dlt.destinations.duckdb(str(folder / "dlt.duckdb")),
-                            dataset_name="survey", pipelines_dir=str(folder / "dlt_pipelines"))
+    table = pacsv.read_csv(
+        file,
+        parse_options=pacsv.ParseOptions(delimiter=";", newlines_in_values=True),
+        convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(header, pa.string())),
+    )
+    pipeline = dlt.pipeline(
+        "ingest_bench",
+        destination=dlt.destinations.duckdb(str(folder / "dlt.duckdb")),
+        dataset_name="survey",
+        pipelines_dir=str(folder / "dlt_pipelines"),
+    )
     pipeline.run(table, table_name="responses", write_disposition="replace")
     with pipeline.sql_client() as client:
         rows = client.execute_sql("SELECT count(*) FROM responses")[0][0]
@@ -92,16 +102,18 @@ def pandera_schema():
     def codes(name: str) -> pa.Check:
         return pa.Check.isin(CODEBOOK.lists[name].codes)
 
-    return pa.DataFrameSchema({
-        "profile/org_id": pa.Column(str, pa.Check.str_matches(r"^[01]\d{9}$")),
-        "profile/subsector": pa.Column(str, codes("subsector")),
-        "profile/region": pa.Column(str, pa.Check.isin(["brussels", "wallonia", "flanders"])),
-        "profile/staff_fte": pa.Column(float, pa.Check.in_range(0, 10_000), coerce=True),
-        "profile/volunteers_active": pa.Column(int, pa.Check.ge(0), coerce=True),
-        "funding/share_project_subsidy_pct": pa.Column(float, pa.Check.in_range(0, 100), coerce=True),
-        "respondent/consent_aggregates": pa.Column(str, pa.Check.isin(["yes", "no"])),
-        "_submission_time": pa.Column("datetime64[ns]", coerce=True),
-    })
+    return pa.DataFrameSchema(
+        {
+            "profile/org_id": pa.Column(str, pa.Check.str_matches(r"^[01]\d{9}$")),
+            "profile/subsector": pa.Column(str, codes("subsector")),
+            "profile/region": pa.Column(str, pa.Check.isin(["brussels", "wallonia", "flanders"])),
+            "profile/staff_fte": pa.Column(float, pa.Check.in_range(0, 10_000), coerce=True),
+            "profile/volunteers_active": pa.Column(int, pa.Check.ge(0), coerce=True),
+            "funding/share_project_subsidy_pct": pa.Column(float, pa.Check.in_range(0, 100), coerce=True),
+            "respondent/consent_aggregates": pa.Column(str, pa.Check.isin(["yes", "no"])),
+            "_submission_time": pa.Column("datetime64[ns]", coerce=True),
+        }
+    )
 
 
 def load_pandera(file: Path, folder: Path) -> dict:
@@ -141,8 +153,11 @@ def load_survey_step(file: Path, folder: Path) -> dict:
     con = duckdb.connect(str(folder / "step.duckdb"))
     result = process(Input(file, file.name, WAVE, "kobo", digest, False), KEY.encode(), con)
     con.execute(f"CREATE TABLE responses AS SELECT * FROM {result.relation}")
-    return {"rows": con.execute("SELECT count(*) FROM responses").fetchone()[0],
-            "quarantined": len(result.quarantined_lines), "size_limit_lifted": lifted}
+    return {
+        "rows": con.execute("SELECT count(*) FROM responses").fetchone()[0],
+        "quarantined": len(result.quarantined_lines),
+        "size_limit_lifted": lifted,
+    }
 
 
 def ingest_command(file: Path, folder: Path) -> dict:
@@ -152,15 +167,24 @@ def ingest_command(file: Path, folder: Path) -> dict:
     report, code = ingest(folder / "warehouse.duckdb", file, WAVE)
     if code:
         raise RuntimeError(report.get("error"))
-    return {"rows": report["rows_loaded"], "quarantined": report["rows_quarantined"],
-            "size_limit_lifted": lifted}
+    return {
+        "rows": report["rows_loaded"],
+        "quarantined": report["rows_quarantined"],
+        "size_limit_lifted": lifted,
+    }
 
 
-WORKERS = {FLOOR: load_floor, "dlt_duckdb": load_dlt, "pandas_pandera": load_pandera,
-           "ours_survey_step": load_survey_step, "ours_cli_ingest": ingest_command}
+WORKERS = {
+    FLOOR: load_floor,
+    "dlt_duckdb": load_dlt,
+    "pandas_pandera": load_pandera,
+    "ours_survey_step": load_survey_step,
+    "ours_cli_ingest": ingest_command,
+}
 
 
 # ---- orchestration ----
+
 
 def command(name: str, file: Path, folder: Path, bench_python: Path) -> list[str]:
     python = str(bench_python) if name == "dlt_duckdb" else sys.executable
@@ -172,26 +196,41 @@ def measure(name: str, file: Path, bench_python: Path) -> dict:
     with tempfile.TemporaryDirectory(prefix=f"ingest_{name}_") as tmp:
         folder = Path(tmp)
         rss = folder / "rss.txt"
-        env = {**os.environ, "SECTOR_MONITOR_PSEUDONYM_KEY": KEY, "RUNTIME__DLTHUB_TELEMETRY": "false",
-               "PYTHONPATH": str(ROOT)}
+        env = {
+            **os.environ,
+            "SECTOR_MONITOR_PSEUDONYM_KEY": KEY,
+            "RUNTIME__DLTHUB_TELEMETRY": "false",
+            "PYTHONPATH": str(ROOT),
+        }
         start = time.perf_counter()
-        done = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", str(rss),
-                               *command(name, file, folder, bench_python)],
-                              cwd=ROOT, env=env, capture_output=True, text=True)
+        done = subprocess.run(
+            ["/usr/bin/time", "-f", "%M", "-o", str(rss), *command(name, file, folder, bench_python)],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
         seconds = time.perf_counter() - start
         if done.returncode:
             raise RuntimeError(f"{name} failed ({done.returncode}): {done.stderr[-2000:]}")
-        out = json.loads(done.stdout[done.stdout.index("{"):])
+        out = json.loads(done.stdout[done.stdout.index("{") :])
         return {"seconds": seconds, "peak_rss_mb": int(rss.read_text().split()[-1]) / 1024, **out}
 
 
 def summarise(runs: list[dict], rows: int, size: int) -> dict:
     times = [r["seconds"] for r in runs]
     median = statistics.median(times)
-    return {"seconds": times, "median_s": median, "min_s": min(times), "max_s": max(times),
-            "rows_per_s": rows / median, "mb_per_s": size / 1e6 / median,
-            "peak_rss_mb": max(r["peak_rss_mb"] for r in runs), "rows_loaded": runs[-1]["rows"],
-            **{k: v for k, v in runs[-1].items() if k not in ("seconds", "peak_rss_mb", "rows")}}
+    return {
+        "seconds": times,
+        "median_s": median,
+        "min_s": min(times),
+        "max_s": max(times),
+        "rows_per_s": rows / median,
+        "mb_per_s": size / 1e6 / median,
+        "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
+        "rows_loaded": runs[-1]["rows"],
+        **{k: v for k, v in runs[-1].items() if k not in ("seconds", "peak_rss_mb", "rows")},
+    }
 
 
 def verdicts(results: dict) -> list[dict]:
@@ -200,12 +239,15 @@ def verdicts(results: dict) -> list[dict]:
     out = []
     for ours in OURS:
         r = results[ours]
-        checks = [("accepts the file under the default size limit", not r.get("size_limit_lifted")),
-                  ("<= 3x DuckDB read_csv", r["median_s"] <= 3 * floor),
-                  ("stretch: <= 1.5x DuckDB read_csv", r["median_s"] <= 1.5 * floor),
-                  ("peak RSS < 2 GB", r["peak_rss_mb"] * 1024**2 < 2 * GB)]
-        checks += [(f"faster than {p}", r["median_s"] < results[p]["median_s"])
-                   for p in PEERS if p in results]
+        checks = [
+            ("accepts the file under the default size limit", not r.get("size_limit_lifted")),
+            ("<= 3x DuckDB read_csv", r["median_s"] <= 3 * floor),
+            ("stretch: <= 1.5x DuckDB read_csv", r["median_s"] <= 1.5 * floor),
+            ("peak RSS < 2 GB", r["peak_rss_mb"] * 1024**2 < 2 * GB),
+        ]
+        checks += [
+            (f"faster than {p}", r["median_s"] < results[p]["median_s"]) for p in PEERS if p in results
+        ]
         out += [{"contender": ours, "target": t, "status": "MET" if ok else "NOT MET"} for t, ok in checks]
     return out
 
@@ -220,9 +262,11 @@ def benchmark(args: argparse.Namespace) -> dict:
     skipped = {}
     if not args.bench_python.exists():
         names.remove("dlt_duckdb")
-        skipped["dlt_duckdb"] = (f"{args.bench_python} not found: create it with `python3 -m venv "
-                                 f"/work/venv-bench && /work/venv-bench/bin/pip install 'dlt[duckdb]' "
-                                 f"pyarrow pandas`")
+        skipped["dlt_duckdb"] = (
+            f"{args.bench_python} not found: create it with `python3 -m venv "
+            f"/work/venv-bench && /work/venv-bench/bin/pip install 'dlt[duckdb]' "
+            f"pyarrow pandas`"
+        )
     runs: dict[str, list[dict]] = {n: [] for n in names}
     for i in range(args.runs):
         for name in names:
@@ -232,21 +276,33 @@ def benchmark(args: argparse.Namespace) -> dict:
     floor = results[FLOOR]["median_s"]
     for r in results.values():
         r["ratio_vs_floor"] = r["median_s"] / floor
-    return {"benchmark": "ingest_compare", "file": {"name": file.name, "rows": args.rows, "bytes": size,
-                                                    "synthetic": True, "seed": args.seed},
-            "runs": args.runs, "results": results, "skipped": skipped, "targets": verdicts(results),
-            "load_average_before": load_before, "load_average_after": os.getloadavg(),
-            "machine": platform.platform(), "python": platform.python_version(), "cpus": os.cpu_count()}
+    return {
+        "benchmark": "ingest_compare",
+        "file": {"name": file.name, "rows": args.rows, "bytes": size, "synthetic": True, "seed": args.seed},
+        "runs": args.runs,
+        "results": results,
+        "skipped": skipped,
+        "targets": verdicts(results),
+        "load_average_before": load_before,
+        "load_average_after": os.getloadavg(),
+        "machine": platform.platform(),
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+    }
 
 
 def print_report(report: dict) -> None:
     f = report["file"]
-    print(f"\n{f['rows']:,} rows, {f['bytes'] / 1e6:.1f} MB (synthetic), median of {report['runs']} run(s); "
-          f"load average before {report['load_average_before'][0]:.2f}")
+    print(
+        f"\n{f['rows']:,} rows, {f['bytes'] / 1e6:.1f} MB (synthetic), median of {report['runs']} run(s); "
+        f"load average before {report['load_average_before'][0]:.2f}"
+    )
     print(f"{'contender':<18} {'median s':>9} {'x floor':>8} {'rows/s':>10} {'MB/s':>7} {'peak MB':>8}")
     for name, r in report["results"].items():
-        print(f"{name:<18} {r['median_s']:>9.2f} {r['ratio_vs_floor']:>8.2f} {r['rows_per_s']:>10,.0f} "
-              f"{r['mb_per_s']:>7.1f} {r['peak_rss_mb']:>8.0f}")
+        print(
+            f"{name:<18} {r['median_s']:>9.2f} {r['ratio_vs_floor']:>8.2f} {r['rows_per_s']:>10,.0f} "
+            f"{r['mb_per_s']:>7.1f} {r['peak_rss_mb']:>8.0f}"
+        )
     for name, why in report["skipped"].items():
         print(f"SKIPPED {name}: {why}")
     for t in report["targets"]:

@@ -31,8 +31,12 @@ API_PATH = "/api/v1/indicators"
 def note_queries() -> list[str]:
     """Distinct note selections (language x pair of recommendations x wave)."""
     pairs = list(itertools.combinations(RECS, 2))
-    return [f"lang={lang}&rec={a}&rec={b}&period={wave}"
-            for wave in ("2024", "2023", "2022") for lang in ("fr", "nl", "en") for a, b in pairs]
+    return [
+        f"lang={lang}&rec={a}&rec={b}&period={wave}"
+        for wave in ("2024", "2023", "2022")
+        for lang in ("fr", "nl", "en")
+        for a, b in pairs
+    ]
 
 
 def api_latencies(base_url: str, seconds: float) -> list[float]:
@@ -61,8 +65,12 @@ def note_client(base_url: str, queries: list[str], stop: threading.Event, counts
 
 def summary(ms: list[float]) -> dict:
     ordered = sorted(ms)
-    return {"requests": len(ms), "p50_ms": statistics.median(ordered),
-            "p95_ms": ordered[int(0.95 * (len(ordered) - 1))], "max_ms": ordered[-1]}
+    return {
+        "requests": len(ms),
+        "p50_ms": statistics.median(ordered),
+        "p95_ms": ordered[int(0.95 * (len(ordered) - 1))],
+        "max_ms": ordered[-1],
+    }
 
 
 def main() -> None:
@@ -79,8 +87,12 @@ def main() -> None:
             alone = summary(api_latencies(base_url, args.seconds))
             queries = note_queries()
             stop, counts = threading.Event(), [{} for _ in range(args.clients)]
-            clients = [threading.Thread(target=note_client, args=(
-                base_url, queries[i::args.clients], stop, counts[i])) for i in range(args.clients)]
+            clients = [
+                threading.Thread(
+                    target=note_client, args=(base_url, queries[i :: args.clients], stop, counts[i])
+                )
+                for i in range(args.clients)
+            ]
             for client in clients:
                 client.start()
             time.sleep(1)  # the renders are under way
@@ -92,13 +104,23 @@ def main() -> None:
     for c in counts:
         for k, v in c.items():
             notes[k] = notes.get(k, 0) + v
-    result = {"benchmark": "note_load", "clients": args.clients, "seconds": args.seconds,
-              "api_alone": alone, "api_while_notes_render": loaded, "notes": notes}
-    print(f"API {API_PATH} alone: p50 {alone['p50_ms']:.1f} ms, p95 {alone['p95_ms']:.1f} ms "
-          f"({alone['requests']} requests)")
-    print(f"API while {args.clients} clients ask for distinct PDF notes: p50 "
-          f"{loaded['p50_ms']:.1f} ms, p95 {loaded['p95_ms']:.1f} ms, max {loaded['max_ms']:.0f} ms "
-          f"({loaded['requests']} requests); notes: {notes}")
+    result = {
+        "benchmark": "note_load",
+        "clients": args.clients,
+        "seconds": args.seconds,
+        "api_alone": alone,
+        "api_while_notes_render": loaded,
+        "notes": notes,
+    }
+    print(
+        f"API {API_PATH} alone: p50 {alone['p50_ms']:.1f} ms, p95 {alone['p95_ms']:.1f} ms "
+        f"({alone['requests']} requests)"
+    )
+    print(
+        f"API while {args.clients} clients ask for distinct PDF notes: p50 "
+        f"{loaded['p50_ms']:.1f} ms, p95 {loaded['p95_ms']:.1f} ms, max {loaded['max_ms']:.0f} ms "
+        f"({loaded['requests']} requests); notes: {notes}"
+    )
     if args.json:
         args.json.write_text(json.dumps(result, indent=2))
 

@@ -29,9 +29,27 @@ def one_run(warehouse: Path, out: Path) -> tuple[float, float]:
     """Seconds and peak RSS (MB) of one note command; fails unless the note was written."""
     rss = out.with_suffix(".rss")
     start = time.perf_counter()
-    subprocess.run(["/usr/bin/time", "-f", "%M", "-o", str(rss), sys.executable, "-m", "sector_monitor.cli",
-                    *COMMAND, "--warehouse", str(warehouse), "--out", str(out)], cwd=ROOT, check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        [
+            "/usr/bin/time",
+            "-f",
+            "%M",
+            "-o",
+            str(rss),
+            sys.executable,
+            "-m",
+            "sector_monitor.cli",
+            *COMMAND,
+            "--warehouse",
+            str(warehouse),
+            "--out",
+            str(out),
+        ],
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     seconds = time.perf_counter() - start
     if out.suffix == ".pdf" and not out.read_bytes().startswith(b"%PDF"):
         raise RuntimeError(f"{out} is not a PDF")
@@ -44,20 +62,33 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="note-time-") as tmp:
         folder = Path(tmp)
         warehouse = folder / "warehouse.duckdb"
-        subprocess.run([sys.executable, "-m", "sector_monitor.cli", "build", "--warehouse", str(warehouse)],
-                       cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(
+            [sys.executable, "-m", "sector_monitor.cli", "build", "--warehouse", str(warehouse)],
+            cwd=ROOT,
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         runs = {".pdf": [], ".md": []}
         for i in range(args.runs):
             for suffix, done in runs.items():
                 done.append(one_run(warehouse, folder / f"note{i}{suffix}"))
-    floor = report("note_md_cold", "the same note as Markdown (floor), cold",
-                   [seconds for seconds, _ in runs[".md"]], None,
-                   peak_rss_mb=max(peak for _, peak in runs[".md"]))
-    report("note_pdf_cold", "sector-monitor note --lang nl --recommendation R4 (PDF), cold",
-           [seconds for seconds, _ in runs[".pdf"]], args.json,
-           peak_rss_mb=max(peak for _, peak in runs[".pdf"]),
-           command="sector-monitor " + " ".join(COMMAND) + " --out note.pdf",
-           markdown_floor={k: floor[k] for k in ("median_s", "seconds", "peak_rss_mb")})
+    floor = report(
+        "note_md_cold",
+        "the same note as Markdown (floor), cold",
+        [seconds for seconds, _ in runs[".md"]],
+        None,
+        peak_rss_mb=max(peak for _, peak in runs[".md"]),
+    )
+    report(
+        "note_pdf_cold",
+        "sector-monitor note --lang nl --recommendation R4 (PDF), cold",
+        [seconds for seconds, _ in runs[".pdf"]],
+        args.json,
+        peak_rss_mb=max(peak for _, peak in runs[".pdf"]),
+        command="sector-monitor " + " ".join(COMMAND) + " --out note.pdf",
+        markdown_floor={k: floor[k] for k in ("median_s", "seconds", "peak_rss_mb")},
+    )
 
 
 if __name__ == "__main__":

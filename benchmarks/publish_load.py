@@ -34,16 +34,23 @@ from benchmarks import _load, _report, _server  # noqa: E402
 from benchmarks._recording import Recording, Request, Visit  # noqa: E402
 from etl.survey.demo import write_demo  # noqa: E402
 
-PUBLIC_PATHS = ("/fr", "/nl/indicators", "/en/statistics", "/api/v1/indicators",
-                "/api/v1/indicators/tt_task_transfer/values", "/api/v1/sources",
-                "/api/v1/statistics")
+PUBLIC_PATHS = (
+    "/fr",
+    "/nl/indicators",
+    "/en/statistics",
+    "/api/v1/indicators",
+    "/api/v1/indicators/tt_task_transfer/values",
+    "/api/v1/sources",
+    "/api/v1/statistics",
+)
 USER, PASSWORD = "benchmark", "benchmark password"
 
 
 def public_recording(base_url: str) -> Recording:
     """Each public path as a one-step visit (page HTML or API JSON)."""
-    return Recording(visits=[Visit(base_url + p, [[Request("GET", base_url + p, "page", {})]])
-                             for p in PUBLIC_PATHS])
+    return Recording(
+        visits=[Visit(base_url + p, [[Request("GET", base_url + p, "page", {})]]) for p in PUBLIC_PATHS]
+    )
 
 
 def _token(session: requests.Session, url: str) -> str:
@@ -55,15 +62,20 @@ def publish_waves(base_url: str, exports: list[Path], wave: int) -> list[dict]:
     admin = f"{base_url}/admin/en"
     timings = []
     with requests.Session() as session:
-        session.post(f"{admin}/login", data={"username": USER, "password": PASSWORD,
-                                            "csrf_token": _token(session, f"{admin}/login")},
-                     timeout=30).raise_for_status()
+        session.post(
+            f"{admin}/login",
+            data={"username": USER, "password": PASSWORD, "csrf_token": _token(session, f"{admin}/login")},
+            timeout=30,
+        ).raise_for_status()
         for export in exports:
             start = time.monotonic()
             with export.open("rb") as handle:
-                response = session.post(f"{admin}/uploads", files={"file": handle}, timeout=60,
-                                        data={"wave": wave, "format": "auto",
-                                              "csrf_token": _token(session, f"{admin}/")})
+                response = session.post(
+                    f"{admin}/uploads",
+                    files={"file": handle},
+                    timeout=60,
+                    data={"wave": wave, "format": "auto", "csrf_token": _token(session, f"{admin}/")},
+                )
             page = response.url
             while 'data-status="building"' in (html := session.get(page, timeout=30).text):
                 time.sleep(0.5)
@@ -71,22 +83,27 @@ def publish_waves(base_url: str, exports: list[Path], wave: int) -> list[dict]:
             status = re.search(r'data-status="(\w+)"', html)[1]
             if status != "ready":
                 raise RuntimeError(f"{export.name}: candidate {status}")
-            session.post(f"{page}/publish", data={"csrf_token": _token(session, page)},
-                         timeout=60).raise_for_status()
-            timings.append({"file": export.name, "candidate_s": built - start,
-                            "publish_s": time.monotonic() - built})
+            session.post(
+                f"{page}/publish", data={"csrf_token": _token(session, page)}, timeout=60
+            ).raise_for_status()
+            timings.append(
+                {"file": export.name, "candidate_s": built - start, "publish_s": time.monotonic() - built}
+            )
     return timings
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--users", type=int, default=20)
     p.add_argument("--publishes", type=int, default=3)
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--think", type=float, default=0.5)
-    p.add_argument("--duration", type=float, default=120.0,
-                   help="seconds of public load; the publishes must end within it")
+    p.add_argument(
+        "--duration",
+        type=float,
+        default=120.0,
+        help="seconds of public load; the publishes must end within it",
+    )
     p.add_argument("--json", type=Path)
     args = p.parse_args(argv)
     console = Console(width=120)
@@ -96,8 +113,9 @@ def main(argv: list[str] | None = None) -> int:
         with console.status("building the warehouse"):
             _server.build_warehouse(warehouse)
         add_user(users_file(warehouse), USER, PASSWORD)
-        exports = [write_demo(folder / f"wave{i}", (2025,), n=150, seed=10 + i)[0]
-                   for i in range(args.publishes)]
+        exports = [
+            write_demo(folder / f"wave{i}", (2025,), n=150, seed=10 + i)[0] for i in range(args.publishes)
+        ]
         with _server.serve(warehouse, folder / "server.log", workers=args.workers) as base_url:
             recording = public_recording(base_url)
             _load.warm_up(base_url, recording, args.workers)
@@ -115,16 +133,25 @@ def main(argv: list[str] | None = None) -> int:
             worker.join()
     summary = _report.stats(result.samples, result.wall_s)
     errors = sorted({f"{s.name}: {s.error}" for s in result.samples if s.error})
-    console.print({"publishes": timings, "public_requests": summary, "errors": errors[:20],
-                   "load_s": result.wall_s,
-                   "publishes_ended_at_s": ended[0] if ended else None})
+    console.print(
+        {
+            "publishes": timings,
+            "public_requests": summary,
+            "errors": errors[:20],
+            "load_s": result.wall_s,
+            "publishes_ended_at_s": ended[0] if ended else None,
+        }
+    )
     within = bool(ended) and ended[0] < result.wall_s
-    verdict = "MET" if within and len(timings) == args.publishes and not summary["errors"] \
-        else "NOT MET"
+    verdict = "MET" if within and len(timings) == args.publishes and not summary["errors"] else "NOT MET"
     console.print(f"Target: {args.publishes} publishes, zero failed public requests: {verdict}")
     if args.json:
-        args.json.write_text(json.dumps({"publishes": timings, "public_requests": summary,
-                                         "errors": errors, "verdict": verdict}, indent=2))
+        args.json.write_text(
+            json.dumps(
+                {"publishes": timings, "public_requests": summary, "errors": errors, "verdict": verdict},
+                indent=2,
+            )
+        )
     return 0
 
 

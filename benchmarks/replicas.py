@@ -112,8 +112,9 @@ def measure(dep: _replicas.Deployment, mix: list, args: argparse.Namespace) -> d
     pgids = [p.pid for p in dep.processes.values()]
     proxy_pgid = [int(dep.workdir.joinpath("nginx.pid").read_text())]
     before = (group_cpu_s(pgids), group_cpu_s(proxy_pgid), time.process_time(), os.getloadavg())
-    with _replicas.Load(dep.proxy_url, mix, args.users, 0.0, timeout_s=args.timeout,
-                        max_s=args.duration) as load:
+    with _replicas.Load(
+        dep.proxy_url, mix, args.users, 0.0, timeout_s=args.timeout, max_s=args.duration
+    ) as load:
         time.sleep(args.duration)
     wall = load.ended - load.started
     replicas_cpu = group_cpu_s(pgids) - before[0]
@@ -121,32 +122,49 @@ def measure(dep: _replicas.Deployment, mix: list, args: argparse.Namespace) -> d
     client_cpu = time.process_time() - before[2]
     ms = np.array([s.sample.seconds * 1000 for s in load.samples]) if load.samples else np.array([np.nan])
     n = len(load.samples)
-    return {"requests": n, "errors": len(load.failures()),
-            "distinct_errors": sorted({f"{s.sample.name}: {s.sample.error}" for s in load.failures()})[:5],
-            "wall_s": wall, "throughput_rps": n / wall, "p50_ms": float(np.percentile(ms, 50)),
-            "p95_ms": float(np.percentile(ms, 95)), "max_ms": float(np.max(ms)),
-            "cpu_ms_per_request": {"replicas": 1000 * replicas_cpu / max(n, 1),
-                                   "nginx": 1000 * nginx_cpu / max(n, 1),
-                                   "load_generator": 1000 * client_cpu / max(n, 1)},
-            "cores_busy": {"replicas": replicas_cpu / wall, "nginx": nginx_cpu / wall,
-                           "load_generator": client_cpu / wall},
-            "load_average_before": before[3],
-            "rss_mib_per_replica": group_rss_mib(pgids) / len(pgids)}
+    return {
+        "requests": n,
+        "errors": len(load.failures()),
+        "distinct_errors": sorted({f"{s.sample.name}: {s.sample.error}" for s in load.failures()})[:5],
+        "wall_s": wall,
+        "throughput_rps": n / wall,
+        "p50_ms": float(np.percentile(ms, 50)),
+        "p95_ms": float(np.percentile(ms, 95)),
+        "max_ms": float(np.max(ms)),
+        "cpu_ms_per_request": {
+            "replicas": 1000 * replicas_cpu / max(n, 1),
+            "nginx": 1000 * nginx_cpu / max(n, 1),
+            "load_generator": 1000 * client_cpu / max(n, 1),
+        },
+        "cores_busy": {
+            "replicas": replicas_cpu / wall,
+            "nginx": nginx_cpu / wall,
+            "load_generator": client_cpu / wall,
+        },
+        "load_average_before": before[3],
+        "rss_mib_per_replica": group_rss_mib(pgids) / len(pgids),
+    }
 
 
-def one_run(warehouse: Path, replicas: int, args: argparse.Namespace, workdir: Path,
-            console: Console) -> dict:
-    with _replicas.deployment(warehouse, replicas, workdir, workers=args.workers,
-                              threads=args.threads) as dep:
-        mixes = {"api": _replicas.get_requests(dep.proxy_url, _replicas.API_PATHS, "api"),
-                 "explorer": _replicas.explorer_requests(dep.proxy_url, indicators=4)}
+def one_run(
+    warehouse: Path, replicas: int, args: argparse.Namespace, workdir: Path, console: Console
+) -> dict:
+    with _replicas.deployment(
+        warehouse, replicas, workdir, workers=args.workers, threads=args.threads
+    ) as dep:
+        mixes = {
+            "api": _replicas.get_requests(dep.proxy_url, _replicas.API_PATHS, "api"),
+            "explorer": _replicas.explorer_requests(dep.proxy_url, indicators=4),
+        }
         errors = warm_up(dep, mixes["api"] + mixes["explorer"], args.workers)
         out = {"warm_up_errors": errors[:5]}
         for name in LOADS:
             out[name] = measure(dep, mixes[name], args)
-            console.print(f"  {replicas} replica(s), {name}: {out[name]['throughput_rps']:.1f} req/s, "
-                          f"p95 {out[name]['p95_ms']:.0f} ms, {out[name]['errors']} errors, load "
-                          f"{out[name]['load_average_before'][0]:.2f}")
+            console.print(
+                f"  {replicas} replica(s), {name}: {out[name]['throughput_rps']:.1f} req/s, "
+                f"p95 {out[name]['p95_ms']:.0f} ms, {out[name]['errors']} errors, load "
+                f"{out[name]['load_average_before'][0]:.2f}"
+            )
     return out
 
 
@@ -163,12 +181,14 @@ def medians(runs: list[dict], counts: list[int]) -> dict:
                 "throughput_max": max(m["throughput_rps"] for m in mine),
                 "p95_ms": statistics.median(m["p95_ms"] for m in mine),
                 "p50_ms": statistics.median(m["p50_ms"] for m in mine),
-                "errors": sum(m["errors"] for m in mine), "requests": sum(m["requests"] for m in mine),
+                "errors": sum(m["errors"] for m in mine),
+                "requests": sum(m["requests"] for m in mine),
                 "replica_cpu_ms": statistics.median(m["cpu_ms_per_request"]["replicas"] for m in mine),
                 "nginx_cpu_ms": statistics.median(m["cpu_ms_per_request"]["nginx"] for m in mine),
                 "client_cpu_ms": statistics.median(m["cpu_ms_per_request"]["load_generator"] for m in mine),
                 "cores_busy": statistics.median(sum(m["cores_busy"].values()) for m in mine),
-                "rss_mib_per_replica": statistics.median(m["rss_mib_per_replica"] for m in mine)}
+                "rss_mib_per_replica": statistics.median(m["rss_mib_per_replica"] for m in mine),
+            }
         base = rows[counts[0]]["throughput_rps"] / counts[0]
         for n, row in rows.items():
             row["speedup"] = row["throughput_rps"] / rows[counts[0]]["throughput_rps"]
@@ -203,7 +223,7 @@ def reading(report: dict) -> str:
         f"speed-up stops at what the cores allow: {api[most]['speedup']:.2f}x for the API and "
         f"{exp[most]['speedup']:.2f}x for the explorer with {most} replicas (ratio per replica "
         f"{api[most]['ratio_per_replica']:.2f} and {exp[most]['ratio_per_replica']:.2f}); "
-        f"\"cores busy\" counts only the benchmark's processes, the load average says where the "
+        f'"cores busy" counts only the benchmark\'s processes, the load average says where the '
         f"rest went. The API figures are a floor set by this test bed: the load generator spends "
         f"as much CPU per API request as the replica answering it. "
         f"**On paper, not measured:** the replicas share nothing but the read-only warehouse file "
@@ -218,25 +238,31 @@ def reading(report: dict) -> str:
         f"rate, if memory allows (~{exp[one]['rss_mib_per_replica']:.0f} MiB resident per replica here, "
         f"shared pages counted in each process) "
         f"and the cores are real (hyper-threads give less). Past one machine, each machine "
-        f"needs its own copy of the published file (README, Deploy).")
+        f"needs its own copy of the published file (README, Deploy)."
+    )
 
 
 def markdown(report: dict) -> str:
     m, cfg = report["machine"], report["config"]
-    lines = [BEGIN, "## Reader replicas behind nginx (issue 17, item 5; `benchmarks/replicas.py`)", "",
-             f"Run of {report['date']} on {m['cpu']}, {m['cores']} cores, {m['ram_gib']:.0f} GiB, "
-             f"{m['os']}, Python {m['python']}, DuckDB {m['duckdb']}, Dash {m['dash']}; nginx "
-             f"{report['nginx']}. Each replica: `sector-monitor serve --workers {cfg['workers']} "
-             f"--threads {cfg['threads']}`, all reading one warehouse file (shipped data); nginx from "
-             f"`deploy/nginx-site.conf.j2`. Load: {cfg['users']} closed-loop users (no think time, "
-             f"threads with `requests`, on the same machine) for {cfg['duration']:g} s per load; "
-             f"median of {cfg['runs']} runs (replica counts interleaved), throughput min-max in "
-             "brackets; ratio per replica = speed-up / replicas. **The machine was shared with "
-             "other engineers' test runs**: "
-             f"`uptime` before: {report['uptime_before']}; after: {report['uptime_after']}.", "",
-             "| load | replicas | req/s (min-max) | speed-up | ratio per replica | p50 ms | p95 ms "
-             "| errors / requests | CPU ms per request: replicas + nginx + client | cores busy |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        BEGIN,
+        "## Reader replicas behind nginx (issue 17, item 5; `benchmarks/replicas.py`)",
+        "",
+        f"Run of {report['date']} on {m['cpu']}, {m['cores']} cores, {m['ram_gib']:.0f} GiB, "
+        f"{m['os']}, Python {m['python']}, DuckDB {m['duckdb']}, Dash {m['dash']}; nginx "
+        f"{report['nginx']}. Each replica: `sector-monitor serve --workers {cfg['workers']} "
+        f"--threads {cfg['threads']}`, all reading one warehouse file (shipped data); nginx from "
+        f"`deploy/nginx-site.conf.j2`. Load: {cfg['users']} closed-loop users (no think time, "
+        f"threads with `requests`, on the same machine) for {cfg['duration']:g} s per load; "
+        f"median of {cfg['runs']} runs (replica counts interleaved), throughput min-max in "
+        "brackets; ratio per replica = speed-up / replicas. **The machine was shared with "
+        "other engineers' test runs**: "
+        f"`uptime` before: {report['uptime_before']}; after: {report['uptime_after']}.",
+        "",
+        "| load | replicas | req/s (min-max) | speed-up | ratio per replica | p50 ms | p95 ms "
+        "| errors / requests | CPU ms per request: replicas + nginx + client | cores busy |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
     labels = {"api": "API (JSON listings)", "explorer": "explorer callback"}
     for name in LOADS:
         for n, r in report["medians"][name].items():
@@ -245,7 +271,8 @@ def markdown(report: dict) -> str:
                 f"{r['throughput_max']:.0f}) | {r['speedup']:.2f}x | {r['ratio_per_replica']:.2f} | "
                 f"{r['p50_ms']:.0f} | {r['p95_ms']:.0f} | {r['errors']} / {r['requests']:,} | "
                 f"{r['replica_cpu_ms']:.1f} + {r['nginx_cpu_ms']:.2f} + {r['client_cpu_ms']:.1f} | "
-                f"{r['cores_busy']:.2f} |")
+                f"{r['cores_busy']:.2f} |"
+            )
     lines += ["", report.get("reading", ""), "", END]
     return "\n".join(lines) + "\n"
 
@@ -271,8 +298,7 @@ def main(argv: list[str] | None = None) -> int:
     console = Console(width=None if sys.stdout.isatty() else 120)
     if args.from_json:
         report = json.loads(args.from_json.read_text())
-        report["medians"] = {k: {int(n): v for n, v in rows.items()}
-                             for k, rows in report["medians"].items()}
+        report["medians"] = {k: {int(n): v for n, v in rows.items()} for k, rows in report["medians"].items()}
         report["reading"] = reading(report)
         if args.write:
             write_section(args.write, markdown(report))
@@ -283,10 +309,15 @@ def main(argv: list[str] | None = None) -> int:
         console.print("[red]nginx not found[/] (apt-get install nginx-light)")
         return 1
     version = subprocess.run([nginx, "-v"], capture_output=True, text=True).stderr.strip()
-    report: dict = {"benchmark": "replicas", "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-                    "config": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
-                    "machine": machine(), "nginx": version.split("/")[-1], "uptime_before": uptime(),
-                    "runs": []}
+    report: dict = {
+        "benchmark": "replicas",
+        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "config": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
+        "machine": machine(),
+        "nginx": version.split("/")[-1],
+        "uptime_before": uptime(),
+        "runs": [],
+    }
     with tempfile.TemporaryDirectory(prefix="replicas-") as tmp:
         warehouse = Path(tmp) / "var" / "warehouse.duckdb"
         with console.status("building the warehouse"):
@@ -300,13 +331,29 @@ def main(argv: list[str] | None = None) -> int:
     report["uptime_after"] = uptime()
     report["medians"] = medians(report["runs"], args.replicas)
     report["reading"] = reading(report)
-    table = Table("load", "replicas", "req/s", "speed-up", "per replica", "p50 ms", "p95 ms", "errors",
-                  title="Replicas behind nginx (medians)")
+    table = Table(
+        "load",
+        "replicas",
+        "req/s",
+        "speed-up",
+        "per replica",
+        "p50 ms",
+        "p95 ms",
+        "errors",
+        title="Replicas behind nginx (medians)",
+    )
     for name in LOADS:
         for n, r in report["medians"][name].items():
-            table.add_row(name, str(n), f"{r['throughput_rps']:.0f}", f"{r['speedup']:.2f}x",
-                          f"{r['ratio_per_replica']:.2f}", f"{r['p50_ms']:.0f}", f"{r['p95_ms']:.0f}",
-                          str(r["errors"]))
+            table.add_row(
+                name,
+                str(n),
+                f"{r['throughput_rps']:.0f}",
+                f"{r['speedup']:.2f}x",
+                f"{r['ratio_per_replica']:.2f}",
+                f"{r['p50_ms']:.0f}",
+                f"{r['p95_ms']:.0f}",
+                str(r["errors"]),
+            )
     console.print(table)
     console.print(f"uptime before: {report['uptime_before']}\nuptime after: {report['uptime_after']}")
     if args.json:

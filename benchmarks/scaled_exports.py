@@ -35,8 +35,9 @@ from etl.survey.kobo_export import kobo_table  # noqa: E402
 BLOCK = 10_000
 HEAD_BASE = 10_000_000  # first eight digits of the generated numbers: 10000000-19999999
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%S"
-WRITE_OPTIONS = pacsv.WriteOptions(delimiter=";", eol="\r\n", quoting_style="all_valid",
-                                   quoting_header="all_valid", batch_size=4096)
+WRITE_OPTIONS = pacsv.WriteOptions(
+    delimiter=";", eol="\r\n", quoting_style="all_valid", quoting_header="all_valid", batch_size=4096
+)
 
 
 def enterprise_numbers(heads: np.ndarray) -> pa.Array:
@@ -55,18 +56,20 @@ def _shift(stamps: pa.ChunkedArray, seconds: int) -> pa.Array:
     """Kobo time strings (``YYYY-mm-ddTHH:MM:SS`` + optional suffix) moved by ``seconds``."""
     head = pc.utf8_slice_codeunits(stamps, 0, 19)
     tail = pc.utf8_slice_codeunits(stamps, 19)
-    moved = pc.add(pc.strptime(head, format=TIME_FORMAT, unit="s"),
-                   pa.scalar(seconds, pa.duration("s")))
+    moved = pc.add(pc.strptime(head, format=TIME_FORMAT, unit="s"), pa.scalar(seconds, pa.duration("s")))
     return pc.binary_join_element_wise(pc.strftime(moved, format=TIME_FORMAT), tail, "")
 
 
 def base_blocks(waves: Sequence[int], block: int, seed: int) -> dict[int, pa.Table]:
     """One Kobo table per wave from the product's demo generator (all columns strings)."""
     answers = demo_answers(tuple(waves), n=block, seed=seed)
-    tables = {wave: pa.Table.from_pandas(kobo_table(frame), preserve_index=False)
-              for wave, frame in answers.items()}
-    return {wave: t.cast(pa.schema([(name, pa.string()) for name in t.column_names]))
-            for wave, t in tables.items()}
+    tables = {
+        wave: pa.Table.from_pandas(kobo_table(frame), preserve_index=False) for wave, frame in answers.items()
+    }
+    return {
+        wave: t.cast(pa.schema([(name, pa.string()) for name in t.column_names]))
+        for wave, t in tables.items()
+    }
 
 
 def tile(block: pa.Table, copy: int, first_row: int, numbers: dict[str, int], stride: int) -> pa.Table:
@@ -76,25 +79,33 @@ def tile(block: pa.Table, copy: int, first_row: int, numbers: dict[str, int], st
     heads = HEAD_BASE + copy * stride + index
     rows = np.arange(first_row, first_row + block.num_rows)
     uuid = pc.binary_join_element_wise(
-        pa.scalar(f"{copy:08x}"), pc.utf8_slice_codeunits(block["_uuid"], 8), "")
-    changes = {org: enterprise_numbers(heads), "_uuid": uuid,
-               "_id": pa.array((100_001 + rows).astype(str)), "_index": pa.array((1 + rows).astype(str)),
-               **{c: _shift(block[c], copy) for c in ("start", "end", "_submission_time")}}
+        pa.scalar(f"{copy:08x}"), pc.utf8_slice_codeunits(block["_uuid"], 8), ""
+    )
+    changes = {
+        org: enterprise_numbers(heads),
+        "_uuid": uuid,
+        "_id": pa.array((100_001 + rows).astype(str)),
+        "_index": pa.array((1 + rows).astype(str)),
+        **{c: _shift(block[c], copy) for c in ("start", "end", "_submission_time")},
+    }
     for name, values in changes.items():
         block = block.set_column(block.column_names.index(name), name, values)
     return block
 
 
-def write_scaled_exports(out_dir: Path, rows: int, waves: Sequence[int] = (2024,), seed: int = 1,
-                         block: int = BLOCK) -> list[Path]:
+def write_scaled_exports(
+    out_dir: Path, rows: int, waves: Sequence[int] = (2024,), seed: int = 1, block: int = BLOCK
+) -> list[Path]:
     """Write one synthetic Kobo CSV per wave, ``rows`` in total; returns the paths.
 
     Files already present (same name: waves, rows, seed and block) are kept as they are."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     per_wave = [rows // len(waves) + (i < rows % len(waves)) for i in range(len(waves))]
-    paths = [out_dir / f"synthetic_survey_{w}_{n}rows_s{seed}_b{block}_kobo.csv"
-             for w, n in zip(waves, per_wave, strict=True)]
+    paths = [
+        out_dir / f"synthetic_survey_{w}_{n}rows_s{seed}_b{block}_kobo.csv"
+        for w, n in zip(waves, per_wave, strict=True)
+    ]
     if all(p.exists() for p in paths):
         return paths
     blocks = base_blocks(waves, block, seed)

@@ -20,11 +20,20 @@ def options(doc: str | None) -> argparse.Namespace:
 
 def report(name: str, label: str, times: list[float], out: Path | None, **extra: Any) -> dict:
     """Print the median (with min/max) and write the JSON record when asked."""
-    result = {"benchmark": name, "runs": len(times), "seconds": times,
-              "median_s": statistics.median(times), "machine": platform.platform(),
-              "python": platform.python_version(), "cpus": os.cpu_count(), **extra}
-    print(f"{label}: median {result['median_s']:.2f} s over {len(times)} runs "
-          f"(min {min(times):.2f}, max {max(times):.2f})")
+    result = {
+        "benchmark": name,
+        "runs": len(times),
+        "seconds": times,
+        "median_s": statistics.median(times),
+        "machine": platform.platform(),
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        **extra,
+    }
+    print(
+        f"{label}: median {result['median_s']:.2f} s over {len(times)} runs "
+        f"(min {min(times):.2f}, max {max(times):.2f})"
+    )
     if out:
         out.write_text(json.dumps(result, indent=2))
     return result

@@ -52,8 +52,9 @@ def create_app(warehouse_path: str | Path) -> dash.Dash:
         serve_locally=True,
     )
     server = app.server
-    cache = Cache(server, config={"CACHE_TYPE": "SimpleCache", "CACHE_DEFAULT_TIMEOUT": 3600,
-                                  "CACHE_THRESHOLD": 2000})
+    cache = Cache(
+        server, config={"CACHE_TYPE": "SimpleCache", "CACHE_DEFAULT_TIMEOUT": 3600, "CACHE_THRESHOLD": 2000}
+    )
     reader = Reader(warehouse_path)
     install(server, PublicData(reader, cache))
     register_api(server, reader)

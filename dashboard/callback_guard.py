@@ -33,8 +33,7 @@ Check = Callable[[Any], bool]
 MAX_TEXT = 2000
 MAX_ITEMS = 500
 #: Keys the renderer sends (``parsedChangedPropsIds`` since Dash 3); others are refused.
-BODY_KEYS = frozenset({"output", "outputs", "inputs", "state", "changedPropIds",
-                       "parsedChangedPropsIds"})
+BODY_KEYS = frozenset({"output", "outputs", "inputs", "state", "changedPropIds", "parsedChangedPropsIds"})
 
 
 def text(value: Any) -> bool:
@@ -44,8 +43,11 @@ def text(value: Any) -> bool:
 
 def texts(value: Any) -> bool:
     """A list of string choices (a multi-select), or nothing."""
-    return value is None or (isinstance(value, list) and len(value) <= MAX_ITEMS
-                             and all(isinstance(v, str) and len(v) <= MAX_TEXT for v in value))
+    return value is None or (
+        isinstance(value, list)
+        and len(value) <= MAX_ITEMS
+        and all(isinstance(v, str) and len(v) <= MAX_TEXT for v in value)
+    )
 
 
 def pathname(value: Any) -> bool:
@@ -66,9 +68,15 @@ def search(value: Any) -> bool:
 
 def number(low: float, high: float) -> Check:
     """A finite number in [low, high] (not a boolean), or nothing."""
+
     def check(value: Any) -> bool:
-        return value is None or (isinstance(value, int | float) and not isinstance(value, bool)
-                                 and math.isfinite(value) and low <= value <= high)
+        return value is None or (
+            isinstance(value, int | float)
+            and not isinstance(value, bool)
+            and math.isfinite(value)
+            and low <= value <= high
+        )
+
     return check
 
 
@@ -79,9 +87,13 @@ def count(value: Any) -> bool:
 
 def sort_order(value: Any) -> bool:
     """The explorer table's ``[column, ascending]``, or nothing."""
-    return value is None or (isinstance(value, list) and len(value) == 2
-                             and isinstance(value[0], str) and len(value[0]) <= 100
-                             and isinstance(value[1], bool))
+    return value is None or (
+        isinstance(value, list)
+        and len(value) == 2
+        and isinstance(value[0], str)
+        and len(value[0]) <= 100
+        and isinstance(value[1], bool)
+    )
 
 
 #: Kind of the value of each (component id, property) a server callback reads; an id is a
@@ -117,8 +129,9 @@ def value_kind(component_id: str | dict, prop: str) -> Check | None:
     name = component_id.get("type") if isinstance(component_id, dict) else component_id
     if not isinstance(name, str):
         return None
-    return next((check for pattern, p, check in VALUE_KINDS
-                 if p == prop and fnmatchcase(name, pattern)), None)
+    return next(
+        (check for pattern, p, check in VALUE_KINDS if p == prop and fnmatchcase(name, pattern)), None
+    )
 
 
 class Malformed(ValueError):
@@ -133,8 +146,7 @@ def _declared_id(raw: str) -> str | dict:
 
 
 def _is_wildcard(value: Any) -> bool:
-    return isinstance(value, list) and len(value) == 1 and value[0] in ("ALL", "MATCH",
-                                                                        "ALLSMALLER")
+    return isinstance(value, list) and len(value) == 1 and value[0] in ("ALL", "MATCH", "ALLSMALLER")
 
 
 def _matches(declared: str | dict, given: Any) -> bool:
@@ -151,8 +163,7 @@ def _matches(declared: str | dict, given: Any) -> bool:
     return True
 
 
-def _check_item(item: Any, declared: str | dict, prop: str, where: str,
-                with_value: bool) -> None:
+def _check_item(item: Any, declared: str | dict, prop: str, where: str, with_value: bool) -> None:
     keys = {"id", "property", "value"} if with_value else {"id", "property"}
     if not isinstance(item, dict) or not set(item) <= keys or "id" not in item:
         raise Malformed(f"{where}: expected an object with id and property")
@@ -168,7 +179,8 @@ def _check_dependency(item: Any, dep: dict, where: str, with_value: bool = True)
     """Check one input/state/output of the body against its declaration; its items."""
     declared, prop = _declared_id(dep["id"]), dep["property"]
     multi = isinstance(declared, dict) and any(
-        value in (["ALL"], ["ALLSMALLER"]) for value in declared.values())
+        value in (["ALL"], ["ALLSMALLER"]) for value in declared.values()
+    )
     if multi:
         if not isinstance(item, list) or len(item) > MAX_ITEMS:
             raise Malformed(f"{where}: expected a list")
@@ -209,8 +221,7 @@ def check_body(body: Any, callback_map: dict[str, dict]) -> None:
     items = []
     for i, (item, dep) in enumerate(zip(body["inputs"], callback["inputs"], strict=True)):
         items += _check_dependency(item, dep, f"inputs[{i}]")
-    for i, (item, dep) in enumerate(zip(body.get("state", []), callback.get("state", []),
-                                        strict=True)):
+    for i, (item, dep) in enumerate(zip(body.get("state", []), callback.get("state", []), strict=True)):
         _check_dependency(item, dep, f"state[{i}]")
     if not callback.get("no_output"):
         declared_outputs = _declared_outputs(output)
@@ -224,12 +235,14 @@ def check_body(body: Any, callback_map: dict[str, dict]) -> None:
             _check_dependency(item, dep, f"outputs[{i}]", with_value=False)
     changed = body.get("changedPropIds", [])
     known = {f"{stringify_id(item['id'])}.{item['property']}" for item in items}
-    if not isinstance(changed, list) or not all(isinstance(c, str) and c in known
-                                                for c in changed):
+    if not isinstance(changed, list) or not all(isinstance(c, str) and c in known for c in changed):
         raise Malformed("changedPropIds: not inputs of the callback")
     parsed = body.get("parsedChangedPropsIds", [])
-    if not isinstance(parsed, list) or len(parsed) > MAX_ITEMS or not all(
-            isinstance(p, str | dict) for p in parsed):
+    if (
+        not isinstance(parsed, list)
+        or len(parsed) > MAX_ITEMS
+        or not all(isinstance(p, str | dict) for p in parsed)
+    ):
         raise Malformed("parsedChangedPropsIds: expected a list")
 
 

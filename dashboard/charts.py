@@ -23,12 +23,43 @@ MAP_SCALE = [[0.0, "#deebf7"], [0.5, "#6baed6"], [1.0, "#08306b"]]
 
 #: Eurostat country code -> ISO 3166 alpha-3 (ids of plotly's topojson countries).
 ISO3 = {
-    "AT": "AUT", "BE": "BEL", "BG": "BGR", "CH": "CHE", "CY": "CYP", "CZ": "CZE", "DE": "DEU",
-    "DK": "DNK", "EE": "EST", "EL": "GRC", "ES": "ESP", "FI": "FIN", "FR": "FRA", "HR": "HRV",
-    "HU": "HUN", "IE": "IRL", "IS": "ISL", "IT": "ITA", "LI": "LIE", "LT": "LTU", "LU": "LUX",
-    "LV": "LVA", "ME": "MNE", "MK": "MKD", "MT": "MLT", "NL": "NLD", "NO": "NOR", "PL": "POL",
-    "PT": "PRT", "RO": "ROU", "RS": "SRB", "SE": "SWE", "SI": "SVN", "SK": "SVK", "TR": "TUR",
-    "UK": "GBR", "AL": "ALB",
+    "AT": "AUT",
+    "BE": "BEL",
+    "BG": "BGR",
+    "CH": "CHE",
+    "CY": "CYP",
+    "CZ": "CZE",
+    "DE": "DEU",
+    "DK": "DNK",
+    "EE": "EST",
+    "EL": "GRC",
+    "ES": "ESP",
+    "FI": "FIN",
+    "FR": "FRA",
+    "HR": "HRV",
+    "HU": "HUN",
+    "IE": "IRL",
+    "IS": "ISL",
+    "IT": "ITA",
+    "LI": "LIE",
+    "LT": "LTU",
+    "LU": "LUX",
+    "LV": "LVA",
+    "ME": "MNE",
+    "MK": "MKD",
+    "MT": "MLT",
+    "NL": "NLD",
+    "NO": "NOR",
+    "PL": "POL",
+    "PT": "PRT",
+    "RO": "ROU",
+    "RS": "SRB",
+    "SE": "SWE",
+    "SI": "SVN",
+    "SK": "SVK",
+    "TR": "TUR",
+    "UK": "GBR",
+    "AL": "ALB",
 }
 
 
@@ -38,8 +69,11 @@ def _layout(lang: str, height: int, **extra: object) -> go.Layout:
         separators=plotly_separators(lang),
         height=height,
         margin={"l": 8, "r": 16, "t": 16, "b": 8},
-        font={"family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif",
-              "size": 14, "color": TEXT},
+        font={
+            "family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif",
+            "size": 14,
+            "color": TEXT,
+        },
         paper_bgcolor="white",
         plot_bgcolor="white",
         hoverlabel={"font": {"size": 14}},
@@ -69,22 +103,38 @@ def ranked_bars(
     labels = [wrap(label) for label in labels]
     colours = [HIGHLIGHT if h else PALETTE[0] for h in (highlight or [False] * len(labels))]
     bar = go.Bar(
-        y=labels, x=list(values), orientation="h", marker={"color": colours},
-        text=list(texts), textposition="outside", cliponaxis=False,
+        y=labels,
+        x=list(values),
+        orientation="h",
+        marker={"color": colours},
+        text=list(texts),
+        textposition="outside",
+        cliponaxis=False,
         hovertemplate="%{y}: %{text}<extra></extra>",
     )
     if errors is not None:
-        bar.error_x = {"type": "data", "symmetric": False, "array": list(errors[1]),
-                       "arrayminus": list(errors[0]), "color": TEXT, "thickness": 1.5}
+        bar.error_x = {
+            "type": "data",
+            "symmetric": False,
+            "array": list(errors[1]),
+            "arrayminus": list(errors[0]),
+            "color": TEXT,
+            "thickness": 1.5,
+        }
     lines = sum(label.count("<br>") + 1 for label in labels)
     fig = go.Figure(bar, _layout(lang, max(200, 22 * lines + 14 * len(labels) + 60)))
     top = max([v for v in values if v is not None and v == v] or [0])
     if errors is not None:
-        top = max([top, *[v + e for v, e in zip(values, errors[1], strict=True)
-                          if v is not None and e == e]])
+        top = max([top, *[v + e for v, e in zip(values, errors[1], strict=True) if v is not None and e == e]])
     fig.update_yaxes(autorange="reversed", automargin=True, type="category")
-    fig.update_xaxes(showgrid=True, gridcolor="#e9ecef", zeroline=False, automargin=True,
-                     range=[0, top * 1.22 or 1], tickformat=",~r")
+    fig.update_xaxes(
+        showgrid=True,
+        gridcolor="#e9ecef",
+        zeroline=False,
+        automargin=True,
+        range=[0, top * 1.22 or 1],
+        tickformat=",~r",
+    )
     return fig
 
 
@@ -108,20 +158,46 @@ def dumbbell(
         segments_y += [label, label, None]
     colours = [HIGHLIGHT if h else PALETTE[0] for h in (highlight or [False] * len(labels))]
     traces = [
-        go.Scatter(x=segments_x, y=segments_y, mode="lines", line={"color": "#adb5bd", "width": 3},
-                   hoverinfo="skip", showlegend=False),
-        go.Scatter(x=start, y=labels, mode="markers", name=names[0],
-                   marker={"color": "white", "size": 10, "line": {"color": TEXT, "width": 2}},
-                   hovertemplate="%{y} (" + names[0] + "): %{x}" + unit_suffix + "<extra></extra>"),
-        go.Scatter(x=end, y=labels, mode="markers", name=names[1],
-                   marker={"color": colours, "size": 12, "symbol": "circle"},
-                   hovertemplate="%{y} (" + names[1] + "): %{x}" + unit_suffix + "<extra></extra>"),
+        go.Scatter(
+            x=segments_x,
+            y=segments_y,
+            mode="lines",
+            line={"color": "#adb5bd", "width": 3},
+            hoverinfo="skip",
+            showlegend=False,
+        ),
+        go.Scatter(
+            x=start,
+            y=labels,
+            mode="markers",
+            name=names[0],
+            marker={"color": "white", "size": 10, "line": {"color": TEXT, "width": 2}},
+            hovertemplate="%{y} (" + names[0] + "): %{x}" + unit_suffix + "<extra></extra>",
+        ),
+        go.Scatter(
+            x=end,
+            y=labels,
+            mode="markers",
+            name=names[1],
+            marker={"color": colours, "size": 12, "symbol": "circle"},
+            hovertemplate="%{y} (" + names[1] + "): %{x}" + unit_suffix + "<extra></extra>",
+        ),
     ]
-    fig = go.Figure(traces, _layout(lang, max(260, 24 * len(labels) + 80),
-                                    legend={"orientation": "h", "y": 1.02, "yanchor": "bottom"}))
+    fig = go.Figure(
+        traces,
+        _layout(
+            lang, max(260, 24 * len(labels) + 80), legend={"orientation": "h", "y": 1.02, "yanchor": "bottom"}
+        ),
+    )
     fig.update_yaxes(autorange="reversed", automargin=True, type="category")
-    fig.update_xaxes(gridcolor="#e9ecef", zeroline=False, automargin=True,
-                     ticksuffix=unit_suffix, tickformat=",~r", hoverformat=",~r")
+    fig.update_xaxes(
+        gridcolor="#e9ecef",
+        zeroline=False,
+        automargin=True,
+        ticksuffix=unit_suffix,
+        tickformat=",~r",
+        hoverformat=",~r",
+    )
     return fig
 
 
@@ -134,15 +210,19 @@ def grouped_bars(
 ) -> go.Figure:
     """Vertical bars, one colour per group (e.g. one per period), categories on the x axis."""
     traces = [
-        go.Bar(x=list(categories), y=list(vals), name=str(group),
-               marker={"color": PALETTE[i % len(PALETTE)]},
-               hovertemplate="%{x} (" + str(group) + "): %{y}" + unit_suffix + "<extra></extra>")
+        go.Bar(
+            x=list(categories),
+            y=list(vals),
+            name=str(group),
+            marker={"color": PALETTE[i % len(PALETTE)]},
+            hovertemplate="%{x} (" + str(group) + "): %{y}" + unit_suffix + "<extra></extra>",
+        )
         for i, (group, vals) in enumerate(groups.items())
     ]
-    fig = go.Figure(traces, _layout(lang, 380, barmode="group",
-                                    legend={"orientation": "h", "y": -0.15}))
-    fig.update_yaxes(gridcolor="#e9ecef", automargin=True, rangemode="tozero",
-                     tickformat=",~r", hoverformat=",~r")
+    fig = go.Figure(traces, _layout(lang, 380, barmode="group", legend={"orientation": "h", "y": -0.15}))
+    fig.update_yaxes(
+        gridcolor="#e9ecef", automargin=True, rangemode="tozero", tickformat=",~r", hoverformat=",~r"
+    )
     fig.update_xaxes(automargin=True, type="category")
     return fig
 
@@ -162,25 +242,37 @@ def trend_lines(
     traces = []
     for i, (name, (x, y)) in enumerate(series.items()):
         colour = PALETTE[i % len(PALETTE)]
-        trace = go.Scatter(x=list(x), y=list(y), name=name, mode="lines+markers",
-                           line={"color": colour, "width": 3}, marker={"size": 9},
-                           hovertemplate="%{x}: %{y}" + unit_suffix + "<extra>" + name
-                           + "</extra>")
+        trace = go.Scatter(
+            x=list(x),
+            y=list(y),
+            name=name,
+            mode="lines+markers",
+            line={"color": colour, "width": 3},
+            marker={"size": 9},
+            hovertemplate="%{x}: %{y}" + unit_suffix + "<extra>" + name + "</extra>",
+        )
         if name in errors:
             minus, plus = errors[name]
-            trace.error_y = {"type": "data", "symmetric": False, "array": list(plus),
-                             "arrayminus": list(minus), "color": colour, "thickness": 1.5,
-                             "width": 6}
+            trace.error_y = {
+                "type": "data",
+                "symmetric": False,
+                "array": list(plus),
+                "arrayminus": list(minus),
+                "color": colour,
+                "thickness": 1.5,
+                "width": 6,
+            }
         traces.append(trace)
     fig = go.Figure(traces, _layout(lang, 360, legend={"orientation": "h", "y": -0.2}))
-    fig.update_yaxes(gridcolor="#e9ecef", rangemode="tozero", automargin=True,
-                     tickformat=",~r", hoverformat=",~r")
+    fig.update_yaxes(
+        gridcolor="#e9ecef", rangemode="tozero", automargin=True, tickformat=",~r", hoverformat=",~r"
+    )
     fig.update_xaxes(type="category", automargin=True)
     return fig
 
 
 def _rgba(colour: str, alpha: float) -> str:
-    r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
     return f"rgba({r},{g},{b},{alpha})"
 
 
@@ -203,24 +295,45 @@ def trend_band(
         colour = PALETTE[i % len(PALETTE)]
         x, y = list(x), list(y)
         low, high = (list(b) for b in bands.get(name, ([None] * len(x), [None] * len(x))))
-        ok = [j for j in range(len(x)) if low[j] is not None and high[j] is not None
-              and low[j] == low[j] and high[j] == high[j]]
+        ok = [
+            j
+            for j in range(len(x))
+            if low[j] is not None and high[j] is not None and low[j] == low[j] and high[j] == high[j]
+        ]
         if len(ok) > 1:
-            traces.append(go.Scatter(
-                x=[x[j] for j in ok] + [x[j] for j in reversed(ok)],
-                y=[high[j] for j in ok] + [low[j] for j in reversed(ok)],
-                fill="toself", fillcolor=_rgba(colour, 0.18), line={"width": 0},
-                mode="lines", hoverinfo="skip", showlegend=False, legendgroup=name,
-                name=name))
+            traces.append(
+                go.Scatter(
+                    x=[x[j] for j in ok] + [x[j] for j in reversed(ok)],
+                    y=[high[j] for j in ok] + [low[j] for j in reversed(ok)],
+                    fill="toself",
+                    fillcolor=_rgba(colour, 0.18),
+                    line={"width": 0},
+                    mode="lines",
+                    hoverinfo="skip",
+                    showlegend=False,
+                    legendgroup=name,
+                    name=name,
+                )
+            )
         custom = [[lo, hi] for lo, hi in zip(low, high, strict=True)]
         ci = " (%{customdata[0]:,~r} – %{customdata[1]:,~r})" if ok else ""
-        traces.append(go.Scatter(
-            x=x, y=y, name=name, mode="lines+markers", legendgroup=name,
-            line={"color": colour, "width": 3}, marker={"size": 9}, customdata=custom,
-            hovertemplate="%{x}: %{y}" + unit_suffix + ci + "<extra>" + name + "</extra>"))
+        traces.append(
+            go.Scatter(
+                x=x,
+                y=y,
+                name=name,
+                mode="lines+markers",
+                legendgroup=name,
+                line={"color": colour, "width": 3},
+                marker={"size": 9},
+                customdata=custom,
+                hovertemplate="%{x}: %{y}" + unit_suffix + ci + "<extra>" + name + "</extra>",
+            )
+        )
     fig = go.Figure(traces, _layout(lang, 380, legend={"orientation": "h", "y": -0.2}))
-    fig.update_yaxes(gridcolor="#e9ecef", rangemode="tozero", automargin=True,
-                     tickformat=",~r", hoverformat=",~r")
+    fig.update_yaxes(
+        gridcolor="#e9ecef", rangemode="tozero", automargin=True, tickformat=",~r", hoverformat=",~r"
+    )
     fig.update_xaxes(type="category", automargin=True, categoryorder="category ascending")
     return fig
 
@@ -244,42 +357,84 @@ def estimate_bars(
     """
     labels = [wrap(label) for label in labels]
     rows = list(zip(labels, values, lows, highs, flags, texts, strict=True))
-    top = max([h for *_x, h, _f, _t in rows if h is not None and h == h]
-              + [v for _l, v, *_x in rows if v is not None and v == v] + [0])
+    top = max(
+        [h for *_x, h, _f, _t in rows if h is not None and h == h]
+        + [v for _l, v, *_x in rows if v is not None and v == v]
+        + [0]
+    )
     traces = []
-    for name, wanted, colour, pattern, ink in ((legend[0], "ok", PALETTE[0], "", "white"),
-                                               (legend[1], "low_reliability", MUTED, "/", TEXT)):
+    for name, wanted, colour, pattern, ink in (
+        (legend[0], "ok", PALETTE[0], "", "white"),
+        (legend[1], "low_reliability", MUTED, "/", TEXT),
+    ):
         part = [r for r in rows if r[4] == wanted]
         if not part:
             continue
-        traces.append(go.Bar(
-            y=[r[0] for r in part], x=[r[1] for r in part], orientation="h", name=name,
-            marker={"color": colour, "pattern": {"shape": pattern, "fgcolor": "#1f4e79"}},
-            text=[r[5] for r in part], textposition="auto", cliponaxis=False,
-            insidetextanchor="start", insidetextfont={"color": ink},
-            outsidetextfont={"color": TEXT}, hovertemplate="%{y}: %{text}<extra></extra>",
-            error_x={"type": "data", "symmetric": False, "color": TEXT, "thickness": 1.5,
-                     "array": [(h - v) if h is not None and h == h else None
-                               for _l, v, _lo, h, *_x in part],
-                     "arrayminus": [(v - lo) if lo is not None and lo == lo else None
-                                    for _l, v, lo, *_x in part]}))
+        traces.append(
+            go.Bar(
+                y=[r[0] for r in part],
+                x=[r[1] for r in part],
+                orientation="h",
+                name=name,
+                marker={"color": colour, "pattern": {"shape": pattern, "fgcolor": "#1f4e79"}},
+                text=[r[5] for r in part],
+                textposition="auto",
+                cliponaxis=False,
+                insidetextanchor="start",
+                insidetextfont={"color": ink},
+                outsidetextfont={"color": TEXT},
+                hovertemplate="%{y}: %{text}<extra></extra>",
+                error_x={
+                    "type": "data",
+                    "symmetric": False,
+                    "color": TEXT,
+                    "thickness": 1.5,
+                    "array": [(h - v) if h is not None and h == h else None for _l, v, _lo, h, *_x in part],
+                    "arrayminus": [
+                        (v - lo) if lo is not None and lo == lo else None for _l, v, lo, *_x in part
+                    ],
+                },
+            )
+        )
     hidden = [r for r in rows if r[4] not in ("ok", "low_reliability")]
     if hidden:
-        traces.append(go.Bar(y=[r[0] for r in hidden], x=[0] * len(hidden), orientation="h",
-                             showlegend=False, marker={"color": "rgba(0,0,0,0)"},
-                             text=[r[5] for r in hidden], textposition="outside",
-                             textfont={"color": "#495057", "size": 12}, cliponaxis=False,
-                             hovertemplate="%{y}: %{text}<extra></extra>"))
+        traces.append(
+            go.Bar(
+                y=[r[0] for r in hidden],
+                x=[0] * len(hidden),
+                orientation="h",
+                showlegend=False,
+                marker={"color": "rgba(0,0,0,0)"},
+                text=[r[5] for r in hidden],
+                textposition="outside",
+                textfont={"color": "#495057", "size": 12},
+                cliponaxis=False,
+                hovertemplate="%{y}: %{text}<extra></extra>",
+            )
+        )
     lines = sum(label.count("<br>") + 1 for label in labels)
-    fig = go.Figure(traces, _layout(lang, max(220, 22 * lines + 14 * len(labels) + 90),
-                                    barmode="overlay",
-                                    legend={"orientation": "h", "y": 1.0, "yanchor": "bottom",
-                                            "x": 0}))
-    fig.update_yaxes(autorange="reversed", automargin=True, type="category",
-                     categoryorder="array", categoryarray=labels)
+    fig = go.Figure(
+        traces,
+        _layout(
+            lang,
+            max(220, 22 * lines + 14 * len(labels) + 90),
+            barmode="overlay",
+            legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0},
+        ),
+    )
+    fig.update_yaxes(
+        autorange="reversed", automargin=True, type="category", categoryorder="array", categoryarray=labels
+    )
     bottom = min([lo for *_x, lo, _h, _f, _t in rows if lo is not None and lo == lo] + [0])
-    fig.update_xaxes(showgrid=True, gridcolor="#e9ecef", zeroline=True, zerolinecolor="#adb5bd",
-                     automargin=True, range=[bottom * 1.1, top * 1.3 or 1], tickformat=",~r")
+    fig.update_xaxes(
+        showgrid=True,
+        gridcolor="#e9ecef",
+        zeroline=True,
+        zerolinecolor="#adb5bd",
+        automargin=True,
+        range=[bottom * 1.1, top * 1.3 or 1],
+        tickformat=",~r",
+    )
     return fig
 
 
@@ -293,18 +448,33 @@ def europe_map(
     colorbar_title: str = "",
 ) -> go.Figure:
     """Choropleth of European countries (Eurostat codes) on plotly's local Europe topojson."""
-    rows = [(ISO3[g], v, n) for g, v, n in zip(geo_codes, values, names, strict=True)
-            if g in ISO3 and v is not None]
+    rows = [
+        (ISO3[g], v, n)
+        for g, v, n in zip(geo_codes, values, names, strict=True)
+        if g in ISO3 and v is not None
+    ]
     trace = go.Choropleth(
-        locations=[r[0] for r in rows], z=[r[1] for r in rows], text=[r[2] for r in rows],
-        locationmode="ISO-3", colorscale=MAP_SCALE, marker={"line": {"color": "white", "width": 0.6}},
+        locations=[r[0] for r in rows],
+        z=[r[1] for r in rows],
+        text=[r[2] for r in rows],
+        locationmode="ISO-3",
+        colorscale=MAP_SCALE,
+        marker={"line": {"color": "white", "width": 0.6}},
         colorbar={"title": {"text": colorbar_title}, "thickness": 12, "tickformat": ",~r"},
         hovertemplate="%{text}: %{z}" + unit_suffix + "<extra></extra>",
     )
     fig = go.Figure(trace, _layout(lang, 460))
-    fig.update_geos(scope="europe", resolution=50, projection_type="mercator",
-                    fitbounds="locations", showcountries=True, countrycolor="white",
-                    showland=True, landcolor="#f1f3f5", showframe=False)
+    fig.update_geos(
+        scope="europe",
+        resolution=50,
+        projection_type="mercator",
+        fitbounds="locations",
+        showcountries=True,
+        countrycolor="white",
+        showland=True,
+        landcolor="#f1f3f5",
+        showframe=False,
+    )
     return fig
 
 
@@ -324,5 +494,8 @@ def graph(figure: go.Figure, lang: str, graph_id: str | dict, label: str) -> htm
     if locale:
         config["locale"] = lang
         config["locales"] = {lang: locale}
-    return html.Div(dcc.Graph(id=graph_id, figure=figure, config=config, className="chart"),
-                    role="figure", **{"aria-label": label})
+    return html.Div(
+        dcc.Graph(id=graph_id, figure=figure, config=config, className="chart"),
+        role="figure",
+        **{"aria-label": label},
+    )

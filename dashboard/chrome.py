@@ -41,46 +41,75 @@ def frame_layout() -> html.Div:
     nav_items = [dbc.NavItem(dbc.NavLink(id=f"nav-{page}", href="#")) for page in MAIN_PAGES]
     themes = dbc.DropdownMenu(
         [dbc.DropdownMenuItem(id=f"nav-{page}", href="#") for page in THEME_PAGES],
-        id="nav-themes", label="", nav=True, in_navbar=True)
+        id="nav-themes",
+        label="",
+        nav=True,
+        in_navbar=True,
+    )
     nav_items.insert(MAIN_PAGES.index("index") + 1, themes)
     language_links = [
-        html.A(lang.upper(), id=f"lang-{lang}", href=f"/{lang}", lang=lang, hrefLang=lang,
-               title=LANGUAGE_NAMES[lang], className="lang-link")
+        html.A(
+            lang.upper(),
+            id=f"lang-{lang}",
+            href=f"/{lang}",
+            lang=lang,
+            hrefLang=lang,
+            title=LANGUAGE_NAMES[lang],
+            className="lang-link",
+        )
         for lang in LANGUAGES
     ]
-    return html.Div([
-        dcc.Location(id="url"),
-        dcc.Store(id=SEARCH_STORE),
-        html.A(id="skip-link", href="#main", className="visually-hidden-focusable skip-link"),
-        dbc.Navbar(
-            dbc.Container([
-                dbc.NavbarBrand(id="nav-brand", href="#", className="fw-semibold"),
-                dbc.NavbarToggler(id="nav-toggler", n_clicks=0),
-                dbc.Collapse(dbc.Nav(nav_items, navbar=True, className="me-auto"),
-                             id="nav-collapse", is_open=False, navbar=True),
-                html.Nav(language_links, id="lang-switch", className="lang-switch"),
-            ], fluid="lg"),
-            color="white", dark=False, className="border-bottom mb-4 site-nav", expand="xl",
-        ),
-        html.Main(dbc.Container(dash.page_container, fluid="lg"), id="main", tabIndex="-1"),
-        html.Footer(dbc.Container(id="footer", fluid="lg"), className="site-footer mt-5 py-4"),
-    ])
+    return html.Div(
+        [
+            dcc.Location(id="url"),
+            dcc.Store(id=SEARCH_STORE),
+            html.A(id="skip-link", href="#main", className="visually-hidden-focusable skip-link"),
+            dbc.Navbar(
+                dbc.Container(
+                    [
+                        dbc.NavbarBrand(id="nav-brand", href="#", className="fw-semibold"),
+                        dbc.NavbarToggler(id="nav-toggler", n_clicks=0),
+                        dbc.Collapse(
+                            dbc.Nav(nav_items, navbar=True, className="me-auto"),
+                            id="nav-collapse",
+                            is_open=False,
+                            navbar=True,
+                        ),
+                        html.Nav(language_links, id="lang-switch", className="lang-switch"),
+                    ],
+                    fluid="lg",
+                ),
+                color="white",
+                dark=False,
+                className="border-bottom mb-4 site-nav",
+                expand="xl",
+            ),
+            html.Main(dbc.Container(dash.page_container, fluid="lg"), id="main", tabIndex="-1"),
+            html.Footer(dbc.Container(id="footer", fluid="lg"), className="site-footer mt-5 py-4"),
+        ]
+    )
 
 
 def register_frame_callbacks(app: dash.Dash) -> None:
     """Texts of the frame in the URL's language; language links; mobile menu toggle."""
     nav_outputs = []
     for page in PAGE_SLUGS:
-        nav_outputs += [Output(f"nav-{page}", "children"), Output(f"nav-{page}", "href"),
-                        Output(f"nav-{page}", "active")]
+        nav_outputs += [
+            Output(f"nav-{page}", "children"),
+            Output(f"nav-{page}", "href"),
+            Output(f"nav-{page}", "active"),
+        ]
 
     @app.callback(
-        Output("nav-brand", "children"), Output("nav-brand", "href"),
-        Output("skip-link", "children"), Output("lang-switch", "aria-label"),
+        Output("nav-brand", "children"),
+        Output("nav-brand", "href"),
+        Output("skip-link", "children"),
+        Output("lang-switch", "aria-label"),
         Output("footer", "children"),
         *[Output(f"lang-{lang}", "className") for lang in LANGUAGES],
         *[Output(f"lang-{lang}", "aria-current") for lang in LANGUAGES],
-        Output("nav-themes", "label"), Output("nav-themes", "toggleClassName"),
+        Output("nav-themes", "label"),
+        Output("nav-themes", "toggleClassName"),
         *nav_outputs,
         Input("url", "pathname"),
     )
@@ -92,29 +121,44 @@ def register_frame_callbacks(app: dash.Dash) -> None:
         nav: list = []
         for page in PAGE_SLUGS:
             nav += [titles[page], page_href(lang, page), page == current]
-        footer = html.P([
-            _("Brussels social sector monitor"), " · ",
-            _("Public statistics are shown with their source; survey figures are estimates "
-              "with confidence intervals."), " ",
-            html.A(_("Methods & sources"), href=page_href(lang, "methods")), " · ",
-            html.A(_("Data"), href=page_href(lang, "data")),
-        ], className="small text-body-secondary mb-0")
+        footer = html.P(
+            [
+                _("Brussels social sector monitor"),
+                " · ",
+                _(
+                    "Public statistics are shown with their source; survey figures are estimates "
+                    "with confidence intervals."
+                ),
+                " ",
+                html.A(_("Methods & sources"), href=page_href(lang, "methods")),
+                " · ",
+                html.A(_("Data"), href=page_href(lang, "data")),
+            ],
+            className="small text-body-secondary mb-0",
+        )
         return (
-            _("Brussels social sector monitor"), page_href(lang, "home"),
-            _("Skip to content"), _("Language"), footer,
+            _("Brussels social sector monitor"),
+            page_href(lang, "home"),
+            _("Skip to content"),
+            _("Language"),
+            footer,
             *["lang-link active" if code == lang else "lang-link" for code in LANGUAGES],
             *["true" if code == lang else "false" for code in LANGUAGES],
-            _("Themes"), "active" if current in THEME_PAGES else "",
+            _("Themes"),
+            "active" if current in THEME_PAGES else "",
             *nav,
         )
 
     app.clientside_callback(
         ClientsideFunction(namespace="sectorMonitor", function_name="languageLinks"),
         *[Output(f"lang-{lang}", "href") for lang in LANGUAGES],
-        Input("url", "pathname"), Input("url", "search"), Input(SEARCH_STORE, "data"),
+        Input("url", "pathname"),
+        Input("url", "search"),
+        Input(SEARCH_STORE, "data"),
     )
     app.clientside_callback(
         ClientsideFunction(namespace="sectorMonitor", function_name="toggleMenu"),
         Output("nav-collapse", "is_open"),
-        Input("nav-toggler", "n_clicks"), Input("url", "pathname"),
+        Input("nav-toggler", "n_clicks"),
+        Input("url", "pathname"),
     )

@@ -90,18 +90,25 @@ def not_available(lang: str, what: str | None = None) -> dbc.Alert:
     """Notice for data that is not in the warehouse (yet)."""
     _ = gettext_for(lang)
     text = _("This data is not available yet.")
-    return dbc.Alert([html.Strong(what + ": ") if what else None, text],
-                     color="secondary", className="not-available")
+    return dbc.Alert(
+        [html.Strong(what + ": ") if what else None, text], color="secondary", className="not-available"
+    )
 
 
 def synthetic_banner(lang: str) -> dbc.Alert:
     """The honesty banner shown wherever survey figures come from synthetic demo data."""
     _ = gettext_for(lang)
     return dbc.Alert(
-        [html.Strong(_("Synthetic demonstration data.") + " "),
-         _("The survey figures on this page are computed from simulated responses, not from "
-           "a real survey: do not quote them.")],
-        color="warning", className="synthetic-banner", id="synthetic-banner",
+        [
+            html.Strong(_("Synthetic demonstration data.") + " "),
+            _(
+                "The survey figures on this page are computed from simulated responses, not from "
+                "a real survey: do not quote them."
+            ),
+        ],
+        color="warning",
+        className="synthetic-banner",
+        id="synthetic-banner",
     )
 
 
@@ -123,8 +130,9 @@ def data_table(frame: pd.DataFrame, caption: str | None = None) -> dbc.Table:
     head = html.Thead(html.Tr([html.Th(c, scope="col") for c in frame.columns]))
     body = html.Tbody([html.Tr([html.Td(v) for v in row]) for row in frame.itertuples(index=False)])
     children = ([html.Caption(caption)] if caption else []) + [head, body]
-    return dbc.Table(children, striped=True, hover=True, size="sm", responsive=True,
-                     className="data-table mb-0")
+    return dbc.Table(
+        children, striped=True, hover=True, size="sm", responsive=True, className="data-table mb-0"
+    )
 
 
 def chart_card(
@@ -144,8 +152,7 @@ def chart_card(
     if chart is not None:
         body.append(chart)
     body.append(html.P(summary, className="summary mt-2"))
-    body.append(html.Details([html.Summary(_("Data table")), data_table(table)],
-                             className="mb-2"))
+    body.append(html.Details([html.Summary(_("Data table")), data_table(table)], className="mb-2"))
     body.extend(sources)
     body.extend(html.P(n, className="note small fst-italic mb-1") for n in notes if n)
     extra = {"id": card_id} if card_id else {}
@@ -154,12 +161,20 @@ def chart_card(
 
 def not_found() -> html.Div:
     """The page for a path that is not a page of the dashboard (in the three languages)."""
-    return html.Div([
-        html.H1("Page introuvable · Pagina niet gevonden · Page not found", className="h3"),
-        html.P([html.A("Accueil", href="/fr", lang="fr"), " · ",
-                html.A("Startpagina", href="/nl", lang="nl"), " · ",
-                html.A("Home", href="/en", lang="en")]),
-    ])
+    return html.Div(
+        [
+            html.H1("Page introuvable · Pagina niet gevonden · Page not found", className="h3"),
+            html.P(
+                [
+                    html.A("Accueil", href="/fr", lang="fr"),
+                    " · ",
+                    html.A("Startpagina", href="/nl", lang="nl"),
+                    " · ",
+                    html.A("Home", href="/en", lang="en"),
+                ]
+            ),
+        ]
+    )
 
 
 def cached_page(name: str, lang: str | None, build: Callable[[PublicData, str], html.Div]) -> html.Div:

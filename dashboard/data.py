@@ -135,17 +135,22 @@ class PublicData:
 
     def _geo_names(self, lang: str) -> dict[str, str]:
         if lang in LANGUAGES and self.has_column("geography", f"label_{lang}"):
-            frame = self.query(f"SELECT geo_code, level, iso2, label_{lang} AS label "
-                               "FROM public.geography")
-            return {r.geo_code: country_name(r.iso2, lang, r.label)
-                    if r.level == "country" and isinstance(r.iso2, str) else r.label
-                    for r in frame.itertuples(index=False)}
+            frame = self.query(f"SELECT geo_code, level, iso2, label_{lang} AS label FROM public.geography")
+            return {
+                r.geo_code: country_name(r.iso2, lang, r.label)
+                if r.level == "country" and isinstance(r.iso2, str)
+                else r.label
+                for r in frame.itertuples(index=False)
+            }
         if not self.has_view("statistics"):
             return {}
         frame = self.query("SELECT DISTINCT geo_code, geo_label FROM public.statistics")
-        return {r.geo_code: country_name(r.geo_code, lang, r.geo_label)
-                if len(r.geo_code) == 2 else (r.geo_label or r.geo_code)
-                for r in frame.itertuples(index=False)}
+        return {
+            r.geo_code: country_name(r.geo_code, lang, r.geo_label)
+            if len(r.geo_code) == 2
+            else (r.geo_label or r.geo_code)
+            for r in frame.itertuples(index=False)
+        }
 
     def survey_is_synthetic(self) -> bool:
         """Whether any survey figure shown comes from synthetic demo data."""

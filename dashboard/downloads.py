@@ -25,8 +25,11 @@ from exports.notes.content import selection_errors
 
 FORMATS = {"csv": "text/csv; charset=utf-8", "parquet": "application/vnd.apache.parquet"}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-NOTE_FORMATS = {"pdf": "application/pdf", "md": "text/markdown; charset=utf-8",
-                "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+NOTE_FORMATS = {
+    "pdf": "application/pdf",
+    "md": "text/markdown; charset=utf-8",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
 NOTE_MAX_CHOICES = 30  # rec + ind values of one request
 NOTE_RENDERS = threading.BoundedSemaphore(1)  # PDF/DOCX renders at once in this process
 NOTE_RETRY_AFTER_S = 5
@@ -65,8 +68,9 @@ def register_downloads(server: flask.Flask) -> None:
     def download_explorer(fmt: str) -> flask.Response:
         args = flask.request.args
         lang = valid_language(args.get("lang")) or DEFAULT_LANGUAGE
-        view = build_view(current_data(), lang, args.get("indicator"), args.get("breakdown"),
-                          args.get("period"))
+        view = build_view(
+            current_data(), lang, args.get("indicator"), args.get("breakdown"), args.get("period")
+        )
         if view is None or fmt not in ("csv", "xlsx"):
             flask.abort(404)
         name = view.key.replace(":", "_") + f"_{view.breakdown}_{view.period}.{fmt}"
@@ -120,12 +124,14 @@ def datapackage_zip(warehouse: Path) -> bytes:
     """The Frictionless data package of every public table (CSV, Parquet, README), zipped."""
     with tempfile.TemporaryDirectory() as tmp:
         export_package(warehouse, Path(tmp) / "package")
-        return Path(shutil.make_archive(str(Path(tmp) / "package"), "zip",
-                                        Path(tmp) / "package")).read_bytes()
+        return Path(
+            shutil.make_archive(str(Path(tmp) / "package"), "zip", Path(tmp) / "package")
+        ).read_bytes()
 
 
-def _render(warehouse: Path, fmt: str, lang: str, recs: list[str], inds: list[str],
-            period: str | None) -> bytes | flask.Response:
+def _render(
+    warehouse: Path, fmt: str, lang: str, recs: list[str], inds: list[str], period: str | None
+) -> bytes | flask.Response:
     """The note's bytes, or a 503 answer when renders are busy, failed or too slow."""
     heavy = fmt != "md"
     if heavy and not NOTE_RENDERS.acquire(blocking=False):
@@ -146,9 +152,11 @@ def _note_problem(status: int, lang: str, messages: list[str]) -> flask.Response
     """A small HTML page in the visitor's language saying what went wrong."""
     title = {"fr": "Note de plaidoyer", "nl": "Pleitnota", "en": "Advocacy note"}[lang]
     items = "".join(f"<li>{html.escape(m)}</li>" for m in messages)
-    page = (f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">'
-            f"<title>{title}</title></head><body><main><h1>{title}</h1><ul>{items}</ul>"
-            f'<p><a href="/{lang}/note">{title}</a></p></main></body></html>')
+    page = (
+        f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">'
+        f"<title>{title}</title></head><body><main><h1>{title}</h1><ul>{items}</ul>"
+        f'<p><a href="/{lang}/note">{title}</a></p></main></body></html>'
+    )
     response = flask.Response(page, status=status, mimetype="text/html")
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -156,8 +164,14 @@ def _note_problem(status: int, lang: str, messages: list[str]) -> flask.Response
 
 def note_query(lang: str, recs: list[str], indicators: list[str], period: str | None) -> str:
     """The query string of ``/download/note.<fmt>`` for these choices."""
-    return urlencode([("lang", lang), *[("rec", r) for r in recs],
-                      *[("ind", i) for i in indicators], *([("period", period)] if period else [])])
+    return urlencode(
+        [
+            ("lang", lang),
+            *[("rec", r) for r in recs],
+            *[("ind", i) for i in indicators],
+            *([("period", period)] if period else []),
+        ]
+    )
 
 
 def _attachment(body: bytes, filename: str, mimetype: str) -> flask.Response:

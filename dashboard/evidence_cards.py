@@ -43,8 +43,7 @@ def _indicators(data: PublicData, ids: Sequence[str]) -> dict[str, Indicator]:
     """The indicators ``ids`` in every language, from ``public.indicators``."""
     if not has_indicators(data):
         return {}
-    frame = data.query("SELECT * FROM public.indicators WHERE list_contains(?, indicator_id)",
-                       [list(ids)])
+    frame = data.query("SELECT * FROM public.indicators WHERE list_contains(?, indicator_id)", [list(ids)])
     frame = frame.astype(object).where(frame.notna(), None)
     return {r["indicator_id"]: indicator_from_public(r) for r in frame.to_dict("records")}
 
@@ -53,8 +52,10 @@ def _geo_labels(data: PublicData) -> dict[str, dict[str, str]]:
     if not all(data.has_column("geography", f"label_{lg}") for lg in LANGS):
         return {}
     frame = data.query("SELECT geo_code, label_fr, label_nl, label_en FROM public.geography")
-    return {r.geo_code: {"fr": r.label_fr, "nl": r.label_nl, "en": r.label_en}
-            for r in frame.itertuples(index=False)}
+    return {
+        r.geo_code: {"fr": r.label_fr, "nl": r.label_nl, "en": r.label_en}
+        for r in frame.itertuples(index=False)
+    }
 
 
 def answers(data: PublicData, lang: str, checks: Sequence[Check]) -> list[str]:
@@ -68,9 +69,15 @@ def answers(data: PublicData, lang: str, checks: Sequence[Check]) -> list[str]:
     # changes between two waves only: a linear trend row spans the same waves as the first to
     # last change (its change is the fitted one)
     linear = " AND kind <> 'linear'" if data.has_column("indicator_trends", "kind") else ""
-    trends = (data.query("SELECT * FROM public.indicator_trends WHERE list_contains(?, "
-                         f"indicator_id) AND breakdown = 'all'{linear}", [ids])
-              if data.has_view("indicator_trends") else pd.DataFrame())
+    trends = (
+        data.query(
+            "SELECT * FROM public.indicator_trends WHERE list_contains(?, "
+            f"indicator_id) AND breakdown = 'all'{linear}",
+            [ids],
+        )
+        if data.has_view("indicator_trends")
+        else pd.DataFrame()
+    )
     geo = _geo_labels(data)
     out = []
     for ind_id, check in checks:
@@ -89,17 +96,28 @@ def answers_block(data: PublicData, lang: str, checks: Sequence[Check]) -> html.
     _ = gettext_for(lang)
     note = []
     if data.survey_is_synthetic():
-        note = [html.P(_("Survey answers come from demonstration data: they show how the answer "
-                         "is computed, not what the sector looks like. Answers marked with a "
-                         "geography are public statistics."), className="small mb-0")]
-    return html.Div([html.H2(_("What the current data say"), className="h5"),
-                     html.Ul([html.Li(s) for s in found], className="mb-2"), *note],
-                    className="answers border-start border-4 border-primary ps-3 mb-4",
-                    id="theme-answers")
+        note = [
+            html.P(
+                _(
+                    "Survey answers come from demonstration data: they show how the answer "
+                    "is computed, not what the sector looks like. Answers marked with a "
+                    "geography are public statistics."
+                ),
+                className="small mb-0",
+            )
+        ]
+    return html.Div(
+        [
+            html.H2(_("What the current data say"), className="h5"),
+            html.Ul([html.Li(s) for s in found], className="mb-2"),
+            *note,
+        ],
+        className="answers border-start border-4 border-primary ps-3 mb-4",
+        id="theme-answers",
+    )
 
 
-def barometer_card(data: PublicData, lang: str, ids: Sequence[str], title: str,
-                   card_id: str) -> html.Div:
+def barometer_card(data: PublicData, lang: str, ids: Sequence[str], title: str, card_id: str) -> html.Div:
     """Public-series indicators (the KBS barometer, Belgium-wide) with every published year,
     their source edition and caveats: a table, no chart (the barometer asks not to chart
     different questions together)."""
@@ -110,15 +128,16 @@ def barometer_card(data: PublicData, lang: str, ids: Sequence[str], title: str,
     if frame.empty:
         return html.Div()
     frame = frame.dropna(subset=["estimate"])
-    frame = frame.assign(_order=frame["indicator_id"].map(ids.index)).sort_values(
-        ["_order", "period"])
+    frame = frame.assign(_order=frame["indicator_id"].map(ids.index)).sort_values(["_order", "period"])
     series = {i: str(meta[i]["questions"] or "").split() for i in ids}
     stats = data.query(
         "SELECT st.series, st.period, st.geo_code, st.source_id, so.title AS source_title, "
         f"se.comparability_note_{lang} AS note FROM public.statistics st "
         "JOIN public.series se USING (series) LEFT JOIN public.sources so "
         "ON so.source_id = st.source_id "
-        "WHERE list_contains(?, st.series)", [[s for v in series.values() for s in v]])
+        "WHERE list_contains(?, st.series)",
+        [[s for v in series.values() for s in v]],
+    )
     localised = _source_titles(data, lang)
     geo = data.geo_names(lang)
     rows, sentences, source_rows = [], [], []
@@ -129,28 +148,51 @@ def barometer_card(data: PublicData, lang: str, ids: Sequence[str], title: str,
             value = estimate_text(r.estimate, str(info["unit"]), lang)
             src = stats[stats["series"].isin(series[ind_id]) & (stats["period"] == r.period)]
             scope = geo.get(str(src["geo_code"].iloc[0]), "") if len(src) else ""
-            names = [localised.get(s, t) for s, t in zip(src["source_id"], src["source_title"],
-                                                         strict=True)]
-            rows.append({_("Indicator"): info["title"], _("Year"): str(r.period),
-                         _("Value"): _with_label(r.estimate, str(info["unit_label"] or ""), lang),
-                         _("Geography"): scope, _("Source"): "; ".join(names)})
+            names = [localised.get(s, t) for s, t in zip(src["source_id"], src["source_title"], strict=True)]
+            rows.append(
+                {
+                    _("Indicator"): info["title"],
+                    _("Year"): str(r.period),
+                    _("Value"): _with_label(r.estimate, str(info["unit_label"] or ""), lang),
+                    _("Geography"): scope,
+                    _("Source"): "; ".join(names),
+                }
+            )
             texts.append(_("{value} in {year}").format(value=value, year=r.period))
-            source_rows += list(zip(src["source_id"], names, [str(r.period)] * len(src),
-                                    strict=True))
+            source_rows += list(zip(src["source_id"], names, [str(r.period)] * len(src), strict=True))
         sentences.append(f"{info['title']}{_colon(lang)}{', '.join(texts)}")
     summary = _("Barometer of associations, Belgium: ") + "; ".join(sentences) + "."
     by_source: dict[tuple[str, str], list[str]] = {}
     for source_id, name, period in source_rows:
         by_source.setdefault((source_id, name), []).append(period)
-    sources = [source_line(lang, name, ", ".join(sorted(set(p))), source_id)
-               for (source_id, name), p in sorted(by_source.items())]
-    sources.append(html.P([_("Details in the explorer") + ": ", *[
-        part for k, i in enumerate(ids)
-        for part in ([", "] if k else []) + [html.A(meta[i]["title"], href=explorer_href(lang, i))]
-    ]], className="small mb-1"))
-    return chart_card(lang, title=title, chart=None, summary=summary,
-                      table=pd.DataFrame(rows), sources=sources,
-                      notes=_barometer_notes(meta, ids, stats, lang), card_id=card_id)
+    sources = [
+        source_line(lang, name, ", ".join(sorted(set(p))), source_id)
+        for (source_id, name), p in sorted(by_source.items())
+    ]
+    sources.append(
+        html.P(
+            [
+                _("Details in the explorer") + ": ",
+                *[
+                    part
+                    for k, i in enumerate(ids)
+                    for part in ([", "] if k else [])
+                    + [html.A(meta[i]["title"], href=explorer_href(lang, i))]
+                ],
+            ],
+            className="small mb-1",
+        )
+    )
+    return chart_card(
+        lang,
+        title=title,
+        chart=None,
+        summary=summary,
+        table=pd.DataFrame(rows),
+        sources=sources,
+        notes=_barometer_notes(meta, ids, stats, lang),
+        card_id=card_id,
+    )
 
 
 def _with_label(value: float, label: str, lang: str) -> str:
@@ -170,14 +212,17 @@ def _source_titles(data: PublicData, lang: str) -> dict[str, str]:
     return dict(zip(frame["source_id"], frame["title"], strict=True))
 
 
-def _barometer_notes(meta: dict[str, dict], ids: Sequence[str], stats: pd.DataFrame,
-                     lang: str) -> list[str]:
+def _barometer_notes(meta: dict[str, dict], ids: Sequence[str], stats: pd.DataFrame, lang: str) -> list[str]:
     """Caveats once: what the indicators share, then each series' own comparability note."""
     notes: list[str] = []
     for i in ids:
         caveat = str(meta[i]["caveats"] or "")
-        own = [n for s in str(meta[i]["questions"] or "").split()
-               for n in stats.loc[stats["series"] == s, "note"].dropna().unique() if n]
+        own = [
+            n
+            for s in str(meta[i]["questions"] or "").split()
+            for n in stats.loc[stats["series"] == s, "note"].dropna().unique()
+            if n
+        ]
         for n in own:
             caveat = caveat.replace(n, "").strip()
         notes += [caveat] if caveat else []
@@ -196,8 +241,9 @@ def light_state(row: Mapping | pd.Series | None) -> str:
     return "on" if low > LIGHT_THRESHOLD else "off" if high < LIGHT_THRESHOLD else "unclear"
 
 
-def warning_lights_card(data: PublicData, lang: str, lights: Sequence[str], title: str,
-                        card_id: str = "warning-lights") -> html.Div:
+def warning_lights_card(
+    data: PublicData, lang: str, lights: Sequence[str], title: str, card_id: str = "warning-lights"
+) -> html.Div:
     """Which of the four warning lights are on, for all associations and by life phase of the
     group (latest wave): a grouped bar chart, a table with each cell's state and CI, and a
     summary sentence generated from the values."""
@@ -214,15 +260,25 @@ def warning_lights_card(data: PublicData, lang: str, lights: Sequence[str], titl
     phases = phases[phases["period"].astype(str) == period] if len(phases) else phases
     frame = pd.concat([everyone[everyone["period"].astype(str) == period], phases])
     order = category_order(data)
-    codes = ["all", *sorted(phases["breakdown_value"].unique() if len(phases) else [],
-                            key=lambda c: order.get(("group_phase", str(c)), 99))]
+    codes = [
+        "all",
+        *sorted(
+            phases["breakdown_value"].unique() if len(phases) else [],
+            key=lambda c: order.get(("group_phase", str(c)), 99),
+        ),
+    ]
     phase_names = category_labels(data, lang)
-    name = {c: _("All associations") if c == "all" else phase_names.get(("group_phase", c), c)
-            for c in codes}
-    codebook = {r: phase_names.get(("warning_lights", r.removeprefix("gl_light_")),
-                                   meta[r]["title"]) for r in lights}
-    states = {"on": _("on"), "off": _("off"), "unclear": _("unclear"),
-              "suppressed": _("suppressed"), "missing": _("not available")}
+    name = {c: _("All associations") if c == "all" else phase_names.get(("group_phase", c), c) for c in codes}
+    codebook = {
+        r: phase_names.get(("warning_lights", r.removeprefix("gl_light_")), meta[r]["title"]) for r in lights
+    }
+    states = {
+        "on": _("on"),
+        "off": _("off"),
+        "unclear": _("unclear"),
+        "suppressed": _("suppressed"),
+        "missing": _("not available"),
+    }
     table, groups, on_by_group = [], {codebook[r]: [] for r in lights}, {}
     for code in codes:
         row = {_("Group"): name[code]}
@@ -230,43 +286,70 @@ def warning_lights_card(data: PublicData, lang: str, lights: Sequence[str], titl
             cell = frame[(frame["indicator_id"] == light) & (frame["breakdown_value"] == code)]
             cell = cell.iloc[0] if len(cell) else None
             state = light_state(cell)
-            shown = (suppressed_text(cell.get("flag_reason"), lang) if state == "suppressed"
-                     else "" if cell is None else
-                     f"{estimate_text(cell['estimate'], 'percent', lang)} "
-                     f"({ci_text(cell['ci_low'], cell['ci_high'], lang)})")
+            shown = (
+                suppressed_text(cell.get("flag_reason"), lang)
+                if state == "suppressed"
+                else ""
+                if cell is None
+                else f"{estimate_text(cell['estimate'], 'percent', lang)} "
+                f"({ci_text(cell['ci_low'], cell['ci_high'], lang)})"
+            )
             if cell is not None and cell["flag"] == "low_reliability":
                 shown += ", " + _("low reliability")
             row[codebook[light]] = f"{states[state]}: {shown}" if shown else states[state]
-            groups[codebook[light]].append(None if state in ("suppressed", "missing")
-                                           else float(cell["estimate"]))
+            groups[codebook[light]].append(
+                None if state in ("suppressed", "missing") else float(cell["estimate"])
+            )
             if state == "on":
                 on_by_group.setdefault(code, []).append(codebook[light])
         table.append(row)
-    parts = [name[c] + _colon(lang) + (", ".join(on_by_group[c]) if c in on_by_group
-                               else _("no light clearly on")) for c in codes]
-    summary = _("Warning lights on in {period} (more than a quarter of the groups recognise "
-                "them, with 95 % confidence): ").format(period=period) + "; ".join(parts) + "."
+    parts = [
+        name[c] + _colon(lang) + (", ".join(on_by_group[c]) if c in on_by_group else _("no light clearly on"))
+        for c in codes
+    ]
+    summary = (
+        _(
+            "Warning lights on in {period} (more than a quarter of the groups recognise "
+            "them, with 95 % confidence): "
+        ).format(period=period)
+        + "; ".join(parts)
+        + "."
+    )
     if len(codes) == 1:
-        summary += " " + _("The breakdown by life phase of the group is not published in this "
-                           "warehouse.")
-    fig = charts.grouped_bars([name[c] for c in codes], groups, lang,
-                              unit_suffix=unit_suffix("percent", lang))
+        summary += " " + _("The breakdown by life phase of the group is not published in this warehouse.")
+    fig = charts.grouped_bars(
+        [name[c] for c in codes], groups, lang, unit_suffix=unit_suffix("percent", lang)
+    )
     fig.add_hline(y=LIGHT_THRESHOLD, line_dash="dot", line_color="#495057", line_width=1.5)
-    reading = _("A light is on when clearly more than a quarter of the associations of the "
-                "group recognise it (the whole 95 % confidence interval lies above a quarter), "
-                "off when clearly fewer do, and unclear otherwise.")
-    survey = sources_of(data, sorted({s for i in lights
-                                      for s in str(meta[i]["sources"] or "").split()}))
-    sources = [*[source_line(lang, str(r.title), period, str(r.source_id))
-                 for r in survey.itertuples(index=False)],
-               html.P([_("Details in the explorer") + ": ", *[
-                   part for k, i in enumerate(lights)
-                   for part in ([", "] if k else []) + [
-                       html.A(codebook[i], href=explorer_href(lang, i, "group_phase"))]]],
-                      className="small mb-1")]
-    notes = [reading, *dict.fromkeys(str(meta[i]["caveats"]) for i in lights
-                                     if meta[i]["caveats"])]
-    return chart_card(lang, title=title, chart=charts.graph(fig, lang, f"{card_id}-chart",
-                                                            summary),
-                      summary=summary, table=pd.DataFrame(table), sources=sources, notes=notes,
-                      card_id=card_id)
+    reading = _(
+        "A light is on when clearly more than a quarter of the associations of the "
+        "group recognise it (the whole 95 % confidence interval lies above a quarter), "
+        "off when clearly fewer do, and unclear otherwise."
+    )
+    survey = sources_of(data, sorted({s for i in lights for s in str(meta[i]["sources"] or "").split()}))
+    sources = [
+        *[source_line(lang, str(r.title), period, str(r.source_id)) for r in survey.itertuples(index=False)],
+        html.P(
+            [
+                _("Details in the explorer") + ": ",
+                *[
+                    part
+                    for k, i in enumerate(lights)
+                    for part in ([", "] if k else [])
+                    + [html.A(codebook[i], href=explorer_href(lang, i, "group_phase"))]
+                ],
+            ],
+            className="small mb-1",
+        ),
+    ]
+    notes = [reading, *dict.fromkeys(str(meta[i]["caveats"]) for i in lights if meta[i]["caveats"])]
+    return chart_card(
+        lang,
+        title=title,
+        chart=charts.graph(fig, lang, f"{card_id}-chart", summary),
+        summary=summary,
+        table=pd.DataFrame(table),
+        sources=sources,
+        notes=notes,
+        card_id=card_id,
+    )

@@ -35,11 +35,14 @@ class Health:
             known = self._builds.get(version)
         if known is not None:
             return known
-        row = cur.execute("SELECT build_id, finished_at, tool_version FROM meta.build "
-                          "ORDER BY started_at DESC LIMIT 1").fetchone()
-        build = {"id": row[0] if row else None,
-                 "finished_at": row[1].isoformat() + "Z" if row and row[1] else None,
-                 "tool_version": row[2] if row else None}
+        row = cur.execute(
+            "SELECT build_id, finished_at, tool_version FROM meta.build ORDER BY started_at DESC LIMIT 1"
+        ).fetchone()
+        build = {
+            "id": row[0] if row else None,
+            "finished_at": row[1].isoformat() + "Z" if row and row[1] else None,
+            "tool_version": row[2] if row else None,
+        }
         with self._lock:
             if len(self._builds) > 16:  # old versions are never asked again
                 self._builds.clear()
@@ -56,15 +59,16 @@ class Health:
             finally:
                 cur.close()
         except Exception as exc:  # noqa: BLE001 - any failure to open means: do not route here
-            body.update(status="unavailable", error=type(exc).__name__, build_id=None,
-                        warehouse=None)
+            body.update(status="unavailable", error=type(exc).__name__, build_id=None, warehouse=None)
             return 503, body
         _ino, mtime_ns, size = Reader.parse_version(version)
         mtime = dt.datetime.fromtimestamp(mtime_ns / 1e9, dt.UTC)
-        body.update(build_id=build["id"], build_finished_at=build["finished_at"],
-                    built_by=build["tool_version"],
-                    warehouse={"version": version, "mtime": mtime.isoformat().replace("+00:00", "Z"),
-                               "size": size})
+        body.update(
+            build_id=build["id"],
+            build_finished_at=build["finished_at"],
+            built_by=build["tool_version"],
+            warehouse={"version": version, "mtime": mtime.isoformat().replace("+00:00", "Z"), "size": size},
+        )
         return 200, body
 
 

@@ -27,15 +27,16 @@ def config() -> IndexConfig:
 
 def index_values(data: PublicData) -> pd.DataFrame:
     """Every published index cell."""
-    return data.query("SELECT * FROM public.index_values ORDER BY period, breakdown, "
-                      "breakdown_value")
+    return data.query("SELECT * FROM public.index_values ORDER BY period, breakdown, breakdown_value")
 
 
 def component_values(data: PublicData) -> pd.DataFrame:
     """Published cells of the index components (input of ``compute_index``)."""
-    return data.query("SELECT indicator_id, period, breakdown, breakdown_value, estimate, se, "
-                      "flag FROM public.indicator_values WHERE list_contains(?, indicator_id)",
-                      [list(config().indicators)])
+    return data.query(
+        "SELECT indicator_id, period, breakdown, breakdown_value, estimate, se, "
+        "flag FROM public.indicator_values WHERE list_contains(?, indicator_id)",
+        [list(config().indicators)],
+    )
 
 
 def whatif(data: PublicData, lang: str, weights: dict[str, float], method: str) -> list:
@@ -49,18 +50,26 @@ def whatif(data: PublicData, lang: str, weights: dict[str, float], method: str) 
     variant = variant[variant["breakdown"] == "all"].set_index("period")["index"]
     waves = [str(p) for p in published.index]
     mine, theirs = _("Your weights"), _("Published index")
-    fig = charts.grouped_bars(waves, {theirs: published.tolist(),
-                                      mine: [variant.get(w) for w in waves]}, lang)
+    fig = charts.grouped_bars(
+        waves, {theirs: published.tolist(), mine: [variant.get(w) for w in waves]}, lang
+    )
     fig.update_yaxes(range=[0, 100])
     last = waves[-1]
     summary = _("{wave}: published index {published}, your variant {mine}.").format(
-        wave=last, published=format_number(published[last], lang, 1),
-        mine=format_number(variant.get(last), lang, 1))
+        wave=last,
+        published=format_number(published[last], lang, 1),
+        mine=format_number(variant.get(last), lang, 1),
+    )
     return [
-        html.P([html.Strong(theirs + f" ({last}): "),
+        html.P(
+            [
+                html.Strong(theirs + f" ({last}): "),
                 html.Span(format_number(published[last], lang, 1), id="whatif-published"),
-                html.Br(), html.Strong(mine + f" ({last}): "),
-                html.Span(format_number(variant.get(last), lang, 1), id="whatif-user")],
-               className="mb-2"),
+                html.Br(),
+                html.Strong(mine + f" ({last}): "),
+                html.Span(format_number(variant.get(last), lang, 1), id="whatif-user"),
+            ],
+            className="mb-2",
+        ),
         charts.graph(fig, lang, "index-whatif-chart", summary),
     ]

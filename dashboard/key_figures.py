@@ -83,7 +83,6 @@ def _match(figure: KeyFigure, frame: pd.DataFrame, names: dict[str, str]) -> Key
         values=tuple(float(by_period.loc[p, "value"]) for p in figure.periods),
         note=None if pd.isna(last["note"]) else str(last["note"]),
         source_id=str(last["source_id"]),
-        source_title=str(last["source_title"] if not pd.isna(last["source_title"])
-                          else last["source_id"]),
+        source_title=str(last["source_title"] if not pd.isna(last["source_title"]) else last["source_id"]),
         geo_label=names.get(str(last["geo_code"]), str(last["geo_code"])),
     )

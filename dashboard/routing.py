@@ -55,8 +55,7 @@ def is_page(path: str) -> bool:
                 return True
             continue
         match = _template_pattern(template).match(relative)
-        if match and all(PATH_VARIABLES.get(name, bool)(value)
-                         for name, value in match.groupdict().items()):
+        if match and all(PATH_VARIABLES.get(name, bool)(value) for name, value in match.groupdict().items()):
             return True
     return False
 
@@ -79,13 +78,17 @@ def not_found_page(lang: str) -> str:
     _ = gettext_for(lang)
     title = _text(_("Page not found"))
     site = _text(_("Brussels social sector monitor"))
-    explanation = _text(_("There is no page at this address. The link may be mistaken or the "
-                          "page may have moved."))
+    explanation = _text(
+        _("There is no page at this address. The link may be mistaken or the page may have moved.")
+    )
     home = _text(_("Go to the home page"))
     language = escape(_("Language"))  # an attribute value
     others = "".join(
         f'<li class="list-inline-item"><a href="/{code}" lang="{code}" hreflang="{code}">'
-        f"{_text(LANGUAGE_NAMES[code])}</a></li>" for code in LANGUAGES if code != lang)
+        f"{_text(LANGUAGE_NAMES[code])}</a></li>"
+        for code in LANGUAGES
+        if code != lang
+    )
     return (
         f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
@@ -96,13 +99,17 @@ def not_found_page(lang: str) -> str:
         f'<h1 class="h3">{title}</h1>\n<p>{explanation}</p>\n'
         f'<p><a class="btn btn-primary" href="/{lang}">{home}</a></p>\n'
         f'<nav aria-label="{language}"><ul class="list-inline">{others}</ul></nav>\n'
-        "</main>\n</body>\n</html>\n")
+        "</main>\n</body>\n</html>\n"
+    )
 
 
 def api_error(status: int, message: str) -> flask.Response:
     """A JSON error of the API's error schema."""
-    return flask.Response(json.dumps({"status": status, "error": message, "parameter": None}),
-                          status=status, mimetype="application/json")
+    return flask.Response(
+        json.dumps({"status": status, "error": message, "parameter": None}),
+        status=status,
+        mimetype="application/json",
+    )
 
 
 def not_found_response() -> flask.Response:
@@ -124,8 +131,7 @@ def method_not_allowed_response(allowed: Iterable[str]) -> flask.Response:
     if flask.request.path.startswith(API_PREFIX):
         response = api_error(405, "Method Not Allowed")
     else:
-        response = flask.Response("405 Method Not Allowed", status=405,
-                                  mimetype="text/plain")
+        response = flask.Response("405 Method Not Allowed", status=405, mimetype="text/plain")
     response.headers["Allow"] = allow
     return response
 
@@ -139,10 +145,18 @@ def install_routing(app: dash.Dash) -> None:
         """The server's routes without the catch-alls (built on the first request, when every
         blueprint is registered)."""
         if not routes:
-            rules = [rule.empty() for rule in server.url_map.iter_rules()
-                     if rule.rule != CATCH_ALL and rule.endpoint not in FALLBACK_ENDPOINTS]
-            routes.append(Map(rules, strict_slashes=server.url_map.strict_slashes,
-                              merge_slashes=server.url_map.merge_slashes))
+            rules = [
+                rule.empty()
+                for rule in server.url_map.iter_rules()
+                if rule.rule != CATCH_ALL and rule.endpoint not in FALLBACK_ENDPOINTS
+            ]
+            routes.append(
+                Map(
+                    rules,
+                    strict_slashes=server.url_map.strict_slashes,
+                    merge_slashes=server.url_map.merge_slashes,
+                )
+            )
         return routes[0]
 
     @server.before_request

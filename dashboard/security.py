@@ -42,8 +42,7 @@ def install_security(app: dash.Dash) -> None:
 
     @server.after_request
     def add_headers(response: flask.Response) -> flask.Response:
-        response.headers["Content-Security-Policy"] = content_security_policy(
-            list(app.csp_hashes()))
+        response.headers["Content-Security-Policy"] = content_security_policy(list(app.csp_hashes()))
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
         response.headers["X-Frame-Options"] = "DENY"
@@ -54,8 +53,9 @@ def install_security(app: dash.Dash) -> None:
     @server.errorhandler(Exception)
     def short_error(error: Exception) -> flask.Response:
         if isinstance(error, NotFound) or (  # Dash's answer to an unknown script path
-                isinstance(error, DependencyException)
-                and flask.request.path.startswith("/_dash-component-suites/")):
+            isinstance(error, DependencyException)
+            and flask.request.path.startswith("/_dash-component-suites/")
+        ):
             return not_found_response()
         if isinstance(error, MethodNotAllowed):
             return method_not_allowed_response(error.valid_methods or ())
@@ -70,7 +70,6 @@ def install_security(app: dash.Dash) -> None:
         if flask.request.path.startswith(API_PREFIX):
             response = api_error(code, text)
         else:
-            response = flask.Response(f"{code} {text}", status=code,
-                                      mimetype="text/plain")
+            response = flask.Response(f"{code} {text}", status=code, mimetype="text/plain")
         response.headers.update(headers)
         return response

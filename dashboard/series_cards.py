@@ -34,8 +34,11 @@ def source_lines(lang: str, frame: pd.DataFrame) -> list[html.P]:
     out = []
     for (source_id, title), rows in frame.groupby(["source_id", "source_title"], dropna=False):
         periods = sorted(rows["period"].astype(str).unique())
-        out.append(source_line(lang, str(title if isinstance(title, str) else source_id),
-                               ", ".join(periods), str(source_id)))
+        out.append(
+            source_line(
+                lang, str(title if isinstance(title, str) else source_id), ", ".join(periods), str(source_id)
+            )
+        )
     return out
 
 
@@ -52,19 +55,36 @@ def by_geography(data: PublicData, lang: str, series: str, title: str | None = N
     period = frame["period"].max()
     rows = frame[frame["period"] == period].sort_values("value", ascending=False)
     unit = str(rows["unit"].iloc[0])
-    fig = charts.ranked_bars(rows["geo"], rows["value"], lang,
-                             texts=[format_value(v, unit, lang) for v in rows["value"]])
+    fig = charts.ranked_bars(
+        rows["geo"], rows["value"], lang, texts=[format_value(v, unit, lang) for v in rows["value"]]
+    )
     top, bottom = rows.iloc[0], rows.iloc[-1]
-    summary = _("{title} ({period}): highest in {top} ({top_value}), lowest in {bottom} "
-                "({bottom_value}).").format(
-        title=rows["title"].iloc[0], period=period, top=top["geo"],
-        top_value=format_value(top["value"], unit, lang), bottom=bottom["geo"],
-        bottom_value=format_value(bottom["value"], unit, lang))
-    table = pd.DataFrame({_("Geography"): rows["geo"], _("Period"): rows["period"],
-                          _("Value"): [format_value(v, unit, lang) for v in rows["value"]]})
-    return chart_card(lang, title=title or str(rows["title"].iloc[0]),
-                      chart=charts.graph(fig, lang, f"chart-{series}", summary), summary=summary,
-                      table=table, sources=source_lines(lang, rows), notes=_notes(rows))
+    summary = _(
+        "{title} ({period}): highest in {top} ({top_value}), lowest in {bottom} ({bottom_value})."
+    ).format(
+        title=rows["title"].iloc[0],
+        period=period,
+        top=top["geo"],
+        top_value=format_value(top["value"], unit, lang),
+        bottom=bottom["geo"],
+        bottom_value=format_value(bottom["value"], unit, lang),
+    )
+    table = pd.DataFrame(
+        {
+            _("Geography"): rows["geo"],
+            _("Period"): rows["period"],
+            _("Value"): [format_value(v, unit, lang) for v in rows["value"]],
+        }
+    )
+    return chart_card(
+        lang,
+        title=title or str(rows["title"].iloc[0]),
+        chart=charts.graph(fig, lang, f"chart-{series}", summary),
+        summary=summary,
+        table=table,
+        sources=source_lines(lang, rows),
+        notes=_notes(rows),
+    )
 
 
 def by_series(data: PublicData, lang: str, series: list[str], title: str) -> html.Div:
@@ -73,20 +93,34 @@ def by_series(data: PublicData, lang: str, series: list[str], title: str) -> htm
     if frame.empty:
         return html.Div()
     _ = gettext_for(lang)
-    rows = (frame.sort_values("period").groupby("series").tail(1)
-            .sort_values("value", ascending=False))
+    rows = frame.sort_values("period").groupby("series").tail(1).sort_values("value", ascending=False)
     unit = str(rows["unit"].iloc[0])
     texts = [format_value(v, unit, lang) for v in rows["value"]]
     fig = charts.ranked_bars(rows["title"], rows["value"], lang, texts=texts)
-    summary = "; ".join(f"{t} ({g}, {p}): {v}" for t, g, p, v in
-                        zip(rows["title"], rows["geo"], rows["period"], texts, strict=True)) + "."
-    table = pd.DataFrame({_("Statistic"): rows["title"], _("Geography"): rows["geo"],
-                          _("Period"): rows["period"],
-                          _("Value"): [format_value(v, unit, lang) for v in rows["value"]]})
-    return chart_card(lang, title=title, chart=charts.graph(fig, lang, f"chart-{series[0]}",
-                                                            summary),
-                      summary=summary, table=table, sources=source_lines(lang, rows),
-                      notes=_notes(rows))
+    summary = (
+        "; ".join(
+            f"{t} ({g}, {p}): {v}"
+            for t, g, p, v in zip(rows["title"], rows["geo"], rows["period"], texts, strict=True)
+        )
+        + "."
+    )
+    table = pd.DataFrame(
+        {
+            _("Statistic"): rows["title"],
+            _("Geography"): rows["geo"],
+            _("Period"): rows["period"],
+            _("Value"): [format_value(v, unit, lang) for v in rows["value"]],
+        }
+    )
+    return chart_card(
+        lang,
+        title=title,
+        chart=charts.graph(fig, lang, f"chart-{series[0]}", summary),
+        summary=summary,
+        table=table,
+        sources=source_lines(lang, rows),
+        notes=_notes(rows),
+    )
 
 
 def over_time(data: PublicData, lang: str, series: list[str], title: str) -> html.Div:
@@ -101,17 +135,32 @@ def over_time(data: PublicData, lang: str, series: list[str], title: str) -> htm
         rows = rows.sort_values("period")
         lines[str(name)] = (rows["period"].tolist(), rows["value"].tolist())
         first, last = rows.iloc[0], rows.iloc[-1]
-        sentences.append(_("{title}: {first} in {first_period}, {last} in {last_period}").format(
-            title=name, first=format_value(first["value"], unit, lang),
-            first_period=first["period"], last=format_value(last["value"], unit, lang),
-            last_period=last["period"]))
+        sentences.append(
+            _("{title}: {first} in {first_period}, {last} in {last_period}").format(
+                title=name,
+                first=format_value(first["value"], unit, lang),
+                first_period=first["period"],
+                last=format_value(last["value"], unit, lang),
+                last_period=last["period"],
+            )
+        )
     fig = charts.trend_lines(lines, lang, unit_suffix=unit_suffix(unit, lang))
     summary = "; ".join(sentences) + "."
     ordered = frame.sort_values(["title", "period"])
-    table = pd.DataFrame({_("Statistic"): ordered["title"], _("Period"): ordered["period"],
-                          _("Value"): [format_value(v, unit, lang) for v in ordered["value"]],
-                          _("Note"): ordered["note"].fillna("")})
-    return chart_card(lang, title=title, chart=charts.graph(fig, lang, f"chart-{series[0]}",
-                                                            summary),
-                      summary=summary, table=table, sources=source_lines(lang, frame),
-                      notes=_notes(frame))
+    table = pd.DataFrame(
+        {
+            _("Statistic"): ordered["title"],
+            _("Period"): ordered["period"],
+            _("Value"): [format_value(v, unit, lang) for v in ordered["value"]],
+            _("Note"): ordered["note"].fillna(""),
+        }
+    )
+    return chart_card(
+        lang,
+        title=title,
+        chart=charts.graph(fig, lang, f"chart-{series[0]}", summary),
+        summary=summary,
+        table=table,
+        sources=source_lines(lang, frame),
+        notes=_notes(frame),
+    )

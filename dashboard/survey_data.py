@@ -15,8 +15,17 @@ from dashboard.formatting import format_number, is_missing, unit_suffix
 from dashboard.i18n import LANGUAGES, gettext_for
 
 #: Themes of the indicator catalogue, in display order.
-THEMES: tuple[str, ...] = ("funding", "task_transfer", "support", "framework", "accessibility",
-                           "recognition", "group_life", "combined", "public_statistics")
+THEMES: tuple[str, ...] = (
+    "funding",
+    "task_transfer",
+    "support",
+    "framework",
+    "accessibility",
+    "recognition",
+    "group_life",
+    "combined",
+    "public_statistics",
+)
 #: Decimals shown for survey estimates by unit (1 otherwise).
 DECIMALS = {"ratio": 2, "score": 2, "fte": 0, "eur": 0, "count": 0, "persons": 0}
 SOURCE_COLUMNS = ["source_id", "title", "producer", "url", "licence", "retrieved_on", "citation"]
@@ -54,7 +63,8 @@ def catalogue(data: PublicData, lang: str) -> dict[str, dict]:
             f"SELECT indicator_id, theme, family, unit, polarity, estimator, money, questions, "
             f"sources, recommendations, title_{lang} AS title, summary_{lang} AS summary, "
             f"description_{lang} AS description, caveats_{lang} AS caveats, "
-            f"unit_label_{lang} AS unit_label FROM public.indicators ORDER BY indicator_id")
+            f"unit_label_{lang} AS unit_label FROM public.indicators ORDER BY indicator_id"
+        )
         frame = frame.astype(object).where(frame.notna(), None)
         return {r["indicator_id"]: r for r in frame.to_dict("records")}
 
@@ -101,7 +111,9 @@ def cells(data: PublicData, ids: Sequence[str], breakdown: str = "all") -> pd.Da
         return pd.DataFrame()
     return data.query(
         "SELECT * FROM public.indicator_values WHERE list_contains(?, indicator_id) AND "
-        "breakdown = ? ORDER BY indicator_id, period, breakdown_value", [list(ids), breakdown])
+        "breakdown = ? ORDER BY indicator_id, period, breakdown_value",
+        [list(ids), breakdown],
+    )
 
 
 def latest(frame: pd.DataFrame) -> pd.DataFrame:
@@ -112,8 +124,9 @@ def latest(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[frame["period"] == last]
 
 
-def trends(data: PublicData, ids: Sequence[str], breakdown: str = "all",
-           kind: str = "consecutive") -> pd.DataFrame:
+def trends(
+    data: PublicData, ids: Sequence[str], breakdown: str = "all", kind: str = "consecutive"
+) -> pd.DataFrame:
     """Trend rows of ``ids`` of one ``kind`` (``consecutive``: changes between consecutive
     waves; ``first_last``; ``linear``), empty when not built. A warehouse built before the
     ``kind`` column has consecutive changes only."""
@@ -124,11 +137,14 @@ def trends(data: PublicData, ids: Sequence[str], breakdown: str = "all",
             return pd.DataFrame()
         return data.query(
             "SELECT * FROM public.indicator_trends WHERE list_contains(?, indicator_id) AND "
-            "breakdown = ? ORDER BY indicator_id, period", [list(ids), breakdown])
+            "breakdown = ? ORDER BY indicator_id, period",
+            [list(ids), breakdown],
+        )
     return data.query(
         "SELECT * FROM public.indicator_trends WHERE list_contains(?, indicator_id) AND "
         "breakdown = ? AND kind = ? ORDER BY indicator_id, period, breakdown_value",
-        [list(ids), breakdown, kind])
+        [list(ids), breakdown, kind],
+    )
 
 
 def sources_of(data: PublicData, source_ids: Sequence[str]) -> pd.DataFrame:
@@ -141,17 +157,19 @@ def sources_of(data: PublicData, source_ids: Sequence[str]) -> pd.DataFrame:
         f"SELECT {', '.join(SOURCE_COLUMNS)} FROM public.sources WHERE list_contains(?, "
         "source_id) OR len(list_filter(?, lambda x: starts_with(source_id, x || '_') OR "
         "(x LIKE '%survey%' AND source_id LIKE '%survey%'))) > 0 ORDER BY source_id",
-        [list(source_ids), list(source_ids)])
+        [list(source_ids), list(source_ids)],
+    )
 
 
 def suppression_reason(reason: object, lang: str) -> str:
     """Why a cell is suppressed, from its published ``flag_reason``."""
     _ = gettext_for(lang)
-    return {"min_n": _("fewer than 5 responses"),
-            "money_min_n": _("money amount with fewer than 10 responses"),
-            "dominance": _("one association would make up more than half of the total"),
-            "secondary": _("withheld so that another suppressed cell cannot be recovered"),
-            }.get(reason, _("disclosure control"))  # type: ignore[call-overload]
+    return {
+        "min_n": _("fewer than 5 responses"),
+        "money_min_n": _("money amount with fewer than 10 responses"),
+        "dominance": _("one association would make up more than half of the total"),
+        "secondary": _("withheld so that another suppressed cell cannot be recovered"),
+    }.get(reason, _("disclosure control"))  # type: ignore[call-overload]
 
 
 def suppressed_text(reason: object, lang: str) -> str:
@@ -166,8 +184,7 @@ def ci_text(low: object, high: object, lang: str, unit: str = "percent") -> str:
         return ""
     _ = gettext_for(lang)
     decimals = decimals_for(unit)
-    return _("95 % CI") + (f" {format_number(low, lang, decimals)} – "
-                           f"{format_number(high, lang, decimals)}")
+    return _("95 % CI") + (f" {format_number(low, lang, decimals)} – {format_number(high, lang, decimals)}")
 
 
 def decimals_for(unit: str) -> int:

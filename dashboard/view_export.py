@@ -16,16 +16,27 @@ from etl.csv_safety import neutralise
 
 def view_metadata(view: ExplorerView) -> list[tuple[str, str]]:
     """``(name, value)`` pairs: title, selection, unit, definition, notes, sources, citation."""
-    meta = [("title", view.title), ("selection", view.key), ("breakdown", view.breakdown),
-            ("period", view.period), ("unit", view.unit), ("synthetic", str(view.synthetic)),
-            ("downloaded", date.today().isoformat())]
+    meta = [
+        ("title", view.title),
+        ("selection", view.key),
+        ("breakdown", view.breakdown),
+        ("period", view.period),
+        ("unit", view.unit),
+        ("synthetic", str(view.synthetic)),
+        ("downloaded", date.today().isoformat()),
+    ]
     if view.info is not None:
-        meta += [("definition", str(view.info["description"] or "")),
-                 ("questions", str(view.info["questions"] or ""))]
+        meta += [
+            ("definition", str(view.info["description"] or "")),
+            ("questions", str(view.info["questions"] or "")),
+        ]
     meta += [("note", n) for n in view.notes]
     for src in view.sources.itertuples(index=False):
-        meta += [("source", f"{src.title} ({src.producer}) {src.url}"),
-                 ("licence", str(src.licence)), ("citation", str(src.citation))]
+        meta += [
+            ("source", f"{src.title} ({src.producer}) {src.url}"),
+            ("licence", str(src.licence)),
+            ("citation", str(src.citation)),
+        ]
     return [(name, " ".join(str(value).split())) for name, value in meta]
 
 

@@ -22,7 +22,8 @@ def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
         if is_numeric_dtype(series) or is_bool_dtype(series) or is_datetime64_any_dtype(series):
             continue
         out[column] = series.map(
-            lambda v: "'" + v if isinstance(v, str) and v.startswith(FORMULA_PREFIXES) else v)
+            lambda v: "'" + v if isinstance(v, str) and v.startswith(FORMULA_PREFIXES) else v
+        )
     return out
 
 

@@ -67,8 +67,10 @@ def parse_jsonstat(doc: Mapping[str, Any]) -> pd.DataFrame:
         raise ValueError(f"JSON-stat value index out of range 0..{n - 1}")
     positions = np.unravel_index(cells, sizes) if sizes else ()
     frame = pd.DataFrame(
-        {dim: np.asarray(cats, dtype=object)[pos]
-         for dim, cats, pos in zip(dims, codes, positions, strict=True)}
+        {
+            dim: np.asarray(cats, dtype=object)[pos]
+            for dim, cats, pos in zip(dims, codes, positions, strict=True)
+        }
     )
     frame["value"] = np.array([values.get(int(c), np.nan) for c in cells], dtype=float)
     frame["flag"] = pd.Series([status.get(int(c)) for c in cells], dtype=object)

@@ -29,13 +29,13 @@ REGISTRY = "surveys/registry.json"
 @dataclass(frozen=True)
 class LandedFile:
     wave: int
-    name: str           # the file name as uploaded; one entry per (wave, name)
-    stored: str         # path relative to the landing folder
+    name: str  # the file name as uploaded; one entry per (wave, name)
+    stored: str  # path relative to the landing folder
     sha256: str
-    format: str         # auto, kobo, limesurvey, google_forms, spreadsheet
+    format: str  # auto, kobo, limesurvey, google_forms, spreadsheet
     ingested_at: str
     landed_by: str = "-"  # the coordinator (admin user, or the system user of the CLI)
-    version: str = "v1"   # questionnaire version (detected from the header, or --version)
+    version: str = "v1"  # questionnaire version (detected from the header, or --version)
 
 
 def registry(landing: Path) -> list[LandedFile]:
@@ -53,8 +53,9 @@ def _write_registry(landing: Path, entries: list[LandedFile]) -> None:
     os.replace(tmp, path)
 
 
-def land(landing: Path, file: Path, wave: int, fmt: str, user: str = "-",
-         version: str = "v1") -> tuple[LandedFile, list[LandedFile]]:
+def land(
+    landing: Path, file: Path, wave: int, fmt: str, user: str = "-", version: str = "v1"
+) -> tuple[LandedFile, list[LandedFile]]:
     """Copy ``file`` into the landing area, replacing an earlier file of the same wave and name.
 
     Returns the new entry and the previous registry (pass it to :func:`restore` to undo)."""
@@ -67,8 +68,16 @@ def land(landing: Path, file: Path, wave: int, fmt: str, user: str = "-",
         backup = target.with_name(target.name + ".previous")
         copy_private(target, backup, keep_times=True)
     copy_private(file, target)
-    entry = LandedFile(wave, file.name, str(stored), sha256_file(target), fmt,
-                       dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), user, version)
+    entry = LandedFile(
+        wave,
+        file.name,
+        str(stored),
+        sha256_file(target),
+        fmt,
+        dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        user,
+        version,
+    )
     same = [e for e in previous if (e.wave, e.name) == (wave, file.name)]
     if same and same[0].sha256 == entry.sha256:
         entry = same[0]  # the same file again: nothing changes
@@ -122,9 +131,17 @@ def archive(landing: Path, entry: LandedFile, user: str = "-") -> Archived:
     if quarantine.exists():
         moved = target.with_name(target.name + ".quarantine.csv")
         os.replace(quarantine, moved)
-    write_private(target.with_name(target.name + ".json"), json.dumps(
-        {**asdict(entry), "removed_by": user,
-         "removed_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}, indent=2))
+    write_private(
+        target.with_name(target.name + ".json"),
+        json.dumps(
+            {
+                **asdict(entry),
+                "removed_by": user,
+                "removed_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            },
+            indent=2,
+        ),
+    )
     _write_registry(landing, [e for e in previous if (e.wave, e.name) != (entry.wave, entry.name)])
     return Archived(entry, target, moved, previous)
 
@@ -133,8 +150,7 @@ def unarchive(landing: Path, archived: Archived) -> None:
     """Undo :func:`archive` (the rebuild that should have followed it failed)."""
     os.replace(archived.file, landing / archived.entry.stored)
     if archived.quarantine is not None:
-        os.replace(archived.quarantine, quarantine_file(landing, archived.entry.wave,
-                                                        archived.entry.name))
+        os.replace(archived.quarantine, quarantine_file(landing, archived.entry.wave, archived.entry.name))
     archived.file.with_name(archived.file.name + ".json").unlink(missing_ok=True)
     _write_registry(landing, archived.previous)
 

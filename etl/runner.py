@@ -70,8 +70,13 @@ class Step:
         return insert_statistics(ctx, frame)
 
 
-def record_source(ctx: Context, source: snapshots.Source, source_id: str | None = None,
-                  i18n: dict[str, dict[str, str]] | None = None, **overrides: str) -> None:
+def record_source(
+    ctx: Context,
+    source: snapshots.Source,
+    source_id: str | None = None,
+    i18n: dict[str, dict[str, str]] | None = None,
+    **overrides: str,
+) -> None:
     """Verify every file of ``source`` and insert it into meta.sources and meta.snapshots.
 
     ``i18n`` (else the manifest's ``i18n``) gives the title, producer and citation in fr/nl/en;
@@ -80,14 +85,33 @@ def record_source(ctx: Context, source: snapshots.Source, source_id: str | None 
         path = source.path(f.path)  # raises on a missing or corrupted file
         ctx.con.execute(
             "INSERT OR IGNORE INTO meta.snapshots VALUES (?, ?, ?, ?, ?, ?)",
-            [source.source_id, f"{source.source_id}/{f.path}", f.sha256, path.stat().st_size,
-             f.retrieved_on, f.origin],
+            [
+                source.source_id,
+                f"{source.source_id}/{f.path}",
+                f.sha256,
+                path.stat().st_size,
+                f.retrieved_on,
+                f.origin,
+            ],
         )
-    row = {"title": source.title, "producer": source.producer, "url": source.url,
-           "licence": source.licence, "citation": source.citation, "note": source.note} | overrides
-    insert_source(ctx, {"source_id": source_id or source.source_id, **row,
-                        "retrieved_on": source.retrieved_on, "sha256": source.sha256},
-                  source.i18n if i18n is None else i18n)
+    row = {
+        "title": source.title,
+        "producer": source.producer,
+        "url": source.url,
+        "licence": source.licence,
+        "citation": source.citation,
+        "note": source.note,
+    } | overrides
+    insert_source(
+        ctx,
+        {
+            "source_id": source_id or source.source_id,
+            **row,
+            "retrieved_on": source.retrieved_on,
+            "sha256": source.sha256,
+        },
+        source.i18n if i18n is None else i18n,
+    )
 
 
 SOURCE_LANGUAGES = ("fr", "nl", "en")
@@ -99,12 +123,27 @@ def insert_source(ctx: Context, row: dict, i18n: dict[str, dict[str, str]]) -> N
         for key in ("title", "producer", "citation"):
             row[f"{key}_{lang}"] = (i18n.get(lang) or {}).get(key) or row[key]
     names = list(row)
-    ctx.con.execute(f"INSERT INTO meta.sources ({', '.join(names)}) "
-                    f"VALUES ({', '.join('?' * len(names))})", [row[n] for n in names])
+    ctx.con.execute(
+        f"INSERT INTO meta.sources ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
+        [row[n] for n in names],
+    )
 
 
-STATISTIC_COLUMNS = ["source_id", "dataset", "series", "geo_code", "period", "sex", "age", "value",
-                     "value_low", "value_high", "unit", "flag", "note"]
+STATISTIC_COLUMNS = [
+    "source_id",
+    "dataset",
+    "series",
+    "geo_code",
+    "period",
+    "sex",
+    "age",
+    "value",
+    "value_low",
+    "value_high",
+    "unit",
+    "flag",
+    "note",
+]
 
 
 def insert_statistics(ctx: Context, frame: pd.DataFrame) -> int:
@@ -125,25 +164,46 @@ def insert_statistics(ctx: Context, frame: pd.DataFrame) -> int:
     return len(df)
 
 
-SERIES_COLUMNS = ["series", "source_id", "dataset", "unit", "title_fr", "title_nl", "title_en",
-                  "comparability_note_fr", "comparability_note_nl", "comparability_note_en",
-                  "release", "release_fr", "release_nl", "release_en", "base_year", "breaks",
-                  "unit_label_fr", "unit_label_nl", "unit_label_en", "derived_from"]
+SERIES_COLUMNS = [
+    "series",
+    "source_id",
+    "dataset",
+    "unit",
+    "title_fr",
+    "title_nl",
+    "title_en",
+    "comparability_note_fr",
+    "comparability_note_nl",
+    "comparability_note_en",
+    "release",
+    "release_fr",
+    "release_nl",
+    "release_en",
+    "base_year",
+    "breaks",
+    "unit_label_fr",
+    "unit_label_nl",
+    "unit_label_en",
+    "derived_from",
+]
 
 
 def insert_series(ctx: Context, rows: Iterable[dict[str, Any]]) -> None:
     """Insert series definitions (dicts with the columns of core.series; absent keys: NULL),
     in one statement (DuckDB's executemany runs one insert per row: seconds for 200 series)."""
-    frame = pd.DataFrame([[r.get(c) for c in SERIES_COLUMNS] for r in rows],
-                         columns=SERIES_COLUMNS, dtype=object)
+    frame = pd.DataFrame(
+        [[r.get(c) for c in SERIES_COLUMNS] for r in rows], columns=SERIES_COLUMNS, dtype=object
+    )
     if frame.empty:
         return
-    select = ", ".join(f'CAST("{c}" AS {"INTEGER" if c == "base_year" else "VARCHAR"})'
-                       for c in SERIES_COLUMNS)
+    select = ", ".join(
+        f'CAST("{c}" AS {"INTEGER" if c == "base_year" else "VARCHAR"})' for c in SERIES_COLUMNS
+    )
     ctx.con.register("_series_rows", frame)
     try:
-        ctx.con.execute(f"INSERT INTO core.series ({', '.join(SERIES_COLUMNS)}) "
-                        f"SELECT {select} FROM _series_rows")
+        ctx.con.execute(
+            f"INSERT INTO core.series ({', '.join(SERIES_COLUMNS)}) SELECT {select} FROM _series_rows"
+        )
     finally:
         ctx.con.unregister("_series_rows")
 
@@ -170,8 +230,7 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
-def run_steps(ctx: Context, steps: Iterable[Step],
-              on_step: Callable[[str, str], None] | None = None) -> None:
+def run_steps(ctx: Context, steps: Iterable[Step], on_step: Callable[[str, str], None] | None = None) -> None:
     """Run every step in dependency order; the first failure raises StepError."""
     for step in order_steps(steps):
         ctx.load_id = uuid.uuid4().hex[:12]
@@ -197,14 +256,16 @@ def run_steps(ctx: Context, steps: Iterable[Step],
             message = f"step {step.name!r} failed: {exc}"
             ctx.con.execute(
                 "UPDATE meta.etl_runs SET ended_at = ?, rows_in = ?, status = 'failed', error = ? "
-                "WHERE load_id = ?", [_now(), rows_in, message, ctx.load_id],
+                "WHERE load_id = ?",
+                [_now(), rows_in, message, ctx.load_id],
             )
             if on_step:
                 on_step(step.name, "failed")
             raise StepError(message) from exc
         ctx.con.execute(
             "UPDATE meta.etl_runs SET ended_at = ?, rows_in = ?, rows_out = ?, status = 'ok' "
-            "WHERE load_id = ?", [_now(), rows_in, rows_out, ctx.load_id],
+            "WHERE load_id = ?",
+            [_now(), rows_in, rows_out, ctx.load_id],
         )
         if on_step:
             on_step(step.name, "ok")

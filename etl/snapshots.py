@@ -102,11 +102,8 @@ class Source:
     def save(self) -> None:
         """Rewrite the manifest (after a refresh)."""
         data = yaml.safe_load(self.manifest.read_text(encoding="utf-8"))
-        data["files"] = [
-            {k: v for k, v in vars(f).items() if v is not None} for f in self.files
-        ]
-        self.manifest.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True),
-                                 encoding="utf-8")
+        data["files"] = [{k: v for k, v in vars(f).items() if v is not None} for f in self.files]
+        self.manifest.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
 
 
 def snapshots_dir() -> Path:
@@ -125,16 +122,24 @@ def load_source(source_id: str, root: Path | None = None) -> Source:
 
 def http_session(retries: int = 3) -> requests.Session:
     session = requests.Session()
-    retry = Retry(total=retries, backoff_factor=0.5, status_forcelist=(429, 500, 502, 503, 504),
-                  allowed_methods=("GET",))
+    retry = Retry(
+        total=retries,
+        backoff_factor=0.5,
+        status_forcelist=(429, 500, 502, 503, 504),
+        allowed_methods=("GET",),
+    )
     session.mount("http://", HTTPAdapter(max_retries=retry))
     session.mount("https://", HTTPAdapter(max_retries=retry))
     session.headers["User-Agent"] = USER_AGENT
     return session
 
 
-def refresh(source: Source, validate: Callable[[Path, bytes], None],
-            timeout: float = 30.0, rewrite_origin: Callable[[str], str] | None = None) -> list[str]:
+def refresh(
+    source: Source,
+    validate: Callable[[Path, bytes], None],
+    timeout: float = 30.0,
+    rewrite_origin: Callable[[str], str] | None = None,
+) -> list[str]:
     """Fetch every file of ``source`` that has an origin; ``validate(path, payload)`` must
     raise on bad content. Files are replaced only once all of them validated.
     Returns the names of the files whose content changed."""
@@ -149,7 +154,8 @@ def refresh(source: Source, validate: Callable[[Path, bytes], None],
             response.raise_for_status()
         except requests.RequestException as exc:
             raise SnapshotError(
-                f"refresh of {source.source_id}/{entry.path} from {url} failed: {exc}") from exc
+                f"refresh of {source.source_id}/{entry.path} from {url} failed: {exc}"
+            ) from exc
         try:
             validate(source.folder / entry.path, response.content)
         except Exception as exc:

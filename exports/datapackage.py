@@ -23,8 +23,13 @@ from exports.public_tables import (
 from warehouse.reader import Reader
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "public-views.md"
-NULLABLE = {pa.int8(): pd.Int8Dtype(), pa.int16(): pd.Int16Dtype(), pa.int32(): pd.Int32Dtype(),
-            pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype()}
+NULLABLE = {
+    pa.int8(): pd.Int8Dtype(),
+    pa.int16(): pd.Int16Dtype(),
+    pa.int32(): pd.Int32Dtype(),
+    pa.int64(): pd.Int64Dtype(),
+    pa.bool_(): pd.BooleanDtype(),
+}
 
 
 def export_package(warehouse: Path, out: Path) -> Path:
@@ -41,35 +46,55 @@ def export_package(warehouse: Path, out: Path) -> Path:
         if "synthetic" in frame.columns:
             synthetic = synthetic or bool(frame["synthetic"].fillna(False).any())
         description, columns = docs.get(name, ("", {}))
-        resources.append({
-            "name": name, "path": f"data/{name}.csv", "format": "csv", "mediatype": "text/csv",
-            "encoding": "utf-8", "dialect": {"delimiter": ",", "quoteChar": '"', "header": True},
-            "description": description,
-            "schema": {"fields": [_field(f, columns.get(f.name, "")) for f in table.schema],
-                       "primaryKey": list(PUBLIC_TABLES[name])},
-        })
-    sources = reader.query("SELECT title, producer, url, licence, citation FROM public.sources "
-                           "ORDER BY source_id") if "sources" in available_tables(reader) else None
+        resources.append(
+            {
+                "name": name,
+                "path": f"data/{name}.csv",
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8",
+                "dialect": {"delimiter": ",", "quoteChar": '"', "header": True},
+                "description": description,
+                "schema": {
+                    "fields": [_field(f, columns.get(f.name, "")) for f in table.schema],
+                    "primaryKey": list(PUBLIC_TABLES[name]),
+                },
+            }
+        )
+    sources = (
+        reader.query("SELECT title, producer, url, licence, citation FROM public.sources ORDER BY source_id")
+        if "sources" in available_tables(reader)
+        else None
+    )
     created = datetime.now(UTC)
     build = build_id(reader)
-    citation = (f"{PRODUCT}. Public data package, build {build}, exported "
-                f"{created.date().isoformat()}.")
+    citation = f"{PRODUCT}. Public data package, build {build}, exported {created.date().isoformat()}."
     descriptor = {
         "name": "sector-monitor-public-data",
         "title": "Brussels social sector monitor: public data",
-        "description": ("Public statistics, indicator estimates with 95 % confidence intervals, "
-                        "the disinvestment pressure index and their sources and definitions. "
-                        "Rows with synthetic = true come from synthetic demo survey data."),
+        "description": (
+            "Public statistics, indicator estimates with 95 % confidence intervals, "
+            "the disinvestment pressure index and their sources and definitions. "
+            "Rows with synthetic = true come from synthetic demo survey data."
+        ),
         "created": created.isoformat(timespec="seconds"),
         "warehouse_build_id": build,
         "synthetic": synthetic,
         "citation": citation,
-        "licenses": [{"name": "other-at", "title": "Mixed: the licence and attribution of each "
-                      "source apply (see sources and README.md)"}],
-        "sources": [] if sources is None else [
+        "licenses": [
+            {
+                "name": "other-at",
+                "title": "Mixed: the licence and attribution of each "
+                "source apply (see sources and README.md)",
+            }
+        ],
+        "sources": []
+        if sources is None
+        else [
             {"title": f"{s.title} ({s.producer}). Licence: {s.licence}"}
             | ({"path": s.url} if isinstance(s.url, str) else {})
-            for s in sources.itertuples(index=False)],
+            for s in sources.itertuples(index=False)
+        ],
         "resources": resources,
     }
     (out / "README.md").write_text(_readme(descriptor, sources), encoding="utf-8")
@@ -143,23 +168,42 @@ def _column_names(cell: str) -> list[str]:
 
 
 def _readme(descriptor: dict, sources: pd.DataFrame | None) -> str:
-    lines = [f"# {descriptor['title']}", "", descriptor["description"], "",
-             f"Exported {descriptor['created']} from warehouse build "
-             f"{descriptor['warehouse_build_id']}.", ""]
+    lines = [
+        f"# {descriptor['title']}",
+        "",
+        descriptor["description"],
+        "",
+        f"Exported {descriptor['created']} from warehouse build {descriptor['warehouse_build_id']}.",
+        "",
+    ]
     if descriptor["synthetic"]:
-        lines += ["**The survey figures in this package are computed from synthetic demo data "
-                  "(synthetic = true): they illustrate the method and are not statistics about "
-                  "real associations.**", ""]
+        lines += [
+            "**The survey figures in this package are computed from synthetic demo data "
+            "(synthetic = true): they illustrate the method and are not statistics about "
+            "real associations.**",
+            "",
+        ]
     lines += ["## Files", "", "| table | CSV | Parquet | about |", "|---|---|---|---|"]
-    lines += [f"| {r['name']} | {r['path']} | parquet/{r['name']}.parquet | {r['description']} |"
-              for r in descriptor["resources"]]
-    lines += ["", "`datapackage.json` describes every column (Frictionless Data Package). In the "
-              "CSVs, text cells beginning with `=`, `+`, `-`, `@`, a tab or a carriage return are "
-              "prefixed with `'` so that spreadsheets do not run them as formulas; the Parquet "
-              "files keep the original values.", "", "## Sources and licences", ""]
+    lines += [
+        f"| {r['name']} | {r['path']} | parquet/{r['name']}.parquet | {r['description']} |"
+        for r in descriptor["resources"]
+    ]
+    lines += [
+        "",
+        "`datapackage.json` describes every column (Frictionless Data Package). In the "
+        "CSVs, text cells beginning with `=`, `+`, `-`, `@`, a tab or a carriage return are "
+        "prefixed with `'` so that spreadsheets do not run them as formulas; the Parquet "
+        "files keep the original values.",
+        "",
+        "## Sources and licences",
+        "",
+    ]
     if sources is not None:
-        lines += [f"- {s.title} ({s.producer})" + (f", {s.url}" if isinstance(s.url, str) else "")
-                  + f". Licence: {s.licence}. Citation: {s.citation}"
-                  for s in sources.itertuples(index=False)]
+        lines += [
+            f"- {s.title} ({s.producer})"
+            + (f", {s.url}" if isinstance(s.url, str) else "")
+            + f". Licence: {s.licence}. Citation: {s.citation}"
+            for s in sources.itertuples(index=False)
+        ]
     lines += ["", "## How to cite", "", descriptor["citation"], ""]
     return "\n".join(lines)

@@ -53,8 +53,10 @@ def check_edition_name(edition: str) -> str:
 
 def edition_citation(edition: str, published_on: str, synthetic: bool) -> str:
     """Suggested citation of an edition."""
-    text = (f"{PRODUCT}. Public data, edition {edition} (published {published_on}). "
-            "Tables and SHA-256 checksums in manifest.json.")
+    text = (
+        f"{PRODUCT}. Public data, edition {edition} (published {published_on}). "
+        "Tables and SHA-256 checksums in manifest.json."
+    )
     return text + (" Survey figures are computed from SYNTHETIC demo data." if synthetic else "")
 
 
@@ -79,8 +81,11 @@ def publish_edition(warehouse: Path, edition: str, editions_dir: Path) -> Path:
     for name in available_tables(reader):
         table = read_table(reader, name)
         write_parquet(table, tmp / f"{name}.parquet")
-        tables[name] = {"path": f"{name}.parquet", "rows": table.num_rows,
-                        "sha256": sha256_of(tmp / f"{name}.parquet")}
+        tables[name] = {
+            "path": f"{name}.parquet",
+            "rows": table.num_rows,
+            "sha256": sha256_of(tmp / f"{name}.parquet"),
+        }
         if "synthetic" in table.column_names:
             synthetic = synthetic or bool(pc.any(table.column("synthetic")).as_py())
     changes: dict[str, dict[str, int]] = {}
@@ -88,12 +93,14 @@ def publish_edition(warehouse: Path, edition: str, editions_dir: Path) -> Path:
         if name not in tables:
             continue
         current = pd.read_parquet(tmp / f"{name}.parquet")
-        before = (load_edition_table(previous[-1]["edition"], name, editions_dir)
-                  if previous and name in previous[-1]["tables"] else current.iloc[0:0])
+        before = (
+            load_edition_table(previous[-1]["edition"], name, editions_dir)
+            if previous and name in previous[-1]["tables"]
+            else current.iloc[0:0]
+        )
         log = diff_values(before, current, PUBLIC_TABLES[name], column)
         safe_csv(log, tmp / f"changelog_{name}.csv")
-        changes[name] = {kind: int((log["change"] == kind).sum())
-                         for kind in ("added", "removed", "changed")}
+        changes[name] = {kind: int((log["change"] == kind).sum()) for kind in ("added", "removed", "changed")}
     published_at = datetime.now(UTC)
     manifest = {
         "edition": edition,
@@ -105,24 +112,26 @@ def publish_edition(warehouse: Path, edition: str, editions_dir: Path) -> Path:
         "tables": tables,
         "changes": changes,
     }
-    (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n",
-                                encoding="utf-8")
+    (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     tmp.rename(target)
     return target
 
 
-def diff_values(previous: pd.DataFrame, current: pd.DataFrame, keys: tuple[str, ...],
-                column: str) -> pd.DataFrame:
+def diff_values(
+    previous: pd.DataFrame, current: pd.DataFrame, keys: tuple[str, ...], column: str
+) -> pd.DataFrame:
     """Rows (by ``keys``) added, removed, or whose ``column`` changed (NULL vs NULL is equal):
     the keys, ``change``, ``<column>_previous`` and ``<column>``, sorted by key."""
     merged = previous[[*keys, column]].merge(
-        current[[*keys, column]], on=list(keys), how="outer", suffixes=("_previous", ""),
-        indicator=True)
+        current[[*keys, column]], on=list(keys), how="outer", suffixes=("_previous", ""), indicator=True
+    )
     old, new = merged[f"{column}_previous"], merged[column]
     same = (old == new) | (old.isna() & new.isna())
     merged["change"] = np.select(
         [merged["_merge"] == "right_only", merged["_merge"] == "left_only", ~same],
-        ["added", "removed", "changed"], default="")
+        ["added", "removed", "changed"],
+        default="",
+    )
     log = merged.loc[merged["change"] != "", [*keys, "change", f"{column}_previous", column]]
     return log.sort_values(list(keys)).reset_index(drop=True)
 
@@ -130,9 +139,15 @@ def diff_values(previous: pd.DataFrame, current: pd.DataFrame, keys: tuple[str, 
 def list_editions(editions_dir: Path | None = None) -> list[dict[str, Any]]:
     """Manifests of the published editions, oldest first."""
     root = _resolve(editions_dir)
-    manifests = [json.loads(path.read_text(encoding="utf-8"))
-                 for path in root.glob(f"*/{MANIFEST}")
-                 if EDITION_NAME.fullmatch(path.parent.name)] if root.is_dir() else []
+    manifests = (
+        [
+            json.loads(path.read_text(encoding="utf-8"))
+            for path in root.glob(f"*/{MANIFEST}")
+            if EDITION_NAME.fullmatch(path.parent.name)
+        ]
+        if root.is_dir()
+        else []
+    )
     return sorted(manifests, key=lambda m: (m["published_at"], m["edition"]))
 
 

@@ -28,15 +28,27 @@ LANGS = ("fr", "nl", "en")
 SURVEY_ESTIMATORS = ("proportion", "mean", "ratio", "total", "net_balance")
 # Columns of restricted.survey_responses that are not questions (see docs/public-views.md).
 META_COLUMNS = {
-    "response_id": "VARCHAR", "load_id": "VARCHAR", "wave": "INTEGER", "org_pseudo": "VARCHAR",
-    "submitted_at": "TIMESTAMP", "source_line": "INTEGER", "status": "VARCHAR",
-    "consent": "BOOLEAN", "synthetic": "BOOLEAN", "size_class": "VARCHAR",
+    "response_id": "VARCHAR",
+    "load_id": "VARCHAR",
+    "wave": "INTEGER",
+    "org_pseudo": "VARCHAR",
+    "submitted_at": "TIMESTAMP",
+    "source_line": "INTEGER",
+    "status": "VARCHAR",
+    "consent": "BOOLEAN",
+    "synthetic": "BOOLEAN",
+    "size_class": "VARCHAR",
     "questionnaire_version": "VARCHAR",
 }
 DERIVED_COLUMNS = ("size_class",)  # meta columns an expression may use without declaring them
 YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # C parser when built
-_DUCKDB_TYPES = {"integer": "BIGINT", "decimal": "DOUBLE", "select_one": "VARCHAR",
-                 "select_multiple": "VARCHAR", "date": "DATE"}
+_DUCKDB_TYPES = {
+    "integer": "BIGINT",
+    "decimal": "DOUBLE",
+    "select_one": "VARCHAR",
+    "select_multiple": "VARCHAR",
+    "date": "DATE",
+}
 
 
 class CatalogueError(ValueError):
@@ -121,8 +133,12 @@ def _check_sql(con: duckdb.DuckDBPyConnection, path: Path, data: dict) -> None:
             con.execute(f"SELECT CAST(({sql}) AS DOUBLE) FROM (SELECT {columns} FROM survey) LIMIT 0")
         except duckdb.Error as err:
             hint = str(err).splitlines()[0]
-            raise _fail(path, fld, f"SQL does not bind against the survey table "
-                                   f"(declared questions: {sorted(data['questions'])}): {hint}") from err
+            raise _fail(
+                path,
+                fld,
+                f"SQL does not bind against the survey table "
+                f"(declared questions: {sorted(data['questions'])}): {hint}",
+            ) from err
 
 
 def load_indicator(path: Path, con: duckdb.DuckDBPyConnection, known: set[str]) -> Indicator:
@@ -142,8 +158,11 @@ def load_indicator(path: Path, con: duckdb.DuckDBPyConnection, known: set[str]) 
         data["versions"] = _versions(path, data)
     elif "versions" in data:
         raise _fail(path, "versions", "only survey indicators declare questionnaire versions")
-    tuples = {k: tuple(data[k]) for k in ("questions", "sources", "recommendations", "series", "inputs",
-                                          "versions") if k in data}
+    tuples = {
+        k: tuple(data[k])
+        for k in ("questions", "sources", "recommendations", "series", "inputs", "versions")
+        if k in data
+    }
     return Indicator(**{**data, **tuples, "path": path})
 
 
@@ -156,20 +175,22 @@ def _versions(path: Path, data: dict) -> list[str]:
         return asking
     wrong = [v for v in declared if v not in asking]
     if wrong:
-        raise _fail(path, "versions", f"{wrong}: unknown version, or one that does not ask all of "
-                                      f"{sorted(data['questions'])} (versions asking them: {asking})")
+        raise _fail(
+            path,
+            "versions",
+            f"{wrong}: unknown version, or one that does not ask all of "
+            f"{sorted(data['questions'])} (versions asking them: {asking})",
+        )
     return list(declared)
 
 
-def load_catalogue(directory: Path = CATALOGUE_DIR, codebook: Codebook = LATEST
-                   ) -> dict[str, Indicator]:
+def load_catalogue(directory: Path = CATALOGUE_DIR, codebook: Codebook = LATEST) -> dict[str, Indicator]:
     """Every ``*.yaml`` of ``directory`` as validated indicators, keyed by id, sorted by file."""
     columns = survey_column_types(codebook)
     known = set(columns) - set(META_COLUMNS)
     con = duckdb.connect(":memory:")
     try:
-        con.execute("CREATE TABLE survey (" + ", ".join(f'"{c}" {t}' for c, t in columns.items())
-                    + ")")
+        con.execute("CREATE TABLE survey (" + ", ".join(f'"{c}" {t}' for c, t in columns.items()) + ")")
         indicators = [load_indicator(p, con, known) for p in sorted(directory.glob("*.yaml"))]
     finally:
         con.close()

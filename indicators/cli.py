@@ -11,21 +11,78 @@ from rich.table import Table
 from indicators.catalogue import LANGS
 
 HEADERS = {
-    "fr": ("Indicateur", "Thème", "Titre", "Période", "Ventilation", "Catégorie", "Estimation",
-           "IC 95 %", "n", "Statut"),
-    "nl": ("Indicator", "Thema", "Titel", "Periode", "Uitsplitsing", "Categorie", "Schatting",
-           "95 %-BI", "n", "Status"),
-    "en": ("Indicator", "Theme", "Title", "Period", "Breakdown", "Category", "Estimate",
-           "95 % CI", "n", "Flag"),
+    "fr": (
+        "Indicateur",
+        "Thème",
+        "Titre",
+        "Période",
+        "Ventilation",
+        "Catégorie",
+        "Estimation",
+        "IC 95 %",
+        "n",
+        "Statut",
+    ),
+    "nl": (
+        "Indicator",
+        "Thema",
+        "Titel",
+        "Periode",
+        "Uitsplitsing",
+        "Categorie",
+        "Schatting",
+        "95 %-BI",
+        "n",
+        "Status",
+    ),
+    "en": (
+        "Indicator",
+        "Theme",
+        "Title",
+        "Period",
+        "Breakdown",
+        "Category",
+        "Estimate",
+        "95 % CI",
+        "n",
+        "Flag",
+    ),
 }
 #: Trend table: title, change, per year, significant at 5 %, yes, no, suppressed, waves, paired.
 TREND_WORDS = {
-    "fr": ("Tendance", "Variation", "Pente par an", "Significatif (5 %)", "oui", "non",
-           "supprimé", "vagues", "apparié"),
-    "nl": ("Trend", "Verandering", "Helling per jaar", "Significant (5 %)", "ja", "nee",
-           "onderdrukt", "golven", "gepaard"),
-    "en": ("Trend", "Change", "Slope per year", "Significant (5 %)", "yes", "no",
-           "suppressed", "waves", "paired"),
+    "fr": (
+        "Tendance",
+        "Variation",
+        "Pente par an",
+        "Significatif (5 %)",
+        "oui",
+        "non",
+        "supprimé",
+        "vagues",
+        "apparié",
+    ),
+    "nl": (
+        "Trend",
+        "Verandering",
+        "Helling per jaar",
+        "Significant (5 %)",
+        "ja",
+        "nee",
+        "onderdrukt",
+        "golven",
+        "gepaard",
+    ),
+    "en": (
+        "Trend",
+        "Change",
+        "Slope per year",
+        "Significant (5 %)",
+        "yes",
+        "no",
+        "suppressed",
+        "waves",
+        "paired",
+    ),
 }
 
 
@@ -45,13 +102,14 @@ def _num(x: float | None) -> str:
     return "" if x is None else f"{x:,.4g}"
 
 
-def list_indicators(con: duckdb.DuckDBPyConnection, theme: str | None = None,
-                    lang: str = "fr") -> str:
+def list_indicators(con: duckdb.DuckDBPyConnection, theme: str | None = None, lang: str = "fr") -> str:
     """The catalogue (optionally one theme) as a text table in ``lang``."""
     lang = _lang(lang)
     rows = con.execute(
         f"SELECT indicator_id, theme, title_{lang}, unit_label_{lang} FROM public.indicators "
-        "WHERE ? IS NULL OR theme = ? ORDER BY theme, indicator_id", [theme, theme]).fetchall()
+        "WHERE ? IS NULL OR theme = ? ORDER BY theme, indicator_id",
+        [theme, theme],
+    ).fetchall()
     h = HEADERS[lang]
     table = Table(h[0], h[1], h[2], "")
     for row in rows:
@@ -59,26 +117,32 @@ def list_indicators(con: duckdb.DuckDBPyConnection, theme: str | None = None,
     return _render(table)
 
 
-def show_indicator(con: duckdb.DuckDBPyConnection, indicator_id: str,
-                   period: str | None = None, lang: str = "fr") -> str:
+def show_indicator(
+    con: duckdb.DuckDBPyConnection, indicator_id: str, period: str | None = None, lang: str = "fr"
+) -> str:
     """One indicator: its description, caveats and values (latest period unless given)."""
     lang = _lang(lang)
     meta = con.execute(
         f"SELECT title_{lang}, description_{lang}, caveats_{lang}, unit_label_{lang} "
-        "FROM public.indicators WHERE indicator_id = ?", [indicator_id]).fetchone()
+        "FROM public.indicators WHERE indicator_id = ?",
+        [indicator_id],
+    ).fetchone()
     if meta is None:
         raise KeyError(f"unknown indicator {indicator_id!r}")
-    period = period or con.execute(
-        "SELECT max(period) FROM public.indicator_values WHERE indicator_id = ?",
-        [indicator_id]).fetchone()[0]
+    period = (
+        period
+        or con.execute(
+            "SELECT max(period) FROM public.indicator_values WHERE indicator_id = ?", [indicator_id]
+        ).fetchone()[0]
+    )
     rows = con.execute(
         "SELECT breakdown, breakdown_value, estimate, ci_low, ci_high, n, flag "
         "FROM public.indicator_values WHERE indicator_id = ? AND period = ? "
         "ORDER BY breakdown <> 'all', breakdown, breakdown_value",
-        [indicator_id, period]).fetchall()
+        [indicator_id, period],
+    ).fetchall()
     h = HEADERS[lang]
-    table = Table(h[4], h[5], f"{h[6]} ({meta[3]})", h[7], h[8], h[9],
-                  title=f"{meta[0]} — {h[3]} {period}")
+    table = Table(h[4], h[5], f"{h[6]} ({meta[3]})", h[7], h[8], h[9], title=f"{meta[0]} — {h[3]} {period}")
     for b, v, est, lo, hi, n, flag in rows:
         ci = f"{_num(lo)} – {_num(hi)}" if lo is not None else ""
         table.add_row(b, v, _num(est), ci, "" if n is None else str(n), flag)
@@ -88,13 +152,15 @@ def show_indicator(con: duckdb.DuckDBPyConnection, indicator_id: str,
 
 
 def _has_trend_kinds(con: duckdb.DuckDBPyConnection) -> bool:
-    return bool(con.execute(
-        "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'public' "
-        "AND table_name = 'indicator_trends' AND column_name = 'kind'").fetchone()[0])
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'public' "
+            "AND table_name = 'indicator_trends' AND column_name = 'kind'"
+        ).fetchone()[0]
+    )
 
 
-def trend_table(con: duckdb.DuckDBPyConnection, indicator_id: str, unit_label: str,
-                lang: str = "fr") -> str:
+def trend_table(con: duckdb.DuckDBPyConnection, indicator_id: str, unit_label: str, lang: str = "fr") -> str:
     """The survey indicator's trend per cell: change from the first to the last wave and the
     linear slope per year over all waves, each with its 95 % CI and significance at 5 % (empty
     for an indicator without trend rows)."""
@@ -109,7 +175,9 @@ def trend_table(con: duckdb.DuckDBPyConnection, indicator_id: str, unit_label: s
         "ON l.kind = 'linear' AND l.indicator_id = f.indicator_id AND l.breakdown = f.breakdown "
         "AND l.breakdown_value = f.breakdown_value "
         "WHERE f.kind = 'first_last' AND f.indicator_id = ? "
-        "ORDER BY f.breakdown <> 'all', f.breakdown, f.breakdown_value", [indicator_id]).fetchall()
+        "ORDER BY f.breakdown <> 'all', f.breakdown, f.breakdown_value",
+        [indicator_id],
+    ).fetchall()
     if not rows:
         return ""
     h, w = HEADERS[lang], TREND_WORDS[lang]
@@ -124,13 +192,43 @@ def trend_table(con: duckdb.DuckDBPyConnection, indicator_id: str, unit_label: s
         return (w[4] if value else w[5]) + (f" ({w[8]})" if method == "paired" else "")
 
     span = f"{first} → {last}" + (f", {waves} {w[7]}" if waves else "")
-    table = Table(h[4], h[5], f"{w[1]} {first} → {last} ({unit_label})", h[7], w[3],
-                  f"{w[2]} ({unit_label})", h[7], w[3], title=f"{w[0]} — {span}")
-    for (b, v, _f, _l, change, lo, hi, significant, method, flag, slope, slo, shi, ssig,
-         smethod, sflag, _n) in rows:
-        left = [_num(change), ci(lo, hi), sig(significant, method)] if flag == "ok" else \
-            [w[6], "", ""]
-        right = ([_num(slope), ci(slo, shi), sig(ssig, smethod)] if sflag == "ok" else
-                 ["", "", ""] if sflag is None else [w[6], "", ""])
+    table = Table(
+        h[4],
+        h[5],
+        f"{w[1]} {first} → {last} ({unit_label})",
+        h[7],
+        w[3],
+        f"{w[2]} ({unit_label})",
+        h[7],
+        w[3],
+        title=f"{w[0]} — {span}",
+    )
+    for (
+        b,
+        v,
+        _f,
+        _l,
+        change,
+        lo,
+        hi,
+        significant,
+        method,
+        flag,
+        slope,
+        slo,
+        shi,
+        ssig,
+        smethod,
+        sflag,
+        _n,
+    ) in rows:
+        left = [_num(change), ci(lo, hi), sig(significant, method)] if flag == "ok" else [w[6], "", ""]
+        right = (
+            [_num(slope), ci(slo, shi), sig(ssig, smethod)]
+            if sflag == "ok"
+            else ["", "", ""]
+            if sflag is None
+            else [w[6], "", ""]
+        )
         table.add_row(b, v, *left, *right)
     return _render(table)

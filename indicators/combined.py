@@ -30,8 +30,12 @@ def load_assumptions(path: Path = ASSUMPTIONS_FILE) -> dict:
 
 
 def required_series(assumptions: dict) -> list[str]:
-    return [assumptions["volunteers_series"], assumptions["volunteer_hours_week"]["central_series"],
-            assumptions["wage"]["compensation_series"], assumptions["wage"]["employment_series"]]
+    return [
+        assumptions["volunteers_series"],
+        assumptions["volunteer_hours_week"]["central_series"],
+        assumptions["wage"]["compensation_series"],
+        assumptions["wage"]["employment_series"],
+    ]
 
 
 def annual_wage(con: duckdb.DuckDBPyConnection, assumptions: dict) -> float:
@@ -53,13 +57,22 @@ def public_fte(con: duckdb.DuckDBPyConnection, a: dict) -> tuple[float, float, f
 
 
 def _row(ind: Indicator, period: str, central: float, low: float, high: float) -> dict:
-    return {"indicator_id": ind.id, "period": period, "breakdown": "all",
-            "breakdown_value": "all", "estimate": central, "value_low": low,
-            "value_high": high, "flag": "ok", "synthetic": False}
+    return {
+        "indicator_id": ind.id,
+        "period": period,
+        "breakdown": "all",
+        "breakdown_value": "all",
+        "estimate": central,
+        "value_low": low,
+        "value_high": high,
+        "flag": "ok",
+        "synthetic": False,
+    }
 
 
-def combined_rows(con: duckdb.DuckDBPyConnection, ind: Indicator, survey_cells: pd.DataFrame,
-                  assumptions: dict) -> pd.DataFrame:
+def combined_rows(
+    con: duckdb.DuckDBPyConnection, ind: Indicator, survey_cells: pd.DataFrame, assumptions: dict
+) -> pd.DataFrame:
     """Cells of one combined indicator; survey-based ones keep n and dominance of their input
     so that disclosure control applies to them like to any survey cell."""
     if ind.method == "public_volunteer_fte":

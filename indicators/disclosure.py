@@ -34,10 +34,14 @@ def primary_rule(cells: pd.DataFrame, rules: Mapping) -> pd.Series:
     money = cells["money"].fillna(False).astype(bool)
     dominance = cells["dominance"].astype(float).fillna(0.0)
     rule = np.select(
-        [(n < rules["min_n"]) | cells["estimate"].isna(),
-         money & (n < rules["money_min_n"]),
-         money & (dominance > rules["money_dominance"])],
-        ["min_n", "money_min_n", "dominance"], default="")
+        [
+            (n < rules["min_n"]) | cells["estimate"].isna(),
+            money & (n < rules["money_min_n"]),
+            money & (dominance > rules["money_dominance"]),
+        ],
+        ["min_n", "money_min_n", "dominance"],
+        default="",
+    )
     return pd.Series(rule, index=cells.index).replace("", None)
 
 
@@ -65,9 +69,14 @@ def apply_disclosure(cells: pd.DataFrame, rules: Mapping) -> tuple[pd.DataFrame,
     low = (out["n"] < rules["low_reliability_n"]) | (cv > rules["low_reliability_cv"])
     out["flag"] = np.where(suppressed, "suppressed", np.where(low, "low_reliability", "ok"))
     out["flag_reason"] = np.where(
-        suppressed, rule.fillna("secondary"),
-        np.where(out["n"] < rules["low_reliability_n"], "low_n",
-                 np.where(cv > rules["low_reliability_cv"], "high_cv", None)))
+        suppressed,
+        rule.fillna("secondary"),
+        np.where(
+            out["n"] < rules["low_reliability_n"],
+            "low_n",
+            np.where(cv > rules["low_reliability_cv"], "high_cv", None),
+        ),
+    )
     out.loc[suppressed, NUMBERS] = np.nan
     log = out.loc[suppressed, [*GROUP, "breakdown_value", "n"]].assign(rule=rule[suppressed])
     return out, log.reset_index(drop=True)

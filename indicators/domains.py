@@ -67,8 +67,9 @@ class Segments:
     def of(cls, sorted_codes: np.ndarray, size: int) -> Segments:
         if np.any(sorted_codes[1:] < sorted_codes[:-1]):
             raise ValueError("segment codes must be sorted")
-        start = np.flatnonzero(np.diff(sorted_codes, prepend=-1)) if sorted_codes.size else \
-            np.zeros(0, np.int64)
+        start = (
+            np.flatnonzero(np.diff(sorted_codes, prepend=-1)) if sorted_codes.size else np.zeros(0, np.int64)
+        )
         return cls(sorted_codes[start], start, np.diff(start, append=sorted_codes.size), size)
 
     def sum(self, values: np.ndarray, dtype: type = np.float64) -> np.ndarray:
@@ -106,8 +107,9 @@ class _Chunk:
     def by_param(self, per_atom: np.ndarray, p: int) -> np.ndarray:
         """(cells, p) sums of per-atom values by cell and margin dummy."""
         keys = self.atom_keys
-        return np.bincount(keys.ravel(), np.repeat(per_atom, keys.shape[1]),
-                           self.cells.size * p).reshape(-1, p)
+        return np.bincount(keys.ravel(), np.repeat(per_atom, keys.shape[1]), self.cells.size * p).reshape(
+            -1, p
+        )
 
 
 @dataclass
@@ -149,8 +151,9 @@ class WaveLayout:
         for last in range(self.n_cells):
             start = ends[first - 1] if first else 0
             if last + 1 == self.n_cells or ends[last + 1] - start > self.chunk_rows:
-                self.chunks.append(self._chunk(slice(start, ends[last]), first, last + 1 - first,
-                                               idx, base, p))
+                self.chunks.append(
+                    self._chunk(slice(start, ends[last]), first, last + 1 - first, idx, base, p)
+                )
                 first = last + 1
         if cal is None:
             return
@@ -163,19 +166,30 @@ class WaveLayout:
 
         self.p = p
         self.gram_pinv = np.linalg.pinv(gram(cal.weights_before))
-        self.m2 = gram(self.weights ** 2)
+        self.m2 = gram(self.weights**2)
         self.s1 = np.bincount(idx.ravel(), self.weights[rows], p)
 
-    def _chunk(self, rows: slice, first: int, n_cells: int, idx: np.ndarray, base: np.ndarray,
-               p: int) -> _Chunk:
+    def _chunk(
+        self, rows: slice, first: int, n_cells: int, idx: np.ndarray, base: np.ndarray, p: int
+    ) -> _Chunk:
         unit, cell = self.unit[rows], self.cell[rows] - first
         w, wb, dummies = self.weights[unit], base[unit], idx[unit]
         new = np.diff(cell, prepend=-1) != 0  # a new atom: another cell, dummy or weight
         new[1:] |= (w[1:] != w[:-1]) | (wb[1:] != wb[:-1]) | np.any(dummies[1:] != dummies[:-1], 1)
         atoms = Segments.of(np.cumsum(new) - 1, int(new.sum()))
         at = atoms.start
-        return _Chunk(rows, first, unit, w, Segments.of(cell, n_cells), atoms, cell[at], w[at],
-                      wb[at], cell[at, None] * p + dummies[at])
+        return _Chunk(
+            rows,
+            first,
+            unit,
+            w,
+            Segments.of(cell, n_cells),
+            atoms,
+            cell[at],
+            w[at],
+            wb[at],
+            cell[at, None] * p + dummies[at],
+        )
 
     @property
     def n(self) -> int:
@@ -202,8 +216,9 @@ class DomainEstimates:
         return self.estimate + Z_95 * self.se
 
 
-def estimate_domains(layout: WaveLayout, kind: str, y: np.ndarray,
-                     x: np.ndarray | None = None) -> DomainEstimates:
+def estimate_domains(
+    layout: WaveLayout, kind: str, y: np.ndarray, x: np.ndarray | None = None
+) -> DomainEstimates:
     """``kind`` = ``total``, ``mean`` or ``ratio`` of ``y`` (over ``x``) for every cell.
 
     ``y``/``x`` hold one value per response, NaN when missing (not in the domain). Unused rows
@@ -212,15 +227,23 @@ def estimate_domains(layout: WaveLayout, kind: str, y: np.ndarray,
     y = np.where(responding, y, 0.0)
     x = None if x is None else np.where(responding, x, 0.0)
     k, rows = layout.n_cells, layout.unit.size
-    out = DomainEstimates(np.empty(k), np.empty(k), np.empty(k, np.int64), np.empty(rows),
-                          np.empty(rows, bool))
+    out = DomainEstimates(
+        np.empty(k), np.empty(k), np.empty(k, np.int64), np.empty(rows), np.empty(rows, bool)
+    )
     for chunk in layout.chunks:
         _estimate_chunk(layout, chunk, kind, responding, y, x, out)
     return out
 
 
-def _estimate_chunk(layout: WaveLayout, chunk: _Chunk, kind: str, responding: np.ndarray,
-                    y: np.ndarray, x: np.ndarray | None, out: DomainEstimates) -> None:
+def _estimate_chunk(
+    layout: WaveLayout,
+    chunk: _Chunk,
+    kind: str,
+    responding: np.ndarray,
+    y: np.ndarray,
+    x: np.ndarray | None,
+    out: DomainEstimates,
+) -> None:
     """Fill ``out`` for the cells and rows of one chunk."""
     cells, atoms, w_a = chunk.cells, chunk.atoms, chunk.atom_w
     used = np.take(responding, chunk.unit, out=out.used[chunk.rows])
@@ -262,7 +285,7 @@ def _estimate_chunk(layout: WaveLayout, chunk: _Chunk, kind: str, responding: np
     own *= chunk.w
     own *= used
     n = layout.n
-    var = n / (n - 1) * (ss - es ** 2 / n) if n > 1 else np.full(cells.size, np.nan)
+    var = n / (n - 1) * (ss - es**2 / n) if n > 1 else np.full(cells.size, np.nan)
     se = np.sqrt(np.clip(var, 0, None))
     se[n_d == 0] = np.nan
     cell_range = slice(chunk.first_cell, chunk.first_cell + cells.size)

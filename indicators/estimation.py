@@ -176,9 +176,7 @@ class Design:
         sums to its population count; variances use residuals from post-stratum means."""
         return self.rake({by: totals})
 
-    def rake(
-        self, margins: Mapping[str, Mapping], max_iter: int = 100, tol: float = 1e-8
-    ) -> Design:
+    def rake(self, margins: Mapping[str, Mapping], max_iter: int = 100, tol: float = 1e-8) -> Design:
         """``rake(design, ...)``: iterative proportional fitting until every category's weight
         sum is within ``tol`` (relative) of its population count. Variances use residuals from
         the regression on all margin dummies, as ``calibrate(..., calfun="raking")``, which R's
@@ -286,9 +284,7 @@ def _codes(df: pd.DataFrame, column: str) -> np.ndarray:
     return codes.astype(np.int64)
 
 
-def _fpc_factor(
-    df: pd.DataFrame, column: str, stratum: np.ndarray, psu_count: np.ndarray
-) -> np.ndarray:
+def _fpc_factor(df: pd.DataFrame, column: str, stratum: np.ndarray, psu_count: np.ndarray) -> np.ndarray:
     """Per stratum (N_h - n_h) / N_h, with N_h read from ``column`` as R's ``as.fpc`` does."""
     values = df[column].to_numpy(dtype=float, na_value=np.nan)
     if np.isnan(values).any():

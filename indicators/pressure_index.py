@@ -47,11 +47,19 @@ def load_config(path: Path = CONFIG_FILE) -> IndexConfig:
     if bad:
         raise ValueError(f"{path.name}: unknown normalisation {sorted(bad)}")
     return IndexConfig(
-        tuple(comp["indicator"]), comp["direction"].to_numpy(float),
-        comp["lower"].to_numpy(float), comp["upper"].to_numpy(float),
-        comp["weight"].to_numpy(float), raw["normalisation"], float(raw["coverage"]),
-        int(unc["draws"]), int(unc["seed"]), float(unc["concentration"]),
-        tuple(unc["methods"]), {k: raw[k] for k in ("id", "title", "description")})
+        tuple(comp["indicator"]),
+        comp["direction"].to_numpy(float),
+        comp["lower"].to_numpy(float),
+        comp["upper"].to_numpy(float),
+        comp["weight"].to_numpy(float),
+        raw["normalisation"],
+        float(raw["coverage"]),
+        int(unc["draws"]),
+        int(unc["seed"]),
+        float(unc["concentration"]),
+        tuple(unc["methods"]),
+        {k: raw[k] for k in ("id", "title", "description")},
+    )
 
 
 def component_matrix(values: pd.DataFrame, config: IndexConfig) -> tuple[pd.DataFrame, ...]:
@@ -64,8 +72,7 @@ def component_matrix(values: pd.DataFrame, config: IndexConfig) -> tuple[pd.Data
     return est, se, wide["flag"].reindex(columns=cols)
 
 
-def normalise(x: np.ndarray, method: str, config: IndexConfig, reference: np.ndarray
-              ) -> np.ndarray:
+def normalise(x: np.ndarray, method: str, config: IndexConfig, reference: np.ndarray) -> np.ndarray:
     """Map component values (last axis = components) to 0-100 pressure scores.
 
     ``reference`` (cells x components) gives the min, max, mean and sd for minmax and zscore;
@@ -79,16 +86,16 @@ def normalise(x: np.ndarray, method: str, config: IndexConfig, reference: np.nda
         if method == "zscore":
             mu, sd = np.nanmean(reference, 0), np.nanstd(reference, 0)
             ok = np.isfinite(sd) & (sd > 0)
-            score = np.where(ok, 50 + 50 * (x - mu) / (3 * np.where(ok, sd, 1)),
-                             100 * (x - lo) / (hi - lo))
+            score = np.where(ok, 50 + 50 * (x - mu) / (3 * np.where(ok, sd, 1)), 100 * (x - lo) / (hi - lo))
         else:
             score = 100 * (x - lo) / (hi - lo)
     score = np.clip(score, 0, 100)
     return np.where(config.direction > 0, score, 100 - score)
 
 
-def aggregate(scores: np.ndarray, weights: np.ndarray, available: np.ndarray,
-              coverage: float) -> tuple[np.ndarray, np.ndarray]:
+def aggregate(
+    scores: np.ndarray, weights: np.ndarray, available: np.ndarray, coverage: float
+) -> tuple[np.ndarray, np.ndarray]:
     """Weighted arithmetic mean of the available scores; NaN below the coverage rule.
 
     ``scores`` (..., cells, K), ``weights`` (..., K), ``available`` (cells, K)."""
@@ -100,15 +107,21 @@ def aggregate(scores: np.ndarray, weights: np.ndarray, available: np.ndarray,
     return np.where(share + 1e-12 >= coverage, index, np.nan), share
 
 
-def compute_index(values: pd.DataFrame, weights: Mapping[str, float] | None = None,
-                  normalisation: str | None = None, config: IndexConfig | None = None
-                  ) -> pd.DataFrame:
+def compute_index(
+    values: pd.DataFrame,
+    weights: Mapping[str, float] | None = None,
+    normalisation: str | None = None,
+    config: IndexConfig | None = None,
+) -> pd.DataFrame:
     """Index per cell for the given weights (by indicator id; default: the configured ones)
     and normalisation, from published ``indicator_values`` rows. Pure: no I/O."""
     config = config or load_config()
     est, _, _ = component_matrix(values, config)
-    w = config.weights if weights is None else np.array(
-        [float(weights.get(i, 0.0)) for i in config.indicators])
+    w = (
+        config.weights
+        if weights is None
+        else np.array([float(weights.get(i, 0.0)) for i in config.indicators])
+    )
     if w.sum() <= 0:
         raise ValueError("index weights must have a positive sum")
     x = est.to_numpy(float)
@@ -132,8 +145,9 @@ def _monte_carlo(x: np.ndarray, se: np.ndarray, config: IndexConfig) -> np.ndarr
     return index
 
 
-def index_tables(values: pd.DataFrame, synthetic: pd.Series, config: IndexConfig | None = None
-                 ) -> tuple[pd.DataFrame, pd.DataFrame]:
+def index_tables(
+    values: pd.DataFrame, synthetic: pd.Series, config: IndexConfig | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``index_values`` and ``index_components`` rows from published indicator values.
 
     ``synthetic`` maps a period to whether it comes from synthetic data."""
@@ -147,21 +161,32 @@ def index_tables(values: pd.DataFrame, synthetic: pd.Series, config: IndexConfig
     covered = ~np.isnan(index)
     if covered.any():
         low[covered], high[covered] = np.nanpercentile(
-            _monte_carlo(x[covered], s[covered], config), [5, 95], axis=0)
+            _monte_carlo(x[covered], s[covered], config), [5, 95], axis=0
+        )
     unreliable = ((flags == "low_reliability").to_numpy() & available).any(1)
     cells = est.index.to_frame(index=False)
     flag = np.where(np.isnan(index), "suppressed", np.where(unreliable, "low_reliability", "ok"))
     out = cells.assign(
-        index=index, index_low=low, index_high=high, coverage=share,
-        n_components=available.sum(1), flag=flag,
-        synthetic=cells["period"].map(synthetic).fillna(False).astype(bool))
+        index=index,
+        index_low=low,
+        index_high=high,
+        coverage=share,
+        n_components=available.sum(1),
+        flag=flag,
+        synthetic=cells["period"].map(synthetic).fillna(False).astype(bool),
+    )
     w_eff = config.weights * available
     w_eff = w_eff / np.where(w_eff.sum(1, keepdims=True) > 0, w_eff.sum(1, keepdims=True), 1)
-    comp = pd.DataFrame({
-        **{c: np.repeat(cells[c].to_numpy(), len(config.indicators)) for c in CELL},
-        "indicator_id": np.tile(config.indicators, len(cells)),
-        "value": x.ravel(), "normalised": scores.ravel(), "weight": w_eff.ravel(),
-        "direction": np.tile(config.direction, len(cells)).astype(int)})
+    comp = pd.DataFrame(
+        {
+            **{c: np.repeat(cells[c].to_numpy(), len(config.indicators)) for c in CELL},
+            "indicator_id": np.tile(config.indicators, len(cells)),
+            "value": x.ravel(),
+            "normalised": scores.ravel(),
+            "weight": w_eff.ravel(),
+            "direction": np.tile(config.direction, len(cells)).astype(int),
+        }
+    )
     comp["contribution"] = comp["normalised"] * comp["weight"]
     published = np.repeat(~np.isnan(index), len(config.indicators))
     comp.loc[~published, ["normalised", "weight", "contribution"]] = np.nan

@@ -9,8 +9,14 @@ import pandas as pd
 
 from indicators.catalogue import Indicator
 
-UNIT_FACTORS = {"percent": 1.0, "persons": 1.0, "hours": 1.0, "units": 1.0,
-                "eur_million": 1e6, "thousand_jobs": 1e3}
+UNIT_FACTORS = {
+    "percent": 1.0,
+    "persons": 1.0,
+    "hours": 1.0,
+    "units": 1.0,
+    "eur_million": 1e6,
+    "thousand_jobs": 1e3,
+}
 UNRELIABLE_FLAGS = ("u",)
 
 
@@ -30,17 +36,20 @@ def require_series(con: duckdb.DuckDBPyConnection, ids: Iterable[str]) -> None:
         raise MissingSeriesError(f"series missing from public.series: {missing}")
 
 
-def series_rows(con: duckdb.DuckDBPyConnection, series: str, filters: dict[str, str]
-                ) -> pd.DataFrame:
+def series_rows(con: duckdb.DuckDBPyConnection, series: str, filters: dict[str, str]) -> pd.DataFrame:
     """Non-null values of one series (period, geo_code, value, unit, flag) after filters."""
     where = " AND ".join(f"{k} = ?" for k in filters)
-    sql = ("SELECT period, geo_code, value, unit, flag, source_id FROM public.statistics "
-           f"WHERE series = ? AND value IS NOT NULL {'AND ' + where if where else ''}")
+    sql = (
+        "SELECT period, geo_code, value, unit, flag, source_id FROM public.statistics "
+        f"WHERE series = ? AND value IS NOT NULL {'AND ' + where if where else ''}"
+    )
     rows = con.execute(sql, [series, *filters.values()]).df()
     dup = rows.duplicated(["period", "geo_code"])
     if dup.any():
-        raise ValueError(f"series {series!r} has several values per period and geography "
-                         f"(add filters): {rows.loc[dup, ['period', 'geo_code']].values.tolist()}")
+        raise ValueError(
+            f"series {series!r} has several values per period and geography "
+            f"(add filters): {rows.loc[dup, ['period', 'geo_code']].values.tolist()}"
+        )
     return rows
 
 
@@ -64,6 +73,13 @@ def indicator_rows(con: duckdb.DuckDBPyConnection, ind: Indicator) -> pd.DataFra
     geo = rows.assign(breakdown="geo", breakdown_value=rows["geo_code"], flag=flag)
     head = geo[geo["geo_code"] == ind.headline_geo].assign(breakdown="all", breakdown_value="all")
     out = pd.concat([head, geo], ignore_index=True)
-    return pd.DataFrame({"indicator_id": ind.id, "period": out["period"].astype(str),
-                         "breakdown": out["breakdown"], "breakdown_value": out["breakdown_value"],
-                         "estimate": out["value"].astype(float), "flag": out["flag"]})
+    return pd.DataFrame(
+        {
+            "indicator_id": ind.id,
+            "period": out["period"].astype(str),
+            "breakdown": out["breakdown"],
+            "breakdown_value": out["breakdown_value"],
+            "estimate": out["value"].astype(float),
+            "flag": out["flag"],
+        }
+    )

@@ -32,8 +32,7 @@ from babel.numbers import format_decimal
 from indicators.catalogue import LANGS, CatalogueError, Indicator
 
 RECOMMENDATIONS_FILE = Path(__file__).with_name("recommendations.yaml")
-WORDING: dict = yaml.safe_load(
-    Path(__file__).with_name("evidence_wording.yaml").read_text(encoding="utf-8"))
+WORDING: dict = yaml.safe_load(Path(__file__).with_name("evidence_wording.yaml").read_text(encoding="utf-8"))
 LOCALES = {"fr": "fr_BE", "nl": "nl_BE", "en": "en_GB"}
 LEVEL_RULES = ("above", "below")
 CHANGE_RULES = ("worsened", "improved")
@@ -68,8 +67,10 @@ def parse_rule(text: object, where: str) -> tuple[str, float | None]:
             return parts[0], float(parts[1])
         except ValueError:
             pass
-    raise CatalogueError(f"{where}: cannot read rule {text!r}: write 'above <number>', "
-                         f"'below <number>', 'worsened' or 'improved'")
+    raise CatalogueError(
+        f"{where}: cannot read rule {text!r}: write 'above <number>', "
+        f"'below <number>', 'worsened' or 'improved'"
+    )
 
 
 def _expand(rid: str, entry: dict, path: Path) -> list[dict]:
@@ -78,18 +79,26 @@ def _expand(rid: str, entry: dict, path: Path) -> list[dict]:
     keys = [k for k in DIRECTIONS if k in entry]
     unknown = set(entry) - {"indicator", *DIRECTIONS}
     if not keys or unknown or "indicator" not in entry:
-        raise CatalogueError(f"{where}: bad entry {entry}: give 'indicator' and 'supports_if' "
-                             f"and/or 'contradicts_if'")
+        raise CatalogueError(
+            f"{where}: bad entry {entry}: give 'indicator' and 'supports_if' and/or 'contradicts_if'"
+        )
     rules = []
     for key in keys:
         rule, threshold = parse_rule(entry[key], where)
-        rules.append({"indicator": entry["indicator"], "rule": rule, "threshold": threshold,
-                      "direction": DIRECTIONS[key]})
+        rules.append(
+            {
+                "indicator": entry["indicator"],
+                "rule": rule,
+                "threshold": threshold,
+                "direction": DIRECTIONS[key],
+            }
+        )
     return rules
 
 
-def load_recommendations(catalogue: dict[str, Indicator],
-                         path: Path = RECOMMENDATIONS_FILE) -> dict[str, Recommendation]:
+def load_recommendations(
+    catalogue: dict[str, Indicator], path: Path = RECOMMENDATIONS_FILE
+) -> dict[str, Recommendation]:
     """Read R1-R8 and check every link (both directions) against the catalogue."""
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     recs = {}
@@ -105,7 +114,8 @@ def load_recommendations(catalogue: dict[str, Indicator],
             if rule["rule"] in LEVEL_RULES and meaning(rule, catalogue[rule["indicator"]]) is None:
                 raise CatalogueError(
                     f"{path.name}: {rid}.evidence: no wording for {rule} (unit "
-                    f"{catalogue[rule['indicator']].unit}): add it to evidence_wording.yaml")
+                    f"{catalogue[rule['indicator']].unit}): add it to evidence_wording.yaml"
+                )
         if not rules:
             raise CatalogueError(f"{path.name}: {rid}: no linked indicator")
         if not any(r["direction"] == "contradicts" for r in rules):
@@ -161,20 +171,29 @@ def _details(ind: Indicator, fields: dict, lang: str, geo_labels: Mapping) -> di
     has_ci = not _missing(fields.get("ci_low"))
     n = fields.get("n")
     return {
-        "title": ind.title[lang], "period": str(fields["period"]),
+        "title": ind.title[lang],
+        "period": str(fields["period"]),
         "value": _with_unit(fields["value"], ind, lang),
         "scope": WORDING["scope"][lang].format(geo=geo) if geo else "",
-        "ci": WORDING["ci"][lang].format(low=_fmt(fields["ci_low"], lang),
-                                         high=_fmt(fields["ci_high"], lang)) if has_ci else "",
-        "n": WORDING["n"][lang].format(n=int(n)) if not _missing(n) else ""}
+        "ci": WORDING["ci"][lang].format(low=_fmt(fields["ci_low"], lang), high=_fmt(fields["ci_high"], lang))
+        if has_ci
+        else "",
+        "n": WORDING["n"][lang].format(n=int(n)) if not _missing(n) else "",
+    }
 
 
 def _tidy(text: str) -> str:
     return text.replace("( ; ", "(").replace("(; ", "(")
 
 
-def rule_sentence(rule: dict, ind: Indicator, fields: dict | None, result: str, lang: str,
-                  geo_labels: Mapping[str, Mapping[str, str]]) -> str:
+def rule_sentence(
+    rule: dict,
+    ind: Indicator,
+    fields: dict | None,
+    result: str,
+    lang: str,
+    geo_labels: Mapping[str, Mapping[str, str]],
+) -> str:
     """The rule's finding as a policy officer writes it: what it means, the value, unit,
     period, scope, CI and n; no threshold. ``result`` says whether the rule held."""
     if fields is None or result == "no_data":
@@ -184,21 +203,24 @@ def rule_sentence(rule: dict, ind: Indicator, fields: dict | None, result: str, 
     held = result in ("supports", "contradicts")
     if rule["rule"] in CHANGE_RULES:
         key = rule["rule"] + ("" if held else "_not") + ("" if ind.is_survey else "_public")
-        return WORDING[key][lang].format(previous=fields["previous"],
-                                         change=_change(fields["change"], ind, lang), **d)
+        return WORDING[key][lang].format(
+            previous=fields["previous"], change=_change(fields["change"], ind, lang), **d
+        )
     template = WORDING["sentence" if held else "sentence_not"][lang]
     return _tidy(template.format(meaning=meaning(rule, ind)[lang], **d))  # type: ignore[index]
 
 
 def _published(values: pd.DataFrame, ind_id: str) -> pd.DataFrame:
     """Published rows of an indicator, breakdown ``all``, oldest first."""
-    rows = values[(values["indicator_id"] == ind_id) & (values["breakdown"] == "all")
-                  & values["estimate"].notna()]
+    rows = values[
+        (values["indicator_id"] == ind_id) & (values["breakdown"] == "all") & values["estimate"].notna()
+    ]
     return rows.sort_values("period")
 
 
-def _change_row(ind: Indicator, rows: pd.DataFrame, trends: pd.DataFrame,
-                previous: str | None = None) -> dict | None:
+def _change_row(
+    ind: Indicator, rows: pd.DataFrame, trends: pd.DataFrame, previous: str | None = None
+) -> dict | None:
     """The latest change of an indicator: for a survey indicator the row of
     ``indicator_trends`` from ``previous`` (default: the previous published wave) to the latest
     wave; for a public series the difference of its last two values. None without one."""
@@ -211,26 +233,38 @@ def _change_row(ind: Indicator, rows: pd.DataFrame, trends: pd.DataFrame,
     if trends is None or trends.empty:
         return None
     previous = previous or str(before["period"])
-    t = trends[(trends["indicator_id"] == ind.id) & (trends["breakdown"] == "all")
-               & (trends["period"].astype(str) == str(last["period"]))
-               & (trends["previous_period"].astype(str) == previous)]
+    t = trends[
+        (trends["indicator_id"] == ind.id)
+        & (trends["breakdown"] == "all")
+        & (trends["period"].astype(str) == str(last["period"]))
+        & (trends["previous_period"].astype(str) == previous)
+    ]
     if "kind" in t:  # consecutive and first-to-last changes, not linear trends
         t = t[t["kind"].isin(CHANGE_KINDS)]
     elif "method" in t:
         t = t[t["method"].isin(CHANGE_METHODS)]
     if t.empty or _missing(t["change"].iloc[0]):
         return None
-    return {"previous": previous, "change": float(t["change"].iloc[0]),
-            "significant": bool(t["significant"].iloc[0])}
+    return {
+        "previous": previous,
+        "change": float(t["change"].iloc[0]),
+        "significant": bool(t["significant"].iloc[0]),
+    }
 
 
 def _fields(row: pd.Series) -> dict:
-    return {"period": str(row["period"]), "value": float(row["estimate"]),
-            "ci_low": row.get("ci_low"), "ci_high": row.get("ci_high"), "n": row.get("n")}
+    return {
+        "period": str(row["period"]),
+        "value": float(row["estimate"]),
+        "ci_low": row.get("ci_low"),
+        "ci_high": row.get("ci_high"),
+        "n": row.get("n"),
+    }
 
 
-def evaluate(rule: dict, ind: Indicator, values: pd.DataFrame, trends: pd.DataFrame
-             ) -> tuple[str, dict | None]:
+def evaluate(
+    rule: dict, ind: Indicator, values: pd.DataFrame, trends: pd.DataFrame
+) -> tuple[str, dict | None]:
     """``(result, fields)`` of one rule: result in RESULTS; fields hold the latest period and
     value (CI, n) and, for change rules, the previous period and the change."""
     rows = _published(values, ind.id)
@@ -262,9 +296,14 @@ def verdict(results: Iterable[tuple[str, bool]]) -> str:
     return "not_supported" if con else "insufficient_evidence"
 
 
-def evidence(rec: Recommendation, catalogue: dict[str, Indicator], values: pd.DataFrame,
-             trends: pd.DataFrame, geo_labels: Mapping[str, Mapping[str, str]] | None = None,
-             sources: Mapping[tuple[str, str], str] | None = None) -> tuple[dict, list[dict]]:
+def evidence(
+    rec: Recommendation,
+    catalogue: dict[str, Indicator],
+    values: pd.DataFrame,
+    trends: pd.DataFrame,
+    geo_labels: Mapping[str, Mapping[str, str]] | None = None,
+    sources: Mapping[tuple[str, str], str] | None = None,
+) -> tuple[dict, list[dict]]:
     """The recommendation's verdict (fields of ``public.recommendations``) and one result row
     per rule (``public.recommendation_evidence``).
 
@@ -280,20 +319,30 @@ def evidence(rec: Recommendation, catalogue: dict[str, Indicator], values: pd.Da
         period = None if fields is None else fields["period"]
         src = (sources or {}).get((ind.id, period or "")) or " ".join(ind.sources)
         words = meaning(rule, ind) or {}
-        rows.append({
-            "recommendation_id": rec.id, "rule_no": no, "indicator_id": ind.id,
-            "rule": rule["rule"], "direction": rule["direction"], "threshold": rule["threshold"],
-            **{f"meaning_{lg}": words.get(lg) for lg in LANGS},
-            "period": period, "previous_period": (fields or {}).get("previous"),
-            "value": None if fields is None else fields["value"],
-            "ci_low": None if fields is None or _missing(fields["ci_low"]) else fields["ci_low"],
-            "ci_high": None if fields is None or _missing(fields["ci_high"]) else fields["ci_high"],
-            "n": None if fields is None or _missing(fields["n"]) else int(fields["n"]),
-            "change": (fields or {}).get("change"),
-            "scope_geo": None if ind.is_survey else ind.headline_geo, "sources": src,
-            "result": result, "illustration": synthetic, "synthetic": synthetic,
-            **{f"finding_{lg}": rule_sentence(rule, ind, fields, result, lg, geo_labels)
-               for lg in LANGS}})
+        rows.append(
+            {
+                "recommendation_id": rec.id,
+                "rule_no": no,
+                "indicator_id": ind.id,
+                "rule": rule["rule"],
+                "direction": rule["direction"],
+                "threshold": rule["threshold"],
+                **{f"meaning_{lg}": words.get(lg) for lg in LANGS},
+                "period": period,
+                "previous_period": (fields or {}).get("previous"),
+                "value": None if fields is None else fields["value"],
+                "ci_low": None if fields is None or _missing(fields["ci_low"]) else fields["ci_low"],
+                "ci_high": None if fields is None or _missing(fields["ci_high"]) else fields["ci_high"],
+                "n": None if fields is None or _missing(fields["n"]) else int(fields["n"]),
+                "change": (fields or {}).get("change"),
+                "scope_geo": None if ind.is_survey else ind.headline_geo,
+                "sources": src,
+                "result": result,
+                "illustration": synthetic,
+                "synthetic": synthetic,
+                **{f"finding_{lg}": rule_sentence(rule, ind, fields, result, lg, geo_labels) for lg in LANGS},
+            }
+        )
     return _summary(rows), rows
 
 
@@ -308,8 +357,11 @@ def _summary(rows: list[dict]) -> dict:
         parts = []
         for illustration in (False, True):
             for direction in ("supports", "contradicts"):
-                found = [r[f"finding_{lang}"] for r in held
-                         if r["illustration"] == illustration and r["result"] == direction]
+                found = [
+                    r[f"finding_{lang}"]
+                    for r in held
+                    if r["illustration"] == illustration and r["result"] == direction
+                ]
                 if found:
                     key = ("illustration_" if illustration else "") + direction
                     parts.append(WORDING["label_" + key][lang] + " " + " ".join(found))
@@ -320,17 +372,22 @@ def _summary(rows: list[dict]) -> dict:
             parts = [WORDING["none_fired" if seen else "no_data"][lang]]
         texts[f"evidence_{lang}"] = " ".join(parts)
     periods = [str(r["period"]) for r in rows if r["period"] is not None]
-    count = {k: sum(1 for r in rows if r["result"] == k and not r["illustration"])
-             for k in RESULTS}
-    return {"evidence_status": status, "illustration_status": illustrated, **texts,
-            "evidence_period": max(periods) if periods else None,
-            "rules_supporting": count["supports"], "rules_contradicting": count["contradicts"],
-            "rules_inconclusive": count["inconclusive"],
-            "rules_illustration": sum(1 for r in rows if r["illustration"])}
+    count = {k: sum(1 for r in rows if r["result"] == k and not r["illustration"]) for k in RESULTS}
+    return {
+        "evidence_status": status,
+        "illustration_status": illustrated,
+        **texts,
+        "evidence_period": max(periods) if periods else None,
+        "rules_supporting": count["supports"],
+        "rules_contradicting": count["contradicts"],
+        "rules_inconclusive": count["inconclusive"],
+        "rules_illustration": sum(1 for r in rows if r["illustration"]),
+    }
 
 
-def rule_sources(con: duckdb.DuckDBPyConnection, catalogue: dict[str, Indicator]
-                 ) -> dict[tuple[str, str], str]:
+def rule_sources(
+    con: duckdb.DuckDBPyConnection, catalogue: dict[str, Indicator]
+) -> dict[tuple[str, str], str]:
     """(indicator, period) -> the source ids of the headline value of each public series
     indicator in ``public.statistics`` (e.g. the barometer edition of that year)."""
     out: dict[tuple[str, str], str] = {}
@@ -340,28 +397,47 @@ def rule_sources(con: duckdb.DuckDBPyConnection, catalogue: dict[str, Indicator]
         rows = con.execute(
             "SELECT period, string_agg(DISTINCT source_id, ' ' ORDER BY source_id) FROM "
             "public.statistics WHERE list_contains(?, series) AND geo_code = ? GROUP BY period",
-            [list(ind.series), ind.headline_geo]).fetchall()
+            [list(ind.series), ind.headline_geo],
+        ).fetchall()
         out.update({(ind.id, str(p)): s for p, s in rows})
     return out
 
 
 # --- computed answers of the theme pages --------------------------------------------------
 
+
 def indicator_from_public(row: Mapping) -> Indicator:
     """An :class:`Indicator` with the fields the wording needs, from a ``public.indicators``
     row (for readers of the public views, e.g. the dashboard)."""
-    text = {name: {lg: row.get(f"{name}_{lg}") or "" for lg in LANGS}
-            for name in ("title", "summary", "description", "unit_label")}
+    text = {
+        name: {lg: row.get(f"{name}_{lg}") or "" for lg in LANGS}
+        for name in ("title", "summary", "description", "unit_label")
+    }
     return Indicator(
-        id=row["indicator_id"], theme=row["theme"], estimator=row["estimator"], unit=row["unit"],
-        polarity=row["polarity"], title=text["title"], description=text["summary"],
-        long_description=text["description"], unit_label=text["unit_label"], questions=(),
-        sources=tuple(str(row.get("sources") or "").split()), recommendations=(),
-        headline_geo=row.get("scope_geo") if isinstance(row.get("scope_geo"), str) else None)
+        id=row["indicator_id"],
+        theme=row["theme"],
+        estimator=row["estimator"],
+        unit=row["unit"],
+        polarity=row["polarity"],
+        title=text["title"],
+        description=text["summary"],
+        long_description=text["description"],
+        unit_label=text["unit_label"],
+        questions=(),
+        sources=tuple(str(row.get("sources") or "").split()),
+        recommendations=(),
+        headline_geo=row.get("scope_geo") if isinstance(row.get("scope_geo"), str) else None,
+    )
 
 
-def finding(check: Mapping, ind: Indicator, values: pd.DataFrame, trends: pd.DataFrame,
-            lang: str, geo_labels: Mapping[str, Mapping[str, str]] | None = None) -> str | None:
+def finding(
+    check: Mapping,
+    ind: Indicator,
+    values: pd.DataFrame,
+    trends: pd.DataFrame,
+    lang: str,
+    geo_labels: Mapping[str, Mapping[str, str]] | None = None,
+) -> str | None:
     """One computed answer of a theme page, in ``lang`` (None without data).
 
     ``check`` is ``{"sides": ("above 50", "below 25")}`` (which side of two thresholds the
@@ -378,15 +454,16 @@ def finding(check: Mapping, ind: Indicator, values: pd.DataFrame, trends: pd.Dat
         if step is None:
             return None
         d = _details(ind, fields, lang, geo_labels)
-        key = ("change_none" if not step["significant"] else
-               "change_up" if step["change"] > 0 else "change_down")
+        key = (
+            "change_none" if not step["significant"] else "change_up" if step["change"] > 0 else "change_down"
+        )
         return WORDING[key + ("" if ind.is_survey else "_public")][lang].format(
-            previous=step["previous"], change=_change(step["change"], ind, lang), **d)
+            previous=step["previous"], change=_change(step["change"], ind, lang), **d
+        )
     sides = []
     for text in check["sides"]:
         kind, threshold = parse_rule(text, f"check of {ind.id}")
-        side = {"indicator": ind.id, "rule": kind, "threshold": threshold,
-                "direction": "supports"}
+        side = {"indicator": ind.id, "rule": kind, "threshold": threshold, "direction": "supports"}
         result, _ = evaluate(side, ind, values, trends)
         if result == "supports":
             return rule_sentence(side, ind, fields, result, lang, geo_labels)

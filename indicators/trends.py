@@ -63,33 +63,43 @@ class WaveLink:
     n_cells: int
 
 
-def link_waves(org_prev: pd.Series, prev: WaveLayout, labels_prev: np.ndarray,
-               org_cur: pd.Series, cur: WaveLayout, labels_cur: np.ndarray) -> WaveLink:
+def link_waves(
+    org_prev: pd.Series,
+    prev: WaveLayout,
+    labels_prev: np.ndarray,
+    org_cur: pd.Series,
+    cur: WaveLayout,
+    labels_cur: np.ndarray,
+) -> WaveLink:
     """Match stacked rows on (org pseudonym, cell); ``org_*`` hold one pseudonym per response
     (missing when unknown), ``labels_*`` one name per cell (``breakdown=value``). A current row
     links to the previous wave's first response with the same pseudonym in the same cell."""
     orgs = pd.factorize(pd.concat([org_prev, org_cur], ignore_index=True))[0]  # missing: -1
     k = len(labels_cur)
     to_cur = pd.Index(labels_cur).get_indexer(labels_prev)  # -1: no such cell now
-    org, cell = orgs[:len(org_prev)][prev.unit], to_cur[prev.cell]
+    org, cell = orgs[: len(org_prev)][prev.unit], to_cur[prev.cell]
     candidates = np.flatnonzero((org >= 0) & (cell >= 0))
     candidates = candidates[np.argsort(prev.unit[candidates], kind="stable")]
     keys = pd.Index(org[candidates] * k + cell[candidates])
     first = ~keys.duplicated()
-    org = orgs[len(org_prev):][cur.unit]
+    org = orgs[len(org_prev) :][cur.unit]
     at = keys[first].get_indexer(np.where(org >= 0, org * k + cur.cell, -1))
     rows_cur = np.flatnonzero(at >= 0)
     rows_prev = candidates[first][at[rows_cur]]
     cells = cur.cell[rows_cur]
     cuts = np.searchsorted(cells, [c.first_cell for c in cur.chunks[1:]])
     pieces = np.split(np.arange(rows_cur.size), cuts)
-    return WaveLink(tuple(rows_prev[i] for i in pieces), tuple(rows_cur[i] for i in pieces),
-                    tuple(Segments.of(cells[i], k) for i in pieces), k)
+    return WaveLink(
+        tuple(rows_prev[i] for i in pieces),
+        tuple(rows_cur[i] for i in pieces),
+        tuple(Segments.of(cells[i], k) for i in pieces),
+        k,
+    )
 
 
-def paired_covariance(link: WaveLink, infl_prev: np.ndarray, used_prev: np.ndarray,
-                      infl_cur: np.ndarray, used_cur: np.ndarray
-                      ) -> tuple[np.ndarray, np.ndarray]:
+def paired_covariance(
+    link: WaveLink, infl_prev: np.ndarray, used_prev: np.ndarray, infl_cur: np.ndarray, used_cur: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Per cell of the current wave: covariance of the two estimates and linked count.
     The influence of an unused row is 0, so summing over every link adds only zeros."""
     cov, n_linked = np.zeros(link.n_cells), np.zeros(link.n_cells, np.int64)
@@ -139,8 +149,7 @@ class PanelTrend:
             at = index.get_indexer(values)
         return index, at
 
-    def start_wave(self, wave: int, org: pd.Series, layout: WaveLayout,
-                   labels: np.ndarray) -> None:
+    def start_wave(self, wave: int, org: pd.Series, layout: WaveLayout, labels: np.ndarray) -> None:
         """Map the wave's stacked rows to keys; ``org`` holds one pseudonym (or integer key, as
         ``panel``) per response (missing when unknown) and ``labels`` one name per cell of
         ``layout``."""
@@ -166,9 +175,10 @@ class PanelTrend:
             return np.zeros(0, np.int64)
         shape = (max(int(org.max()) + 1, len(self._orgs)), int(cell.max()) + 1)
         if shape[0] > self._slot.shape[0] or shape[1] > self._slot.shape[1]:
-            slot = np.full((max(shape[0], 2 * self._slot.shape[0]),
-                            max(shape[1], 2 * self._slot.shape[1])), -1, np.int32)
-            slot[:self._slot.shape[0], :self._slot.shape[1]] = self._slot
+            slot = np.full(
+                (max(shape[0], 2 * self._slot.shape[0]), max(shape[1], 2 * self._slot.shape[1])), -1, np.int32
+            )
+            slot[: self._slot.shape[0], : self._slot.shape[1]] = self._slot
             self._slot = slot
         ids = self._slot[org, cell].astype(np.int64)
         new = ids < 0
@@ -188,8 +198,7 @@ class PanelTrend:
         """One indicator of the current wave: ``influence`` per stacked row (0 for a row that
         does not answer)."""
         n_keys, n_cells = self._n_keys, len(self._cells)
-        z, squares, _ = self._state.get(indicator_id) or (np.zeros(n_keys), np.zeros(n_cells),
-                                                         scale)
+        z, squares, _ = self._state.get(indicator_id) or (np.zeros(n_keys), np.zeros(n_cells), scale)
         if z.size < n_keys:  # keys are added every wave
             z = np.concatenate([z, np.zeros(n_keys - z.size)])
         if squares.size < n_cells:
@@ -216,22 +225,36 @@ class PanelTrend:
 
         def cross(z: np.ndarray, squares: np.ndarray) -> np.ndarray:
             z = np.pad(z, (0, n_keys - z.size))
-            return (np.bincount(self._key_cell, z * z, k)
-                    - np.pad(squares, (0, k - squares.size)))
+            return np.bincount(self._key_cell, z * z, k) - np.pad(squares, (0, k - squares.size))
 
-        return pd.DataFrame({
-            "indicator_id": np.repeat([ind for ind, _s in states], k),
-            "breakdown": np.tile(split.get_level_values(0).to_numpy(object), len(states)),
-            "breakdown_value": np.tile(split.get_level_values(2).to_numpy(object), len(states)),
-            "cross": np.concatenate([cross(z, squares) * scale * scale
-                                     for _i, (z, squares, scale) in states])},
-            columns=columns)
+        return pd.DataFrame(
+            {
+                "indicator_id": np.repeat([ind for ind, _s in states], k),
+                "breakdown": np.tile(split.get_level_values(0).to_numpy(object), len(states)),
+                "breakdown_value": np.tile(split.get_level_values(2).to_numpy(object), len(states)),
+                "cross": np.concatenate(
+                    [cross(z, squares) * scale * scale for _i, (z, squares, scale) in states]
+                ),
+            },
+            columns=columns,
+        )
 
 
-def _rows(kind: str, cur: pd.DataFrame, first: pd.Series, n_periods: int | pd.Series,
-          change: pd.Series, var_ind: pd.Series, var_pair: pd.Series, n_linked: pd.Series,
-          magnitude: pd.Series, published: pd.Series, polarity: Mapping[str, str],
-          min_linked: int, span: float | None = None) -> pd.DataFrame:
+def _rows(
+    kind: str,
+    cur: pd.DataFrame,
+    first: pd.Series,
+    n_periods: int | pd.Series,
+    change: pd.Series,
+    var_ind: pd.Series,
+    var_pair: pd.Series,
+    n_linked: pd.Series,
+    magnitude: pd.Series,
+    published: pd.Series,
+    polarity: Mapping[str, str],
+    min_linked: int,
+    span: float | None = None,
+) -> pd.DataFrame:
     """Trend rows of one kind from per-cell series aligned on ``cur`` (the later wave's cells);
     ``first`` is the earlier wave compared with, ``magnitude`` the size of the estimates (for
     the rounding threshold); with ``span`` (years covered), the slope columns are
@@ -248,29 +271,38 @@ def _rows(kind: str, cur: pd.DataFrame, first: pd.Series, n_periods: int | pd.Se
     sign = np.sign(change).fillna(0)
     pol = cur["indicator_id"].map(polarity)
     direction = np.select(
-        [~published, ~significant, pol == "neutral",
-         (sign > 0) == (pol == "higher_is_worse")],
-        [None, "stable", np.where(sign > 0, "up", "down"), "worse"], default="better")
+        [~published, ~significant, pol == "neutral", (sign > 0) == (pol == "higher_is_worse")],
+        [None, "stable", np.where(sign > 0, "up", "down"), "worse"],
+        default="better",
+    )
     ci_low, ci_high = change - Z_95 * se, change + Z_95 * se
     per_year = {"slope": change, "slope_se": se, "slope_ci_low": ci_low, "slope_ci_high": ci_high}
-    return pd.DataFrame({
-        "indicator_id": cur["indicator_id"], "period": cur["period"],
-        "previous_period": first, "breakdown": cur["breakdown"],
-        "breakdown_value": cur["breakdown_value"], "change": change, "se": se,
-        "ci_low": ci_low, "ci_high": ci_high,
-        "method": np.where(paired, "paired", "independent"),
-        "n_linked": n_linked.astype("int64"),
-        "significant": significant.where(published),
-        "direction": direction,
-        "flag": np.where(published, "ok", "suppressed"),
-        "synthetic": cur["synthetic"].astype(bool),
-        "kind": kind, "first_period": first, "n_periods": n_periods,
-        **{k: (x / span if span else np.nan) for k, x in per_year.items()},
-    }).reset_index(drop=True)
+    return pd.DataFrame(
+        {
+            "indicator_id": cur["indicator_id"],
+            "period": cur["period"],
+            "previous_period": first,
+            "breakdown": cur["breakdown"],
+            "breakdown_value": cur["breakdown_value"],
+            "change": change,
+            "se": se,
+            "ci_low": ci_low,
+            "ci_high": ci_high,
+            "method": np.where(paired, "paired", "independent"),
+            "n_linked": n_linked.astype("int64"),
+            "significant": significant.where(published),
+            "direction": direction,
+            "flag": np.where(published, "ok", "suppressed"),
+            "synthetic": cur["synthetic"].astype(bool),
+            "kind": kind,
+            "first_period": first,
+            "n_periods": n_periods,
+            **{k: (x / span if span else np.nan) for k, x in per_year.items()},
+        }
+    ).reset_index(drop=True)
 
 
-def compute_trends(values: pd.DataFrame, polarity: Mapping[str, str],
-                   min_linked: int) -> pd.DataFrame:
+def compute_trends(values: pd.DataFrame, polarity: Mapping[str, str], min_linked: int) -> pd.DataFrame:
     """Changes between consecutive waves of every published survey cell (kind
     ``consecutive``).
 
@@ -282,14 +314,23 @@ def compute_trends(values: pd.DataFrame, polarity: Mapping[str, str],
     v["synthetic"] = v["synthetic"].astype(bool) | v["synthetic_prev"].astype(bool)
     published = (v["flag"] != "suppressed") & (v["flag_prev"] != "suppressed")
     var_ind = v["se"] ** 2 + v["se_prev"] ** 2
-    return _rows("consecutive", v, v["period_prev"], 2, v["estimate"] - v["estimate_prev"],
-                 var_ind, var_ind - 2 * v["cov"].fillna(0.0), v["n_linked"],
-                 np.maximum(v["estimate"].abs(), v["estimate_prev"].abs()), published,
-                 polarity, min_linked)
+    return _rows(
+        "consecutive",
+        v,
+        v["period_prev"],
+        2,
+        v["estimate"] - v["estimate_prev"],
+        var_ind,
+        var_ind - 2 * v["cov"].fillna(0.0),
+        v["n_linked"],
+        np.maximum(v["estimate"].abs(), v["estimate_prev"].abs()),
+        published,
+        polarity,
+        min_linked,
+    )
 
 
-def first_last_trends(values: pd.DataFrame, polarity: Mapping[str, str],
-                      min_linked: int) -> pd.DataFrame:
+def first_last_trends(values: pd.DataFrame, polarity: Mapping[str, str], min_linked: int) -> pd.DataFrame:
     """Change from the first to the last wave of the survey (kind ``first_last``), for the cells
     present in both; ``values`` as for :func:`compute_trends` plus, on the last wave's rows,
     ``cov_first``/``n_linked_first`` (covariance with the first wave's estimate)."""
@@ -298,9 +339,10 @@ def first_last_trends(values: pd.DataFrame, polarity: Mapping[str, str],
         return pd.DataFrame()
     first, last = periods[0], periods[-1]
     cur = values[values["period"] == last].merge(
-        values.loc[values["period"] == first,
-                   [*KEY, "period", "estimate", "se", "flag", "synthetic"]],
-        on=KEY, suffixes=("", "_first"))
+        values.loc[values["period"] == first, [*KEY, "period", "estimate", "se", "flag", "synthetic"]],
+        on=KEY,
+        suffixes=("", "_first"),
+    )
     if len(periods) == 2:  # the first wave is the previous one
         cur = cur.assign(cov_first=cur["cov"], n_linked_first=cur["n_linked"])
     elif "cov_first" not in cur:
@@ -308,16 +350,30 @@ def first_last_trends(values: pd.DataFrame, polarity: Mapping[str, str],
     cur["synthetic"] = cur["synthetic"].astype(bool) | cur["synthetic_first"].astype(bool)
     published = (cur["flag"] != "suppressed") & (cur["flag_first"] != "suppressed")
     var_ind = cur["se"] ** 2 + cur["se_first"] ** 2
-    return _rows("first_last", cur, cur["period_first"], 2,
-                 cur["estimate"] - cur["estimate_first"], var_ind,
-                 var_ind - 2 * cur["cov_first"].fillna(0.0), cur["n_linked_first"],
-                 np.maximum(cur["estimate"].abs(), cur["estimate_first"].abs()), published,
-                 polarity, min_linked)
+    return _rows(
+        "first_last",
+        cur,
+        cur["period_first"],
+        2,
+        cur["estimate"] - cur["estimate_first"],
+        var_ind,
+        var_ind - 2 * cur["cov_first"].fillna(0.0),
+        cur["n_linked_first"],
+        np.maximum(cur["estimate"].abs(), cur["estimate_first"].abs()),
+        published,
+        polarity,
+        min_linked,
+    )
 
 
-def linear_trends(values: pd.DataFrame, panel: pd.DataFrame, waves: list[int],
-                  polarity: Mapping[str, str], min_linked: int,
-                  changes: pd.DataFrame | None = None) -> pd.DataFrame:
+def linear_trends(
+    values: pd.DataFrame,
+    panel: pd.DataFrame,
+    waves: list[int],
+    polarity: Mapping[str, str],
+    min_linked: int,
+    changes: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """Least-squares slope per year over all ``waves`` (kind ``linear``) of the cells with a row
     in every wave; ``panel`` is :meth:`PanelTrend.result` (cross-wave covariance terms).
     ``n_linked`` of a linear row is the largest ``n_linked`` of the cell's ``changes`` (the
@@ -348,30 +404,48 @@ def linear_trends(values: pd.DataFrame, panel: pd.DataFrame, waves: list[int],
     published = pd.Series(~hidden[full] & ~np.isnan(est).any(axis=1), index=cur.index)
     cur = cur.assign(period=periods[-1], synthetic=synthetic[full])
     cur = cur.reset_index(drop=True).merge(panel[[*KEY, "cross"]], on=KEY, how="left")
-    linked = (changes.groupby(KEY)["n_linked"].max().rename("n_linked").reset_index()
-              if changes is not None and len(changes) else
-              pd.DataFrame(columns=[*KEY, "n_linked"]))
+    linked = (
+        changes.groupby(KEY)["n_linked"].max().rename("n_linked").reset_index()
+        if changes is not None and len(changes)
+        else pd.DataFrame(columns=[*KEY, "n_linked"])
+    )
     cur = cur.merge(linked, on=KEY, how="left")
     published.index = cur.index
     slope = pd.Series(est @ coef, index=cur.index)
     var_ind = pd.Series((se**2) @ coef**2, index=cur.index)
     var_pair = var_ind + cur["cross"].astype(float).fillna(0.0)
     magnitude = pd.Series(np.nanmax(np.abs(est), axis=1, initial=0.0), index=cur.index)
-    return _rows("linear", cur, pd.Series(str(waves[0]), index=cur.index), len(waves),
-                 slope * span, var_ind * span**2, var_pair * span**2,
-                 cur["n_linked"].astype(float), magnitude, published, polarity, min_linked, span)
+    return _rows(
+        "linear",
+        cur,
+        pd.Series(str(waves[0]), index=cur.index),
+        len(waves),
+        slope * span,
+        var_ind * span**2,
+        var_pair * span**2,
+        cur["n_linked"].astype(float),
+        magnitude,
+        published,
+        polarity,
+        min_linked,
+        span,
+    )
 
 
-def trend_table(values: pd.DataFrame, polarity: Mapping[str, str], min_linked: int,
-                panel: pd.DataFrame | None = None, waves: list[int] | None = None
-                ) -> pd.DataFrame:
+def trend_table(
+    values: pd.DataFrame,
+    polarity: Mapping[str, str],
+    min_linked: int,
+    panel: pd.DataFrame | None = None,
+    waves: list[int] | None = None,
+) -> pd.DataFrame:
     """Every trend row of ``public.indicator_trends``: consecutive changes, first to last
     change and linear trend (the latter needs ``panel`` and ``waves``)."""
-    parts = [compute_trends(values, polarity, min_linked),
-             first_last_trends(values, polarity, min_linked)]
+    parts = [compute_trends(values, polarity, min_linked), first_last_trends(values, polarity, min_linked)]
     if panel is not None and waves:
-        changes = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(
-            len(p) for p in parts) else None
+        changes = (
+            pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) else None
+        )
         parts.append(linear_trends(values, panel, waves, polarity, min_linked, changes))
     parts = [p for p in parts if len(p)]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()

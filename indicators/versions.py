@@ -28,19 +28,25 @@ def wave_versions(con: duckdb.DuckDBPyConnection) -> dict[int, tuple[str, ...]]:
     has_column = con.execute(
         "SELECT count(*) FROM duckdb_columns() WHERE schema_name = 'restricted' AND table_name = "
         "'survey_current' AND column_name = 'questionnaire_version' AND database_name = "
-        "current_database()").fetchone()[0]
+        "current_database()"
+    ).fetchone()[0]
     version = "coalesce(questionnaire_version, 'v1')" if has_column else "'v1'"
-    return {int(wave): tuple(versions) for wave, versions in con.execute(
-        f"SELECT wave, list(DISTINCT {version} ORDER BY {version}) "
-        "FROM restricted.survey_current GROUP BY wave").fetchall()}
+    return {
+        int(wave): tuple(versions)
+        for wave, versions in con.execute(
+            f"SELECT wave, list(DISTINCT {version} ORDER BY {version}) "
+            "FROM restricted.survey_current GROUP BY wave"
+        ).fetchall()
+    }
 
 
 def applies(indicator: Indicator, versions: tuple[str, ...]) -> bool:
     return not indicator.versions or set(versions) <= set(indicator.versions)
 
 
-def keep_applicable(cells: pd.DataFrame, indicators: list[Indicator], wave: int,
-                    versions: dict[int, tuple[str, ...]]) -> pd.DataFrame:
+def keep_applicable(
+    cells: pd.DataFrame, indicators: list[Indicator], wave: int, versions: dict[int, tuple[str, ...]]
+) -> pd.DataFrame:
     """The cells of one wave without those of indicators that do not apply to its versions."""
     dropped = [i.id for i in indicators if not applies(i, versions.get(wave, ()))]
     if not dropped or cells.empty:
@@ -54,8 +60,9 @@ def asked_as(indicator: Indicator, versions: tuple[str, ...]) -> tuple | None:
     return next(iter(ways)) if len(ways) == 1 else None
 
 
-def comparable_trends(trends: pd.DataFrame, catalogue: dict[str, Indicator],
-                      versions: dict[int, tuple[str, ...]]) -> pd.DataFrame:
+def comparable_trends(
+    trends: pd.DataFrame, catalogue: dict[str, Indicator], versions: dict[int, tuple[str, ...]]
+) -> pd.DataFrame:
     """The trend rows whose waves all ask the indicator's questions the same way and, for the
     linear trend, whose indicator is published in every wave it spans."""
     if trends.empty or "indicator_id" not in trends:
@@ -68,8 +75,7 @@ def comparable_trends(trends: pd.DataFrame, catalogue: dict[str, Indicator],
             return [w for w in waves if int(start) <= w <= int(row["period"])]
         return [int(row["previous_period"]), int(row["period"])]
 
-    keys = [c for c in ("indicator_id", "kind", "previous_period", "first_period", "period")
-            if c in trends]
+    keys = [c for c in ("indicator_id", "kind", "previous_period", "first_period", "period") if c in trends]
     frame = trends[keys].astype(object).where(trends[keys].notna(), "")  # no NaN in the keys
     verdict = {}
     for key, row in frame.drop_duplicates().set_index(keys, drop=False).iterrows():
@@ -79,8 +85,9 @@ def comparable_trends(trends: pd.DataFrame, catalogue: dict[str, Indicator],
             continue
         span = spanned(row)
         ways = {asked_as(indicator, versions.get(w, ())) for w in span}
-        verdict[key] = (len(ways) == 1 and None not in ways
-                        and all(applies(indicator, versions.get(w, ())) for w in span))
+        verdict[key] = (
+            len(ways) == 1 and None not in ways and all(applies(indicator, versions.get(w, ())) for w in span)
+        )
     if all(verdict.values()):
         return trends
     keep = [verdict[k] for k in frame.itertuples(index=False, name=None)]

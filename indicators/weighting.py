@@ -56,8 +56,7 @@ def _subsector_map(n: pd.Series, big_n: pd.Series, min_n: int) -> dict[str, str]
     return mapping
 
 
-def _merge_runs(order: Sequence[str], n: dict[str, int], pop: dict[str, float],
-                min_n: int) -> dict[str, str]:
+def _merge_runs(order: Sequence[str], n: dict[str, int], pop: dict[str, float], min_n: int) -> dict[str, str]:
     """Merge ordered categories into contiguous groups each with >= min_n responses and
     population > 0; category -> group label (``a+b``)."""
     groups = [[c] for c in order if n.get(c, 0) or pop.get(c, 0)]
@@ -73,7 +72,7 @@ def _merge_runs(order: Sequence[str], n: dict[str, int], pop: dict[str, float],
         neighbours = [j for j in (i - 1, i + 1) if 0 <= j < len(groups)]
         j = min(neighbours, key=lambda k: size(groups[k])[0])
         lo, hi = sorted((i, j))
-        groups[lo:hi + 1] = [groups[lo] + groups[hi]]
+        groups[lo : hi + 1] = [groups[lo] + groups[hi]]
     return {c: "+".join(g) for g in groups for c in g}
 
 
@@ -82,8 +81,9 @@ def _version(method: str, cells: dict[str, float], min_n: int) -> str:
     return f"{method}:{hashlib.sha256(blob).hexdigest()[:12]}"
 
 
-def wave_weights(sample: pd.DataFrame, frame: pd.DataFrame, size_order: Sequence[str],
-                 min_n: int) -> WaveWeights:
+def wave_weights(
+    sample: pd.DataFrame, frame: pd.DataFrame, size_order: Sequence[str], min_n: int
+) -> WaveWeights:
     """Weights for the responses of one wave (``sample`` has subsector and size_class)."""
     if sample[["subsector", "size_class"]].isna().any().any():
         raise ValueError("survey responses without subsector or size_class cannot be weighted")
@@ -96,15 +96,15 @@ def wave_weights(sample: pd.DataFrame, frame: pd.DataFrame, size_order: Sequence
     return _rake(sample, frame, size_order, min_n)
 
 
-def _poststratify(sample: pd.DataFrame, frame: pd.DataFrame, size_order: Sequence[str],
-                  min_n: int) -> WaveWeights:
+def _poststratify(
+    sample: pd.DataFrame, frame: pd.DataFrame, size_order: Sequence[str], min_n: int
+) -> WaveWeights:
     pop = frame.groupby(["subsector", "size_class"])["n_associations"].sum()
     sub_codes, subs = pd.factorize(sample["subsector"])
     size_codes, sizes = pd.factorize(sample["size_class"])
     pair = sub_codes * len(sizes) + size_codes  # observed (subsector, size_class) of each row
     seen = np.bincount(pair, minlength=len(subs) * len(sizes)).reshape(len(subs), len(sizes))
-    sub_map = _subsector_map(pd.Series(seen.sum(1), index=subs), pop.groupby(level=0).sum(),
-                             min_n)
+    sub_map = _subsector_map(pd.Series(seen.sum(1), index=subs), pop.groupby(level=0).sum(), min_n)
     counts: dict[str, dict[str, int]] = {}  # collapsed subsector -> size class -> responses
     for i, j in zip(*np.nonzero(seen), strict=True):
         by_size = counts.setdefault(sub_map[subs[i]], {})
@@ -120,17 +120,18 @@ def _poststratify(sample: pd.DataFrame, frame: pd.DataFrame, size_order: Sequenc
         for size, group in runs[sub].items():
             key = f"{sub}:{group}"
             totals[key] = totals.get(key, 0.0) + float(pops.get(sub, {}).get(size, 0.0))
-    names = [f"{sub_map[subs[i]]}:{runs[sub_map[subs[i]]][sizes[j]]}" if seen[i, j] else None
-             for i in range(len(subs)) for j in range(len(sizes))]
+    names = [
+        f"{sub_map[subs[i]]}:{runs[sub_map[subs[i]]][sizes[j]]}" if seen[i, j] else None
+        for i in range(len(subs))
+        for j in range(len(sizes))
+    ]
     label_codes, labels = pd.factorize(pd.Index(names, dtype=object))  # unobserved: -1
     strata = pd.Series(pd.Categorical.from_codes(label_codes[pair], labels), index=sample.index)
     totals = {k: v for k, v in totals.items() if k in set(labels)}
-    return _calibrate(sample, {"stratum": strata}, {"stratum": totals}, "poststratification",
-                      min_n)
+    return _calibrate(sample, {"stratum": strata}, {"stratum": totals}, "poststratification", min_n)
 
 
-def _rake(sample: pd.DataFrame, frame: pd.DataFrame, size_order: Sequence[str],
-          min_n: int) -> WaveWeights:
+def _rake(sample: pd.DataFrame, frame: pd.DataFrame, size_order: Sequence[str], min_n: int) -> WaveWeights:
     sub_pop = frame[frame["size_class"].isna()].groupby("subsector")["n_associations"].sum()
     size_pop = frame[frame["subsector"].isna()].groupby("size_class")["n_associations"].sum()
     if sub_pop.empty:
@@ -138,25 +139,39 @@ def _rake(sample: pd.DataFrame, frame: pd.DataFrame, size_order: Sequence[str],
     sub_map = _subsector_map(sample["subsector"].value_counts(), sub_pop, min_n)
     if size_pop.empty:  # a register frame (KBO/BCE holds no headcounts): subsectors only
         margin = sub_pop.groupby(sub_pop.index.map(sub_map)).sum().to_dict()
-        return _calibrate(sample, {"subsector": sample["subsector"].map(sub_map)},
-                          {"subsector": margin}, "poststratification", min_n)
-    size_map = _merge_runs(size_order, sample["size_class"].value_counts().to_dict(),
-                           size_pop.to_dict(), min_n)
-    labels = {"subsector": sample["subsector"].map(sub_map),
-              "size_class": sample["size_class"].map(size_map)}
-    margins = {"subsector": sub_pop.groupby(sub_pop.index.map(sub_map)).sum().to_dict(),
-               "size_class": size_pop.groupby(size_pop.index.map(size_map)).sum().to_dict()}
+        return _calibrate(
+            sample,
+            {"subsector": sample["subsector"].map(sub_map)},
+            {"subsector": margin},
+            "poststratification",
+            min_n,
+        )
+    size_map = _merge_runs(
+        size_order, sample["size_class"].value_counts().to_dict(), size_pop.to_dict(), min_n
+    )
+    labels = {"subsector": sample["subsector"].map(sub_map), "size_class": sample["size_class"].map(size_map)}
+    margins = {
+        "subsector": sub_pop.groupby(sub_pop.index.map(sub_map)).sum().to_dict(),
+        "size_class": size_pop.groupby(size_pop.index.map(size_map)).sum().to_dict(),
+    }
     return _calibrate(sample, labels, margins, "raking", min_n)
 
 
-def _calibrate(sample: pd.DataFrame, labels: dict[str, pd.Series],
-               margins: dict[str, dict[str, float]], method: str, min_n: int) -> WaveWeights:
+def _calibrate(
+    sample: pd.DataFrame,
+    labels: dict[str, pd.Series],
+    margins: dict[str, dict[str, float]],
+    method: str,
+    min_n: int,
+) -> WaveWeights:
     df = pd.DataFrame({"w0": 1.0, **{k: v.array for k, v in labels.items()}})
     design = Design(df, weights="w0")
-    calibrated = design.rake(margins) if len(margins) > 1 else design.poststratify(
-        *next(iter(margins.items())))
+    calibrated = (
+        design.rake(margins) if len(margins) > 1 else design.poststratify(*next(iter(margins.items())))
+    )
     codes = tuple(pd.Index(list(m)).get_indexer(df[k]) for k, m in margins.items())
     weights = calibrated.weights.to_numpy()
     cells = {f"{k}={c}": float(v) for k, m in margins.items() for c, v in m.items()}
-    return WaveWeights(weights, Calibration(codes, np.ones(len(df)), weights), method, cells,
-                       _version(method, cells, min_n))
+    return WaveWeights(
+        weights, Calibration(codes, np.ones(len(df)), weights), method, cells, _version(method, cells, min_n)
+    )

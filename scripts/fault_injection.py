@@ -60,7 +60,11 @@ def _build(warehouse: Path, key: int, delay: float | None) -> tuple[bool, float]
     started = time.monotonic()
     proc = subprocess.Popen(
         [sys.executable, "-m", "sector_monitor.cli", "build", "--warehouse", str(warehouse)],
-        cwd=ROOT, env=_env(key), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        cwd=ROOT,
+        env=_env(key),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         proc.wait(timeout=delay if delay is not None else 600)
     except subprocess.TimeoutExpired:
@@ -127,23 +131,29 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--max-delay", type=float, default=None,
-                        help="latest kill, seconds (default: 1.5 x a measured build)")
-    parser.add_argument("--warehouse", type=Path, default=None,
-                        help="warehouse file to use (default: a temporary folder)")
+    parser.add_argument(
+        "--max-delay", type=float, default=None, help="latest kill, seconds (default: 1.5 x a measured build)"
+    )
+    parser.add_argument(
+        "--warehouse", type=Path, default=None, help="warehouse file to use (default: a temporary folder)"
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="fault-injection-") as tmp:
         warehouse = (args.warehouse or Path(tmp) / "warehouse.duckdb").resolve()
         results = campaign(warehouse, args.runs, args.seed, args.max_delay)
     print(f"{'run':>3}  {'key':>3}  {'kill at s':>9}  {'killed':>6}  {'took s':>6}  outcome")
     for r in results:
-        print(f"{r.number:>3}  {'ab'[r.key]:>3}  {r.delay:>9.2f}  {'yes' if r.killed else 'no':>6}  "
-              f"{r.seconds:>6.1f}  {r.outcome}")
+        print(
+            f"{r.number:>3}  {'ab'[r.key]:>3}  {r.delay:>9.2f}  {'yes' if r.killed else 'no':>6}  "
+            f"{r.seconds:>6.1f}  {r.outcome}"
+        )
     bad = [r for r in results if not r.ok]
     killed = sum(r.killed for r in results)
-    print(f"{len(results)} runs, {killed} killed, "
-          f"{sum(r.outcome == 'new' for r in results)} ended on the new version, "
-          f"{len(bad)} violation(s)")
+    print(
+        f"{len(results)} runs, {killed} killed, "
+        f"{sum(r.outcome == 'new' for r in results)} ended on the new version, "
+        f"{len(bad)} violation(s)"
+    )
     return 1 if bad else 0
 
 

@@ -59,8 +59,12 @@ def cmd_status(args: argparse.Namespace) -> int:
         out.print(f"Last build {b['build_id']}: {b['started_at']} -> {b['finished_at']}")
     table = Table("source", "file", "sha256", "checksum")
     for s in report["snapshots"]:
-        table.add_row(s["source_id"], s["file"], s["sha256"][:16] + "…",
-                      "ok" if s["status"] == "ok" else f"[red]{s['status']}[/]")
+        table.add_row(
+            s["source_id"],
+            s["file"],
+            s["sha256"][:16] + "…",
+            "ok" if s["status"] == "ok" else f"[red]{s['status']}[/]",
+        )
     out.print(table)
     if report.get("public_rows"):
         rows = Table("public view", "rows")
@@ -99,10 +103,24 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # listens, so a (re)starting server refuses connections until its workers can answer
     # instead of holding them for seconds (a proxy sends refused requests to another replica).
     # No warehouse connection is opened before the fork: the Reader opens one per worker.
-    command = [sys.executable, "-m", "gunicorn", "--no-control-socket", "--preload",
-               "--bind", f"{args.host}:{args.port}", "--workers", str(args.workers),
-               "--worker-class", "gthread", "--threads", str(args.threads),
-               "--access-logfile", "-", "dashboard.wsgi:server"]
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--no-control-socket",
+        "--preload",
+        "--bind",
+        f"{args.host}:{args.port}",
+        "--workers",
+        str(args.workers),
+        "--worker-class",
+        "gthread",
+        "--threads",
+        str(args.threads),
+        "--access-logfile",
+        "-",
+        "dashboard.wsgi:server",
+    ]
     console.print(f"Serving the dashboard on http://{args.host}:{args.port}/ (Ctrl+C to stop)")
     forwarded = (signal.SIGTERM, signal.SIGINT)
     previous = {sig: signal.getsignal(sig) for sig in forwarded}
@@ -111,8 +129,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     for sig in forwarded:
         signal.signal(sig, lambda number, _frame: received.append(number))
     try:
-        child = subprocess.Popen(command, env=env, preexec_fn=_die_with_parent
-                                 if sys.platform.startswith("linux") else None)
+        child = subprocess.Popen(
+            command, env=env, preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None
+        )
     except BaseException:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
@@ -179,28 +198,44 @@ def cmd_survey(args: argparse.Namespace) -> int:
                 done = sc.remove(path, args.name, args.wave)
         except sc.NotLandedError:
             names = ", ".join(f"{f['name']} ({f['wave']})" for f in sc.landed_files(path)) or "none"
-            console.print(f"[red]error:[/] no landed file {args.name!r} in wave {args.wave}. "
-                          f"Landed files: {names}.", highlight=False, soft_wrap=True)
+            console.print(
+                f"[red]error:[/] no landed file {args.name!r} in wave {args.wave}. Landed files: {names}.",
+                highlight=False,
+                soft_wrap=True,
+            )
             return 1
-        console.print(f"removed {done['file']} (wave {done['wave']}): archived as "
-                      f"landing/{done['archived']}; warehouse rebuilt", highlight=False)
+        console.print(
+            f"removed {done['file']} (wave {done['wave']}): archived as "
+            f"landing/{done['archived']}; warehouse rebuilt",
+            highlight=False,
+        )
         if not done["remaining"]:
-            console.print("[yellow]no landed file is left: the survey figures are the synthetic "
-                          "demo data again[/]")
+            console.print(
+                "[yellow]no landed file is left: the survey figures are the synthetic demo data again[/]"
+            )
         return 0
     lang = sc.user_language(args.lang)
     with console.status("validating and loading"):
-        report, code = sc.ingest(warehouse_path(args.warehouse), args.file, args.wave, args.format, lang,
-                                 share=args.max_failing_share, version=args.version)
+        report, code = sc.ingest(
+            warehouse_path(args.warehouse),
+            args.file,
+            args.wave,
+            args.format,
+            lang,
+            share=args.max_failing_share,
+            version=args.version,
+        )
     if args.json:
         print(json.dumps(report, indent=2, ensure_ascii=False, default=str))
     elif code:
         console.print(f"[red]{report['error']}[/]", highlight=False, soft_wrap=True)
     else:
-        console.print(f"{report['file']} ({report['format']}, wave {report['wave']}): "
-                      f"{report['rows_read']} read, {report['rows_loaded']} loaded, "
-                      f"{report['rows_quarantined']} quarantined, {report['rows_superseded']} superseded, "
-                      f"{report['rows_incomplete']} incomplete")
+        console.print(
+            f"{report['file']} ({report['format']}, wave {report['wave']}): "
+            f"{report['rows_read']} read, {report['rows_loaded']} loaded, "
+            f"{report['rows_quarantined']} quarantined, {report['rows_superseded']} superseded, "
+            f"{report['rows_incomplete']} incomplete"
+        )
         if report["errors"]:
             from etl.survey.filecheck import FileSummary
 
@@ -209,8 +244,9 @@ def cmd_survey(args: argparse.Namespace) -> int:
         for e in report["errors"][:TEXT_ERRORS]:
             console.print(f"  line {e['line']} · {e['field']} · {e['message']}", highlight=False)
         if report.get("errors_total", 0) > TEXT_ERRORS:
-            console.print(f"  … {report['errors_total'] - TEXT_ERRORS:,} more (see --json or the "
-                          "quarantine file)")
+            console.print(
+                f"  … {report['errors_total'] - TEXT_ERRORS:,} more (see --json or the quarantine file)"
+            )
         if report.get("quarantine_file"):
             console.print(f"Rows to fix: {report['quarantine_file']}")
     return code
@@ -221,29 +257,45 @@ TEXT_ERRORS = 50  # errors printed one by one (the summary counts them all)
 
 def _survey_frame(sc, args: argparse.Namespace) -> int:  # noqa: ANN001
     if (args.path is None) == (not args.reset):
-        console.print("[red]error:[/] give a KBO/BCE extract (folder or zip) or a CSV of counts, "
-                      "or --reset to go back to the illustrative demo frame")
+        console.print(
+            "[red]error:[/] give a KBO/BCE extract (folder or zip) or a CSV of counts, "
+            "or --reset to go back to the illustrative demo frame"
+        )
         return 2
     try:
         with console.status("loading the sampling frame and rebuilding"):
-            done = sc.load_sampling_frame(warehouse_path(args.warehouse), args.path, args.source,
-                                          args.date, args.definition, args.mapping,
-                                          args.employers_only)
+            done = sc.load_sampling_frame(
+                warehouse_path(args.warehouse),
+                args.path,
+                args.source,
+                args.date,
+                args.definition,
+                args.mapping,
+                args.employers_only,
+            )
     except sc.FrameError as exc:
         console.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
         return 2
     if args.json:
         print(json.dumps(done, indent=2, ensure_ascii=False, default=str))
         return 0
-    console.print(f"sampling frame: {done['n_associations']:,} associations, status "
-                  f"{done['status']}; warehouse rebuilt", highlight=False)
+    console.print(
+        f"sampling frame: {done['n_associations']:,} associations, status "
+        f"{done['status']}; warehouse rebuilt",
+        highlight=False,
+    )
     if done.get("kind") == "kbo":
-        console.print(f"  in scope {done['in_scope']:,}, mapped {done['n_associations']:,}, "
-                      f"unmapped {done['unmapped']:,} (no or other main activity), excluded "
-                      f"{done['excluded']:,}", highlight=False)
+        console.print(
+            f"  in scope {done['in_scope']:,}, mapped {done['n_associations']:,}, "
+            f"unmapped {done['unmapped']:,} (no or other main activity), excluded "
+            f"{done['excluded']:,}",
+            highlight=False,
+        )
         for cell in done["cells"]:
-            console.print(f"  {cell['subsector']}: {cell['n_associations']:,} "
-                          f"({cell['n_employers']:,} employers)", highlight=False)
+            console.print(
+                f"  {cell['subsector']}: {cell['n_associations']:,} ({cell['n_employers']:,} employers)",
+                highlight=False,
+            )
         for warning in done["warnings"]:
             console.print(f"[yellow]warning:[/] {warning}", highlight=False)
     return 0
@@ -255,16 +307,39 @@ def _survey_files(sc, args: argparse.Namespace) -> int:  # noqa: ANN001
         print(json.dumps(files, indent=2, ensure_ascii=False, default=str))
         return 0
     if not files:
-        console.print("No landed survey file" + (f" in wave {args.wave}" if args.wave else "")
-                      + ": the survey figures are the synthetic demo data.")
+        console.print(
+            "No landed survey file"
+            + (f" in wave {args.wave}" if args.wave else "")
+            + ": the survey figures are the synthetic demo data."
+        )
         return 0
-    table = Table("wave", "file", "sha256", "version", "read", "loaded", "quarantined",
-                  "superseded", "corrected", "landed by", "landed at", box=None)
+    table = Table(
+        "wave",
+        "file",
+        "sha256",
+        "version",
+        "read",
+        "loaded",
+        "quarantined",
+        "superseded",
+        "corrected",
+        "landed by",
+        "landed at",
+        box=None,
+    )
     for f in files:
-        table.add_row(str(f["wave"]), f["name"], f["sha256"][:12] + "…", f["version"] or "-",
-                      *(str(f[k]) if f[k] is not None else "-" for k in (
-                          "rows_read", "rows_loaded", "rows_quarantined", "rows_superseded",
-                          "rows_corrected")), f["landed_by"], f["landed_at"])
+        table.add_row(
+            str(f["wave"]),
+            f["name"],
+            f["sha256"][:12] + "…",
+            f["version"] or "-",
+            *(
+                str(f[k]) if f[k] is not None else "-"
+                for k in ("rows_read", "rows_loaded", "rows_quarantined", "rows_superseded", "rows_corrected")
+            ),
+            f["landed_by"],
+            f["landed_at"],
+        )
     Console(width=None if sys.stdout.isatty() else 240).print(table)
     return 0
 
@@ -297,15 +372,21 @@ def cmd_note(args: argparse.Namespace) -> int:
     path = existing_warehouse(args)
     if path is None:
         return 2
-    errors = selection_errors(path, args.lang, args.recommendation or (), args.indicator or (),
-                              [args.period] if args.period else [])
+    errors = selection_errors(
+        path, args.lang, args.recommendation or (), args.indicator or (), [args.period] if args.period else []
+    )
     if errors:
         console.print(f"[red]error:[/] {errors[0]}", highlight=False, soft_wrap=True)
         return 2
     try:
         with console.status("writing the note"):
-            note = build_note(path, args.lang, recommendations=args.recommendation or (),
-                              indicators=args.indicator or (), period=args.period)
+            note = build_note(
+                path,
+                args.lang,
+                recommendations=args.recommendation or (),
+                indicators=args.indicator or (),
+                period=args.period,
+            )
             out = write_note(note, args.out)
     except (NoteRenderError, ValueError) as exc:
         console.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
@@ -363,22 +444,29 @@ def _serve_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8050)
     p.add_argument("--workers", type=int, default=2)
-    p.add_argument("--threads", type=int, default=4,
-                   help="threads per worker (a slow request does not block the others)")
+    p.add_argument(
+        "--threads", type=int, default=4, help="threads per worker (a slow request does not block the others)"
+    )
 
 
 def parser() -> argparse.ArgumentParser:
     from etl.survey.codebook import VERSIONS
 
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--warehouse", type=Path, default=None,
-                        help=f"warehouse file (default ${ENV_WAREHOUSE} or var/warehouse.duckdb)")
+    common.add_argument(
+        "--warehouse",
+        type=Path,
+        default=None,
+        help=f"warehouse file (default ${ENV_WAREHOUSE} or var/warehouse.duckdb)",
+    )
     p = argparse.ArgumentParser(prog="sector-monitor", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
-    b = sub.add_parser("build", parents=[common],
-                       help="rebuild the warehouse from snapshots and landed surveys")
-    b.add_argument("--refresh", action="store_true",
-                   help="fetch live versions of the sources first (needs network)")
+    b = sub.add_parser(
+        "build", parents=[common], help="rebuild the warehouse from snapshots and landed surveys"
+    )
+    b.add_argument(
+        "--refresh", action="store_true", help="fetch live versions of the sources first (needs network)"
+    )
     b.set_defaults(func=cmd_build)
     s = sub.add_parser("status", parents=[common], help="sources, checksums, row counts, last run")
     s.add_argument("--json", action="store_true")
@@ -394,40 +482,68 @@ def parser() -> argparse.ArgumentParser:
     f = ssub.add_parser("form", help="write the XLSForm (--out) and/or the blank template (--template)")
     f.add_argument("--out", type=Path)
     f.add_argument("--template", type=Path)
-    f.add_argument("--version", choices=VERSIONS, default=VERSIONS[0],
-                   help="questionnaire version (default v1; v2 adds the seed concepts)")
+    f.add_argument(
+        "--version",
+        choices=VERSIONS,
+        default=VERSIONS[0],
+        help="questionnaire version (default v1; v2 adds the seed concepts)",
+    )
     i = ssub.add_parser("ingest", parents=[common], help="validate and load a survey export")
     i.add_argument("file", type=Path)
     i.add_argument("--wave", type=int, required=True, help="survey wave (year)")
-    i.add_argument("--format", default="auto",
-                   choices=["auto", "kobo", "limesurvey", "google_forms", "spreadsheet"])
+    i.add_argument(
+        "--format", default="auto", choices=["auto", "kobo", "limesurvey", "google_forms", "spreadsheet"]
+    )
     i.add_argument("--lang", choices=["fr", "nl", "en"], help="language of messages (default: $LANG)")
     i.add_argument("--json", action="store_true", help="print the report as JSON")
-    i.add_argument("--version", choices=VERSIONS, default=None,
-                   help="questionnaire version of the export (default: detected from the header)")
-    i.add_argument("--max-failing-share", type=float, default=None, metavar="SHARE",
-                   help="refuse the file when more than this share of its rows fail the same rule "
-                        "(default 0.5, or $SECTOR_MONITOR_MAX_FAILING_SHARE; 1 never refuses)")
+    i.add_argument(
+        "--version",
+        choices=VERSIONS,
+        default=None,
+        help="questionnaire version of the export (default: detected from the header)",
+    )
+    i.add_argument(
+        "--max-failing-share",
+        type=float,
+        default=None,
+        metavar="SHARE",
+        help="refuse the file when more than this share of its rows fail the same rule "
+        "(default 0.5, or $SECTOR_MONITOR_MAX_FAILING_SHARE; 1 never refuses)",
+    )
     fl = ssub.add_parser("files", parents=[common], help="list the landed survey files")
     fl.add_argument("--wave", type=int, help="only this wave")
     fl.add_argument("--json", action="store_true")
-    rm = ssub.add_parser("remove", parents=[common],
-                         help="take a landed file out (archived) and rebuild the warehouse")
+    rm = ssub.add_parser(
+        "remove", parents=[common], help="take a landed file out (archived) and rebuild the warehouse"
+    )
     rm.add_argument("name", help="the file name, as `survey files` lists it")
     rm.add_argument("--wave", type=int, required=True)
-    fr = ssub.add_parser("frame", parents=[common],
-                         help="load the sampling frame: a KBO/BCE open-data extract or a CSV of counts")
-    fr.add_argument("path", type=Path, nargs="?",
-                    help="KBO/BCE extract (folder or zip) or CSV (subsector,size_class[,region],"
-                         "n_associations[,n_employers])")
+    fr = ssub.add_parser(
+        "frame",
+        parents=[common],
+        help="load the sampling frame: a KBO/BCE open-data extract or a CSV of counts",
+    )
+    fr.add_argument(
+        "path",
+        type=Path,
+        nargs="?",
+        help="KBO/BCE extract (folder or zip) or CSV (subsector,size_class[,region],"
+        "n_associations[,n_employers])",
+    )
     fr.add_argument("--source", help="for a CSV of counts: who counted what (published)")
     fr.add_argument("--date", help="for a CSV of counts: date of the data (YYYY-MM-DD)")
     fr.add_argument("--definition", help="for a CSV of counts: who is counted (default: --source)")
-    fr.add_argument("--mapping", type=Path,
-                    help="for a KBO extract: legal forms, postal codes, NACE -> subsector "
-                         "(default etl/survey/kbo_frame.yaml)")
-    fr.add_argument("--employers-only", action="store_true",
-                    help="for a KBO extract: count only employers (activity group 006, ONSS/RSZ)")
+    fr.add_argument(
+        "--mapping",
+        type=Path,
+        help="for a KBO extract: legal forms, postal codes, NACE -> subsector "
+        "(default etl/survey/kbo_frame.yaml)",
+    )
+    fr.add_argument(
+        "--employers-only",
+        action="store_true",
+        help="for a KBO extract: count only employers (activity group 006, ONSS/RSZ)",
+    )
     fr.add_argument("--reset", action="store_true", help="back to the illustrative demo frame")
     fr.add_argument("--json", action="store_true")
     d = ssub.add_parser("demo", help="write synthetic survey exports (KoboToolbox CSV)")
@@ -453,16 +569,19 @@ def parser() -> argparse.ArgumentParser:
     n.add_argument("--period")
     n.add_argument("--out", type=Path, required=True, help="note.pdf, note.docx or note.md")
     n.set_defaults(func=cmd_note)
-    ex = sub.add_parser("export", parents=[common],
-                        help="Frictionless data package (CSV + Parquet) of every public table")
+    ex = sub.add_parser(
+        "export", parents=[common], help="Frictionless data package (CSV + Parquet) of every public table"
+    )
     ex.add_argument("--out", type=Path, required=True)
     ex.set_defaults(func=cmd_export)
-    pb = sub.add_parser("publish", parents=[common],
-                        help="freeze the public tables as a named, citable edition")
+    pb = sub.add_parser(
+        "publish", parents=[common], help="freeze the public tables as a named, citable edition"
+    )
     pb.add_argument("--edition", required=True, help="e.g. 2024.1")
     pb.set_defaults(func=cmd_publish)
-    rb = sub.add_parser("rollback", parents=[common],
-                        help="restore the previous build (the last builds are kept)")
+    rb = sub.add_parser(
+        "rollback", parents=[common], help="restore the previous build (the last builds are kept)"
+    )
     rb.set_defaults(func=cmd_rollback)
     ad = sub.add_parser("admin", help="survey coordinators' accounts for /admin/")
     asub = ad.add_subparsers(dest="admin_command", required=True)

@@ -27,16 +27,30 @@ FAIL_TIMEOUT_S = 5
 MAX_FAILS = 3
 
 
-def render_nginx_site(replicas: Sequence[str], listen: str = "80", server_name: str = "_",
-                      max_fails: int = MAX_FAILS, fail_timeout: str = f"{FAIL_TIMEOUT_S}s") -> str:
+def render_nginx_site(
+    replicas: Sequence[str],
+    listen: str = "80",
+    server_name: str = "_",
+    max_fails: int = MAX_FAILS,
+    fail_timeout: str = f"{FAIL_TIMEOUT_S}s",
+) -> str:
     """The nginx site (upstream + server) for ``replicas`` (``host:port`` each)."""
     if not replicas:
         raise ValueError("at least one replica")
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(DEPLOY_DIR), autoescape=False,
-                             keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(DEPLOY_DIR),
+        autoescape=False,
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+    )
     return env.get_template(SITE_TEMPLATE.name).render(
-        replicas=list(replicas), listen=listen, server_name=server_name, max_fails=max_fails,
-        fail_timeout=fail_timeout, upstream=UPSTREAM)
+        replicas=list(replicas),
+        listen=listen,
+        server_name=server_name,
+        max_fails=max_fails,
+        fail_timeout=fail_timeout,
+        upstream=UPSTREAM,
+    )
 
 
 def standalone_nginx_conf(site: str, workdir: Path) -> str:
@@ -46,8 +60,10 @@ def standalone_nginx_conf(site: str, workdir: Path) -> str:
     addresses when nginx retried on another replica) and their statuses.
     """
     work = str(workdir.resolve())
-    temp = "\n".join(f"    {name}_temp_path {work}/{name};"
-                     for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    temp = "\n".join(
+        f"    {name}_temp_path {work}/{name};"
+        for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
     # as root, nginx's workers would run as nobody, who cannot enter a private scratch folder
     user = "user root;\n" if hasattr(os, "geteuid") and os.geteuid() == 0 else ""
     return f"""daemon off;
@@ -68,17 +84,26 @@ http {{
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m sector_monitor.deploy", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--replica", action="append", required=True, metavar="HOST:PORT",
-                   help="a `sector-monitor serve` replica (repeat)")
+    p = argparse.ArgumentParser(
+        prog="python -m sector_monitor.deploy",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "--replica",
+        action="append",
+        required=True,
+        metavar="HOST:PORT",
+        help="a `sector-monitor serve` replica (repeat)",
+    )
     p.add_argument("--listen", default="80", help="nginx listen directive value (default 80)")
     p.add_argument("--server-name", default="_")
     p.add_argument("--max-fails", type=int, default=MAX_FAILS)
     p.add_argument("--fail-timeout", default=f"{FAIL_TIMEOUT_S}s")
     args = p.parse_args(argv)
-    sys.stdout.write(render_nginx_site(args.replica, args.listen, args.server_name,
-                                       args.max_fails, args.fail_timeout))
+    sys.stdout.write(
+        render_nginx_site(args.replica, args.listen, args.server_name, args.max_fails, args.fail_timeout)
+    )
     return 0
 
 

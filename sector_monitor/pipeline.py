@@ -31,13 +31,19 @@ class Indicators(Step):
     """Every indicator, its disclosure control, trends, the pressure index, recommendations."""
 
     name = "indicators"
-    depends = ("survey", "reference_figures", "eurostat_volunteering", "statbel_population",
-               *(s.name for s in public_finance.STEPS))
+    depends = (
+        "survey",
+        "reference_figures",
+        "eurostat_volunteering",
+        "statbel_population",
+        *(s.name for s in public_finance.STEPS),
+    )
     keep_raw = False
 
     def extract(self, ctx: Context) -> pd.DataFrame:
-        return ctx.con.execute("SELECT wave, count(*) AS responses FROM restricted.survey_current "
-                               "GROUP BY wave").df()
+        return ctx.con.execute(
+            "SELECT wave, count(*) AS responses FROM restricted.survey_current GROUP BY wave"
+        ).df()
 
     def load(self, ctx: Context, frame: pd.DataFrame) -> int:
         return compute_all(ctx.con).n_values
@@ -48,11 +54,14 @@ def all_steps() -> list[Step]:
     return [survey.Survey(), *public_statistics_steps(), Indicators()]
 
 
-def build(warehouse: Path, refresh: bool = False,
-          on_step: Callable[[str, str], None] | None = None,
-          pending: survey.Pending | None = None,
-          before_swap: Callable[[], None] | None = None,
-          exclude: Iterable[tuple[int, str]] = ()) -> BuildReport:
+def build(
+    warehouse: Path,
+    refresh: bool = False,
+    on_step: Callable[[str, str], None] | None = None,
+    pending: survey.Pending | None = None,
+    before_swap: Callable[[], None] | None = None,
+    exclude: Iterable[tuple[int, str]] = (),
+) -> BuildReport:
     """Rebuild ``warehouse`` from the snapshots and the landing area; atomic.
 
     ``pending``: a survey file being ingested, read from where it is (not landed yet) and
@@ -62,18 +71,25 @@ def build(warehouse: Path, refresh: bool = False,
     build_id = uuid.uuid4().hex[:12]
     started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     with atomic_build(warehouse, before_swap) as con:
-        con.execute("INSERT INTO meta.build VALUES (?, ?, NULL, ?, NULL)",
-                    [build_id, started, __version__])
-        ctx = Context(con=con, build_id=build_id, warehouse=warehouse,
-                      snapshots_root=snapshots.snapshots_dir(), landing=landing_dir(warehouse),
-                      refresh=refresh, options={"pending": pending, "exclude": set(exclude)})
+        con.execute("INSERT INTO meta.build VALUES (?, ?, NULL, ?, NULL)", [build_id, started, __version__])
+        ctx = Context(
+            con=con,
+            build_id=build_id,
+            warehouse=warehouse,
+            snapshots_root=snapshots.snapshots_dir(),
+            landing=landing_dir(warehouse),
+            refresh=refresh,
+            options={"pending": pending, "exclude": set(exclude)},
+        )
         run_steps(ctx, all_steps(), on_step)
         con.execute(
             "UPDATE meta.build SET finished_at = ?, inputs_sha256 = "
             "(SELECT sha256(string_agg(sha256, ';' ORDER BY path)) FROM meta.snapshots)",
-            [dt.datetime.now(dt.UTC).replace(tzinfo=None)])
-        steps = con.execute("SELECT step, rows_in, rows_out, status FROM meta.etl_runs "
-                            "ORDER BY started_at").fetchall()
+            [dt.datetime.now(dt.UTC).replace(tzinfo=None)],
+        )
+        steps = con.execute(
+            "SELECT step, rows_in, rows_out, status FROM meta.etl_runs ORDER BY started_at"
+        ).fetchall()
     seconds = (dt.datetime.now(dt.UTC).replace(tzinfo=None) - started).total_seconds()
     return BuildReport(build_id, warehouse, seconds, steps)
 
@@ -81,8 +97,13 @@ def build(warehouse: Path, refresh: bool = False,
 def input_files(warehouse: Path) -> Iterator[Path]:
     """Every file a build reads: snapshots, step and indicator definitions, landed surveys."""
     package_root = Path(__file__).resolve().parent.parent
-    for folder in (snapshots.snapshots_dir(), package_root / "etl", package_root / "indicators",
-                   package_root / "warehouse" / "sql", landing_dir(warehouse)):
+    for folder in (
+        snapshots.snapshots_dir(),
+        package_root / "etl",
+        package_root / "indicators",
+        package_root / "warehouse" / "sql",
+        landing_dir(warehouse),
+    ):
         if folder.exists():
             yield from (p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
 

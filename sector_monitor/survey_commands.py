@@ -35,30 +35,45 @@ def _attach(warehouse: Path) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def listed_errors(warehouse: Path, name: str, wave: int, lang: str,
-                  limit: int = MAX_LISTED) -> tuple[list[dict[str, Any]], int]:
+def listed_errors(
+    warehouse: Path, name: str, wave: int, lang: str, limit: int = MAX_LISTED
+) -> tuple[list[dict[str, Any]], int]:
     """The first ``limit`` errors of a landed file (messages rendered for those only), and how
     many there are."""
     con = _attach(warehouse)
     try:
-        load = con.execute("SELECT load_id FROM wh.meta.survey_loads WHERE file = ? AND wave = ?",
-                           [name, wave]).fetchone()
+        load = con.execute(
+            "SELECT load_id FROM wh.meta.survey_loads WHERE file = ? AND wave = ?", [name, wave]
+        ).fetchone()
         if load is None:
             return [], 0
-        total = con.execute("SELECT count(*) FROM wh.meta.quarantine_errors WHERE load_id = ? AND "
-                            "source_file = ?", [load[0], name]).fetchone()[0]
+        total = con.execute(
+            "SELECT count(*) FROM wh.meta.quarantine_errors WHERE load_id = ? AND source_file = ?",
+            [load[0], name],
+        ).fetchone()[0]
         rows = con.execute(
             f"SELECT line, field, rule, message_{lang} FROM wh.meta.quarantine WHERE load_id = ? AND "
-            "source_file = ? ORDER BY line, field, rule LIMIT ?", [load[0], name, limit]).fetchall()
+            "source_file = ? ORDER BY line, field, rule LIMIT ?",
+            [load[0], name, limit],
+        ).fetchall()
     finally:
         con.close()
-    return [{"line": line, "field": field, "rule": rule, "message": message}
-            for line, field, rule, message in rows], total
+    return [
+        {"line": line, "field": field, "rule": rule, "message": message}
+        for line, field, rule, message in rows
+    ], total
 
 
-def ingest(warehouse: Path, file: Path, wave: int, fmt: str = "auto", lang: str = "en",
-           share: float | None = None, user: str | None = None,
-           version: str | None = None) -> tuple[dict[str, Any], int]:
+def ingest(
+    warehouse: Path,
+    file: Path,
+    wave: int,
+    fmt: str = "auto",
+    lang: str = "en",
+    share: float | None = None,
+    user: str | None = None,
+    version: str | None = None,
+) -> tuple[dict[str, Any], int]:
     """Check, validate and load one export, rebuilding the warehouse atomically.
 
     File-level checks come first (:mod:`etl.survey.filecheck`): a file missing a required
@@ -69,13 +84,26 @@ def ingest(warehouse: Path, file: Path, wave: int, fmt: str = "auto", lang: str 
     grouped ``summary`` above the first :data:`MAX_LISTED` ``errors``) and the exit code: 0 when
     the file was loaded (possibly with quarantined rows), 2 when it was refused. ``version``:
     the questionnaire version (default: detected from the header, see detect_version)."""
-    report: dict[str, Any] = {"file": str(file), "format": fmt, "wave": wave, "rows_read": 0,
-                              "rows_loaded": 0, "rows_quarantined": 0, "rows_superseded": 0,
-                              "rows_incomplete": 0, "summary": None, "errors": []}
+    report: dict[str, Any] = {
+        "file": str(file),
+        "format": fmt,
+        "wave": wave,
+        "rows_read": 0,
+        "rows_loaded": 0,
+        "rows_quarantined": 0,
+        "rows_superseded": 0,
+        "rows_incomplete": 0,
+        "summary": None,
+        "errors": [],
+    }
     if not file.is_file():
-        return _failed(report, SurveyReadError(
-            f"Fichier introuvable : {file}", f"Bestand niet gevonden: {file}",
-            f"File not found: {file}"), lang), 2
+        return _failed(
+            report,
+            SurveyReadError(
+                f"Fichier introuvable : {file}", f"Bestand niet gevonden: {file}", f"File not found: {file}"
+            ),
+            lang,
+        ), 2
     try:
         header = header_check(file, fmt, version=version)
     except SurveyReadError as exc:
@@ -92,9 +120,9 @@ def ingest(warehouse: Path, file: Path, wave: int, fmt: str = "auto", lang: str 
     landed: dict[str, Any] = {}
 
     def land() -> None:
-        landed["entry"], landed["previous"] = landing.land(area, file, wave, fmt,
-                                                           user=user or default_user(),
-                                                           version=version)
+        landed["entry"], landed["previous"] = landing.land(
+            area, file, wave, fmt, user=user or default_user(), version=version
+        )
 
     try:
         build(warehouse, pending=Pending(file, wave, fmt, share, version), before_swap=land)
@@ -112,10 +140,11 @@ def ingest(warehouse: Path, file: Path, wave: int, fmt: str = "auto", lang: str 
     con = _attach(warehouse)
     row = con.execute(
         "SELECT format, rows_read, rows_loaded, rows_quarantined, rows_superseded, rows_incomplete "
-        "FROM wh.meta.survey_loads WHERE file = ? AND wave = ?", [entry.name, wave]).fetchone()
+        "FROM wh.meta.survey_loads WHERE file = ? AND wave = ?",
+        [entry.name, wave],
+    ).fetchone()
     con.close()
-    keys = ["format", "rows_read", "rows_loaded", "rows_quarantined", "rows_superseded",
-            "rows_incomplete"]
+    keys = ["format", "rows_read", "rows_loaded", "rows_quarantined", "rows_superseded", "rows_incomplete"]
     report.update(dict(zip(keys, row, strict=True)))
     report["summary"] = file_summary(warehouse, entry.name, wave, header).as_dict()
     report["errors"], report["errors_total"] = listed_errors(warehouse, entry.name, wave, lang)
@@ -133,18 +162,22 @@ def _failed(report: dict[str, Any], error: SurveyReadError, lang: str) -> dict[s
     return report
 
 
-def file_summary(warehouse: Path, name: str, wave: int,
-                 header: FileSummary | None = None) -> FileSummary:
+def file_summary(warehouse: Path, name: str, wave: int, header: FileSummary | None = None) -> FileSummary:
     """The summary of a landed file: its rows' open errors grouped by (field, rule), from the
     warehouse (``header``: its header check, for the headers set aside)."""
     con = _attach(warehouse)
     try:
-        load = con.execute("SELECT load_id, rows_read, rows_quarantined FROM wh.meta.survey_loads "
-                           "WHERE file = ? AND wave = ?", [name, wave]).fetchone()
+        load = con.execute(
+            "SELECT load_id, rows_read, rows_quarantined FROM wh.meta.survey_loads "
+            "WHERE file = ? AND wave = ?",
+            [name, wave],
+        ).fetchone()
         if load is None:
             return header or FileSummary(name, 0, 0, [], [], [], [], max_failing_share())
-        errors = (f"(SELECT line, field, rule FROM wh.meta.quarantine_errors WHERE load_id = "
-                  f"{literal(load[0])} AND source_file = {literal(name)})")
+        errors = (
+            f"(SELECT line, field, rule FROM wh.meta.quarantine_errors WHERE load_id = "
+            f"{literal(load[0])} AND source_file = {literal(name)})"
+        )
         found = causes(con, errors)
     finally:
         con.close()
@@ -170,18 +203,33 @@ def landed_files(warehouse: Path, wave: int | None = None) -> list[dict[str, Any
     if entries and warehouse.exists():
         con = _attach(warehouse)
         try:
-            loads = {(r[0], r[1]): r[2:] for r in con.execute(
-                f"SELECT wave, file, format, {', '.join(FILE_COUNTS)}, version "
-                "FROM wh.meta.survey_loads WHERE NOT synthetic").fetchall()}
+            loads = {
+                (r[0], r[1]): r[2:]
+                for r in con.execute(
+                    f"SELECT wave, file, format, {', '.join(FILE_COUNTS)}, version "
+                    "FROM wh.meta.survey_loads WHERE NOT synthetic"
+                ).fetchall()
+            }
         finally:
             con.close()
     out = []
     for e in entries:
         found = loads.get((e.wave, e.name))
-        counts = dict(zip(("format", *FILE_COUNTS, "version"), found, strict=True)) if found else {
-            "format": e.format, **dict.fromkeys(FILE_COUNTS), "version": None}
-        out.append({"wave": e.wave, "name": e.name, "sha256": e.sha256, **counts,
-                    "landed_by": e.landed_by, "landed_at": e.ingested_at})
+        counts = (
+            dict(zip(("format", *FILE_COUNTS, "version"), found, strict=True))
+            if found
+            else {"format": e.format, **dict.fromkeys(FILE_COUNTS), "version": None}
+        )
+        out.append(
+            {
+                "wave": e.wave,
+                "name": e.name,
+                "sha256": e.sha256,
+                **counts,
+                "landed_by": e.landed_by,
+                "landed_at": e.ingested_at,
+            }
+        )
     return out
 
 
@@ -189,8 +237,9 @@ class NotLandedError(LookupError):
     """No landed file of that name in that wave."""
 
 
-def remove(warehouse: Path, name: str, wave: int, user: str | None = None,
-           address: str | None = None) -> dict[str, Any]:
+def remove(
+    warehouse: Path, name: str, wave: int, user: str | None = None, address: str | None = None
+) -> dict[str, Any]:
     """Take one landed file out: rebuild the warehouse without it (atomic; the wave's figures
     change accordingly) and, just before the new warehouse is swapped in, move the file and
     its quarantine file to the archive of the restricted landing area. Writes an audit entry
@@ -217,10 +266,13 @@ def remove(warehouse: Path, name: str, wave: int, user: str | None = None,
             landing.unarchive(area, done["archived"])
         raise
     archived = done["archived"]
-    details = {"file": name, "wave": wave, "sha256": entry.sha256,
-               "archived": str(archived.file.relative_to(area))}
-    record(audit_log(warehouse), user, "remove", **details,
-           **({"address": address} if address else {}))
+    details = {
+        "file": name,
+        "wave": wave,
+        "sha256": entry.sha256,
+        "archived": str(archived.file.relative_to(area)),
+    }
+    record(audit_log(warehouse), user, "remove", **details, **({"address": address} if address else {}))
     return {**details, "remaining": len(landing.registry(area))}
 
 
@@ -240,10 +292,16 @@ EMPLOYERS_ONLY = {
 }
 
 
-def load_sampling_frame(warehouse: Path, path: Path | None, source: str | None = None,
-                        date: str | None = None, definition: str | None = None,
-                        mapping: Path | None = None, employers_only: bool = False,
-                        user: str | None = None) -> dict[str, Any]:
+def load_sampling_frame(
+    warehouse: Path,
+    path: Path | None,
+    source: str | None = None,
+    date: str | None = None,
+    definition: str | None = None,
+    mapping: Path | None = None,
+    employers_only: bool = False,
+    user: str | None = None,
+) -> dict[str, Any]:
     """Load the sampling frame the weights rest on and rebuild the warehouse (atomic; on a
     failure the previous frame stays). ``path``: a KBO/BCE open-data extract (folder or zip),
     counted by :func:`etl.survey.kbo.kbo_frame`, or a CSV of counts (``source`` required);
@@ -266,30 +324,54 @@ def load_sampling_frame(warehouse: Path, path: Path | None, source: str | None =
         except KboFormatError as exc:
             raise FrameError(str(exc)) from exc
         if not counted.total:
-            raise FrameError(f"{path}: no association of the frame's definition in this extract "
-                             f"({counted.in_scope} in scope, {counted.unmapped} without a mapped "
-                             f"main activity); nothing changed")
+            raise FrameError(
+                f"{path}: no association of the frame's definition in this extract "
+                f"({counted.in_scope} in scope, {counted.unmapped} without a mapped "
+                f"main activity); nothing changed"
+            )
         when = counted.snapshot_date.isoformat() if counted.snapshot_date else (date or None)
-        names = {"fr": ("complet", "mise à jour"), "nl": ("volledig", "update"),
-                 "en": ("full", "update")}
+        names = {"fr": ("complet", "mise à jour"), "nl": ("volledig", "update"), "en": ("full", "update")}
         frame_source = FrameSource(
             "register",
-            {lang: KBO_SOURCE[lang].format(
-                number=counted.extract_number or "?", kind=names[lang][counted.extract_type != "full"],
-                date=(counted.snapshot_date.strftime("%d/%m/%Y" if lang != "en" else "%d %b %Y")
-                      if counted.snapshot_date else when or "?"))
-             for lang in LANGS},
+            {
+                lang: KBO_SOURCE[lang].format(
+                    number=counted.extract_number or "?",
+                    kind=names[lang][counted.extract_type != "full"],
+                    date=(
+                        counted.snapshot_date.strftime("%d/%m/%Y" if lang != "en" else "%d %b %Y")
+                        if counted.snapshot_date
+                        else when or "?"
+                    ),
+                )
+                for lang in LANGS
+            },
             when,
-            {lang: rules.definition[lang].strip() + (EMPLOYERS_ONLY[lang] if employers_only else "")
-             for lang in LANGS},
-            "kbo", counted.sha256, now_iso(), user,
-            {"in_scope": counted.in_scope, "unmapped": counted.unmapped, "excluded": counted.excluded,
-             "extract_type": counted.extract_type, "nace_versions": counted.by_version,
-             "employers_only": employers_only, "warnings": counted.warnings,
-             "mapping_sha256": sha256_text(rules.path.read_bytes())})
+            {
+                lang: rules.definition[lang].strip() + (EMPLOYERS_ONLY[lang] if employers_only else "")
+                for lang in LANGS
+            },
+            "kbo",
+            counted.sha256,
+            now_iso(),
+            user,
+            {
+                "in_scope": counted.in_scope,
+                "unmapped": counted.unmapped,
+                "excluded": counted.excluded,
+                "extract_type": counted.extract_type,
+                "nace_versions": counted.by_version,
+                "employers_only": employers_only,
+                "warnings": counted.warnings,
+                "mapping_sha256": sha256_text(rules.path.read_bytes()),
+            },
+        )
         cells = [{**c, "region": rules.region} for c in counted.cells]
-        text = frame_csv(cells, "register", f"Sampling frame from {frame_source.source['en']}.\n"
-                         f"Mapping: {rules.path.name}. Counts only: no enterprise is listed.")
+        text = frame_csv(
+            cells,
+            "register",
+            f"Sampling frame from {frame_source.source['en']}.\n"
+            f"Mapping: {rules.path.name}. Counts only: no enterprise is listed.",
+        )
         provenance = frame_source.to_json()
         summary = {"kind": "kbo", "cells": cells, **frame_source.details}
     else:
@@ -301,9 +383,16 @@ def load_sampling_frame(warehouse: Path, path: Path | None, source: str | None =
             raise FrameError("a CSV of counts needs its source: --source 'who counted what, when'")
         status = "illustrative" if frame.attrs["illustrative"] else "register"
         described = definition or source
-        frame_source = FrameSource(status, dict.fromkeys(LANGS, source), date,
-                                   dict.fromkeys(LANGS, described), "counts",
-                                   sha256_text(path.read_bytes()), now_iso(), user)
+        frame_source = FrameSource(
+            status,
+            dict.fromkeys(LANGS, source),
+            date,
+            dict.fromkeys(LANGS, described),
+            "counts",
+            sha256_text(path.read_bytes()),
+            now_iso(),
+            user,
+        )
         text, provenance = path.read_text(encoding="utf-8"), frame_source.to_json()
         summary = {"kind": "counts", "cells": len(frame)}
     previous = None
@@ -318,8 +407,9 @@ def load_sampling_frame(warehouse: Path, path: Path | None, source: str | None =
         raise
     con = _attach(warehouse)
     try:
-        status, total = con.execute("SELECT any_value(status), sum(n_associations) "
-                                    "FROM wh.public.sampling_frame").fetchone()
+        status, total = con.execute(
+            "SELECT any_value(status), sum(n_associations) FROM wh.public.sampling_frame"
+        ).fetchone()
     finally:
         con.close()
     return {"status": status, "n_associations": int(total), **summary}

@@ -37,13 +37,18 @@ def table_digest(path: Path) -> dict[str, tuple]:
     con.execute(f"ATTACH '{path}' AS wh (READ_ONLY)")
     tables = con.execute(
         "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = 'wh' "
-        "AND schema_name <> 'meta' ORDER BY 1, 2").fetchall()
+        "AND schema_name <> 'meta' ORDER BY 1, 2"
+    ).fetchall()
     out = {}
     for schema, table in tables:
-        cols = [r[0] for r in con.execute(
-            "SELECT column_name FROM duckdb_columns() WHERE database_name = 'wh' AND schema_name = ? "
-            "AND table_name = ? AND column_name <> 'load_id' ORDER BY column_index",
-            [schema, table]).fetchall()]
+        cols = [
+            r[0]
+            for r in con.execute(
+                "SELECT column_name FROM duckdb_columns() WHERE database_name = 'wh' AND schema_name = ? "
+                "AND table_name = ? AND column_name <> 'load_id' ORDER BY column_index",
+                [schema, table],
+            ).fetchall()
+        ]
         col_sql = ", ".join(f'"{c}"' for c in cols)
         out[f"{schema}.{table}"] = con.execute(
             f'SELECT count(*), sum(hash({col_sql})) FROM (SELECT {col_sql} FROM wh."{schema}"."{table}")'

@@ -23,11 +23,30 @@ from pathlib import Path
 import yaml
 
 HEADERS = {
-    "enterprise": ["EnterpriseNumber", "Status", "JuridicalSituation", "TypeOfEnterprise",
-                   "JuridicalForm", "JuridicalFormCAC", "StartDate"],
-    "address": ["EntityNumber", "TypeOfAddress", "CountryNL", "CountryFR", "Zipcode",
-                "MunicipalityNL", "MunicipalityFR", "StreetNL", "StreetFR", "HouseNumber", "Box",
-                "ExtraAddressInfo", "DateStrikingOff"],
+    "enterprise": [
+        "EnterpriseNumber",
+        "Status",
+        "JuridicalSituation",
+        "TypeOfEnterprise",
+        "JuridicalForm",
+        "JuridicalFormCAC",
+        "StartDate",
+    ],
+    "address": [
+        "EntityNumber",
+        "TypeOfAddress",
+        "CountryNL",
+        "CountryFR",
+        "Zipcode",
+        "MunicipalityNL",
+        "MunicipalityFR",
+        "StreetNL",
+        "StreetFR",
+        "HouseNumber",
+        "Box",
+        "ExtraAddressInfo",
+        "DateStrikingOff",
+    ],
     "activity": ["EntityNumber", "ActivityGroup", "NaceVersion", "NaceCode", "Classification"],
     "denomination": ["EntityNumber", "Language", "TypeOfDenomination", "Denomination"],
     "establishment": ["EstablishmentNumber", "StartDate", "EnterpriseNumber"],
@@ -36,16 +55,56 @@ HEADERS = {
     "code": ["Category", "Code", "Language", "Description"],
     "meta": ["Variable", "Value"],
 }
-BRUSSELS = [(1000, "Brussel", "Bruxelles"), (1030, "Schaarbeek", "Schaerbeek"),
-            (1050, "Elsene", "Ixelles"), (1060, "Sint-Gillis", "Saint-Gilles"),
-            (1080, "Sint-Jans-Molenbeek", "Molenbeek-Saint-Jean"), (1180, "Ukkel", "Uccle"),
-            (1210, "Sint-Joost-ten-Node", "Saint-Josse-ten-Noode")]
-ELSEWHERE = [(1300, "Waver", "Wavre"), (1930, "Zaventem", "Zaventem"), (2000, "Antwerpen", "Anvers"),
-             (4000, "Luik", "Liège"), (9000, "Gent", "Gand")]
-CODES_2008 = ["87101", "87204", "87302", "87902", "88101", "88103", "88991", "88993", "88995",
-              "88996", "88999", "8891101", "94991", "94992", "94994", "94999", "85592", "90011"]
-CODES_2025 = ["87101", "87204", "87992", "88105", "88991", "88993", "88994", "88999", "94992",
-              "94995", "94999", "86210"]
+BRUSSELS = [
+    (1000, "Brussel", "Bruxelles"),
+    (1030, "Schaarbeek", "Schaerbeek"),
+    (1050, "Elsene", "Ixelles"),
+    (1060, "Sint-Gillis", "Saint-Gilles"),
+    (1080, "Sint-Jans-Molenbeek", "Molenbeek-Saint-Jean"),
+    (1180, "Ukkel", "Uccle"),
+    (1210, "Sint-Joost-ten-Node", "Saint-Josse-ten-Noode"),
+]
+ELSEWHERE = [
+    (1300, "Waver", "Wavre"),
+    (1930, "Zaventem", "Zaventem"),
+    (2000, "Antwerpen", "Anvers"),
+    (4000, "Luik", "Liège"),
+    (9000, "Gent", "Gand"),
+]
+CODES_2008 = [
+    "87101",
+    "87204",
+    "87302",
+    "87902",
+    "88101",
+    "88103",
+    "88991",
+    "88993",
+    "88995",
+    "88996",
+    "88999",
+    "8891101",
+    "94991",
+    "94992",
+    "94994",
+    "94999",
+    "85592",
+    "90011",
+]
+CODES_2025 = [
+    "87101",
+    "87204",
+    "87992",
+    "88105",
+    "88991",
+    "88993",
+    "88994",
+    "88999",
+    "94992",
+    "94995",
+    "94999",
+    "86210",
+]
 DATE = "11-10-2025"
 
 
@@ -73,8 +132,9 @@ def _subsector(code: str, version: str, mapping: dict) -> str | None:
     return mapping["nace"][version][max(prefixes, key=len)] if prefixes else None
 
 
-def write_extract(folder: Path, n: int = 3000, seed: int = 16, mapping_path: Path | None = None,
-                  zipped: bool = False) -> tuple[Path, dict]:
+def write_extract(
+    folder: Path, n: int = 3000, seed: int = 16, mapping_path: Path | None = None, zipped: bool = False
+) -> tuple[Path, dict]:
     """Write the extract (a folder, or a zip of it); returns its path and the expected frame:
     ``{"cells": {subsector: [n, employers]}, "in_scope", "unmapped", "excluded"}``."""
     from etl.survey.kbo import MAPPING
@@ -88,23 +148,72 @@ def write_extract(folder: Path, n: int = 3000, seed: int = 16, mapping_path: Pat
         number = enterprise_number(4_000_000 + i * 7)
         kind = "1" if rng.random() < 0.05 else "2"
         status = "AC" if rng.random() < 0.9 else "ST"
-        form = rng.choices(["017", "117", "125", "325", "029", "026", "610"],
-                           [70, 3, 5, 2, 4, 6, 10])[0] if kind == "2" else None
-        rows["enterprise"].append(_line([number, status, "000", kind, form, None,
-                                         f"{rng.randint(1, 28):02d}-{rng.randint(1, 12):02d}-"
-                                         f"{rng.randint(1950, 2024)}"], dates={6}))
+        form = (
+            rng.choices(["017", "117", "125", "325", "029", "026", "610"], [70, 3, 5, 2, 4, 6, 10])[0]
+            if kind == "2"
+            else None
+        )
+        rows["enterprise"].append(
+            _line(
+                [
+                    number,
+                    status,
+                    "000",
+                    kind,
+                    form,
+                    None,
+                    f"{rng.randint(1, 28):02d}-{rng.randint(1, 12):02d}-{rng.randint(1950, 2024)}",
+                ],
+                dates={6},
+            )
+        )
         rows["denomination"].append(_line([number, "1", "001", f"Association synthétique {i:04d}"]))
         brussels = rng.random() < 0.6
         zipcode, nl, fr = rng.choice(BRUSSELS if brussels else ELSEWHERE)
         struck = brussels and rng.random() < 0.03
-        rows["address"].append(_line([number, "REGO", None, None, str(zipcode), nl, fr, "Straat",
-                                      "Rue", str(rng.randint(1, 200)), None, None,
-                                      "01-01-2020" if struck else None], dates={12}))
+        rows["address"].append(
+            _line(
+                [
+                    number,
+                    "REGO",
+                    None,
+                    None,
+                    str(zipcode),
+                    nl,
+                    fr,
+                    "Straat",
+                    "Rue",
+                    str(rng.randint(1, 200)),
+                    None,
+                    None,
+                    "01-01-2020" if struck else None,
+                ],
+                dates={12},
+            )
+        )
         if not brussels and rng.random() < 0.2:  # a Brussels establishment does not count
             unit = f"2.{rng.randint(100, 999)}.{rng.randint(100, 999)}.{rng.randint(100, 999)}"
             rows["establishment"].append(_line([unit, "01-01-2015", number], dates={1}))
-            rows["address"].append(_line([unit, "BAET", None, None, "1000", "Brussel", "Bruxelles",
-                                          "Straat", "Rue", "1", None, None, None], dates={12}))
+            rows["address"].append(
+                _line(
+                    [
+                        unit,
+                        "BAET",
+                        None,
+                        None,
+                        "1000",
+                        "Brussel",
+                        "Bruxelles",
+                        "Straat",
+                        "Rue",
+                        "1",
+                        None,
+                        None,
+                        None,
+                    ],
+                    dates={12},
+                )
+            )
         employer = rng.random() < 0.4
         group = "006" if employer else rng.choice(["001", "003"])
         main: dict[str, str] = {}
@@ -127,10 +236,10 @@ def write_extract(folder: Path, n: int = 3000, seed: int = 16, mapping_path: Pat
             rows["activity"].append(_line([number, "003", "2008", "87101", "ANCI"]))
         if not employer and rng.random() < 0.1:  # an employer through another main activity
             employer = True
-            rows["activity"].append(_line([number, "006", "2008", main.get("2008", "94999"),
-                                           "SECO"]))
-        in_scope = (kind == "2" and status == "AC" and form in mapping["legal_forms"]
-                    and brussels and not struck)
+            rows["activity"].append(_line([number, "006", "2008", main.get("2008", "94999"), "SECO"]))
+        in_scope = (
+            kind == "2" and status == "AC" and form in mapping["legal_forms"] and brussels and not struck
+        )
         if not in_scope:
             continue
         expected["in_scope"] += 1
@@ -144,12 +253,17 @@ def write_extract(folder: Path, n: int = 3000, seed: int = 16, mapping_path: Pat
             cell = expected["cells"].setdefault(subsector, [0, 0])
             cell[0] += 1
             cell[1] += employer
-    rows["meta"] = [_line(["SnapshotDate", DATE], dates=set()),
-                    _line(["ExtractTimestamp", "12-10-2025 05:12:03"]),
-                    _line(["ExtractType", "full"]), _line(["ExtractNumber", "148"]),
-                    _line(["Version", "1.0.0"])]
-    rows["code"] = [_line(["JuridicalForm", "017", "FR", "Association sans but lucratif"]),
-                    _line(["JuridicalForm", "017", "NL", "Vereniging zonder winstoogmerk"])]
+    rows["meta"] = [
+        _line(["SnapshotDate", DATE], dates=set()),
+        _line(["ExtractTimestamp", "12-10-2025 05:12:03"]),
+        _line(["ExtractType", "full"]),
+        _line(["ExtractNumber", "148"]),
+        _line(["Version", "1.0.0"]),
+    ]
+    rows["code"] = [
+        _line(["JuridicalForm", "017", "FR", "Association sans but lucratif"]),
+        _line(["JuridicalForm", "017", "NL", "Vereniging zonder winstoogmerk"]),
+    ]
     out = Path(folder) / "KboOpenData_0148_2025_10_12_Full_SYNTHETIC"
     out.mkdir(parents=True, exist_ok=True)
     for name, header in HEADERS.items():

@@ -30,9 +30,16 @@ from dashboard.i18n import LANGUAGES, gettext_for
 pytestmark = pytest.mark.browser
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--no-first-run", "--disable-quic"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 AXE_JS = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 #: Allowed values of the variables of the pages' path templates.
@@ -55,8 +62,9 @@ def page_paths(lang: str) -> list[str]:
         template = page.get("path_template") or page["path"]
         variants = [template.replace("<lang>", lang)]
         for name, values in PATH_VALUES.items():
-            variants = [v.replace(f"<{name}>", value) if f"<{name}>" in v else v
-                        for v in variants for value in values]
+            variants = [
+                v.replace(f"<{name}>", value) if f"<{name}>" in v else v for v in variants for value in values
+            ]
             variants = list(dict.fromkeys(variants))
         assert all("<" not in v for v in variants), f"unknown path variable in {template}"
         paths += variants
@@ -108,9 +116,12 @@ def audit(page) -> list[str]:
         """tags => axe.run(document, {runOnly: {type: 'tag', values: tags},
                                       resultTypes: ['violations']})
               .then(r => r.violations.map(v => ({id: v.id, impact: v.impact,
-                  targets: v.nodes.map(n => n.target.join(' '))})))""", WCAG_TAGS)
-    return [f"{v['id']} ({v['impact']}) x{len(v['targets'])}: {', '.join(v['targets'][:4])}"
-            for v in violations]
+                  targets: v.nodes.map(n => n.target.join(' '))})))""",
+        WCAG_TAGS,
+    )
+    return [
+        f"{v['id']} ({v['impact']}) x{len(v['targets'])}: {', '.join(v['targets'][:4])}" for v in violations
+    ]
 
 
 def wait_idle(page) -> None:
@@ -138,10 +149,11 @@ def load(page, url: str) -> None:
 
 def navigate(page, path: str, heading: str) -> None:
     """Go to ``path`` inside the running app, as a link does, and wait until it is drawn."""
-    page.evaluate("p => { window.history.pushState({}, '', p); "
-                  "window.dispatchEvent(new PopStateEvent('popstate')); }", path)
-    page.wait_for_function("h => document.querySelector('#_pages_content h1')?.innerText === h",
-                           arg=heading)
+    page.evaluate(
+        "p => { window.history.pushState({}, '', p); window.dispatchEvent(new PopStateEvent('popstate')); }",
+        path,
+    )
+    page.wait_for_function("h => document.querySelector('#_pages_content h1')?.innerText === h", arg=heading)
     wait_idle(page)
 
 

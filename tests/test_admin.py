@@ -21,10 +21,13 @@ from etl.survey.demo import write_planted_errors
 
 USER, PASSWORD = "coordinator", "a long enough secret"
 UPLOAD_ID = "0123456789abcdef"
-GET_ROUTES = ["/admin/fr/", f"/admin/nl/uploads/{UPLOAD_ID}",
-              f"/admin/en/uploads/{UPLOAD_ID}/quarantine.csv"]
-POST_ROUTES = ["/admin/fr/logout", "/admin/fr/uploads", f"/admin/fr/uploads/{UPLOAD_ID}/publish",
-               f"/admin/fr/uploads/{UPLOAD_ID}/discard"]
+GET_ROUTES = ["/admin/fr/", f"/admin/nl/uploads/{UPLOAD_ID}", f"/admin/en/uploads/{UPLOAD_ID}/quarantine.csv"]
+POST_ROUTES = [
+    "/admin/fr/logout",
+    "/admin/fr/uploads",
+    f"/admin/fr/uploads/{UPLOAD_ID}/publish",
+    f"/admin/fr/uploads/{UPLOAD_ID}/discard",
+]
 
 
 @pytest.fixture()
@@ -54,15 +57,23 @@ def csrf(client, path: str = "/admin/fr/login") -> str:
 
 
 def login(client, password: str = PASSWORD, lang: str = "fr"):
-    return client.post(f"/admin/{lang}/login", data={
-        "username": USER, "password": password, "csrf_token": csrf(client, f"/admin/{lang}/login")})
+    return client.post(
+        f"/admin/{lang}/login",
+        data={"username": USER, "password": password, "csrf_token": csrf(client, f"/admin/{lang}/login")},
+    )
 
 
 def upload(client, file: Path, name: str | None = None, wave: str = "2024", lang: str = "fr"):
     with file.open("rb") as handle:
-        return client.post(f"/admin/{lang}/uploads", data={
-            "csrf_token": csrf(client, f"/admin/{lang}/"), "wave": wave, "format": "auto",
-            "file": (handle, name or file.name)})
+        return client.post(
+            f"/admin/{lang}/uploads",
+            data={
+                "csrf_token": csrf(client, f"/admin/{lang}/"),
+                "wave": wave,
+                "format": "auto",
+                "file": (handle, name or file.name),
+            },
+        )
 
 
 def live_loads(path: Path) -> list[tuple]:
@@ -96,8 +107,7 @@ def test_posts_without_csrf_token_are_refused_when_signed_in(client, path: str) 
 
 
 def test_login_needs_the_csrf_token_and_the_right_password(client) -> None:
-    assert client.post("/admin/fr/login", data={"username": USER,
-                                                 "password": PASSWORD}).status_code == 403
+    assert client.post("/admin/fr/login", data={"username": USER, "password": PASSWORD}).status_code == 403
     assert login(client, "wrong password").status_code == 401
     response = login(client)
     assert response.status_code == 302 and response.headers["Location"] == "/admin/fr/"
@@ -184,7 +194,8 @@ def test_upload_report_publish_flow(client, live: Path, tmp_path: Path) -> None:
     page = client.get(page_url).text
     rows = re.findall(r"<tr><td>(\d+)</td><td>([^<]+)</td><td>([^<]+)</td></tr>", page)
     assert {(int(line), field) for line, field, _ in rows} >= {
-        (line, field) for line, field, _ in planted["errors"] if "*" not in field}
+        (line, field) for line, field, _ in planted["errors"] if "*" not in field
+    }
     assert all(message.startswith(f"Rij {line}") for line, _, message in rows)
     assert 'data-indicator="pressure_index"' in page
     quarantine = client.get(f"{page_url}/quarantine.csv")
@@ -202,7 +213,8 @@ def test_upload_report_publish_flow(client, live: Path, tmp_path: Path) -> None:
     published = [e for e in actions if e["action"] in ("upload", "publish")]
     assert [e["action"] for e in published] == ["upload", "publish"]
     assert {(e["user"], e["file"], e["wave"], e["sha256"]) for e in published} == {
-        (USER, "etc_passwd_wave.csv", 2024, staged.sha256)}
+        (USER, "etc_passwd_wave.csv", 2024, staged.sha256)
+    }
     assert client.get("/api/v1/indicators").status_code == 200  # the public API is unaffected
 
 
@@ -222,15 +234,15 @@ def test_discard_deletes_the_candidate(client, live: Path, tmp_path: Path) -> No
     staged = _stage_ready(Workspace(live), tmp_path / "wave.csv", "wave.csv")
     login(client)
     page_url = f"/admin/fr/uploads/{staged.id}"
-    assert client.post(f"{page_url}/discard", data={"csrf_token": csrf(client, page_url)}
-                       ).status_code == 302
+    assert client.post(f"{page_url}/discard", data={"csrf_token": csrf(client, page_url)}).status_code == 302
     assert not Workspace(live).folder(staged.id).exists()
     assert client.get(page_url).status_code == 404
     assert json.loads(audit_log(live).read_text().splitlines()[-1])["action"] == "discard"
 
 
 def test_a_candidate_built_before_another_publication_is_not_published(
-        client, live: Path, tmp_path: Path) -> None:
+    client, live: Path, tmp_path: Path
+) -> None:
     write_planted_errors(tmp_path / "wave.csv")
     workspace = Workspace(live)
     staged = _stage_ready(workspace, tmp_path / "wave.csv", "late.csv")
@@ -250,8 +262,7 @@ def test_unknown_or_malformed_upload_ids_are_not_found(client) -> None:
         assert client.get(f"/admin/fr/uploads/{upload_id}").status_code == 404
 
 
-def test_a_refused_file_shows_its_summary_and_cannot_be_published(client, live: Path,
-                                                                  tmp_path: Path) -> None:
+def test_a_refused_file_shows_its_summary_and_cannot_be_published(client, live: Path, tmp_path: Path) -> None:
     """File-level checks (issue 16): more than half the rows failing one rule."""
     write_planted_errors(tmp_path / "wave.csv")
     with (tmp_path / "wave.csv").open(encoding="utf-8", newline="") as handle:

@@ -38,8 +38,13 @@ def base_url(live: Path) -> Iterator[str]:
 
 
 @pytest.mark.parametrize("lang", ["fr", "nl"])
-def test_upload_report_publish(page, base_url: str, live: Path, tmp_path: Path,  # noqa: F811
-                               lang: str) -> None:
+def test_upload_report_publish(
+    page,  # noqa: F811
+    base_url: str,
+    live: Path,
+    tmp_path: Path,
+    lang: str,
+) -> None:
     line_word, published, seed = EXPECT[lang]
     export = tmp_path / f"enquete_{lang}.csv"
     planted = write_planted_errors(export, seed=seed)  # other content: other rows
@@ -53,8 +58,7 @@ def test_upload_report_publish(page, base_url: str, live: Path, tmp_path: Path, 
     page.set_input_files("#file", str(export))
     page.fill("#wave", "2024")
     page.click("#upload-submit")
-    status = page.wait_for_selector("#upload-status:not([data-status='building'])",
-                                    timeout=120_000)
+    status = page.wait_for_selector("#upload-status:not([data-status='building'])", timeout=120_000)
     assert status.get_attribute("data-status") == "ready"
     assert page.evaluate("document.documentElement.lang") == lang
     cells = page.locator("#validation tbody tr td:nth-child(3)").all_inner_texts()

@@ -62,16 +62,17 @@ def assert_session_ended(client, token: str) -> None:
     home = client.get("/admin/en/")
     assert home.status_code == 302 and home.headers["Location"].endswith("/login")
     assert client.post(f"{SOME_UPLOAD}/discard", data={"csrf_token": token}).status_code == 403
-    assert client.post("/admin/en/uploads", data={"csrf_token": token, "wave": "2024"}
-                       ).status_code == 403
+    assert client.post("/admin/en/uploads", data={"csrf_token": token, "wave": "2024"}).status_code == 403
 
 
 def test_logout_ends_every_earlier_session_of_the_user(app) -> None:
     first, second, other = app.test_client(), app.test_client(), app.test_client()
     login(first, lang="en")
     login(second, lang="en")
-    other.post("/admin/en/login", data={"username": "colleague", "password": PASSWORD,
-                                         "csrf_token": csrf(other, "/admin/en/login")})
+    other.post(
+        "/admin/en/login",
+        data={"username": "colleague", "password": PASSWORD, "csrf_token": csrf(other, "/admin/en/login")},
+    )
     token, cookie = csrf(first, "/admin/en/"), saved_session(first)
     second_token = csrf(second, "/admin/en/")
     assert_session_works(replay(app, cookie), token)  # a copy works while the session lives
@@ -148,8 +149,11 @@ def _concurrent_logins(app, attempts: list[tuple[str, str]], address: str = "127
     def attempt(i: int) -> None:
         start.wait(timeout=30)
         name, password = attempts[i]
-        codes[i] = clients[i].post("/admin/en/login", data={
-            "username": name, "password": password, "csrf_token": tokens[i]}).status_code
+        codes[i] = (
+            clients[i]
+            .post("/admin/en/login", data={"username": name, "password": password, "csrf_token": tokens[i]})
+            .status_code
+        )
 
     threads = [threading.Thread(target=attempt, args=(i,)) for i in range(len(attempts))]
     for thread in threads:
@@ -204,13 +208,23 @@ def test_throttle_reservations_are_atomic_across_threads(tmp_path: Path) -> None
 
 def test_every_admin_response_is_not_stored(app, live: Path, tmp_path: Path) -> None:
     client = app.test_client()
-    responses = [client.get("/admin"), client.get("/admin/?lang=nl"), client.get("/admin/fr/"),
-                 client.get("/admin/fr/login"), client.get("/admin/xx/login"),
-                 client.get("/admin/fr/nothing/here"), client.post("/admin/fr/logout"),
-                 login(client, "wrong password"), login(client)]
+    responses = [
+        client.get("/admin"),
+        client.get("/admin/?lang=nl"),
+        client.get("/admin/fr/"),
+        client.get("/admin/fr/login"),
+        client.get("/admin/xx/login"),
+        client.get("/admin/fr/nothing/here"),
+        client.post("/admin/fr/logout"),
+        login(client, "wrong password"),
+        login(client),
+    ]
     (tmp_path / "wave.csv").write_text("a;b\n1;2\n", encoding="utf-8")
-    responses += [client.get("/admin/fr/"), upload(client, tmp_path / "wave.csv"),
-                  client.get(f"{SOME_UPLOAD}/quarantine.csv")]
+    responses += [
+        client.get("/admin/fr/"),
+        upload(client, tmp_path / "wave.csv"),
+        client.get(f"{SOME_UPLOAD}/quarantine.csv"),
+    ]
     for response in responses:
         assert response.headers.get("Cache-Control") == "no-store", response.request.path
     assert {r.status_code for r in responses} >= {200, 302, 401, 403, 404}

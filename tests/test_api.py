@@ -61,8 +61,10 @@ KNOWN_IDS = [CELL[0], "pub_formal_volunteering_rate", "comb_volunteer_value_publ
 def flatmap_path_parameters(context, path_parameters: dict):
     if not path_parameters or "indicator_id" not in path_parameters:
         return st.just(path_parameters)
-    return st.one_of(st.just(path_parameters), st.sampled_from(KNOWN_IDS).map(
-        lambda known: {**path_parameters, "indicator_id": known}))
+    return st.one_of(
+        st.just(path_parameters),
+        st.sampled_from(KNOWN_IDS).map(lambda known: {**path_parameters, "indicator_id": known}),
+    )
 
 
 @schema.parametrize()
@@ -72,8 +74,11 @@ def test_every_operation_answers_per_the_openapi_document(case, base_url: str) -
 
 
 def test_every_route_is_documented(served: dict) -> None:
-    routes = {rule.rule.replace("<indicator_id>", "{indicator_id}")
-              for rule in served["app"].url_map.iter_rules() if rule.rule.startswith("/api/")}
+    routes = {
+        rule.rule.replace("<indicator_id>", "{indicator_id}")
+        for rule in served["app"].url_map.iter_rules()
+        if rule.rule.startswith("/api/")
+    }
     assert routes - {"/api/v1/<path:unknown>"} == set(openapi_document()["paths"])
 
 
@@ -93,9 +98,22 @@ def test_values_filter_and_paginate(client: flask.testing.FlaskClient) -> None:
     assert all(r["estimate"] is None for r in suppressed)
 
 
-@pytest.mark.parametrize("query", [
-    "limit=0", "limit=10001", "limit=ten", "offset=-1", "lang=de", "breakdown=city",
-    "period=2024;DROP", "edition=../secret", "colour=red", "limit=1&limit=2", "format=xlsx"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "limit=0",
+        "limit=10001",
+        "limit=ten",
+        "offset=-1",
+        "lang=de",
+        "breakdown=city",
+        "period=2024;DROP",
+        "edition=../secret",
+        "colour=red",
+        "limit=1&limit=2",
+        "format=xlsx",
+    ],
+)
 def test_invalid_parameters_get_a_json_400(client: flask.testing.FlaskClient, query: str) -> None:
     response = client.get(f"{VALUES}?{query}")
     assert response.status_code == 400
@@ -103,8 +121,12 @@ def test_invalid_parameters_get_a_json_400(client: flask.testing.FlaskClient, qu
 
 
 def test_unknown_indicator_edition_or_path_get_a_json_404(client: flask.testing.FlaskClient) -> None:
-    for url in ["/api/v1/indicators/no_such_indicator", "/api/v1/indicators/nope/values",
-                f"{VALUES}?edition=1999.9", "/api/v1/restricted/survey_responses"]:
+    for url in [
+        "/api/v1/indicators/no_such_indicator",
+        "/api/v1/indicators/nope/values",
+        f"{VALUES}?edition=1999.9",
+        "/api/v1/restricted/survey_responses",
+    ]:
         response = client.get(url)
         assert response.status_code == 404, url
         assert response.is_json
@@ -120,15 +142,16 @@ def test_csv_has_the_same_rows_as_json(client: flask.testing.FlaskClient) -> Non
     assert response.headers["X-Total-Count"] == str(as_json["pagination"]["total"])
 
 
-def test_etag_revalidates_until_the_warehouse_is_rebuilt(served: dict,
-                                                         client: flask.testing.FlaskClient) -> None:
+def test_etag_revalidates_until_the_warehouse_is_rebuilt(
+    served: dict, client: flask.testing.FlaskClient
+) -> None:
     first = client.get(VALUES + "?period=2024&breakdown=all")
     etag = first.headers["ETag"]
     assert "max-age" in first.headers["Cache-Control"]
-    assert client.get(VALUES + "?period=2024&breakdown=all",
-                      headers={"If-None-Match": etag}).status_code == 304
-    rebuilt = edited_copy(served["source"], served["warehouse"].with_suffix(".new"),
-                          set_estimate(77.0))
+    assert (
+        client.get(VALUES + "?period=2024&breakdown=all", headers={"If-None-Match": etag}).status_code == 304
+    )
+    rebuilt = edited_copy(served["source"], served["warehouse"].with_suffix(".new"), set_estimate(77.0))
     os.replace(rebuilt, served["warehouse"])
     after = client.get(VALUES + "?period=2024&breakdown=all", headers={"If-None-Match": etag})
     assert after.status_code == 200 and after.headers["ETag"] != etag
@@ -164,14 +187,22 @@ def test_a_nan_estimate_is_null_in_json(served: dict, tmp_path: Path) -> None:
     assert body["data"][0]["estimate"] is None
 
 
-@pytest.mark.parametrize(("listing", "path", "filters"), [
-    ("values", VALUES, {"indicator_id": CELL[0], "period": "2024", "breakdown": "subsector", "lang": "nl"}),
-    ("values", VALUES, {"indicator_id": CELL[0], "breakdown_value": "elderly", "lang": "fr"}),
-    ("statistics", "/api/v1/statistics", {"geo_code": "BE"}),
-    ("indicators", "/api/v1/indicators", {"theme": "funding", "lang": "nl"}),
-])
-def test_json_pages_from_memory_equal_the_sql_query(served: dict, client: flask.testing.FlaskClient,
-                                                    listing: str, path: str, filters: dict) -> None:
+@pytest.mark.parametrize(
+    ("listing", "path", "filters"),
+    [
+        (
+            "values",
+            VALUES,
+            {"indicator_id": CELL[0], "period": "2024", "breakdown": "subsector", "lang": "nl"},
+        ),
+        ("values", VALUES, {"indicator_id": CELL[0], "breakdown_value": "elderly", "lang": "fr"}),
+        ("statistics", "/api/v1/statistics", {"geo_code": "BE"}),
+        ("indicators", "/api/v1/indicators", {"theme": "funding", "lang": "nl"}),
+    ],
+)
+def test_json_pages_from_memory_equal_the_sql_query(
+    served: dict, client: flask.testing.FlaskClient, listing: str, path: str, filters: dict
+) -> None:
     cur = Reader(served["warehouse"]).cursor()
     spec_filters = {name: filters.get(name) for name in LISTINGS[listing].filters}
     expected, total = fetch_records(cur, listing, filters.get("lang", "en"), spec_filters, 7, 2)

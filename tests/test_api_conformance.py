@@ -24,10 +24,17 @@ from schemathesis import engine
 from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import events
 
-CHECKS = ("not_a_server_error", "status_code_conformance", "content_type_conformance",
-          "response_headers_conformance", "response_schema_conformance",
-          "unsupported_method", "allow_header_conformance",
-          "negative_data_rejection", "positive_data_acceptance")
+CHECKS = (
+    "not_a_server_error",
+    "status_code_conformance",
+    "content_type_conformance",
+    "response_headers_conformance",
+    "response_schema_conformance",
+    "unsupported_method",
+    "allow_header_conformance",
+    "negative_data_rejection",
+    "positive_data_acceptance",
+)
 PHASES = ("examples", "coverage", "fuzzing", "stateful")
 MAX_EXAMPLES = 25
 
@@ -45,19 +52,23 @@ def test_served_document_is_valid_openapi_3_0(app_url: str) -> None:
     assert response.headers["Content-Type"].startswith("application/json")
     document = response.json()
     assert document["openapi"].startswith("3.0.")
-    errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
-              for e in OpenAPIV30SpecValidator(document).iter_errors()]
+    errors = [
+        f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
+        for e in OpenAPIV30SpecValidator(document).iter_errors()
+    ]
     assert not errors, "\n".join(errors[:20])
 
 
 def run_schemathesis(url: str) -> dict:
     """Every phase of Schemathesis over the served document; cases, failures and statuses."""
-    config = SchemathesisConfig.from_dict({
-        "checks": {"enabled": False, **{name: {"enabled": True} for name in CHECKS}},
-        "phases": {phase: {"enabled": True} for phase in PHASES},
-        "generation": {"mode": "all", "max-examples": MAX_EXAMPLES, "database": "none"},
-        "seed": 13,
-    })
+    config = SchemathesisConfig.from_dict(
+        {
+            "checks": {"enabled": False, **{name: {"enabled": True} for name in CHECKS}},
+            "phases": {phase: {"enabled": True} for phase in PHASES},
+            "generation": {"mode": "all", "max-examples": MAX_EXAMPLES, "database": "none"},
+            "seed": 13,
+        }
+    )
     schema = schemathesis.openapi.from_url(f"{url}/api/v1/openapi.json", config=config)
     cases: Counter[str] = Counter()
     statuses: Counter[int] = Counter()
@@ -81,10 +92,17 @@ def run_schemathesis(url: str) -> dict:
                 if check.status != engine.Status.SUCCESS:
                     case = recorder.cases[case_id].value
                     title = check.failure_info.failure.title if check.failure_info else ""
-                    failures.append(f"[{event.phase.value}] {check.name}: {title} - {case.method} "
-                                    f"{case.path} path={case.path_parameters} query={case.query}")
-    return {"cases": cases, "statuses": statuses, "failures": failures, "errors": errors,
-            "allow_on_405": allow_on_405}
+                    failures.append(
+                        f"[{event.phase.value}] {check.name}: {title} - {case.method} "
+                        f"{case.path} path={case.path_parameters} query={case.query}"
+                    )
+    return {
+        "cases": cases,
+        "statuses": statuses,
+        "failures": failures,
+        "errors": errors,
+        "allow_on_405": allow_on_405,
+    }
 
 
 def test_schemathesis_finds_no_failure_in_any_phase(app_url: str) -> None:
@@ -92,8 +110,10 @@ def test_schemathesis_finds_no_failure_in_any_phase(app_url: str) -> None:
     start = time.monotonic()
     result = run_schemathesis(app_url)
     elapsed = time.monotonic() - start
-    print(f"schemathesis: {sum(result['cases'].values())} cases {dict(result['cases'])}, "
-          f"statuses {dict(result['statuses'])}, {elapsed:.1f} s")
+    print(
+        f"schemathesis: {sum(result['cases'].values())} cases {dict(result['cases'])}, "
+        f"statuses {dict(result['statuses'])}, {elapsed:.1f} s"
+    )
     assert not result["errors"], result["errors"]
     assert not result["failures"], "\n".join(sorted(set(result["failures"]))[:30])
     assert set(result["cases"]) == set(PHASES) and all(result["cases"].values()), result["cases"]
@@ -103,11 +123,14 @@ def test_schemathesis_finds_no_failure_in_any_phase(app_url: str) -> None:
     assert not any(status >= 500 for status in result["statuses"])
 
 
-@pytest.mark.parametrize(("method", "path", "allow"), [
-    ("post", "/api/v1/indicators", "GET, HEAD, OPTIONS"),
-    ("delete", "/api/v1/indicators/tt_task_transfer", "GET, HEAD, OPTIONS"),
-    ("put", "/api/v1/openapi.json", "GET, HEAD, OPTIONS"),
-])
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        ("post", "/api/v1/indicators", "GET, HEAD, OPTIONS"),
+        ("delete", "/api/v1/indicators/tt_task_transfer", "GET, HEAD, OPTIONS"),
+        ("put", "/api/v1/openapi.json", "GET, HEAD, OPTIONS"),
+    ],
+)
 def test_api_405_is_json_with_allow(app_url: str, method: str, path: str, allow: str) -> None:
     response = requests.request(method, app_url + path, timeout=10)
     assert response.status_code == 405

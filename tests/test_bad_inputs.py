@@ -63,8 +63,9 @@ def _zip_bomb(path: Path) -> None:
             if info.filename != sheet:
                 dst.writestr(info, src.read(info))
         with dst.open(sheet, "w", force_zip64=True) as fh:
-            fh.write(b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-                     b"<sheetData>")
+            fh.write(
+                b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+            )
             row = b'<row><c t="inlineStr"><is><t>x</t></is></c></row>' * 20_000
             for _ in range(120 * MB // len(row)):
                 fh.write(row)
@@ -74,8 +75,10 @@ def _zip_bomb(path: Path) -> None:
 def _ten_thousand_columns(path: Path) -> None:
     header, row = (line.split(";") for line in _demo_lines()[:2])
     extra = 10_000 - len(header)
-    path.write_text(";".join(header + [f"extra_{i}" for i in range(extra)]) + "\n"
-                    + ";".join(row + [""] * extra) + "\n", encoding="utf-8")
+    path.write_text(
+        ";".join(header + [f"extra_{i}" for i in range(extra)]) + "\n" + ";".join(row + [""] * extra) + "\n",
+        encoding="utf-8",
+    )
 
 
 def _long_cell(path: Path) -> None:
@@ -86,8 +89,12 @@ def _long_cell(path: Path) -> None:
     path.write_text("\n".join([header, ";".join(cells), second]) + "\n", encoding="utf-8")
 
 
-GENERATORS = {"huge_200mb.csv": _huge_csv, "zip_bomb.xlsx": _zip_bomb,
-              "ten_thousand_columns.csv": _ten_thousand_columns, "long_cell.csv": _long_cell}
+GENERATORS = {
+    "huge_200mb.csv": _huge_csv,
+    "zip_bomb.xlsx": _zip_bomb,
+    "ten_thousand_columns.csv": _ten_thousand_columns,
+    "long_cell.csv": _long_cell,
+}
 
 
 @pytest.fixture(scope="module")
@@ -146,10 +153,12 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-@pytest.mark.parametrize("entry", [e for e in ENTRIES if e.get("ingest")],
-                         ids=[e["file"] for e in ENTRIES if e.get("ingest")])
-def test_ingest_against_a_built_warehouse(entry: dict, generated: Path, warehouse_path: Path,
-                                          tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "entry", [e for e in ENTRIES if e.get("ingest")], ids=[e["file"] for e in ENTRIES if e.get("ingest")]
+)
+def test_ingest_against_a_built_warehouse(
+    entry: dict, generated: Path, warehouse_path: Path, tmp_path: Path
+) -> None:
     shutil.copytree(warehouse_path.parent, tmp_path / "var")
     warehouse = tmp_path / "var" / warehouse_path.name
     before, registry = sha256(warehouse), landing.registry(landing_dir(warehouse))
@@ -160,8 +169,9 @@ def test_ingest_against_a_built_warehouse(entry: dict, generated: Path, warehous
         assert sha256(warehouse) == before
         assert landing.registry(landing_dir(warehouse)) == registry
         surveys = landing_dir(warehouse) / "surveys"
-        assert not surveys.exists() or not any(p.is_file() and p.name != "registry.json"
-                                               for p in surveys.rglob("*"))
+        assert not surveys.exists() or not any(
+            p.is_file() and p.name != "registry.json" for p in surveys.rglob("*")
+        )
     else:
         assert code == 0
         assert report["rows_loaded"] > 0

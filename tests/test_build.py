@@ -21,8 +21,10 @@ from sector_monitor.pipeline import build
 
 
 def _value(con, series: str, geo: str, period: str) -> float:
-    return con.execute("SELECT value FROM public.statistics WHERE series = ? AND geo_code = ? "
-                       "AND period = ?", [series, geo, period]).fetchone()[0]
+    return con.execute(
+        "SELECT value FROM public.statistics WHERE series = ? AND geo_code = ? AND period = ?",
+        [series, geo, period],
+    ).fetchone()[0]
 
 
 def test_public_statistics_hold_the_published_values(wh) -> None:
@@ -31,31 +33,39 @@ def test_public_statistics_hold_the_published_values(wh) -> None:
     assert _value(wh, "eurostat_informal_volunteering", "BE", "2022") == 11.8
     assert _value(wh, "statbel_population", "04000", "2020-01-01") == 1_218_255
     assert _value(wh, "statbel_population", "21004", "2020-01-01") > 100_000
-    de = wh.execute("SELECT value, flag FROM public.statistics WHERE series = "
-                    "'eurostat_formal_volunteering' AND geo_code = 'DE' AND period = '2022'").fetchone()
+    de = wh.execute(
+        "SELECT value, flag FROM public.statistics WHERE series = "
+        "'eurostat_formal_volunteering' AND geo_code = 'DE' AND period = '2022'"
+    ).fetchone()
     assert de[0] is None and de[1] == "u"  # published as low reliability without value
-    assert wh.execute("SELECT geo_label FROM public.statistics WHERE geo_code = 'EL' LIMIT 1"
-                      ).fetchone()[0] == "Greece"
+    assert (
+        wh.execute("SELECT geo_label FROM public.statistics WHERE geo_code = 'EL' LIMIT 1").fetchone()[0]
+        == "Greece"
+    )
 
 
 def test_every_reference_figure_is_a_row_with_its_source(wh) -> None:
     csv = pd.read_csv(ROOT / "etl/snapshots/reference_figures/reference_figures.csv", dtype=str)
-    rows = wh.execute("SELECT count(*) FROM public.statistics WHERE dataset = 'reference_figures'"
-                      ).fetchone()[0]
+    rows = wh.execute(
+        "SELECT count(*) FROM public.statistics WHERE dataset = 'reference_figures'"
+    ).fetchone()[0]
     assert rows == len(csv) == 84
-    brussels = wh.execute("SELECT value, unit, period FROM public.statistics WHERE dataset = "
-                          "'reference_figures' AND geo_code = '04000' AND value = 62000").fetchall()
+    brussels = wh.execute(
+        "SELECT value, unit, period FROM public.statistics WHERE dataset = "
+        "'reference_figures' AND geo_code = '04000' AND value = 62000"
+    ).fetchall()
     assert brussels == [(62000.0, "persons", "2019")]
-    rng = wh.execute("SELECT value, note FROM public.statistics WHERE note LIKE '%range 7.2-8.8%'"
-                     ).fetchone()
+    rng = wh.execute("SELECT value, note FROM public.statistics WHERE note LIKE '%range 7.2-8.8%'").fetchone()
     assert rng[0] is None
     orphans = wh.execute(
         "SELECT count(*) FROM public.statistics s LEFT JOIN public.sources o USING (source_id) "
-        "WHERE o.source_id IS NULL OR length(o.sha256) < 64").fetchone()[0]
+        "WHERE o.source_id IS NULL OR length(o.sha256) < 64"
+    ).fetchone()[0]
     assert orphans == 0
     deterioration = wh.execute(
         "SELECT period, value FROM public.statistics WHERE series = 'barometer_financial_deterioration' "
-        "ORDER BY period").fetchall()
+        "ORDER BY period"
+    ).fetchall()
     assert deterioration == [("2011", 17.0), ("2013", 33.0), ("2018", 19.0), ("2020", 49.0)]
 
 
@@ -83,7 +93,8 @@ def _snapshot_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_corrupted_snapshot_fails_clearly_and_keeps_the_warehouse(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, warehouse_path: Path) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, warehouse_path: Path
+) -> None:
     target = tmp_path / "w.duckdb"
     shutil.copy(warehouse_path, target)
     before = table_digest(target)
@@ -105,9 +116,12 @@ def test_sigkill_during_build_leaves_previous_warehouse(tmp_path: Path, warehous
     target = tmp_path / "var" / warehouse_path.name
     before = table_digest(target)
     tmp = target.with_name(target.name + ".tmp")
-    proc = subprocess.Popen([sys.executable, "-m", "sector_monitor.cli", "build",
-                             "--warehouse", str(target)], cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sector_monitor.cli", "build", "--warehouse", str(target)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 60
     while not tmp.exists() and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.01)

@@ -48,19 +48,33 @@ def body_for(app, start: str, inputs: list[Any], state: list[Any] | None = None)
         out = []
         for dep, value in zip(declared, values, strict=True):
             if dep["id"].startswith("{"):  # {"column": ["ALL"], "type": "explorer-sort"}
-                out.append([{"id": {"type": json.loads(dep["id"])["type"], "column": column},
-                             "property": dep["property"], "value": clicks}
-                            for column, clicks in value])
+                out.append(
+                    [
+                        {
+                            "id": {"type": json.loads(dep["id"])["type"], "column": column},
+                            "property": dep["property"],
+                            "value": clicks,
+                        }
+                        for column, clicks in value
+                    ]
+                )
             else:
                 out.append({"id": dep["id"], "property": dep["property"], "value": value})
         return out
 
-    body = {"output": key, "outputs": outputs_of(key),
-            "inputs": items(callback["inputs"], inputs), "state": items(callback["state"], state or [])}
+    body = {
+        "output": key,
+        "outputs": outputs_of(key),
+        "inputs": items(callback["inputs"], inputs),
+        "state": items(callback["state"], state or []),
+    }
     first = body["inputs"][0]
     if isinstance(first, list):
-        changed = [f'{json.dumps(first[0]["id"], sort_keys=True, separators=(",", ":"))}.'
-                   f'{first[0]["property"]}'] if first else []
+        changed = (
+            [f"{json.dumps(first[0]['id'], sort_keys=True, separators=(',', ':'))}.{first[0]['property']}"]
+            if first
+            else []
+        )
     else:
         changed = [f"{first['id']}.{first['property']}"]
     body["changedPropIds"] = changed
@@ -78,14 +92,15 @@ def valid_bodies(app) -> dict[str, dict]:
         "frame": body_for(app, "..nav-brand", ["/nl/index"]),
         "index-cells": body_for(app, "index-cells", ["2024", "size_class"], ["/fr/index"]),
         "whatif": body_for(app, "index-whatif", ["minmax", *[2.5] * w], ["/en/index"]),
-        "explorer": body_for(app, "..explorer-breakdown",
-                             ["indicator:tt_task_transfer", "subsector", "2024", "table", None,
-                              "2022", "2024"],
-                             ["/fr/explorer"]),
+        "explorer": body_for(
+            app,
+            "..explorer-breakdown",
+            ["indicator:tt_task_transfer", "subsector", "2024", "table", None, "2022", "2024"],
+            ["/fr/explorer"],
+        ),
         "sort": body_for(app, "explorer-sort", [[("period", 1), ("estimate", None)]], [None]),
         "note": body_for(app, "..note-preview", [["R4"], [], None], ["/nl/note"]),
-        "europe": body_for(app, "europe-cards", ["eurostat_formal_volunteering"],
-                           ["/fr/statistics"]),
+        "europe": body_for(app, "europe-cards", ["eurostat_formal_volunteering"], ["/fr/statistics"]),
     }
 
 
@@ -115,9 +130,13 @@ def malformed_bodies(app) -> dict[str, Any]:
     explorer, note, sort = ok["explorer"], ok["note"], ok["sort"]
     return {
         # not JSON, or JSON that is not an object
-        "not JSON": b"{output:", "empty body": b"", "array": b"[1, 2]", "string": b'"x"',
-        "null": b"null", "number": b"3", "NaN weight": json.dumps(
-            with_value(whatif, "inputs", 1, 0.5)).replace("0.5", "NaN").encode(),
+        "not JSON": b"{output:",
+        "empty body": b"",
+        "array": b"[1, 2]",
+        "string": b'"x"',
+        "null": b"null",
+        "number": b"3",
+        "NaN weight": json.dumps(with_value(whatif, "inputs", 1, 0.5)).replace("0.5", "NaN").encode(),
         # envelope
         "no output": {k: v for k, v in router.items() if k != "output"},
         "no inputs": {k: v for k, v in router.items() if k != "inputs"},
@@ -125,22 +144,29 @@ def malformed_bodies(app) -> dict[str, Any]:
         "unknown key": replaced(router, extra=1),
         "output not a string": replaced(router, output=["x"]),
         "unknown output": replaced(router, output="nope.children"),
-        "clientside output": {"output": "nav-collapse.is_open",
-                              "outputs": {"id": "nav-collapse", "property": "is_open"},
-                              "inputs": [{"id": "nav-toggler", "property": "n_clicks", "value": 1},
-                                         {"id": "url", "property": "pathname", "value": "/fr"}],
-                              "changedPropIds": ["nav-toggler.n_clicks"]},
+        "clientside output": {
+            "output": "nav-collapse.is_open",
+            "outputs": {"id": "nav-collapse", "property": "is_open"},
+            "inputs": [
+                {"id": "nav-toggler", "property": "n_clicks", "value": 1},
+                {"id": "url", "property": "pathname", "value": "/fr"},
+            ],
+            "changedPropIds": ["nav-toggler.n_clicks"],
+        },
         "inputs an object": replaced(router, inputs={"a": 1}),
         "inputs a string": replaced(router, inputs="x"),
         "inputs numbers": replaced(router, inputs=[1, 2]),
         "too few inputs": replaced(router, inputs=router["inputs"][:1]),
         "too many inputs": replaced(router, inputs=router["inputs"] * 2),
-        "unknown component": replaced(router, inputs=[
-            {"id": "zzz", "property": "pathname", "value": "/fr"}, router["inputs"][1]]),
-        "unknown property": replaced(router, inputs=[
-            {"id": "_pages_location", "property": "zzz", "value": "/fr"}, router["inputs"][1]]),
-        "input without id": replaced(router, inputs=[
-            {"property": "pathname", "value": "/fr"}, router["inputs"][1]]),
+        "unknown component": replaced(
+            router, inputs=[{"id": "zzz", "property": "pathname", "value": "/fr"}, router["inputs"][1]]
+        ),
+        "unknown property": replaced(
+            router, inputs=[{"id": "_pages_location", "property": "zzz", "value": "/fr"}, router["inputs"][1]]
+        ),
+        "input without id": replaced(
+            router, inputs=[{"property": "pathname", "value": "/fr"}, router["inputs"][1]]
+        ),
         "state a string": replaced(cells, state="x"),
         "state missing": replaced(cells, state=[]),
         "outputs a number": replaced(router, outputs=5),
@@ -149,8 +175,9 @@ def malformed_bodies(app) -> dict[str, Any]:
         "changedPropIds numbers": replaced(router, changedPropIds=[5]),
         "changedPropIds not an input": replaced(router, changedPropIds=["url.pathname"]),
         "pattern input not a list": replaced(sort, inputs=[sort["inputs"][0][0]]),
-        "pattern id a string": replaced(sort, inputs=[[
-            {"id": "explorer-sort", "property": "n_clicks", "value": 1}]]),
+        "pattern id a string": replaced(
+            sort, inputs=[[{"id": "explorer-sort", "property": "n_clicks", "value": 1}]]
+        ),
         # values of the wrong type
         "pathname a number": with_value(router, "inputs", 0, 5),
         "pathname a list": with_value(router, "inputs", 0, ["/fr"]),

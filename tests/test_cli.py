@@ -11,8 +11,14 @@ from conftest import ROOT
 
 
 def run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "sector_monitor.cli", *args], cwd=ROOT,
-                          capture_output=True, text=True, timeout=300, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "sector_monitor.cli", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
 
 
 def test_build_then_status_json(tmp_path: Path) -> None:
@@ -37,13 +43,23 @@ def test_serve_without_warehouse_explains_what_to_do(tmp_path: Path) -> None:
 
 
 def test_indicators_list_and_show_in_the_users_language(warehouse_path: Path) -> None:
-    listed = run("indicators", "list", "--theme", "task_transfer", "--lang", "nl",
-                 "--warehouse", str(warehouse_path))
+    listed = run(
+        "indicators", "list", "--theme", "task_transfer", "--lang", "nl", "--warehouse", str(warehouse_path)
+    )
     assert listed.returncode == 0, listed.stderr
     assert "tt_task_transfer" in listed.stdout and "vrijwilligers" in listed.stdout
     assert "fund_project_share" not in listed.stdout  # another theme
-    shown = run("indicators", "show", "tt_task_transfer", "--period", "2024", "--lang", "fr",
-                "--warehouse", str(warehouse_path))
+    shown = run(
+        "indicators",
+        "show",
+        "tt_task_transfer",
+        "--period",
+        "2024",
+        "--lang",
+        "fr",
+        "--warehouse",
+        str(warehouse_path),
+    )
     assert shown.returncode == 0, shown.stderr
     assert "Transfert de tâches" in shown.stdout
     assert "suppressed" in shown.stdout or "supprim" in shown.stdout
@@ -54,8 +70,17 @@ def test_note_export_and_publish_commands(warehouse_path: Path, tmp_path: Path) 
 
     wh = tmp_path / "var" / "warehouse.duckdb"
     shutil.copytree(warehouse_path.parent, wh.parent)
-    note = run("note", "--lang", "nl", "--recommendation", "R4", "--out", str(tmp_path / "x.md"),
-               "--warehouse", str(wh))
+    note = run(
+        "note",
+        "--lang",
+        "nl",
+        "--recommendation",
+        "R4",
+        "--out",
+        str(tmp_path / "x.md"),
+        "--warehouse",
+        str(wh),
+    )
     assert note.returncode == 0, note.stderr
     text = (tmp_path / "x.md").read_text(encoding="utf-8")
     assert "R4" in text and "SYNTHETISCHE" in text.upper()
@@ -80,6 +105,8 @@ def test_rollback_command_restores_the_previous_build(warehouse_path: Path, tmp_
     rolled = run("rollback", "--warehouse", str(wh))
     assert rolled.returncode == 0, rolled.stderr
     assert "restored build" in rolled.stderr
-    assert json.loads(run("status", "--json", "--warehouse", str(wh)).stdout)["build"] == \
-        json.loads(before.stdout)["build"]
+    assert (
+        json.loads(run("status", "--json", "--warehouse", str(wh)).stdout)["build"]
+        == json.loads(before.stdout)["build"]
+    )
     assert table_digest(wh) == table_digest(warehouse_path)

@@ -18,9 +18,22 @@ from dashboard.formatting import format_number, format_value
 from dashboard.i18n import gettext_for, negotiate_language, plotly_separators
 from etl.csv_safety import neutralise
 
-PAGES = ("", "/index", "/themes/funding", "/public-funding", "/themes/task-transfer", "/themes/support",
-         "/themes/framework", "/themes/accessibility", "/themes/group-life", "/explorer",
-         "/recommendations", "/statistics", "/methods", "/data")
+PAGES = (
+    "",
+    "/index",
+    "/themes/funding",
+    "/public-funding",
+    "/themes/task-transfer",
+    "/themes/support",
+    "/themes/framework",
+    "/themes/accessibility",
+    "/themes/group-life",
+    "/explorer",
+    "/recommendations",
+    "/statistics",
+    "/methods",
+    "/data",
+)
 
 
 def render(client, path: str) -> str:
@@ -28,11 +41,14 @@ def render(client, path: str) -> str:
     url = urlsplit(path)
     body = {
         "output": ".._pages_content.children..._pages_store.data..",
-        "outputs": [{"id": "_pages_content", "property": "children"},
-                    {"id": "_pages_store", "property": "data"}],
-        "inputs": [{"id": "_pages_location", "property": "pathname", "value": url.path},
-                   {"id": "_pages_location", "property": "search",
-                    "value": f"?{url.query}" if url.query else ""}],
+        "outputs": [
+            {"id": "_pages_content", "property": "children"},
+            {"id": "_pages_store", "property": "data"},
+        ],
+        "inputs": [
+            {"id": "_pages_location", "property": "pathname", "value": url.path},
+            {"id": "_pages_location", "property": "search", "value": f"?{url.query}" if url.query else ""},
+        ],
         "changedPropIds": ["_pages_location.pathname"],
         "state": [],
     }
@@ -41,8 +57,13 @@ def render(client, path: str) -> str:
     return json.dumps(response.get_json(), ensure_ascii=False)
 
 
-SURVEY_VIEWS = ("indicators", "indicator_values", "index_values", "recommendations",
-                "survey_responses_summary")
+SURVEY_VIEWS = (
+    "indicators",
+    "indicator_values",
+    "index_values",
+    "recommendations",
+    "survey_responses_summary",
+)
 
 
 def without_survey(source: Path, target: Path) -> duckdb.DuckDBPyConnection:
@@ -50,8 +71,11 @@ def without_survey(source: Path, target: Path) -> duckdb.DuckDBPyConnection:
     shutil.copy(source, target)
     con = duckdb.connect(str(target))
     for name in SURVEY_VIEWS:
-        kind = con.execute("SELECT table_type FROM information_schema.tables WHERE "
-                           "table_schema = 'public' AND table_name = ?", [name]).fetchone()
+        kind = con.execute(
+            "SELECT table_type FROM information_schema.tables WHERE "
+            "table_schema = 'public' AND table_name = ?",
+            [name],
+        ).fetchone()
         if kind:
             con.execute(f"DROP {'VIEW' if kind[0] == 'VIEW' else 'TABLE'} public.{name} CASCADE")
     return con
@@ -64,13 +88,14 @@ def client(warehouse_path: Path):
 
 def suppressed_cell(wh) -> tuple[str, str, str, str]:
     """A suppressed survey cell of the warehouse: (indicator, breakdown, period, category)."""
-    return wh.execute("SELECT indicator_id, breakdown, period, breakdown_value FROM "
-                      "public.indicator_values WHERE flag = 'suppressed' ORDER BY ALL "
-                      "LIMIT 1").fetchone()
+    return wh.execute(
+        "SELECT indicator_id, breakdown, period, breakdown_value FROM "
+        "public.indicator_values WHERE flag = 'suppressed' ORDER BY ALL "
+        "LIMIT 1"
+    ).fetchone()
 
 
-@pytest.mark.parametrize(("lang", "expected"), [
-    ("fr", "7\u202f036,5"), ("nl", "7.036,5"), ("en", "7,036.5")])
+@pytest.mark.parametrize(("lang", "expected"), [("fr", "7\u202f036,5"), ("nl", "7.036,5"), ("en", "7,036.5")])
 def test_numbers_follow_the_language(lang: str, expected: str) -> None:
     assert format_number(7036.5, lang) == expected
     assert plotly_separators(lang)[0] == ("." if lang == "en" else ",")
@@ -88,8 +113,10 @@ def test_catalogs_translate_every_language() -> None:
     assert gettext_for("en")("Key figures") == "Key figures"
 
 
-@pytest.mark.parametrize(("header", "lang"), [
-    ("nl-BE,nl;q=0.9,en;q=0.8", "nl"), ("en-US,en;q=0.5", "en"), ("de-DE", "fr"), (None, "fr")])
+@pytest.mark.parametrize(
+    ("header", "lang"),
+    [("nl-BE,nl;q=0.9,en;q=0.8", "nl"), ("en-US,en;q=0.5", "en"), ("de-DE", "fr"), (None, "fr")],
+)
 def test_root_redirects_by_accept_language(client, header: str | None, lang: str) -> None:
     assert negotiate_language(header) == lang
     response = client.get("/", headers={"Accept-Language": header} if header else {})
@@ -145,15 +172,19 @@ def test_home_shows_survey_headlines_with_ci_and_n(client, wh) -> None:
     assert "Synthetic demonstration data." in home
     est, low, high, n, period = wh.execute(
         "SELECT estimate, ci_low, ci_high, n, period FROM public.indicator_values WHERE "
-        "indicator_id = 'tt_task_transfer' AND breakdown = 'all' ORDER BY period DESC").fetchone()
+        "indicator_id = 'tt_task_transfer' AND breakdown = 'all' ORDER BY period DESC"
+    ).fetchone()
     assert format_number(est, "en", 1) + "%" in home
     assert f"95 % CI {format_number(low, 'en', 1)} – {format_number(high, 'en', 1)} · n = {n}" in home
     assert f"Survey wave {period}" in home
-    survey_source = wh.execute("SELECT source_id FROM public.sources WHERE source_id LIKE "
-                               "'%survey%'").fetchone()[0]
+    survey_source = wh.execute(
+        "SELECT source_id FROM public.sources WHERE source_id LIKE '%survey%'"
+    ).fetchone()[0]
     assert f"source-{survey_source}" in home
-    fte, fte_low = wh.execute("SELECT estimate, value_low FROM public.indicator_values WHERE "
-                              "indicator_id = 'comb_volunteer_fte_public'").fetchone()
+    fte, fte_low = wh.execute(
+        "SELECT estimate, value_low FROM public.indicator_values WHERE "
+        "indicator_id = 'comb_volunteer_fte_public'"
+    ).fetchone()
     assert format_number(round(fte), "en", 0) + "\u00a0full-time equivalents" in home
     assert f"Range {format_number(round(fte_low), 'en', 0)} – " in home
     assert "Disinvestment pressure index" in home
@@ -161,22 +192,28 @@ def test_home_shows_survey_headlines_with_ci_and_n(client, wh) -> None:
 
 def test_explorer_table_never_shows_a_suppressed_number(client, wh) -> None:
     indicator, breakdown, period, category = suppressed_cell(wh)
-    page = render(client, f"/en/explorer?indicator=indicator:{indicator}&breakdown={breakdown}"
-                          f"&period={period}&tab=table")
+    page = render(
+        client,
+        f"/en/explorer?indicator=indicator:{indicator}&breakdown={breakdown}&period={period}&tab=table",
+    )
     assert "Synthetic demonstration data." in page
     assert "suppressed (" in page
-    label = wh.execute("SELECT label_en FROM public.categories WHERE variable = ? AND code = ?",
-                       [breakdown, category]).fetchone()
+    label = wh.execute(
+        "SELECT label_en FROM public.categories WHERE variable = ? AND code = ?", [breakdown, category]
+    ).fetchone()
     assert label is None or label[0] in page
 
 
 def test_explorer_csv_has_metadata_and_no_suppressed_value(client, wh) -> None:
     indicator, breakdown, period, category = suppressed_cell(wh)
-    response = client.get(f"/download/explorer.csv?indicator=indicator:{indicator}"
-                          f"&breakdown={breakdown}&period={period}&lang=en")
+    response = client.get(
+        f"/download/explorer.csv?indicator=indicator:{indicator}"
+        f"&breakdown={breakdown}&period={period}&lang=en"
+    )
     text = response.get_data(as_text=True)
-    title = wh.execute("SELECT title_en FROM public.indicators WHERE indicator_id = ?",
-                       [indicator]).fetchone()[0]
+    title = wh.execute(
+        "SELECT title_en FROM public.indicators WHERE indicator_id = ?", [indicator]
+    ).fetchone()[0]
     assert text.startswith(f"# title: {title}")
     assert "# synthetic: True" in text and "# citation: " in text
     frame = pd.read_csv(io.StringIO(text), comment="#", dtype={"category": str})
@@ -187,16 +224,20 @@ def test_explorer_csv_has_metadata_and_no_suppressed_value(client, wh) -> None:
 def test_explorer_xlsx_has_data_and_metadata_sheets(client, wh) -> None:
     from openpyxl import load_workbook
 
-    response = client.get("/download/explorer.xlsx?indicator=indicator:tt_task_transfer"
-                          "&breakdown=region&period=2024&lang=fr")
+    response = client.get(
+        "/download/explorer.xlsx?indicator=indicator:tt_task_transfer&breakdown=region&period=2024&lang=fr"
+    )
     assert response.status_code == 200
     book = load_workbook(io.BytesIO(response.data))
     assert book.sheetnames == ["data", "metadata"]
     rows = list(book["data"].values)
     assert rows[0][:4] == ("category", "label", "period", "estimate")
-    expected = dict(wh.execute(
-        "SELECT breakdown_value, estimate FROM public.indicator_values WHERE indicator_id = "
-        "'tt_task_transfer' AND breakdown = 'region' AND period = '2024'").fetchall())
+    expected = dict(
+        wh.execute(
+            "SELECT breakdown_value, estimate FROM public.indicator_values WHERE indicator_id = "
+            "'tt_task_transfer' AND breakdown = 'region' AND period = '2024'"
+        ).fetchall()
+    )
     assert {r[0]: r[3] for r in rows[1:]} == pytest.approx(expected)
     assert {r[1] for r in rows[1:]} >= {"Bruxelles-Capitale"} or len(rows) > 1
     meta = dict(list(book["metadata"].values)[1:])
@@ -225,17 +266,24 @@ def test_what_if_weights_recompute_the_index(warehouse_path: Path, wh) -> None:
         from dashboard.data import current_data
         from dashboard.index_data import config, whatif
 
-        published = wh.execute("SELECT index FROM public.index_values WHERE breakdown = 'all' "
-                               "ORDER BY period DESC").fetchone()[0]
-        default = json.dumps(whatif(current_data(), "en", dict.fromkeys(config().indicators, 1.0),
-                                    "goalposts")[0].to_plotly_json(), default=str)
+        published = wh.execute(
+            "SELECT index FROM public.index_values WHERE breakdown = 'all' ORDER BY period DESC"
+        ).fetchone()[0]
+        default = json.dumps(
+            whatif(current_data(), "en", dict.fromkeys(config().indicators, 1.0), "goalposts")[
+                0
+            ].to_plotly_json(),
+            default=str,
+        )
         assert default.count(format_number(published, "en", 1)) == 2  # variant = published
         only_transfer = {i: float(i == "tt_task_transfer") for i in config().indicators}
-        mine = json.dumps(whatif(current_data(), "en", only_transfer, "goalposts")[0]
-                          .to_plotly_json(), default=str)
-        transfer = wh.execute("SELECT estimate FROM public.indicator_values WHERE indicator_id ="
-                              " 'tt_task_transfer' AND breakdown = 'all' ORDER BY period DESC"
-                              ).fetchone()[0]
+        mine = json.dumps(
+            whatif(current_data(), "en", only_transfer, "goalposts")[0].to_plotly_json(), default=str
+        )
+        transfer = wh.execute(
+            "SELECT estimate FROM public.indicator_values WHERE indicator_id ="
+            " 'tt_task_transfer' AND breakdown = 'all' ORDER BY period DESC"
+        ).fetchone()[0]
         assert format_number(published, "en", 1) in mine and format_number(transfer, "en", 1) in mine
 
 
@@ -248,11 +296,14 @@ def test_support_page_shows_the_nine_stage_funnel(client) -> None:
 
 def test_recommendations_show_live_evidence(client, wh) -> None:
     page = render(client, "/nl/recommendations")
-    for rec_id, evidence in wh.execute("SELECT recommendation_id, evidence_nl FROM "
-                                       "public.recommendations").fetchall():
+    for rec_id, evidence in wh.execute(
+        "SELECT recommendation_id, evidence_nl FROM public.recommendations"
+    ).fetchall():
         assert f'"id": "{rec_id}"' in page and evidence in page
-    est = wh.execute("SELECT estimate FROM public.indicator_values WHERE indicator_id = "
-                     "'tt_task_transfer' AND breakdown = 'all' ORDER BY period DESC").fetchone()[0]
+    est = wh.execute(
+        "SELECT estimate FROM public.indicator_values WHERE indicator_id = "
+        "'tt_task_transfer' AND breakdown = 'all' ORDER BY period DESC"
+    ).fetchone()[0]
     assert format_number(est, "nl", 1) + "%" in page
 
 
@@ -275,15 +326,23 @@ def test_parquet_download_keeps_types(client) -> None:
     assert {"source_id", "licence", "citation"} <= set(frame.columns)
 
 
-@pytest.mark.parametrize("path", ["/download/restricted.csv", "/download/statistics.xlsx",
-                                  "/download/meta.build.csv", "/download/survey.csv"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/download/restricted.csv",
+        "/download/statistics.xlsx",
+        "/download/meta.build.csv",
+        "/download/survey.csv",
+    ],
+)
 def test_downloads_only_serve_public_views(client, path: str) -> None:
     assert client.get(path).status_code == 404
 
 
 def test_csv_cells_cannot_run_as_formulas() -> None:
-    frame = pd.DataFrame({"text": ["=1+2", "+1", "-2", "@SUM(A1)", "ok"],
-                          "value": [-1.5, 2.0, 3.0, 4.0, 5.0]})
+    frame = pd.DataFrame(
+        {"text": ["=1+2", "+1", "-2", "@SUM(A1)", "ok"], "value": [-1.5, 2.0, 3.0, 4.0, 5.0]}
+    )
     safe = neutralise(frame)
     assert safe["text"].tolist() == ["'=1+2", "'+1", "'-2", "'@SUM(A1)", "ok"]
     assert safe["value"].tolist()[0] == -1.5
@@ -296,8 +355,10 @@ def test_note_builder_preview_and_downloads(client, wh) -> None:
     page = render(client, "/fr/note")
     assert "R4" in page and "note-preview" in page
     query = note_query("nl", ["R4"], [], "2024")
-    value = wh.execute("SELECT estimate, ci_low FROM public.indicator_values WHERE indicator_id = "
-                       "'tt_task_transfer' AND breakdown = 'all' AND period = '2024'").fetchone()
+    value = wh.execute(
+        "SELECT estimate, ci_low FROM public.indicator_values WHERE indicator_id = "
+        "'tt_task_transfer' AND breakdown = 'all' AND period = '2024'"
+    ).fetchone()
     md = client.get(f"/download/note.md?{query}")
     assert md.status_code == 200 and "attachment" in md.headers["Content-Disposition"]
     text = md.get_data(as_text=True)

@@ -24,9 +24,16 @@ from dashboard.i18n import gettext_for
 pytestmark = pytest.mark.browser
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--no-first-run", "--disable-quic"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 EXPLORER_STATE = "?indicator=series%3Aeurostat_informal_volunteering&breakdown=geo&period=2015"
 
@@ -82,10 +89,11 @@ def wait_ready(page) -> None:
 
 def navigate(page, path: str, heading: str) -> None:
     """Go to ``path`` inside the running app (as a link click does) and wait for its h1."""
-    page.evaluate("p => { window.history.pushState({}, '', p); "
-                  "window.dispatchEvent(new PopStateEvent('popstate')); }", path)
-    page.wait_for_function("h => document.querySelector('#_pages_content h1')?.innerText === h",
-                           arg=heading)
+    page.evaluate(
+        "p => { window.history.pushState({}, '', p); window.dispatchEvent(new PopStateEvent('popstate')); }",
+        path,
+    )
+    page.wait_for_function("h => document.querySelector('#_pages_content h1')?.innerText === h", arg=heading)
     page.wait_for_load_state("networkidle")
 
 
@@ -177,10 +185,13 @@ def test_explorer_table_shows_warehouse_values(page, base_url: str, wh) -> None:
         "JOIN public.categories c ON c.variable = 'volunteer_model' AND c.code = v.breakdown_value "
         "WHERE v.indicator_id = 'fund_operating_costs_not_covered' AND v.breakdown = "
         "'volunteer_model' AND v.period = (SELECT max(period) FROM public.indicator_values WHERE "
-        "indicator_id = 'fund_operating_costs_not_covered') AND v.flag <> 'suppressed'").fetchall()
+        "indicator_id = 'fund_operating_costs_not_covered') AND v.flag <> 'suppressed'"
+    ).fetchall()
     assert rows
-    shown = {r.locator("td").nth(0).inner_text(): r.locator("td").all_inner_texts()
-             for r in page.locator("#explorer-table tbody tr").all()}
+    shown = {
+        r.locator("td").nth(0).inner_text(): r.locator("td").all_inner_texts()
+        for r in page.locator("#explorer-table tbody tr").all()
+    }
     for label, estimate, low, high, n in rows:
         cells = shown[label]
         assert cells[2] == format_number(estimate, "en", 1) + "%"
@@ -200,26 +211,30 @@ def test_explorer_opens_on_the_time_series_with_its_trend(page, base_url: str, w
     page.goto(f"{base_url}/fr/explorer?indicator=indicator%3Att_task_transfer")
     wait_ready(page)
     page.wait_for_selector("#explorer-chart .scatterlayer .trace")
-    traces = page.evaluate("document.querySelector('#explorer-chart .js-plotly-plot')"
-                           "._fullData.map(t => [t.fill, t.x.length])")
+    traces = page.evaluate(
+        "document.querySelector('#explorer-chart .js-plotly-plot')._fullData.map(t => [t.fill, t.x.length])"
+    )
     assert ["toself", 6] in traces and ["none", 3] in traces  # CI band and line over 3 waves
     table = page.locator("#explorer-trend-table").inner_text()
-    change = wh.execute("SELECT change FROM public.indicator_trends WHERE indicator_id = "
-                        "'tt_task_transfer' AND breakdown = 'all' AND kind = 'first_last'"
-                        ).fetchone()[0]
+    change = wh.execute(
+        "SELECT change FROM public.indicator_trends WHERE indicator_id = "
+        "'tt_task_transfer' AND breakdown = 'all' AND kind = 'first_last'"
+    ).fetchone()[0]
     assert "Variation 2022 → 2024" in table and format_number(abs(change), "fr", 1) in table
     assert "Tendance linéaire par an (2022–2024)" in table
     page.screenshot(path=ARTIFACTS / "dashboard_fr_explorer_trend.png", full_page=True)
     page.click("#explorer-compare-from")
     page.get_by_role("option", name="2023", exact=True).click()
     page.wait_for_url(re.compile(r"compare=2023-2024"))
-    consecutive = wh.execute("SELECT change FROM public.indicator_trends WHERE indicator_id = "
-                             "'tt_task_transfer' AND breakdown = 'all' AND kind = 'consecutive' "
-                             "AND period = '2024'").fetchone()[0]
-    page.wait_for_function("document.querySelector('#explorer-trend-table').innerText"
-                           ".includes('Variation 2023 → 2024')")
-    assert format_number(abs(consecutive), "fr", 1) in page.locator(
-        "#explorer-trend-table").inner_text()
+    consecutive = wh.execute(
+        "SELECT change FROM public.indicator_trends WHERE indicator_id = "
+        "'tt_task_transfer' AND breakdown = 'all' AND kind = 'consecutive' "
+        "AND period = '2024'"
+    ).fetchone()[0]
+    page.wait_for_function(
+        "document.querySelector('#explorer-trend-table').innerText.includes('Variation 2023 → 2024')"
+    )
+    assert format_number(abs(consecutive), "fr", 1) in page.locator("#explorer-trend-table").inner_text()
     assert page.errors == []
 
 
@@ -227,9 +242,12 @@ def test_suppressed_cell_shows_no_value(page, base_url: str, wh) -> None:
     indicator, breakdown, period, code, label = wh.execute(
         "SELECT v.indicator_id, v.breakdown, v.period, v.breakdown_value, c.label_en FROM "
         "public.indicator_values v JOIN public.categories c ON c.variable = v.breakdown AND "
-        "c.code = v.breakdown_value WHERE v.flag = 'suppressed' ORDER BY ALL LIMIT 1").fetchone()
-    page.goto(f"{base_url}/en/explorer?indicator=indicator%3A{indicator}&breakdown={breakdown}"
-              f"&period={period}&tab=table")
+        "c.code = v.breakdown_value WHERE v.flag = 'suppressed' ORDER BY ALL LIMIT 1"
+    ).fetchone()
+    page.goto(
+        f"{base_url}/en/explorer?indicator=indicator%3A{indicator}&breakdown={breakdown}"
+        f"&period={period}&tab=table"
+    )
     wait_ready(page)
     row = page.locator("#explorer-table tbody tr", has_text=label)
     value, ci = row.locator("td").nth(2).inner_text(), row.locator("td").nth(3).inner_text()
@@ -250,7 +268,8 @@ def test_home_answers_the_first_questions(page, base_url: str, wh) -> None:
     assert "62,000\u00a0persons" in text and "Brussels-Capital Region" in text
     est, low, high, n = wh.execute(
         "SELECT estimate, ci_low, ci_high, n FROM public.indicator_values WHERE indicator_id = "
-        "'tt_task_transfer' AND breakdown = 'all' ORDER BY period DESC").fetchone()
+        "'tt_task_transfer' AND breakdown = 'all' ORDER BY period DESC"
+    ).fetchone()
     card = page.locator("#headline-tt_task_transfer").inner_text()
     assert format_number(est, "en", 1) + "%" in card
     assert f"95 % CI {format_number(low, 'en', 1)} – {format_number(high, 'en', 1)}" in card
@@ -267,8 +286,7 @@ def test_what_if_sliders_change_only_the_variant(page, base_url: str) -> None:
     thumb = page.locator("#index-weight-tt_task_transfer [role=slider]")
     thumb.focus()
     thumb.press("End")  # keyboard: the slider goes to its maximum weight
-    page.wait_for_function("p => document.querySelector('#whatif-user').innerText !== p",
-                           arg=published)
+    page.wait_for_function("p => document.querySelector('#whatif-user').innerText !== p", arg=published)
     assert page.inner_text("#whatif-published") == published
     page.screenshot(path=ARTIFACTS / "dashboard_en_index_whatif.png", full_page=True)
     assert page.errors == []

@@ -24,8 +24,11 @@ def package(warehouse_path: Path, tmp_path_factory: pytest.TempPathFactory) -> P
     negative."""
     root = tmp_path_factory.mktemp("package")
     warehouse = edited_copy(
-        warehouse_path, root / "wh" / "warehouse.duckdb", set_estimate(-3.25),
-        ("UPDATE public.indicators SET title_en = ? WHERE indicator_id = ?", [FORMULA, CELL[0]]))
+        warehouse_path,
+        root / "wh" / "warehouse.duckdb",
+        set_estimate(-3.25),
+        ("UPDATE public.indicators SET title_en = ? WHERE indicator_id = ?", [FORMULA, CELL[0]]),
+    )
     return export_package(warehouse, root / "out")
 
 

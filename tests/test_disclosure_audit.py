@@ -26,10 +26,12 @@ from exports.notes.writer import write_note
 
 LANGS = ("fr", "nl", "en")
 VALUE_FIELDS = ("estimate", "se", "ci_low", "ci_high", "value_low", "value_high")
-EXPLORED = (("indicator:fund_private_ethics", "size_class"),  # has cells with n = 1 and 3
-            ("indicator:demand_trend_balance", "subsector"),
-            ("indicator:acc_expenses_all", "region"),
-            ("indicator:acc_expenses_all", "volunteer_model"))
+EXPLORED = (
+    ("indicator:fund_private_ethics", "size_class"),  # has cells with n = 1 and 3
+    ("indicator:demand_trend_balance", "subsector"),
+    ("indicator:acc_expenses_all", "region"),
+    ("indicator:acc_expenses_all", "volunteer_model"),
+)
 
 
 def secrets_of_the_demo_exports() -> re.Pattern:
@@ -67,13 +69,19 @@ def bodies(warehouse_path: Path, tmp_path_factory: pytest.TempPathFactory) -> di
             get(f"/download/explorer.csv?{query}&lang={lang}")
     for view in PUBLIC_VIEWS:
         get(f"/download/{view}.csv")
+
     def walk(url: str | None) -> None:
         """Every page of an API list, following ``pagination.next``."""
         while url:
             url = (json.loads(get(url)).get("pagination") or {}).get("next")
 
-    for url in ("/api/v1/indicators", "/api/v1/statistics?limit=1000", "/api/v1/series",
-                "/api/v1/sources", "/api/v1/editions"):
+    for url in (
+        "/api/v1/indicators",
+        "/api/v1/statistics?limit=1000",
+        "/api/v1/series",
+        "/api/v1/sources",
+        "/api/v1/editions",
+    ):
         walk(url)
     for indicator in pd.read_csv(io.StringIO(out["/download/indicators.csv"]))["indicator_id"]:
         get(f"/api/v1/indicators/{indicator}")
@@ -98,9 +106,13 @@ def test_no_free_text_nor_enterprise_number_is_published(bodies: dict[str, str])
 
 def small_cells(records: list[dict]) -> list[dict]:
     """Records with 0 < n < 5 that still carry a value."""
-    return [r for r in records
-            if str(r.get("n") or "").strip() and float(r["n"]) < 5
-            and any(str(r.get(f) or "").strip() not in ("", "nan", "None") for f in VALUE_FIELDS)]
+    return [
+        r
+        for r in records
+        if str(r.get("n") or "").strip()
+        and float(r["n"]) < 5
+        and any(str(r.get(f) or "").strip() not in ("", "nan", "None") for f in VALUE_FIELDS)
+    ]
 
 
 def test_no_cell_under_five_carries_a_value(bodies: dict[str, str]) -> None:

@@ -26,16 +26,23 @@ def editions(warehouse_path: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     and one cell disappeared."""
     root = tmp_path_factory.mktemp("editions")
     publish_edition(warehouse_path, "2024.1", root / "editions")
-    second = edited_copy(warehouse_path, root / "second" / "warehouse.duckdb", set_estimate(12.5),
-                         ("DELETE FROM public.indicator_values WHERE indicator_id = ? AND period = ? "
-                          "AND breakdown = 'subsector' AND breakdown_value = 'elderly'",
-                          [CELL[0], CELL[1]]))
+    second = edited_copy(
+        warehouse_path,
+        root / "second" / "warehouse.duckdb",
+        set_estimate(12.5),
+        (
+            "DELETE FROM public.indicator_values WHERE indicator_id = ? AND period = ? "
+            "AND breakdown = 'subsector' AND breakdown_value = 'elderly'",
+            [CELL[0], CELL[1]],
+        ),
+    )
     publish_edition(second, "2024.2", root / "editions")
     return root / "editions"
 
 
-def test_the_changelog_lists_the_value_changed_and_the_row_removed(editions: Path,
-                                                                    warehouse_path: Path) -> None:
+def test_the_changelog_lists_the_value_changed_and_the_row_removed(
+    editions: Path, warehouse_path: Path
+) -> None:
     log = edition_changelog("2024.2", "indicator_values", editions)
     original = load_edition_table("2024.1", "indicator_values", editions).set_index(KEYS)
     changed = log[log["change"] == "changed"]
@@ -75,8 +82,7 @@ def test_an_edition_keeps_its_values_after_later_ones(editions: Path, warehouse_
     assert isinstance(sources, pd.DataFrame) and not sources.empty
 
 
-def test_published_editions_cannot_be_overwritten_or_altered(editions: Path,
-                                                             warehouse_path: Path) -> None:
+def test_published_editions_cannot_be_overwritten_or_altered(editions: Path, warehouse_path: Path) -> None:
     with pytest.raises(FileExistsError):
         publish_edition(warehouse_path, "2024.1", editions)
     with pytest.raises(ValueError):

@@ -63,9 +63,7 @@ def test_stratified_mean_and_total(dstrat):
 
 
 def test_fpc_as_sampling_fraction_equals_fpc_as_population_size(apistrat, dstrat):
-    fractions = apistrat.assign(
-        frac=apistrat.groupby("stype")["fpc"].transform("size") / apistrat.fpc
-    )
+    fractions = apistrat.assign(frac=apistrat.groupby("stype")["fpc"].transform("size") / apistrat.fpc)
     by_fraction = Design(fractions, weights="pw", strata="stype", fpc="frac")
     assert by_fraction.mean("api00").se == pytest.approx(dstrat.mean("api00").se, rel=1e-12)
     without_fpc = Design(apistrat, weights="pw", strata="stype").mean("api00").se
@@ -169,9 +167,7 @@ def _cell_weights(design: Design, cell: pd.Series) -> np.ndarray:
 def test_kalton_poststratification_weights(kalton):
     # [kalton] table A: svytable(~a+b, dps) / xtabs(~a+b, kaltonsample)
     cells, cell, design = kalton
-    totals = dict(
-        zip(cells.a.astype(str) + "x" + cells.b.astype(str), cells.N_population, strict=True)
-    )
+    totals = dict(zip(cells.a.astype(str) + "x" + cells.b.astype(str), cells.N_population, strict=True))
     weights = _cell_weights(design.poststratify("cell", totals), cell)
     np.testing.assert_allclose(weights, cells.R_poststratify_weight, atol=0.005)
 

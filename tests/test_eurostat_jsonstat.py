@@ -15,13 +15,21 @@ from etl.eurostat import category_labels, parse_jsonstat
 SNAP = Path(__file__).resolve().parent.parent / "etl" / "snapshots"
 TIDY = Path(__file__).resolve().parent / "data" / "public"
 CASES = [
-    (["eurostat_ilc_scp19/eurostat_ilc_scp19_formal_informal_volunteering_2015_2022.jsonstat.json",
-      "eurostat_ilc_scp19/eurostat_ilc_scp19_active_citizenship_2015_2022.jsonstat.json"],
-     "eurostat_ilc_scp19_volunteering_tidy.csv"),
-    (["eurostat_ilc_scp21/eurostat_ilc_scp21_volunteering_nonparticipation_reasons_2015.jsonstat.json"],
-     "eurostat_ilc_scp21_nonparticipation_reasons_tidy.csv"),
-    (["eurostat_demo_pjan/eurostat_demo_pjan_population_2004_2024.jsonstat.json"],
-     "eurostat_demo_pjan_population_tidy.csv"),
+    (
+        [
+            "eurostat_ilc_scp19/eurostat_ilc_scp19_formal_informal_volunteering_2015_2022.jsonstat.json",
+            "eurostat_ilc_scp19/eurostat_ilc_scp19_active_citizenship_2015_2022.jsonstat.json",
+        ],
+        "eurostat_ilc_scp19_volunteering_tidy.csv",
+    ),
+    (
+        ["eurostat_ilc_scp21/eurostat_ilc_scp21_volunteering_nonparticipation_reasons_2015.jsonstat.json"],
+        "eurostat_ilc_scp21_nonparticipation_reasons_tidy.csv",
+    ),
+    (
+        ["eurostat_demo_pjan/eurostat_demo_pjan_population_2004_2024.jsonstat.json"],
+        "eurostat_demo_pjan_population_tidy.csv",
+    ),
 ]
 
 
@@ -86,19 +94,32 @@ def test_reordered_dimensions_parse_identically(files: list[str], tidy: str) -> 
 
 
 def test_sparse_and_dense_value_forms_and_single_status() -> None:
-    base = {"id": ["geo", "time"], "size": [2, 2],
-            "dimension": {"geo": {"category": {"index": {"BE": 0, "FR": 1}}},
-                          "time": {"category": {"index": ["2015", "2022"]}}}}
+    base = {
+        "id": ["geo", "time"],
+        "size": [2, 2],
+        "dimension": {
+            "geo": {"category": {"index": {"BE": 0, "FR": 1}}},
+            "time": {"category": {"index": ["2015", "2022"]}},
+        },
+    }
     dense = parse_jsonstat(base | {"value": [1.0, None, 3.0, 4.0], "status": "p"})
     sparse = parse_jsonstat(base | {"value": {"0": 1.0, "2": 3.0, "3": 4.0}, "status": "p"})
     pd.testing.assert_frame_equal(dense, sparse)
-    assert dense[["geo", "time"]].values.tolist() == [["BE", "2015"], ["BE", "2022"],
-                                                      ["FR", "2015"], ["FR", "2022"]]
+    assert dense[["geo", "time"]].values.tolist() == [
+        ["BE", "2015"],
+        ["BE", "2022"],
+        ["FR", "2015"],
+        ["FR", "2022"],
+    ]
     assert np.isnan(dense.loc[1, "value"]) and dense.loc[1, "flag"] == "p"
 
 
 def test_size_mismatch_is_reported() -> None:
-    doc = {"id": ["geo"], "size": [3], "value": [1],
-           "dimension": {"geo": {"category": {"index": ["BE", "FR"]}}}}
+    doc = {
+        "id": ["geo"],
+        "size": [3],
+        "value": [1],
+        "dimension": {"geo": {"category": {"index": ["BE", "FR"]}}},
+    }
     with pytest.raises(ValueError, match="size 3 but 2 categories"):
         parse_jsonstat(doc)

@@ -8,8 +8,17 @@ import yaml
 from indicators.catalogue import CATALOGUE_DIR, LANGS, CatalogueError, load_catalogue
 from indicators.recommendations import load_recommendations
 
-THEMES = {"funding", "task_transfer", "support", "accessibility", "framework", "recognition",
-          "group_life", "public_statistics", "combined"}
+THEMES = {
+    "funding",
+    "task_transfer",
+    "support",
+    "accessibility",
+    "framework",
+    "recognition",
+    "group_life",
+    "public_statistics",
+    "combined",
+}
 
 
 @pytest.fixture(scope="module")
@@ -53,8 +62,11 @@ def _edit(path, **changes):
 def test_unknown_question_code_fails_naming_file_and_field(tmp_path):
     directory, path = _copy(tmp_path, "staff_shortage")
     _edit(path, questions=["staff_shortage", "staff_happiness"])
-    with pytest.raises(CatalogueError, match=r"staff_shortage\.yaml: field 'questions'.*"
-                                             r"staff_happiness"):
+    with pytest.raises(
+        CatalogueError,
+        match=r"staff_shortage\.yaml: field 'questions'.*"
+        r"staff_happiness",
+    ):
         load_catalogue(directory)
 
 

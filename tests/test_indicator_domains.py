@@ -21,13 +21,16 @@ def sample() -> pd.DataFrame:
     """Synthetic responses: two breakdowns (one with missing values), skewed strata."""
     rng = np.random.default_rng(11)
     n = 400
-    df = pd.DataFrame({
-        "sector": rng.choice(["a", "b", "c", "d"], n, p=[0.4, 0.3, 0.2, 0.1]),
-        "region": rng.choice(["north", "south", None], n, p=[0.5, 0.4, 0.1]),
-        "size": rng.choice(["small", "large"], n, p=[0.7, 0.3]),
-        "y": np.round(rng.gamma(2.0, 5.0, n), 1),
-        "x": rng.uniform(1, 10, n),
-        "w0": rng.choice([1.0, 1.5, 3.0], n)})  # unequal base weights
+    df = pd.DataFrame(
+        {
+            "sector": rng.choice(["a", "b", "c", "d"], n, p=[0.4, 0.3, 0.2, 0.1]),
+            "region": rng.choice(["north", "south", None], n, p=[0.5, 0.4, 0.1]),
+            "size": rng.choice(["small", "large"], n, p=[0.7, 0.3]),
+            "y": np.round(rng.gamma(2.0, 5.0, n), 1),
+            "x": rng.uniform(1, 10, n),
+            "w0": rng.choice([1.0, 1.5, 3.0], n),
+        }
+    )  # unequal base weights
     df.loc[rng.random(n) < 0.15, "y"] = np.nan  # item non-response
     df.loc[df["sector"] == "d", "y"] = np.nan  # a domain without respondents
     df["stratum"] = df["sector"].str.cat(df["size"], sep=":")
@@ -49,19 +52,25 @@ def _calibrated(df: pd.DataFrame, method: str) -> tuple[Design, Calibration]:
     return design, Calibration(codes, df["w0"].to_numpy(), weights)
 
 
-def _layout(df: pd.DataFrame, calibration: Calibration, chunk_rows: int
-            ) -> tuple[WaveLayout, list[tuple[str, str]]]:
+def _layout(
+    df: pd.DataFrame, calibration: Calibration, chunk_rows: int
+) -> tuple[WaveLayout, list[tuple[str, str]]]:
     """Stacked cells as the engine builds them: ``all``, then each breakdown's categories."""
     units, cells, names, offset = [], [], [], 0
     for b in ["all", *BREAKDOWNS]:
-        codes, cats = pd.factorize(pd.Series("all", index=df.index) if b == "all" else df[b],
-                                   sort=True)
+        codes, cats = pd.factorize(pd.Series("all", index=df.index) if b == "all" else df[b], sort=True)
         units.append(np.flatnonzero(codes >= 0))
         cells.append(codes[codes >= 0] + offset)
         names += [(b, c) for c in cats]
         offset += len(cats)
-    layout = WaveLayout(calibration.weights_after, np.concatenate(units), np.concatenate(cells),
-                        offset, calibration, chunk_rows=chunk_rows)
+    layout = WaveLayout(
+        calibration.weights_after,
+        np.concatenate(units),
+        np.concatenate(cells),
+        offset,
+        calibration,
+        chunk_rows=chunk_rows,
+    )
     return layout, names
 
 
@@ -76,8 +85,11 @@ def test_every_cell_matches_a_direct_design_estimate(sample, method, chunk_rows,
     for k, (b, value) in enumerate(names):
         mask = np.ones(len(sample), bool) if b == "all" else (sample[b] == value).to_numpy()
         domain = design.domain(mask)
-        want = {"mean": lambda d: d.mean("y"), "ratio": lambda d: d.ratio("y", "x"),
-                "total": lambda d: d.total("y")}[kind](domain)
+        want = {
+            "mean": lambda d: d.mean("y"),
+            "ratio": lambda d: d.ratio("y", "x"),
+            "total": lambda d: d.total("y"),
+        }[kind](domain)
         assert got.n[k] == want.n, (b, value)
         if want.n == 0:
             assert np.isnan(got.estimate[k]) and np.isnan(got.se[k])
@@ -96,15 +108,18 @@ def test_panel_link_pairs_rows_of_the_same_association_in_the_same_cell():
     weights = np.ones(4)
 
     def layout(sector):
-        return WaveLayout(weights, np.r_[np.arange(4), np.arange(4)],
-                          np.r_[np.zeros(4, int), 1 + sector], 3, None)
+        return WaveLayout(
+            weights, np.r_[np.arange(4), np.arange(4)], np.r_[np.zeros(4, int), 1 + sector], 3, None
+        )
 
     prev, cur = layout(sector_prev), layout(sector_cur)
     labels = np.array(["all=all", "sector=x", "sector=y"], dtype=object)
     link = link_waves(org_prev, prev, labels, org_cur, cur, labels)
-    pairs = {(int(cur.unit[c]), int(cur.cell[c]), int(prev.unit[p]))
-             for rp, rc in zip(link.rows_prev, link.rows_cur, strict=True)
-             for p, c in zip(rp, rc, strict=True)}
+    pairs = {
+        (int(cur.unit[c]), int(cur.cell[c]), int(prev.unit[p]))
+        for rp, rc in zip(link.rows_prev, link.rows_cur, strict=True)
+        for p, c in zip(rp, rc, strict=True)
+    }
     # A links to its first previous answer in "all" and sector x; B only in "all"
     assert pairs == {(1, 0, 0), (1, 1, 0), (0, 0, 2)}
 

@@ -16,8 +16,17 @@ def _values(overrides=None, drop=(), periods=("2023", "2024")):
             if ind in drop:
                 continue
             est = (overrides or {}).get((period, ind), 50.0 if d > 0 else 0.0)
-            rows.append({"indicator_id": ind, "period": period, "breakdown": "all",
-                         "breakdown_value": "all", "estimate": est, "se": 2.0, "flag": "ok"})
+            rows.append(
+                {
+                    "indicator_id": ind,
+                    "period": period,
+                    "breakdown": "all",
+                    "breakdown_value": "all",
+                    "estimate": est,
+                    "se": 2.0,
+                    "flag": "ok",
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -27,8 +36,7 @@ def _index(values, **kw):
 
 def test_midpoint_components_give_fifty_and_pressure_raises_it():
     assert _index(_values())["2024"] == pytest.approx(50.0)
-    worse = _values({("2024", "tt_task_transfer"): 90.0,
-                     ("2024", "fund_public_trend_balance"): -60.0})
+    worse = _values({("2024", "tt_task_transfer"): 90.0, ("2024", "fund_public_trend_balance"): -60.0})
     idx = _index(worse)
     assert idx["2024"] > idx["2023"] == pytest.approx(50.0)
 

@@ -18,12 +18,15 @@ def client(warehouse_path: Path):
     return create_app(warehouse_path).server.test_client()
 
 
-@pytest.mark.parametrize("query, field", [
-    ("period=%3Cscript%3Ealert(1)%3C/script%3E", "period"),
-    ("period=[click](javascript:alert(1))", "period"),
-    ("rec=R9", "rec"),
-    ("ind=no_such_indicator", "ind"),
-])
+@pytest.mark.parametrize(
+    "query, field",
+    [
+        ("period=%3Cscript%3Ealert(1)%3C/script%3E", "period"),
+        ("period=[click](javascript:alert(1))", "period"),
+        ("rec=R9", "rec"),
+        ("ind=no_such_indicator", "ind"),
+    ],
+)
 def test_unknown_choices_get_400_with_the_valid_values(client, query: str, field: str) -> None:
     response = client.get(f"/download/note.md?lang=en&{query}")
     page = response.get_data(as_text=True)
@@ -37,8 +40,9 @@ def test_unknown_choices_get_400_with_the_valid_values(client, query: str, field
 def test_a_note_is_rendered_once_per_warehouse_version(client, monkeypatch) -> None:
     calls = []
     real = downloads.render_note_within
-    monkeypatch.setattr(downloads, "render_note_within",
-                        lambda note, fmt: calls.append(fmt) or real(note, fmt))
+    monkeypatch.setattr(
+        downloads, "render_note_within", lambda note, fmt: calls.append(fmt) or real(note, fmt)
+    )
     first = client.get("/download/note.md?lang=fr&rec=R6&period=2023")
     again = client.get("/download/note.md?lang=fr&rec=R6&period=2023")
     assert first.status_code == again.status_code == 200 and first.data == again.data

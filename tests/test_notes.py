@@ -42,17 +42,18 @@ def r4_files(r4_note: Note, tmp_path_factory: pytest.TempPathFactory) -> dict[st
 
 
 def test_key_figures_equal_the_warehouse_values(r4_note: Note, warehouse_path: Path) -> None:
-    (linked,) = _public(warehouse_path, "SELECT indicators FROM public.recommendations "
-                        "WHERE recommendation_id = 'R4'", [])[0]
+    (linked,) = _public(
+        warehouse_path, "SELECT indicators FROM public.recommendations WHERE recommendation_id = 'R4'", []
+    )[0]
     expected = _public(
         warehouse_path,
         "SELECT indicator_id, period, estimate, ci_low, ci_high, n FROM public.indicator_values v "
         "WHERE list_contains(?, indicator_id) AND breakdown = 'all' AND period = ("
         "SELECT max(period) FROM public.indicator_values w "
         "WHERE w.indicator_id = v.indicator_id AND breakdown = 'all')",
-        [linked.split()])
-    got = [(f.indicator_id, f.period, f.value, f.ci_low, f.ci_high, f.n)
-           for f in r4_note.key_figures]
+        [linked.split()],
+    )
+    got = [(f.indicator_id, f.period, f.value, f.ci_low, f.ci_high, f.n) for f in r4_note.key_figures]
     assert sorted(got) == sorted(expected)
     assert [f.indicator_id for f in r4_note.key_figures] == linked.split()
     assert all(f.sources for f in r4_note.key_figures)
@@ -68,16 +69,22 @@ def test_numbers_are_written_in_the_note_language(r4_note: Note) -> None:
 
 
 def test_pdf_shows_key_figures_sources_and_synthetic_banner(r4_note: Note, r4_files) -> None:
-    text = _flat(subprocess.run(["pdftotext", str(r4_files[".pdf"]), "-"], check=True,
-                                capture_output=True, text=True).stdout)
+    text = _flat(
+        subprocess.run(
+            ["pdftotext", str(r4_files[".pdf"]), "-"], check=True, capture_output=True, text=True
+        ).stdout
+    )
     for figure in r4_note.key_figures:
         assert figure.value_text in text
         assert figure.ci_text in text
         assert figure.title in text
     for source in r4_note.sources:
         assert _flat(source.citation) in _flat(text.replace("\u00ad", ""))
-    pages = int(subprocess.run(["pdfinfo", str(r4_files[".pdf"])], check=True, capture_output=True,
-                               text=True).stdout.split("Pages:")[1].split()[0])
+    pages = int(
+        subprocess.run(["pdfinfo", str(r4_files[".pdf"])], check=True, capture_output=True, text=True)
+        .stdout.split("Pages:")[1]
+        .split()[0]
+    )
     assert text.count("SYNTHETISCHE DEMONSTRATIEGEGEVENS") >= pages
     assert f"Pagina 1 van {pages}" in text
 
@@ -109,10 +116,13 @@ def test_a_suppressed_cell_is_omitted_and_explained(warehouse_path: Path, tmp_pa
         "SELECT v.breakdown_value, c.label_en, v.n FROM public.indicator_values v JOIN "
         "public.categories c ON c.variable = v.breakdown AND c.code = v.breakdown_value "
         "WHERE indicator_id = 'tt_task_transfer' AND breakdown = 'size_class' AND period = '2024' "
-        "AND flag = 'suppressed'", [])
+        "AND flag = 'suppressed'",
+        [],
+    )
     assert any(n < 5 for _, _, n in suppressed)
-    note = build_note(warehouse_path, "en", indicators=["tt_task_transfer"], period="2024",
-                      breakdown="size_class")
+    note = build_note(
+        warehouse_path, "en", indicators=["tt_task_transfer"], period="2024", breakdown="size_class"
+    )
     hidden = {label for _, label, _ in suppressed}
     assert not hidden & {f.category for f in note.key_figures}
     assert {u.category for u in note.unpublished} == hidden
@@ -120,14 +130,15 @@ def test_a_suppressed_cell_is_omitted_and_explained(warehouse_path: Path, tmp_pa
     table = text.split("## Key figures")[1].split("### Figures not published")[0]
     for _, label, n in suppressed:
         assert label not in table
-        reason = (f"fewer than 5 responding associations, n = {n}" if n < 5
-                  else "secondary suppression")
-        assert any(label in line and "figure not published" in line and reason in line
-                   for line in text.splitlines())
+        reason = f"fewer than 5 responding associations, n = {n}" if n < 5 else "secondary suppression"
+        assert any(
+            label in line and "figure not published" in line and reason in line for line in text.splitlines()
+        )
 
 
-def test_unknown_selection_and_format_are_refused(warehouse_path: Path, r4_note: Note,
-                                                  tmp_path: Path) -> None:
+def test_unknown_selection_and_format_are_refused(
+    warehouse_path: Path, r4_note: Note, tmp_path: Path
+) -> None:
     with pytest.raises(ValueError, match="R9"):
         build_note(warehouse_path, "fr", recommendations=["R9"])
     with pytest.raises(ValueError, match="odt"):
@@ -137,11 +148,16 @@ def test_unknown_selection_and_format_are_refused(warehouse_path: Path, r4_note:
 # --- what a federation hands to a minister: caveats, scope, language, context (issue 12) ---
 
 LANGS = ("fr", "nl", "en")
-HEADLINES = {"fr": ("735 000", "6,4 %", "11 000", "18 %", "Hustinx et Dudal, 2020"),
-             "nl": ("735.000", "6,4%", "11.000", "18%", "Hustinx & Dudal, 2020"),
-             "en": ("735,000", "6.4%", "11,000", "18%", "Hustinx & Dudal, 2020")}
-COVID = {"fr": "2020 est l'année du COVID-19", "nl": "2020 is het COVID-19-jaar",
-         "en": "2020 is the COVID-19 year"}
+HEADLINES = {
+    "fr": ("735 000", "6,4 %", "11 000", "18 %", "Hustinx et Dudal, 2020"),
+    "nl": ("735.000", "6,4%", "11.000", "18%", "Hustinx & Dudal, 2020"),
+    "en": ("735,000", "6.4%", "11,000", "18%", "Hustinx & Dudal, 2020"),
+}
+COVID = {
+    "fr": "2020 est l'année du COVID-19",
+    "nl": "2020 is het COVID-19-jaar",
+    "en": "2020 is the COVID-19 year",
+}
 
 
 def _spaces(text: str) -> str:
@@ -152,8 +168,9 @@ def _spaces(text: str) -> str:
 def _texts(note: Note, folder: Path) -> dict[str, str]:
     """The note as written in Markdown, in the PDF (pdftotext) and in the DOCX (read back)."""
     files = {ext: write_note(note, folder / f"{note.lang}{ext}") for ext in (".md", ".pdf", ".docx")}
-    pdf = subprocess.run(["pdftotext", str(files[".pdf"]), "-"], check=True, capture_output=True,
-                         text=True).stdout
+    pdf = subprocess.run(
+        ["pdftotext", str(files[".pdf"]), "-"], check=True, capture_output=True, text=True
+    ).stdout
     document = docx.Document(str(files[".docx"]))
     cells = [c.text for t in document.tables for r in t.rows for c in r.cells]
     word = "\n".join([p.text for p in document.paragraphs] + cells)
@@ -163,8 +180,7 @@ def _texts(note: Note, folder: Path) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def r1_texts(warehouse_path: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
     folder = tmp_path_factory.mktemp("r1")
-    return {lang: _texts(build_note(warehouse_path, lang, recommendations=["R1"]), folder)
-            for lang in LANGS}
+    return {lang: _texts(build_note(warehouse_path, lang, recommendations=["R1"]), folder) for lang in LANGS}
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -184,9 +200,13 @@ def test_headline_figures_and_their_citation_in_every_language(r1_texts: dict, l
 
 @pytest.mark.parametrize("lang", ("fr", "nl"))
 def test_french_and_dutch_notes_hold_no_english_code_path_or_threshold(
-        r1_texts: dict, warehouse_path: Path, lang: str) -> None:
-    english_titles = [t for (t, own) in _public(
-        warehouse_path, f"SELECT title_en, title_{lang} FROM public.sources", []) if t != own]
+    r1_texts: dict, warehouse_path: Path, lang: str
+) -> None:
+    english_titles = [
+        t
+        for (t, own) in _public(warehouse_path, f"SELECT title_en, title_{lang} FROM public.sources", [])
+        if t != own
+    ]
     # a bare threshold: "..., en dessous de 0,0." / "boven 25,0." (no unit, no meaning)
     threshold = re.compile(r"(au-dessus|en dessous|boven|onder) (de |van )?-?[\d.,]+\.(\s|$)")
     for fmt, text in r1_texts[lang].items():
@@ -201,18 +221,28 @@ def test_french_and_dutch_notes_hold_no_english_code_path_or_threshold(
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_demo_data_make_an_illustration_not_a_supported_recommendation(
-        warehouse_path: Path, lang: str) -> None:
+    warehouse_path: Path, lang: str
+) -> None:
     """R3 rests on survey figures only: on demo data an illustration. R1 also has real
     (barometer) evidence: its status counts that evidence only."""
-    illustration = {"fr": "illustration (données de démonstration)",
-                    "nl": "illustratie (demonstratiegegevens)", "en": "illustration (demo data)"}
-    supported = {"fr": "étayée par les données", "nl": "onderbouwd door de gegevens",
-                 "en": "supported by the evidence"}
+    illustration = {
+        "fr": "illustration (données de démonstration)",
+        "nl": "illustratie (demonstratiegegevens)",
+        "en": "illustration (demo data)",
+    }
+    supported = {
+        "fr": "étayée par les données",
+        "nl": "onderbouwd door de gegevens",
+        "en": "supported by the evidence",
+    }
     note = build_note(warehouse_path, lang, recommendations=["R1", "R3"])
     r1, r3 = note.recommendations
     assert r3.status == illustration[lang] and r1.status == supported[lang]
-    label = {"fr": "Illustration sur données de démonstration", "nl": "Illustratie op "
-             "demonstratiegegevens", "en": "Illustration on demo data"}[lang]
+    label = {
+        "fr": "Illustration sur données de démonstration",
+        "nl": "Illustratie op demonstratiegegevens",
+        "en": "Illustration on demo data",
+    }[lang]
     assert label in r3.evidence and label in r1.evidence
     assert r1.evidence.index("2020") < r1.evidence.index(label)  # real evidence first
 
@@ -228,14 +258,16 @@ def test_the_barometer_figure_is_cited_to_its_own_edition(warehouse_path: Path) 
 
 
 def test_the_evidence_sentence_says_what_the_number_means(warehouse_path: Path) -> None:
-    (fr,) = _public(warehouse_path, "SELECT evidence_fr FROM public.recommendations "
-                    "WHERE recommendation_id = 'R1'", [])[0]
+    (fr,) = _public(
+        warehouse_path, "SELECT evidence_fr FROM public.recommendations WHERE recommendation_id = 'R1'", []
+    )[0]
     assert "plus de baisses que de hausses (solde de -" in fr and "points en 2024" in fr
     assert re.search(r"n = \d+", fr) and "0,0" not in fr
 
 
 def test_a_failed_render_exits_2_with_one_line_in_the_note_language(
-        warehouse_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    warehouse_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
     from exports.notes import writer
     from sector_monitor.cli import main
 
@@ -244,16 +276,26 @@ def test_a_failed_render_exits_2_with_one_line_in_the_note_language(
 
     monkeypatch.setattr(writer, "render_note", broken)
     out = tmp_path / "note.pdf"
-    code = main(["note", "--lang", "nl", "--recommendation", "R1", "--warehouse",
-                 str(warehouse_path), "--out", str(out)])
+    code = main(
+        [
+            "note",
+            "--lang",
+            "nl",
+            "--recommendation",
+            "R1",
+            "--warehouse",
+            str(warehouse_path),
+            "--out",
+            str(out),
+        ]
+    )
     printed = capsys.readouterr().err.strip()
     assert code == 2 and not out.exists()
     assert printed.count("\n") == 0 and "De nota kon niet als PDF worden gemaakt" in printed
     assert "libpango" in printed
 
 
-def test_a_render_that_hangs_is_stopped(warehouse_path: Path, monkeypatch: pytest.MonkeyPatch
-                                        ) -> None:
+def test_a_render_that_hangs_is_stopped(warehouse_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import threading
 
     from exports.notes import NoteRenderError, render_note_within, writer
@@ -270,7 +312,8 @@ def test_notes_render_with_no_browser_on_the_machine(warehouse_path: Path, tmp_p
     """PDF and DOCX with charts in FR, NL and EN, and /download/note.pdf, with /usr/bin/chromium
     made unusable in a private mount namespace (as after the README's run command only)."""
     script = tmp_path / "no_browser.py"
-    script.write_text(textwrap.dedent(f"""
+    script.write_text(
+        textwrap.dedent(f"""
         import os, docx
         from pathlib import Path
         from sector_monitor.cli import main
@@ -286,15 +329,22 @@ def test_notes_render_with_no_browser_on_the_machine(warehouse_path: Path, tmp_p
         response = client.get("/download/note.pdf?lang=nl&rec=R1")
         assert response.status_code == 200 and response.data.startswith(b"%PDF")
         print("ok")
-    """))
+    """)
+    )
     command = [sys.executable, str(script)]
     if Path("/usr/bin/chromium").exists():
-        command = ["unshare", "--mount", "sh", "-c",
-                   "mount --bind /dev/null /usr/bin/chromium && exec " + " ".join(command)]
+        command = [
+            "unshare",
+            "--mount",
+            "sh",
+            "-c",
+            "mount --bind /dev/null /usr/bin/chromium && exec " + " ".join(command),
+        ]
     done = subprocess.run(command, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0 and done.stdout.strip().endswith("ok"), done.stderr[-2000:]
     for lang in LANGS:
-        text = subprocess.run(["pdftotext", str(tmp_path / f"{lang}.pdf"), "-"], check=True,
-                              capture_output=True, text=True).stdout
+        text = subprocess.run(
+            ["pdftotext", str(tmp_path / f"{lang}.pdf"), "-"], check=True, capture_output=True, text=True
+        ).stdout
         assert {"fr": "Graphiques", "nl": "Grafieken", "en": "Charts"}[lang] in text
         assert "2022" in text and "2024" in text  # the trend chart's axis, drawn as text

@@ -40,9 +40,14 @@ ENTERPRISE = re.compile(r"\b[01]\d{3}[ .]?\d{3}[ .]?\d{3}\b")
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "sector_monitor.cli", *args], cwd=ROOT,
-                          capture_output=True, text=True, timeout=300,
-                          env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"})
+    return subprocess.run(
+        [sys.executable, "-m", "sector_monitor.cli", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"},
+    )
 
 
 def shifted_export(folder: Path, n: int = 50) -> tuple[Path, list[str], list[str]]:
@@ -73,9 +78,12 @@ def every_text(path: Path) -> list[str]:
     con.execute(f"ATTACH '{path}' AS wh (READ_ONLY)")
     values = []
     for schema, table, column, _ in guard.varchar_columns(con, "wh"):
-        values += [v for (v,) in con.execute(
-            f'SELECT DISTINCT "{column}" FROM wh."{schema}"."{table}" WHERE "{column}" IS NOT NULL'
-        ).fetchall()]
+        values += [
+            v
+            for (v,) in con.execute(
+                f'SELECT DISTINCT "{column}" FROM wh."{schema}"."{table}" WHERE "{column}" IS NOT NULL'
+            ).fetchall()
+        ]
     con.close()
     return values
 
@@ -89,8 +97,11 @@ def modes(root: Path) -> dict[str, str]:
 
 
 def assert_private(root: Path) -> None:
-    loose = {name: mode for name, mode in modes(root).items()
-             if mode != (oct(0o700) if (root / name).is_dir() else oct(0o600))}
+    loose = {
+        name: mode
+        for name, mode in modes(root).items()
+        if mode != (oct(0o700) if (root / name).is_dir() else oct(0o600))
+    }
     assert loose == {}, f"not 0700/0600 under {root}: {loose}"
 
 
@@ -102,8 +113,18 @@ def shifted(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, list[
     folder = tmp_path_factory.mktemp("shifted")
     file, ids, names = shifted_export(folder)
     wh = folder / "var" / "warehouse.duckdb"
-    result = cli("survey", "ingest", str(file), "--wave", "2025", "--warehouse", str(wh), "--json",
-                 "--max-failing-share", "1")  # every row fails: kept, not refused, to check messages
+    result = cli(
+        "survey",
+        "ingest",
+        str(file),
+        "--wave",
+        "2025",
+        "--warehouse",
+        str(wh),
+        "--json",
+        "--max-failing-share",
+        "1",
+    )  # every row fails: kept, not refused, to check messages
     assert result.returncode == 0, result.stderr
     return wh, file, ids, names, json.loads(result.stdout)
 
@@ -112,11 +133,15 @@ def test_shifted_column_export_stores_no_enterprise_number_or_name(shifted) -> N
     wh, _, ids, names, report = shifted
     assert report["rows_quarantined"] == len(ids) and report["rows_loaded"] == 0
     con = duckdb.connect(str(wh), read_only=True)
-    messages = con.execute("SELECT field, rule, message_fr, message_nl, message_en "
-                           "FROM meta.quarantine").fetchall()
+    messages = con.execute(
+        "SELECT field, rule, message_fr, message_nl, message_en FROM meta.quarantine"
+    ).fetchall()
     con.close()
-    assert {(f, r) for f, r, *_ in messages} >= {("subsector", "choice"), ("commune", "choice"),
-                                                  ("staff_fte", "type_decimal")}
+    assert {(f, r) for f, r, *_ in messages} >= {
+        ("subsector", "choice"),
+        ("commune", "choice"),
+        ("staff_fte", "type_decimal"),
+    }
     for *_, fr, nl, en in messages:
         for text in (fr, nl, en):
             assert not ENTERPRISE.search(text), text
@@ -149,8 +174,9 @@ def test_the_values_stay_in_the_landing_quarantine_file(shifted) -> None:
 # --- the guard ------------------------------------------------------------------------------
 
 
-def _guard_db(rows: dict[str, list[str]], restricted: dict[str, str] | None = None,
-              vocabulary: list[str] | None = None) -> duckdb.DuckDBPyConnection:
+def _guard_db(
+    rows: dict[str, list[str]], restricted: dict[str, str] | None = None, vocabulary: list[str] | None = None
+) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(":memory:")
     for schema in {name.split(".")[0] for name in rows}:
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
@@ -158,59 +184,99 @@ def _guard_db(rows: dict[str, list[str]], restricted: dict[str, str] | None = No
         con.execute(f"CREATE TABLE {name} (v VARCHAR, n INTEGER)")
         con.executemany(f"INSERT INTO {name} VALUES (?, 1)", [[v] for v in values])
     if restricted:
-        con.execute("CREATE TEMP TABLE landed AS SELECT * FROM (VALUES "
-                    + ", ".join(f"('{v}', '{f}', {i + 2})" for i, (f, v) in enumerate(restricted.items()))
-                    + ") t(value, field, _line)")
+        con.execute(
+            "CREATE TEMP TABLE landed AS SELECT * FROM (VALUES "
+            + ", ".join(f"('{v}', '{f}', {i + 2})" for i, (f, v) in enumerate(restricted.items()))
+            + ") t(value, field, _line)"
+        )
         for field in restricted:
-            con.execute(f"CREATE OR REPLACE TEMP VIEW landed_{field} AS SELECT value AS \"{field}\", "
-                        f"_line FROM landed WHERE field = '{field}'")
+            con.execute(
+                f'CREATE OR REPLACE TEMP VIEW landed_{field} AS SELECT value AS "{field}", '
+                f"_line FROM landed WHERE field = '{field}'"
+            )
             guard.collect(con, f"landed_{field}", [field], "export.csv")
     if vocabulary:
         guard.add_public_text(con, vocabulary)
     return con
 
 
-@pytest.mark.parametrize("text", [
-    "Line 2: '0999057735' is wrong", "0999.057.735", "0999 057 735", "BE0999057735",
-    "be 0999.057.735", "BE 999057735", "file 0999057735.csv", "1234.567.890"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Line 2: '0999057735' is wrong",
+        "0999.057.735",
+        "0999 057 735",
+        "BE0999057735",
+        "be 0999.057.735",
+        "BE 999057735",
+        "file 0999057735.csv",
+        "1234.567.890",
+    ],
+)
 def test_guard_finds_enterprise_numbers_in_any_written_form(text: str) -> None:
     findings = guard.scan(_guard_db({"meta.quarantine": [text]})).findings
-    assert [(f.table, f.column, f.what) for f in findings] == [
-        ("meta.quarantine", "v", "enterprise number")]
+    assert [(f.table, f.column, f.what) for f in findings] == [("meta.quarantine", "v", "enterprise number")]
     assert "0999" not in str(findings[0])  # the report names the column, not the value
 
 
 def test_guard_leaves_codes_dates_digests_and_counts_alone() -> None:
-    harmless = ["21004", "04000", "2024-01-01", "2020-01-01 00:00:00", "e3b0c44298fc1c149afbf4c8996fb924"
-                "27ae41e4649b934ca495991b7852b855", "0999057735ab", "ab0999057735", "7aaaac237d2e",
-                "1218255", "10 digits, e.g. 0123.456.789", "BE0123456789", "12345678901",
-                "0.123456789", "1 234 567 890", "3.14159265358979"]
+    harmless = [
+        "21004",
+        "04000",
+        "2024-01-01",
+        "2020-01-01 00:00:00",
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+        "0999057735ab",
+        "ab0999057735",
+        "7aaaac237d2e",
+        "1218255",
+        "10 digits, e.g. 0123.456.789",
+        "BE0123456789",
+        "12345678901",
+        "0.123456789",
+        "1 234 567 890",
+        "3.14159265358979",
+    ]
     assert guard.scan(_guard_db({"core.statistic": harmless})).findings == []
 
 
 def test_guard_finds_names_and_free_text_as_words_whatever_the_case() -> None:
-    con = _guard_db({"meta.quarantine": ["Line 3: 'ASSOCIATION fictive-0577 asbl' is wrong",
-                                         "Association fictive 05770 ASBL", "merci pour tout !"],
-                     "public.indicator_values": ["Les bénévoles de Schaerbeek"]},
-                    restricted={"org_name": "Association fictive 0577 ASBL",
-                                "comments": "Merci pour tout",
-                                "subsector_other": "bénévoles de Schaerbeek",
-                                "org_id": "0999 057 735"},
-                    vocabulary=["Recrutement des bénévoles de Schaerbeek"])
+    con = _guard_db(
+        {
+            "meta.quarantine": [
+                "Line 3: 'ASSOCIATION fictive-0577 asbl' is wrong",
+                "Association fictive 05770 ASBL",
+                "merci pour tout !",
+            ],
+            "public.indicator_values": ["Les bénévoles de Schaerbeek"],
+        },
+        restricted={
+            "org_name": "Association fictive 0577 ASBL",
+            "comments": "Merci pour tout",
+            "subsector_other": "bénévoles de Schaerbeek",
+            "org_id": "0999 057 735",
+        },
+        vocabulary=["Recrutement des bénévoles de Schaerbeek"],
+    )
     found = {(f.table, f.what, f.values) for f in guard.scan(con).findings}
     # the name as words (not 05770), the comment; the other answer is public vocabulary
     assert found == {("meta.quarantine", "org_name", 1), ("meta.quarantine", "comments", 1)}
 
 
 def test_guard_ignores_names_found_in_public_sources_and_short_values() -> None:
-    con = _guard_db({"raw.reference_figures": ["Study by Banque Alimentaire Bruxelles ASBL"],
-                     "meta.quarantine": ["Banque Alimentaire Bruxelles ASBL", "Line 4: oui"]},
-                    restricted={"org_name": "Banque Alimentaire Bruxelles ASBL", "comments": "oui"})
+    con = _guard_db(
+        {
+            "raw.reference_figures": ["Study by Banque Alimentaire Bruxelles ASBL"],
+            "meta.quarantine": ["Banque Alimentaire Bruxelles ASBL", "Line 4: oui"],
+        },
+        restricted={"org_name": "Banque Alimentaire Bruxelles ASBL", "comments": "oui"},
+    )
     assert guard.scan(con).findings == []
 
 
 def test_guard_fails_the_build_and_keeps_the_previous_warehouse(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A step that stores raw values (here: messages quoting them, as before issue 13) makes the
     build fail with the table and column named; nothing is swapped in."""
     wh = tmp_path / "var" / "warehouse.duckdb"
@@ -241,7 +307,8 @@ def test_a_build_that_passes_records_the_guard(warehouse_path: Path) -> None:
     assert guard.is_stamped(con, "wh")
     version, columns, values, restricted, seconds = con.execute(
         "SELECT guard_version, columns_scanned, values_scanned, restricted_values, seconds "
-        "FROM wh.meta.privacy_guard").fetchone()
+        "FROM wh.meta.privacy_guard"
+    ).fetchone()
     assert version == guard.GUARD_VERSION and columns > 200 and values > 10_000
     assert restricted > 0 and seconds < 5  # the demo exports' names and numbers were checked
     assert guard.scan(con, "wh").findings == []
@@ -257,8 +324,10 @@ def _pre_guard_copy(source: Path, target: Path, leak: bool) -> None:
     con = duckdb.connect(str(target))
     con.execute("DROP TABLE meta.privacy_guard")
     if leak:
-        con.execute("INSERT INTO meta.quarantine_messages VALUES ('subsector', 'choice', ?, ?, ?)",
-                    ["'0999057735 Association fictive 0577 ASBL' n'est pas prévu"] * 3)
+        con.execute(
+            "INSERT INTO meta.quarantine_messages VALUES ('subsector', 'choice', ?, ?, ?)",
+            ["'0999057735 Association fictive 0577 ASBL' n'est pas prévu"] * 3,
+        )
     con.close()
 
 
@@ -267,8 +336,7 @@ def tiny_build(path: Path) -> None:
         con.execute("INSERT INTO core.category VALUES ('marker', 'x', 0, 'x', 'x', 'x')")
 
 
-def test_history_written_before_the_guard_is_scanned_and_purged(warehouse_path: Path,
-                                                                 tmp_path: Path) -> None:
+def test_history_written_before_the_guard_is_scanned_and_purged(warehouse_path: Path, tmp_path: Path) -> None:
     wh = tmp_path / "var" / "warehouse.duckdb"
     folder = history_dir(wh)
     folder.mkdir(parents=True)
@@ -287,8 +355,7 @@ def test_history_written_before_the_guard_is_scanned_and_purged(warehouse_path: 
     assert table_digest(wh) == before_clean
 
 
-def test_rollback_deletes_copies_never_checked_by_the_guard(warehouse_path: Path,
-                                                            tmp_path: Path) -> None:
+def test_rollback_deletes_copies_never_checked_by_the_guard(warehouse_path: Path, tmp_path: Path) -> None:
     wh = tmp_path / "var" / "warehouse.duckdb"
     wh.parent.mkdir()
     shutil.copy(warehouse_path, wh)
@@ -356,14 +423,27 @@ def test_an_area_created_before_the_rule_is_tightened(tmp_path: Path) -> None:
 # --- the scratch database and killed builds -------------------------------------------------
 
 
-def test_scratch_of_a_build_killed_in_the_survey_step_is_removed_by_the_next_command(
-        tmp_path: Path) -> None:
+def test_scratch_of_a_build_killed_in_the_survey_step_is_removed_by_the_next_command(tmp_path: Path) -> None:
     wh = tmp_path / "var" / "warehouse.duckdb"
     big = write_demo(tmp_path / "in", (2024,), 4000, 7)[0]  # a survey step long enough to kill
     scratch = scratch_dir(wh)
-    proc = subprocess.Popen([sys.executable, "-m", "sector_monitor.cli", "survey", "ingest", str(big),
-                             "--wave", "2024", "--warehouse", str(wh)], cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "sector_monitor.cli",
+            "survey",
+            "ingest",
+            str(big),
+            "--wave",
+            "2024",
+            "--warehouse",
+            str(wh),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 120
     pattern = f"{wh.name}.survey_scratch_*.duckdb"
     while not list(scratch.glob(pattern)) and proc.poll() is None and time.monotonic() < deadline:

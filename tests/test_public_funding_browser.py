@@ -11,8 +11,12 @@ from dashboard.i18n import gettext_for
 
 pytestmark = pytest.mark.browser
 
-UNITS = {"nominal": "eur_million", "real": "eur_million_2015",
-         "per_inhabitant": "eur_per_inhabitant", "gdp": "percent_gdp"}
+UNITS = {
+    "nominal": "eur_million",
+    "real": "eur_million_2015",
+    "per_inhabitant": "eur_per_inhabitant",
+    "gdp": "percent_gdp",
+}
 
 BREAK_GAP = """() => {
   const gd = document.querySelector('#funding-accounts-expenditure .js-plotly-plot');
@@ -36,15 +40,19 @@ def test_public_funding_page_toggles_units(page, base_url: str, lang: str) -> No
     gap = page.evaluate(BREAK_GAP)
     assert gap["x"] == [2014, 2014.5, 2015] and gap["y1"] is None and gap["shapes"] >= 1
     page.screenshot(path=ARTIFACTS / f"public_funding_{lang}_nominal.png", full_page=True)
-    choices = {"nominal": _("Million euros (current prices)"),
-               "real": _("Million euros at 2015 prices (real terms)"),
-               "per_inhabitant": _("Euros per inhabitant"), "gdp": _("Share of GDP")}
+    choices = {
+        "nominal": _("Million euros (current prices)"),
+        "real": _("Million euros at 2015 prices (real terms)"),
+        "per_inhabitant": _("Euros per inhabitant"),
+        "gdp": _("Share of GDP"),
+    }
     for unit in ("real", "per_inhabitant", "gdp"):
         page.get_by_label(choices[unit], exact=True).check()
         label = unit_labels(_)[UNITS[unit]]
         page.wait_for_function(
             "t => document.querySelector('#funding-levels-gf1004 .summary')?.innerText.includes(t)",
-            arg=label.lstrip("%‰ ") if unit == "gdp" else label)
+            arg=label.lstrip("%‰ ") if unit == "gdp" else label,
+        )
         page.wait_for_load_state("networkidle")
         page.screenshot(path=ARTIFACTS / f"public_funding_{lang}_{unit}.png", full_page=True)
     names = page.evaluate(EUROPE_TRACES)  # % of GDP: Belgium beside the EU-27

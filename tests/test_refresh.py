@@ -83,11 +83,13 @@ def test_refresh_updates_snapshot_manifest_and_values(eurostat_server, tmp_path:
     entry = next(f for f in manifest["files"] if f["path"] == SCP19)
     assert entry["sha256"] == sha256_file(root / "eurostat_ilc_scp19" / SCP19)
     con = duckdb.connect(str(wh), read_only=True)
-    value = con.execute("SELECT value FROM public.statistics WHERE series = "
-                        "'eurostat_formal_volunteering' AND geo_code = 'BE' AND period = '2015'"
-                        ).fetchone()[0]
-    sha = con.execute("SELECT sha256 FROM public.sources WHERE source_id = 'eurostat_ilc_scp19'"
-                      ).fetchone()[0]
+    value = con.execute(
+        "SELECT value FROM public.statistics WHERE series = "
+        "'eurostat_formal_volunteering' AND geo_code = 'BE' AND period = '2015'"
+    ).fetchone()[0]
+    sha = con.execute("SELECT sha256 FROM public.sources WHERE source_id = 'eurostat_ilc_scp19'").fetchone()[
+        0
+    ]
     con.close()
     assert value == 20.5
     assert entry["sha256"] in sha
@@ -104,8 +106,9 @@ def test_invalid_live_data_keeps_the_snapshot(eurostat_server, tmp_path: Path) -
     assert not (tmp_path / "w.duckdb").exists()
 
 
-def test_unreachable_server_fails_with_the_url(eurostat_server, tmp_path: Path,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unreachable_server_fails_with_the_url(
+    eurostat_server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     eurostat_server.responses.clear()  # every request answers 404
     with pytest.raises(Exception, match="refresh of eurostat_ilc_scp19") as err:
         build(tmp_path / "w.duckdb", refresh=True)

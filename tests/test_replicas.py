@@ -56,8 +56,9 @@ def nginx() -> str:
 
 def test_shipped_nginx_example_is_the_rendered_template() -> None:
     example = (DEPLOY_DIR / "nginx-sector-monitor.conf").read_text()
-    assert example == render_nginx_site(["127.0.0.1:8051", "127.0.0.1:8052"],
-                                        server_name="monitor.example.org")
+    assert example == render_nginx_site(
+        ["127.0.0.1:8051", "127.0.0.1:8052"], server_name="monitor.example.org"
+    )
     assert "proxy_next_upstream error timeout http_502 http_503;" in example
     assert example.count("max_fails=3 fail_timeout=5s") == 2
     unit = (DEPLOY_DIR / "sector-monitor@.service").read_text()
@@ -68,10 +69,17 @@ def test_rendered_config_passes_nginx_t(nginx: str, tmp_path: Path) -> None:
     import subprocess
 
     conf = tmp_path / "nginx.conf"
-    conf.write_text(standalone_nginx_conf(render_nginx_site(
-        ["127.0.0.1:8051", "127.0.0.1:8052", "127.0.0.1:8053"], listen="127.0.0.1:8080"), tmp_path))
-    result = subprocess.run([nginx, "-t", "-c", str(conf), "-p", str(tmp_path)],
-                            capture_output=True, text=True, timeout=30)
+    conf.write_text(
+        standalone_nginx_conf(
+            render_nginx_site(
+                ["127.0.0.1:8051", "127.0.0.1:8052", "127.0.0.1:8053"], listen="127.0.0.1:8080"
+            ),
+            tmp_path,
+        )
+    )
+    result = subprocess.run(
+        [nginx, "-t", "-c", str(conf), "-p", str(tmp_path)], capture_output=True, text=True, timeout=30
+    )
     assert result.returncode == 0, result.stderr
 
 
@@ -108,17 +116,21 @@ def wait_for_build(urls: list[str], build_id: str, timeout_s: float) -> dict[str
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="process groups, nginx")
 def test_publishes_and_restarts_behind_nginx_fail_no_request(nginx: str, tmp_path: Path) -> None:
-    env = os.environ | {ENV_DIR: str(small_snapshots(tmp_path / "snapshots")),
-                        "SECTOR_MONITOR_KEEP_BUILDS": "1"}
+    env = os.environ | {
+        ENV_DIR: str(small_snapshots(tmp_path / "snapshots")),
+        "SECTOR_MONITOR_KEEP_BUILDS": "1",
+    }
     warehouse = tmp_path / "var" / "warehouse.duckdb"
     build_id = run_build(warehouse, env)
     with deployment(warehouse, 2, tmp_path / "deploy", env=env, nginx=nginx) as dep:
         replicas = dep.replica_urls
         assert [healthz(u)["build_id"] for u in replicas] == [build_id] * 2
-        mix = (get_requests(dep.proxy_url, API_PATHS, "api") * 2
-               + get_requests(dep.proxy_url, PAGE_PATHS, "page")
-               + explorer_requests(dep.proxy_url, indicators=2)
-               + get_requests(dep.proxy_url, ("/healthz",), "health"))
+        mix = (
+            get_requests(dep.proxy_url, API_PATHS, "api") * 2
+            + get_requests(dep.proxy_url, PAGE_PATHS, "page")
+            + explorer_requests(dep.proxy_url, indicators=2)
+            + get_requests(dep.proxy_url, ("/healthz",), "health")
+        )
         watcher = SwapWatcher(warehouse)
         watcher.start()
         converged, restarts, phases = [], [], []
@@ -141,24 +153,34 @@ def test_publishes_and_restarts_behind_nginx_fail_no_request(nginx: str, tmp_pat
         finally:
             watcher.halt.set()
         log = dep.access_log()
-        errors = [line for line in (dep.workdir / "error.log").read_text().splitlines()
-                  if "[error]" in line or "[crit]" in line or "[alert]" in line]
+        errors = [
+            line
+            for line in (dep.workdir / "error.log").read_text().splitlines()
+            if "[error]" in line or "[crit]" in line or "[alert]" in line
+        ]
 
     samples = load.samples
     failures = load.failures()
     by_kind = Counter(s.kind for s in samples)
     upstreams = Counter(m[1] for line in log if (m := re.search(r'upstream="([^"]+)"', line)))
     retried = sum(n for addr, n in upstreams.items() if "," in addr)
-    summary = (f"{len(samples)} requests {dict(by_kind)}, {len(failures)} failed, "
-               f"converged after {[round(c, 2) for c in converged]} s, restarts "
-               f"{[round(r, 1) for r in restarts]} s, {retried} retried by nginx, "
-               f"max {max(s.sample.seconds for s in samples):.2f} s")
+    summary = (
+        f"{len(samples)} requests {dict(by_kind)}, {len(failures)} failed, "
+        f"converged after {[round(c, 2) for c in converged]} s, restarts "
+        f"{[round(r, 1) for r in restarts]} s, {retried} retried by nginx, "
+        f"max {max(s.sample.seconds for s in samples):.2f} s"
+    )
     print(summary)
     start = load.started
-    assert not failures, "\n".join([
-        summary, "phases: " + ", ".join(f"{name} at {t - start:.1f} s" for name, t in phases),
-        *(f"{s.at - start:.2f} s {s.kind} {s.sample.name}: {s.sample.error}" for s in failures[:20]),
-        "nginx errors:", *errors[-15:]])
+    assert not failures, "\n".join(
+        [
+            summary,
+            "phases: " + ", ".join(f"{name} at {t - start:.1f} s" for name, t in phases),
+            *(f"{s.at - start:.2f} s {s.kind} {s.sample.name}: {s.sample.error}" for s in failures[:20]),
+            "nginx errors:",
+            *errors[-15:],
+        ]
+    )
     assert all(c <= CONVERGE_S for c in converged), summary
     assert all(by_kind[k] >= 20 for k in ("api", "page", "callback", "health")), summary
     for url in replicas:  # both replicas served the load

@@ -17,8 +17,9 @@ from warehouse.history import ENV_KEEP, NoHistoryError, build_id_of, list_builds
 def tiny_build(path: Path, marker: str) -> None:
     """A fast build: the DDL only, plus one row that makes its digest unique."""
     with atomic_build(path) as con:
-        con.execute("INSERT INTO core.category VALUES ('marker', ?, 0, ?, ?, ?)",
-                    [marker, marker, marker, marker])
+        con.execute(
+            "INSERT INTO core.category VALUES ('marker', ?, 0, ?, ?, ?)", [marker, marker, marker, marker]
+        )
 
 
 @pytest.fixture()
@@ -65,8 +66,7 @@ def test_rollback_without_history_fails_clearly(copy: Path) -> None:
 
 
 def test_builds_killed_at_random_moments_leave_a_whole_version(tmp_path: Path) -> None:
-    spec = importlib.util.spec_from_file_location("fault_injection",
-                                                  ROOT / "scripts" / "fault_injection.py")
+    spec = importlib.util.spec_from_file_location("fault_injection", ROOT / "scripts" / "fault_injection.py")
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)

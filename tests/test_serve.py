@@ -72,16 +72,33 @@ def cmdline(pid: int) -> list[str]:
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
-@pytest.mark.parametrize(("stop", "exit_code"), [
-    (signal.SIGTERM, 0), (signal.SIGINT, 0), (signal.SIGKILL, -signal.SIGKILL)],
-    ids=["SIGTERM", "SIGINT", "SIGKILL"])
-def test_serve_stops_gunicorn_and_frees_the_port(warehouse_path: Path, stop: signal.Signals,
-                                                 exit_code: int) -> None:
+@pytest.mark.parametrize(
+    ("stop", "exit_code"),
+    [(signal.SIGTERM, 0), (signal.SIGINT, 0), (signal.SIGKILL, -signal.SIGKILL)],
+    ids=["SIGTERM", "SIGINT", "SIGKILL"],
+)
+def test_serve_stops_gunicorn_and_frees_the_port(
+    warehouse_path: Path, stop: signal.Signals, exit_code: int
+) -> None:
     port = free_port()
     serve = subprocess.Popen(
-        [sys.executable, "-m", "sector_monitor.cli", "serve", "--port", str(port),
-         "--workers", "2", "--warehouse", str(warehouse_path)],
-        cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            sys.executable,
+            "-m",
+            "sector_monitor.cli",
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            "2",
+            "--warehouse",
+            str(warehouse_path),
+        ],
+        cwd=ROOT,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + START_S
         while not answers(f"http://127.0.0.1:{port}/"):

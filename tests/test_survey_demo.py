@@ -28,9 +28,7 @@ def test_files_look_like_kobo_exports(demo):
     assert raw.startswith(b'"start";"end";"profile/org_id"') and b"\r\n" in raw
     header = next(csv.reader(raw.decode().splitlines(), delimiter=";"))
     assert {"_uuid", "_submission_time", "_index", "_validation_status"} <= set(header)
-    assert (
-        "support/support_stages" in header and "support/support_stages/initial_training" in header
-    )
+    assert "support/support_stages" in header and "support/support_stages/initial_training" in header
 
 
 def test_deterministic(tmp_path, demo):

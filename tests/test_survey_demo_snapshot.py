@@ -16,5 +16,6 @@ def test_shipped_demo_exports_match_the_generator(tmp_path: Path) -> None:
     shipped = {f.path: f.sha256 for f in source.files}
     assert fresh == shipped, (
         "etl/survey/demo.py changed: regenerate with `sector-monitor survey demo --out "
-        "etl/snapshots/survey_demo` and update etl/snapshots/survey_demo/source.yaml")
+        "etl/snapshots/survey_demo` and update etl/snapshots/survey_demo/source.yaml"
+    )
     assert "NOT REAL DATA" in source.title

@@ -118,9 +118,7 @@ def write_excel_csv(answers: pd.DataFrame, path: Path) -> None:
     """The Excel template saved by a Belgian Excel: ';', decimal comma, cp1252, dd/mm/yyyy."""
     table = _decimal_comma(answers)
     table.insert(0, SUBMITTED_AT, answers["_submitted_at"].dt.strftime("%d/%m/%Y %H:%M:%S"))
-    table["org_id"] = (
-        "BE " + answers["org_id"].str.slice(0, 4) + " " + answers["org_id"].str.slice(4)
-    )
+    table["org_id"] = "BE " + answers["org_id"].str.slice(0, 4) + " " + answers["org_id"].str.slice(4)
     table = table[[SUBMITTED_AT, *CODEBOOK.codes]]
     table.to_csv(path, sep=";", index=False, encoding="cp1252", lineterminator="\r\n")
 
@@ -191,8 +189,7 @@ def reference_loaded(answers: pd.DataFrame, tmp_path_factory) -> pd.DataFrame:
 
 
 @pytest.mark.parametrize("name", list(WRITERS))
-def test_every_format_gives_identical_valid_rows(name, answers, reference, reference_loaded,
-                                                tmp_path):
+def test_every_format_gives_identical_valid_rows(name, answers, reference, reference_loaded, tmp_path):
     suffix = ".xlsx" if "xlsx" in name else ".tsv" if name.endswith("_nl") else ".csv"
     path = tmp_path / f"{name}{suffix}"
     incomplete = WRITERS[name](answers, path)

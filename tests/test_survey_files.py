@@ -26,16 +26,24 @@ USER, PASSWORD = "coordinator", "a long enough secret"
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "sector_monitor.cli", *args], cwd=ROOT,
-                          capture_output=True, text=True, timeout=600,
-                          env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "USER": "tester"})
+    return subprocess.run(
+        [sys.executable, "-m", "sector_monitor.cli", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "USER": "tester"},
+    )
 
 
 def wave_rows(wh: Path) -> dict[str, int]:
     con = duckdb.connect(":memory:")
     con.execute(f"ATTACH '{wh}' AS wh (READ_ONLY)")
-    rows = dict(con.execute("SELECT source_file, count(*) FROM wh.restricted.survey_current "
-                            "WHERE wave = 2024 GROUP BY 1").fetchall())
+    rows = dict(
+        con.execute(
+            "SELECT source_file, count(*) FROM wh.restricted.survey_current WHERE wave = 2024 GROUP BY 1"
+        ).fetchall()
+    )
     con.close()
     return rows
 
@@ -64,8 +72,7 @@ def test_files_lists_every_landed_file_with_its_counts(two_files) -> None:
     assert files[planted.name]["rows_superseded"] == 1 and files[planted.name]["version"] == "v1"
     assert files[demo.name]["landed_by"] == "tester" and len(files[demo.name]["sha256"]) == 64
     assert files[demo.name]["landed_at"].startswith("20")
-    assert json.loads(cli("survey", "files", "--warehouse", str(wh), "--wave", "2023", "--json"
-                          ).stdout) == []
+    assert json.loads(cli("survey", "files", "--warehouse", str(wh), "--wave", "2023", "--json").stdout) == []
     table = cli("survey", "files", "--warehouse", str(wh))
     assert planted.name in table.stdout and "quarantined" in table.stdout
 
@@ -87,12 +94,17 @@ def test_remove_takes_a_file_out_archives_it_and_rebuilds(two_files, tmp_path: P
     assert not (area / "quarantine" / "2024" / f"{planted.name}.quarantine.csv").exists()
     archived = list((area / "archive" / "2024").iterdir())
     assert sorted(p.name.split("-", 1)[1] for p in archived) == sorted(
-        [planted.name, f"{planted.name}.json", f"{planted.name}.quarantine.csv"])
+        [planted.name, f"{planted.name}.json", f"{planted.name}.quarantine.csv"]
+    )
     assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in archived)
     assert stat.S_IMODE((area / "archive").stat().st_mode) == 0o700
     entry = json.loads(audit_log(copy).read_text().splitlines()[-1])
     assert (entry["action"], entry["file"], entry["wave"], entry["user"]) == (
-        "remove", planted.name, 2024, "tester")
+        "remove",
+        planted.name,
+        2024,
+        "tester",
+    )
     listed = json.loads(cli("survey", "files", "--warehouse", str(copy), "--json").stdout)
     assert [f["name"] for f in listed] == [demo.name]
     rebuilt = cli("build", "--warehouse", str(copy))  # a later build does not bring it back
@@ -115,8 +127,12 @@ def test_the_admin_lists_landed_files_and_removes_one_with_csrf(two_files, tmp_p
     form = {"name": planted.name, "wave": "2024"}
     assert client.post("/admin/en/files/remove", data=form).status_code == 403  # no CSRF token
     token = re.search(r'name="csrf_token" value="([^"]+)"', home)[1]
-    assert client.post("/admin/en/files/remove", data={**form, "name": "nope.csv",
-                                                        "csrf_token": token}).status_code == 404
+    assert (
+        client.post(
+            "/admin/en/files/remove", data={**form, "name": "nope.csv", "csrf_token": token}
+        ).status_code
+        == 404
+    )
     before = wave_rows(live)
     response = client.post("/admin/en/files/remove", data={**form, "csrf_token": token})
     assert response.status_code == 302

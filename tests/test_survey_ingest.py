@@ -18,14 +18,18 @@ from etl.survey.demo import write_demo, write_planted_errors
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "sector_monitor.cli", *args], cwd=ROOT,
-                          capture_output=True, text=True, timeout=300,
-                          env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"})
+    return subprocess.run(
+        [sys.executable, "-m", "sector_monitor.cli", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"},
+    )
 
 
 def ingest(wh: Path, file: Path, wave: int = 2024, *extra: str) -> tuple[dict, int]:
-    result = cli("survey", "ingest", str(file), "--wave", str(wave), "--warehouse", str(wh),
-                 "--json", *extra)
+    result = cli("survey", "ingest", str(file), "--wave", str(wave), "--warehouse", str(wh), "--json", *extra)
     return json.loads(result.stdout), result.returncode
 
 
@@ -49,10 +53,12 @@ def test_planted_errors_are_quarantined_with_their_lines(planted) -> None:
     assert report["rows_superseded"] == 1
     assert report["rows_read"] == report["rows_loaded"] + report["rows_quarantined"]
     con = duckdb.connect(str(wh), read_only=True)
-    lines = sorted(r[0] for r in con.execute("SELECT source_line FROM restricted.survey_responses"
-                                             ).fetchall())
-    quarantine = {(r[0], r[1], r[2]) for r in con.execute(
-        "SELECT line, field, rule FROM meta.quarantine").fetchall()}
+    lines = sorted(
+        r[0] for r in con.execute("SELECT source_line FROM restricted.survey_responses").fetchall()
+    )
+    quarantine = {
+        (r[0], r[1], r[2]) for r in con.execute("SELECT line, field, rule FROM meta.quarantine").fetchall()
+    }
     status = dict(con.execute("SELECT source_line, status FROM restricted.survey_responses").fetchall())
     con.close()
     assert lines == sorted(expected["valid_lines"])
@@ -108,8 +114,9 @@ def test_corrected_file_replaces_its_previous_load_and_build_replays(tmp_path: P
     report, code = ingest(wh, corrected, 2024)
     assert code == 0
     con = duckdb.connect(str(wh), read_only=True)
-    per_wave = dict(con.execute("SELECT wave, count(*) FROM restricted.survey_responses GROUP BY 1"
-                                ).fetchall())
+    per_wave = dict(
+        con.execute("SELECT wave, count(*) FROM restricted.survey_responses GROUP BY 1").fetchall()
+    )
     synthetic = con.execute("SELECT bool_or(synthetic) FROM restricted.survey_responses").fetchone()[0]
     con.close()
     assert per_wave[2024] == report["rows_loaded"]
@@ -125,8 +132,11 @@ def test_no_enterprise_number_name_or_free_text_in_the_warehouse(tmp_path: Path)
     wh = tmp_path / "var" / "warehouse.duckdb"
     assert ingest(wh, files[0], 2024)[1] == 0
     answers = pd.read_csv(files[0], sep=";", dtype=str)
-    restricted = [c for c in answers.columns
-                  if c.split("/")[-1] in ("org_id", "org_name", "comments") or c.endswith("_other")]
+    restricted = [
+        c
+        for c in answers.columns
+        if c.split("/")[-1] in ("org_id", "org_name", "comments") or c.endswith("_other")
+    ]
     secrets = set()
     for col in restricted:
         for value in answers[col].dropna():
@@ -137,13 +147,18 @@ def test_no_enterprise_number_name_or_free_text_in_the_warehouse(tmp_path: Path)
     secrets = {s for s in secrets if len(s) >= 4}
     assert len(secrets) > 60
     con = duckdb.connect(str(wh), read_only=True)
-    columns = con.execute("SELECT schema_name, table_name, column_name FROM duckdb_columns() "
-                          "WHERE data_type = 'VARCHAR' AND NOT internal").fetchall()
+    columns = con.execute(
+        "SELECT schema_name, table_name, column_name FROM duckdb_columns() "
+        "WHERE data_type = 'VARCHAR' AND NOT internal"
+    ).fetchall()
     found = []
     for schema, table, column in columns:
-        values = {r[0] for r in con.execute(
-            f'SELECT DISTINCT "{column}" FROM "{schema}"."{table}" WHERE "{column}" IS NOT NULL'
-        ).fetchall()}
+        values = {
+            r[0]
+            for r in con.execute(
+                f'SELECT DISTINCT "{column}" FROM "{schema}"."{table}" WHERE "{column}" IS NOT NULL'
+            ).fetchall()
+        }
         blob = "\n".join(values)
         found += [(schema, table, column, s) for s in secrets if s in blob]
     con.close()
@@ -162,8 +177,10 @@ def test_same_content_under_two_names_loads_once_as_current(tmp_path: Path) -> N
     report, code = ingest_in_process(wh, copy, 2024)
     assert code == 0 and report["rows_loaded"] > 0
     con = duckdb.connect(str(wh), read_only=True)
-    per_org = con.execute("SELECT max(n) FROM (SELECT count(*) FILTER (WHERE status = 'current') n "
-                          "FROM restricted.survey_responses GROUP BY org_pseudo)").fetchone()[0]
+    per_org = con.execute(
+        "SELECT max(n) FROM (SELECT count(*) FILTER (WHERE status = 'current') n "
+        "FROM restricted.survey_responses GROUP BY org_pseudo)"
+    ).fetchone()[0]
     con.close()
     assert per_org == 1
 

@@ -51,8 +51,10 @@ def test_pseudonym_is_keyed_stable_and_sql_matches_python_hmac():
     assert one != pseudonymise("0123456749", b"k2")
     numbers = ["0123456749", None, "0999937960"]
     for key in (b"k1", b"\x00\xff" * 16, b"a-key-longer-than-one-sha256-block-" * 3):
-        got = duckdb.execute(f"SELECT {pseudonym_sql('x', key)} FROM unnest(?) WITH ORDINALITY AS t(x, i) "
-                             "ORDER BY i", [numbers]).fetchall()
+        got = duckdb.execute(
+            f"SELECT {pseudonym_sql('x', key)} FROM unnest(?) WITH ORDINALITY AS t(x, i) ORDER BY i",
+            [numbers],
+        ).fetchall()
         assert [g for (g,) in got] == [pseudonymise(numbers[0], key), None, pseudonymise(numbers[2], key)]
 
 

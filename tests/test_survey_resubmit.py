@@ -27,9 +27,14 @@ USER, PASSWORD = "coordinator", "a long enough secret"
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "sector_monitor.cli", *args], cwd=ROOT,
-                          capture_output=True, text=True, timeout=600,
-                          env={"PATH": "/usr/bin:/bin", "LANG": "fr_BE.UTF-8"})
+    return subprocess.run(
+        [sys.executable, "-m", "sector_monitor.cli", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={"PATH": "/usr/bin:/bin", "LANG": "fr_BE.UTF-8"},
+    )
 
 
 def ingest(wh: Path, file: Path) -> dict:
@@ -67,10 +72,15 @@ def figures(wh: Path) -> tuple[dict[str, int], int]:
     """Current responses of wave 2024 per file, and the wave's quarantined records (public)."""
     con = duckdb.connect(":memory:")
     con.execute(f"ATTACH '{wh}' AS wh (READ_ONLY)")
-    current = dict(con.execute("SELECT source_file, count(*) FROM wh.restricted.survey_responses "
-                               "WHERE wave = 2024 AND status = 'current' GROUP BY 1").fetchall())
-    quarantined = con.execute("SELECT sum(n_quarantined) FROM wh.public.survey_responses_summary "
-                              "WHERE wave = 2024").fetchone()[0]
+    current = dict(
+        con.execute(
+            "SELECT source_file, count(*) FROM wh.restricted.survey_responses "
+            "WHERE wave = 2024 AND status = 'current' GROUP BY 1"
+        ).fetchall()
+    )
+    quarantined = con.execute(
+        "SELECT sum(n_quarantined) FROM wh.public.survey_responses_summary WHERE wave = 2024"
+    ).fetchone()[0]
     con.close()
     return current, int(quarantined)
 
@@ -91,10 +101,15 @@ def test_round_trip_through_the_cli(planted, tmp_path: Path) -> None:
     text = quarantine.read_bytes().decode("utf-8-sig")
     assert text.splitlines()[0].startswith('"_errors";"_quarantine_file";"_quarantine_line"')
     line = lines_of(expected, "subsector", "staff_fte", "volunteers_active", "consent_aggregates")
-    fixed = belgian_excel(text, tmp_path / "planted_corrige.csv", {
-        line["subsector"]: {"subsector": "Aide alimentaire"},  # a French label, accented
-        line["staff_fte"]: {"staff_fte": "12.5"},  # saved by Excel as 12,5
-        line["volunteers_active"]: {"volunteers_active": "12"}})
+    fixed = belgian_excel(
+        text,
+        tmp_path / "planted_corrige.csv",
+        {
+            line["subsector"]: {"subsector": "Aide alimentaire"},  # a French label, accented
+            line["staff_fte"]: {"staff_fte": "12.5"},  # saved by Excel as 12,5
+            line["volunteers_active"]: {"volunteers_active": "12"},
+        },
+    )
     with pytest.raises(UnicodeDecodeError):  # cp1252, as Excel saves it
         fixed.read_bytes().decode("utf-8")
     second = ingest(wh, fixed)
@@ -102,13 +117,17 @@ def test_round_trip_through_the_cli(planted, tmp_path: Path) -> None:
     assert (second["rows_loaded"], second["rows_quarantined"]) == (3, 6)
     current, quarantined = figures(wh)
     assert current[fixed.name] == 3 and quarantined == 6  # each open record counted once
-    listed = {f["name"]: f for f in json.loads(cli("survey", "files", "--warehouse", str(wh),
-                                                   "--json").stdout)}
+    listed = {
+        f["name"]: f for f in json.loads(cli("survey", "files", "--warehouse", str(wh), "--json").stdout)
+    }
     assert (listed[source.name]["rows_quarantined"], listed[source.name]["rows_corrected"]) == (0, 9)
     assert not quarantine.exists()  # nothing left to correct in the first file
     con = duckdb.connect(str(wh), read_only=True)
-    staff = con.execute("SELECT staff_fte, subsector FROM restricted.survey_responses "
-                        "WHERE source_file = ? ORDER BY staff_fte", [fixed.name]).fetchall()
+    staff = con.execute(
+        "SELECT staff_fte, subsector FROM restricted.survey_responses "
+        "WHERE source_file = ? ORDER BY staff_fte",
+        [fixed.name],
+    ).fetchall()
     con.close()
     assert any(s == 12.5 for s, _ in staff) and any(sub == "food_aid" for _, sub in staff)
 
@@ -116,8 +135,11 @@ def test_round_trip_through_the_cli(planted, tmp_path: Path) -> None:
     rows = list(csv.DictReader(again.read_bytes().decode("utf-8-sig").splitlines(), delimiter=";"))
     assert {r["_quarantine_file"] for r in rows} == {source.name}
     assert line["consent_aggregates"] in {int(r["_quarantine_line"]) for r in rows}
-    third = belgian_excel(again.read_bytes().decode("utf-8-sig"), tmp_path / "planted_corrige_2.csv",
-                          {line["consent_aggregates"]: {"consent_aggregates": "oui"}})
+    third = belgian_excel(
+        again.read_bytes().decode("utf-8-sig"),
+        tmp_path / "planted_corrige_2.csv",
+        {line["consent_aggregates"]: {"consent_aggregates": "oui"}},
+    )
     report = ingest(wh, third)
     assert (report["rows_loaded"], report["rows_quarantined"]) == (1, 5)
     current, quarantined = figures(wh)
@@ -141,16 +163,24 @@ def test_round_trip_through_the_admin_area(planted, warehouse_path: Path, tmp_pa
 
     def upload_and_publish(file: Path) -> str:
         with file.open("rb") as handle:
-            page = client.post("/admin/fr/uploads", data={
-                "csrf_token": token("/admin/fr/"), "wave": "2024", "format": "auto",
-                "file": (handle, file.name)}).headers["Location"]
+            page = client.post(
+                "/admin/fr/uploads",
+                data={
+                    "csrf_token": token("/admin/fr/"),
+                    "wave": "2024",
+                    "format": "auto",
+                    "file": (handle, file.name),
+                },
+            ).headers["Location"]
         text = client.get(page).text
         assert 'data-status="ready"' in text, text
         assert client.post(f"{page}/publish", data={"csrf_token": token(page)}).status_code == 302
         return text
 
-    client.post("/admin/fr/login", data={"username": USER, "password": PASSWORD,
-                                         "csrf_token": token("/admin/fr/login")})
+    client.post(
+        "/admin/fr/login",
+        data={"username": USER, "password": PASSWORD, "csrf_token": token("/admin/fr/login")},
+    )
     upload_and_publish(source)
     home = client.get("/admin/fr/").text
     link = re.search(r'class="quarantine-link" href="([^"]+)"', home)[1].replace("&amp;", "&")
@@ -158,12 +188,18 @@ def test_round_trip_through_the_admin_area(planted, warehouse_path: Path, tmp_pa
     assert download.status_code == 200 and download.mimetype == "text/csv"
     assert client.get(link.replace("planted.csv", "other.csv")).status_code == 404
     line = lines_of(expected, "staff_fte", "volunteers_active")
-    fixed = belgian_excel(download.data.decode("utf-8-sig"), tmp_path / "planted_corrige.csv", {
-        line["staff_fte"]: {"staff_fte": "7.25"}, line["volunteers_active"]: {"volunteers_active": "3"}})
+    fixed = belgian_excel(
+        download.data.decode("utf-8-sig"),
+        tmp_path / "planted_corrige.csv",
+        {line["staff_fte"]: {"staff_fte": "7.25"}, line["volunteers_active"]: {"volunteers_active": "3"}},
+    )
     report = upload_and_publish(fixed)
     assert re.search(r'data-key="rows_loaded">2<', report)
     current, quarantined = figures(live)
     assert current[fixed.name] == 2 and quarantined == 7
     home = client.get("/admin/fr/").text
-    assert re.search(rf'data-file="{source.name}" data-wave="2024"><td>2024</td><td>{source.name}'
-                     r"</td><td>[^<]*</td>\s*<td>4</td><td>0", home)
+    assert re.search(
+        rf'data-file="{source.name}" data-wave="2024"><td>2024</td><td>{source.name}'
+        r"</td><td>[^<]*</td>\s*<td>4</td><td>0",
+        home,
+    )

@@ -47,8 +47,11 @@ def test_good_row_is_valid_and_typed():
     result = validate(_frame({}))
     assert result.errors == []
     row = result.valid.iloc[0]
-    types = dict(result.con.execute(f"SELECT column_name, column_type FROM "
-                                    f"(DESCRIBE {result.valid_relation})").fetchall())
+    types = dict(
+        result.con.execute(
+            f"SELECT column_name, column_type FROM (DESCRIBE {result.valid_relation})"
+        ).fetchall()
+    )
     assert types["staff_fte"] == "DOUBLE" and row["staff_fte"] == 3.5
     assert types["volunteers_active"] == "BIGINT" and row["volunteers_active"] == 20
     assert row["org_id"] == "0123456749"
@@ -108,10 +111,7 @@ def test_messages_say_where_what_and_how_in_three_languages():
     assert error.line == 2 and error.value == "9000"
     assert error.message_fr.startswith("Ligne 2, question « Personnel salarié")
     assert "0 à 5000" in error.message_fr
-    assert (
-        error.message_nl.startswith("Rij 2, vraag 'Betaald personeel")
-        and "0 tot 5000" in error.message_nl
-    )
+    assert error.message_nl.startswith("Rij 2, vraag 'Betaald personeel") and "0 tot 5000" in error.message_nl
     assert "Correct the number" in error.message_en
     relevance = validate(_frame({"region": "flanders"})).errors[0]
     assert "Région du siège principal" in relevance.message_fr

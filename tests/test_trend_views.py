@@ -37,16 +37,17 @@ def explorer_page():
 def test_explorer_opens_on_the_time_series_with_a_ci_band(app) -> None:
     from dashboard.data import current_data
     from dashboard.explorer_data import ALL_PERIODS, build_view
+
     render = explorer_page().render
 
     with app.server.test_request_context():
         data = current_data()
         view = build_view(data, "en", f"indicator:{INDICATOR}", None, None)
-        assert view.period == ALL_PERIODS and sorted(set(view.frame["period"])) == [
-            "2022", "2023", "2024"]
+        assert view.period == ALL_PERIODS and sorted(set(view.frame["period"])) == ["2022", "2023", "2024"]
         chart = render(view, "chart", "en", None)
-        figure = next(c for c in chart if hasattr(c, "children") and hasattr(c.children, "figure")
-                      ).children.figure
+        figure = next(
+            c for c in chart if hasattr(c, "children") and hasattr(c.children, "figure")
+        ).children.figure
         band, line = figure.data[0], figure.data[1]
         assert band.fill == "toself" and len(band.x) == 6  # upper bounds there, lower back
         assert list(line.x) == ["2022", "2023", "2024"]
@@ -59,10 +60,15 @@ def test_explorer_trend_table_shows_first_last_and_linear(app, wh) -> None:
     from dashboard.data import current_data
     from dashboard.explorer_data import build_view, trend_view
 
-    stored = wh.execute(
-        "SELECT kind, change, ci_low, slope, significant FROM public.indicator_trends "
-        "WHERE indicator_id = ? AND breakdown = 'all' AND kind IN ('first_last', 'linear')",
-        [INDICATOR]).df().set_index("kind")
+    stored = (
+        wh.execute(
+            "SELECT kind, change, ci_low, slope, significant FROM public.indicator_trends "
+            "WHERE indicator_id = ? AND breakdown = 'all' AND kind IN ('first_last', 'linear')",
+            [INDICATOR],
+        )
+        .df()
+        .set_index("kind")
+    )
     with app.server.test_request_context():
         data = current_data()
         view = build_view(data, "en", f"indicator:{INDICATOR}", "all", None)
@@ -76,14 +82,15 @@ def test_explorer_trend_table_shows_first_last_and_linear(app, wh) -> None:
         pair = trend_view(data, "en", view, "2024-2023")
         consecutive = wh.execute(
             "SELECT change, method FROM public.indicator_trends WHERE indicator_id = ? AND "
-            "breakdown = 'all' AND kind = 'consecutive' AND period = '2024'", [INDICATOR]).fetchone()
+            "breakdown = 'all' AND kind = 'consecutive' AND period = '2024'",
+            [INDICATOR],
+        ).fetchone()
         assert pair.pair == ("2023", "2024")
         assert pair.frame.iloc[0]["change"] == pytest.approx(consecutive[0])
         assert pair.frame.iloc[0]["method"] == consecutive[1] == "paired"
 
 
-def test_explorer_trend_of_a_pair_not_stored_is_independent(warehouse_path: Path, tmp_path,
-                                                            wh) -> None:
+def test_explorer_trend_of_a_pair_not_stored_is_independent(warehouse_path: Path, tmp_path, wh) -> None:
     """A pair without a stored row (as for non-adjacent waves of a longer survey) is computed
     from the published estimates as independent samples; suppressed cells give no number."""
     from dashboard.data import current_data
@@ -92,12 +99,14 @@ def test_explorer_trend_of_a_pair_not_stored_is_independent(warehouse_path: Path
     copy = tmp_path / "warehouse.duckdb"
     shutil.copy(warehouse_path, copy)
     con = duckdb.connect(str(copy))
-    con.execute("DELETE FROM public.indicator_trends WHERE previous_period = '2022' "
-                "AND period = '2023'")
+    con.execute("DELETE FROM public.indicator_trends WHERE previous_period = '2022' AND period = '2023'")
     con.close()
-    values = wh.execute("SELECT breakdown_value, period, estimate, se, flag FROM "
-                        "public.indicator_values WHERE indicator_id = ? AND breakdown = "
-                        "'subsector' AND period IN ('2022', '2023')", [INDICATOR]).df()
+    values = wh.execute(
+        "SELECT breakdown_value, period, estimate, se, flag FROM "
+        "public.indicator_values WHERE indicator_id = ? AND breakdown = "
+        "'subsector' AND period IN ('2022', '2023')",
+        [INDICATOR],
+    ).df()
     with create_app(copy).server.test_request_context():
         data = current_data()
         view = build_view(data, "en", f"indicator:{INDICATOR}", "subsector", None)
@@ -118,24 +127,29 @@ def test_explorer_trend_of_a_pair_not_stored_is_independent(warehouse_path: Path
 def test_explorer_page_has_the_trend_block_and_keeps_the_pair_in_the_url(app, wh) -> None:
     from dashboard.data import current_data
     from dashboard.explorer_data import build_view, trend_view
+
     page_module = explorer_page()
-    _trend_table, layout, search_of = (page_module._trend_table, page_module.layout,
-                                       page_module.search_of)
+    _trend_table, layout, search_of = (page_module._trend_table, page_module.layout, page_module.search_of)
 
     with app.server.test_request_context():
-        page = json.dumps(layout("fr", f"indicator:{INDICATOR}").to_plotly_json(),
-                          cls=PlotlyJSONEncoder, ensure_ascii=False)
+        page = json.dumps(
+            layout("fr", f"indicator:{INDICATOR}").to_plotly_json(), cls=PlotlyJSONEncoder, ensure_ascii=False
+        )
         assert "explorer-compare-from" in page and "Variation 2022 → 2024" in page
         data = current_data()
         view = build_view(data, "fr", f"indicator:{INDICATOR}", "all", None)
         assert "compare" not in search_of(view, "chart", trend_view(data, "fr", view))
-        assert "compare=2022-2023" in search_of(view, "chart",
-                                                trend_view(data, "fr", view, "2022-2023"))
-        text = json.dumps([c.to_plotly_json() for c in _trend_table(trend_view(data, "fr", view),
-                                                                     view, "fr")],
-                          cls=PlotlyJSONEncoder, ensure_ascii=False)
-    change = wh.execute("SELECT change FROM public.indicator_trends WHERE indicator_id = ? AND "
-                        "breakdown = 'all' AND kind = 'first_last'", [INDICATOR]).fetchone()[0]
+        assert "compare=2022-2023" in search_of(view, "chart", trend_view(data, "fr", view, "2022-2023"))
+        text = json.dumps(
+            [c.to_plotly_json() for c in _trend_table(trend_view(data, "fr", view), view, "fr")],
+            cls=PlotlyJSONEncoder,
+            ensure_ascii=False,
+        )
+    change = wh.execute(
+        "SELECT change FROM public.indicator_trends WHERE indicator_id = ? AND "
+        "breakdown = 'all' AND kind = 'first_last'",
+        [INDICATOR],
+    ).fetchone()[0]
     assert format_number(abs(change), "fr", 1) in text and "points" in text
 
 
@@ -143,8 +157,11 @@ def test_indicators_show_prints_the_trend(wh) -> None:
     text = show_indicator(wh, INDICATOR, lang="en")
     assert "Trend — 2022 → 2024, 3 waves" in text
     assert "Change 2022 → 2024" in text and "Slope per year" in text
-    change = wh.execute("SELECT change FROM public.indicator_trends WHERE indicator_id = ? AND "
-                        "breakdown = 'all' AND kind = 'first_last'", [INDICATOR]).fetchone()[0]
+    change = wh.execute(
+        "SELECT change FROM public.indicator_trends WHERE indicator_id = ? AND "
+        "breakdown = 'all' AND kind = 'first_last'",
+        [INDICATOR],
+    ).fetchone()[0]
     assert f"{change:,.4g}" in text
     assert "Tendance" in show_indicator(wh, INDICATOR, lang="fr")
     assert "Trend" not in show_indicator(wh, "pub_barometer_staff_redundancies", lang="en")
@@ -164,6 +181,5 @@ def test_note_trend_sentences_state_the_first_to_last_change(warehouse_path: Pat
         indicator_id, period, category = significant[0], "2024", None
 
     catalogue = wh.execute("SELECT * FROM public.indicators").df().set_index("indicator_id")
-    sentences = _trend_sentences(Reader(warehouse_path), [Figure()], catalogue, "en",
-                                 TEXTS["en"])
+    sentences = _trend_sentences(Reader(warehouse_path), [Figure()], catalogue, "en", TEXTS["en"])
     assert len(sentences) == 1 and "between 2022 and 2024" in sentences[0]

@@ -26,5 +26,8 @@ def edited_copy(source: Path, target: Path, *statements: tuple[str, list]) -> Pa
 
 def set_estimate(value: float) -> tuple[str, list]:
     """Statement setting the estimate of ``CELL``."""
-    return ("UPDATE public.indicator_values SET estimate = ? WHERE indicator_id = ? AND period = ? "
-            "AND breakdown = ? AND breakdown_value = ?", [value, *CELL])
+    return (
+        "UPDATE public.indicator_values SET estimate = ? WHERE indicator_id = ? AND period = ? "
+        "AND breakdown = ? AND breakdown_value = ?",
+        [value, *CELL],
+    )

@@ -60,8 +60,9 @@ def build_lock(path: Path) -> Iterator[None]:
 
 
 @contextmanager
-def atomic_build(path: Path, before_swap: Callable[[], None] | None = None
-                 ) -> Iterator[duckdb.DuckDBPyConnection]:
+def atomic_build(
+    path: Path, before_swap: Callable[[], None] | None = None
+) -> Iterator[duckdb.DuckDBPyConnection]:
     """Yield a connection to a fresh ``<path>.tmp`` with the DDL applied; swap it in on success.
 
     ``before_swap`` runs, under the build lock, once the new file passed every check and just

@@ -38,17 +38,31 @@ GUARD_VERSION = 1
 MIN_LENGTH = 6
 RESTRICTED = "temp.main.privacy_restricted"  # (field, source_file, line, value) of the landed rows
 PUBLIC_TEXT = "temp.main.privacy_public_text"  # (v): public vocabulary besides the tables
-VOCABULARY_TABLES = ("raw.*", "core.geography", "core.series", "core.statistic", "core.category",
-                     "public.indicators", "public.recommendations", "meta.sources",
-                     "meta.snapshots")
+VOCABULARY_TABLES = (
+    "raw.*",
+    "core.geography",
+    "core.series",
+    "core.statistic",
+    "core.category",
+    "public.indicators",
+    "public.recommendations",
+    "meta.sources",
+    "meta.snapshots",
+)
 _SEP = r"[ .\x{00a0}\x{202f}]"
-ENTERPRISE_NUMBER = (r"\b0\d{9}\b"                                   # 0123456789
-                     rf"|\b[01]\d{{3}}{_SEP}\d{{3}}{_SEP}\d{{3}}\b"    # 0123.456.789, 0123 456 789
-                     rf"|(?i:\bBE){_SEP}?[01]?\d{{3}}{_SEP}?\d{{3}}{_SEP}?\d{{3}}\b")  # BE forms
+ENTERPRISE_NUMBER = (
+    r"\b0\d{9}\b"  # 0123456789
+    rf"|\b[01]\d{{3}}{_SEP}\d{{3}}{_SEP}\d{{3}}\b"  # 0123.456.789, 0123 456 789
+    rf"|(?i:\bBE){_SEP}?[01]?\d{{3}}{_SEP}?\d{{3}}{_SEP}?\d{{3}}\b"
+)  # BE forms
 EXAMPLE_NUMBER = rf"(?:(?i:\bBE){_SEP}?|\b)0123{_SEP}?456{_SEP}?789\b"  # the form's example
 _NOT_WORD = r"[^\pL\pN]+"
-_VALUES, _DISTINCT, _WORDS, _R = ("privacy_guard_values", "privacy_guard_distinct",
-                                  "privacy_guard_words", "privacy_guard_restricted")
+_VALUES, _DISTINCT, _WORDS, _R = (
+    "privacy_guard_values",
+    "privacy_guard_distinct",
+    "privacy_guard_words",
+    "privacy_guard_restricted",
+)
 
 
 class PrivacyGuardError(RuntimeError):
@@ -57,10 +71,10 @@ class PrivacyGuardError(RuntimeError):
 
 @dataclass(frozen=True)
 class Finding:
-    table: str    # schema.table
+    table: str  # schema.table
     column: str
-    what: str     # "enterprise number" or the restricted field (org_id, org_name, comments...)
-    values: int   # distinct values of the column that hold it
+    what: str  # "enterprise number" or the restricted field (org_id, org_name, comments...)
+    values: int  # distinct values of the column that hold it
     example: str  # where the restricted value comes from ("file line N"), never the value
 
     def __str__(self) -> str:
@@ -84,13 +98,14 @@ def _ident(name: str) -> str:
 
 
 def _ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(f"CREATE TEMP TABLE IF NOT EXISTS {RESTRICTED.split('.', 2)[2]} "
-                "(field VARCHAR, source_file VARCHAR, line BIGINT, value VARCHAR)")
+    con.execute(
+        f"CREATE TEMP TABLE IF NOT EXISTS {RESTRICTED.split('.', 2)[2]} "
+        "(field VARCHAR, source_file VARCHAR, line BIGINT, value VARCHAR)"
+    )
     con.execute(f"CREATE TEMP TABLE IF NOT EXISTS {PUBLIC_TEXT.split('.', 2)[2]} (v VARCHAR)")
 
 
-def collect(con: duckdb.DuckDBPyConnection, relation: str, fields: Iterable[str],
-            source_file: str) -> None:
+def collect(con: duckdb.DuckDBPyConnection, relation: str, fields: Iterable[str], source_file: str) -> None:
     """Remember the distinct values of ``fields`` in ``relation`` (with ``_line``) for the guard.
 
     They are kept in a temporary table of the build's connection: never in the warehouse file."""
@@ -98,10 +113,14 @@ def collect(con: duckdb.DuckDBPyConnection, relation: str, fields: Iterable[str]
     fields = list(fields)
     if not fields:
         return
-    union = " UNION ALL ".join(f"SELECT '{f}' AS field, {_ident(f)}::VARCHAR AS value, _line "
-                               f"FROM {relation}" for f in fields)
-    con.execute(f"INSERT INTO {RESTRICTED} SELECT field, ?, min(_line), value FROM ({union}) "
-                f"WHERE length(trim(value)) >= {MIN_LENGTH} GROUP BY field, value", [source_file])
+    union = " UNION ALL ".join(
+        f"SELECT '{f}' AS field, {_ident(f)}::VARCHAR AS value, _line FROM {relation}" for f in fields
+    )
+    con.execute(
+        f"INSERT INTO {RESTRICTED} SELECT field, ?, min(_line), value FROM ({union}) "
+        f"WHERE length(trim(value)) >= {MIN_LENGTH} GROUP BY field, value",
+        [source_file],
+    )
 
 
 def add_public_text(con: duckdb.DuckDBPyConnection, texts: Iterable[str]) -> None:
@@ -119,7 +138,9 @@ def varchar_columns(con: duckdb.DuckDBPyConnection, database: str) -> list[tuple
         "JOIN duckdb_tables() t ON t.database_name = c.database_name AND "
         "t.schema_name = c.schema_name AND t.table_name = c.table_name "
         "WHERE c.database_name = ? AND c.data_type LIKE '%VARCHAR%' "
-        "ORDER BY c.schema_name, c.table_name, c.column_index", [database]).fetchall()
+        "ORDER BY c.schema_name, c.table_name, c.column_index",
+        [database],
+    ).fetchall()
 
 
 def _is_vocabulary(schema: str, table: str) -> bool:
@@ -128,9 +149,13 @@ def _is_vocabulary(schema: str, table: str) -> bool:
 
 def _has_table(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
     database, schema, table = qualified.split(".")
-    return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = ? AND "
-                            "schema_name = ? AND table_name = ?", [database, schema, table]
-                            ).fetchone()[0])
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE database_name = ? AND "
+            "schema_name = ? AND table_name = ?",
+            [database, schema, table],
+        ).fetchone()[0]
+    )
 
 
 def scan(con: duckdb.DuckDBPyConnection, database: str | None = None) -> Report:
@@ -147,36 +172,47 @@ def scan(con: duckdb.DuckDBPyConnection, database: str | None = None) -> Report:
     return Report(findings, len(columns), values, restricted, time.perf_counter() - started)
 
 
-def _scan(con: duckdb.DuckDBPyConnection, database: str,
-          columns: list[tuple[str, str, str, str]]) -> tuple[list[Finding], int, int]:
-    selects = [f"SELECT DISTINCT {i} AS col, {_ident(c)}::VARCHAR AS v FROM "
-               f"{_ident(database)}.{_ident(s)}.{_ident(t)} WHERE {_ident(c)} IS NOT NULL"
-               for i, (s, t, c, _) in enumerate(columns)]
+def _scan(
+    con: duckdb.DuckDBPyConnection, database: str, columns: list[tuple[str, str, str, str]]
+) -> tuple[list[Finding], int, int]:
+    selects = [
+        f"SELECT DISTINCT {i} AS col, {_ident(c)}::VARCHAR AS v FROM "
+        f"{_ident(database)}.{_ident(s)}.{_ident(t)} WHERE {_ident(c)} IS NOT NULL"
+        for i, (s, t, c, _) in enumerate(columns)
+    ]
     selects.append(f"SELECT DISTINCT -1 AS col, v FROM {PUBLIC_TEXT} WHERE v IS NOT NULL")
     con.execute(f"CREATE TEMP TABLE {_VALUES} AS " + " UNION ALL ".join(selects))
     values = con.execute(f"SELECT count(*) FROM {_VALUES} WHERE col >= 0").fetchone()[0]
-    findings = [Finding(".".join(columns[col][:2]), columns[col][2], "enterprise number", n, "")
-                for col, n in con.execute(
-                    f"SELECT col, count(*) FROM {_VALUES} WHERE col >= 0 AND regexp_matches("
-                    f"regexp_replace(v, ?, '', 'g'), ?) GROUP BY col ORDER BY col",
-                    [EXAMPLE_NUMBER, ENTERPRISE_NUMBER]).fetchall()]
+    findings = [
+        Finding(".".join(columns[col][:2]), columns[col][2], "enterprise number", n, "")
+        for col, n in con.execute(
+            f"SELECT col, count(*) FROM {_VALUES} WHERE col >= 0 AND regexp_matches("
+            f"regexp_replace(v, ?, '', 'g'), ?) GROUP BY col ORDER BY col",
+            [EXAMPLE_NUMBER, ENTERPRISE_NUMBER],
+        ).fetchall()
+    ]
     restricted = con.execute(f"SELECT count(*) FROM {RESTRICTED}").fetchone()[0]
     if restricted:
         findings += _containment(con, columns)
     return findings, values, restricted
 
 
-def _containment(con: duckdb.DuckDBPyConnection,
-                 columns: list[tuple[str, str, str, str]]) -> list[Finding]:
+def _containment(con: duckdb.DuckDBPyConnection, columns: list[tuple[str, str, str, str]]) -> list[Finding]:
     """Columns with values that contain a restricted value as whole words (see the module doc)."""
-    con.execute(f"CREATE TEMP TABLE {_DISTINCT} AS SELECT row_number() OVER () AS id, v "
-                f"FROM (SELECT DISTINCT v FROM {_VALUES})")
-    con.execute(f"CREATE TEMP TABLE {_WORDS} AS SELECT DISTINCT id, word FROM (SELECT id, "
-                f"unnest(string_split_regex(lower(v), '{_NOT_WORD}')) AS word FROM {_DISTINCT}) "
-                "WHERE word <> ''")
-    con.execute(f"CREATE TEMP TABLE {_R} AS SELECT row_number() OVER () AS rid, * FROM ("
-                f"SELECT field, source_file, line, list_filter(string_split_regex(lower(value), "
-                f"'{_NOT_WORD}'), lambda x: x <> '') AS words FROM {RESTRICTED}) WHERE len(words) > 0")
+    con.execute(
+        f"CREATE TEMP TABLE {_DISTINCT} AS SELECT row_number() OVER () AS id, v "
+        f"FROM (SELECT DISTINCT v FROM {_VALUES})"
+    )
+    con.execute(
+        f"CREATE TEMP TABLE {_WORDS} AS SELECT DISTINCT id, word FROM (SELECT id, "
+        f"unnest(string_split_regex(lower(v), '{_NOT_WORD}')) AS word FROM {_DISTINCT}) "
+        "WHERE word <> ''"
+    )
+    con.execute(
+        f"CREATE TEMP TABLE {_R} AS SELECT row_number() OVER () AS rid, * FROM ("
+        f"SELECT field, source_file, line, list_filter(string_split_regex(lower(value), "
+        f"'{_NOT_WORD}'), lambda x: x <> '') AS words FROM {RESTRICTED}) WHERE len(words) > 0"
+    )
     vocabulary = [i for i, (s, t, _, _) in enumerate(columns) if _is_vocabulary(s, t)] + [-1]
     rows = con.execute(
         f"""
@@ -195,10 +231,19 @@ def _containment(con: duckdb.DuckDBPyConnection,
                count(DISTINCT l.rid)
         FROM located l JOIN {_R} r ON r.rid = l.rid
         WHERE l.rid NOT IN (SELECT rid FROM public)
-        GROUP BY l.col, r.field ORDER BY l.col, r.field""", [vocabulary]).fetchall()
-    return [Finding(".".join(columns[col][:2]), columns[col][2], field, n,
-                    example + (f" and {others - 1} other value(s)" if others > 1 else ""))
-            for col, field, n, example, others in rows]
+        GROUP BY l.col, r.field ORDER BY l.col, r.field""",
+        [vocabulary],
+    ).fetchall()
+    return [
+        Finding(
+            ".".join(columns[col][:2]),
+            columns[col][2],
+            field,
+            n,
+            example + (f" and {others - 1} other value(s)" if others > 1 else ""),
+        )
+        for col, field, n, example, others in rows
+    ]
 
 
 def enforce(con: duckdb.DuckDBPyConnection) -> Report:
@@ -212,11 +257,13 @@ def enforce(con: duckdb.DuckDBPyConnection) -> Report:
             "privacy guard: the new warehouse would hold restricted data (enterprise numbers, "
             f"names or free text), so it was not swapped in and the previous one is unchanged: "
             f"{listed}{more}. Check the exports for shifted columns (the rows and values are in "
-            "the landing area, never in the warehouse), correct them and ingest again.")
+            "the landing area, never in the warehouse), correct them and ingest again."
+        )
     if _has_table(con, f"{con.execute('SELECT current_database()').fetchone()[0]}.meta.privacy_guard"):
-        con.execute("INSERT INTO meta.privacy_guard VALUES (?, now()::TIMESTAMP, ?, ?, ?, ?)",
-                    [GUARD_VERSION, report.columns, report.values, report.restricted,
-                     round(report.seconds, 3)])
+        con.execute(
+            "INSERT INTO meta.privacy_guard VALUES (?, now()::TIMESTAMP, ?, ?, ?, ?)",
+            [GUARD_VERSION, report.columns, report.values, report.restricted, round(report.seconds, 3)],
+        )
     return report
 
 
@@ -224,5 +271,9 @@ def is_stamped(con: duckdb.DuckDBPyConnection, database: str) -> bool:
     """Whether ``database`` was written by a build that passed this guard (or a newer one)."""
     if not _has_table(con, f"{database}.meta.privacy_guard"):
         return False
-    return bool(con.execute(f"SELECT count(*) FROM {_ident(database)}.meta.privacy_guard "
-                            "WHERE guard_version >= ?", [GUARD_VERSION]).fetchone()[0])
+    return bool(
+        con.execute(
+            f"SELECT count(*) FROM {_ident(database)}.meta.privacy_guard WHERE guard_version >= ?",
+            [GUARD_VERSION],
+        ).fetchone()[0]
+    )

@@ -74,8 +74,7 @@ def build_id_of(warehouse: Path) -> str:
     con = duckdb.connect(":memory:")
     try:
         con.execute(f"ATTACH '{str(warehouse).replace(chr(39), chr(39) * 2)}' AS wh (READ_ONLY)")
-        row = con.execute("SELECT build_id FROM wh.meta.build ORDER BY started_at DESC LIMIT 1"
-                          ).fetchone()
+        row = con.execute("SELECT build_id FROM wh.meta.build ORDER BY started_at DESC LIMIT 1").fetchone()
         return row[0] if row else "unknown"
     except duckdb.Error:
         return "unknown"
@@ -114,7 +113,7 @@ def keep_current(warehouse: Path) -> Path | None:
 
 def prune(warehouse: Path) -> None:
     """Delete kept builds beyond the newest :func:`keep_count`."""
-    for old in list_builds(warehouse)[keep_count():]:
+    for old in list_builds(warehouse)[keep_count() :]:
         old.path.unlink(missing_ok=True)
 
 
@@ -161,8 +160,7 @@ def _quoted(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
 
-def _verified(con: duckdb.DuckDBPyConnection, path: Path, checked: dict[str, int],
-              scan: bool) -> bool | None:
+def _verified(con: duckdb.DuckDBPyConnection, path: Path, checked: dict[str, int], scan: bool) -> bool | None:
     """True when ``path`` carries the guard's stamp or passed a scan before; else the result of
     a scan now (``scan``) or None. An unreadable file is not verified (False)."""
     if checked.get(_identity(path), 0) >= guard.GUARD_VERSION:
@@ -235,11 +233,15 @@ def rollback(warehouse: Path) -> Path:
         purged = purge_unverified(warehouse)
         kept = list_builds(warehouse)
         if not kept:
-            why = (f"; {len(purged)} copy(ies) written before the privacy guard were deleted "
-                   "unchecked" if purged else "")
+            why = (
+                f"; {len(purged)} copy(ies) written before the privacy guard were deleted unchecked"
+                if purged
+                else ""
+            )
             raise NoHistoryError(
                 f"no earlier build of {warehouse} is kept in {history_dir(warehouse)}: nothing to "
                 f"roll back to (builds are kept from the next rebuild on; "
-                f"${ENV_KEEP}={keep_count()}){why}")
+                f"${ENV_KEEP}={keep_count()}){why}"
+            )
         swap_in(kept[0].path, warehouse)  # moves it out of history, keeps the current one
         return kept[0].path

@@ -139,8 +139,9 @@ def remove_build_leftovers(warehouse: Path) -> None:
 def _try_build_lock(warehouse: Path) -> Iterator[bool]:
     """Hold ``<warehouse>.lock`` if no build (or rollback) holds it; yields whether it was taken."""
     try:
-        descriptor = os.open(warehouse.with_name(warehouse.name + ".lock"),
-                             os.O_WRONLY | os.O_CREAT, FILE_MODE)
+        descriptor = os.open(
+            warehouse.with_name(warehouse.name + ".lock"), os.O_WRONLY | os.O_CREAT, FILE_MODE
+        )
     except OSError:
         yield False
         return

@@ -36,8 +36,9 @@ from dashboard.data import PublicData, current_data
 from dashboard.formatting import format_number, format_value, is_missing, unit_labels, unit_suffix
 from dashboard.i18n import gettext_for, valid_language
 
-dash.register_page(__name__, path_template="/<lang>/public-funding",
-                   title=browser_title("public_funding"), order=6)
+dash.register_page(
+    __name__, path_template="/<lang>/public-funding", title=browser_title("public_funding"), order=6
+)
 
 #: Toggle value -> unit codes of public.series, in order of preference.
 UNITS: dict[str, tuple[str, ...]] = {
@@ -49,13 +50,23 @@ UNITS: dict[str, tuple[str, ...]] = {
 DEFAULT_UNIT = "nominal"
 #: Releases, most recent first (a chart by level of government shows the most recent one).
 RELEASES = ("estat202608", "estat202501", "estat202301", "oecd201507")
-UNIT_CODES = ("eur_million_2015", "eur_million", "eur_per_inhabitant", "percent_gdp",
-              "per_mille_gdp", "percent_total_expenditure")
+UNIT_CODES = (
+    "eur_million_2015",
+    "eur_million",
+    "eur_per_inhabitant",
+    "percent_gdp",
+    "per_mille_gdp",
+    "percent_total_expenditure",
+)
 _UNIT = "|".join(UNIT_CODES)
-COFOG_ID = re.compile(rf"^cofog_(?P<function>[a-z0-9]+)_(?P<level>s13\d*)_(?P<unit>{_UNIT})_"
-                      r"(?P<release>[a-z0-9]+)$")
-NBB_ID = re.compile(rf"^nbb_(?P<kind>cofog|acc)_(?P<what>[a-z0-9_]+?)_(?P<level>bcr|cocof|cocom|vgc|"
-                    rf"s13\d*)_(?P<unit>{_UNIT})_nbb201907$")
+COFOG_ID = re.compile(
+    rf"^cofog_(?P<function>[a-z0-9]+)_(?P<level>s13\d*)_(?P<unit>{_UNIT})_"
+    r"(?P<release>[a-z0-9]+)$"
+)
+NBB_ID = re.compile(
+    rf"^nbb_(?P<kind>cofog|acc)_(?P<what>[a-z0-9_]+?)_(?P<level>bcr|cocof|cocom|vgc|"
+    rf"s13\d*)_(?P<unit>{_UNIT})_nbb201907$"
+)
 LEVELS = ("s1311", "s1312", "s1313", "s1314", "s13")
 ENTITIES = ("bcr", "cocof", "cocom", "vgc")
 DASHES = ("solid", "dash", "dot", "dashdot")
@@ -64,29 +75,39 @@ TOGGLE_ID = "funding-unit"
 
 
 def function_labels(_: Callable[[str], str]) -> dict[str, str]:
-    return {"gf1007": _("Social exclusion n.e.c."), "gf1004": _("Family and children"),
-            "gf10": _("Social protection"), "total": _("All functions")}
+    return {
+        "gf1007": _("Social exclusion n.e.c."),
+        "gf1004": _("Family and children"),
+        "gf10": _("Social protection"),
+        "total": _("All functions"),
+    }
 
 
 def level_labels(_: Callable[[str], str]) -> dict[str, str]:
-    return {"s13": _("All levels of government"), "s1311": _("Federal government"),
-            "s1312": _("Communities and Regions"), "s1313": _("Local government"),
-            "s1314": _("Social security funds")}
+    return {
+        "s13": _("All levels of government"),
+        "s1311": _("Federal government"),
+        "s1312": _("Communities and Regions"),
+        "s1313": _("Local government"),
+        "s1314": _("Social security funds"),
+    }
 
 
 def entity_labels(_: Callable[[str], str]) -> dict[str, str]:
-    return {"bcr": _("Brussels-Capital Region"), "cocof": "COCOF", "cocom": _("COCOM/GGC"),
-            "vgc": "VGC"}
+    return {"bcr": _("Brussels-Capital Region"), "cocof": "COCOF", "cocom": _("COCOM/GGC"), "vgc": "VGC"}
 
 
 def unit_choices(_: Callable[[str], str]) -> dict[str, str]:
-    return {"nominal": _("Million euros (current prices)"),
-            "real": _("Million euros at 2015 prices (real terms)"),
-            "per_inhabitant": _("Euros per inhabitant"),
-            "gdp": _("Share of GDP")}
+    return {
+        "nominal": _("Million euros (current prices)"),
+        "real": _("Million euros at 2015 prices (real terms)"),
+        "per_inhabitant": _("Euros per inhabitant"),
+        "gdp": _("Share of GDP"),
+    }
 
 
 # --- data -----------------------------------------------------------------------------------
+
 
 def finance_rows(data: PublicData, lang: str) -> pd.DataFrame:
     """Every public-spending value with its series' metadata in ``lang`` and parsed id parts."""
@@ -103,7 +124,8 @@ def _finance_rows(data: PublicData, lang: str) -> pd.DataFrame:
         "FROM public.statistics st JOIN public.series se USING (series) "
         "LEFT JOIN public.sources so ON so.source_id = st.source_id "
         "WHERE (starts_with(st.series, 'cofog_') OR starts_with(st.series, 'nbb_')) "
-        "AND st.value IS NOT NULL ORDER BY st.series, st.geo_code, st.period")
+        "AND st.value IS NOT NULL ORDER BY st.series, st.geo_code, st.period"
+    )
     if frame.empty:
         return frame
     parts = []
@@ -133,8 +155,9 @@ class Line(NamedTuple):
     symbol: str = "circle"
 
 
-def line_chart(lines: list[Line], lang: str, unit: str, breaks: tuple[int, ...] = (),
-               break_label: str = "") -> go.Figure:
+def line_chart(
+    lines: list[Line], lang: str, unit: str, breaks: tuple[int, ...] = (), break_label: str = ""
+) -> go.Figure:
     """Lines over years (plotly graph_objects); a line stops before a break and starts again
     after it, and each break is marked by a dotted vertical rule with ``break_label``."""
     suffix = unit_suffix(unit, lang)
@@ -148,22 +171,41 @@ def line_chart(lines: list[Line], lang: str, unit: str, breaks: tuple[int, ...] 
                 ys.append(None)
             xs.append(year)
             ys.append(value)
-        traces.append(go.Scatter(
-            x=xs, y=ys, name=line.name, mode="lines+markers", connectgaps=False,
-            line={"color": line.colour, "width": 3, "dash": line.dash},
-            marker={"size": 8, "symbol": line.symbol},
-            hovertemplate="%{x}: %{y:,.1f}" + suffix + "<extra>" + line.name + "</extra>"))
-    fig = go.Figure(traces, charts._layout(lang, 380, legend={"orientation": "h", "y": -0.18,
-                                                               "x": 0}))
+        traces.append(
+            go.Scatter(
+                x=xs,
+                y=ys,
+                name=line.name,
+                mode="lines+markers",
+                connectgaps=False,
+                line={"color": line.colour, "width": 3, "dash": line.dash},
+                marker={"size": 8, "symbol": line.symbol},
+                hovertemplate="%{x}: %{y:,.1f}" + suffix + "<extra>" + line.name + "</extra>",
+            )
+        )
+    fig = go.Figure(traces, charts._layout(lang, 380, legend={"orientation": "h", "y": -0.18, "x": 0}))
     for year in breaks:
-        fig.add_vline(x=year - 0.5, line={"color": "#495057", "width": 1.5, "dash": "dot"},
-                      annotation_text=break_label, annotation_position="top left",
-                      annotation_font={"size": 12, "color": "#495057"})
-    fig.update_yaxes(gridcolor="#e9ecef", rangemode="tozero", automargin=True,
-                     tickformat=",~r", title_text=axis_title(unit, lang))
+        fig.add_vline(
+            x=year - 0.5,
+            line={"color": "#495057", "width": 1.5, "dash": "dot"},
+            annotation_text=break_label,
+            annotation_position="top left",
+            annotation_font={"size": 12, "color": "#495057"},
+        )
+    fig.update_yaxes(
+        gridcolor="#e9ecef",
+        rangemode="tozero",
+        automargin=True,
+        tickformat=",~r",
+        title_text=axis_title(unit, lang),
+    )
     years = [y for line in lines for y in line.years]
-    fig.update_xaxes(dtick=1, tickformat="d", automargin=True,
-                     range=[min(years) - 0.4, max(years) + 0.4] if years else None)
+    fig.update_xaxes(
+        dtick=1,
+        tickformat="d",
+        automargin=True,
+        range=[min(years) - 0.4, max(years) + 0.4] if years else None,
+    )
     return fig
 
 
@@ -174,10 +216,14 @@ def axis_title(unit: str, lang: str) -> str:
 
 # --- sentences (computed from the values shown) --------------------------------------------
 
+
 def fmt(value: float, unit: str, lang: str) -> str:
     """A value with one decimal and its unit (``3 537,0 millions EUR``, ``1.0% of GDP``)."""
-    return format_number(value, lang, 1) + unit_suffix(unit, lang) if not is_missing(value) \
+    return (
+        format_number(value, lang, 1) + unit_suffix(unit, lang)
+        if not is_missing(value)
         else format_value(value, unit, lang)
+    )
 
 
 def colon(lang: str) -> str:
@@ -194,8 +240,9 @@ def change_text(first: float, last: float, lang: str) -> str:
     return sign + format_number(abs(change), lang, 1) + unit_suffix("percent", lang)
 
 
-def path_sentence(name: str, years: list[int], values: list[float], unit: str, lang: str,
-                  gaps: tuple[int, ...] = ()) -> str:
+def path_sentence(
+    name: str, years: list[int], values: list[float], unit: str, lang: str, gaps: tuple[int, ...] = ()
+) -> str:
     """``Federal: 3 593,2 (2021) → 4 595,6 (2024), +27,9 %`` — or, across a break, both parts
     without a change."""
     _ = gettext_for(lang)
@@ -208,8 +255,9 @@ def path_sentence(name: str, years: list[int], values: list[float], unit: str, l
         part_y, part_v = years[start:cut], values[start:cut]
         text = f"{fmt(part_v[0], unit, lang)} ({part_y[0]})"
         if len(part_y) > 1:
-            text += f" → {fmt(part_v[-1], unit, lang)} ({part_y[-1]}), " + \
-                change_text(part_v[0], part_v[-1], lang)
+            text += f" → {fmt(part_v[-1], unit, lang)} ({part_y[-1]}), " + change_text(
+                part_v[0], part_v[-1], lang
+            )
         pieces.append(text)
         start = cut
     joined = (" | " + _("break in series") + " | ").join(pieces)
@@ -218,19 +266,23 @@ def path_sentence(name: str, years: list[int], values: list[float], unit: str, l
 
 # --- cards ----------------------------------------------------------------------------------
 
+
 def _sources(lang: str, rows: pd.DataFrame) -> list[html.P]:
     """A source line per source (title, periods) and the release of each."""
     _ = gettext_for(lang)
     out: list[html.P] = []
-    for (source_id, title), part in rows.groupby(["source_id", "source_title"], dropna=False,
-                                                 sort=False):
+    for (source_id, title), part in rows.groupby(["source_id", "source_title"], dropna=False, sort=False):
         years = sorted(part["year"].astype(int).unique())
         period = f"{years[0]}-{years[-1]}" if len(years) > 1 else str(years[0])
-        out.append(source_line(lang, str(title if isinstance(title, str) else source_id), period,
-                               str(source_id)))
+        out.append(
+            source_line(lang, str(title if isinstance(title, str) else source_id), period, str(source_id))
+        )
         for release in part["release_text"].dropna().unique():
-            out.append(html.P(_("Release") + colon(lang) + release,
-                              className="release small text-body-secondary mb-1"))
+            out.append(
+                html.P(
+                    _("Release") + colon(lang) + release, className="release small text-body-secondary mb-1"
+                )
+            )
     return out
 
 
@@ -248,14 +300,15 @@ def _notes(rows: pd.DataFrame, extra: list[str] | None = None) -> list[str]:
 def _table(lang: str, rows: pd.DataFrame, label_of: Callable[[pd.Series], str]) -> pd.DataFrame:
     _ = gettext_for(lang)
     ordered = rows.sort_values(["series", "year"])
-    return pd.DataFrame({
-        _("Series"): [label_of(r) for _i, r in ordered.iterrows()],
-        _("Year"): ordered["period"].tolist(),
-        _("Value"): [fmt(v, u, lang) for v, u in zip(ordered["value"], ordered["unit"],
-                                                       strict=True)],
-        _("Flag"): ordered["flag"].fillna("").tolist(),
-        _("Release"): ordered["short_release"].fillna("").tolist(),
-    })
+    return pd.DataFrame(
+        {
+            _("Series"): [label_of(r) for _i, r in ordered.iterrows()],
+            _("Year"): ordered["period"].tolist(),
+            _("Value"): [fmt(v, u, lang) for v, u in zip(ordered["value"], ordered["unit"], strict=True)],
+            _("Flag"): ordered["flag"].fillna("").tolist(),
+            _("Release"): ordered["short_release"].fillna("").tolist(),
+        }
+    )
 
 
 def _graph(fig: go.Figure, lang: str, graph_id: str, summary: str) -> html.Div:
@@ -265,8 +318,7 @@ def _graph(fig: go.Figure, lang: str, graph_id: str, summary: str) -> html.Div:
 def _explorer_link(lang: str, series: str) -> html.P:
     _ = gettext_for(lang)
     href = page_href(lang, "explorer", f"?indicator=series%3A{series}&breakdown=geo")
-    return html.P(html.A(_("Open this series in the explorer"), href=href),
-                  className="small mb-1")
+    return html.P(html.A(_("Open this series in the explorer"), href=href), className="small mb-1")
 
 
 def levels_card(frame: pd.DataFrame, lang: str, function: str, unit: str) -> dbc.Card:
@@ -276,14 +328,24 @@ def levels_card(frame: pd.DataFrame, lang: str, function: str, unit: str) -> dbc
     fname = function_labels(_)[function]
     levels = level_labels(_)
     title = _("{function}: spending by level of government, Belgium").format(function=fname)
-    rows = _as_percent(frame[(frame["kind"] == "cofog") & (frame["what"] == function)
-                             & (frame["geo_code"] == "BE") & frame["unit"].isin(UNITS[unit])])
-    chosen = next((r for r in RELEASES
-                   if rows.loc[rows["release"] == r, "level"].nunique() > 1), None)
+    rows = _as_percent(
+        frame[
+            (frame["kind"] == "cofog")
+            & (frame["what"] == function)
+            & (frame["geo_code"] == "BE")
+            & frame["unit"].isin(UNITS[unit])
+        ]
+    )
+    chosen = next((r for r in RELEASES if rows.loc[rows["release"] == r, "level"].nunique() > 1), None)
     if chosen is None:
-        return _empty_card(lang, title, _(
-            "The shipped releases do not split this function by level of government in this "
-            "unit. Choose another unit."))
+        return _empty_card(
+            lang,
+            title,
+            _(
+                "The shipped releases do not split this function by level of government in this "
+                "unit. Choose another unit."
+            ),
+        )
     shown = rows[rows["release"] == chosen]
     code = str(shown["unit"].iloc[0])
     lines, sentences = [], []
@@ -291,19 +353,23 @@ def levels_card(frame: pd.DataFrame, lang: str, function: str, unit: str) -> dbc
         part = shown[shown["level"] == level].sort_values("year")
         years, values = part["year"].astype(int).tolist(), part["value"].tolist()
         colour = charts.TEXT if level == "s13" else charts.PALETTE[i % len(charts.PALETTE)]
-        lines.append(Line(levels[level], years, values, colour,
-                          "dash" if level == "s13" else "solid"))
+        lines.append(Line(levels[level], years, values, colour, "dash" if level == "s13" else "solid"))
         sentences.append(path_sentence(levels[level], years, values, code, lang))
     summary = "; ".join(sentences) + "."
     notes = [_revisions(rows, chosen, shown, lang)]
     fig = line_chart(lines, lang, code)
     headline = shown.loc[shown["level"] == "s13", "series"]
     links = [_explorer_link(lang, str(headline.iloc[0]))] if len(headline) else []
-    return chart_card(lang, title=f"{title} ({shown['short_release'].iloc[0]})",
-                      chart=_graph(fig, lang, f"funding-levels-{function}", summary),
-                      summary=summary, table=_table(lang, shown, lambda r: levels[r["level"]]),
-                      sources=[*_sources(lang, shown), *links], notes=_notes(shown, notes),
-                      card_id=f"funding-levels-{function}")
+    return chart_card(
+        lang,
+        title=f"{title} ({shown['short_release'].iloc[0]})",
+        chart=_graph(fig, lang, f"funding-levels-{function}", summary),
+        summary=summary,
+        table=_table(lang, shown, lambda r: levels[r["level"]]),
+        sources=[*_sources(lang, shown), *links],
+        notes=_notes(shown, notes),
+        card_id=f"funding-levels-{function}",
+    )
 
 
 def _revisions(rows: pd.DataFrame, chosen: str, shown: pd.DataFrame, lang: str) -> str:
@@ -320,15 +386,20 @@ def _revisions(rows: pd.DataFrame, chosen: str, shown: pd.DataFrame, lang: str) 
         label = str(other["short_release"].iloc[0])
         span = f"{int(other['year'].min())}-{int(other['year'].max())}"
         if both.empty:
-            texts.append(_("{release} ({years}): no year in common").format(release=label,
-                                                                               years=span))
+            texts.append(_("{release} ({years}): no year in common").format(release=label, years=span))
             continue
         gap = ((both["value"] - both["value_o"]).abs() / both["value_o"].abs()).max() * 100
-        texts.append(_("{release} ({years}): differs by up to {gap} on the years both cover")
-                     .format(release=label, years=span,
-                             gap=format_number(gap, lang, 1) + unit_suffix("percent", lang)))
-    return _("Other releases in the warehouse, not spliced into this chart (see the explorer)"
-             ) + colon(lang) + "; ".join(texts) + "."
+        texts.append(
+            _("{release} ({years}): differs by up to {gap} on the years both cover").format(
+                release=label, years=span, gap=format_number(gap, lang, 1) + unit_suffix("percent", lang)
+            )
+        )
+    return (
+        _("Other releases in the warehouse, not spliced into this chart (see the explorer)")
+        + colon(lang)
+        + "; ".join(texts)
+        + "."
+    )
 
 
 def _as_percent(rows: pd.DataFrame) -> pd.DataFrame:
@@ -345,25 +416,35 @@ def europe_card(frame: pd.DataFrame, lang: str, function: str, unit: str) -> dbc
     line per geography and release. Amounts (nominal, real) are shown for Belgium only."""
     _ = gettext_for(lang)
     fname = function_labels(_)[function]
-    title = _("{function}: Belgium and the EU-27, all levels of government").format(
-        function=fname)
+    title = _("{function}: Belgium and the EU-27, all levels of government").format(function=fname)
     relative = unit in ("per_inhabitant", "gdp")
     geos = ("BE", "EU27_2020") if relative else ("BE",)
-    rows = frame[(frame["kind"] == "cofog") & (frame["what"] == function)
-                 & (frame["level"] == "s13") & frame["geo_code"].isin(geos)
-                 & frame["unit"].isin(UNITS[unit])].copy()
+    rows = frame[
+        (frame["kind"] == "cofog")
+        & (frame["what"] == function)
+        & (frame["level"] == "s13")
+        & frame["geo_code"].isin(geos)
+        & frame["unit"].isin(UNITS[unit])
+    ].copy()
     if rows.empty:
-        return _empty_card(lang, title, _(
-            "The shipped releases do not publish this function in this unit. Choose another "
-            "unit."))
+        return _empty_card(
+            lang,
+            title,
+            _("The shipped releases do not publish this function in this unit. Choose another unit."),
+        )
     notes = []
     if (rows["unit"] == "per_mille_gdp").any():
-        notes.append(_("Values published in per mille of GDP (whole numbers) are shown divided "
-                       "by 10, as % of GDP."))
+        notes.append(
+            _("Values published in per mille of GDP (whole numbers) are shown divided by 10, as % of GDP.")
+        )
     rows = _as_percent(rows)
     if not relative:
-        notes.append(_("The EU-27 is compared per inhabitant or as a share of GDP: its amounts "
-                       "are not comparable with Belgium's."))
+        notes.append(
+            _(
+                "The EU-27 is compared per inhabitant or as a share of GDP: its amounts "
+                "are not comparable with Belgium's."
+            )
+        )
     names = {"BE": _("Belgium"), "EU27_2020": _("EU-27")}
     colours = {"BE": charts.HIGHLIGHT, "EU27_2020": charts.PALETTE[0]}
     releases = [r for r in RELEASES if (rows["release"] == r).any()]
@@ -375,30 +456,50 @@ def europe_card(frame: pd.DataFrame, lang: str, function: str, unit: str) -> dbc
                 continue
             name = f"{names[geo]} · {part['short_release'].iloc[0]}"
             years, values = part["year"].astype(int).tolist(), part["value"].tolist()
-            lines.append(Line(name, years, values, colours[geo], DASHES[k % len(DASHES)],
-                              symbol=SYMBOLS[k % len(SYMBOLS)]))
-            sentences.append(path_sentence(name, years, values, "percent_gdp" if unit == "gdp"
-                                           else str(part["unit"].iloc[0]), lang))
+            lines.append(
+                Line(
+                    name,
+                    years,
+                    values,
+                    colours[geo],
+                    DASHES[k % len(DASHES)],
+                    symbol=SYMBOLS[k % len(SYMBOLS)],
+                )
+            )
+            sentences.append(
+                path_sentence(
+                    name, years, values, "percent_gdp" if unit == "gdp" else str(part["unit"].iloc[0]), lang
+                )
+            )
     comparisons = []
     for release in releases:
-        both = rows[rows["release"] == release].pivot_table(index="year", columns="geo_code",
-                                                            values="value", aggfunc="first")
+        both = rows[rows["release"] == release].pivot_table(
+            index="year", columns="geo_code", values="value", aggfunc="first"
+        )
         both = both.dropna() if set(geos) <= set(both.columns) else both.iloc[0:0]
         if len(geos) == 2 and len(both):
             year = int(both.index.max())
             code = "percent_gdp" if unit == "gdp" else UNITS[unit][0]
-            comparisons.append(_("{year} ({release}): Belgium {be}, EU-27 {eu}").format(
-                year=year, release=rows.loc[rows["release"] == release, "short_release"].iloc[0],
-                be=fmt(both.loc[year, "BE"], code, lang),
-                eu=fmt(both.loc[year, "EU27_2020"], code, lang)))
+            comparisons.append(
+                _("{year} ({release}): Belgium {be}, EU-27 {eu}").format(
+                    year=year,
+                    release=rows.loc[rows["release"] == release, "short_release"].iloc[0],
+                    be=fmt(both.loc[year, "BE"], code, lang),
+                    eu=fmt(both.loc[year, "EU27_2020"], code, lang),
+                )
+            )
     summary = "; ".join(comparisons or sentences) + "."
     fig = line_chart(lines, lang, "percent_gdp" if unit == "gdp" else UNITS[unit][0])
-    return chart_card(lang, title=title,
-                      chart=_graph(fig, lang, f"funding-europe-{function}", summary),
-                      summary=summary,
-                      table=_table(lang, rows, lambda r: names[r["geo_code"]]),
-                      sources=_sources(lang, rows), notes=_notes(rows, notes),
-                      card_id=f"funding-europe-{function}")
+    return chart_card(
+        lang,
+        title=title,
+        chart=_graph(fig, lang, f"funding-europe-{function}", summary),
+        summary=summary,
+        table=_table(lang, rows, lambda r: names[r["geo_code"]]),
+        sources=_sources(lang, rows),
+        notes=_notes(rows, notes),
+        card_id=f"funding-europe-{function}",
+    )
 
 
 def entities_card(frame: pd.DataFrame, lang: str, unit: str) -> dbc.Card:
@@ -407,8 +508,12 @@ def entities_card(frame: pd.DataFrame, lang: str, unit: str) -> dbc.Card:
     _ = gettext_for(lang)
     title = _("Brussels institutions in 2017: spending by function")
     code = "eur_per_inhabitant" if unit == "per_inhabitant" else "eur_million"
-    rows = frame[(frame["kind"] == "nbb_cofog") & frame["level"].isin(ENTITIES)
-                 & frame["what"].isin(["gf1007", "gf1004", "gf10"]) & (frame["unit"] == code)]
+    rows = frame[
+        (frame["kind"] == "nbb_cofog")
+        & frame["level"].isin(ENTITIES)
+        & frame["what"].isin(["gf1007", "gf1004", "gf10"])
+        & (frame["unit"] == code)
+    ]
     if rows.empty:
         return _empty_card(lang, title, _("The National Bank figures are not in the warehouse."))
     names, functions = entity_labels(_), function_labels(_)
@@ -418,40 +523,56 @@ def entities_card(frame: pd.DataFrame, lang: str, unit: str) -> dbc.Card:
         part = rows[rows["what"] == function].set_index("level")["value"]
         groups[functions[function]] = [part.get(e) for e in ENTITIES]
         ranked = part.sort_values(ascending=False)
-        sentences.append(functions[function] + colon(lang) + ", ".join(
-            f"{names[e]} {fmt(v, code, lang)}" for e, v in ranked.items()))
-    fig = charts.grouped_bars([names[e] for e in ENTITIES], groups, lang,
-                              unit_suffix=unit_suffix(code, lang))
+        sentences.append(
+            functions[function]
+            + colon(lang)
+            + ", ".join(f"{names[e]} {fmt(v, code, lang)}" for e, v in ranked.items())
+        )
+    fig = charts.grouped_bars([names[e] for e in ENTITIES], groups, lang, unit_suffix=unit_suffix(code, lang))
     fig.update_yaxes(title_text=axis_title(code, lang))
     notes = []
     if unit in ("real", "gdp"):
-        notes.append(_("One year (2017) and no GDP of the Brussels institutions: shown in "
-                       "million euros at current prices."))
+        notes.append(
+            _(
+                "One year (2017) and no GDP of the Brussels institutions: shown in "
+                "million euros at current prices."
+            )
+        )
     share = _share_of_communities(frame, rows, lang) if code == "eur_million" else None
     summary = "2017 — " + "; ".join(sentences) + "." + (f" {share}" if share else "")
-    return chart_card(lang, title=title,
-                      chart=_graph(fig, lang, "funding-entities", summary), summary=summary,
-                      table=_table(lang, rows, lambda r: f"{names[r['level']]} · "
-                                                         f"{functions[r['what']]}"),
-                      sources=_sources(lang, rows), notes=_notes(rows, notes),
-                      card_id="funding-entities")
+    return chart_card(
+        lang,
+        title=title,
+        chart=_graph(fig, lang, "funding-entities", summary),
+        summary=summary,
+        table=_table(lang, rows, lambda r: f"{names[r['level']]} · {functions[r['what']]}"),
+        sources=_sources(lang, rows),
+        notes=_notes(rows, notes),
+        card_id="funding-entities",
+    )
 
 
 def _share_of_communities(frame: pd.DataFrame, rows: pd.DataFrame, lang: str) -> str | None:
     """The four institutions' social-exclusion spending as a share of all Communities and
     Regions' (computed)."""
     _ = gettext_for(lang)
-    total = frame[(frame["kind"] == "nbb_cofog") & (frame["level"] == "s1312")
-                  & (frame["what"] == "gf1007") & (frame["unit"] == "eur_million")]["value"]
+    total = frame[
+        (frame["kind"] == "nbb_cofog")
+        & (frame["level"] == "s1312")
+        & (frame["what"] == "gf1007")
+        & (frame["unit"] == "eur_million")
+    ]["value"]
     brussels = rows[rows["what"] == "gf1007"]["value"].sum()
     if total.empty or not total.iloc[0]:
         return None
-    return _("Social exclusion: the four Brussels institutions together {brussels}, "
-             "{share} of the {total} spent by all Communities and Regions.").format(
+    return _(
+        "Social exclusion: the four Brussels institutions together {brussels}, "
+        "{share} of the {total} spent by all Communities and Regions."
+    ).format(
         brussels=fmt(brussels, "eur_million", lang),
-        share=format_number(brussels / total.iloc[0] * 100, lang, 1) + unit_suffix("percent",
-                                                                                    lang),
-        total=fmt(total.iloc[0], "eur_million", lang))
+        share=format_number(brussels / total.iloc[0] * 100, lang, 1) + unit_suffix("percent", lang),
+        total=fmt(total.iloc[0], "eur_million", lang),
+    )
 
 
 def accounts_card(frame: pd.DataFrame, lang: str, unit: str, item: str) -> dbc.Card:
@@ -461,8 +582,7 @@ def accounts_card(frame: pd.DataFrame, lang: str, unit: str, item: str) -> dbc.C
     items = {"expenditure": _("Total expenditure"), "social_benefits": _("Social benefits")}
     title = _("{item} of the Brussels institutions, 2014-2018").format(item=items[item])
     code = "eur_million_2015" if unit == "real" else "eur_million"
-    rows = frame[(frame["kind"] == "nbb_acc") & (frame["what"] == item)
-                 & (frame["unit"] == code)]
+    rows = frame[(frame["kind"] == "nbb_acc") & (frame["what"] == item) & (frame["unit"] == code)]
     if rows.empty:
         return _empty_card(lang, title, _("The National Bank figures are not in the warehouse."))
     names = entity_labels(_)
@@ -479,22 +599,39 @@ def accounts_card(frame: pd.DataFrame, lang: str, unit: str, item: str) -> dbc.C
         sentences.append(path_sentence(names[entity], years, values, code, lang, gaps))
     notes = []
     if unit in ("per_inhabitant", "gdp"):
-        notes.append(_("No population or GDP of the Brussels institutions for 2014-2016: shown "
-                       "in million euros at current prices."))
+        notes.append(
+            _(
+                "No population or GDP of the Brussels institutions for 2014-2016: shown "
+                "in million euros at current prices."
+            )
+        )
     summary = "; ".join(sentences) + "."
-    fig = line_chart(lines, lang, code, tuple(sorted(breaks)),
-                     _("break in series") + (f" ({', '.join(broken)})" if broken else ""))
-    return chart_card(lang, title=title,
-                      chart=_graph(fig, lang, f"funding-accounts-{item}", summary),
-                      summary=summary, table=_table(lang, rows, lambda r: names[r["level"]]),
-                      sources=_sources(lang, rows), notes=_notes(rows, notes),
-                      card_id=f"funding-accounts-{item}")
+    fig = line_chart(
+        lines,
+        lang,
+        code,
+        tuple(sorted(breaks)),
+        _("break in series") + (f" ({', '.join(broken)})" if broken else ""),
+    )
+    return chart_card(
+        lang,
+        title=title,
+        chart=_graph(fig, lang, f"funding-accounts-{item}", summary),
+        summary=summary,
+        table=_table(lang, rows, lambda r: names[r["level"]]),
+        sources=_sources(lang, rows),
+        notes=_notes(rows, notes),
+        card_id=f"funding-accounts-{item}",
+    )
 
 
 def _empty_card(lang: str, title: str, text: str) -> dbc.Card:
-    return dbc.Card(dbc.CardBody([html.H2(title, className="h5 card-title"),
-                                  dbc.Alert(text, color="secondary", className="mb-0")]),
-                    className="mb-4 shadow-sm")
+    return dbc.Card(
+        dbc.CardBody(
+            [html.H2(title, className="h5 card-title"), dbc.Alert(text, color="secondary", className="mb-0")]
+        ),
+        className="mb-4 shadow-sm",
+    )
 
 
 def funding_cards(data: PublicData, lang: str, unit: str) -> list:
@@ -504,19 +641,25 @@ def funding_cards(data: PublicData, lang: str, unit: str) -> list:
     if frame.empty:
         return [not_available(lang, _("Public spending"))]
     sections = [
-        (_("Spending by level of government"), [levels_card(frame, lang, f, unit)
-                                                for f in ("gf1007", "gf1004")]),
-        (_("Belgium and the EU-27"), [europe_card(frame, lang, f, unit)
-                                      for f in ("gf1007", "gf1004")]),
-        (_("The Brussels institutions"), [entities_card(frame, lang, unit),
-                                          accounts_card(frame, lang, unit, "expenditure"),
-                                          accounts_card(frame, lang, unit, "social_benefits")]),
+        (
+            _("Spending by level of government"),
+            [levels_card(frame, lang, f, unit) for f in ("gf1007", "gf1004")],
+        ),
+        (_("Belgium and the EU-27"), [europe_card(frame, lang, f, unit) for f in ("gf1007", "gf1004")]),
+        (
+            _("The Brussels institutions"),
+            [
+                entities_card(frame, lang, unit),
+                accounts_card(frame, lang, unit, "expenditure"),
+                accounts_card(frame, lang, unit, "social_benefits"),
+            ],
+        ),
     ]
-    return [html.Section([html.H2(title, className="h4 mt-4 mb-3"), *cards])
-            for title, cards in sections]
+    return [html.Section([html.H2(title, className="h4 mt-4 mb-3"), *cards]) for title, cards in sections]
 
 
 # --- page -----------------------------------------------------------------------------------
+
 
 def layout(lang: str | None = None, unit: str | None = None, **_query: str) -> html.Div:
     """The public-funding page in ``lang`` (``?unit=`` chooses the first unit shown)."""
@@ -529,29 +672,48 @@ def layout(lang: str | None = None, unit: str | None = None, **_query: str) -> h
 
 def _page(data: PublicData, lang: str, unit: str) -> html.Div:
     _ = gettext_for(lang)
-    header = page_header(page_titles(_)["public_funding"], _(
-        "What governments in Belgium spend on social exclusion, on family and children and on "
-        "social protection: by level of government, beside the EU-27, and for the Brussels "
-        "institutions. Each chart shows one release of one source, with its caveats; the "
-        "sentences under the charts are computed from the values shown."))
-    toggle = dbc.Card(dbc.CardBody([
-        html.Label(_("Express amounts as"), htmlFor=TOGGLE_ID, className="form-label fw-semibold"),
-        dbc.RadioItems(id=TOGGLE_ID, value=unit, inline=True, className="mb-1",
-                       options=[{"label": label, "value": key}
-                                for key, label in unit_choices(_).items()]),
-        html.P(_("Real terms: deflated by consumer prices, base year 2015. Per inhabitant: "
-                 "population on 1 January. Share of GDP: as published by Eurostat."),
-               className="small text-body-secondary mb-0"),
-    ]), className="mb-3")
-    return html.Div([header, toggle,
-                     html.Div(id="funding-cards", children=funding_cards(data, lang, unit))])
+    header = page_header(
+        page_titles(_)["public_funding"],
+        _(
+            "What governments in Belgium spend on social exclusion, on family and children and on "
+            "social protection: by level of government, beside the EU-27, and for the Brussels "
+            "institutions. Each chart shows one release of one source, with its caveats; the "
+            "sentences under the charts are computed from the values shown."
+        ),
+    )
+    toggle = dbc.Card(
+        dbc.CardBody(
+            [
+                html.Label(_("Express amounts as"), htmlFor=TOGGLE_ID, className="form-label fw-semibold"),
+                dbc.RadioItems(
+                    id=TOGGLE_ID,
+                    value=unit,
+                    inline=True,
+                    className="mb-1",
+                    options=[{"label": label, "value": key} for key, label in unit_choices(_).items()],
+                ),
+                html.P(
+                    _(
+                        "Real terms: deflated by consumer prices, base year 2015. Per inhabitant: "
+                        "population on 1 January. Share of GDP: as published by Eurostat."
+                    ),
+                    className="small text-body-secondary mb-0",
+                ),
+            ]
+        ),
+        className="mb-3",
+    )
+    return html.Div([header, toggle, html.Div(id="funding-cards", children=funding_cards(data, lang, unit))])
 
 
-@callback(Output("funding-cards", "children"), Input(TOGGLE_ID, "value"),
-          State("url", "pathname"), prevent_initial_call=True)
+@callback(
+    Output("funding-cards", "children"),
+    Input(TOGGLE_ID, "value"),
+    State("url", "pathname"),
+    prevent_initial_call=True,
+)
 def update_unit(unit: str | None, pathname: str) -> list:
     """Redraw the charts in the chosen unit (an unknown unit shows the default one)."""
     data, lang = current_data(), language_of_path(pathname)
     chosen = unit if unit in UNITS else DEFAULT_UNIT
-    return data.memo(("public-funding-cards", lang, chosen),
-                     lambda: funding_cards(data, lang, chosen))
+    return data.memo(("public-funding-cards", lang, chosen), lambda: funding_cards(data, lang, chosen))

@@ -6,5 +6,13 @@ from etl.steps import eurostat, geography, public_finance, reference_figures, st
 
 def public_statistics_steps() -> list[Step]:
     """Steps that load the public statistics."""
-    return [geography.STEP, eurostat.VOLUNTEERING, eurostat.NONPARTICIPATION, eurostat.POPULATION,
-            statbel.STEP, reference_figures.STEP, public_finance.PRICES, *public_finance.STEPS]
+    return [
+        geography.STEP,
+        eurostat.VOLUNTEERING,
+        eurostat.NONPARTICIPATION,
+        eurostat.POPULATION,
+        statbel.STEP,
+        reference_figures.STEP,
+        public_finance.PRICES,
+        *public_finance.STEPS,
+    ]

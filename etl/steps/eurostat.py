@@ -64,8 +64,10 @@ class EurostatStep(Step):
         extra = {"value", "flag", "flag_label", "geo_label", "file"}
         for dim in set(raw.columns) - set(self.required_dims) - extra:
             if raw[dim].nunique() > 1 and dim not in self._series_dims():
-                raise StepError(f"{self.dataset}: dimension {dim!r} has several categories "
-                                f"{sorted(raw[dim].unique())} but no series chooses among them")
+                raise StepError(
+                    f"{self.dataset}: dimension {dim!r} has several categories "
+                    f"{sorted(raw[dim].unique())} but no series chooses among them"
+                )
 
     def _series_dims(self) -> set[str]:
         return {d for s in SERIES[self.dataset] for d in s["where"]}
@@ -78,21 +80,38 @@ class EurostatStep(Step):
             for dim, code in spec["where"].items():
                 mask &= raw[dim] == code
             part = raw[mask]
-            out.append(pd.DataFrame({
-                "source_id": self.sources[0], "dataset": self.dataset, "series": spec["series"],
-                "geo_code": part.geo, "period": part.time, "sex": part.sex, "age": part.age,
-                "value": part.value, "unit": part.unit.map(UNIT_CODES).fillna(spec["unit"]),
-                "flag": part.flag,
-                "note": part.flag_label,
-            }))
-        insert_series(ctx, [{**s, "source_id": self.sources[0], "dataset": self.dataset}
-                            for s in SERIES[self.dataset]])
+            out.append(
+                pd.DataFrame(
+                    {
+                        "source_id": self.sources[0],
+                        "dataset": self.dataset,
+                        "series": spec["series"],
+                        "geo_code": part.geo,
+                        "period": part.time,
+                        "sex": part.sex,
+                        "age": part.age,
+                        "value": part.value,
+                        "unit": part.unit.map(UNIT_CODES).fillna(spec["unit"]),
+                        "flag": part.flag,
+                        "note": part.flag_label,
+                    }
+                )
+            )
+        insert_series(
+            ctx, [{**s, "source_id": self.sources[0], "dataset": self.dataset} for s in SERIES[self.dataset]]
+        )
         return pd.concat(out, ignore_index=True)
 
 
-VOLUNTEERING = EurostatStep("eurostat_volunteering", "eurostat_ilc_scp19", "ilc_scp19",
-                            ("acl00", "geo", "time", "sex", "age", "unit"))
-NONPARTICIPATION = EurostatStep("eurostat_nonparticipation", "eurostat_ilc_scp21", "ilc_scp21",
-                                ("acl00", "reason", "geo", "time", "sex", "age", "unit"))
-POPULATION = EurostatStep("eurostat_population", "eurostat_demo_pjan", "demo_pjan",
-                          ("geo", "time", "sex", "age", "unit"))
+VOLUNTEERING = EurostatStep(
+    "eurostat_volunteering", "eurostat_ilc_scp19", "ilc_scp19", ("acl00", "geo", "time", "sex", "age", "unit")
+)
+NONPARTICIPATION = EurostatStep(
+    "eurostat_nonparticipation",
+    "eurostat_ilc_scp21",
+    "ilc_scp21",
+    ("acl00", "reason", "geo", "time", "sex", "age", "unit"),
+)
+POPULATION = EurostatStep(
+    "eurostat_population", "eurostat_demo_pjan", "demo_pjan", ("geo", "time", "sex", "age", "unit")
+)

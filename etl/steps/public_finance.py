@@ -52,8 +52,19 @@ LANGS = ("fr", "nl", "en")
 PRICE_GEO = {"BE": "BE", "01000": "BE", "04000": "BE", "EU27_2020": "EU27_2020"}
 BULK_VALUE = re.compile(r"^\s*(-?\d+(?:\.\d+)?|:)\s*([a-z]*)\s*$")
 #: Columns of the long frames the spending steps extract.
-LONG = ["kind", "release", "geo_code", "sector", "function", "unit", "period", "value", "flag",
-        "note", "file"]
+LONG = [
+    "kind",
+    "release",
+    "geo_code",
+    "sector",
+    "function",
+    "unit",
+    "period",
+    "value",
+    "flag",
+    "note",
+    "file",
+]
 
 
 @cache
@@ -67,6 +78,7 @@ def _text(path: Path) -> str:
 
 
 # --- series ids and metadata -------------------------------------------------------------
+
 
 def series_id(kind: str, release: str, function: str, sector: str, unit: str) -> str:
     """Id of a series: ``function`` is a COFOG code or NBB item code, ``sector`` an ESA
@@ -91,13 +103,21 @@ def _release_sources(release: str) -> list[str]:
 
 def _break_for(kind: str, sector: str) -> dict | None:
     """The break of an entity's accounts (the NBB 2017 split by function is one year)."""
-    return next((b for b in load_spec()["breaks"]
-                 if kind == "nbb_acc" and b["entity"] == sector), None)
+    return next((b for b in load_spec()["breaks"] if kind == "nbb_acc" and b["entity"] == sector), None)
 
 
-def series_meta(kind: str, release: str, function: str, sector: str, unit: str, *,
-                source_id: str, dataset: str, geos: Iterable[str],
-                derived_from: str | None = None) -> dict[str, Any]:
+def series_meta(
+    kind: str,
+    release: str,
+    function: str,
+    sector: str,
+    unit: str,
+    *,
+    source_id: str,
+    dataset: str,
+    geos: Iterable[str],
+    derived_from: str | None = None,
+) -> dict[str, Any]:
     """The core.series row of one series, with titles, unit labels, release and notes."""
     spec = load_spec()
     rel = spec["releases"][release]
@@ -120,10 +140,14 @@ def series_meta(kind: str, release: str, function: str, sector: str, unit: str, 
     if unit == "eur_per_inhabitant":
         parts.append(notes["per_inhabitant_statbel" if entity else "per_inhabitant_eurostat"])
     row: dict[str, Any] = {
-        "series": series_id(kind, release, function, sector, unit), "source_id": source_id,
-        "dataset": dataset, "unit": unit, "release": release,
+        "series": series_id(kind, release, function, sector, unit),
+        "source_id": source_id,
+        "dataset": dataset,
+        "unit": unit,
+        "release": release,
         "base_year": spec["real_terms"]["base_year"] if unit == "eur_million_2015" else None,
-        "breaks": brk["period"] if brk else None, "derived_from": derived_from,
+        "breaks": brk["period"] if brk else None,
+        "derived_from": derived_from,
     }
     template = spec["titles"][kind]
     for lang in LANGS:
@@ -131,9 +155,11 @@ def series_meta(kind: str, release: str, function: str, sector: str, unit: str, 
             "function": spec["functions"][function][lang] if function in spec["functions"] else "",
             "item": spec["items"][function][lang] if function in spec["items"] else "",
             "sector": spec["sectors"][sector][lang] if sector in spec["sectors"] else "",
-            "entity": (spec["entities"][sector][lang] if entity
-                       else spec["sectors"].get(sector, {}).get(lang, "")),
-            "unit": spec["units"][unit][lang], "release": short_release(release, lang),
+            "entity": (
+                spec["entities"][sector][lang] if entity else spec["sectors"].get(sector, {}).get(lang, "")
+            ),
+            "unit": spec["units"][unit][lang],
+            "release": short_release(release, lang),
         }
         row[f"title_{lang}"] = template[lang].format(**labels)
         row[f"release_{lang}"] = rel[lang]
@@ -144,17 +170,22 @@ def series_meta(kind: str, release: str, function: str, sector: str, unit: str, 
 
 # --- shared step logic ---------------------------------------------------------------------
 
+
 def add_geographies(ctx: Context) -> None:
     """Aggregates the finance series use besides countries (EU-27), with their names."""
     for code, geo in load_spec()["geographies"].items():
-        ctx.con.execute("INSERT OR IGNORE INTO core.geography VALUES (?, ?, ?, ?, ?, NULL, ?, NULL, "
-                        "NULL)", [code, geo["level"], geo["en"], geo["fr"], geo["nl"], code])
+        ctx.con.execute(
+            "INSERT OR IGNORE INTO core.geography VALUES (?, ?, ?, ?, ?, NULL, ?, NULL, NULL)",
+            [code, geo["level"], geo["en"], geo["fr"], geo["nl"], code],
+        )
 
 
 def _lookup(ctx: Context, series: str) -> dict[tuple[str, str], float]:
-    rows = ctx.con.execute("SELECT geo_code, period, value FROM core.statistic WHERE series = ? "
-                           "AND sex = 'T' AND age = 'TOTAL' AND value IS NOT NULL",
-                           [series]).fetchall()
+    rows = ctx.con.execute(
+        "SELECT geo_code, period, value FROM core.statistic WHERE series = ? "
+        "AND sex = 'T' AND age = 'TOTAL' AND value IS NOT NULL",
+        [series],
+    ).fetchall()
     return {(g, p): v for g, p, v in rows}
 
 
@@ -193,8 +224,9 @@ class FinanceStep(Step):
         key = ["kind", "release", "geo_code", "sector", "function", "unit", "period"]
         dup = raw.duplicated(key)
         if dup.any():
-            raise StepError(f"{self.name}: several values for one cell, e.g. "
-                            f"{raw.loc[dup, key].head(3).values.tolist()}")
+            raise StepError(
+                f"{self.name}: several values for one cell, e.g. {raw.loc[dup, key].head(3).values.tolist()}"
+            )
         if raw["value"].isna().all():
             raise StepError(f"{self.name}: the snapshot holds no value")
 
@@ -211,37 +243,56 @@ class FinanceStep(Step):
             derived.append(self._per_inhabitant(ctx, nominal))
         out = pd.concat([frame, *derived], ignore_index=True)
         out = out[out["value"].notna() | out["flag"].notna()]
-        out["series"] = [series_id(*k) for k in out[["kind", "release", "function", "sector",
-                                                    "unit"]].itertuples(index=False)]
+        out["series"] = [
+            series_id(*k)
+            for k in out[["kind", "release", "function", "sector", "unit"]].itertuples(index=False)
+        ]
         out["source_id"] = out["release"].map(self._source_of)
         metas = []
         for sid, rows in out.groupby("series", sort=True):
             first = rows.iloc[0]
             if rows["source_id"].nunique() != 1 or rows["release"].nunique() != 1:
                 raise StepError(f"{self.name}: series {sid} would mix releases or sources")
-            derived_from = (None if first["unit"] == "eur_million" or first["kind"] == "wb"
-                            else self._inputs(first))
-            metas.append(series_meta(first["kind"], first["release"], first["function"],
-                                     first["sector"], first["unit"],
-                                     source_id=first["source_id"], dataset=self.dataset,
-                                     geos=rows["geo_code"].unique(), derived_from=derived_from))
+            derived_from = (
+                None if first["unit"] == "eur_million" or first["kind"] == "wb" else self._inputs(first)
+            )
+            metas.append(
+                series_meta(
+                    first["kind"],
+                    first["release"],
+                    first["function"],
+                    first["sector"],
+                    first["unit"],
+                    source_id=first["source_id"],
+                    dataset=self.dataset,
+                    geos=rows["geo_code"].unique(),
+                    derived_from=derived_from,
+                )
+            )
         insert_series(ctx, metas)
-        return pd.DataFrame({
-            "source_id": out["source_id"], "dataset": self.dataset, "series": out["series"],
-            "geo_code": out["geo_code"], "period": out["period"], "value": out["value"],
-            "unit": out["unit"], "flag": out["flag"], "note": out["note"]})
+        return pd.DataFrame(
+            {
+                "source_id": out["source_id"],
+                "dataset": self.dataset,
+                "series": out["series"],
+                "geo_code": out["geo_code"],
+                "period": out["period"],
+                "value": out["value"],
+                "unit": out["unit"],
+                "flag": out["flag"],
+                "note": out["note"],
+            }
+        )
 
     # the release's source that this step registers
     def _source_of(self, release: str) -> str:
         sources = [s for s in _release_sources(release) if s in self.sources]
         if len(sources) != 1:
-            raise StepError(f"{self.name}: release {release} has no single source among "
-                            f"{self.sources}")
+            raise StepError(f"{self.name}: release {release} has no single source among {self.sources}")
         return sources[0]
 
     def _inputs(self, row: pd.Series) -> str:
-        nominal = series_id(row["kind"], row["release"], row["function"], row["sector"],
-                            "eur_million")
+        nominal = series_id(row["kind"], row["release"], row["function"], row["sector"], "eur_million")
         spec = load_spec()
         if row["unit"] == "eur_million_2015":
             return f"{nominal} {spec['real_terms']['index_series']}"
@@ -251,11 +302,15 @@ class FinanceStep(Step):
     def _apply_breaks(self, frame: pd.DataFrame) -> pd.DataFrame:
         frame = frame.copy()
         for brk in load_spec()["breaks"]:
-            mask = ((frame["kind"] == "nbb_acc") & (frame["sector"] == brk["entity"])
-                    & (frame["period"] == brk["period"]))
+            mask = (
+                (frame["kind"] == "nbb_acc")
+                & (frame["sector"] == brk["entity"])
+                & (frame["period"] == brk["period"])
+            )
             frame.loc[mask, "flag"] = "b"
-            frame.loc[mask, "note"] = [_join(n, "break in series (sixth state reform)")
-                                       for n in frame.loc[mask, "note"]]
+            frame.loc[mask, "note"] = [
+                _join(n, "break in series (sixth state reform)") for n in frame.loc[mask, "note"]
+            ]
         return frame
 
     def _real(self, ctx: Context, nominal: pd.DataFrame) -> pd.DataFrame:
@@ -266,10 +321,16 @@ class FinanceStep(Step):
             level = index.get((PRICE_GEO.get(r.geo_code, ""), r.period))
             if level is None or _missing(r.value):
                 continue
-            rows.append({**r._asdict(), "unit": "eur_million_2015",
-                         "value": round(r.value * 100.0 / level, 1),
-                         "note": _join(r.note, f"= {r.value:g} x 100 / {level:.3f} (consumer "
-                                               f"prices, {base} = 100)")})
+            rows.append(
+                {
+                    **r._asdict(),
+                    "unit": "eur_million_2015",
+                    "value": round(r.value * 100.0 / level, 1),
+                    "note": _join(
+                        r.note, f"= {r.value:g} x 100 / {level:.3f} (consumer prices, {base} = 100)"
+                    ),
+                }
+            )
         return pd.DataFrame(rows, columns=LONG)
 
     def _per_inhabitant(self, ctx: Context, nominal: pd.DataFrame) -> pd.DataFrame:
@@ -286,10 +347,14 @@ class FinanceStep(Step):
                 pop, when = eurostat.get((r.geo_code, r.period)), f"{r.period}-01-01 Eurostat"
             if pop is None:
                 continue
-            rows.append({**r._asdict(), "unit": "eur_per_inhabitant",
-                         "value": round(r.value * 1e6 / pop, 1),
-                         "note": _join(r.note, f"= {r.value:g} million / {pop:.0f} inhabitants "
-                                               f"({when})")})
+            rows.append(
+                {
+                    **r._asdict(),
+                    "unit": "eur_per_inhabitant",
+                    "value": round(r.value * 1e6 / pop, 1),
+                    "note": _join(r.note, f"= {r.value:g} million / {pop:.0f} inhabitants ({when})"),
+                }
+            )
         return pd.DataFrame(rows, columns=LONG)
 
 
@@ -310,6 +375,7 @@ def _long(rows: list[dict]) -> pd.DataFrame:
 
 # --- World Bank prices ---------------------------------------------------------------------
 
+
 class WorldBankPrices(Step):
     """Consumer prices and GDP deflator for Belgium and the EU (annual % change as published)
     and the consumer price index (2015 = 100) chained from the annual changes."""
@@ -329,10 +395,17 @@ class WorldBankPrices(Step):
             reader = csv.DictReader(io.StringIO(_text(src.path(wb["file"]))))
             for line, r in enumerate(reader, start=2):
                 if r["Country Code"] in geos:
-                    rows.append({"indicator": key, "code": r["Country Code"],
-                                 "geo_code": geos[r["Country Code"]], "period": r["Year"],
-                                 "value": float(r["Inflation"]), "line": line,
-                                 "file": wb["file"]})
+                    rows.append(
+                        {
+                            "indicator": key,
+                            "code": r["Country Code"],
+                            "geo_code": geos[r["Country Code"]],
+                            "period": r["Year"],
+                            "value": float(r["Inflation"]),
+                            "line": line,
+                            "file": wb["file"],
+                        }
+                    )
         return pd.DataFrame(rows)
 
     def validate(self, raw: pd.DataFrame) -> None:
@@ -345,7 +418,8 @@ class WorldBankPrices(Step):
                         raise StepError(
                             f"{spec[key]['file']}: {code} {year} should be about {expected} for "
                             f"{key} (the file names are swapped upstream); found "
-                            f"{got['value'].tolist()}: check which file holds which indicator")
+                            f"{got['value'].tolist()}: check which file holds which indicator"
+                        )
         dup = raw.duplicated(["indicator", "geo_code", "period"])
         if dup.any():
             raise StepError(f"World Bank: duplicate years {raw[dup].head(3).values.tolist()}")
@@ -360,37 +434,81 @@ class WorldBankPrices(Step):
         metas = []
         for key in ("cpi", "gdp_deflator"):
             part = raw[raw.indicator == key]
-            out.append(pd.DataFrame({"series": wb[key]["series"], "geo_code": part.geo_code,
-                                     "period": part.period, "value": part.value,
-                                     "unit": "percent_change", "flag": None, "note": None}))
+            out.append(
+                pd.DataFrame(
+                    {
+                        "series": wb[key]["series"],
+                        "geo_code": part.geo_code,
+                        "period": part.period,
+                        "value": part.value,
+                        "unit": "percent_change",
+                        "flag": None,
+                        "note": None,
+                    }
+                )
+            )
             notes = [wb["note"], *([wb[key]["note"]] if "note" in wb[key] else [])]
-            metas.append(self._meta(wb[key]["series"], "percent_change", wb[key], notes, None,
-                                    None, rel))
+            metas.append(self._meta(wb[key]["series"], "percent_change", wb[key], notes, None, None, rel))
         cpi = raw[raw.indicator == "cpi"]
         index_rows = []
         for geo, part in cpi.groupby("geo_code"):
-            for year, level in chain_index(dict(zip(part.period.astype(int), part.value,
-                                                    strict=True)), base).items():
-                index_rows.append({"series": wb["cpi_index"]["series"], "geo_code": geo,
-                                   "period": str(year), "value": level, "unit": "index_2015",
-                                   "flag": None, "note": "derived: annual changes chained"})
+            for year, level in chain_index(
+                dict(zip(part.period.astype(int), part.value, strict=True)), base
+            ).items():
+                index_rows.append(
+                    {
+                        "series": wb["cpi_index"]["series"],
+                        "geo_code": geo,
+                        "period": str(year),
+                        "value": level,
+                        "unit": "index_2015",
+                        "flag": None,
+                        "note": "derived: annual changes chained",
+                    }
+                )
         out.append(pd.DataFrame(index_rows))
-        metas.append(self._meta(wb["cpi_index"]["series"], "index_2015", wb["cpi_index"],
-                                [wb["note"]], base, wb["cpi"]["series"], rel))
+        metas.append(
+            self._meta(
+                wb["cpi_index"]["series"],
+                "index_2015",
+                wb["cpi_index"],
+                [wb["note"]],
+                base,
+                wb["cpi"]["series"],
+                rel,
+            )
+        )
         insert_series(ctx, metas)
         frame = pd.concat(out, ignore_index=True)
         return frame.assign(source_id=self.sources[0], dataset=self.dataset)
 
-    def _meta(self, series: str, unit: str, titles: dict, notes: list[dict], base: int | None,
-              derived_from: str | None, rel: dict) -> dict:
+    def _meta(
+        self,
+        series: str,
+        unit: str,
+        titles: dict,
+        notes: list[dict],
+        base: int | None,
+        derived_from: str | None,
+        rel: dict,
+    ) -> dict:
         units = load_spec()["units"][unit]
-        row = {"series": series, "source_id": self.sources[0], "dataset": self.dataset,
-               "unit": unit, "release": "wb2025", "base_year": base,
-               "derived_from": derived_from}
+        row = {
+            "series": series,
+            "source_id": self.sources[0],
+            "dataset": self.dataset,
+            "unit": unit,
+            "release": "wb2025",
+            "base_year": base,
+            "derived_from": derived_from,
+        }
         for lang in LANGS:
-            row |= {f"title_{lang}": titles[lang], f"release_{lang}": rel[lang],
-                    f"unit_label_{lang}": units[lang],
-                    f"comparability_note_{lang}": " ".join(n[lang] for n in notes)}
+            row |= {
+                f"title_{lang}": titles[lang],
+                f"release_{lang}": rel[lang],
+                f"unit_label_{lang}": units[lang],
+                f"comparability_note_{lang}": " ".join(n[lang] for n in notes),
+            }
         return row
 
 
@@ -413,6 +531,7 @@ def chain_index(changes: dict[int, float], base: int) -> dict[int, float]:
 
 # --- Eurostat and OECD COFOG ---------------------------------------------------------------
 
+
 def _cofog_wanted(release: str) -> dict:
     return load_spec()["cofog"][release]
 
@@ -421,8 +540,12 @@ def _keep(frame: pd.DataFrame, release: str) -> pd.DataFrame:
     """The cells of ``frame`` that ``public_finance.yaml`` publishes for ``release``."""
     want = _cofog_wanted(release)
     units = [load_spec()["eurostat_units"][u] for u in want["units"]]
-    return frame[frame.geo_code.isin(want["geos"]) & frame.function.isin(want["functions"])
-                 & frame.sector.isin(want["sectors"]) & frame.unit.isin(units)]
+    return frame[
+        frame.geo_code.isin(want["geos"])
+        & frame.function.isin(want["functions"])
+        & frame.sector.isin(want["sectors"])
+        & frame.unit.isin(units)
+    ]
 
 
 def _check_cover(name: str, frame: pd.DataFrame, release: str) -> None:
@@ -431,15 +554,24 @@ def _check_cover(name: str, frame: pd.DataFrame, release: str) -> None:
     functions); the share of total expenditure of the total is not published."""
     want = _cofog_wanted(release)
     units = [load_spec()["eurostat_units"][u] for u in want["units"]]
-    have = set(frame[frame.value.notna()][["geo_code", "function", "sector", "unit"]]
-               .itertuples(index=False, name=None))
-    missing = [(g, f, s, u) for g in want["geos"] for f in want["functions"]
-               for s in (want["sectors"] if g == "BE" else ["S13"]) for u in units
-               if (g, f, s, u) not in have
-               and (f, u) != ("TOTAL", "percent_total_expenditure")]
+    have = set(
+        frame[frame.value.notna()][["geo_code", "function", "sector", "unit"]].itertuples(
+            index=False, name=None
+        )
+    )
+    missing = [
+        (g, f, s, u)
+        for g in want["geos"]
+        for f in want["functions"]
+        for s in (want["sectors"] if g == "BE" else ["S13"])
+        for u in units
+        if (g, f, s, u) not in have and (f, u) != ("TOTAL", "percent_total_expenditure")
+    ]
     if missing:
-        raise StepError(f"{name}: no value for {missing[:5]} ({len(missing)} combinations); "
-                        "the snapshot does not hold what public_finance.yaml expects")
+        raise StepError(
+            f"{name}: no value for {missing[:5]} ({len(missing)} combinations); "
+            "the snapshot does not hold what public_finance.yaml expects"
+        )
 
 
 class CofogRelease(FinanceStep):
@@ -473,13 +605,25 @@ class CofogJson2026(CofogRelease):
         rows = []
         for year in doc["exercices"]:
             for sector in year["secteurs"]:
-                cells = [("TOTAL", sector["total"])] + [(f["code"], f["montantMillionsEur"])
-                                                         for f in sector["fonctions"]]
+                cells = [("TOTAL", sector["total"])] + [
+                    (f["code"], f["montantMillionsEur"]) for f in sector["fonctions"]
+                ]
                 for code, value in cells:
-                    rows.append({"kind": "cofog", "release": self.release, "geo_code": "BE",
-                                 "sector": sector["code"], "function": code,
-                                 "unit": "eur_million", "period": str(year["annee"]),
-                                 "value": value, "flag": None, "note": None, "file": self.FILE})
+                    rows.append(
+                        {
+                            "kind": "cofog",
+                            "release": self.release,
+                            "geo_code": "BE",
+                            "sector": sector["code"],
+                            "function": code,
+                            "unit": "eur_million",
+                            "period": str(year["annee"]),
+                            "value": value,
+                            "flag": None,
+                            "note": None,
+                            "file": self.FILE,
+                        }
+                    )
         return _long(rows)
 
 
@@ -492,8 +636,14 @@ class CofogBulk2025(CofogRelease):
     dataset = "gov_10a_exp"
     release = "estat202501"
     FILE = "estat_gov_10a_exp.csv"
-    FLAGS = {"p": "provisional", "e": "estimated", "b": "break in time series",
-             "d": "definition differs", "u": "low reliability", "c": "confidential"}
+    FLAGS = {
+        "p": "provisional",
+        "e": "estimated",
+        "b": "break in time series",
+        "d": "definition differs",
+        "u": "low reliability",
+        "c": "confidential",
+    }
 
     def extract(self, ctx: Context) -> pd.DataFrame:
         units = load_spec()["eurostat_units"]
@@ -510,16 +660,25 @@ class CofogBulk2025(CofogRelease):
             for year, cell in zip(years, cells[6:], strict=True):
                 m = BULK_VALUE.match(cell)
                 if not m:
-                    raise StepError(f"{self.FILE} line {line}: value {cell!r} is not a number "
-                                    "with optional flags")
+                    raise StepError(
+                        f"{self.FILE} line {line}: value {cell!r} is not a number with optional flags"
+                    )
                 number, flags = m.groups()
-                rows.append({"kind": "cofog", "release": self.release, "geo_code": cells[5],
-                             "sector": cells[2], "function": cells[3],
-                             "unit": units.get(cells[1], cells[1]), "period": year,
-                             "value": None if number == ":" else float(number),
-                             "flag": flags or None,
-                             "note": "; ".join(self.FLAGS.get(f, f) for f in flags) or None,
-                             "file": self.FILE})
+                rows.append(
+                    {
+                        "kind": "cofog",
+                        "release": self.release,
+                        "geo_code": cells[5],
+                        "sector": cells[2],
+                        "function": cells[3],
+                        "unit": units.get(cells[1], cells[1]),
+                        "period": year,
+                        "value": None if number == ":" else float(number),
+                        "flag": flags or None,
+                        "note": "; ".join(self.FLAGS.get(f, f) for f in flags) or None,
+                        "file": self.FILE,
+                    }
+                )
         return _long(rows)
 
 
@@ -536,8 +695,7 @@ class CofogPerMille2023(CofogRelease):
 
     def extract(self, ctx: Context) -> pd.DataFrame:
         names = load_spec()["geo_names"]
-        reader = csv.reader(io.StringIO(_text(ctx.source(self.sources[0]).path(self.FILE))),
-                            delimiter=";")
+        reader = csv.reader(io.StringIO(_text(ctx.source(self.sources[0]).path(self.FILE))), delimiter=";")
         header = next(reader)
         if header[:4] != ["geo", "code", "thema", "subthema"]:
             raise StepError(f"{self.FILE}: unexpected header {header[:6]}")
@@ -548,11 +706,21 @@ class CofogPerMille2023(CofogRelease):
                 continue
             for year, cell in zip(header[4:], cells[4:], strict=True):
                 value = None if cell.startswith("#") else float(cell)
-                rows.append({"kind": "cofog", "release": self.release, "geo_code": geo,
-                             "sector": "S13", "function": cells[1], "unit": "per_mille_gdp",
-                             "period": year, "value": value, "flag": None,
-                             "note": f"spreadsheet error {cell} in the file" if value is None
-                             else None, "file": self.FILE})
+                rows.append(
+                    {
+                        "kind": "cofog",
+                        "release": self.release,
+                        "geo_code": geo,
+                        "sector": "S13",
+                        "function": cells[1],
+                        "unit": "per_mille_gdp",
+                        "period": year,
+                        "value": value,
+                        "flag": None,
+                        "note": f"spreadsheet error {cell} in the file" if value is None else None,
+                        "file": self.FILE,
+                    }
+                )
         return _long(rows)
 
 
@@ -576,14 +744,26 @@ class OecdCofog2015(CofogRelease):
             level1, level2 = int(cells[0]), int(cells[1])
             code = f"GF{level1:02d}" + (f"{level2:02d}" if level2 else "")
             for year, cell in zip(header[4:], cells[4:], strict=True):
-                rows.append({"kind": "cofog", "release": self.release, "geo_code": "BE",
-                             "sector": "S13", "function": code, "unit": "eur_million",
-                             "period": year, "value": int(cell) / 1000.0, "flag": None,
-                             "note": f"published as {cell} (thousand EUR)", "file": self.FILE})
+                rows.append(
+                    {
+                        "kind": "cofog",
+                        "release": self.release,
+                        "geo_code": "BE",
+                        "sector": "S13",
+                        "function": code,
+                        "unit": "eur_million",
+                        "period": year,
+                        "value": int(cell) / 1000.0,
+                        "flag": None,
+                        "note": f"published as {cell} (thousand EUR)",
+                        "file": self.FILE,
+                    }
+                )
         return _long(rows)
 
 
 # --- National Bank of Belgium --------------------------------------------------------------
+
 
 def _nbb_function(code: str) -> str:
     """NBB COFOG code (TOT, F10, F10_7) -> Eurostat code (TOTAL, GF10, GF1007)."""
@@ -624,21 +804,32 @@ class NbbCofog2017(FinanceStep):
                 if sector is None or r["NFGOVCOFOG_ITEM"] != "TOT":
                     continue
                 value = float(r["Value"]) if r["Value"] else None
-                rows.append({"kind": "nbb_cofog", "release": self.release,
-                             "geo_code": "04000" if sector in spec["entities"] else "01000",
-                             "sector": sector, "function": _nbb_function(r["NFGOVCOFOG_FUNCTION"]),
-                             "unit": "eur_million", "period": r["TIME"], "value": value,
-                             "flag": r["Flag Codes"] or None, "note": r["Flags"] or None,
-                             "file": file})
+                rows.append(
+                    {
+                        "kind": "nbb_cofog",
+                        "release": self.release,
+                        "geo_code": "04000" if sector in spec["entities"] else "01000",
+                        "sector": sector,
+                        "function": _nbb_function(r["NFGOVCOFOG_FUNCTION"]),
+                        "unit": "eur_million",
+                        "period": r["TIME"],
+                        "value": value,
+                        "flag": r["Flag Codes"] or None,
+                        "note": r["Flags"] or None,
+                        "file": file,
+                    }
+                )
         return _long(rows)
 
     def validate(self, raw: pd.DataFrame) -> None:
         super().validate(raw)
         spec = load_spec()
-        want = [(s, f) for s in [*spec["nbb_cofog"]["sectors"].values(), *spec["entities"]]
-                for f in spec["nbb_cofog"]["functions"]]
-        have = set(raw[raw.value.notna()][["sector", "function"]].itertuples(index=False,
-                                                                            name=None))
+        want = [
+            (s, f)
+            for s in [*spec["nbb_cofog"]["sectors"].values(), *spec["entities"]]
+            for f in spec["nbb_cofog"]["functions"]
+        ]
+        have = set(raw[raw.value.notna()][["sector", "function"]].itertuples(index=False, name=None))
         missing = [w for w in want if w not in have]
         if missing:
             raise StepError(f"{self.name}: no 2017 value for {missing[:5]}")
@@ -668,25 +859,41 @@ class NbbAccounts(FinanceStep):
             if sector is None or r["NFGOV_ITEM"] not in spec["items"]:
                 continue
             if r["NFGOV_UNIT"] != "E":
-                raise StepError(f"{self.FILE} line {r['_line']}: unit {r['NFGOV_UNIT']!r} is not "
-                                "E (million EUR)")
-            rows.append({"kind": "nbb_acc", "release": self.release, "geo_code": "04000",
-                         "sector": sector, "function": r["NFGOV_ITEM"], "unit": "eur_million",
-                         "period": r["TIME"], "value": float(r["Value"]) if r["Value"] else None,
-                         "flag": r["Flag Codes"] or None, "note": r["Flags"] or None,
-                         "file": self.FILE})
+                raise StepError(
+                    f"{self.FILE} line {r['_line']}: unit {r['NFGOV_UNIT']!r} is not E (million EUR)"
+                )
+            rows.append(
+                {
+                    "kind": "nbb_acc",
+                    "release": self.release,
+                    "geo_code": "04000",
+                    "sector": sector,
+                    "function": r["NFGOV_ITEM"],
+                    "unit": "eur_million",
+                    "period": r["TIME"],
+                    "value": float(r["Value"]) if r["Value"] else None,
+                    "flag": r["Flag Codes"] or None,
+                    "note": r["Flags"] or None,
+                    "file": self.FILE,
+                }
+            )
         return _long(rows)
 
     def validate(self, raw: pd.DataFrame) -> None:
         super().validate(raw)
         spec = load_spec()
         counts = raw.groupby(["sector", "function"])["value"].count()
-        missing = [(e, i) for e in spec["entities"] for i in spec["items"]
-                   if counts.get((e, i), 0) == 0]
+        missing = [(e, i) for e in spec["entities"] for i in spec["items"] if counts.get((e, i), 0) == 0]
         if missing:
             raise StepError(f"{self.name}: no value for {missing[:5]}")
 
 
 PRICES = WorldBankPrices()
-STEPS = (CofogJson2026(), CofogBulk2025(), CofogPerMille2023(), OecdCofog2015(), NbbCofog2017(),
-         NbbAccounts())
+STEPS = (
+    CofogJson2026(),
+    CofogBulk2025(),
+    CofogPerMille2023(),
+    OecdCofog2015(),
+    NbbCofog2017(),
+    NbbAccounts(),
+)

@@ -15,8 +15,13 @@ from etl.runner import Context, Step, StepError, insert_series, record_source
 
 SNAPSHOT = "reference_figures"
 SPEC_FILE = Path(__file__).with_name("reference_figures.yaml")
-GEO_CODES = {"Belgium": "01000", "Flemish Region": "02000", "Walloon Region": "03000",
-             "Brussels-Capital Region": "04000", "Scotland": "UKM"}
+GEO_CODES = {
+    "Belgium": "01000",
+    "Flemish Region": "02000",
+    "Walloon Region": "03000",
+    "Brussels-Capital Region": "04000",
+    "Scotland": "UKM",
+}
 RANGE = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*-\s*(\d+(?:\.\d+)?)\s*$")
 APPROX = re.compile(r"^\s*~\s*(\d+(?:\.\d+)?)\s*$")
 PERIOD = re.compile(r"^(\d{4}(?:-\d{4})?)\s*(?:\((.+)\))?$")
@@ -32,23 +37,38 @@ def parse_value(text: str, unit: str) -> dict[str, float | str | None]:
     if unit == "text":
         return {"value": None, "value_low": None, "value_high": None, "flag": None, "text": text}
     if m := RANGE.match(text):
-        return {"value": None, "value_low": float(m[1]), "value_high": float(m[2]),
-                "flag": None, "text": f"range {m[1]}-{m[2]}"}
+        return {
+            "value": None,
+            "value_low": float(m[1]),
+            "value_high": float(m[2]),
+            "flag": None,
+            "text": f"range {m[1]}-{m[2]}",
+        }
     if m := APPROX.match(text):
-        return {"value": float(m[1]), "value_low": None, "value_high": None, "flag": "~",
-                "text": "approximate"}
+        return {
+            "value": float(m[1]),
+            "value_low": None,
+            "value_high": None,
+            "flag": "~",
+            "text": "approximate",
+        }
     try:
         return {"value": float(text), "value_low": None, "value_high": None, "flag": None, "text": None}
     except ValueError as exc:
-        raise StepError(f"reference figure value {text!r} is neither a number, a range "
-                        "'a-b', an approximation '~n' nor unit 'text'") from exc
+        raise StepError(
+            f"reference figure value {text!r} is neither a number, a range "
+            "'a-b', an approximation '~n' nor unit 'text'"
+        ) from exc
 
 
 def sources_of(spec: dict, topic: str, page: str) -> list[str]:
     """Ids of the sources a figure belongs to: its topic, and its page when a source lists
     ``pages`` (the barometer has one source per edition)."""
-    return [sid for sid, pub in spec["sources"].items()
-            if topic in pub["topics"] and page in pub.get("pages", [page])]
+    return [
+        sid
+        for sid, pub in spec["sources"].items()
+        if topic in pub["topics"] and page in pub.get("pages", [page])
+    ]
 
 
 class ReferenceFigures(Step):
@@ -58,9 +78,18 @@ class ReferenceFigures(Step):
     def register_sources(self, ctx: Context) -> None:
         snapshot = ctx.source(SNAPSHOT)
         for source_id, pub in load_spec()["sources"].items():
-            record_source(ctx, snapshot, source_id=source_id, i18n=pub["i18n"],
-                          title=pub["title"], producer=pub["producer"], url=pub["url"],
-                          licence=pub["licence"], citation=pub["citation"], note=pub.get("note"))
+            record_source(
+                ctx,
+                snapshot,
+                source_id=source_id,
+                i18n=pub["i18n"],
+                title=pub["title"],
+                producer=pub["producer"],
+                url=pub["url"],
+                licence=pub["licence"],
+                citation=pub["citation"],
+                note=pub.get("note"),
+            )
 
     def extract(self, ctx: Context) -> pd.DataFrame:
         path = ctx.source(SNAPSHOT).path("reference_figures.csv")
@@ -80,18 +109,24 @@ class ReferenceFigures(Step):
         for r in raw.itertuples():
             where = f"reference_figures.csv line {r.line}"
             if (r.topic, r.indicator) not in matches:
-                raise StepError(f"{where}: no series in {SPEC_FILE.name} matches topic {r.topic!r}, "
-                                f"indicator {r.indicator!r}; add it to a series' `match` list")
+                raise StepError(
+                    f"{where}: no series in {SPEC_FILE.name} matches topic {r.topic!r}, "
+                    f"indicator {r.indicator!r}; add it to a series' `match` list"
+                )
             owners = sources_of(spec, r.topic, r.source_url)
             if len(owners) != 1:
-                raise StepError(f"{where}: topic {r.topic!r} (page {r.source_url}) belongs to "
-                                f"{len(owners)} sources in {SPEC_FILE.name} ({', '.join(owners)}); "
-                                "give each source's `topics` (and `pages`) so that exactly one matches")
+                raise StepError(
+                    f"{where}: topic {r.topic!r} (page {r.source_url}) belongs to "
+                    f"{len(owners)} sources in {SPEC_FILE.name} ({', '.join(owners)}); "
+                    "give each source's `topics` (and `pages`) so that exactly one matches"
+                )
             if r.geography not in GEO_CODES:
                 raise StepError(f"{where}: unknown geography {r.geography!r}; known: {sorted(GEO_CODES)}")
             if not PERIOD.match(r.reference_year):
-                raise StepError(f"{where}: reference_year {r.reference_year!r} is not 'YYYY', "
-                                "'YYYY-YYYY' or 'YYYY (season)'")
+                raise StepError(
+                    f"{where}: reference_year {r.reference_year!r} is not 'YYYY', "
+                    "'YYYY-YYYY' or 'YYYY (season)'"
+                )
 
     def transform(self, raw: pd.DataFrame, ctx: Context) -> pd.DataFrame:
         spec = load_spec()
@@ -102,12 +137,23 @@ class ReferenceFigures(Step):
             s = series[(r.topic, r.indicator)]
             period, season = PERIOD.match(r.reference_year).groups()
             typed = parse_value(r.value, s["unit"])
-            note = "; ".join(x for x in (r.indicator, typed.pop("text"), season, r.note,
-                                         f"source page: {r.source_url}") if x)
-            rows.append({"source_id": sources_of(spec, r.topic, r.source_url)[0],
-                         "dataset": "reference_figures",
-                         "series": s["series"], "geo_code": GEO_CODES[r.geography],
-                         "period": period, "unit": s["unit"], "note": note, **typed})
+            note = "; ".join(
+                x
+                for x in (r.indicator, typed.pop("text"), season, r.note, f"source page: {r.source_url}")
+                if x
+            )
+            rows.append(
+                {
+                    "source_id": sources_of(spec, r.topic, r.source_url)[0],
+                    "dataset": "reference_figures",
+                    "series": s["series"],
+                    "geo_code": GEO_CODES[r.geography],
+                    "period": period,
+                    "unit": s["unit"],
+                    "note": note,
+                    **typed,
+                }
+            )
         return pd.DataFrame(rows)
 
 

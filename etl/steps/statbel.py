@@ -9,17 +9,19 @@ from etl.runner import Context, Step, StepError, insert_series
 
 SOURCE = "statbel_population"
 SERIES = {
-    "series": "statbel_population", "source_id": SOURCE, "dataset": "statbel_population",
+    "series": "statbel_population",
+    "source_id": SOURCE,
+    "dataset": "statbel_population",
     "unit": "persons",
     "title_en": "Legal population on 1 January (Statbel)",
     "title_fr": "Population légale au 1er janvier (Statbel)",
     "title_nl": "Wettelijke bevolking op 1 januari (Statbel)",
     "comparability_note_en": "Statbel legal population; differs from Eurostat demo_pjan. Municipality "
-                             "counts change with mergers (589 in 2018, 581 from 2019).",
+    "counts change with mergers (589 in 2018, 581 from 2019).",
     "comparability_note_fr": "Population légale de Statbel ; diffère de demo_pjan d'Eurostat. Le nombre "
-                             "de communes change avec les fusions (589 en 2018, 581 à partir de 2019).",
+    "de communes change avec les fusions (589 en 2018, 581 à partir de 2019).",
     "comparability_note_nl": "Wettelijke bevolking van Statbel; verschilt van demo_pjan van Eurostat. Het "
-                             "aantal gemeenten wijzigt door fusies (589 in 2018, 581 vanaf 2019).",
+    "aantal gemeenten wijzigt door fusies (589 in 2018, 581 vanaf 2019).",
 }
 
 
@@ -53,13 +55,23 @@ class StatbelPopulation(Step):
         old = raw[~raw.nis_code.isin(known)].drop_duplicates("nis_code")
         ctx.con.executemany(
             "INSERT INTO core.geography VALUES (?, 'municipality', ?, ?, ?, NULL, NULL, ?, ?)",
-            [[r.nis_code, r.name_fr, r.name_fr, r.name_nl, r.nis_code, r.nis_code[:2] + "000"]
-             for r in old.itertuples()])
-        return pd.DataFrame({
-            "source_id": SOURCE, "dataset": "statbel_population", "series": "statbel_population",
-            "geo_code": raw.nis_code, "period": raw.ref_date, "value": raw.population.astype(float),
-            "unit": "persons", "note": "source: " + raw.source,
-        })
+            [
+                [r.nis_code, r.name_fr, r.name_fr, r.name_nl, r.nis_code, r.nis_code[:2] + "000"]
+                for r in old.itertuples()
+            ],
+        )
+        return pd.DataFrame(
+            {
+                "source_id": SOURCE,
+                "dataset": "statbel_population",
+                "series": "statbel_population",
+                "geo_code": raw.nis_code,
+                "period": raw.ref_date,
+                "value": raw.population.astype(float),
+                "unit": "persons",
+                "note": "source: " + raw.source,
+            }
+        )
 
 
 STEP = StatbelPopulation()

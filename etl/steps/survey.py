@@ -58,17 +58,21 @@ SURVEY_SOURCE = {
     "licence": "Published aggregates only; microdata restricted",
     "citation": "Survey of Brussels social-sector associations, waves {waves}.",
     "i18n": {
-        "fr": {"title": "Enquête auprès des associations du secteur social bruxellois",
-               "producer": "Coordinateurs d'enquête des fédérations",
-               "citation": "Enquête auprès des associations du secteur social bruxellois, "
-                           "vagues {waves}."},
-        "nl": {"title": "Bevraging van verenigingen uit de Brusselse sociale sector",
-               "producer": "Enquêtecoördinatoren van de federaties",
-               "citation": "Bevraging van verenigingen uit de Brusselse sociale sector, "
-                           "golven {waves}."},
-        "en": {"title": "Survey of Brussels social-sector associations",
-               "producer": "Survey coordinators of the federations",
-               "citation": "Survey of Brussels social-sector associations, waves {waves}."},
+        "fr": {
+            "title": "Enquête auprès des associations du secteur social bruxellois",
+            "producer": "Coordinateurs d'enquête des fédérations",
+            "citation": "Enquête auprès des associations du secteur social bruxellois, vagues {waves}.",
+        },
+        "nl": {
+            "title": "Bevraging van verenigingen uit de Brusselse sociale sector",
+            "producer": "Enquêtecoördinatoren van de federaties",
+            "citation": "Bevraging van verenigingen uit de Brusselse sociale sector, golven {waves}.",
+        },
+        "en": {
+            "title": "Survey of Brussels social-sector associations",
+            "producer": "Survey coordinators of the federations",
+            "citation": "Survey of Brussels social-sector associations, waves {waves}.",
+        },
     },
 }
 SIZE_CLASS_LABELS = {  # paid staff in full-time equivalents
@@ -143,29 +147,44 @@ class FileResult:
         """Original canonical rows of the invalid records (small files and tests)."""
         if not self.quarantined_count:
             return None
-        return self.con.execute(f"SELECT * FROM {self.export_relation} WHERE _line IN (SELECT line "
-                                f"FROM {self.checked.errors_relation}) ORDER BY _line").df()
+        return self.con.execute(
+            f"SELECT * FROM {self.export_relation} WHERE _line IN (SELECT line "
+            f"FROM {self.checked.errors_relation}) ORDER BY _line"
+        ).df()
 
 
 def survey_inputs(ctx: Context) -> list[Input]:
     """Landed files in registry order (but those being removed, ``exclude``; then the pending
     file, which replaces a landed file of the same wave and name), or, when there is none, the
     deterministic demo exports."""
-    entries = [e for e in landing.registry(ctx.landing)
-               if (e.wave, e.name) not in ctx.options.get("exclude", ())]  # being removed
+    entries = [
+        e for e in landing.registry(ctx.landing) if (e.wave, e.name) not in ctx.options.get("exclude", ())
+    ]  # being removed
     pending: Pending | None = ctx.options.get("pending")
     if pending is not None:
         entries = [e for e in entries if (e.wave, e.name) != (pending.wave, pending.path.name)]
-    inputs = [Input(ctx.landing / e.stored, e.name, e.wave, e.format, e.sha256, False, e.version)
-              for e in entries]
+    inputs = [
+        Input(ctx.landing / e.stored, e.name, e.wave, e.format, e.sha256, False, e.version) for e in entries
+    ]
     if pending is not None:
-        inputs.append(Input(pending.path, pending.path.name, pending.wave, pending.format,
-                            sha256_file(pending.path), False, pending.version))
+        inputs.append(
+            Input(
+                pending.path,
+                pending.path.name,
+                pending.wave,
+                pending.format,
+                sha256_file(pending.path),
+                False,
+                pending.version,
+            )
+        )
     if inputs:
         return inputs
     demo = ctx.source(DEMO_SNAPSHOT)
-    return [Input(demo.path(f.path), f.path, int(WAVE_IN_NAME.search(f.path)[1]), "kobo", f.sha256, True)
-            for f in demo.files]
+    return [
+        Input(demo.path(f.path), f.path, int(WAVE_IN_NAME.search(f.path)[1]), "kobo", f.sha256, True)
+        for f in demo.files
+    ]
 
 
 def process(item: Input, key: bytes, con: duckdb.DuckDBPyConnection | None = None) -> FileResult:
@@ -183,10 +202,20 @@ def process(item: Input, key: bytes, con: duckdb.DuckDBPyConnection | None = Non
         f"_submitted_at AS submitted_at, {literal(item.name)} AS source_file, _line::INTEGER AS source_line, "
         f"NOT _no_consent AS consent, {item.synthetic} AS synthetic, "
         f"{size_class_sql('staff_fte')} AS size_class, {literal(item.version)} AS questionnaire_version, "
-        f"{published} FROM {checked.valid_relation}")
+        f"{published} FROM {checked.valid_relation}"
+    )
     loaded = checked.rows - checked.failed_count
-    return FileResult(item, export.format, export.con, relation, loaded, checked, export.relation,
-                      export.incomplete, export=export)
+    return FileResult(
+        item,
+        export.format,
+        export.con,
+        relation,
+        loaded,
+        checked,
+        export.relation,
+        export.incomplete,
+        export=export,
+    )
 
 
 def corrected_lines(con: duckdb.DuckDBPyConnection, results: list[FileResult]) -> str | None:
@@ -194,17 +223,25 @@ def corrected_lines(con: duckdb.DuckDBPyConnection, results: list[FileResult]) -
     file of the same wave: a quarantine CSV names, in ``_quarantine_file`` and
     ``_quarantine_line``, the file and line each of its rows was first sent in. None when no
     file is such a correction (the usual case costs one small query per file)."""
-    if not any(con.execute(f"SELECT count(*) FROM {r.checked.checked_relation} "
-                           "WHERE _origin_file IS NOT NULL").fetchone()[0] for r in results):
+    if not any(
+        con.execute(
+            f"SELECT count(*) FROM {r.checked.checked_relation} WHERE _origin_file IS NOT NULL"
+        ).fetchone()[0]
+        for r in results
+    ):
         return None
     keys = " UNION ALL ".join(
         f"SELECT {r.index} AS k, {r.input.wave} AS wave, coalesce(_origin_file, "
         f"{literal(r.input.name)}) AS origin_file, coalesce(_origin_line, _line) AS origin_line, "
-        f"_line AS line FROM {r.checked.checked_relation}" for r in results)
+        f"_line AS line FROM {r.checked.checked_relation}"
+        for r in results
+    )
     name = temp_name("corrected")
-    con.execute(f"CREATE TABLE {name} AS WITH keys AS ({keys}) SELECT DISTINCT a.k, a.line FROM keys a "
-                f"JOIN keys b ON b.wave = a.wave AND b.origin_file = a.origin_file AND "
-                f"b.origin_line = a.origin_line AND b.k > a.k")
+    con.execute(
+        f"CREATE TABLE {name} AS WITH keys AS ({keys}) SELECT DISTINCT a.k, a.line FROM keys a "
+        f"JOIN keys b ON b.wave = a.wave AND b.origin_file = a.origin_file AND "
+        f"b.origin_line = a.origin_line AND b.k > a.k"
+    )
     return name
 
 
@@ -213,23 +250,23 @@ def open_errors(result: FileResult, corrected: str | None) -> str:
     errors = result.checked.errors_relation
     if corrected is None:
         return f"SELECT * FROM {errors}"
-    return (f"SELECT * FROM {errors} WHERE line NOT IN (SELECT line FROM {corrected} "
-            f"WHERE k = {result.index})")
+    return f"SELECT * FROM {errors} WHERE line NOT IN (SELECT line FROM {corrected} WHERE k = {result.index})"
 
 
 def _excel_safe(column: str) -> str:
     """SQL: a text cell that cannot run as a spreadsheet formula (see etl.csv_safety); plain
     numbers (a negative one is data, not a formula) are kept as they are."""
-    return (f"CASE WHEN regexp_matches({column}, '^[=+@\\t\\r-]') AND NOT "
-            f"regexp_matches({column}, '^[+-]?[0-9]+([.,][0-9]+)?$') THEN chr(39) || {column} "
-            f"ELSE {column} END")
+    return (
+        f"CASE WHEN regexp_matches({column}, '^[=+@\\t\\r-]') AND NOT "
+        f"regexp_matches({column}, '^[+-]?[0-9]+([.,][0-9]+)?$') THEN chr(39) || {column} "
+        f"ELSE {column} END"
+    )
 
 
 def templates_relation(con: duckdb.DuckDBPyConnection, keys: list[tuple[str | None, str]]) -> str:
     """A temporary table ``(field, rule, fr, nl, en)`` of the message templates of ``keys``."""
     name = temp_name("templates")
-    con.execute(f"CREATE TEMP TABLE {name} (field VARCHAR, rule VARCHAR, fr VARCHAR, nl VARCHAR, "
-                "en VARCHAR)")
+    con.execute(f"CREATE TEMP TABLE {name} (field VARCHAR, rule VARCHAR, fr VARCHAR, nl VARCHAR, en VARCHAR)")
     rows = message_templates(CODEBOOK, [k for k in keys if k[1] != "incomplete"])
     rows += [[None, "incomplete", INCOMPLETE["fr"], INCOMPLETE["nl"], INCOMPLETE["en"]]]
     con.executemany(f"INSERT INTO {name} VALUES (?, ?, ?, ?, ?)", rows)
@@ -248,8 +285,9 @@ def write_quarantine(ctx: Context, result: FileResult, errors: str) -> None:
     if result.input.synthetic or not con.execute(f"SELECT count(*) FROM {errors}").fetchone()[0]:
         out.unlink(missing_ok=True)
         return
-    templates = templates_relation(con, [tuple(r) for r in con.execute(
-        f"SELECT DISTINCT field, rule FROM {errors}").fetchall()])
+    templates = templates_relation(
+        con, [tuple(r) for r in con.execute(f"SELECT DISTINCT field, rule FROM {errors}").fetchall()]
+    )
     message = " || ' | ' || ".join(render_sql(f"m.{lang}", "e.line", "e.detail") for lang in LANGS)
     codes = result.checked.codebook.codes  # the file's version
     answers = ", ".join(f"{_excel_safe(f'_given.{ident(c)}')} AS {ident(c)}" for c in codes)
@@ -267,7 +305,8 @@ def write_quarantine(ctx: Context, result: FileResult, errors: str) -> None:
             f"_origin_file, _origin_line, _submitted_at, {answers} FROM "
             f"{result.checked.checked_relation} WHERE _given IS NOT NULL) r ON r._line = msg.line "
             f"ORDER BY r._line) "
-            f"TO {literal(str(tmp))} (HEADER, DELIMITER ';', QUOTE '\"', FORCE_QUOTE *)")
+            f"TO {literal(str(tmp))} (HEADER, DELIMITER ';', QUOTE '\"', FORCE_QUOTE *)"
+        )
         restrict(tmp)
         private_dir(out.parent, root=ctx.landing)
         with open_private(out, "wb") as target, tmp.open("rb") as source:
@@ -288,21 +327,29 @@ def record_quarantine(ctx: Context, home: str, results: list[FileResult]) -> Non
         errors = temp_name("open_errors")
         ctx.con.execute(f"CREATE TEMP TABLE {errors} AS {open_errors(r, corrected)}")
         load = f"{literal(ctx.load_id)}, {literal(r.input.name)}"
-        ctx.con.execute(f"INSERT INTO {home}.meta.quarantine_errors SELECT {load}, line, field, rule, "
-                        f"detail FROM {errors}")
+        ctx.con.execute(
+            f"INSERT INTO {home}.meta.quarantine_errors SELECT {load}, line, field, rule, "
+            f"detail FROM {errors}"
+        )
         if r.incomplete:
-            ctx.con.execute(f"INSERT INTO {home}.meta.quarantine_errors SELECT {load}, unnest(?), "
-                            "NULL, 'incomplete', NULL", [r.incomplete])
+            ctx.con.execute(
+                f"INSERT INTO {home}.meta.quarantine_errors SELECT {load}, unnest(?), "
+                "NULL, 'incomplete', NULL",
+                [r.incomplete],
+            )
         ctx.con.execute(
             f"INSERT INTO {home}.meta.quarantined_rows SELECT {load}, {r.input.wave}, c._line, "
             f"CASE WHEN c.subsector IN {subsectors} AND c._line NOT IN (SELECT line FROM {errors} "
             f"WHERE field = 'subsector') THEN c.subsector ELSE 'unknown' END "
-            f"FROM {r.checked.checked_relation} c WHERE c._line IN (SELECT line FROM {errors})")
+            f"FROM {r.checked.checked_relation} c WHERE c._line IN (SELECT line FROM {errors})"
+        )
         r.still_quarantined = ctx.con.execute(f"SELECT count(DISTINCT line) FROM {errors}").fetchone()[0]
         r.corrected = r.quarantined_count - r.still_quarantined
         write_quarantine(ctx, r, errors)
-    keys = [tuple(k) for k in ctx.con.execute(
-        f"SELECT DISTINCT field, rule FROM {home}.meta.quarantine_errors").fetchall()]
+    keys = [
+        tuple(k)
+        for k in ctx.con.execute(f"SELECT DISTINCT field, rule FROM {home}.meta.quarantine_errors").fetchall()
+    ]
     templates = templates_relation(ctx.con, keys)
     ctx.con.execute(f"INSERT INTO {home}.meta.quarantine_messages SELECT * FROM {templates}")
 
@@ -350,19 +397,20 @@ def scratch_database(con: duckdb.DuckDBPyConnection, warehouse: Path) -> Iterato
 def public_texts() -> list[str]:
     """The codebook's texts (labels, hints, choices, groups): public vocabulary for the guard."""
     texts = [t for q in CODEBOOK.questions for t in (*q.labels.values(), *q.hints.values())]
-    texts += [t for c in CODEBOOK.lists.values() for choice in c.choices
-              for t in choice.labels.values()]
+    texts += [t for c in CODEBOOK.lists.values() for choice in c.choices for t in choice.labels.values()]
     texts += [t for labels in CODEBOOK.groups.values() for t in labels.values()]
     return texts
 
 
 def category_rows() -> list[list]:
     """(variable, code, position, fr, nl, en) for every select question and the size classes."""
-    rows = [[q.code, c.code, i, c.labels["fr"], c.labels["nl"], c.labels["en"]]
-            for q in PUBLISHED if q.list_name
-            for i, c in enumerate(CODEBOOK.lists[q.list_name].choices)]
-    rows += [["size_class", code, i, *labels]
-             for i, (code, labels) in enumerate(SIZE_CLASS_LABELS.items())]
+    rows = [
+        [q.code, c.code, i, c.labels["fr"], c.labels["nl"], c.labels["en"]]
+        for q in PUBLISHED
+        if q.list_name
+        for i, c in enumerate(CODEBOOK.lists[q.list_name].choices)
+    ]
+    rows += [["size_class", code, i, *labels] for i, (code, labels) in enumerate(SIZE_CLASS_LABELS.items())]
     return rows
 
 
@@ -371,8 +419,10 @@ def insert_rows(ctx: Context, table: str, rows: list[list]) -> None:
         ctx.con.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * len(rows[0]))})", rows)
 
 
-CURRENT_STATUS = ("CASE WHEN row_number() OVER (PARTITION BY wave, org_pseudo ORDER BY submitted_at DESC "
-                  "NULLS LAST, source_file DESC, source_line DESC) > 1 THEN 'superseded' ELSE 'current' END")
+CURRENT_STATUS = (
+    "CASE WHEN row_number() OVER (PARTITION BY wave, org_pseudo ORDER BY submitted_at DESC "
+    "NULLS LAST, source_file DESC, source_line DESC) > 1 THEN 'superseded' ELSE 'current' END"
+)
 
 
 class Survey(Step):
@@ -388,21 +438,33 @@ class Survey(Step):
             return
         waves = ", ".join(sorted({str(i.wave) for i in inputs}))
         source = SURVEY_SOURCE
-        insert_source(ctx, {
-            "source_id": source["source_id"], "title": source["title"],
-            "producer": source["producer"], "url": None, "licence": source["licence"],
-            "retrieved_on": dt.date.today(), "sha256": ";".join(i.sha256 for i in inputs),
-            "citation": source["citation"].format(waves=waves),
-            "note": f"{len(inputs)} export file(s)"},
-            {lang: {k: text.format(waves=waves) for k, text in texts.items()}
-             for lang, texts in source["i18n"].items()})
+        insert_source(
+            ctx,
+            {
+                "source_id": source["source_id"],
+                "title": source["title"],
+                "producer": source["producer"],
+                "url": None,
+                "licence": source["licence"],
+                "retrieved_on": dt.date.today(),
+                "sha256": ";".join(i.sha256 for i in inputs),
+                "citation": source["citation"].format(waves=waves),
+                "note": f"{len(inputs)} export file(s)",
+            },
+            {
+                lang: {k: text.format(waves=waves) for k, text in texts.items()}
+                for lang, texts in source["i18n"].items()
+            },
+        )
 
     def extract(self, ctx: Context) -> pd.DataFrame:
         """Load every file (see the module docstring); returns one summary row per file."""
         key = load_key(key_file(ctx.warehouse))
         for q in PUBLISHED:
-            ctx.con.execute(f'ALTER TABLE restricted.survey_responses ADD COLUMN "{q.code}" '
-                            f'{SQL_TYPES.get(q.base_type, "VARCHAR")}')
+            ctx.con.execute(
+                f'ALTER TABLE restricted.survey_responses ADD COLUMN "{q.code}" '
+                f"{SQL_TYPES.get(q.base_type, 'VARCHAR')}"
+            )
         guard.add_public_text(ctx.con, public_texts())
         home = ctx.con.execute("SELECT current_database()").fetchone()[0]
         with scratch_database(ctx.con, ctx.warehouse) as scratch:
@@ -414,25 +476,50 @@ class Survey(Step):
                     ctx.con.execute(
                         f"INSERT INTO {home}.restricted.survey_responses BY NAME "
                         f"SELECT *, {literal(ctx.load_id)} AS load_id, {CURRENT_STATUS} AS status "
-                        f"FROM ({union}) ORDER BY wave, source_file, source_line")  # deterministic order
+                        f"FROM ({union}) ORDER BY wave, source_file, source_line"
+                    )  # deterministic order
                 record_quarantine(ctx, home, results)
             finally:
                 ctx.con.execute(f"USE {home}")
         ctx.options["results"] = results
-        return pd.DataFrame({"file": [r.input.name for r in results],
-                             "records": [r.checked.rows + len(r.incomplete) for r in results]}
-                            ).assign(rows=lambda d: d.records)
+        return pd.DataFrame(
+            {
+                "file": [r.input.name for r in results],
+                "records": [r.checked.rows + len(r.incomplete) for r in results],
+            }
+        ).assign(rows=lambda d: d.records)
 
     def transform(self, raw: pd.DataFrame, ctx: Context) -> pd.DataFrame:
         results: list[FileResult] = ctx.options["results"]
-        superseded = dict(((f, w), n) for f, w, n in ctx.con.execute(
-            "SELECT source_file, wave, count(*) FROM restricted.survey_responses "
-            "WHERE status = 'superseded' GROUP BY ALL").fetchall())
-        insert_rows(ctx, "meta.survey_loads", [
-            [ctx.load_id, r.input.name, r.input.sha256, r.export_format, r.input.wave,
-             r.checked.rows + len(r.incomplete), r.loaded, r.still_quarantined,
-             superseded.get((r.input.name, r.input.wave), 0), len(r.incomplete), r.input.synthetic,
-             r.corrected, r.input.version] for r in results])
+        superseded = dict(
+            ((f, w), n)
+            for f, w, n in ctx.con.execute(
+                "SELECT source_file, wave, count(*) FROM restricted.survey_responses "
+                "WHERE status = 'superseded' GROUP BY ALL"
+            ).fetchall()
+        )
+        insert_rows(
+            ctx,
+            "meta.survey_loads",
+            [
+                [
+                    ctx.load_id,
+                    r.input.name,
+                    r.input.sha256,
+                    r.export_format,
+                    r.input.wave,
+                    r.checked.rows + len(r.incomplete),
+                    r.loaded,
+                    r.still_quarantined,
+                    superseded.get((r.input.name, r.input.wave), 0),
+                    len(r.incomplete),
+                    r.input.synthetic,
+                    r.corrected,
+                    r.input.version,
+                ]
+                for r in results
+            ],
+        )
         return raw
 
     def load(self, ctx: Context, frame: pd.DataFrame) -> int:
@@ -451,7 +538,14 @@ class Survey(Step):
         ctx.con.unregister("_frame")
         ctx.con.execute(
             "INSERT INTO core.survey_frame_source VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [source.status, source.kind, *(source.source[lang] for lang in LANGS),
-             source.source_date, *(source.definition[lang] for lang in LANGS), source.sha256,
-             source.loaded_at and dt.datetime.fromisoformat(source.loaded_at).replace(tzinfo=None)])
+            [
+                source.status,
+                source.kind,
+                *(source.source[lang] for lang in LANGS),
+                source.source_date,
+                *(source.definition[lang] for lang in LANGS),
+                source.sha256,
+                source.loaded_at and dt.datetime.fromisoformat(source.loaded_at).replace(tzinfo=None),
+            ],
+        )
         return sum(r.loaded for r in ctx.options["results"])

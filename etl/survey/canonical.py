@@ -118,19 +118,25 @@ def number(text: str) -> str:
 def canonical_number(text: str) -> str:
     """SQL: ``12,5`` / ``1 234,5`` / ``1.234,5`` -> ``12.5`` / ``1234.5``; others kept as given."""
     compact = f"regexp_replace({text}, '[\\s\\x{{00a0}}\\x{{202f}}'']', '', 'g')"
-    european = (f"(CASE WHEN contains({compact}, ',') THEN replace(replace({compact}, '.', ''), ',', '.') "
-                f"ELSE {compact} END)")
+    european = (
+        f"(CASE WHEN contains({compact}, ',') THEN replace(replace({compact}, '.', ''), ',', '.') "
+        f"ELSE {compact} END)"
+    )
     shown = f"regexp_replace(CAST({number(european)} AS VARCHAR), '\\.0$', '')"
-    return (f"(CASE WHEN {text} IS NULL OR {number(text)} IS NOT NULL THEN {text} "
-            f"ELSE coalesce({shown}, {text}) END)")
+    return (
+        f"(CASE WHEN {text} IS NULL OR {number(text)} IS NOT NULL THEN {text} "
+        f"ELSE coalesce({shown}, {text}) END)"
+    )
 
 
 def parse_datetime(text: str) -> str:
     """SQL: ISO 8601 (an offset converted to naive UTC) or day-first date and time, else NULL."""
     with_offset = f"regexp_matches({text}, '(Z|[+-]\\d\\d:?\\d\\d)$')"
     formats = "[" + ", ".join(literal(f) for f in _DAYFIRST) + "]"
-    return (f"coalesce(CASE WHEN {with_offset} THEN timezone('UTC', TRY_CAST({text} AS TIMESTAMPTZ)) END, "
-            f"TRY_CAST({text} AS TIMESTAMP), try_strptime({text}, {formats}))")
+    return (
+        f"coalesce(CASE WHEN {with_offset} THEN timezone('UTC', TRY_CAST({text} AS TIMESTAMPTZ)) END, "
+        f"TRY_CAST({text} AS TIMESTAMP), try_strptime({text}, {formats}))"
+    )
 
 
 def canonical_date(text: str) -> str:
@@ -168,11 +174,18 @@ def canonical_columns(raw: RawTable, codebook: Codebook, columns: ColumnMap) -> 
     """SQL expression of every codebook code over ``raw``, whose columns are already
     :func:`clean` (a missing column gives NULL)."""
     source = {code: raw.column(header) for code, header in columns.joined.items()}
-    options = {(code, option): raw.column(header)
-               for code, by_option in columns.options.items() for option, header in by_option.items()}
+    options = {
+        (code, option): raw.column(header)
+        for code, by_option in columns.options.items()
+        for option, header in by_option.items()
+    }
     choice_codes = {q.code for q in codebook.questions if q.list_name and q.code in source}
-    seen = distinct_values(raw.con, raw.relation, {code: source[code] for code in choice_codes}
-                     | {f"{code}/{option}": e for (code, option), e in options.items()})
+    seen = distinct_values(
+        raw.con,
+        raw.relation,
+        {code: source[code] for code in choice_codes}
+        | {f"{code}/{option}": e for (code, option), e in options.items()},
+    )
     out: dict[str, str] = {}
     for question in codebook.questions:
         code, kind = question.code, question.base_type
@@ -193,10 +206,13 @@ def canonical_columns(raw: RawTable, codebook: Codebook, columns: ColumnMap) -> 
             table = {v: p for v in seen.get(code, []) if (p := _parse_multi(v, choices, candidates)) != v}
             values = mapped(values, table)
             if code in columns.options:
-                ticks = [f"CASE WHEN {options[code, option]} IN "
-                         f"{in_list(_ticked(seen[f'{code}/{option}'], option, choices))} "
-                         f"THEN {literal(option)} END"
-                         for option in choices.codes if option in columns.options[code]]
+                ticks = [
+                    f"CASE WHEN {options[code, option]} IN "
+                    f"{in_list(_ticked(seen[f'{code}/{option}'], option, choices))} "
+                    f"THEN {literal(option)} END"
+                    for option in choices.codes
+                    if option in columns.options[code]
+                ]
                 split = f"nullif(concat_ws(' ', {', '.join(ticks)}), '')"
                 values = f"coalesce({values}, {split})" if code in columns.joined else split
         out[code] = values

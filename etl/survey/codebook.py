@@ -131,8 +131,14 @@ class Codebook:
         if question is None:
             return None
         choices = self.lists[question.list_name].codes if question.list_name else ()
-        return (question.xlsform_type, choices, question.min, question.max, question.required,
-                question.relevance)
+        return (
+            question.xlsform_type,
+            choices,
+            question.min,
+            question.max,
+            question.required,
+            question.relevance,
+        )
 
     @cached_property
     def by_code(self) -> dict[str, Question]:
@@ -212,16 +218,16 @@ def load_codebook(directory: Path = INSTRUMENT_DIR, version: str = "v1") -> Code
                     hints=_langs(row, "hint"),
                 )
             )
-    return Codebook(
-        tuple(questions), {k: ChoiceList(k, tuple(v)) for k, v in lists.items()}, groups, version
-    )
+    return Codebook(tuple(questions), {k: ChoiceList(k, tuple(v)) for k, v in lists.items()}, groups, version)
 
 
 VERSION_DIRS: dict[str, Path] = {"v1": INSTRUMENT_DIR, "v2": INSTRUMENT_DIR / "v2"}
 VERSIONS = tuple(VERSION_DIRS)
 CODEBOOK = load_codebook()
-CODEBOOKS: dict[str, Codebook] = {"v1": CODEBOOK, **{
-    v: load_codebook(d, v) for v, d in VERSION_DIRS.items() if v != "v1"}}
+CODEBOOKS: dict[str, Codebook] = {
+    "v1": CODEBOOK,
+    **{v: load_codebook(d, v) for v, d in VERSION_DIRS.items() if v != "v1"},
+}
 LATEST_VERSION = VERSIONS[-1]
 LATEST = CODEBOOKS[LATEST_VERSION]
 
@@ -251,12 +257,19 @@ def version_rows() -> list[list]:
         with (VERSION_DIRS[version] / "settings.csv").open(encoding="utf-8", newline="") as handle:
             form_version = next(csv.DictReader(handle)).get("version")
         changed = [c for c in book.codes if c in old and before.signature(c) != book.signature(c)]
-        rows.append([version, previous, str(note.get("released", "")), form_version,
-                     len(book.questions),
-                     (" ".join(c for c in book.codes if c not in old) or None) if before else None,
-                     (" ".join(c for c in before.codes if c not in codes) or None) if before else None,
-                     " ".join(changed) or None, *(note["changelog"][lang].strip()
-                                                  for lang in LANGUAGES)])
+        rows.append(
+            [
+                version,
+                previous,
+                str(note.get("released", "")),
+                form_version,
+                len(book.questions),
+                (" ".join(c for c in book.codes if c not in old) or None) if before else None,
+                (" ".join(c for c in before.codes if c not in codes) or None) if before else None,
+                " ".join(changed) or None,
+                *(note["changelog"][lang].strip() for lang in LANGUAGES),
+            ]
+        )
     return rows
 
 

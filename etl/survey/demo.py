@@ -126,12 +126,8 @@ def _wave(
         n,
     )
     out["private_funding_ethics"] = _pick(rng, ("yes", "no", "not_applicable"), (0.1, 0.6, 0.3), n)
-    out["staff_fixed_term_pct"] = np.round(rng.beta(2, 4, n) * 100 * (0.6 + project), 0).clip(
-        0, 100
-    )
-    out["staff_admin_time_pct"] = np.round(rng.beta(2, 6, n) * 100 * (0.8 + project), 0).clip(
-        0, 100
-    )
+    out["staff_fixed_term_pct"] = np.round(rng.beta(2, 4, n) * 100 * (0.6 + project), 0).clip(0, 100)
+    out["staff_admin_time_pct"] = np.round(rng.beta(2, 6, n) * 100 * (0.8 + project), 0).clip(0, 100)
     out["staff_unpaid_overtime"] = _pick(rng, ("often", "sometimes", "never"), (0.3, 0.45, 0.25), n)
     out["staff_shortage"] = np.where(rng.random(n) < 0.55 + 0.3 * project, "yes", "no")
     out["beneficiaries_trend_3y"] = _pick(
@@ -154,9 +150,7 @@ def _wave(
     out["task_transfer_areas"] = [
         a or "reception" if t else None for a, t in zip(areas, transfer, strict=True)
     ]
-    out["activities_stop_pct"] = np.round(
-        np.where(predominant, rng.beta(5, 2, n), rng.beta(2, 4, n)) * 100
-    )
+    out["activities_stop_pct"] = np.round(np.where(predominant, rng.beta(5, 2, n), rng.beta(2, 4, n)) * 100)
     out["complex_tasks"] = np.where(rng.random(n) < 0.3 + 0.2 * transfer, "yes", "no")
     ease = codebook.lists["ease"].codes
     out["recruitment_vs_3y"] = _pick(rng, ease, (0.2, 0.35, 0.3, 0.1, 0.05), n)
@@ -181,23 +175,15 @@ def _wave(
     out["framework_documents"] = _multi(
         rng, codebook.lists["document"].codes[:-1], (0.45, 0.5, 0.55, 0.25), n, True
     )
-    out["framework_flexibility"] = _pick(
-        rng, ("rigid", "balanced", "flexible"), (0.15, 0.6, 0.25), n
-    )
+    out["framework_flexibility"] = _pick(rng, ("rigid", "balanced", "flexible"), (0.15, 0.6, 0.25), n)
     out["volunteers_in_decisions"] = _pick(rng, ("formal", "informal", "no"), (0.25, 0.45, 0.3), n)
-    out["sanctions_12m"] = _multi(
-        rng, ("warning", "suspension", "exclusion"), (0.2, 0.05, 0.04), n, True
-    )
+    out["sanctions_12m"] = _multi(rng, ("warning", "suspension", "exclusion"), (0.2, 0.05, 0.04), n, True)
     out["recognition_practices"] = _multi(
         rng, codebook.lists["recognition"].codes[:-1], (0.7, 0.3, 0.4, 0.15), n, True
     )
     out["group_phase"] = _pick(rng, codebook.lists["phase"].codes, (0.15, 0.35, 0.35, 0.15), n)
-    out["warning_lights"] = _multi(
-        rng, codebook.lists["warning"].codes, (0.35, 0.3, 0.2, 0.4), n, False
-    )
-    out["respondent_role"] = _pick(
-        rng, codebook.lists["role"].codes, (0.45, 0.25, 0.15, 0.1, 0.05), n
-    )
+    out["warning_lights"] = _multi(rng, codebook.lists["warning"].codes, (0.35, 0.3, 0.2, 0.4), n, False)
+    out["respondent_role"] = _pick(rng, codebook.lists["role"].codes, (0.45, 0.25, 0.15, 0.1, 0.05), n)
     serial = out["org_id"].str.slice(4, 8)
     out["org_name"] = "Association fictive " + serial + " ASBL"
     out["comments"] = np.where(
@@ -244,9 +230,7 @@ def demo_answers(
     for index, year in enumerate(waves):
         if index:
             stay = rng.choice(members, size=int(n * 0.85), replace=False)
-            fresh = rng.choice(
-                np.setdiff1d(np.arange(len(pool)), stay), size=n - len(stay), replace=False
-            )
+            fresh = rng.choice(np.setdiff1d(np.arange(len(pool)), stay), size=n - len(stay), replace=False)
             members = np.concatenate([stay, fresh])
         wave = _resubmissions(
             _wave(pool.iloc[np.sort(members)].reset_index(drop=True), index, year, rng, codebook),

@@ -96,8 +96,9 @@ class FileSummary:
     @classmethod
     def from_dict(cls, data: dict) -> FileSummary:
         kept = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
-        kept["causes"] = [Cause(c["field"], c["rule"], c["count"], tuple(c["first_lines"]))
-                          for c in data.get("causes", [])]
+        kept["causes"] = [
+            Cause(c["field"], c["rule"], c["count"], tuple(c["first_lines"])) for c in data.get("causes", [])
+        ]
         return cls(**kept)
 
     def message(self, lang: str, codebook: Codebook | None = None) -> str:
@@ -107,13 +108,15 @@ class FileSummary:
     def lines(self, lang: str, codebook: Codebook | None = None) -> list[str]:
         codebook = codebook or codebook_for(self.version)
         t = TEXTS[lang]
-        out = [t["refused" if self.refused else "summary"].format(
-            file=self.file, rows=_n(self.rows, lang), failed=_n(self.failed_rows, lang))]
+        out = [
+            t["refused" if self.refused else "summary"].format(
+                file=self.file, rows=_n(self.rows, lang), failed=_n(self.failed_rows, lang)
+            )
+        ]
         if self.refused and not self.causes:  # refused from the header: no row was validated
             out[0] = t["refused_header"].format(file=self.file, rows=_n(self.rows, lang))
         if self.missing:
-            named = "; ".join(_missing(code, self.closest.get(code), lang, codebook)
-                              for code in self.missing)
+            named = "; ".join(_missing(code, self.closest.get(code), lang, codebook) for code in self.missing)
             out.append(t["missing"].format(n=len(self.missing), questions=named))
         suspicious = [h for h in self.metadata if not _plain_tool_field(h)]
         if self.missing and suspicious:
@@ -123,12 +126,16 @@ class FileSummary:
         for cause in self.causes[:SHOWN]:
             share = cause.count / self.rows if self.rows else 0
             key = "cause_dominant" if cause in self.dominant else "cause"
-            out.append(t[key].format(
-                question=_question(cause.field, lang, codebook), rule=RULES[cause.rule][lang],
-                count=_n(cause.count, lang) + " " + t["row" if cause.count == 1 else "rows"],
-                pct=_pct(share, lang),
-                lines=", ".join(str(n) for n in cause.first_lines),
-                max=_pct(self.max_share, lang)))
+            out.append(
+                t[key].format(
+                    question=_question(cause.field, lang, codebook),
+                    rule=RULES[cause.rule][lang],
+                    count=_n(cause.count, lang) + " " + t["row" if cause.count == 1 else "rows"],
+                    pct=_pct(share, lang),
+                    lines=", ".join(str(n) for n in cause.first_lines),
+                    max=_pct(self.max_share, lang),
+                )
+            )
         if len(self.causes) > SHOWN:
             out.append(t["more_causes"].format(n=len(self.causes) - SHOWN))
         if self.refused:
@@ -139,8 +146,11 @@ class FileSummary:
 def _plain_tool_field(header: str) -> bool:
     """Tool columns every export has (not worth naming): ``_uuid``, ``start``, ``meta/instanceID``."""
     name = header.strip().lower()
-    return name.startswith("_") or name in {"start", "end", "today", "deviceid", "__version__"} \
+    return (
+        name.startswith("_")
+        or name in {"start", "end", "today", "deviceid", "__version__"}
         or name.replace(".", "/") in KOBO_TOOL_FIELDS
+    )
 
 
 def _n(value: int, lang: str) -> str:
@@ -204,8 +214,9 @@ class SurveyRefusedError(SurveyReadError):
         super().__init__(*(summary.message(lang, codebook) for lang in LANGS))
 
 
-def header_check(path: Path, fmt: str = "auto", name: str | None = None,
-                 version: str | None = None) -> FileSummary | None:
+def header_check(
+    path: Path, fmt: str = "auto", name: str | None = None, version: str | None = None
+) -> FileSummary | None:
     """The file-level check of the header row alone: a summary (``refused`` when a required
     question has no column), or None when the tool is not recognised (reading the file says
     why, as for an empty file or a header of one column). Raises SurveyReadError for a file that
@@ -221,27 +232,55 @@ def header_check(path: Path, fmt: str = "auto", name: str | None = None,
     missing = missing_required(columns, codebook)
     unknown = [h for h in columns.unknown if h.strip()]
     set_aside = [h for h in headers if h in metadata]
-    return FileSummary(name or Path(path).name, rows, 0, missing, set_aside, unknown, [],
-                       max_failing_share(), closest_headers(missing, [*set_aside, *unknown]),
-                       version)
+    return FileSummary(
+        name or Path(path).name,
+        rows,
+        0,
+        missing,
+        set_aside,
+        unknown,
+        [],
+        max_failing_share(),
+        closest_headers(missing, [*set_aside, *unknown]),
+        version,
+    )
 
 
-def summarise(export: Export, name: str, share: float | None = None,
-              checked: Validation | None = None, codebook: Codebook | None = None) -> FileSummary:
+def summarise(
+    export: Export,
+    name: str,
+    share: float | None = None,
+    checked: Validation | None = None,
+    codebook: Codebook | None = None,
+) -> FileSummary:
     """The summary of a read export: missing questions, set-aside headers and the errors of its
     rows grouped by (field, rule) in SQL (``checked``: its validation, done here if not given)."""
     codebook = codebook or export.codebook
     missing = export.missing_required
     unknown = list(export.dialect.get("unknown_columns", []))
     checked = checked or validate(export, codebook)
-    return FileSummary(name, checked.rows, checked.failed_count, missing, list(export.metadata),
-                       unknown, checked.causes(), max_failing_share(share),
-                       closest_headers(missing, [*export.metadata, *unknown]), codebook.version)
+    return FileSummary(
+        name,
+        checked.rows,
+        checked.failed_count,
+        missing,
+        list(export.metadata),
+        unknown,
+        checked.causes(),
+        max_failing_share(share),
+        closest_headers(missing, [*export.metadata, *unknown]),
+        codebook.version,
+    )
 
 
-def check_file(path: Path, fmt: str = "auto", name: str | None = None, share: float | None = None,
-               con: duckdb.DuckDBPyConnection | None = None,
-               codebook: Codebook = CODEBOOK) -> FileSummary:
+def check_file(
+    path: Path,
+    fmt: str = "auto",
+    name: str | None = None,
+    share: float | None = None,
+    con: duckdb.DuckDBPyConnection | None = None,
+    codebook: Codebook = CODEBOOK,
+) -> FileSummary:
     """Every file-level check of ``path`` (relations in ``con``, else in memory).
 
     Raises :class:`~etl.survey.errors.SurveyReadError` when the file cannot be read at all."""
@@ -253,7 +292,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "fr": {
         "refused": "Fichier {file} refusé, rien n'a été chargé ni déposé ({rows} lignes lues) :",
         "refused_header": "Fichier {file} refusé d'après son en-tête, rien n'a été chargé ni "
-                          "déposé ({rows} lignes sous l'en-tête) :",
+        "déposé ({rows} lignes sous l'en-tête) :",
         "summary": "Fichier {file} : {rows} lignes lues, {failed} en quarantaine.",
         "missing": "- {n} question(s) obligatoire(s) sans colonne : {questions}.",
         "closest": " (colonne la plus proche : '{header}')",
@@ -261,18 +300,18 @@ TEXTS: dict[str, dict[str, str]] = {
         "unknown": "- {n} en-tête(s) non reconnu(s) : {headers}.",
         "and_more": " et {n} autres",
         "cause_dominant": "- {question} : {rule}, {count} ({pct}, plus de {max} des lignes), "
-                          "premières lignes {lines}.",
+        "premières lignes {lines}.",
         "cause": "- {question} : {rule}, {count} ({pct}), premières lignes {lines}.",
         "row": "ligne",
         "rows": "lignes",
         "more_causes": "- et {n} autres causes.",
         "fix": "Vérifiez qu'il s'agit bien d'un export de ce questionnaire, avec les codes des "
-               "questions en en-tête (ou le modèle Excel), corrigez l'export et déposez-le à nouveau.",
+        "questions en en-tête (ou le modèle Excel), corrigez l'export et déposez-le à nouveau.",
     },
     "nl": {
         "refused": "Bestand {file} geweigerd, er werd niets geladen of opgeslagen ({rows} rijen gelezen):",
         "refused_header": "Bestand {file} geweigerd op basis van de kopregel, er werd niets "
-                          "geladen of opgeslagen ({rows} rijen onder de kopregel):",
+        "geladen of opgeslagen ({rows} rijen onder de kopregel):",
         "summary": "Bestand {file}: {rows} rijen gelezen, {failed} in quarantaine.",
         "missing": "- {n} verplichte vraag/vragen zonder kolom: {questions}.",
         "closest": " (meest gelijkende kolom: '{header}')",
@@ -280,18 +319,18 @@ TEXTS: dict[str, dict[str, str]] = {
         "unknown": "- {n} niet herkende kolomkop(pen): {headers}.",
         "and_more": " en {n} andere",
         "cause_dominant": "- {question}: {rule}, {count} ({pct}, meer dan {max} van de rijen), "
-                          "eerste rijen {lines}.",
+        "eerste rijen {lines}.",
         "cause": "- {question}: {rule}, {count} ({pct}), eerste rijen {lines}.",
         "row": "rij",
         "rows": "rijen",
         "more_causes": "- en {n} andere oorzaken.",
         "fix": "Controleer of het wel een export van deze vragenlijst is, met de vraagcodes als "
-               "kolomkop (of het Excel-sjabloon), verbeter de export en laad hem opnieuw op.",
+        "kolomkop (of het Excel-sjabloon), verbeter de export en laad hem opnieuw op.",
     },
     "en": {
         "refused": "File {file} refused, nothing was loaded or landed ({rows} rows read):",
         "refused_header": "File {file} refused from its header, nothing was loaded or landed "
-                          "({rows} lines below the header):",
+        "({rows} lines below the header):",
         "summary": "File {file}: {rows} rows read, {failed} quarantined.",
         "missing": "- {n} required question(s) with no column: {questions}.",
         "closest": " (closest header: '{header}')",
@@ -299,37 +338,59 @@ TEXTS: dict[str, dict[str, str]] = {
         "unknown": "- {n} header(s) not recognised: {headers}.",
         "and_more": " and {n} more",
         "cause_dominant": "- {question}: {rule}, {count} ({pct}, more than {max} of the rows), "
-                          "first lines {lines}.",
+        "first lines {lines}.",
         "cause": "- {question}: {rule}, {count} ({pct}), first lines {lines}.",
         "row": "row",
         "rows": "rows",
         "more_causes": "- and {n} more causes.",
         "fix": "Check that this is an export of this questionnaire, with the question codes as "
-               "headers (or the Excel template), correct the export and upload it again.",
+        "headers (or the Excel template), correct the export and upload it again.",
     },
 }
 RULES: dict[str, dict[str, str]] = {
     "type_integer": {"fr": "pas un nombre entier", "nl": "geen geheel getal", "en": "not a whole number"},
     "type_decimal": {"fr": "pas un nombre", "nl": "geen getal", "en": "not a number"},
     "type_date": {"fr": "pas une date", "nl": "geen datum", "en": "not a date"},
-    "range": {"fr": "hors des valeurs permises", "nl": "buiten de toegelaten waarden",
-              "en": "outside the allowed values"},
+    "range": {
+        "fr": "hors des valeurs permises",
+        "nl": "buiten de toegelaten waarden",
+        "en": "outside the allowed values",
+    },
     "choice": {"fr": "réponse non prévue", "nl": "geen voorzien antwoord", "en": "not a possible answer"},
-    "required": {"fr": "obligatoire et manquante", "nl": "verplicht en ontbrekend",
-                 "en": "required and missing"},
-    "relevance": {"fr": "réponse à une question qui ne s'applique pas",
-                  "nl": "antwoord op een vraag die niet van toepassing is",
-                  "en": "answer to a question that does not apply"},
-    "share_sum": {"fr": "parts du budget ne totalisant pas 100 %", "nl": "budgetaandelen niet samen 100 %",
-                  "en": "budget shares not adding up to 100%"},
-    "none_exclusive": {"fr": "« aucun » combiné à d'autres réponses",
-                       "nl": "'geen' gecombineerd met andere antwoorden",
-                       "en": "'none' combined with other answers"},
-    "future_date": {"fr": "date d'envoi dans le futur", "nl": "verzenddatum in de toekomst",
-                    "en": "submission time in the future"},
-    "org_id_format": {"fr": "pas un numéro d'entreprise", "nl": "geen ondernemingsnummer",
-                      "en": "not an enterprise number"},
-    "org_id_check": {"fr": "chiffres de contrôle erronés", "nl": "foute controlecijfers",
-                     "en": "wrong check digits"},
+    "required": {
+        "fr": "obligatoire et manquante",
+        "nl": "verplicht en ontbrekend",
+        "en": "required and missing",
+    },
+    "relevance": {
+        "fr": "réponse à une question qui ne s'applique pas",
+        "nl": "antwoord op een vraag die niet van toepassing is",
+        "en": "answer to a question that does not apply",
+    },
+    "share_sum": {
+        "fr": "parts du budget ne totalisant pas 100 %",
+        "nl": "budgetaandelen niet samen 100 %",
+        "en": "budget shares not adding up to 100%",
+    },
+    "none_exclusive": {
+        "fr": "« aucun » combiné à d'autres réponses",
+        "nl": "'geen' gecombineerd met andere antwoorden",
+        "en": "'none' combined with other answers",
+    },
+    "future_date": {
+        "fr": "date d'envoi dans le futur",
+        "nl": "verzenddatum in de toekomst",
+        "en": "submission time in the future",
+    },
+    "org_id_format": {
+        "fr": "pas un numéro d'entreprise",
+        "nl": "geen ondernemingsnummer",
+        "en": "not an enterprise number",
+    },
+    "org_id_check": {
+        "fr": "chiffres de contrôle erronés",
+        "nl": "foute controlecijfers",
+        "en": "wrong check digits",
+    },
     "incomplete": {"fr": "réponse incomplète", "nl": "onvolledig antwoord", "en": "incomplete response"},
 }

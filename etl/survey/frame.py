@@ -47,8 +47,11 @@ def size_class(staff_fte: float) -> str:
 
 def size_class_sql(staff_fte: str) -> str:
     """SQL form of :func:`size_class` over a DOUBLE expression (NULL stays NULL)."""
-    cases = " ".join(f"WHEN {staff_fte} < {high} THEN '{name}'" for name, (_, high) in SIZE_CLASSES.items()
-                     if high != math.inf)
+    cases = " ".join(
+        f"WHEN {staff_fte} < {high} THEN '{name}'"
+        for name, (_, high) in SIZE_CLASSES.items()
+        if high != math.inf
+    )
     largest = list(SIZE_CLASSES)[-1]
     return f"(CASE WHEN {staff_fte} IS NULL OR {staff_fte} < 0 THEN NULL {cases} ELSE '{largest}' END)"
 
@@ -89,9 +92,7 @@ def load_frame(path: Path = DEMO_FRAME, codebook: Codebook = CODEBOOK) -> pd.Dat
     frame["n_associations"] = frame["n_associations"].astype("int64")
     if "n_employers" in frame:
         frame["n_employers"] = pd.to_numeric(frame["n_employers"].replace("", None)).astype("Int64")
-    frame.attrs["illustrative"] = bool(
-        "status" in frame and frame["status"].eq("illustrative").any()
-    )
+    frame.attrs["illustrative"] = bool("status" in frame and frame["status"].eq("illustrative").any())
     return frame
 
 
@@ -122,25 +123,25 @@ DEMO_SOURCE = FrameSource(
     status="illustrative",
     source={
         "fr": "cadre de démonstration aux cellules inventées, dont seul le total (5 165 ISBL "
-              "bruxelloises employeuses, compte satellite 2017 de la BNB) est réel ; les "
-              "chiffres pondérés sont donc illustratifs",
+        "bruxelloises employeuses, compte satellite 2017 de la BNB) est réel ; les "
+        "chiffres pondérés sont donc illustratifs",
         "nl": "demonstratiekader met verzonnen cellen, waarvan enkel het totaal (5.165 Brusselse "
-              "vzw's met personeel, satellietrekening 2017 van de NBB) echt is; de gewogen "
-              "cijfers zijn dus illustratief",
+        "vzw's met personeel, satellietrekening 2017 van de NBB) echt is; de gewogen "
+        "cijfers zijn dus illustratief",
         "en": "a demonstration frame with invented cells, of which only the total (5,165 Brussels "
-              "non-profits with paid staff, NBB satellite account 2017) is real; the weighted "
-              "figures are therefore illustrative",
+        "non-profits with paid staff, NBB satellite account 2017) is real; the weighted "
+        "figures are therefore illustrative",
     },
     source_date=None,
     definition={
         "fr": "Institutions sans but lucratif de la Région de Bruxelles-Capitale employant du "
-              "personnel, toutes branches (pas seulement le secteur social), réparties "
-              "arbitrairement par sous-secteur et taille.",
+        "personnel, toutes branches (pas seulement le secteur social), réparties "
+        "arbitrairement par sous-secteur et taille.",
         "nl": "Instellingen zonder winstoogmerk in het Brussels Hoofdstedelijk Gewest met "
-              "personeel, alle branches (niet enkel de sociale sector), willekeurig verdeeld "
-              "over deelsectoren en grootte.",
+        "personeel, alle branches (niet enkel de sociale sector), willekeurig verdeeld "
+        "over deelsectoren en grootte.",
         "en": "Non-profit institutions of the Brussels-Capital Region with paid staff, all "
-              "branches (not only the social sector), split arbitrarily by subsector and size.",
+        "branches (not only the social sector), split arbitrarily by subsector and size.",
     },
     kind="demo",
 )
@@ -155,9 +156,11 @@ def frame_source_of(frame_path: Path, frame: pd.DataFrame) -> FrameSource:
     if sidecar.exists():
         return FrameSource.from_json(sidecar.read_text(encoding="utf-8"))
     status = "illustrative" if frame.attrs.get("illustrative") else "register"
-    unknown = {"fr": f"{frame_path.name} déposé dans la zone réservée, sans provenance",
-               "nl": f"{frame_path.name} in de afgeschermde zone geplaatst, zonder herkomst",
-               "en": f"{frame_path.name} placed in the landing area, no provenance recorded"}
+    unknown = {
+        "fr": f"{frame_path.name} déposé dans la zone réservée, sans provenance",
+        "nl": f"{frame_path.name} in de afgeschermde zone geplaatst, zonder herkomst",
+        "en": f"{frame_path.name} placed in the landing area, no provenance recorded",
+    }
     return FrameSource(status, unknown, None, unknown, sha256=sha256_text(frame_path.read_bytes()))
 
 
@@ -172,9 +175,11 @@ def frame_csv(cells: list[dict], status: str, comment: str) -> str:
     lines.append("subsector,size_class,region,n_associations,n_employers,status")
     for c in cells:
         employers = c.get("n_employers")
-        lines.append(f"{c['subsector']},{c.get('size_class') or ''},{c.get('region') or ''},"
-                     f"{int(c['n_associations'])},{'' if employers is None else int(employers)},"
-                     f"{'illustrative' if status == 'illustrative' else 'register'}")
+        lines.append(
+            f"{c['subsector']},{c.get('size_class') or ''},{c.get('region') or ''},"
+            f"{int(c['n_associations'])},{'' if employers is None else int(employers)},"
+            f"{'illustrative' if status == 'illustrative' else 'register'}"
+        )
     return "\n".join(lines) + "\n"
 
 

@@ -50,16 +50,25 @@ class Mapping:
     @classmethod
     def load(cls, path: Path = MAPPING) -> Mapping:
         data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-        nace = {str(v): {str(k).replace(".", ""): s for k, s in codes.items()}
-                for v, codes in data["nace"].items()}
-        bad = sorted({s for codes in nace.values() for s in codes.values()}
-                     - set(SUBSECTORS) - {EXCLUDE})
+        nace = {
+            str(v): {str(k).replace(".", ""): s for k, s in codes.items()}
+            for v, codes in data["nace"].items()
+        }
+        bad = sorted({s for codes in nace.values() for s in codes.values()} - set(SUBSECTORS) - {EXCLUDE})
         if bad:
-            raise ValueError(f"{path}: unknown subsector(s) {', '.join(bad)} (use the questionnaire's "
-                             f"codes: {', '.join(SUBSECTORS)}, or {EXCLUDE})")
+            raise ValueError(
+                f"{path}: unknown subsector(s) {', '.join(bad)} (use the questionnaire's "
+                f"codes: {', '.join(SUBSECTORS)}, or {EXCLUDE})"
+            )
         low, high = data["postal_codes"]
-        return cls({str(k): v for k, v in data["legal_forms"].items()}, (int(low), int(high)),
-                   data.get("region", "brussels"), nace, data["definition"], Path(path))
+        return cls(
+            {str(k): v for k, v in data["legal_forms"].items()},
+            (int(low), int(high)),
+            data.get("region", "brussels"),
+            nace,
+            data["definition"],
+            Path(path),
+        )
 
 
 @dataclass
@@ -86,8 +95,11 @@ def _members(source: Path, folder: Path) -> dict[str, Path]:
     """Table name -> CSV file of the extract (``x.csv`` or ``x_insert.csv``), unzipped if needed."""
     if source.is_file() and zipfile.is_zipfile(source):
         with zipfile.ZipFile(source) as archive:
-            wanted = [n for n in archive.namelist()
-                      if Path(n).stem.removesuffix("_insert") in TABLES and n.endswith(".csv")]
+            wanted = [
+                n
+                for n in archive.namelist()
+                if Path(n).stem.removesuffix("_insert") in TABLES and n.endswith(".csv")
+            ]
             for name in wanted:
                 archive.extract(name, folder)
         source = folder
@@ -101,8 +113,9 @@ def _members(source: Path, folder: Path) -> dict[str, Path]:
                 found.setdefault(table, path)
     missing = [t for t in ("enterprise", "address") if t not in found]
     if missing:
-        raise KboFormatError(f"{source}: not a KBO/BCE open-data extract (no "
-                             f"{' or '.join(m + '.csv' for m in missing)})")
+        raise KboFormatError(
+            f"{source}: not a KBO/BCE open-data extract (no {' or '.join(m + '.csv' for m in missing)})"
+        )
     return found
 
 
@@ -119,8 +132,10 @@ def is_kbo_extract(source: Path) -> bool:
 
 def _read(con: duckdb.DuckDBPyConnection, name: str, path: Path) -> None:
     """A table of the extract, every column text (codes keep their leading zeros)."""
-    con.execute(f"CREATE TABLE {name} AS SELECT * FROM read_csv({literal(str(path))}, header=true, "
-                "delim=',', quote='\"', escape='\"', all_varchar=true)")
+    con.execute(
+        f"CREATE TABLE {name} AS SELECT * FROM read_csv({literal(str(path))}, header=true, "
+        "delim=',', quote='\"', escape='\"', all_varchar=true)"
+    )
 
 
 def _meta(con: duckdb.DuckDBPyConnection, found: dict[str, Path]) -> dict[str, str]:
@@ -143,19 +158,29 @@ def kbo_frame(source: Path, mapping: Mapping | None = None, employers_only: bool
     con = duckdb.connect()
     with tempfile.TemporaryDirectory(prefix="kbo-") as tmp:
         found = _members(Path(source), Path(tmp))
-        digest = (sha256_file(Path(source)) if Path(source).is_file() else hashlib.sha256(
-            "".join(f"{t}:{sha256_file(p)};" for t, p in sorted(found.items())).encode()).hexdigest())
+        digest = (
+            sha256_file(Path(source))
+            if Path(source).is_file()
+            else hashlib.sha256(
+                "".join(f"{t}:{sha256_file(p)};" for t, p in sorted(found.items())).encode()
+            ).hexdigest()
+        )
         meta = _meta(con, found)
         for table in ("enterprise", "address", "activity"):
             if table in found:
                 _read(con, f"kbo_{table}", found[table])
         if "activity" not in found:
-            con.execute('CREATE TABLE kbo_activity ("EntityNumber" VARCHAR, "ActivityGroup" VARCHAR, '
-                        '"NaceVersion" VARCHAR, "NaceCode" VARCHAR, "Classification" VARCHAR)')
+            con.execute(
+                'CREATE TABLE kbo_activity ("EntityNumber" VARCHAR, "ActivityGroup" VARCHAR, '
+                '"NaceVersion" VARCHAR, "NaceCode" VARCHAR, "Classification" VARCHAR)'
+            )
     forms = ", ".join(literal(f) for f in mapping.legal_forms)
     low, high = mapping.postal_codes
-    prefixes = [(version, prefix, subsector) for version, codes in mapping.nace.items()
-                for prefix, subsector in codes.items()]
+    prefixes = [
+        (version, prefix, subsector)
+        for version, codes in mapping.nace.items()
+        for prefix, subsector in codes.items()
+    ]
     con.execute("CREATE TABLE kbo_map (version VARCHAR, prefix VARCHAR, subsector VARCHAR)")
     con.executemany("INSERT INTO kbo_map VALUES (?, ?, ?)", prefixes)
     rows = con.execute(f"""
@@ -196,17 +221,25 @@ def kbo_frame(source: Path, mapping: Mapping | None = None, employers_only: bool
         cell["n_employers"] += n if employer else 0
         if subsector not in ("unmapped", EXCLUDE):
             by_version[version] = by_version.get(version, 0) + n
-    extract_type = meta.get("ExtractType", "full" if any(
-        p.stem.lower() == "enterprise" for p in found.values()) else "update")
+    extract_type = meta.get(
+        "ExtractType", "full" if any(p.stem.lower() == "enterprise" for p in found.values()) else "update"
+    )
     frame = KboFrame(
         [{"subsector": s, **counts[s]} for s in SUBSECTORS if s in counts],
-        extract_type, _date(meta.get("SnapshotDate")), meta.get("ExtractNumber"),
+        extract_type,
+        _date(meta.get("SnapshotDate")),
+        meta.get("ExtractNumber"),
         sum(c["n_associations"] for c in counts.values()),
         counts.get("unmapped", {}).get("n_associations", 0),
-        counts.get(EXCLUDE, {}).get("n_associations", 0), by_version, sha256=digest)
+        counts.get(EXCLUDE, {}).get("n_associations", 0),
+        by_version,
+        sha256=digest,
+    )
     if extract_type == "update":
-        frame.warnings.append("this is a daily update extract: it counts only the enterprises the "
-                              "update inserts, not the population; load a full extract for a frame")
+        frame.warnings.append(
+            "this is a daily update extract: it counts only the enterprises the "
+            "update inserts, not the population; load a full extract for a frame"
+        )
     if "activity" not in found:
         frame.warnings.append("the extract has no activity table: no association can be mapped")
     return frame

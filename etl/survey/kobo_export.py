@@ -29,9 +29,7 @@ _TRAILING_META = (
 )
 
 
-def label_values(
-    values: pd.Series, codebook: Codebook, code: str, lang: str, joiner: str = " "
-) -> pd.Series:
+def label_values(values: pd.Series, codebook: Codebook, code: str, lang: str, joiner: str = " ") -> pd.Series:
     """Replace choice codes by their labels in ``lang`` (multi-selects joined by ``joiner``)."""
     choices = codebook.choices_of(code)
     names = {c.code: c.labels[lang] for c in choices.choices}
@@ -75,9 +73,7 @@ def kobo_table(
             tokens = values.fillna("").str.split()
             for option in codebook.choices_of(code).codes:
                 ticked = tokens.map(lambda t, o=option: o in t)
-                out[head(code, option)] = ticked.map({True: "1", False: "0"}).where(
-                    values.notna(), ""
-                )
+                out[head(code, option)] = ticked.map({True: "1", False: "0"}).where(values.notna(), "")
     n = len(answers)
     out.update(
         {
@@ -107,9 +103,7 @@ def write_kobo_csv(
     """Write a Kobo CSV export: every field quoted, CRLF rows, UTF-8."""
     table = kobo_table(answers, codebook, lang, separator)
     with Path(path).open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(
-            handle, delimiter=delimiter, quoting=csv.QUOTE_ALL, lineterminator="\r\n"
-        )
+        writer = csv.writer(handle, delimiter=delimiter, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
         writer.writerow(table.columns)
         writer.writerows(table.itertuples(index=False))
     return Path(path)
@@ -126,8 +120,6 @@ def write_kobo_xlsx(
     sheet = workbook.active
     sheet.append(list(table.columns))
     for row in table.itertuples(index=False):
-        sheet.append(
-            [float(v) if is_num and v != "" else v for v, is_num in zip(row, kinds, strict=True)]
-        )
+        sheet.append([float(v) if is_num and v != "" else v for v, is_num in zip(row, kinds, strict=True)])
     workbook.save(path)
     return Path(path)

@@ -14,8 +14,7 @@ _WHERE = {
 }
 TEMPLATES: dict[str, dict[str, str]] = {
     "type_integer": {
-        "fr": "la réponse n'est pas un nombre entier. Indiquez un nombre sans décimales, "
-        "par ex. 12.",
+        "fr": "la réponse n'est pas un nombre entier. Indiquez un nombre sans décimales, par ex. 12.",
         "nl": "het antwoord is geen geheel getal. Geef een getal zonder decimalen, bv. 12.",
         "en": "the answer is not a whole number. Enter a number without decimals, e.g. 12.",
     },
@@ -65,15 +64,12 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "« {none} », soit les autres réponses.",
         "nl": "'{none}' kan niet gecombineerd worden met andere antwoorden. Behoud "
         "ofwel '{none}', ofwel de andere antwoorden.",
-        "en": "'{none}' cannot be combined with other answers. Keep either '{none}' or "
-        "the other answers.",
+        "en": "'{none}' cannot be combined with other answers. Keep either '{none}' or the other answers.",
     },
     "future_date": {
         "fr": "la date d'envoi est dans le futur. Vérifiez la date de l'appareil ou de l'export.",
-        "nl": "de verzenddatum ligt in de toekomst. Controleer de datum van het toestel of de "
-        "export.",
-        "en": "the submission time is in the future. Check the date of the device or of the "
-        "export.",
+        "nl": "de verzenddatum ligt in de toekomst. Controleer de datum van het toestel of de export.",
+        "en": "the submission time is in the future. Check the date of the device or of the export.",
     },
     "org_id_format": {
         "fr": "la réponse n'est pas un numéro d'entreprise belge (10 chiffres commençant par 0 "
@@ -118,9 +114,7 @@ def _label(codebook: Codebook, field: str, lang: str) -> str:
     return codebook.groups.get(group, {}).get(lang, field)
 
 
-def render(
-    codebook: Codebook, rule: str, line: int | str, field: str, value: str | None
-) -> dict[str, str]:
+def render(codebook: Codebook, rule: str, line: int | str, field: str, value: str | None) -> dict[str, str]:
     """The three messages of one error, keyed by language code."""
     question = codebook.by_code.get(field)
     out = {}

@@ -40,8 +40,7 @@ def enterprise_number_sql(text: str) -> EnterpriseNumberSQL:
     digits = f"regexp_replace(regexp_replace(upper(trim({text})), '^BE', ''), '{_SEPARATORS}', '', 'g')"
     number = f"lpad({digits}, 10, '0')"
     well_formed = f"coalesce(regexp_full_match({digits}, '[01]?[0-9]{{9}}'), false)"
-    check = (f"(97 - TRY_CAST(left({number}, 8) AS BIGINT) % 97 "
-             f"= TRY_CAST(right({number}, 2) AS BIGINT))")
+    check = f"(97 - TRY_CAST(left({number}, 8) AS BIGINT) % 97 = TRY_CAST(right({number}, 2) AS BIGINT))"
     return EnterpriseNumberSQL(number, well_formed, f"({well_formed} AND coalesce({check}, false))")
 
 
@@ -49,7 +48,8 @@ def normalise_enterprise_number(s: str) -> str:
     """Return the 10-digit form of a Belgian enterprise number; ValueError when it is not one."""
     sql = enterprise_number_sql("$s")
     number, well_formed, ok = duckdb.execute(
-        f"SELECT {sql.number}, {sql.well_formed}, {sql.check_ok}", {"s": s}).fetchone()
+        f"SELECT {sql.number}, {sql.well_formed}, {sql.check_ok}", {"s": s}
+    ).fetchone()
     if not well_formed:
         raise ValueError(f"{s!r} is not a Belgian enterprise number (10 digits, e.g. 0123.456.789)")
     if not ok:
@@ -67,8 +67,7 @@ def pseudonym_sql(text: str, key: bytes) -> str:
     block = (hashlib.sha256(key).digest() if len(key) > _BLOCK else key).ljust(_BLOCK, b"\0")
     inner = bytes(b ^ 0x36 for b in block).hex()
     outer = bytes(b ^ 0x5C for b in block).hex()
-    return (f"sha256(unhex({literal(outer)}) || "
-            f"unhex(sha256(unhex({literal(inner)}) || encode({text}))))")
+    return f"sha256(unhex({literal(outer)}) || unhex(sha256(unhex({literal(inner)}) || encode({text}))))"
 
 
 def load_key(key_file: Path) -> bytes:

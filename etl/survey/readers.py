@@ -83,8 +83,7 @@ _KOBO_TOOL_GROUP = re.compile(r"^(meta|formhub)[/.]", re.IGNORECASE)
 def kobo_tool_field(header: str) -> bool:
     """A known column of the tool itself (``_uuid``, ``meta/instanceID``, ``formhub/uuid``...)."""
     name = header.strip().lower()
-    return (name.startswith("_") or name in KOBO_METADATA
-            or re.sub(r"[.]", "/", name) in KOBO_TOOL_FIELDS)
+    return name.startswith("_") or name in KOBO_METADATA or re.sub(r"[.]", "/", name) in KOBO_TOOL_FIELDS
 
 
 @dataclass
@@ -150,8 +149,12 @@ def _metadata(fmt: str, headers: list[str], codebook: Codebook = CODEBOOK) -> se
     ``formhub/`` columns are the tool's."""
     correction = {h for h in headers if h.strip().lower() in QUARANTINE_COLUMNS}
     if fmt == "kobo":
-        return correction | {h for h in headers if kobo_tool_field(h) or (
-            _KOBO_TOOL_GROUP.match(h.strip()) and resolve_header(codebook, h) is None)}
+        return correction | {
+            h
+            for h in headers
+            if kobo_tool_field(h)
+            or (_KOBO_TOOL_GROUP.match(h.strip()) and resolve_header(codebook, h) is None)
+        }
     if fmt == "limesurvey":
         return correction | {h for h in headers if h.strip().lower() in LIMESURVEY_METADATA}
     if fmt == "google_forms":
@@ -182,8 +185,9 @@ def _submission(fmt: str, raw: RawTable) -> tuple[str, str]:
     return parsed, source or "CAST(NULL AS VARCHAR)"
 
 
-def map_headers(headers: list[str], fmt: str = "auto",
-                codebook: Codebook = CODEBOOK) -> tuple[str | None, set[str], ColumnMap]:
+def map_headers(
+    headers: list[str], fmt: str = "auto", codebook: Codebook = CODEBOOK
+) -> tuple[str | None, set[str], ColumnMap]:
     """The tool (None when not recognised), the headers set aside as its metadata and where
     each question comes from: all a file-level check needs, from the header row alone."""
     detected = detect_format(headers, codebook) if fmt == "auto" else fmt
@@ -199,7 +203,7 @@ def detect_version(headers: list[str], fmt: str = "auto") -> str:
     _, _, columns = map_headers(headers, fmt, LATEST)
     found = set(columns.joined) | set(columns.options)
     for version in reversed(VERSIONS[1:]):
-        earlier = {c for v in VERSIONS[:VERSIONS.index(version)] for c in CODEBOOKS[v].codes}
+        earlier = {c for v in VERSIONS[: VERSIONS.index(version)] for c in CODEBOOKS[v].codes}
         if found & (set(CODEBOOKS[version].codes) - earlier):
             return version
     return VERSIONS[0]
@@ -211,8 +215,9 @@ def missing_required(columns: ColumnMap, codebook: Codebook = CODEBOOK) -> list[
     return [q.code for q in codebook.questions if q.required and q.code not in found]
 
 
-def read_export(path: Path, fmt: str = "auto", codebook: Codebook = CODEBOOK,
-                con: duckdb.DuckDBPyConnection | None = None) -> Export:
+def read_export(
+    path: Path, fmt: str = "auto", codebook: Codebook = CODEBOOK, con: duckdb.DuckDBPyConnection | None = None
+) -> Export:
     """Read one export file into an :class:`Export` (see module docstring).
 
     The relations are created in ``con`` (a new in-memory database when not given)."""
@@ -235,14 +240,20 @@ def read_export(path: Path, fmt: str = "auto", codebook: Codebook = CODEBOOK,
             "template.",
         )
     cleaned = RawTable(con, f"{name}_clean", headers, table.dialect)
-    con.execute(f"CREATE VIEW {cleaned.relation} AS SELECT "
-                f"{', '.join(f'{clean(c)} AS {c}' for c in map(table.column, headers))}, _line FROM {name}")
+    con.execute(
+        f"CREATE VIEW {cleaned.relation} AS SELECT "
+        f"{', '.join(f'{clean(c)} AS {c}' for c in map(table.column, headers))}, _line FROM {name}"
+    )
     incomplete: list[int] = []
     submitted = "true"
     if detected == "limesurvey" and (submitdate := _column(cleaned, "submitdate")) is not None:
         submitted = f"{submitdate} IS NOT NULL"
-        incomplete = [line for (line,) in con.execute(
-            f"SELECT _line FROM {cleaned.relation} WHERE NOT ({submitted}) ORDER BY _line").fetchall()]
+        incomplete = [
+            line
+            for (line,) in con.execute(
+                f"SELECT _line FROM {cleaned.relation} WHERE NOT ({submitted}) ORDER BY _line"
+            ).fetchall()
+        ]
     metadata = _metadata(detected, headers, codebook)
     columns = map_columns(codebook, headers, metadata)
     if len(headers) == 1 and not columns.joined and not columns.options:  # wrong delimiter
@@ -258,8 +269,11 @@ def read_export(path: Path, fmt: str = "auto", codebook: Codebook = CODEBOOK,
     time, source = _submission(detected, cleaned)
     origin_file = _column(cleaned, QUARANTINE_FILE) or "CAST(NULL AS VARCHAR)"
     origin_line = _column(cleaned, QUARANTINE_LINE)
-    origin_line = (f"TRY_CAST(TRY_CAST(replace({origin_line}, ',', '.') AS DOUBLE) AS INTEGER)"
-                   if origin_line else "CAST(NULL AS INTEGER)")
+    origin_line = (
+        f"TRY_CAST(TRY_CAST(replace({origin_line}, ',', '.') AS DOUBLE) AS INTEGER)"
+        if origin_line
+        else "CAST(NULL AS INTEGER)"
+    )
     relation = f"{name}_canonical"
     con.execute(
         f"CREATE VIEW {relation} AS SELECT {select_list(canonical_columns(cleaned, codebook, columns))}, "
@@ -273,5 +287,6 @@ def read_export(path: Path, fmt: str = "auto", codebook: Codebook = CODEBOOK,
         "metadata_columns": sorted(metadata),
         "unknown_columns": [h for h in columns.unknown if h.strip()],
     }
-    return Export(detected, con, relation, incomplete, dialect, columns,
-                  [h for h in headers if h in metadata], codebook)
+    return Export(
+        detected, con, relation, incomplete, dialect, columns, [h for h in headers if h in metadata], codebook
+    )

@@ -55,8 +55,9 @@ def create_from_frame(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataF
         con.unregister(view)
 
 
-def distinct_values(con: duckdb.DuckDBPyConnection, relation: str,
-                    expressions: Mapping[str, str]) -> dict[str, list[str]]:
+def distinct_values(
+    con: duckdb.DuckDBPyConnection, relation: str, expressions: Mapping[str, str]
+) -> dict[str, list[str]]:
     """Distinct non-NULL values of each named SQL expression over ``relation``, in one scan
     (grouping sets: DuckDB's DISTINCT aggregates cost ~10 ms each even on a few rows)."""
     names = list(expressions)
@@ -64,8 +65,10 @@ def distinct_values(con: duckdb.DuckDBPyConnection, relation: str,
         return {}
     keys = [f"k{i}" for i in range(len(names))]
     inner = ", ".join(f"{expressions[n]} AS {k}" for n, k in zip(names, keys, strict=True))
-    rows = con.execute(f"SELECT * FROM (SELECT {inner} FROM {relation}) "
-                       f"GROUP BY GROUPING SETS ({', '.join(f'({k})' for k in keys)})").fetchall()
+    rows = con.execute(
+        f"SELECT * FROM (SELECT {inner} FROM {relation}) "
+        f"GROUP BY GROUPING SETS ({', '.join(f'({k})' for k in keys)})"
+    ).fetchall()
     found: dict[str, list[str]] = {n: [] for n in names}
     for values in rows:  # a row of set (k_i) has NULL everywhere but (perhaps) in k_i
         for name, value in zip(names, values, strict=True):

@@ -94,12 +94,21 @@ _MAGIC = (  # what a binary file given as a table most likely is
 def _binary(head: bytes, position: int, path: object) -> SurveyReadError:
     """Refusal of a binary file: ``head`` is its start, ``position`` that of its first NUL."""
     kind = next((name for magic, name in _MAGIC if head.startswith(magic)), None)
-    what_fr = f"c'est un fichier {kind}, pas un tableau" if kind else (
-        f"fichier binaire ou texte UTF-16 sans BOM (octet nul à la position {position})")
-    what_nl = f"dit is een {kind}, geen tabel" if kind else (
-        f"binair bestand of UTF-16-tekst zonder BOM (nulbyte op positie {position})")
-    what_en = f"this is a {kind}, not a table" if kind else (
-        f"binary file or UTF-16 text without BOM (NUL byte at position {position})")
+    what_fr = (
+        f"c'est un fichier {kind}, pas un tableau"
+        if kind
+        else (f"fichier binaire ou texte UTF-16 sans BOM (octet nul à la position {position})")
+    )
+    what_nl = (
+        f"dit is een {kind}, geen tabel"
+        if kind
+        else (f"binair bestand of UTF-16-tekst zonder BOM (nulbyte op positie {position})")
+    )
+    what_en = (
+        f"this is a {kind}, not a table"
+        if kind
+        else (f"binary file or UTF-16 text without BOM (NUL byte at position {position})")
+    )
     return unreadable(
         path,
         f"{what_fr}. Exportez les réponses en CSV UTF-8 ou en .xlsx.",
@@ -167,9 +176,10 @@ def _utf8_copy(path: Path, encoding: str, folder: Path) -> tuple[Path, _Scan]:
     out, scan = folder / "utf8.csv", _Scan("utf-8")
     last = ""
     try:
-        with path.open(encoding=encoding, newline=None) as source, out.open(
-            "w", encoding="utf-8", newline="\n"
-        ) as target:
+        with (
+            path.open(encoding=encoding, newline=None) as source,
+            out.open("w", encoding="utf-8", newline="\n") as target,
+        ):
             while text := source.read(CHUNK):
                 if (nul := text.find("\x00")) >= 0:
                     raise _binary(b"", nul, path)
@@ -296,8 +306,7 @@ def _csv_error(error: duckdb.Error, path: object, source: Path, delimiter: str) 
     where = f" (line {line[1]})" if line else ""
     return unreadable(
         path,
-        f"tableau illisible{where} : {first}. Vérifiez les guillemets et le séparateur "
-        f"({delimiter!r}).",
+        f"tableau illisible{where} : {first}. Vérifiez les guillemets et le séparateur ({delimiter!r}).",
         f"onleesbare tabel{where}: {first}. Controleer de aanhalingstekens en het "
         f"scheidingsteken ({delimiter!r}).",
         f"unreadable table{where}: {first}. Check the quotes and the delimiter ({delimiter!r}).",
@@ -321,23 +330,39 @@ def _exact_record_starts(source: Path, delimiter: str, header_line: int) -> list
     return starts
 
 
-def _with_lines(con: duckdb.DuckDBPyConnection, table: str, width: int, scan: _Scan,
-                header_line: int, source: Path, delimiter: str) -> str:
+def _with_lines(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    width: int,
+    scan: _Scan,
+    header_line: int,
+    source: Path,
+    delimiter: str,
+) -> str:
     """SQL selecting every row of ``table`` with ``_line``, the line where the record starts."""
     rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
     lines_after_header = scan.newlines + (not scan.ends_with_newline) - header_line
     if lines_after_header == rows:  # no blank line, no value spanning lines
         return f"SELECT *, rowid + {header_line + 1} AS _line FROM {table}"
-    spans = con.execute(f"SELECT {', '.join(f'bool_or(contains(c{i}, chr(10)))' for i in range(width))} "
-                        f"FROM {table}").fetchone()
-    extra = " + ".join(f"coalesce(length(c{i}) - length(replace(c{i}, chr(10), '')), 0)"
-                       for i, spanning in enumerate(spans) if spanning) or "0"
+    spans = con.execute(
+        f"SELECT {', '.join(f'bool_or(contains(c{i}, chr(10)))' for i in range(width))} FROM {table}"
+    ).fetchone()
+    extra = (
+        " + ".join(
+            f"coalesce(length(c{i}) - length(replace(c{i}, chr(10), '')), 0)"
+            for i, spanning in enumerate(spans)
+            if spanning
+        )
+        or "0"
+    )
     total = con.execute(f"SELECT coalesce(sum({extra}), 0) FROM {table}").fetchone()[0]
     lines = f"{table}_lines"  # record (rowid) -> line, joined on rowid (parallel, unlike a window)
     if rows + total == lines_after_header:  # values span lines, but no blank line
-        con.execute(f"CREATE TABLE {lines} AS SELECT rowid AS record, CAST({header_line + 1} + sum(1 + "
-                    f"{extra}) OVER (ORDER BY rowid ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) - "
-                    f"(1 + {extra}) AS BIGINT) AS _line FROM {table}")
+        con.execute(
+            f"CREATE TABLE {lines} AS SELECT rowid AS record, CAST({header_line + 1} + sum(1 + "
+            f"{extra}) OVER (ORDER BY rowid ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) - "
+            f"(1 + {extra}) AS BIGINT) AS _line FROM {table}"
+        )
         return f"SELECT t.*, l._line FROM {table} t JOIN {lines} l ON l.record = t.rowid"
     starts = _exact_record_starts(source, delimiter, header_line)
     if len(starts) != rows:  # never lose a record silently
@@ -351,8 +376,10 @@ def _with_lines(con: duckdb.DuckDBPyConnection, table: str, width: int, scan: _S
             f"{len(starts):,} records expected, {rows:,} read: quotes or delimiter ({delimiter!r}) "
             "do not match. Export the file again from the survey tool.",
         )
-    con.execute(f"CREATE TABLE {lines} AS SELECT unnest(range(?)) AS record, unnest(?::BIGINT[]) AS _line",
-                [len(starts), starts])
+    con.execute(
+        f"CREATE TABLE {lines} AS SELECT unnest(range(?)) AS record, unnest(?::BIGINT[]) AS _line",
+        [len(starts), starts],
+    )
     return f"SELECT t.*, l._line FROM {table} t JOIN {lines} l ON l.record = t.rowid"
 
 
@@ -365,17 +392,18 @@ def read_csv_table(path: Path, con: duckdb.DuckDBPyConnection, name: str) -> Raw
             source, scan = _utf8_copy(path, scan.encoding, Path(folder))
         header_line, header_number = _header(source, "utf-8-sig")
         if not header_line.strip():
-            raise unreadable(path, "le fichier est vide.", "het bestand is leeg.",
-                             "the file is empty.")
+            raise unreadable(path, "le fichier est vide.", "het bestand is leeg.", "the file is empty.")
         delimiter = sniff_delimiter(header_line)
         header = next(csv.reader([header_line], delimiter=delimiter))
         _check_header(header, path)
         types = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(header))) + "}"
         table = f"{name}_csv"
         quote = "'\"'" if len(header) > 1 else "''"  # one column: a delimiter problem, shown later
-        read = (f"CREATE TABLE {table} AS SELECT * FROM read_csv({literal(str(source))}, "
-                f"delim={literal(delimiter)}, quote={quote}, escape={quote}, header=false, "
-                f"skip={header_number}, auto_detect=false, strict_mode=true, columns={types}")
+        read = (
+            f"CREATE TABLE {table} AS SELECT * FROM read_csv({literal(str(source))}, "
+            f"delim={literal(delimiter)}, quote={quote}, escape={quote}, header=false, "
+            f"skip={header_number}, auto_detect=false, strict_mode=true, columns={types}"
+        )
         try:
             try:
                 con.execute(read + ")")  # parallel, lines up to DuckDB's default 2 MB
@@ -385,15 +413,21 @@ def read_csv_table(path: Path, con: duckdb.DuckDBPyConnection, name: str) -> Raw
                 if not short_row and "maximum line size" not in str(error).lower():
                     raise
                 con.execute(f"DROP TABLE IF EXISTS {table}")
-                con.execute(read + f", null_padding={bool(short_row)}, parallel=false, "
-                            f"max_line_size={MAX_LINE_BYTES})")
+                con.execute(
+                    read + f", null_padding={bool(short_row)}, parallel=false, "
+                    f"max_line_size={MAX_LINE_BYTES})"
+                )
         except duckdb.Error as error:
             raise _csv_error(error, path, source, delimiter) from error
         numbered = _with_lines(con, table, len(header), scan, header_number, source, delimiter)
     con.execute(f"DELETE FROM {table} WHERE NOT ({_not_empty(len(header))})")  # rowids stay
     con.execute(f"CREATE VIEW {name} AS {numbered}")
-    raw = RawTable(con, name, header, {"delimiter": delimiter, "encoding": encoding,
-                                       "container": "tsv" if delimiter == "\t" else "csv"})
+    raw = RawTable(
+        con,
+        name,
+        header,
+        {"delimiter": delimiter, "encoding": encoding, "container": "tsv" if delimiter == "\t" else "csv"},
+    )
     _check_rows(raw, path)
     return raw
 
@@ -435,29 +469,24 @@ def _check_expansion(path: Path) -> None:
         )
 
 
-def read_xlsx_table(path: Path, con: duckdb.DuckDBPyConnection, name: str,
-                    preferred_sheet: str | None = None) -> RawTable:
+def read_xlsx_table(
+    path: Path, con: duckdb.DuckDBPyConnection, name: str, preferred_sheet: str | None = None
+) -> RawTable:
     """Read the preferred sheet (or the first one) of a workbook; lines = row numbers."""
     with contextlib.suppress(zipfile.BadZipFile):  # reported below with other damaged workbooks
         _check_expansion(path)
     from openpyxl import load_workbook  # here: a CSV needs neither openpyxl nor pandas
 
     try:
-        workbook = load_workbook(
-            io.BytesIO(Path(path).read_bytes()), read_only=True, data_only=True
-        )
+        workbook = load_workbook(io.BytesIO(Path(path).read_bytes()), read_only=True, data_only=True)
     except (zipfile.BadZipFile, OSError, KeyError, ValueError) as error:
         raise unreadable(
             path,
-            "classeur Excel illisible ou endommagé. Rouvrez-le dans Excel et réenregistrez-le "
-            "en .xlsx.",
-            "onleesbare of beschadigde Excel-werkmap. Open ze opnieuw in Excel en sla "
-            "ze op als .xlsx.",
+            "classeur Excel illisible ou endommagé. Rouvrez-le dans Excel et réenregistrez-le en .xlsx.",
+            "onleesbare of beschadigde Excel-werkmap. Open ze opnieuw in Excel en sla ze op als .xlsx.",
             "unreadable or damaged Excel workbook. Open it in Excel and save it again as .xlsx.",
         ) from error
-    sheet_name = (
-        preferred_sheet if preferred_sheet in workbook.sheetnames else workbook.sheetnames[0]
-    )
+    sheet_name = preferred_sheet if preferred_sheet in workbook.sheetnames else workbook.sheetnames[0]
     rows = workbook[sheet_name].iter_rows(values_only=True)
     header = [_cell_text(v) for v in next(rows, ())]
     _check_header(header, path)
@@ -471,18 +500,24 @@ def read_xlsx_table(path: Path, con: duckdb.DuckDBPyConnection, name: str,
     import pandas as pd
 
     keep = [i for i, title in enumerate(header) if title or any(r[i] for r in records)]
-    frame = pd.DataFrame({f"c{j}": pd.Series([r[i] or None for r in records], dtype="str")
-                          for j, i in enumerate(keep)})
+    frame = pd.DataFrame(
+        {f"c{j}": pd.Series([r[i] or None for r in records], dtype="str") for j, i in enumerate(keep)}
+    )
     frame["_line"] = pd.Series(lines, dtype="int64")
     create_from_frame(con, name, frame)
-    raw = RawTable(con, name, [header[i] for i in keep],
-                   {"container": "xlsx", "sheet": sheet_name, "encoding": None, "delimiter": None})
+    raw = RawTable(
+        con,
+        name,
+        [header[i] for i in keep],
+        {"container": "xlsx", "sheet": sheet_name, "encoding": None, "delimiter": None},
+    )
     _check_rows(raw, path)
     return raw
 
 
-def read_table(path: Path, con: duckdb.DuckDBPyConnection, name: str,
-               preferred_sheet: str | None = None) -> RawTable:
+def read_table(
+    path: Path, con: duckdb.DuckDBPyConnection, name: str, preferred_sheet: str | None = None
+) -> RawTable:
     """Read CSV/TSV or XLSX (detected from the content, not the extension) into ``name``."""
     path = Path(path)
     magic = _checked_magic(path)
@@ -509,8 +544,9 @@ def read_header(path: Path, preferred_sheet: str | None = None) -> tuple[list[st
                 workbook = load_workbook(io.BytesIO(path.read_bytes()), read_only=True, data_only=True)
         except (zipfile.BadZipFile, OSError, KeyError, ValueError):
             return [], 0  # read_table says why
-        sheet = workbook[preferred_sheet if preferred_sheet in workbook.sheetnames
-                         else workbook.sheetnames[0]]
+        sheet = workbook[
+            preferred_sheet if preferred_sheet in workbook.sheetnames else workbook.sheetnames[0]
+        ]
         header = [_cell_text(v) for v in next(sheet.iter_rows(values_only=True), ())]
         rows = max((sheet.max_row or 1) - 1, 0)
         workbook.close()

@@ -102,8 +102,12 @@ class Validation:
 
     @property
     def failed_lines(self) -> list[int]:
-        return [r[0] for r in self.con.execute(
-            f"SELECT DISTINCT line FROM {self.errors_relation} ORDER BY line").fetchall()]
+        return [
+            r[0]
+            for r in self.con.execute(
+                f"SELECT DISTINCT line FROM {self.errors_relation} ORDER BY line"
+            ).fetchall()
+        ]
 
     def causes(self, first: int = 3) -> list[Cause]:
         """Errors grouped by (field, rule), most frequent first, with their ``first`` lines."""
@@ -116,13 +120,15 @@ class Validation:
         return _messages(table, self.codebook)
 
 
-def causes(con: duckdb.DuckDBPyConnection, relation: str, codebook: Codebook = CODEBOOK,
-           first: int = 3) -> list[Cause]:
+def causes(
+    con: duckdb.DuckDBPyConnection, relation: str, codebook: Codebook = CODEBOOK, first: int = 3
+) -> list[Cause]:
     """The rows of ``relation`` (``line, field, rule``) grouped by (field, rule), most
     frequent first (ties in form order), each with its ``first`` lines: one aggregate."""
     order = {code: i for i, code in enumerate(codebook.codes)}
-    rows = con.execute(f"SELECT field, rule, count(*), list(line ORDER BY line)[1:{int(first)}] "
-                       f"FROM {relation} GROUP BY ALL").fetchall()
+    rows = con.execute(
+        f"SELECT field, rule, count(*), list(line ORDER BY line)[1:{int(first)}] FROM {relation} GROUP BY ALL"
+    ).fetchall()
     found = [Cause(f, r, n, tuple(lines)) for f, r, n, lines in rows]
     return sorted(found, key=lambda c: (-c.count, order.get(c.field, len(order)), c.rule))
 
@@ -136,10 +142,16 @@ ORG = enterprise_number_sql('"org_id"')
 
 def parsed_columns(codebook: Codebook = CODEBOOK) -> dict[str, str]:
     """Values parsed once per row for the rules: numbers (``code#number``) and org_id parts."""
-    numbers = {f"{q.code}#number": number(ident(q.code)) for q in codebook.questions
-               if q.base_type in ("integer", "decimal")}
-    return numbers | {"org_id#number": ORG.number, "org_id#well_formed": ORG.well_formed,
-                      "org_id#check_ok": ORG.check_ok}
+    numbers = {
+        f"{q.code}#number": number(ident(q.code))
+        for q in codebook.questions
+        if q.base_type in ("integer", "decimal")
+    }
+    return numbers | {
+        "org_id#number": ORG.number,
+        "org_id#well_formed": ORG.well_formed,
+        "org_id#check_ok": ORG.check_ok,
+    }
 
 
 def _multi_flags(values: list[str], codes: tuple[str, ...]) -> tuple[list[str], list[str]]:
@@ -154,8 +166,9 @@ def _multi_flags(values: list[str], codes: tuple[str, ...]) -> tuple[list[str], 
     return unknown, exclusive
 
 
-def rules_and_types(multi_values: dict[str, list[str]],
-                    codebook: Codebook = CODEBOOK) -> tuple[list[Rule], dict[str, str]]:
+def rules_and_types(
+    multi_values: dict[str, list[str]], codebook: Codebook = CODEBOOK
+) -> tuple[list[Rule], dict[str, str]]:
     """Every rule, and the typed SQL expression of every code, over the canonical and
     :func:`parsed_columns`; ``multi_values`` are the distinct values of each select_multiple."""
     rules: list[Rule] = []
@@ -170,8 +183,14 @@ def rules_and_types(multi_values: dict[str, list[str]],
             type_ok[code] = f"NOT coalesce({column} IS NOT NULL AND ({bad}), false)"
             rules.append(Rule(code, f"type_{kind}", f"{column} IS NOT NULL AND ({bad})", column))
             if question.min is not None:
-                rules.append(Rule(code, "range", f"{type_ok[code]} AND ({parsed} < {question.min} "
-                                  f"OR {parsed} > {question.max})", column))
+                rules.append(
+                    Rule(
+                        code,
+                        "range",
+                        f"{type_ok[code]} AND ({parsed} < {question.min} OR {parsed} > {question.max})",
+                        column,
+                    )
+                )
             typed[code] = f"TRY_CAST({parsed} AS BIGINT)" if kind == "integer" else parsed
         elif kind == "date":
             parsed = parse_datetime(column)
@@ -182,8 +201,9 @@ def rules_and_types(multi_values: dict[str, list[str]],
             rules.append(Rule(code, "choice", f"{column} NOT IN {in_list(codes)}", column))
             typed[code] = column
         elif kind == "select_multiple":
-            unknown, exclusive = _multi_flags(multi_values.get(code, []),
-                                              codebook.lists[question.list_name].codes)
+            unknown, exclusive = _multi_flags(
+                multi_values.get(code, []), codebook.lists[question.list_name].codes
+            )
             rules.append(Rule(code, "choice", f"{column} IN {in_list(unknown)}", column))
             rules.append(Rule(code, "none_exclusive", f"{column} IN {in_list(exclusive)}", column))
             typed[code] = column
@@ -194,25 +214,42 @@ def rules_and_types(multi_values: dict[str, list[str]],
         if question.relevance_condition:
             control, expected = question.relevance_condition
             relevant = f"coalesce({ident(control)} = {literal(expected)}, false)"
-            rules.append(Rule(question.code, "relevance", f"{column} IS NOT NULL AND "
-                              f"{ident(control)} IS NOT NULL AND NOT {relevant}", column))
+            rules.append(
+                Rule(
+                    question.code,
+                    "relevance",
+                    f"{column} IS NOT NULL AND {ident(control)} IS NOT NULL AND NOT {relevant}",
+                    column,
+                )
+            )
         if question.required:
             rules.append(Rule(question.code, "required", f"{column} IS NULL AND {relevant}", column))
 
     shares = [ident(f"{c}#number") for c in codebook.share_codes]
     total = f"({' + '.join(f'coalesce({s}, 0)' for s in shares)})"
-    given = " OR ".join(f"({type_ok[c]} AND {s} IS NOT NULL)"
-                        for c, s in zip(codebook.share_codes, shares, strict=True))
+    given = " OR ".join(
+        f"({type_ok[c]} AND {s} IS NOT NULL)" for c, s in zip(codebook.share_codes, shares, strict=True)
+    )
     all_ok = " AND ".join(type_ok[c] for c in codebook.share_codes)
-    rules.append(Rule(SHARE_FIELD, "share_sum", f"({given}) AND {all_ok} AND abs({total} - 100) > "
-                      f"{SHARE_TOLERANCE}", _number_text(f"round({total}, 2)")))
+    rules.append(
+        Rule(
+            SHARE_FIELD,
+            "share_sum",
+            f"({given}) AND {all_ok} AND abs({total} - 100) > {SHARE_TOLERANCE}",
+            _number_text(f"round({total}, 2)"),
+        )
+    )
 
-    rules.append(Rule("submitted_at", "future_date",
-                      "_submitted_at > timezone('UTC', now()) + INTERVAL 1 DAY",
-                      "strftime(_submitted_at, '%Y-%m-%d %H:%M')"))
+    rules.append(
+        Rule(
+            "submitted_at",
+            "future_date",
+            "_submitted_at > timezone('UTC', now()) + INTERVAL 1 DAY",
+            "strftime(_submitted_at, '%Y-%m-%d %H:%M')",
+        )
+    )
     well_formed, check_ok = ident("org_id#well_formed"), ident("org_id#check_ok")
-    rules.append(Rule("org_id", "org_id_format", f'"org_id" IS NOT NULL AND NOT {well_formed}',
-                      '"org_id"'))
+    rules.append(Rule("org_id", "org_id_format", f'"org_id" IS NOT NULL AND NOT {well_formed}', '"org_id"'))
     rules.append(Rule("org_id", "org_id_check", f"{well_formed} AND NOT {check_ok}", '"org_id"'))
     typed["org_id"] = f'CASE WHEN {check_ok} THEN "org_id#number" ELSE "org_id" END'
     return rules, typed
@@ -227,8 +264,9 @@ def _canonical(source: Export | pd.DataFrame, codebook: Codebook) -> tuple[duckd
     con, name = duckdb.connect(), temp_name("canonical")
     frame = source.reset_index(drop=True).copy()
     for code in codebook.codes:
-        frame[code] = frame[code].astype("str") if code in frame else pd.Series(pd.NA, index=frame.index,
-                                                                               dtype="str")
+        frame[code] = (
+            frame[code].astype("str") if code in frame else pd.Series(pd.NA, index=frame.index, dtype="str")
+        )
     if "_line" not in frame:
         frame["_line"] = range(2, len(frame) + 2)
     if "_submitted_at" not in frame:
@@ -244,14 +282,18 @@ def validate(source: Export | pd.DataFrame, codebook: Codebook = CODEBOOK) -> Va
     """Check every row; see the module docstring."""
     con, canonical = _canonical(source, codebook)
     relation = temp_name(f"{canonical}_parsed")
-    con.execute(f"CREATE VIEW {relation} AS SELECT *, "
-                f"{', '.join(f'{e} AS {ident(n)}' for n, e in parsed_columns(codebook).items())} "
-                f"FROM {canonical}")
+    con.execute(
+        f"CREATE VIEW {relation} AS SELECT *, "
+        f"{', '.join(f'{e} AS {ident(n)}' for n, e in parsed_columns(codebook).items())} "
+        f"FROM {canonical}"
+    )
     multi = [q.code for q in codebook.questions if q.base_type == "select_multiple"]
     rules, typed = rules_and_types(distinct_values(con, canonical, {c: ident(c) for c in multi}), codebook)
     flags = ", ".join(f'coalesce({r.fails}, false) AS "#fails{i}"' for i, r in enumerate(rules))
-    failed = ", ".join(f'CASE WHEN "#fails{i}" THEN struct_pack(i := {i}, v := {r.value}::VARCHAR) END'
-                       for i, r in enumerate(rules))
+    failed = ", ".join(
+        f'CASE WHEN "#fails{i}" THEN struct_pack(i := {i}, v := {r.value}::VARCHAR) END'
+        for i, r in enumerate(rules)
+    )
     checked = temp_name(f"{canonical}_checked")  # typed rows + the failed rules of invalid ones
     any_fails = " OR ".join(ident(f"#fails{i}") for i in range(len(rules)))
     given = ", ".join(f"{ident(c)} := {ident(c)}" for c in codebook.codes)
@@ -260,17 +302,20 @@ def validate(source: Export | pd.DataFrame, codebook: Codebook = CODEBOOK) -> Va
         f"{', '.join(META_COLUMNS)}, CASE WHEN {any_fails} "
         f"THEN list_filter([{failed}], lambda x: x IS NOT NULL) END AS _failed, "
         f"CASE WHEN {any_fails} THEN struct_pack({given}) END AS _given "  # answers as given
-        f"FROM (SELECT *, {flags} FROM {relation})")  # each rule evaluated once per row
+        f"FROM (SELECT *, {flags} FROM {relation})"
+    )  # each rule evaluated once per row
     names = temp_name(f"{canonical}_rules")  # rule index -> (field, rule)
     con.execute(f"CREATE TABLE {names} (i INTEGER, field VARCHAR, rule VARCHAR)")
-    con.executemany(f"INSERT INTO {names} VALUES (?, ?, ?)",
-                    [[i, r.field, r.rule] for i, r in enumerate(rules)])
+    con.executemany(
+        f"INSERT INTO {names} VALUES (?, ?, ?)", [[i, r.field, r.rule] for i, r in enumerate(rules)]
+    )
     errors = temp_name(f"{canonical}_errors")
     con.execute(
         f"CREATE VIEW {errors} AS SELECT e.line, n.field, n.rule, e.value, CASE WHEN n.rule = "
         f"'share_sum' THEN e.value END AS detail FROM (SELECT _line AS line, f.i AS i, f.v AS value "
         f"FROM (SELECT _line, unnest(_failed) AS f FROM {checked} WHERE _failed IS NOT NULL)) e "
-        f"JOIN {names} n USING (i)")
+        f"JOIN {names} n USING (i)"
+    )
     name = temp_name("valid")
     con.execute(
         f"CREATE VIEW {name} AS SELECT * EXCLUDE (_failed, _given), "
@@ -282,8 +327,9 @@ def validate(source: Export | pd.DataFrame, codebook: Codebook = CODEBOOK) -> Va
     return Validation(con, name, errors, rows, codebook, checked)
 
 
-def message_templates(codebook: Codebook = CODEBOOK,
-                      keys: list[tuple[str | None, str]] | None = None) -> list[list]:
+def message_templates(
+    codebook: Codebook = CODEBOOK, keys: list[tuple[str | None, str]] | None = None
+) -> list[list]:
     """``[field, rule, fr, nl, en]`` for each (field, rule) of ``keys`` (default: every rule of
     the codebook): the three messages with :data:`LINE_TOKEN` and :data:`VALUE_TOKEN` in place of
     the line and the computed value, for :func:`render_sql` to fill in."""
@@ -299,8 +345,10 @@ def message_templates(codebook: Codebook = CODEBOOK,
 
 def render_sql(template: str, line: str, detail: str) -> str:
     """SQL: a template of :func:`message_templates` with its line and value filled in."""
-    return (f"replace(replace({template}, {literal(LINE_TOKEN)}, {line}::VARCHAR), "
-            f"{literal(VALUE_TOKEN)}, coalesce({detail}, ''))")
+    return (
+        f"replace(replace({template}, {literal(LINE_TOKEN)}, {line}::VARCHAR), "
+        f"{literal(VALUE_TOKEN)}, coalesce({detail}, ''))"
+    )
 
 
 def _messages(table: pd.DataFrame, codebook: Codebook) -> list[ValidationError]:
@@ -314,8 +362,6 @@ def _messages(table: pd.DataFrame, codebook: Codebook) -> list[ValidationError]:
         value = None if pd.isna(row.value) else row.value
         text = render(codebook, row.rule, int(row.line), row.field, value)
         result.append(
-            ValidationError(
-                int(row.line), row.field, row.rule, value, text["fr"], text["nl"], text["en"]
-            )
+            ValidationError(int(row.line), row.field, row.rule, value, text["fr"], text["nl"], text["en"])
         )
     return result

@@ -95,9 +95,7 @@ def build_template_xlsx(out_path: Path, codebook: Codebook = CODEBOOK) -> Path:
         if q.list_name:
             allowed = " | ".join(codebook.lists[q.list_name].codes)
             codes_by_lang = [
-                "; ".join(
-                    f"{c.code} = {c.labels[lang]}" for c in codebook.lists[q.list_name].choices
-                )
+                "; ".join(f"{c.code} = {c.labels[lang]}" for c in codebook.lists[q.list_name].choices)
                 for lang in LANGUAGES
             ]
         notes.append(

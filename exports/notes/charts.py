@@ -25,11 +25,18 @@ TEXT = "#212529"
 GRID = "#E9ECEF"
 WIDTH_IN = 6.7  # the A4 text width of the PDF note (174 mm)
 CHAR_IN = 0.068  # mean width of a 9 pt DejaVu Sans character, in inches (for the margins)
-matplotlib.rcParams.update({
-    "font.family": "DejaVu Sans", "font.size": 9, "svg.fonttype": "none",  # SVG text stays text
-    "axes.edgecolor": "#ADB5BD", "axes.labelcolor": TEXT, "xtick.color": TEXT,
-    "ytick.color": TEXT, "svg.hashsalt": "sector-monitor",  # the same note gives the same SVG
-})
+matplotlib.rcParams.update(
+    {
+        "font.family": "DejaVu Sans",
+        "font.size": 9,
+        "svg.fonttype": "none",  # SVG text stays text
+        "axes.edgecolor": "#ADB5BD",
+        "axes.labelcolor": TEXT,
+        "xtick.color": TEXT,
+        "ytick.color": TEXT,
+        "svg.hashsalt": "sector-monitor",  # the same note gives the same SVG
+    }
+)
 
 
 def _figure(spec: ChartSpec) -> Figure:
@@ -41,8 +48,11 @@ def _figure(spec: ChartSpec) -> Figure:
     above = [p.ci_high - p.value if p.ci_high is not None else 0 for p in points]
     title = textwrap.wrap(spec.title, 90)
     banner = textwrap.wrap(spec.banner, 90 if spec.over_time else 48) if spec.banner else []
-    labels = [p.label for p in points] if spec.over_time else [
-        "\n".join(textwrap.wrap(p.label, 48)) for p in points]
+    labels = (
+        [p.label for p in points]
+        if spec.over_time
+        else ["\n".join(textwrap.wrap(p.label, 48)) for p in points]
+    )
     top = 0.16 + 0.2 * len(title) + 0.15 * len(banner)
     if spec.over_time:
         left, bottom, plot = 0.75, 0.35, 1.8
@@ -52,13 +62,21 @@ def _figure(spec: ChartSpec) -> Figure:
         plot = 0.2 + sum(0.3 + 0.15 * label.count("\n") for label in labels)
     height = top + plot + bottom
     fig = Figure(figsize=(WIDTH_IN, height))
-    fig.subplots_adjust(left=left / WIDTH_IN, right=1 - 0.2 / WIDTH_IN, top=1 - top / height,
-                        bottom=bottom / height)
+    fig.subplots_adjust(
+        left=left / WIDTH_IN, right=1 - 0.2 / WIDTH_IN, top=1 - top / height, bottom=bottom / height
+    )
     ax = fig.add_subplot()
-    style = {"fmt": "o", "color": PALETTE[0], "ecolor": PALETTE[0], "elinewidth": 1.4,
-             "capsize": 4, "markersize": 6}
-    value_format = FuncFormatter(lambda x, _pos: number(
-        x, spec.lang, "count" if float(x).is_integer() else None))
+    style = {
+        "fmt": "o",
+        "color": PALETTE[0],
+        "ecolor": PALETTE[0],
+        "elinewidth": 1.4,
+        "capsize": 4,
+        "markersize": 6,
+    }
+    value_format = FuncFormatter(
+        lambda x, _pos: number(x, spec.lang, "count" if float(x).is_integer() else None)
+    )
     if spec.over_time:
         ax.errorbar(labels, values, yerr=[below, above], linestyle="-", linewidth=1.8, **style)
         ax.set_ylabel(spec.value_axis)
@@ -77,8 +95,16 @@ def _figure(spec: ChartSpec) -> Figure:
         ax.grid(axis="x", color=GRID)
     ax.set_axisbelow(True)
     ax.spines[["top", "right"]].set_visible(False)
-    fig.suptitle("\n".join(title), x=0.01, y=1 - 0.08 / height, ha="left", va="top",
-                 fontsize=10.5, color=TEXT, fontweight="bold")
+    fig.suptitle(
+        "\n".join(title),
+        x=0.01,
+        y=1 - 0.08 / height,
+        ha="left",
+        va="top",
+        fontsize=10.5,
+        color=TEXT,
+        fontweight="bold",
+    )
     if banner:  # under the title, so that a chart pasted elsewhere keeps it
         ax.set_title("\n".join(banner), loc="left", fontsize=7.5, color=BANNER)
     return fig
@@ -93,6 +119,5 @@ def render(spec: ChartSpec, fmt: str, dpi: int = 200) -> bytes:
         from matplotlib.backends.backend_agg import FigureCanvasAgg as Canvas
     canvas = Canvas(fig)
     buffer = io.BytesIO()
-    canvas.print_figure(buffer, format=fmt, dpi=dpi, metadata={"Date": None} if fmt == "svg"
-                        else None)
+    canvas.print_figure(buffer, format=fmt, dpi=dpi, metadata={"Date": None} if fmt == "svg" else None)
     return buffer.getvalue()

@@ -151,10 +151,23 @@ class Note:
     def key_figure_table(self) -> tuple[list[str], list[list[str]]]:
         """Header and rows of the key-figures table, as every renderer prints it."""
         lab = self.labels
-        header = [lab["col_indicator"], lab["col_period"], lab["col_value"], lab["col_ci"],
-                  lab["col_n"], lab["col_source"]]
-        rows = [[f.label + (f", {f.unit_label}" if f.unit_label else "") + f" — {f.scope}",
-                 f.period + (" †" if f.other_year else ""),
-                 f.value_text + (" *" if f.flag == "low_reliability" else ""),
-                 f.ci_text, f.n_text, f.source_text] for f in self.key_figures]
+        header = [
+            lab["col_indicator"],
+            lab["col_period"],
+            lab["col_value"],
+            lab["col_ci"],
+            lab["col_n"],
+            lab["col_source"],
+        ]
+        rows = [
+            [
+                f.label + (f", {f.unit_label}" if f.unit_label else "") + f" — {f.scope}",
+                f.period + (" †" if f.other_year else ""),
+                f.value_text + (" *" if f.flag == "low_reliability" else ""),
+                f.ci_text,
+                f.n_text,
+                f.source_text,
+            ]
+            for f in self.key_figures
+        ]
         return header, rows

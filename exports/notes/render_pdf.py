@@ -12,8 +12,9 @@ from exports.notes.charts import render
 from exports.notes.model import Note
 
 HERE = Path(__file__).parent
-TEMPLATE = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(HERE), autoescape=True).get_template("note.html.j2")
+TEMPLATE = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE), autoescape=True).get_template(
+    "note.html.j2"
+)
 
 
 def _css_string(text: str) -> str:
@@ -30,15 +31,19 @@ def page_footer(template: str) -> str:
 def inline_svg(svg: bytes) -> str:
     """The ``<svg>`` element of a standalone SVG file (without its XML prolog and doctype)."""
     text = svg.decode("utf-8")
-    return text[text.index("<svg"):]
+    return text[text.index("<svg") :]
 
 
 def render_pdf(note: Note) -> bytes:
     """PDF bytes of ``note``."""
     header, rows = note.key_figure_table()
     html = TEMPLATE.render(
-        note=note, lab=note.labels, header=header, rows=rows,
+        note=note,
+        lab=note.labels,
+        header=header,
+        rows=rows,
         charts=[(c, inline_svg(render(c.spec, "svg"))) for c in note.charts],
         css=(HERE / "note.css").read_text(encoding="utf-8"),
-        footer=page_footer(note.labels["page"]))
+        footer=page_footer(note.labels["page"]),
+    )
     return weasyprint.HTML(string=html, base_url=str(HERE)).write_pdf()

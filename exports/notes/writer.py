@@ -54,8 +54,7 @@ def render_note_within(note: Note, fmt: str, timeout: float = TIMEOUT_S) -> byte
     if "error" in outcome:
         error = outcome["error"]
         reason = " ".join(str(error).split())[:200] or type(error).__name__
-        raise NoteRenderError(t["render_failed"].format(format=fmt.upper(), reason=reason)) \
-            from error  # type: ignore[misc]
+        raise NoteRenderError(t["render_failed"].format(format=fmt.upper(), reason=reason)) from error  # type: ignore[misc]
     return outcome["body"]  # type: ignore[return-value]
 
 
