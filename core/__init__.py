@@ -1,0 +1,1 @@
+"""Basics every layer may use: languages and formatting, settings, shared codes."""
