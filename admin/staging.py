@@ -5,7 +5,7 @@ Each upload gets ``<warehouse dir>/admin/staging/<id>/`` holding the uploaded fi
 (``input/``), a copy of the live landing area (``landing/``), a link to the live ``secrets/``
 (the same pseudonymisation key) and the candidate ``warehouse.duckdb``. The candidate is built
 by :func:`sector_monitor.survey_commands.ingest` run on that folder, so the staging folder is a
-miniature deployment: :func:`sector_monitor.pipeline.build` derives its landing area and key
+miniature deployment: :func:`pipeline.build.build` derives its landing area and key
 from the warehouse's folder. It is on the live warehouse's file system, so publishing is an
 ``os.replace`` (through :func:`warehouse.history.swap_in`, which keeps the previous build).
 """

@@ -43,7 +43,7 @@ import duckdb  # noqa: E402
 
 from etl.survey.pseudonym import KEY_ENV  # noqa: E402
 from indicators.compute import compute_all  # noqa: E402
-from sector_monitor.pipeline import build  # noqa: E402
+from pipeline.build import build  # noqa: E402
 
 TARGET_S = 30.0
 TARGET_SIZE = 1_000_000

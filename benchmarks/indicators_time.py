@@ -16,7 +16,7 @@ import duckdb
 from timing import options, report
 
 from indicators.compute import compute_all
-from sector_monitor.pipeline import build
+from pipeline.build import build
 
 
 def main() -> None:

@@ -31,7 +31,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from conftest import table_digest  # noqa: E402
 
 from etl.survey.pseudonym import KEY_ENV  # noqa: E402
-from sector_monitor.pipeline import build  # noqa: E402
+from pipeline.build import build  # noqa: E402
 from warehouse.history import keep_count, list_builds  # noqa: E402
 
 KEYS = ("fault-injection-key-a", "fault-injection-key-b")

@@ -34,7 +34,7 @@ def _progress(name: str, state: str) -> None:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from sector_monitor.pipeline import build
+    from pipeline.build import build
 
     path = warehouse_path(args.warehouse)
     console.print(f"Building [bold]{path}[/] …")
@@ -161,7 +161,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_up(args: argparse.Namespace) -> int:
-    from sector_monitor.pipeline import is_stale
+    from pipeline.build import is_stale
 
     if is_stale(warehouse_path(args.warehouse)):
         args.refresh = False

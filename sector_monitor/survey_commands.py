@@ -114,7 +114,7 @@ def ingest(
         report.update(rows_read=header.rows, refused=True, summary=header.as_dict())
         return _failed(report, SurveyRefusedError(header), lang), 2
     from etl.steps.survey import Pending  # the build's modules: only for a file that passed
-    from sector_monitor.pipeline import build
+    from pipeline.build import build
 
     area = landing_dir(warehouse)
     landed: dict[str, Any] = {}
@@ -247,7 +247,7 @@ def remove(
     Raises :class:`NotLandedError`; a failed rebuild changes nothing."""
     from admin.audit import record
     from admin.paths import audit_log
-    from sector_monitor.pipeline import build
+    from pipeline.build import build
 
     area = landing_dir(warehouse)
     entry = landing.find(area, name, wave)
@@ -308,7 +308,7 @@ def load_sampling_frame(
     None goes back to the illustrative demo frame. Returns what was loaded."""
     from etl.survey.frame import FrameSource, frame_csv, load_frame, now_iso, sha256_text
     from etl.survey.kbo import MAPPING, KboFormatError, Mapping, is_kbo_extract, kbo_frame
-    from sector_monitor.pipeline import build
+    from pipeline.build import build
 
     area = landing_dir(warehouse)
     user = user or default_user()

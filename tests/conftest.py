@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from sector_monitor.pipeline import build
+from pipeline.build import build
 
 ROOT = Path(__file__).resolve().parent.parent
 

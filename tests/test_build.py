@@ -17,7 +17,7 @@ import pytest
 from conftest import ROOT, table_digest
 
 from etl.snapshots import SnapshotError
-from sector_monitor.pipeline import build
+from pipeline.build import build
 
 
 def _value(con, series: str, geo: str, period: str) -> float:

@@ -29,7 +29,7 @@ from conftest import ROOT, table_digest
 from admin import audit
 from etl import landing
 from etl.survey.demo import write_demo
-from sector_monitor.pipeline import build
+from pipeline.build import build
 from warehouse import guard
 from warehouse.build import atomic_build, build_lock
 from warehouse.history import CHECKED, NoHistoryError, history_dir, list_builds, rollback

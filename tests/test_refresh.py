@@ -16,7 +16,7 @@ from conftest import ROOT
 
 from etl.eurostat import API_BASE
 from etl.snapshots import sha256_file
-from sector_monitor.pipeline import build
+from pipeline.build import build
 
 SCP19 = "eurostat_ilc_scp19_formal_informal_volunteering_2015_2022.jsonstat.json"
 

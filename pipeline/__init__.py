@@ -1,0 +1,1 @@
+"""Services below the CLI and the web surfaces: build, ingest, publish, rollback (typed results)."""
