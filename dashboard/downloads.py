@@ -19,9 +19,9 @@ from dashboard.explorer_data import build_view
 from dashboard.i18n import DEFAULT_LANGUAGE, valid_language
 from dashboard.view_export import view_csv, view_xlsx
 from exports.datapackage import export_package
-from exports.notes import NoteRenderError, build_note, render_note_within
-from exports.notes.content import TEXTS as NOTE_TEXTS
-from exports.notes.content import selection_errors
+from exports.notes.content import build_note, selection_errors
+from exports.notes.texts import TEXTS as NOTE_TEXTS
+from exports.notes.writer import NoteRenderError, render_note_within
 
 FORMATS = {"csv": "text/csv; charset=utf-8", "parquet": "application/vnd.apache.parquet"}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -366,31 +366,42 @@ def cmd_indicators(args: argparse.Namespace) -> int:
 
 
 def cmd_note(args: argparse.Namespace) -> int:
-    from exports.notes import NoteRenderError, build_note, write_note
-    from exports.notes.content import selection_errors
+    from exports.notes.writer import NoteRenderError, RendererProcess
 
     path = existing_warehouse(args)
     if path is None:
         return 2
-    errors = selection_errors(
-        path, args.lang, args.recommendation or (), args.indicator or (), [args.period] if args.period else []
-    )
-    if errors:
-        console.print(f"[red]error:[/] {errors[0]}", highlight=False, soft_wrap=True)
-        return 2
     try:
-        with console.status("writing the note"):
-            note = build_note(
-                path,
-                args.lang,
-                recommendations=args.recommendation or (),
-                indicators=args.indicator or (),
-                period=args.period,
-            )
-            out = write_note(note, args.out)
-    except (NoteRenderError, ValueError) as exc:
+        renderer = RendererProcess(Path(args.out).suffix)  # loads its libraries meanwhile
+    except ValueError as exc:
         console.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
         return 2
+    with renderer:
+        from exports.notes.content import build_note, selection_errors
+
+        errors = selection_errors(
+            path,
+            args.lang,
+            args.recommendation or (),
+            args.indicator or (),
+            [args.period] if args.period else [],
+        )
+        if errors:
+            console.print(f"[red]error:[/] {errors[0]}", highlight=False, soft_wrap=True)
+            return 2
+        try:
+            with console.status("writing the note"):
+                note = build_note(
+                    path,
+                    args.lang,
+                    recommendations=args.recommendation or (),
+                    indicators=args.indicator or (),
+                    period=args.period,
+                )
+                out = renderer.write(note, Path(args.out))
+        except (NoteRenderError, ValueError) as exc:
+            console.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
+            return 2
     console.print(f"wrote {out}" + (" [yellow](synthetic demo data)[/]" if note.synthetic else ""))
     return 0
 

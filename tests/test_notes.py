@@ -13,8 +13,10 @@ import docx
 import duckdb
 import pytest
 
-from exports.notes import Note, build_note, write_note
+from exports.notes.content import build_note
 from exports.notes.formatting import number
+from exports.notes.model import Note
+from exports.notes.writer import write_note
 
 
 def _public(warehouse: Path, sql: str, params: list) -> list[tuple]:
@@ -298,7 +300,8 @@ def test_a_failed_render_exits_2_with_one_line_in_the_note_language(
 def test_a_render_that_hangs_is_stopped(warehouse_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import threading
 
-    from exports.notes import NoteRenderError, render_note_within, writer
+    from exports.notes import writer
+    from exports.notes.writer import NoteRenderError, render_note_within
 
     release = threading.Event()
     monkeypatch.setattr(writer, "render_note", lambda note, fmt: release.wait(30) or b"")
@@ -306,6 +309,26 @@ def test_a_render_that_hangs_is_stopped(warehouse_path: Path, monkeypatch: pytes
     with pytest.raises(NoteRenderError, match="a dépassé 1 secondes"):
         render_note_within(note, "pdf", timeout=1)
     release.set()
+
+
+def test_a_command_render_past_its_time_is_killed(
+    warehouse_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The CLI renders in a forked process (its libraries load while the warehouse is read):
+    a render that hangs is killed at the timeout, with the message in the note's language."""
+    import time
+
+    from exports.notes import writer
+
+    monkeypatch.setattr(writer, "render_note", lambda note, fmt: time.sleep(60) or b"")
+    note = build_note(warehouse_path, "nl", recommendations=["R2"])
+    renderer = writer.RendererProcess("pdf")
+    process = renderer._process
+    if process is None:
+        pytest.skip("another thread runs in this test process: the renderer falls back to a thread")
+    with pytest.raises(writer.NoteRenderError, match="Het maken van de nota als PDF duurde langer"):
+        renderer.write(note, tmp_path / "note.pdf", timeout=1)
+    assert not process.is_alive() and not (tmp_path / "note.pdf").exists()
 
 
 def test_notes_render_with_no_browser_on_the_machine(warehouse_path: Path, tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ import pytest
 from test_dashboard_app import render
 
 from dashboard.app import create_app
-from exports.notes import build_note
+from exports.notes.content import build_note
 
 PAGE = "public-funding"
 UNITS = ("nominal", "real", "per_inhabitant", "gdp")

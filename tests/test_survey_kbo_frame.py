@@ -145,7 +145,7 @@ def test_pages_and_the_methods_page_name_the_frame(framed: Path, warehouse_path:
 
 
 def test_notes_name_the_frame(framed: Path, warehouse_path: Path) -> None:
-    from exports.notes import build_note
+    from exports.notes.content import build_note
 
     note = build_note(framed, "nl", indicators=("tt_task_transfer",))
     assert any("De weging steunt op het volgende steekproefkader: KBO Open Data" in m for m in note.methods)

@@ -168,7 +168,8 @@ def test_indicators_show_prints_the_trend(wh) -> None:
 
 
 def test_note_trend_sentences_state_the_first_to_last_change(warehouse_path: Path, wh) -> None:
-    from exports.notes.content import TEXTS, _trend_sentences
+    from exports.notes.content import _trend_sentences
+    from exports.notes.texts import TEXTS
     from warehouse.reader import Reader
 
     significant = wh.execute(

@@ -13,7 +13,8 @@ from dashboard.data import current_data
 from dashboard.downloads import note_query
 from dashboard.i18n import gettext_for, valid_language
 from dashboard.survey_data import catalogue
-from exports.notes import build_note, render_note
+from exports.notes.content import build_note
+from exports.notes.writer import render_note
 
 dash.register_page(__name__, path_template="/<lang>/note", title=browser_title("note"), order=7)
 

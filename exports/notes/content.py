@@ -11,7 +11,6 @@ from datetime import date
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from exports.notes.formatting import MISSING, is_missing, long_date, number
 from exports.notes.model import (
@@ -24,9 +23,9 @@ from exports.notes.model import (
     Source,
     UnpublishedFigure,
 )
+from exports.notes.texts import TEXTS
 from warehouse.reader import Reader
 
-TEXTS: dict[str, dict] = yaml.safe_load(Path(__file__).with_name("texts.yaml").read_text(encoding="utf-8"))
 MAX_CHARTS = 4
 MAX_TRENDS = 4
 POINT_UNITS = ("percent", "net_balance")

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import math
+import sys
 from datetime import date
 
-import pandas as pd
 from babel.dates import format_date
 from babel.numbers import format_decimal
 
@@ -25,7 +25,8 @@ def is_missing(value: object) -> bool:
     try:
         return math.isnan(float(value))  # type: ignore[arg-type]
     except (TypeError, ValueError):
-        return value is pd.NA
+        pandas = sys.modules.get("pandas")  # no pandas loaded: the value cannot be its NA
+        return pandas is not None and value is pandas.NA
 
 
 def decimals_for(unit: str | None) -> int:
