@@ -1,6 +1,6 @@
 """Our data API against Datasette on the same filtered query, under the same saturating load.
 
-Usage: python benchmarks/api_compare.py [--users 20 50] [--duration 15] [--runs 3] [--quick]
+Usage: python -m benchmarks.api_compare [--users 20 50] [--duration 15] [--runs 3] [--quick]
        [--warehouse PATH] [--bench-python /work/venv-bench/bin/python] [--json OUT]
 
 1. Builds a warehouse in a temporary folder (or uses --warehouse, built there if missing).
@@ -52,16 +52,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
 
+import duckdb
+import requests
+
+from api.queries import LISTINGS
+from benchmarks import _server
+from etl.survey.pseudonym import KEY_ENV
+
 ROOT = Path(__file__).resolve().parent.parent
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(ROOT))  # run as a script: benchmarks/ is not an installed package
-
-import duckdb  # noqa: E402
-import requests  # noqa: E402
-
-from api.queries import LISTINGS  # noqa: E402
-from benchmarks import _server  # noqa: E402
-from etl.survey.pseudonym import KEY_ENV  # noqa: E402
 
 BENCH_PYTHON = Path("/work/venv-bench/bin/python")
 TABLE = "indicator_values"

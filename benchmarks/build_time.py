@@ -1,7 +1,7 @@
 """Time `sector-monitor build`: median of N runs, on the shipped data or on SYNTHETIC scaled exports.
 
-Usage: python benchmarks/build_time.py [--runs 5] [--json OUT]
-       python benchmarks/build_time.py --scaled-rows 1000000 [--waves 10] [--runs 2] [--json OUT]
+Usage: python -m benchmarks.build_time [--runs 5] [--json OUT]
+       python -m benchmarks.build_time --scaled-rows 1000000 [--waves 10] [--runs 2] [--json OUT]
 
 Each run is `sector-monitor build --warehouse W` in a new process (as a user runs it), timed
 wall-clock with interpreter start-up; peak RSS from GNU time. Shipped data: a fresh temporary
@@ -23,8 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from scaled_exports import write_scaled_exports
-from timing import report
+from benchmarks.scaled_exports import write_scaled_exports
+from benchmarks.timing import report
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"  # generated exports (git-ignored)

@@ -1,6 +1,6 @@
 """Load benchmark of the dashboard: recorded browser traffic replayed by concurrent users.
 
-Usage: python benchmarks/dashboard_load.py [--users 20] [--duration 30] [--think 1.0]
+Usage: python -m benchmarks.dashboard_load [--users 20] [--duration 30] [--think 1.0]
        [--workers 2] [--warehouse PATH] [--json OUT]
 
 1. Builds a warehouse in a temporary folder (or uses --warehouse, built there if missing).
@@ -27,12 +27,11 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from rich.console import Console
+
+from benchmarks import _load, _recording, _report, _server
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))  # run as a script: benchmarks/ is not an installed package
-
-from rich.console import Console  # noqa: E402
-
-from benchmarks import _load, _recording, _report, _server  # noqa: E402
 
 MAX_DURATION_S = 300.0
 MAX_USERS = 200

@@ -1,6 +1,6 @@
 """The survey ingest's error path against its clean path, on SYNTHETIC Kobo CSVs of the same size.
 
-Usage: python benchmarks/error_path.py [--rows 100000] [--runs 3] [--json OUT] [--data DIR]
+Usage: python -m benchmarks.error_path [--rows 100000] [--runs 3] [--json OUT] [--data DIR]
 
 Files (100,000 rows by default, from ``scaled_exports.py``; the variants are written by DuckDB
 from the clean file, same columns, kept in ``--data``):
@@ -88,7 +88,8 @@ def _variant_sql(columns: list[str], kind: str) -> str:
 def write_files(folder: Path, rows: int, seed: int) -> dict[str, Path]:
     """The clean export and its two variants (kept when present)."""
     import duckdb
-    from scaled_exports import write_scaled_exports
+
+    from benchmarks.scaled_exports import write_scaled_exports
 
     clean = write_scaled_exports(folder, rows, (WAVE,), seed=seed)[0]
     files = {"clean": clean}

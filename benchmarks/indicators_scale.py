@@ -2,7 +2,7 @@
 SYNTHETIC survey responses over 10 waves: the growth curve, and the target "at most 30 s for
 1,000,000 responses over 10 waves" (issue 8).
 
-Usage: python benchmarks/indicators_scale.py [--sizes 10000 100000 1000000] [--waves 10]
+Usage: python -m benchmarks.indicators_scale [--sizes 10000 100000 1000000] [--waves 10]
        [--runs 5] [--wave-size 100000] [--wave-counts 1 2 5 10] [--quick] [--json OUT]
 
 Also the growth over the number of waves: ``--wave-size`` responses spread over each of
@@ -36,14 +36,13 @@ import tempfile
 import time
 from pathlib import Path
 
+import duckdb
+
+from etl.survey.pseudonym import KEY_ENV
+from indicators.compute import compute_all
+from pipeline.build import build
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))  # run as a script: the project is importable from the checkout
-
-import duckdb  # noqa: E402
-
-from etl.survey.pseudonym import KEY_ENV  # noqa: E402
-from indicators.compute import compute_all  # noqa: E402
-from pipeline.build import build  # noqa: E402
 
 TARGET_S = 30.0
 TARGET_SIZE = 1_000_000

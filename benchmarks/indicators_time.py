@@ -2,7 +2,7 @@
 trends, pressure index with its Monte Carlo interval) on the shipped demo survey
 (3 waves x 300 associations): median of N runs of `indicators.compute.compute_all`.
 
-Usage: python benchmarks/indicators_time.py [--runs 5] [--json OUT]
+Usage: python -m benchmarks.indicators_time [--runs 5] [--json OUT]
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import time
 from pathlib import Path
 
 import duckdb
-from timing import options, report
 
+from benchmarks.timing import options, report
 from indicators.compute import compute_all
 from pipeline.build import build
 

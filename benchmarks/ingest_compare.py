@@ -1,6 +1,6 @@
 """Survey ingest against its peers, on the same SYNTHETIC Kobo CSV, in the same run.
 
-Usage: python benchmarks/ingest_compare.py [--rows 1000000] [--runs 5] [--quick] [--json OUT]
+Usage: python -m benchmarks.ingest_compare [--rows 1000000] [--runs 5] [--quick] [--json OUT]
        [--data DIR] [--bench-python /work/venv-bench/bin/python]
 
 Contenders (each run is a new process, timed wall-clock, interpreter start-up included; peak
@@ -253,7 +253,7 @@ def verdicts(results: dict) -> list[dict]:
 
 
 def benchmark(args: argparse.Namespace) -> dict:
-    from scaled_exports import write_scaled_exports
+    from benchmarks.scaled_exports import write_scaled_exports
 
     load_before = os.getloadavg()
     file = write_scaled_exports(args.data, args.rows, (WAVE,), seed=args.seed)[0]

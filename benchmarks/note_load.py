@@ -1,6 +1,6 @@
 """API latency while advocacy notes render: does a burst of PDF notes slow the API down?
 
-Usage: python benchmarks/note_load.py [--seconds 15] [--clients 4] [--json OUT]
+Usage: python -m benchmarks.note_load [--seconds 15] [--clients 4] [--json OUT]
 
 Builds the shipped warehouse, serves it as ``sector-monitor serve`` does (gunicorn, 2 gthread
 workers), then measures the API (``GET /api/v1/indicators``, one client in a loop, no think
@@ -21,8 +21,9 @@ import threading
 import time
 from pathlib import Path
 
-import _server
 import requests
+
+from benchmarks import _server
 
 RECS = [f"R{i}" for i in range(1, 9)]
 API_PATH = "/api/v1/indicators"

@@ -2,7 +2,7 @@
 `sector-monitor note --lang nl --recommendation R4 --out note.pdf`, beside the same note as
 Markdown (no charts, no layout: the floor of reading the warehouse and writing the text).
 
-Usage: python benchmarks/note_time.py [--runs 5] [--json OUT]
+Usage: python -m benchmarks.note_time [--runs 5] [--json OUT]
 
 Builds one warehouse from the shipped data in a temporary folder, then runs each command N
 times, interleaved, each in a new process writing a new file: interpreter start-up, the charts
@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from timing import options, report
+from benchmarks.timing import options, report
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMAND = ["note", "--lang", "nl", "--recommendation", "R4"]

@@ -1,6 +1,6 @@
 """Publishing under load: N simulated public users while a coordinator publishes K survey waves.
 
-Usage: python benchmarks/publish_load.py [--users 20] [--publishes 3] [--workers 2]
+Usage: python -m benchmarks.publish_load [--users 20] [--publishes 3] [--workers 2]
        [--think 0.5] [--json OUT]
 
 Builds a warehouse in a temporary folder, adds a coordinator account, serves the product with
@@ -22,17 +22,16 @@ import threading
 import time
 from pathlib import Path
 
+import requests
+from rich.console import Console
+
+from admin.accounts import add_user
+from admin.paths import users_file
+from benchmarks import _load, _report, _server
+from benchmarks._recording import Recording, Request, Visit
+from etl.survey.demo import write_demo
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))  # run as a script: benchmarks/ is not an installed package
-
-import requests  # noqa: E402
-from rich.console import Console  # noqa: E402
-
-from admin.accounts import add_user  # noqa: E402
-from admin.paths import users_file  # noqa: E402
-from benchmarks import _load, _report, _server  # noqa: E402
-from benchmarks._recording import Recording, Request, Visit  # noqa: E402
-from etl.survey.demo import write_demo  # noqa: E402
 
 PUBLIC_PATHS = (
     "/fr",

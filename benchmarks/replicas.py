@@ -1,6 +1,6 @@
 """Throughput of 1, 2 and 4 reader replicas behind nginx (issue 17, item 5).
 
-Usage: python benchmarks/replicas.py [--replicas 1 2 4] [--runs 3] [--duration 20]
+Usage: python -m benchmarks.replicas [--replicas 1 2 4] [--runs 3] [--duration 20]
        [--users 20] [--workers 1] [--threads 4] [--json OUT] [--write BENCHMARKS.md]
 
 Builds the warehouse from the shipped data in a temporary folder, then, for each run and each
@@ -30,16 +30,15 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
+from rich.console import Console
+from rich.table import Table
+
+from benchmarks import _replicas, _server
+from benchmarks._load import send
+from benchmarks.run_all import machine, uptime
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))  # run as a script: benchmarks/ is not an installed package
-
-import numpy as np  # noqa: E402
-from rich.console import Console  # noqa: E402
-from rich.table import Table  # noqa: E402
-
-from benchmarks import _replicas, _server  # noqa: E402
-from benchmarks._load import send  # noqa: E402
-from benchmarks.run_all import machine, uptime  # noqa: E402
 
 BEGIN, END = "<!-- replicas:begin -->", "<!-- replicas:end -->"
 MAX_DURATION_S = 120.0

@@ -1,7 +1,7 @@
 """Run every benchmark, keep their JSON results in benchmarks/results/ and regenerate the tables of
 BENCHMARKS.md from them.
 
-Usage: python benchmarks/run_all.py [--quick] [--only NAME ...] [--markdown PATH]
+Usage: python -m benchmarks.run_all [--quick] [--only NAME ...] [--markdown PATH]
 
 Jobs, one after the other, each in its own process: build_time, build_scaled (1M synthetic
 responses over 10 waves; not in --quick), indicators_time, ingest_compare, indicators_scale,
@@ -31,7 +31,7 @@ import tempfile
 import time
 from pathlib import Path
 
-import _markdown
+from benchmarks import _markdown
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
@@ -128,8 +128,8 @@ def run_jobs(plan: dict[str, tuple[str, list[str]]], only: list[str] | None) -> 
         out.unlink(missing_ok=True)  # never report a previous run's result
         print(f"== {name}: {script} {' '.join(extra)}", flush=True)
         began = time.perf_counter()
-        command = [sys.executable, str(HERE / f"{script}.py"), *extra, "--json", str(out)]
-        code = subprocess.run(command).returncode
+        command = [sys.executable, "-m", f"benchmarks.{script}", *extra, "--json", str(out)]
+        code = subprocess.run(command, cwd=HERE.parent).returncode
         ran[name] = {
             "script": script,
             "args": extra,
@@ -153,7 +153,7 @@ def main() -> int:
         "quick": args.quick,
         "date": time.strftime("%Y-%m-%d %H:%M %Z"),
         "machine": machine(),
-        "command": "python benchmarks/run_all.py" + (" --quick" if args.quick else ""),
+        "command": "python -m benchmarks.run_all" + (" --quick" if args.quick else ""),
         "uptime_before": uptime(),
     }
     start = time.perf_counter()

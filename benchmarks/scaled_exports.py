@@ -1,6 +1,6 @@
 """SYNTHETIC KoboToolbox CSV exports of any size (10k to millions of rows), for the benchmarks.
 
-Usage: python benchmarks/scaled_exports.py --rows 1000000 --waves 2015 ... 2024 --out DIR
+Usage: python -m benchmarks.scaled_exports --rows 1000000 --waves 2015 ... 2024 --out DIR
        [--seed 1] [--block 10000]
 
 `etl.survey.demo` (the product's generator) is exact but slow (about 55 s per 100k rows), so
@@ -17,7 +17,6 @@ does), so memory holds the base blocks and one copy. Deterministic for a given s
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -26,11 +25,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))  # run as a script: the project is importable from the checkout
+from etl.survey.demo import demo_answers
+from etl.survey.kobo_export import kobo_table
 
-from etl.survey.demo import demo_answers  # noqa: E402
-from etl.survey.kobo_export import kobo_table  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 BLOCK = 10_000
 HEAD_BASE = 10_000_000  # first eight digits of the generated numbers: 10000000-19999999

@@ -6,22 +6,18 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import flask
 import pytest
 from werkzeug.serving import make_server
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # benchmarks/ is not installed
-
-from benchmarks._load import run  # noqa: E402
-from benchmarks._recording import Recording, Request, Visit, kind_of  # noqa: E402
-from benchmarks._report import summarize  # noqa: E402
-from benchmarks._server import _stop  # noqa: E402
+from benchmarks._load import run
+from benchmarks._recording import Recording, Request, Visit, kind_of
+from benchmarks._report import summarize
+from benchmarks._server import _stop
 
 RECORDED_AT = "http://127.0.0.1:1"  # the recording server is gone; replays go to base_url
 

@@ -10,28 +10,23 @@ import sys
 from pathlib import Path
 
 import duckdb
+import flask
 import numpy as np
 import pandas as pd
 import pytest
+import requests
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))  # scripts, not a package
-
-import _markdown  # noqa: E402
-import _server  # noqa: E402
-import api_compare  # noqa: E402
-import flask  # noqa: E402
-import requests  # noqa: E402
-from build_time import land_scaled  # noqa: E402
-from ingest_compare import load_floor, load_pandera, verdicts  # noqa: E402
-from scaled_exports import enterprise_numbers, write_scaled_exports  # noqa: E402
-
-from api import register_api  # noqa: E402
-from etl import landing  # noqa: E402
-from etl.survey.frame import load_frame  # noqa: E402
-from etl.survey.readers import read_export  # noqa: E402
-from etl.survey.validation import validate  # noqa: E402
-from warehouse.paths import landing_dir  # noqa: E402
-from warehouse.reader import Reader  # noqa: E402
+from api import register_api
+from benchmarks import _markdown, _server, api_compare
+from benchmarks.build_time import land_scaled
+from benchmarks.ingest_compare import load_floor, load_pandera, verdicts
+from benchmarks.scaled_exports import enterprise_numbers, write_scaled_exports
+from etl import landing
+from etl.survey.frame import load_frame
+from etl.survey.readers import read_export
+from etl.survey.validation import validate
+from warehouse.paths import landing_dir
+from warehouse.reader import Reader
 
 
 @pytest.fixture(scope="module")
@@ -108,7 +103,7 @@ def test_verdicts_compare_with_the_floor_and_the_peers() -> None:
 
 
 def test_scaling_the_warehouse_tiles_responses_over_the_waves(warehouse_path: Path, tmp_path: Path) -> None:
-    from indicators_scale import scale
+    from benchmarks.indicators_scale import scale
 
     copy = tmp_path / "scaled.duckdb"
     shutil.copy(warehouse_path, copy)
@@ -384,7 +379,7 @@ def fake_summary(results: dict, failed: tuple[str, ...] = ()) -> dict:
     return {
         "quick": True,
         "date": "2026-11-25 14:00 UTC",
-        "command": "python benchmarks/run_all.py --quick",
+        "command": "python -m benchmarks.run_all --quick",
         "total_s": 480.0,
         "uptime_before": "load average: 0.50",
         "uptime_after": "load average: 1.90",
@@ -432,7 +427,7 @@ def test_generated_section_shows_machine_load_medians_and_ratios() -> None:
         "AMD EPYC 7B13, 2 cores, 23.5 GiB RAM",
         "DuckDB 2.0.1, pandas 3.1.1, Dash 4.4.1",
         "`uptime` before: `load average: 0.50`",
-        "`python benchmarks/run_all.py --quick`",
+        "`python -m benchmarks.run_all --quick`",
         "| `sector-monitor build` on the shipped data (new process, new folder) | 2 | 5.78 s |",
         "| ours: survey step (read, validate every field, pseudonymise, insert) | 2 | 14.00 s | 2.80 |",
         "| 20 | same_url | ours | 1 | 650 |",

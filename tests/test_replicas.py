@@ -20,12 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from etl.snapshots import ENV_DIR
-from sector_monitor.deploy import DEPLOY_DIR, render_nginx_site, standalone_nginx_conf
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # benchmarks/ is not installed
-
-from benchmarks._replicas import (  # noqa: E402
+from benchmarks._replicas import (
     API_PATHS,
     PAGE_PATHS,
     Load,
@@ -37,6 +32,8 @@ from benchmarks._replicas import (  # noqa: E402
     run_build,
     small_snapshots,
 )
+from etl.snapshots import ENV_DIR
+from sector_monitor.deploy import DEPLOY_DIR, render_nginx_site, standalone_nginx_conf
 
 USERS, PUBLISHES, THINK_S = 20, 3, 0.25
 CONVERGE_S = 10.0  # both replicas on the new build within this time of the swap
