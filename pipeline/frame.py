@@ -46,12 +46,12 @@ def load_sampling_frame(
     None goes back to the illustrative demo frame. Returns what was loaded, or a refusal
     (in English: only the command line loads a frame) that changed nothing."""
     try:
-        text, provenance, summary = _frame_file(path, source, date, definition, mapping, employers_only, user)
+        files, summary = _frame_file(path, source, date, definition, mapping, employers_only, user)
     except FrameError as exc:
         return Result.refused(english(str(exc)))
     area = landing_dir(warehouse)
-    if text is not None:
-        _, previous = landing.store_frame(area, text, provenance)
+    if files is not None:
+        _, previous = landing.store_frame(area, *files)
     else:
         previous = landing.clear_frame(area)
     try:
@@ -77,14 +77,14 @@ def _frame_file(
     mapping: Path | None,
     employers_only: bool,
     user: str | None,
-) -> tuple[str | None, str | None, dict[str, Any]]:
-    """The frame CSV to land, its provenance JSON and what to report (None, None, {} for the
-    demo frame). Raises FrameError."""
+) -> tuple[tuple[str, str] | None, dict[str, Any]]:
+    """The frame CSV to land with its provenance JSON (None for the demo frame), and what to
+    report. Raises FrameError."""
     from etl.survey.frame import FrameSource, frame_csv, load_frame, now_iso, sha256_text
     from etl.survey.kbo import MAPPING, KboFormatError, Mapping, is_kbo_extract, kbo_frame
 
     if path is None:
-        return None, None, {}
+        return None, {}
     if not path.exists():
         raise FrameError(f"{path}: not found")
     user = user or default_user()
@@ -143,7 +143,7 @@ def _frame_file(
             f"Sampling frame from {frame_source.source['en']}.\n"
             f"Mapping: {rules.path.name}. Counts only: no enterprise is listed.",
         )
-        return text, frame_source.to_json(), {"kind": "kbo", "cells": cells, **frame_source.details}
+        return (text, frame_source.to_json()), {"kind": "kbo", "cells": cells, **frame_source.details}
     try:
         frame = load_frame(path)
     except (ValueError, KeyError) as exc:
@@ -160,4 +160,4 @@ def _frame_file(
         now_iso(),
         user,
     )
-    return path.read_text(encoding="utf-8"), frame_source.to_json(), {"kind": "counts", "cells": len(frame)}
+    return (path.read_text(encoding="utf-8"), frame_source.to_json()), {"kind": "counts", "cells": len(frame)}
