@@ -99,7 +99,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if path is None:
         return 2
     env = os.environ | {ENV_WAREHOUSE: str(path)}
-    # --preload: the app is imported (and Dash set up, dashboard/wsgi.py) before gunicorn
+    # --preload: the app is imported (and Dash set up, sector_monitor/wsgi.py) before gunicorn
     # listens, so a (re)starting server refuses connections until its workers can answer
     # instead of holding them for seconds (a proxy sends refused requests to another replica).
     # No warehouse connection is opened before the fork: the Reader opens one per worker.
@@ -119,7 +119,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         str(args.threads),
         "--access-logfile",
         "-",
-        "dashboard.wsgi:server",
+        "sector_monitor.wsgi:server",
     ]
     console.print(f"Serving the dashboard on http://{args.host}:{args.port}/ (Ctrl+C to stop)")
     forwarded = (signal.SIGTERM, signal.SIGINT)

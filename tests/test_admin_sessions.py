@@ -18,8 +18,8 @@ from admin import accounts
 from admin.paths import throttle_db, users_file
 from admin.throttle import MAX_ADDRESS_FAILURES, MAX_FAILURES, LoginThrottle
 from admin.views import without_paths
-from dashboard.app import create_app
 from pipeline.audit import audit_log
+from sector_monitor.web import create_app
 
 COOKIE = "sm_admin"
 SOME_UPLOAD = "/admin/en/uploads/0123456789abcdef"
