@@ -5,14 +5,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from warehouse.paths import admin_dir
 from warehouse.private import private_dir
 
 ENV_USERS = "SECTOR_MONITOR_ADMIN_USERS"
-
-
-def admin_dir(warehouse: Path) -> Path:
-    """``<warehouse dir>/admin``: users, audit log, login throttle, staged uploads."""
-    return warehouse.parent / "admin"
 
 
 def users_file(warehouse: Path) -> Path:
@@ -24,10 +20,6 @@ def users_file(warehouse: Path) -> Path:
 def secret_key_file(warehouse: Path) -> Path:
     """The Flask secret key (signs session cookies): ``<warehouse dir>/secrets/flask.key``."""
     return warehouse.parent / "secrets" / "flask.key"
-
-
-def audit_log(warehouse: Path) -> Path:
-    return admin_dir(warehouse) / "audit.log"
 
 
 def throttle_db(warehouse: Path) -> Path:

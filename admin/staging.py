@@ -4,7 +4,7 @@
 Each upload gets ``<warehouse dir>/admin/staging/<id>/`` holding the uploaded file
 (``input/``), a copy of the live landing area (``landing/``), a link to the live ``secrets/``
 (the same pseudonymisation key) and the candidate ``warehouse.duckdb``. The candidate is built
-by :func:`sector_monitor.survey_commands.ingest` run on that folder, so the staging folder is a
+by the ingest service (:func:`pipeline.survey.ingest`) run on that folder, so the staging folder is a
 miniature deployment: :func:`pipeline.build.build` derives its landing area and key
 from the warehouse's folder. It is on the live warehouse's file system, so publishing is an
 ``os.replace`` (through :func:`warehouse.history.swap_in`, which keeps the previous build).
@@ -32,9 +32,9 @@ import duckdb
 from admin.paths import publish_lock, staging_root
 from etl import landing
 from etl.snapshots import sha256_file
-from etl.survey.errors import SurveyReadError
 from etl.survey.filecheck import FileSummary
-from sector_monitor.survey_commands import ingest, landed_files, remove
+from pipeline.results import Outcome, Result
+from pipeline.survey import ingest, landed_files, remove
 from warehouse.build import BuildLockedError, build_lock
 from warehouse.history import swap_in
 from warehouse.paths import landing_dir
@@ -166,13 +166,13 @@ class Workspace:
         """Validate the file and build the candidate warehouse; record the outcome."""
         file = self.input_file(upload)
         try:
-            report, code = ingest(self.candidate(upload), file, upload.wave, upload.format, user=upload.user)
-            if code and report.get("refused"):  # file-level checks: the summary says why
+            result = ingest(self.candidate(upload), file, upload.wave, upload.format, user=upload.user)
+            report = result.report or {}
+            upload.error = dict(result.messages)
+            if result.outcome is Outcome.REFUSED:  # file-level checks: the summary says why
                 upload.status, upload.report = "refused", {"summary": report["summary"]}
-                summary = FileSummary.from_dict(report["summary"])
-                upload.error = {lang: summary.message(lang) for lang in ("fr", "nl", "en")}
-            elif code:
-                upload.status, upload.error = "unreadable", report["messages"]
+            elif result.outcome is Outcome.FAILED:
+                upload.status = "unreadable"
             else:
                 upload.status = "ready"
                 upload.report = {
@@ -188,9 +188,6 @@ class Workspace:
                         "summary",
                     )
                 }
-        except SurveyReadError as exc:
-            upload.status = "unreadable"
-            upload.error = {lang: getattr(exc, f"message_{lang}") for lang in ("fr", "nl", "en")}
         except Exception:
             ref = secrets.token_hex(4)
             log.exception("candidate build of upload %s failed (ref %s)", upload.id, ref)
@@ -277,16 +274,16 @@ class Workspace:
         path = landing.quarantine_file(area, wave, name)
         return path if path.exists() else None
 
-    def remove(self, name: str, wave: int, user: str, address: str | None = None) -> dict[str, Any]:
-        """Take a landed file out of the live warehouse (see survey_commands.remove).
+    def remove(self, name: str, wave: int, user: str, address: str | None = None) -> Result[dict[str, Any]]:
+        """Take a landed file out of the live warehouse: the remove service
+        (:func:`pipeline.survey.remove`), refused when no such file is landed.
 
-        Raises :class:`PublishBusyError` when a publication or a build runs, and
-        :class:`~sector_monitor.survey_commands.NotLandedError`."""
+        Raises :class:`PublishBusyError` when a publication or a build runs."""
         with _exclusive(publish_lock(self.warehouse)):
-            try:
-                return remove(self.warehouse, name, wave, user, address)
-            except BuildLockedError as exc:
-                raise PublishBusyError(str(exc)) from exc
+            result = remove(self.warehouse, name, wave, user, address)
+        if result.outcome is Outcome.FAILED:  # a build of the live warehouse runs
+            raise PublishBusyError(result.message("en"))
+        return result
 
     def discard(self, upload: Upload) -> None:
         """Delete the staging folder and its candidate warehouse."""

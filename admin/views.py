@@ -28,9 +28,9 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.utils import secure_filename
 from wtforms import ValidationError
 
-from admin import accounts, audit
+from admin import accounts
 from admin.i18n import text_for
-from admin.paths import audit_log, read_or_create_secret, secret_key_file, throttle_db, users_file
+from admin.paths import read_or_create_secret, secret_key_file, throttle_db, users_file
 from admin.preview import compare
 from admin.sniff import sniff
 from admin.staging import PublishBusyError, StaleUploadError, Upload, Workspace
@@ -39,7 +39,8 @@ from dashboard.formatting import format_number
 from dashboard.i18n import LANGUAGE_NAMES, negotiate_language, valid_language
 from etl.survey.filecheck import RULES, FileSummary, question_label
 from etl.survey.readers import FORMATS
-from sector_monitor.survey_commands import NotLandedError
+from pipeline import audit
+from pipeline.audit import audit_log
 
 log = logging.getLogger(__name__)
 bp = flask.Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
@@ -264,12 +265,12 @@ def remove_file() -> flask.Response:
     if wave is None or not name:
         flask.abort(400)
     try:
-        state().workspace.remove(name, wave, current_user() or "-", flask.request.remote_addr)
-    except NotLandedError:
-        flask.abort(404)
+        result = state().workspace.remove(name, wave, current_user() or "-", flask.request.remote_addr)
     except PublishBusyError:
         flask.flash(t("publish_busy"))
         return flask.redirect(flask.url_for("admin.home"))
+    if not result.ok:  # no such landed file
+        flask.abort(404)
     flask.flash(t("removed").format(file=name, wave=wave))
     return flask.redirect(flask.url_for("admin.home"))
 

@@ -164,11 +164,12 @@ def survey_step(file: Path, folder: Path) -> dict:
 
 
 def cli_ingest(file: Path, folder: Path) -> dict:
-    from sector_monitor.survey_commands import ingest
+    from pipeline.survey import ingest
 
-    report, code = ingest(folder / "warehouse.duckdb", file, WAVE, "kobo", share=1.0)
-    if code:
-        raise RuntimeError(report.get("error"))
+    result = ingest(folder / "warehouse.duckdb", file, WAVE, "kobo", share=1.0)
+    if not result.ok:
+        raise RuntimeError(result.message("en"))
+    report = result.value()
     return {"rows": report["rows_loaded"], "quarantined": report["rows_quarantined"]}
 
 

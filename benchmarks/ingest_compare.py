@@ -16,7 +16,7 @@ RSS from GNU time ``%M``; runs interleaved; median reported):
 * ``ours_survey_step``: the survey step alone (``etl.steps.survey.process``: read the file,
   validate every field, pseudonymise, in DuckDB) + insert of its rows into a DuckDB table.
 * ``ours_cli_ingest``: what ``sector-monitor survey ingest FILE --wave W --warehouse NEW`` runs
-  (``sector_monitor.survey_commands.ingest``): landing, full validation, pseudonymisation and
+  (``pipeline.survey.ingest``): landing, full validation, pseudonymisation and
   an atomic rebuild of the whole warehouse (public statistics and every indicator included).
 
 Our reader refuses files over its size limit (``etl.survey.tables.max_file_bytes``: 1 GB by
@@ -161,12 +161,13 @@ def load_survey_step(file: Path, folder: Path) -> dict:
 
 
 def ingest_command(file: Path, folder: Path) -> dict:
-    from sector_monitor.survey_commands import ingest
+    from pipeline.survey import ingest
 
     lifted = lift_size_limit(file)
-    report, code = ingest(folder / "warehouse.duckdb", file, WAVE)
-    if code:
-        raise RuntimeError(report.get("error"))
+    result = ingest(folder / "warehouse.duckdb", file, WAVE)
+    if not result.ok:
+        raise RuntimeError(result.message("en"))
+    report = result.value()
     return {
         "rows": report["rows_loaded"],
         "quarantined": report["rows_quarantined"],

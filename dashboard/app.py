@@ -1,4 +1,5 @@
-"""Dash application factory of the trilingual public dashboard."""
+"""The trilingual public dashboard, mounted on a Flask server by the web root
+(:mod:`sector_monitor.web`)."""
 
 from __future__ import annotations
 
@@ -8,13 +9,10 @@ import dash
 import flask
 from flask_caching import Cache
 
-from admin import register_admin
-from api import register_api
 from dashboard.callback_guard import install_callback_guard
 from dashboard.chrome import frame_layout, language_of_path, register_frame_callbacks
 from dashboard.data import PublicData, install
 from dashboard.downloads import register_downloads
-from dashboard.health import register_health
 from dashboard.i18n import negotiate_language
 from dashboard.routing import install_routing
 from dashboard.security import install_security
@@ -33,14 +31,18 @@ class LocalisedDash(dash.Dash):
         return html.replace("<html>", f'<html lang="{lang}">', 1)
 
 
-def create_app(warehouse_path: str | Path) -> dash.Dash:
-    """The dashboard reading the public views of the warehouse at ``warehouse_path``.
+def create_dashboard(server: flask.Flask, reader: Reader) -> dash.Dash:
+    """The dashboard on ``server``, reading the public views of the warehouse through ``reader``.
 
-    The file may not exist yet or be rebuilt while the app runs: pages then say the data is
-    not available, and pick up the new build on the next request.
+    Besides its pages and downloads, it answers for the whole server: ``/`` redirects to the
+    visitor's language, unknown addresses get a 404 (JSON under ``/api/``), and every response
+    carries the security headers. The warehouse may not exist yet or be rebuilt while the app
+    runs: pages then say the data is not available, and pick up the new build on the next
+    request.
     """
     app = LocalisedDash(
         __name__,
+        server=server,
         use_pages=True,
         pages_folder=str(PACKAGE_DIR / "pages"),
         assets_folder=str(PACKAGE_DIR / "assets"),
@@ -51,15 +53,10 @@ def create_app(warehouse_path: str | Path) -> dash.Dash:
         suppress_callback_exceptions=True,
         serve_locally=True,
     )
-    server = app.server
     cache = Cache(
         server, config={"CACHE_TYPE": "SimpleCache", "CACHE_DEFAULT_TIMEOUT": 3600, "CACHE_THRESHOLD": 2000}
     )
-    reader = Reader(warehouse_path)
     install(server, PublicData(reader, cache))
-    register_api(server, reader)
-    register_health(server, reader)
-    register_admin(server, warehouse_path)
 
     @server.before_request
     def redirect_root() -> flask.Response | None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from exports.public_tables import (
     sha256_of,
     write_parquet,
 )
+from pipeline.results import Result, english
 from warehouse.paths import warehouse_path
 from warehouse.reader import Reader
 
@@ -115,6 +117,28 @@ def publish_edition(warehouse: Path, edition: str, editions_dir: Path) -> Path:
     (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     tmp.rename(target)
     return target
+
+
+@dataclass(frozen=True)
+class Published:
+    folder: Path
+    manifest: dict[str, Any]
+
+
+def publish(warehouse: Path, edition: str) -> Result[Published]:
+    """The publish service: freeze the public tables of ``warehouse`` as edition ``edition``
+    in the editions folder beside it (:func:`publish_edition`); refused for an invalid name or
+    an edition that exists (nothing is written)."""
+    editions_dir = editions_dir_for(warehouse)
+    try:
+        check_edition_name(edition)
+    except ValueError as exc:
+        return Result.refused(english(str(exc)))
+    try:
+        folder = publish_edition(warehouse, edition, editions_dir)
+    except FileExistsError as exc:
+        return Result.refused(english(str(exc)))
+    return Result.done(Published(folder, edition_manifest(edition, editions_dir)))
 
 
 def diff_values(

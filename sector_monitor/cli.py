@@ -99,7 +99,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if path is None:
         return 2
     env = os.environ | {ENV_WAREHOUSE: str(path)}
-    # --preload: the app is imported (and Dash set up, dashboard/wsgi.py) before gunicorn
+    # --preload: the app is imported (and Dash set up, sector_monitor/wsgi.py) before gunicorn
     # listens, so a (re)starting server refuses connections until its workers can answer
     # instead of holding them for seconds (a proxy sends refused requests to another replica).
     # No warehouse connection is opened before the fork: the Reader opens one per worker.
@@ -119,7 +119,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         str(args.threads),
         "--access-logfile",
         "-",
-        "dashboard.wsgi:server",
+        "sector_monitor.wsgi:server",
     ]
     console.print(f"Serving the dashboard on http://{args.host}:{args.port}/ (Ctrl+C to stop)")
     forwarded = (signal.SIGTERM, signal.SIGINT)
@@ -173,50 +173,76 @@ def cmd_up(args: argparse.Namespace) -> int:
     return cmd_serve(args)
 
 
+LANGS = ("fr", "nl", "en")
+
+
+def user_language(explicit: str | None = None) -> str:
+    """The language of messages: --lang, else $LANG (fr_BE.UTF-8 -> fr), else English."""
+    lang = (explicit or os.environ.get("LANG", "en"))[:2].lower()
+    return lang if lang in LANGS else "en"
+
+
+def _error(message: str) -> None:
+    console.print(f"[red]error:[/] {message}", highlight=False, soft_wrap=True)
+
+
 def cmd_survey(args: argparse.Namespace) -> int:
-    from sector_monitor import survey_commands as sc
+    from pipeline import survey
 
     if args.survey_command == "form":
         if not (args.out or args.template):
             console.print("[red]error:[/] give --out FORM.xlsx and/or --template TEMPLATE.xlsx")
             return 2
-        for path in sc.form(args.out, args.template, args.version):
+        for path in survey.form(args.out, args.template, args.version):
             console.print(f"wrote {path}")
         return 0
     if args.survey_command == "demo":
-        for path in sc.demo(args.out, args.waves, args.n, args.seed):
+        for path in survey.demo(args.out, args.waves, args.n, args.seed):
             console.print(f"wrote {path} [yellow](synthetic demo data)[/]")
         return 0
     if args.survey_command == "files":
-        return _survey_files(sc, args)
+        return _survey_files(args)
     if args.survey_command == "frame":
-        return _survey_frame(sc, args)
+        return _survey_frame(args)
     if args.survey_command == "remove":
-        path = warehouse_path(args.warehouse)
-        try:
-            with console.status(f"taking {args.name} out and rebuilding"):
-                done = sc.remove(path, args.name, args.wave)
-        except sc.NotLandedError:
-            names = ", ".join(f"{f['name']} ({f['wave']})" for f in sc.landed_files(path)) or "none"
-            console.print(
-                f"[red]error:[/] no landed file {args.name!r} in wave {args.wave}. Landed files: {names}.",
-                highlight=False,
-                soft_wrap=True,
-            )
-            return 1
+        return _survey_remove(args)
+    return _survey_ingest(args)
+
+
+def _survey_remove(args: argparse.Namespace) -> int:
+    from pipeline.results import Outcome
+    from pipeline.survey import landed_files, remove
+
+    path = warehouse_path(args.warehouse)
+    with console.status(f"taking {args.name} out and rebuilding"):
+        result = remove(path, args.name, args.wave)
+    if result.outcome is Outcome.REFUSED:
+        names = ", ".join(f"{f['name']} ({f['wave']})" for f in landed_files(path)) or "none"
+        _error(f"{result.message('en')}. Landed files: {names}.")
+        return 1
+    if not result.ok:
+        console.print(f"[red]error:[/] {result.message('en')}")
+        return 1
+    done = result.value()
+    console.print(
+        f"removed {done['file']} (wave {done['wave']}): archived as "
+        f"landing/{done['archived']}; warehouse rebuilt",
+        highlight=False,
+    )
+    if not done["remaining"]:
         console.print(
-            f"removed {done['file']} (wave {done['wave']}): archived as "
-            f"landing/{done['archived']}; warehouse rebuilt",
-            highlight=False,
+            "[yellow]no landed file is left: the survey figures are the synthetic demo data again[/]"
         )
-        if not done["remaining"]:
-            console.print(
-                "[yellow]no landed file is left: the survey figures are the synthetic demo data again[/]"
-            )
-        return 0
-    lang = sc.user_language(args.lang)
+    return 0
+
+
+def _survey_ingest(args: argparse.Namespace) -> int:
+    """Exit code 0: loaded; 2: refused or unreadable (the report says why)."""
+    from pipeline.survey import ingest
+
+    lang = user_language(args.lang)
     with console.status("validating and loading"):
-        report, code = sc.ingest(
+        result = ingest(
             warehouse_path(args.warehouse),
             args.file,
             args.wave,
@@ -225,9 +251,12 @@ def cmd_survey(args: argparse.Namespace) -> int:
             share=args.max_failing_share,
             version=args.version,
         )
+    report = result.report or {}
+    if not result.ok:
+        report = {**report, "messages": dict(result.messages), "error": result.message(lang)}
     if args.json:
         print(json.dumps(report, indent=2, ensure_ascii=False, default=str))
-    elif code:
+    elif not result.ok:
         console.print(f"[red]{report['error']}[/]", highlight=False, soft_wrap=True)
     else:
         console.print(
@@ -249,33 +278,35 @@ def cmd_survey(args: argparse.Namespace) -> int:
             )
         if report.get("quarantine_file"):
             console.print(f"Rows to fix: {report['quarantine_file']}")
-    return code
+    return 0 if result.ok else 2
 
 
 TEXT_ERRORS = 50  # errors printed one by one (the summary counts them all)
 
 
-def _survey_frame(sc, args: argparse.Namespace) -> int:  # noqa: ANN001
+def _survey_frame(args: argparse.Namespace) -> int:
+    from pipeline.frame import load_sampling_frame
+
     if (args.path is None) == (not args.reset):
         console.print(
             "[red]error:[/] give a KBO/BCE extract (folder or zip) or a CSV of counts, "
             "or --reset to go back to the illustrative demo frame"
         )
         return 2
-    try:
-        with console.status("loading the sampling frame and rebuilding"):
-            done = sc.load_sampling_frame(
-                warehouse_path(args.warehouse),
-                args.path,
-                args.source,
-                args.date,
-                args.definition,
-                args.mapping,
-                args.employers_only,
-            )
-    except sc.FrameError as exc:
-        console.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
+    with console.status("loading the sampling frame and rebuilding"):
+        result = load_sampling_frame(
+            warehouse_path(args.warehouse),
+            args.path,
+            args.source,
+            args.date,
+            args.definition,
+            args.mapping,
+            args.employers_only,
+        )
+    if not result.ok:
+        _error(result.message("en"))
         return 2
+    done = result.value()
     if args.json:
         print(json.dumps(done, indent=2, ensure_ascii=False, default=str))
         return 0
@@ -301,8 +332,10 @@ def _survey_frame(sc, args: argparse.Namespace) -> int:  # noqa: ANN001
     return 0
 
 
-def _survey_files(sc, args: argparse.Namespace) -> int:  # noqa: ANN001
-    files = sc.landed_files(warehouse_path(args.warehouse), args.wave)
+def _survey_files(args: argparse.Namespace) -> int:
+    from pipeline.survey import landed_files
+
+    files = landed_files(warehouse_path(args.warehouse), args.wave)
     if args.json:
         print(json.dumps(files, indent=2, ensure_ascii=False, default=str))
         return 0
@@ -348,7 +381,6 @@ def cmd_indicators(args: argparse.Namespace) -> int:
     import duckdb
 
     from indicators.cli import list_indicators, show_indicator
-    from sector_monitor.survey_commands import user_language
 
     path = existing_warehouse(args)
     if path is None:
@@ -419,29 +451,30 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
-    from exports.editions import edition_manifest, editions_dir_for, publish_edition
+    from exports.editions import publish
 
     path = existing_warehouse(args)
     if path is None:
         return 2
-    folder = publish_edition(path, args.edition, editions_dir_for(path))
-    manifest = edition_manifest(args.edition, editions_dir_for(path))
-    console.print(f"published edition {args.edition} in {folder}")
-    console.print(f"cite as: {manifest.get('citation', '')}")
+    result = publish(path, args.edition)
+    if not result.ok:
+        console.print(f"[red]error:[/] {result.message('en')}")
+        return 1
+    published = result.value()
+    console.print(f"published edition {args.edition} in {published.folder}")
+    console.print(f"cite as: {published.manifest.get('citation', '')}")
     return 0
 
 
 def cmd_rollback(args: argparse.Namespace) -> int:
-    from warehouse.build import BuildLockedError
-    from warehouse.history import NoHistoryError, build_id_of, rollback
+    from pipeline.rollback import rollback
 
     path = warehouse_path(args.warehouse)
-    try:
-        restored = rollback(path)
-    except (NoHistoryError, BuildLockedError) as exc:
-        console.print(f"[red]error:[/] {exc}")
+    result = rollback(path)
+    if not result.ok:
+        console.print(f"[red]error:[/] {result.message('en')}")
         return 1
-    console.print(f"restored build {build_id_of(restored)} as {path}")
+    console.print(f"restored build {result.value().build_id} as {path}")
     return 0
 
 

@@ -62,7 +62,7 @@ def serve_app(warehouse: Path) -> Iterator[str]:
     """The dashboard of ``warehouse`` served in-process on a free loopback port; yields its URL."""
     from werkzeug.serving import make_server
 
-    from dashboard.app import create_app
+    from sector_monitor.web import create_app
 
     server = make_server("127.0.0.1", 0, create_app(warehouse).server, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

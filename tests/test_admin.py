@@ -14,10 +14,11 @@ import duckdb
 import pytest
 
 from admin import accounts
-from admin.paths import audit_log, secret_key_file, staging_root, users_file
+from admin.paths import secret_key_file, staging_root, users_file
 from admin.staging import Upload, Workspace
-from dashboard.app import create_app
 from etl.survey.demo import write_planted_errors
+from pipeline.audit import audit_log
+from sector_monitor.web import create_app
 
 USER, PASSWORD = "coordinator", "a long enough secret"
 UPLOAD_ID = "0123456789abcdef"

@@ -15,10 +15,11 @@ import pytest
 from test_admin import PASSWORD, USER, csrf, login, upload
 
 from admin import accounts
-from admin.paths import audit_log, throttle_db, users_file
+from admin.paths import throttle_db, users_file
 from admin.throttle import MAX_ADDRESS_FAILURES, MAX_FAILURES, LoginThrottle
 from admin.views import without_paths
-from dashboard.app import create_app
+from pipeline.audit import audit_log
+from sector_monitor.web import create_app
 
 COOKIE = "sm_admin"
 SOME_UPLOAD = "/admin/en/uploads/0123456789abcdef"

@@ -21,7 +21,8 @@ from etl import landing
 from etl.survey.errors import SurveyReadError
 from etl.survey.readers import read_export
 from etl.survey.validation import validate
-from sector_monitor.survey_commands import ingest
+from pipeline.results import Outcome
+from pipeline.survey import ingest
 from warehouse.paths import landing_dir
 
 CORPUS = ROOT / "tests" / "bad_inputs"
@@ -162,10 +163,10 @@ def test_ingest_against_a_built_warehouse(
     shutil.copytree(warehouse_path.parent, tmp_path / "var")
     warehouse = tmp_path / "var" / warehouse_path.name
     before, registry = sha256(warehouse), landing.registry(landing_dir(warehouse))
-    report, code = ingest(warehouse, corpus_file(entry, generated), 2024, "auto", "en")
+    result = ingest(warehouse, corpus_file(entry, generated), 2024, "auto", "en")
     if entry["outcome"] == "rejected":
-        assert code == 2
-        assert entry["message"] in report["error"]
+        assert result.outcome in (Outcome.REFUSED, Outcome.FAILED)
+        assert entry["message"] in result.message("en")
         assert sha256(warehouse) == before
         assert landing.registry(landing_dir(warehouse)) == registry
         surveys = landing_dir(warehouse) / "surveys"
@@ -173,6 +174,6 @@ def test_ingest_against_a_built_warehouse(
             p.is_file() and p.name != "registry.json" for p in surveys.rglob("*")
         )
     else:
-        assert code == 0
+        report = result.value()
         assert report["rows_loaded"] > 0
         assert entry.get("rule") is None or entry["rule"] in {e["rule"] for e in report["errors"]}

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from dashboard.app import create_app
 from dashboard.callback_guard import value_kind
+from sector_monitor.web import create_app
 
 ENDPOINT = "/_dash-update-component"
 

@@ -12,11 +12,11 @@ import duckdb
 import pandas as pd
 import pytest
 
-from dashboard.app import create_app
 from dashboard.csv_export import to_csv
 from dashboard.formatting import format_number, format_value
 from dashboard.i18n import gettext_for, negotiate_language, plotly_separators
 from etl.csv_safety import neutralise
+from sector_monitor.web import create_app
 
 PAGES = (
     "",

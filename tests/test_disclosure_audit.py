@@ -18,11 +18,11 @@ import pytest
 from conftest import ROOT
 from test_dashboard_app import PAGES, render
 
-from dashboard.app import create_app
 from dashboard.data import PUBLIC_VIEWS
 from exports.datapackage import export_package
 from exports.notes.content import build_note
 from exports.notes.writer import write_note
+from sector_monitor.web import create_app
 
 LANGS = ("fr", "nl", "en")
 VALUE_FIELDS = ("estimate", "se", "ci_low", "ci_high", "value_low", "value_high")

@@ -14,11 +14,11 @@ import yaml
 from indicator_data import build_warehouse, make_frame, make_responses
 from warehouse_edit import edited_copy
 
-from dashboard.app import create_app
 from exports.notes.content import build_note
 from indicators.catalogue import CatalogueError, load_catalogue
 from indicators.compute import compute_all
 from indicators.recommendations import RECOMMENDATIONS_FILE, STATUSES, load_recommendations
+from sector_monitor.web import create_app
 
 LANGS = ("fr", "nl", "en")
 BAROMETER = (

@@ -10,8 +10,8 @@ from pathlib import Path
 import duckdb
 
 from api.spec import openapi_document
-from dashboard.app import create_app
 from sector_monitor import __version__
+from sector_monitor.web import create_app
 from warehouse.history import build_id_of
 
 

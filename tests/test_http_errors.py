@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.app import create_app
 from dashboard.i18n import gettext_for
+from sector_monitor.web import create_app
 
 HOME_LINK = {"fr": 'href="/fr"', "nl": 'href="/nl"', "en": 'href="/en"'}
 

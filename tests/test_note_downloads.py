@@ -13,7 +13,7 @@ from dashboard import downloads
 
 @pytest.fixture(scope="module")
 def client(warehouse_path: Path):
-    from dashboard.app import create_app
+    from sector_monitor.web import create_app
 
     return create_app(warehouse_path).server.test_client()
 

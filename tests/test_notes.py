@@ -340,7 +340,7 @@ def test_notes_render_with_no_browser_on_the_machine(warehouse_path: Path, tmp_p
         import os, docx
         from pathlib import Path
         from sector_monitor.cli import main
-        from dashboard.app import create_app
+        from sector_monitor.web import create_app
         assert not os.access("/usr/bin/chromium", os.X_OK)  # no browser to start
         for lang in ("fr", "nl", "en"):
             for ext in ("pdf", "docx"):

@@ -26,9 +26,9 @@ import duckdb
 import pytest
 from conftest import ROOT, table_digest
 
-from admin import audit
 from etl import landing
 from etl.survey.demo import write_demo
+from pipeline import audit
 from pipeline.build import build
 from warehouse import guard
 from warehouse.build import atomic_build, build_lock
@@ -387,15 +387,15 @@ def test_restricted_files_are_private_after_ingests_through_the_cli(shifted, tmp
 
 def test_modes_do_not_depend_on_the_umask(tmp_path: Path) -> None:
     """Library calls (admin workers, tests) made with a loose umask still create private files."""
-    from sector_monitor.survey_commands import ingest
+    from pipeline.survey import ingest
 
     wh = tmp_path / "var" / "warehouse.duckdb"
     file = write_demo(tmp_path / "in", (2024,), 30, 4)[0]
     previous = os.umask(0o022)
     try:
         for wave in (2024, 2023):  # the second one keeps the first build in history
-            report, code = ingest(wh, file, wave)
-            assert code == 0, report
+            result = ingest(wh, file, wave)
+            assert result.ok, result.messages
         log = tmp_path / "var" / "admin" / "audit.log"
         audit.record(log, "alice", "publish", file=file.name)
     finally:

@@ -12,8 +12,8 @@ import duckdb
 import pytest
 from test_dashboard_app import render
 
-from dashboard.app import create_app
 from exports.notes.content import build_note
+from sector_monitor.web import create_app
 
 PAGE = "public-funding"
 UNITS = ("nominal", "real", "per_inhabitant", "gdp")

@@ -17,9 +17,10 @@ import pytest
 from conftest import ROOT
 
 from admin import accounts
-from admin.paths import audit_log, users_file
-from dashboard.app import create_app
+from admin.paths import users_file
 from etl.survey.demo import write_demo, write_planted_errors
+from pipeline.audit import audit_log
+from sector_monitor.web import create_app
 from warehouse.paths import landing_dir
 
 USER, PASSWORD = "coordinator", "a long enough secret"

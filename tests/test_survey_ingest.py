@@ -166,16 +166,16 @@ def test_no_enterprise_number_name_or_free_text_in_the_warehouse(tmp_path: Path)
 
 
 def test_same_content_under_two_names_loads_once_as_current(tmp_path: Path) -> None:
-    from sector_monitor.survey_commands import ingest as ingest_in_process
+    from pipeline.survey import ingest as ingest_in_process
 
     files = write_demo(tmp_path / "exports", waves=(2024,), n=20, seed=9)
     copy = tmp_path / "copy" / "again.csv"
     copy.parent.mkdir()
     shutil.copy(files[0], copy)
     wh = tmp_path / "var" / "warehouse.duckdb"
-    assert ingest_in_process(wh, files[0], 2024)[1] == 0
-    report, code = ingest_in_process(wh, copy, 2024)
-    assert code == 0 and report["rows_loaded"] > 0
+    assert ingest_in_process(wh, files[0], 2024).ok
+    result = ingest_in_process(wh, copy, 2024)
+    assert result.ok and result.value()["rows_loaded"] > 0
     con = duckdb.connect(str(wh), read_only=True)
     per_org = con.execute(
         "SELECT max(n) FROM (SELECT count(*) FILTER (WHERE status = 'current') n "

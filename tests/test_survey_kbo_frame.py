@@ -17,8 +17,8 @@ from conftest import ROOT
 from kbo_synthetic import write_extract
 from test_dashboard_app import render
 
-from dashboard.app import create_app
 from etl.survey.kbo import MAPPING, Mapping, kbo_frame
+from sector_monitor.web import create_app
 
 REAL_UPDATE = ROOT.parent / "shared" / "data" / "kbo" / "KboOpenData_0147_2025_10_12_Update_legal_persons"
 

@@ -20,8 +20,8 @@ from conftest import ROOT
 
 from admin import accounts
 from admin.paths import users_file
-from dashboard.app import create_app
 from etl.survey.demo import write_planted_errors
+from sector_monitor.web import create_app
 
 USER, PASSWORD = "coordinator", "a long enough secret"
 

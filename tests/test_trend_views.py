@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 from plotly.utils import PlotlyJSONEncoder
 
-from dashboard.app import create_app
 from dashboard.formatting import format_number
 from indicators.cli import show_indicator
+from sector_monitor.web import create_app
 
 INDICATOR = "tt_task_transfer"
 

@@ -28,6 +28,12 @@ def landing_dir(warehouse: Path) -> Path:
     return warehouse.parent / "landing"
 
 
+def admin_dir(warehouse: Path) -> Path:
+    """Restricted folder of the coordinators' workspace beside the warehouse: users, audit log,
+    login throttle, staged uploads."""
+    return warehouse.parent / "admin"
+
+
 def key_file(warehouse: Path) -> Path:
     """Pseudonymisation key file: beside the warehouse, never inside it."""
     return warehouse.parent / "secrets" / "pseudonym.key"

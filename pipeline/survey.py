@@ -1,38 +1,25 @@
-"""`sector-monitor survey ...`: the instrument, ingestion of exports and demo data."""
+"""The survey services: ingest an export (check, validate, land, rebuild), list and remove
+landed files, write the instrument and synthetic demo exports."""
 
 from __future__ import annotations
 
 import dataclasses
 import getpass
-import os
 from pathlib import Path
 from typing import Any
 
-import duckdb
-
 from etl import landing
 from etl.survey.errors import SurveyReadError
-from etl.survey.filecheck import FileSummary, SurveyRefusedError, header_check, max_failing_share
+from etl.survey.filecheck import LANGS, FileSummary, SurveyRefusedError, header_check, max_failing_share
 from etl.survey.sql import literal
 from etl.survey.validation import causes
+from pipeline.audit import audit_log, record
+from pipeline.results import Result, english
+from warehouse.build import BuildLockedError
 from warehouse.paths import landing_dir
-
-LANGS = ("fr", "nl", "en")
-
-
-def user_language(explicit: str | None = None) -> str:
-    """The language of messages: --lang, else $LANG (fr_BE.UTF-8 -> fr), else English."""
-    lang = (explicit or os.environ.get("LANG", "en"))[:2].lower()
-    return lang if lang in LANGS else "en"
-
+from warehouse.sql import connect_readonly
 
 MAX_LISTED = 1_000  # errors listed in a report; the summary counts them all
-
-
-def _attach(warehouse: Path) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect(":memory:")
-    con.execute(f"ATTACH '{str(warehouse).replace(chr(39), chr(39) * 2)}' AS wh (READ_ONLY)")
-    return con
 
 
 def listed_errors(
@@ -40,7 +27,7 @@ def listed_errors(
 ) -> tuple[list[dict[str, Any]], int]:
     """The first ``limit`` errors of a landed file (messages rendered for those only), and how
     many there are."""
-    con = _attach(warehouse)
+    con = connect_readonly(warehouse)
     try:
         load = con.execute(
             "SELECT load_id FROM wh.meta.survey_loads WHERE file = ? AND wave = ?", [name, wave]
@@ -73,17 +60,19 @@ def ingest(
     share: float | None = None,
     user: str | None = None,
     version: str | None = None,
-) -> tuple[dict[str, Any], int]:
+) -> Result[dict[str, Any]]:
     """Check, validate and load one export, rebuilding the warehouse atomically.
 
     File-level checks come first (:mod:`etl.survey.filecheck`): a file missing a required
     question is refused from its header alone; a file with more than ``share`` of its rows
     failing one rule is refused by the build, which reads the file from where it is before any
     other. A refused file, like one that cannot be read, changes nothing and is not landed; an
-    accepted one is landed just before the new warehouse is swapped in. Returns the report (the
-    grouped ``summary`` above the first :data:`MAX_LISTED` ``errors``) and the exit code: 0 when
-    the file was loaded (possibly with quarantined rows), 2 when it was refused. ``version``:
-    the questionnaire version (default: detected from the header, see detect_version)."""
+    accepted one is landed just before the new warehouse is swapped in. The report holds the
+    grouped ``summary`` above the first :data:`MAX_LISTED` ``errors`` (messages in ``lang``).
+    The result is ok when the file was loaded (possibly with quarantined rows), refused by a
+    file-level check (``refused`` and the ``summary`` in the report), or failed when the file
+    cannot be read; its messages say why in fr/nl/en. ``version``: the questionnaire version
+    (default: detected from the header, see detect_version)."""
     report: dict[str, Any] = {
         "file": str(file),
         "format": fmt,
@@ -97,22 +86,20 @@ def ingest(
         "errors": [],
     }
     if not file.is_file():
-        return _failed(
+        return _unloaded(
             report,
             SurveyReadError(
                 f"Fichier introuvable : {file}", f"Bestand niet gevonden: {file}", f"File not found: {file}"
             ),
-            lang,
-        ), 2
+        )
     try:
         header = header_check(file, fmt, version=version)
     except SurveyReadError as exc:
-        return _failed(report, exc, lang), 2
+        return _unloaded(report, exc)
     version = header.version if header is not None else (version or "v1")
     report["version"] = version
     if header is not None and header.refused:
-        report.update(rows_read=header.rows, refused=True, summary=header.as_dict())
-        return _failed(report, SurveyRefusedError(header), lang), 2
+        return _unloaded(report, SurveyRefusedError(header))
     from etl.steps.survey import Pending  # the build's modules: only for a file that passed
     from pipeline.build import build
 
@@ -129,15 +116,13 @@ def ingest(
     except BaseException as exc:
         if "entry" in landed:  # landed, then the swap failed: nothing changes
             landing.restore(area, landed["previous"], landed["entry"])
-        cause = exc.__cause__
-        if isinstance(cause, SurveyRefusedError):
-            report.update(rows_read=cause.summary.rows, refused=True, summary=cause.summary.as_dict())
+        cause = exc if isinstance(exc, SurveyReadError) else exc.__cause__
         if isinstance(cause, SurveyReadError):
-            return _failed(report, cause, lang), 2
+            return _unloaded(report, cause)
         raise
     entry = landed["entry"]
     landing.commit(area, entry)
-    con = _attach(warehouse)
+    con = connect_readonly(warehouse)
     row = con.execute(
         "SELECT format, rows_read, rows_loaded, rows_quarantined, rows_superseded, rows_incomplete "
         "FROM wh.meta.survey_loads WHERE file = ? AND wave = ?",
@@ -151,21 +136,23 @@ def ingest(
     quarantine = area / "quarantine" / str(wave) / f"{entry.name}.quarantine.csv"
     if report["rows_quarantined"] and quarantine.exists():
         report["quarantine_file"] = str(quarantine)
-    return report, 0
+    return Result.done(report)
 
 
-def _failed(report: dict[str, Any], error: SurveyReadError, lang: str) -> dict[str, Any]:
-    """The report of a file that was refused or could not be read: ``error`` in the user's
-    language, ``messages`` in all three."""
-    report["messages"] = {code: getattr(error, f"message_{code}") for code in LANGS}
-    report["error"] = report["messages"][lang]
-    return report
+def _unloaded(report: dict[str, Any], error: SurveyReadError) -> Result[dict[str, Any]]:
+    """The result of a file that was refused by a file-level check (its summary goes into the
+    report) or could not be read: nothing changed; ``error`` says why in fr/nl/en."""
+    messages = {code: getattr(error, f"message_{code}") for code in LANGS}
+    if not isinstance(error, SurveyRefusedError):
+        return Result.failed(messages, report)
+    report.update(rows_read=error.summary.rows, refused=True, summary=error.summary.as_dict())
+    return Result.refused(messages, report)
 
 
 def file_summary(warehouse: Path, name: str, wave: int, header: FileSummary | None = None) -> FileSummary:
     """The summary of a landed file: its rows' open errors grouped by (field, rule), from the
     warehouse (``header``: its header check, for the headers set aside)."""
-    con = _attach(warehouse)
+    con = connect_readonly(warehouse)
     try:
         load = con.execute(
             "SELECT load_id, rows_read, rows_quarantined FROM wh.meta.survey_loads "
@@ -201,7 +188,7 @@ def landed_files(warehouse: Path, wave: int | None = None) -> list[dict[str, Any
     entries = [e for e in landing.registry(landing_dir(warehouse)) if wave is None or e.wave == wave]
     loads: dict[tuple[int, str], tuple] = {}
     if entries and warehouse.exists():
-        con = _attach(warehouse)
+        con = connect_readonly(warehouse)
         try:
             loads = {
                 (r[0], r[1]): r[2:]
@@ -233,26 +220,20 @@ def landed_files(warehouse: Path, wave: int | None = None) -> list[dict[str, Any
     return out
 
 
-class NotLandedError(LookupError):
-    """No landed file of that name in that wave."""
-
-
 def remove(
     warehouse: Path, name: str, wave: int, user: str | None = None, address: str | None = None
-) -> dict[str, Any]:
+) -> Result[dict[str, Any]]:
     """Take one landed file out: rebuild the warehouse without it (atomic; the wave's figures
     change accordingly) and, just before the new warehouse is swapped in, move the file and
     its quarantine file to the archive of the restricted landing area. Writes an audit entry
-    (``address``: the admin client's).
-    Raises :class:`NotLandedError`; a failed rebuild changes nothing."""
-    from admin.audit import record
-    from admin.paths import audit_log
+    (``address``: the admin client's). Refused when no file of that name is landed in that
+    wave, failed while another build runs; a failed rebuild changes nothing."""
     from pipeline.build import build
 
     area = landing_dir(warehouse)
     entry = landing.find(area, name, wave)
     if entry is None:
-        raise NotLandedError(name, wave)
+        return Result.refused(english(f"no landed file {name!r} in wave {wave}"))
     user = user or default_user()
     done: dict[str, landing.Archived] = {}
 
@@ -261,9 +242,11 @@ def remove(
 
     try:
         build(warehouse, exclude=[(wave, name)], before_swap=take_out)
-    except BaseException:
+    except BaseException as exc:
         if "archived" in done:
             landing.unarchive(area, done["archived"])
+        if isinstance(exc, BuildLockedError):
+            return Result.failed(english(str(exc)))
         raise
     archived = done["archived"]
     details = {
@@ -273,146 +256,7 @@ def remove(
         "archived": str(archived.file.relative_to(area)),
     }
     record(audit_log(warehouse), user, "remove", **details, **({"address": address} if address else {}))
-    return {**details, "remaining": len(landing.registry(area))}
-
-
-class FrameError(ValueError):
-    """A sampling frame that cannot be loaded (the message says why and what to do)."""
-
-
-KBO_SOURCE = {
-    "fr": "BCE Open Data, SPF Economie, extrait {number} ({kind}) du {date}",
-    "nl": "KBO Open Data, FOD Economie, extract {number} ({kind}) van {date}",
-    "en": "KBO/BCE Open Data, FPS Economy, extract {number} ({kind}) of {date}",
-}
-EMPLOYERS_ONLY = {
-    "fr": " Seuls les employeurs sont comptés.",
-    "nl": " Enkel werkgevers worden geteld.",
-    "en": " Only employers are counted.",
-}
-
-
-def load_sampling_frame(
-    warehouse: Path,
-    path: Path | None,
-    source: str | None = None,
-    date: str | None = None,
-    definition: str | None = None,
-    mapping: Path | None = None,
-    employers_only: bool = False,
-    user: str | None = None,
-) -> dict[str, Any]:
-    """Load the sampling frame the weights rest on and rebuild the warehouse (atomic; on a
-    failure the previous frame stays). ``path``: a KBO/BCE open-data extract (folder or zip),
-    counted by :func:`etl.survey.kbo.kbo_frame`, or a CSV of counts (``source`` required);
-    None goes back to the illustrative demo frame. Returns what was loaded."""
-    from etl.survey.frame import FrameSource, frame_csv, load_frame, now_iso, sha256_text
-    from etl.survey.kbo import MAPPING, KboFormatError, Mapping, is_kbo_extract, kbo_frame
-    from pipeline.build import build
-
-    area = landing_dir(warehouse)
-    user = user or default_user()
-    summary: dict[str, Any] = {}
-    if path is None:
-        text = provenance = None
-    elif not path.exists():
-        raise FrameError(f"{path}: not found")
-    elif is_kbo_extract(path):
-        rules = Mapping.load(mapping or MAPPING)
-        try:
-            counted = kbo_frame(path, rules, employers_only)
-        except KboFormatError as exc:
-            raise FrameError(str(exc)) from exc
-        if not counted.total:
-            raise FrameError(
-                f"{path}: no association of the frame's definition in this extract "
-                f"({counted.in_scope} in scope, {counted.unmapped} without a mapped "
-                f"main activity); nothing changed"
-            )
-        when = counted.snapshot_date.isoformat() if counted.snapshot_date else (date or None)
-        names = {"fr": ("complet", "mise à jour"), "nl": ("volledig", "update"), "en": ("full", "update")}
-        frame_source = FrameSource(
-            "register",
-            {
-                lang: KBO_SOURCE[lang].format(
-                    number=counted.extract_number or "?",
-                    kind=names[lang][counted.extract_type != "full"],
-                    date=(
-                        counted.snapshot_date.strftime("%d/%m/%Y" if lang != "en" else "%d %b %Y")
-                        if counted.snapshot_date
-                        else when or "?"
-                    ),
-                )
-                for lang in LANGS
-            },
-            when,
-            {
-                lang: rules.definition[lang].strip() + (EMPLOYERS_ONLY[lang] if employers_only else "")
-                for lang in LANGS
-            },
-            "kbo",
-            counted.sha256,
-            now_iso(),
-            user,
-            {
-                "in_scope": counted.in_scope,
-                "unmapped": counted.unmapped,
-                "excluded": counted.excluded,
-                "extract_type": counted.extract_type,
-                "nace_versions": counted.by_version,
-                "employers_only": employers_only,
-                "warnings": counted.warnings,
-                "mapping_sha256": sha256_text(rules.path.read_bytes()),
-            },
-        )
-        cells = [{**c, "region": rules.region} for c in counted.cells]
-        text = frame_csv(
-            cells,
-            "register",
-            f"Sampling frame from {frame_source.source['en']}.\n"
-            f"Mapping: {rules.path.name}. Counts only: no enterprise is listed.",
-        )
-        provenance = frame_source.to_json()
-        summary = {"kind": "kbo", "cells": cells, **frame_source.details}
-    else:
-        try:
-            frame = load_frame(path)
-        except (ValueError, KeyError) as exc:
-            raise FrameError(str(exc)) from exc
-        if not source:
-            raise FrameError("a CSV of counts needs its source: --source 'who counted what, when'")
-        status = "illustrative" if frame.attrs["illustrative"] else "register"
-        described = definition or source
-        frame_source = FrameSource(
-            status,
-            dict.fromkeys(LANGS, source),
-            date,
-            dict.fromkeys(LANGS, described),
-            "counts",
-            sha256_text(path.read_bytes()),
-            now_iso(),
-            user,
-        )
-        text, provenance = path.read_text(encoding="utf-8"), frame_source.to_json()
-        summary = {"kind": "counts", "cells": len(frame)}
-    previous = None
-    if text is not None:
-        _, previous = landing.store_frame(area, text, provenance)
-    else:
-        previous = landing.clear_frame(area)
-    try:
-        build(warehouse)
-    except BaseException:
-        landing.restore_frame(area, previous)
-        raise
-    con = _attach(warehouse)
-    try:
-        status, total = con.execute(
-            "SELECT any_value(status), sum(n_associations) FROM wh.public.sampling_frame"
-        ).fetchone()
-    finally:
-        con.close()
-    return {"status": status, "n_associations": int(total), **summary}
+    return Result.done({**details, "remaining": len(landing.registry(area))})
 
 
 def form(out: Path | None, template: Path | None, version: str = "v1") -> list[Path]:

@@ -1,4 +1,5 @@
-"""The coordinators' audit log: one JSON object per line (who did what to which file, when).
+"""The audit log of the survey data: one JSON object per line (who did what to which file,
+when), written by the services and the admin area, shown in the admin area.
 
 It names users and uploaded files: the log is 0600 and its folder 0700, whatever the umask."""
 
@@ -10,7 +11,13 @@ import json
 from pathlib import Path
 from typing import Any
 
+from warehouse.paths import admin_dir
 from warehouse.private import open_private, private_dir, restrict
+
+
+def audit_log(warehouse: Path) -> Path:
+    """``<warehouse dir>/admin/audit.log``."""
+    return admin_dir(warehouse) / "audit.log"
 
 
 def record(path: Path, user: str, action: str, **details: Any) -> dict[str, Any]:

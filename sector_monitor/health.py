@@ -1,11 +1,11 @@
 """``GET /healthz``: is this process able to serve, and which build does it serve?
 
-For the reverse proxy and monitoring (issue 17): 200 when the warehouse opens, 503 otherwise,
-as JSON with the build id (``meta.build`` of the warehouse version the process reads now), the
-warehouse version token and modification time, and the tool version. Cheap: a ``stat`` and a
-fresh cursor on the process's connection; the build id is read once per warehouse version.
-Never cached (``Cache-Control: no-store``). Outside ``/api/v1`` and its OpenAPI document on
-purpose: it describes the server, not the data.
+Mounted by the web root (:mod:`sector_monitor.web`) for the reverse proxy and monitoring: 200
+when the warehouse opens, 503 otherwise, as JSON with the build id (``meta.build`` of the
+warehouse version the process reads now), the warehouse version token and modification time,
+and the tool version. Cheap: a ``stat`` and a fresh cursor on the process's connection; the
+build id is read once per warehouse version. Never cached (``Cache-Control: no-store``).
+Outside ``/api/v1`` and its OpenAPI document on purpose: it describes the server, not the data.
 """
 
 from __future__ import annotations

@@ -1,0 +1,27 @@
+"""The rollback service: put the previous build back in place of the warehouse."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.results import Result, english
+from warehouse.build import BuildLockedError
+from warehouse.history import NoHistoryError, build_id_of
+from warehouse.history import rollback as restore_previous
+
+
+@dataclass(frozen=True)
+class Restored:
+    build_id: str  # of the build now in place
+    warehouse: Path
+
+
+def rollback(warehouse: Path) -> Result[Restored]:
+    """Restore the newest kept build atomically (the current one is kept in its place); failed
+    when no earlier build is kept or while a build runs (nothing changes)."""
+    try:
+        restored = restore_previous(warehouse)
+    except (NoHistoryError, BuildLockedError) as exc:
+        return Result.failed(english(str(exc)))
+    return Result.done(Restored(build_id_of(restored), warehouse))
