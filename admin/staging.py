@@ -30,6 +30,7 @@ from typing import Any
 import duckdb
 
 from admin.paths import publish_lock, staging_root
+from core.i18n import LANGUAGES
 from etl import landing
 from etl.snapshots import sha256_file
 from etl.survey.errors import SurveyReadError
@@ -170,7 +171,7 @@ class Workspace:
             if code and report.get("refused"):  # file-level checks: the summary says why
                 upload.status, upload.report = "refused", {"summary": report["summary"]}
                 summary = FileSummary.from_dict(report["summary"])
-                upload.error = {lang: summary.message(lang) for lang in ("fr", "nl", "en")}
+                upload.error = {lang: summary.message(lang) for lang in LANGUAGES}
             elif code:
                 upload.status, upload.error = "unreadable", report["messages"]
             else:
@@ -190,7 +191,7 @@ class Workspace:
                 }
         except SurveyReadError as exc:
             upload.status = "unreadable"
-            upload.error = {lang: getattr(exc, f"message_{lang}") for lang in ("fr", "nl", "en")}
+            upload.error = {lang: getattr(exc, f"message_{lang}") for lang in LANGUAGES}
         except Exception:
             ref = secrets.token_hex(4)
             log.exception("candidate build of upload %s failed (ref %s)", upload.id, ref)

@@ -10,6 +10,7 @@ from typing import Any
 
 import duckdb
 
+from core.i18n import LANGUAGES, language_of_locale
 from etl import landing
 from etl.survey.errors import SurveyReadError
 from etl.survey.filecheck import FileSummary, SurveyRefusedError, header_check, max_failing_share
@@ -17,13 +18,10 @@ from etl.survey.sql import literal
 from etl.survey.validation import causes
 from warehouse.paths import landing_dir
 
-LANGS = ("fr", "nl", "en")
-
 
 def user_language(explicit: str | None = None) -> str:
     """The language of messages: --lang, else $LANG (fr_BE.UTF-8 -> fr), else English."""
-    lang = (explicit or os.environ.get("LANG", "en"))[:2].lower()
-    return lang if lang in LANGS else "en"
+    return language_of_locale(explicit or os.environ.get("LANG"), default="en")
 
 
 MAX_LISTED = 1_000  # errors listed in a report; the summary counts them all
@@ -157,7 +155,7 @@ def ingest(
 def _failed(report: dict[str, Any], error: SurveyReadError, lang: str) -> dict[str, Any]:
     """The report of a file that was refused or could not be read: ``error`` in the user's
     language, ``messages`` in all three."""
-    report["messages"] = {code: getattr(error, f"message_{code}") for code in LANGS}
+    report["messages"] = {code: getattr(error, f"message_{code}") for code in LANGUAGES}
     report["error"] = report["messages"][lang]
     return report
 
@@ -343,12 +341,12 @@ def load_sampling_frame(
                         else when or "?"
                     ),
                 )
-                for lang in LANGS
+                for lang in LANGUAGES
             },
             when,
             {
                 lang: rules.definition[lang].strip() + (EMPLOYERS_ONLY[lang] if employers_only else "")
-                for lang in LANGS
+                for lang in LANGUAGES
             },
             "kbo",
             counted.sha256,
@@ -385,9 +383,9 @@ def load_sampling_frame(
         described = definition or source
         frame_source = FrameSource(
             status,
-            dict.fromkeys(LANGS, source),
+            dict.fromkeys(LANGUAGES, source),
             date,
-            dict.fromkeys(LANGS, described),
+            dict.fromkeys(LANGUAGES, described),
             "counts",
             sha256_text(path.read_bytes()),
             now_iso(),

@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 from plotly.utils import PlotlyJSONEncoder
 
+from core.i18n import format_number
 from dashboard.app import create_app
-from dashboard.formatting import format_number
 from indicators.cli import show_indicator
 
 INDICATOR = "tt_task_transfer"
