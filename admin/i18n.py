@@ -1,22 +1,20 @@
-"""Interface strings of the coordinator workspace (``messages.yaml``: fr, nl, en)."""
+"""Interface strings of the coordinator workspace: the gettext domain ``admin`` (fr, nl, en).
+
+The msgids are keys (``t("logged_out")``) and every language, English included, has its
+catalog in ``admin/locale/<lang>/LC_MESSAGES/admin.po``, compiled by ``scripts/i18n.sh``.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import cache
 from pathlib import Path
 
-import yaml
+from core.i18n import gettext
 
-MESSAGES = Path(__file__).resolve().parent / "messages.yaml"
-
-
-@cache
-def messages() -> dict[str, dict[str, str]]:
-    return yaml.safe_load(MESSAGES.read_text(encoding="utf-8"))
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+DOMAIN = "admin"
 
 
 def text_for(lang: str) -> Callable[[str], str]:
-    """``t(key)``: the string ``key`` in ``lang`` (a missing key is a programming error)."""
-    table = messages()
-    return lambda key: table[key][lang]
+    """``t(key)``: the string ``key`` in ``lang`` (tests/test_catalogs.py checks every key used)."""
+    return gettext(lang, LOCALE_DIR, DOMAIN)

@@ -35,8 +35,7 @@ from admin.preview import compare
 from admin.sniff import sniff
 from admin.staging import PublishBusyError, StaleUploadError, Upload, Workspace
 from admin.throttle import LoginThrottle
-from dashboard.formatting import format_number
-from dashboard.i18n import LANGUAGE_NAMES, negotiate_language, valid_language
+from core.i18n import LANGUAGE_NAMES, format_number, negotiate_language, valid_language
 from etl.survey.filecheck import RULES, FileSummary, question_label
 from etl.survey.readers import FORMATS
 from pipeline import audit

@@ -21,7 +21,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-LANGUAGES = ("fr", "nl", "en")
+from core.i18n import LANGUAGES
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from pathlib import Path
 import requests
 
 from benchmarks import _server
+from core.i18n import LANGUAGES
 
 RECS = [f"R{i}" for i in range(1, 9)]
 API_PATH = "/api/v1/indicators"
@@ -35,7 +36,7 @@ def note_queries() -> list[str]:
     return [
         f"lang={lang}&rec={a}&rec={b}&period={wave}"
         for wave in ("2024", "2023", "2022")
-        for lang in ("fr", "nl", "en")
+        for lang in LANGUAGES
         for a, b in pairs
     ]
 

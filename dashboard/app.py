@@ -9,11 +9,11 @@ import dash
 import flask
 from flask_caching import Cache
 
+from core.i18n import negotiate_language
 from dashboard.callback_guard import install_callback_guard
 from dashboard.chrome import frame_layout, language_of_path, register_frame_callbacks
 from dashboard.data import PublicData, install
 from dashboard.downloads import register_downloads
-from dashboard.i18n import negotiate_language
 from dashboard.routing import install_routing
 from dashboard.security import install_security
 from warehouse.reader import Reader

@@ -11,7 +11,9 @@ from collections.abc import Sequence
 import plotly.graph_objects as go
 from dash import dcc, html
 
-from dashboard.i18n import plotly_locale, plotly_separators
+from core.codes import EUROSTAT_TO_ISO3
+from core.i18n import separators
+from dashboard.i18n import plotly_locale
 
 #: Okabe-Ito palette (blue first: it keeps AA contrast for bars with labels).
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442")
@@ -21,52 +23,11 @@ TEXT = "#212529"
 #: Sequential blue scale for maps (light to dark, distinguishable without hue).
 MAP_SCALE = [[0.0, "#deebf7"], [0.5, "#6baed6"], [1.0, "#08306b"]]
 
-#: Eurostat country code -> ISO 3166 alpha-3 (ids of plotly's topojson countries).
-ISO3 = {
-    "AT": "AUT",
-    "BE": "BEL",
-    "BG": "BGR",
-    "CH": "CHE",
-    "CY": "CYP",
-    "CZ": "CZE",
-    "DE": "DEU",
-    "DK": "DNK",
-    "EE": "EST",
-    "EL": "GRC",
-    "ES": "ESP",
-    "FI": "FIN",
-    "FR": "FRA",
-    "HR": "HRV",
-    "HU": "HUN",
-    "IE": "IRL",
-    "IS": "ISL",
-    "IT": "ITA",
-    "LI": "LIE",
-    "LT": "LTU",
-    "LU": "LUX",
-    "LV": "LVA",
-    "ME": "MNE",
-    "MK": "MKD",
-    "MT": "MLT",
-    "NL": "NLD",
-    "NO": "NOR",
-    "PL": "POL",
-    "PT": "PRT",
-    "RO": "ROU",
-    "RS": "SRB",
-    "SE": "SWE",
-    "SI": "SVN",
-    "SK": "SVK",
-    "TR": "TUR",
-    "UK": "GBR",
-    "AL": "ALB",
-}
-
 
 def _layout(lang: str, height: int, **extra: object) -> go.Layout:
     """Common layout: language separators, readable font, no wasted margins."""
     return go.Layout(
-        separators=plotly_separators(lang),
+        separators=separators(lang),
         height=height,
         margin={"l": 8, "r": 16, "t": 16, "b": 8},
         font={
@@ -449,9 +410,9 @@ def europe_map(
 ) -> go.Figure:
     """Choropleth of European countries (Eurostat codes) on plotly's local Europe topojson."""
     rows = [
-        (ISO3[g], v, n)
+        (EUROSTAT_TO_ISO3[g], v, n)
         for g, v, n in zip(geo_codes, values, names, strict=True)
-        if g in ISO3 and v is not None
+        if g in EUROSTAT_TO_ISO3 and v is not None
     ]
     trace = go.Choropleth(
         locations=[r[0] for r in rows],

@@ -11,8 +11,9 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import ClientsideFunction, Input, Output, dcc, html
 
+from core.i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, LANGUAGES, valid_language
 from dashboard.components import PAGE_SLUGS, THEME_SLUGS, page_href, page_titles
-from dashboard.i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, LANGUAGES, gettext_for, valid_language
+from dashboard.i18n import gettext_for
 
 #: A store the explorer writes its query string to, so the language links follow it.
 SEARCH_STORE = "url-search-sync"

@@ -8,8 +8,9 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import html
 
+from core.i18n import DEFAULT_LANGUAGE, valid_language
 from dashboard.data import PublicData, current_data
-from dashboard.i18n import gettext_for, valid_language
+from dashboard.i18n import gettext_for
 
 #: Theme key (``public.indicators.theme``) -> URL slug of its theme page.
 THEME_SLUGS: dict[str, str] = {
@@ -68,7 +69,7 @@ def browser_title(page: str) -> Callable[..., str]:
     """A Dash-pages ``title`` function: '<page> · Sector monitor' in the URL's language."""
 
     def title(lang: str | None = None, **variables: str) -> str:
-        _ = gettext_for(lang if lang in ("fr", "nl", "en") else "fr")
+        _ = gettext_for(valid_language(lang) or DEFAULT_LANGUAGE)
         key = page
         if page == "theme":
             theme = next((t for t, s in THEME_SLUGS.items() if s == variables.get("theme")), None)

@@ -16,7 +16,7 @@ import flask
 import pandas as pd
 from flask_caching import Cache
 
-from dashboard.i18n import LANGUAGES, country_name
+from core.i18n import LANGUAGES, country_name
 from warehouse.reader import Reader
 
 #: Public views the dashboard may show or offer for download, in display order.

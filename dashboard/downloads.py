@@ -13,10 +13,10 @@ from urllib.parse import urlencode
 
 import flask
 
+from core.i18n import DEFAULT_LANGUAGE, valid_language
 from dashboard.csv_export import to_csv, to_parquet
 from dashboard.data import PUBLIC_VIEWS, current_data
 from dashboard.explorer_data import build_view
-from dashboard.i18n import DEFAULT_LANGUAGE, valid_language
 from dashboard.view_export import view_csv, view_xlsx
 from exports.datapackage import export_package
 from exports.notes.content import build_note, selection_errors

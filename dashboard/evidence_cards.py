@@ -13,10 +13,11 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 from dash import html
 
+from core.i18n import LANGUAGES, format_number, is_missing
 from dashboard import charts
 from dashboard.components import chart_card, source_line
 from dashboard.data import PublicData
-from dashboard.formatting import format_number, is_missing, unit_suffix
+from dashboard.formatting import unit_suffix
 from dashboard.i18n import gettext_for
 from dashboard.survey_cards import explorer_href
 from dashboard.survey_data import (
@@ -30,7 +31,7 @@ from dashboard.survey_data import (
     sources_of,
     suppressed_text,
 )
-from indicators.catalogue import LANGS, Indicator
+from indicators.catalogue import Indicator
 from indicators.recommendations import finding, indicator_from_public
 
 #: A warning light counts as "on" in a group of associations when the whole 95 % CI of the share
@@ -49,7 +50,7 @@ def _indicators(data: PublicData, ids: Sequence[str]) -> dict[str, Indicator]:
 
 
 def _geo_labels(data: PublicData) -> dict[str, dict[str, str]]:
-    if not all(data.has_column("geography", f"label_{lg}") for lg in LANGS):
+    if not all(data.has_column("geography", f"label_{lg}") for lg in LANGUAGES):
         return {}
     frame = data.query("SELECT geo_code, label_fr, label_nl, label_en FROM public.geography")
     return {

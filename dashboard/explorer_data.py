@@ -12,15 +12,15 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from core.i18n import LANGUAGES, decimals_for, format_number, is_missing
 from dashboard.data import PublicData
-from dashboard.formatting import format_number, is_missing, unit_suffix
-from dashboard.i18n import LANGUAGES, gettext_for
+from dashboard.formatting import unit_suffix
+from dashboard.i18n import gettext_for
 from dashboard.survey_data import (
     THEMES,
     catalogue,
     category_order,
     cell_label,
-    decimals_for,
     sources_of,
     suppressed_text,
     theme_labels,

@@ -1,37 +1,11 @@
-"""Numbers and units in the conventions of each interface language (Babel)."""
+"""The dashboard's units of measure, named in its catalog (numbers: :mod:`core.i18n`)."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 
-from babel.numbers import format_decimal
-
-from dashboard.i18n import NUMBER_LOCALES, gettext_for
-
-MISSING = "–"
-
-
-def is_missing(value: object) -> bool:
-    """Whether a cell holds no number (None, NaN or pandas NA)."""
-    if value is None:
-        return True
-    try:
-        return math.isnan(float(value))  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return True
-
-
-def format_number(value: float | None, lang: str, decimals: int | None = None) -> str:
-    """A number as written in ``lang``: ``7 036,5`` (fr), ``7.036,5`` (nl), ``7,036.5`` (en).
-
-    ``decimals`` fixes the number of decimals; by default up to three are kept as given.
-    """
-    if is_missing(value):
-        return MISSING
-    fraction = ".###" if decimals is None else ("." + "0" * decimals if decimals else "")
-    pattern = "#,##0" + fraction
-    return format_decimal(value, format=pattern, locale=NUMBER_LOCALES[lang])
+from core.i18n import MISSING, format_number, is_missing, percent_suffix
+from dashboard.i18n import gettext_for
 
 
 def unit_labels(_: Callable[[str], str]) -> dict[str, str]:
@@ -68,7 +42,7 @@ def unit_labels(_: Callable[[str], str]) -> dict[str, str]:
 def unit_suffix(unit: str | None, lang: str) -> str:
     """What follows a number of ``unit``: `` %`` in French, ``%`` in Dutch and English."""
     if unit == "percent":
-        return "\u00a0%" if lang == "fr" else "%"
+        return percent_suffix(lang)
     label = unit_labels(gettext_for(lang)).get(unit or "", unit or "")
     if label[:1] in ("%", "‰") and lang != "fr":  # 20.3% of GDP; French: 20,3 % du PIB
         return label

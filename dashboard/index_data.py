@@ -12,9 +12,9 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import html
 
+from core.i18n import format_number
 from dashboard import charts
 from dashboard.data import PublicData
-from dashboard.formatting import format_number
 from dashboard.i18n import gettext_for
 from indicators.pressure_index import IndexConfig, compute_index, load_config
 

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from core.i18n import LANGUAGES
 from dashboard.data import PublicData
-from dashboard.i18n import LANGUAGES
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,9 @@ import flask
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, RequestRedirect
 
+from core.i18n import LANGUAGE_NAMES, LANGUAGES, negotiate_language
 from dashboard.components import THEME_SLUGS
-from dashboard.i18n import LANGUAGE_NAMES, LANGUAGES, gettext_for, negotiate_language
+from dashboard.i18n import gettext_for
 
 #: Dash's catch-all rule serving the index page.
 CATCH_ALL = "/<path:path>"

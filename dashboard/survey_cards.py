@@ -12,10 +12,11 @@ from urllib.parse import urlencode
 import pandas as pd
 from dash import html
 
+from core.i18n import format_number, is_missing
 from dashboard import charts
 from dashboard.components import chart_card, page_href, source_line
 from dashboard.data import PublicData
-from dashboard.formatting import format_number, is_missing, unit_suffix
+from dashboard.formatting import unit_suffix
 from dashboard.i18n import gettext_for
 from dashboard.survey_data import (
     catalogue,

@@ -10,9 +10,10 @@ from collections.abc import Callable, Sequence
 
 import pandas as pd
 
+from core.i18n import LANGUAGES, decimals_for, format_number, is_missing
 from dashboard.data import PublicData
-from dashboard.formatting import format_number, is_missing, unit_suffix
-from dashboard.i18n import LANGUAGES, gettext_for
+from dashboard.formatting import unit_suffix
+from dashboard.i18n import gettext_for
 
 #: Themes of the indicator catalogue, in display order.
 THEMES: tuple[str, ...] = (
@@ -26,8 +27,6 @@ THEMES: tuple[str, ...] = (
     "combined",
     "public_statistics",
 )
-#: Decimals shown for survey estimates by unit (1 otherwise).
-DECIMALS = {"ratio": 2, "score": 2, "fte": 0, "eur": 0, "count": 0, "persons": 0}
 SOURCE_COLUMNS = ["source_id", "title", "producer", "url", "licence", "retrieved_on", "citation"]
 
 
@@ -185,11 +184,6 @@ def ci_text(low: object, high: object, lang: str, unit: str = "percent") -> str:
     _ = gettext_for(lang)
     decimals = decimals_for(unit)
     return _("95 % CI") + (f" {format_number(low, lang, decimals)} – {format_number(high, lang, decimals)}")
-
-
-def decimals_for(unit: str) -> int:
-    """Decimals shown for a survey estimate in ``unit``."""
-    return DECIMALS.get(unit, 1)
 
 
 def estimate_text(value: object, unit: str, lang: str) -> str:

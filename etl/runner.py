@@ -17,6 +17,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from core.i18n import LANGUAGES
 from etl import snapshots
 
 
@@ -114,12 +115,9 @@ def record_source(
     )
 
 
-SOURCE_LANGUAGES = ("fr", "nl", "en")
-
-
 def insert_source(ctx: Context, row: dict, i18n: dict[str, dict[str, str]]) -> None:
     """One row of meta.sources, by column name, with its fr/nl/en title, producer, citation."""
-    for lang in SOURCE_LANGUAGES:
+    for lang in LANGUAGES:
         for key in ("title", "producer", "citation"):
             row[f"{key}_{lang}"] = (i18n.get(lang) or {}).get(key) or row[key]
     names = list(row)

@@ -24,7 +24,6 @@ from etl.survey.codebook import CODEBOOKS, LATEST, VERSIONS, Codebook
 HERE = Path(__file__).parent
 CATALOGUE_DIR = HERE / "catalogue"
 SCHEMA_FILE = HERE / "catalogue.schema.json"
-LANGS = ("fr", "nl", "en")
 SURVEY_ESTIMATORS = ("proportion", "mean", "ratio", "total", "net_balance")
 # Columns of restricted.survey_responses that are not questions (see docs/public-views.md).
 META_COLUMNS = {

@@ -8,7 +8,7 @@ import duckdb
 from rich.console import Console
 from rich.table import Table
 
-from indicators.catalogue import LANGS
+from core.i18n import LANGUAGES
 
 HEADERS = {
     "fr": (
@@ -93,8 +93,8 @@ def _render(table: Table) -> str:
 
 
 def _lang(lang: str) -> str:
-    if lang not in LANGS:
-        raise ValueError(f"language must be one of {LANGS}, not {lang!r}")
+    if lang not in LANGUAGES:
+        raise ValueError(f"language must be one of {LANGUAGES}, not {lang!r}")
     return lang
 
 

@@ -19,7 +19,9 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from indicators.catalogue import LANGS, Indicator, load_catalogue
+from core.codes import SIZE_CLASSES
+from core.i18n import LANGUAGES
+from indicators.catalogue import Indicator, load_catalogue
 from indicators.combined import combined_rows, load_assumptions, required_series
 from indicators.disclosure import apply_disclosure
 from indicators.domains import DomainEstimates, WaveLayout, estimate_domains
@@ -241,7 +243,7 @@ def _survey_waves(
     for wave in waves:
         data = con.sql(sql, params=[wave]).to_arrow_table().to_pandas(split_blocks=True, self_destruct=True)
         weights = wave_weights(
-            data, frame, settings["size_class_order"], settings["weighting"]["min_responses_per_cell"]
+            data, frame, list(SIZE_CLASSES), settings["weighting"]["min_responses_per_cell"]
         )
         layout, cells = _layout(data, weights, [*settings["breakdowns"], *extra])
         cur = _Wave(wave, weights, layout, cells, data["org_pseudo"])
@@ -307,8 +309,8 @@ def _recommendation_tables(
         rows.append(
             {
                 "recommendation_id": r.id,
-                **{f"title_{lg}": r.title[lg] for lg in LANGS},
-                **{f"text_{lg}": r.text[lg] for lg in LANGS},
+                **{f"title_{lg}": r.title[lg] for lg in LANGUAGES},
+                **{f"text_{lg}": r.text[lg] for lg in LANGUAGES},
                 "indicators": " ".join(r.indicators),
                 **summary,
                 "synthetic": bool(
@@ -337,7 +339,7 @@ def _indicator_table(catalogue: dict[str, Indicator]) -> pd.DataFrame:
             "scope_geo": None if ind.is_survey else ind.headline_geo,
             "versions": " ".join(ind.versions) or None,
         }
-        for lang in LANGS:
+        for lang in LANGUAGES:
             row |= {
                 f"title_{lang}": ind.title[lang],
                 f"summary_{lang}": ind.description[lang],

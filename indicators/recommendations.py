@@ -27,13 +27,12 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import yaml
-from babel.numbers import format_decimal
 
-from indicators.catalogue import LANGS, CatalogueError, Indicator
+from core.i18n import LANGUAGES, format_number
+from indicators.catalogue import CatalogueError, Indicator
 
 RECOMMENDATIONS_FILE = Path(__file__).with_name("recommendations.yaml")
 WORDING: dict = yaml.safe_load(Path(__file__).with_name("evidence_wording.yaml").read_text(encoding="utf-8"))
-LOCALES = {"fr": "fr_BE", "nl": "nl_BE", "en": "en_GB"}
 LEVEL_RULES = ("above", "below")
 CHANGE_RULES = ("worsened", "improved")
 RULES = LEVEL_RULES + CHANGE_RULES
@@ -104,7 +103,7 @@ def load_recommendations(
     recs = {}
     for rid, body in raw.items():
         for fld in ("title", "text"):
-            missing = [lang for lang in LANGS if not str(body.get(fld, {}).get(lang, "")).strip()]
+            missing = [lang for lang in LANGUAGES if not str(body.get(fld, {}).get(lang, "")).strip()]
             if missing:
                 raise CatalogueError(f"{path.name}: {rid}.{fld}: missing translation {missing}")
         rules = [r for entry in body.get("evidence") or [] for r in _expand(rid, entry, path)]
@@ -141,7 +140,7 @@ def meaning(rule: dict, ind: Indicator) -> dict[str, str] | None:
 
 
 def _fmt(x: float, lang: str, signed: bool = False) -> str:
-    text = format_decimal(x, format="#,##0.0", locale=LOCALES[lang])
+    text = format_number(x, lang, 1)
     return f"+{text}" if signed and x > 0 else text
 
 
@@ -327,7 +326,7 @@ def evidence(
                 "rule": rule["rule"],
                 "direction": rule["direction"],
                 "threshold": rule["threshold"],
-                **{f"meaning_{lg}": words.get(lg) for lg in LANGS},
+                **{f"meaning_{lg}": words.get(lg) for lg in LANGUAGES},
                 "period": period,
                 "previous_period": (fields or {}).get("previous"),
                 "value": None if fields is None else fields["value"],
@@ -340,7 +339,10 @@ def evidence(
                 "result": result,
                 "illustration": synthetic,
                 "synthetic": synthetic,
-                **{f"finding_{lg}": rule_sentence(rule, ind, fields, result, lg, geo_labels) for lg in LANGS},
+                **{
+                    f"finding_{lg}": rule_sentence(rule, ind, fields, result, lg, geo_labels)
+                    for lg in LANGUAGES
+                },
             }
         )
     return _summary(rows), rows
@@ -353,7 +355,7 @@ def _summary(rows: list[dict]) -> dict:
     illustrated = verdict((r["result"], True) for r in rows) if shown else None
     held = [r for r in rows if r["result"] in ("supports", "contradicts")]
     texts = {}
-    for lang in LANGS:
+    for lang in LANGUAGES:
         parts = []
         for illustration in (False, True):
             for direction in ("supports", "contradicts"):
@@ -410,7 +412,7 @@ def indicator_from_public(row: Mapping) -> Indicator:
     """An :class:`Indicator` with the fields the wording needs, from a ``public.indicators``
     row (for readers of the public views, e.g. the dashboard)."""
     text = {
-        name: {lg: row.get(f"{name}_{lg}") or "" for lg in LANGS}
+        name: {lg: row.get(f"{name}_{lg}") or "" for lg in LANGUAGES}
         for name in ("title", "summary", "description", "unit_label")
     }
     return Indicator(

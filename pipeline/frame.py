@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from core.i18n import LANGUAGES
 from etl import landing
-from etl.survey.filecheck import LANGS
 from pipeline.build import build
 from pipeline.results import Result, english
 from pipeline.survey import default_user
@@ -114,12 +114,12 @@ def _frame_file(
                         else when or "?"
                     ),
                 )
-                for lang in LANGS
+                for lang in LANGUAGES
             },
             when,
             {
                 lang: rules.definition[lang].strip() + (EMPLOYERS_ONLY[lang] if employers_only else "")
-                for lang in LANGS
+                for lang in LANGUAGES
             },
             "kbo",
             counted.sha256,
@@ -152,9 +152,9 @@ def _frame_file(
         raise FrameError("a CSV of counts needs its source: --source 'who counted what, when'")
     frame_source = FrameSource(
         "illustrative" if frame.attrs["illustrative"] else "register",
-        dict.fromkeys(LANGS, source),
+        dict.fromkeys(LANGUAGES, source),
         date,
-        dict.fromkeys(LANGS, definition or source),
+        dict.fromkeys(LANGUAGES, definition or source),
         "counts",
         sha256_text(path.read_bytes()),
         now_iso(),

@@ -8,9 +8,10 @@ import getpass
 from pathlib import Path
 from typing import Any
 
+from core.i18n import LANGUAGES
 from etl import landing
 from etl.survey.errors import SurveyReadError
-from etl.survey.filecheck import LANGS, FileSummary, SurveyRefusedError, header_check, max_failing_share
+from etl.survey.filecheck import FileSummary, SurveyRefusedError, header_check, max_failing_share
 from etl.survey.sql import literal
 from etl.survey.validation import causes
 from pipeline.audit import audit_log, record
@@ -142,7 +143,7 @@ def ingest(
 def _unloaded(report: dict[str, Any], error: SurveyReadError) -> Result[dict[str, Any]]:
     """The result of a file that was refused by a file-level check (its summary goes into the
     report) or could not be read: nothing changed; ``error`` says why in fr/nl/en."""
-    messages = {code: getattr(error, f"message_{code}") for code in LANGS}
+    messages = {code: getattr(error, f"message_{code}") for code in LANGUAGES}
     if not isinstance(error, SurveyRefusedError):
         return Result.failed(messages, report)
     report.update(rows_read=error.summary.rows, refused=True, summary=error.summary.as_dict())

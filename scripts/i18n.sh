@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Dashboard translations: extract the strings, update fr/nl/en catalogs, compile them.
+# Translations. Dashboard (domain messages): extract the strings, update the fr/nl/en catalogs.
+# Coordinator workspace (domain admin, admin/locale): keyed msgids, edited in the .po files.
+# Then compile every catalog of both.
 #   scripts/i18n.sh            extract + update + compile
 #   scripts/i18n.sh compile    compile only (after editing a .po file)
 set -euo pipefail
@@ -21,14 +23,14 @@ if [[ "${1:-}" != "compile" ]]; then
 fi
 # Compiled with Babel's API rather than `pybabel compile`: its printf-placeholder check reads
 # "95 % CI" as a placeholder (the dashboard only uses str.format), fails and exits 1.
-"$PYTHON" - "$LOCALE" <<'PY'
+"$PYTHON" - "$LOCALE" admin/locale <<'PY'
 import sys
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-for po in sorted(Path(sys.argv[1]).glob("*/LC_MESSAGES/messages.po")):
+for po in sorted(po for folder in sys.argv[1:] for po in Path(folder).glob("*/LC_MESSAGES/*.po")):
     with po.open("rb") as source:
         catalog = read_po(source)
     missing = sum(1 for m in catalog if m.id and not m.string)

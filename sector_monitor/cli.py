@@ -13,6 +13,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from core.i18n import LANGUAGES, language_of_locale
 from warehouse.paths import ENV_WAREHOUSE, warehouse_path
 
 console = Console(stderr=True)
@@ -173,13 +174,9 @@ def cmd_up(args: argparse.Namespace) -> int:
     return cmd_serve(args)
 
 
-LANGS = ("fr", "nl", "en")
-
-
 def user_language(explicit: str | None = None) -> str:
     """The language of messages: --lang, else $LANG (fr_BE.UTF-8 -> fr), else English."""
-    lang = (explicit or os.environ.get("LANG", "en"))[:2].lower()
-    return lang if lang in LANGS else "en"
+    return language_of_locale(explicit or os.environ.get("LANG"), default="en")
 
 
 def _error(message: str) -> None:
@@ -538,7 +535,7 @@ def parser() -> argparse.ArgumentParser:
     i.add_argument(
         "--format", default="auto", choices=["auto", "kobo", "limesurvey", "google_forms", "spreadsheet"]
     )
-    i.add_argument("--lang", choices=["fr", "nl", "en"], help="language of messages (default: $LANG)")
+    i.add_argument("--lang", choices=LANGUAGES, help="language of messages (default: $LANG)")
     i.add_argument("--json", action="store_true", help="print the report as JSON")
     i.add_argument(
         "--version",
@@ -600,14 +597,14 @@ def parser() -> argparse.ArgumentParser:
     isub = ind.add_subparsers(dest="indicators_command", required=True)
     il = isub.add_parser("list", parents=[common], help="list indicators")
     il.add_argument("--theme")
-    il.add_argument("--lang", choices=["fr", "nl", "en"])
+    il.add_argument("--lang", choices=LANGUAGES)
     ish = isub.add_parser("show", parents=[common], help="an indicator's definition and values")
     ish.add_argument("id")
     ish.add_argument("--period")
-    ish.add_argument("--lang", choices=["fr", "nl", "en"])
+    ish.add_argument("--lang", choices=LANGUAGES)
     ind.set_defaults(func=cmd_indicators)
     n = sub.add_parser("note", parents=[common], help="an advocacy note (PDF, DOCX or Markdown)")
-    n.add_argument("--lang", choices=["fr", "nl", "en"], required=True)
+    n.add_argument("--lang", choices=LANGUAGES, required=True)
     n.add_argument("--recommendation", nargs="+", metavar="R", help="e.g. R1 R4")
     n.add_argument("--indicator", nargs="+", metavar="ID")
     n.add_argument("--period")

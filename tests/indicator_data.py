@@ -6,10 +6,11 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from core.codes import SIZE_CLASSES
 from etl.survey.codebook import CODEBOOK
 from indicators.catalogue import survey_column_types
 
-SIZES = ["lt5", "5to19", "20to49", "50plus"]
+SIZES = list(SIZE_CLASSES)
 PUBLIC_SERIES = {  # series -> (unit, [(geo, period, value, flag)])
     "eurostat_formal_volunteering": (
         "percent",

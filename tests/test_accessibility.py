@@ -24,8 +24,9 @@ import pytest
 from conftest import serve_app
 from playwright import sync_api as playwright_sync
 
+from core.i18n import LANGUAGES
 from dashboard.components import PAGE_SLUGS, THEME_SLUGS, page_href, page_titles
-from dashboard.i18n import LANGUAGES, gettext_for
+from dashboard.i18n import gettext_for
 
 pytestmark = pytest.mark.browser
 

@@ -12,9 +12,10 @@ import duckdb
 import pandas as pd
 import pytest
 
+from core.i18n import LANGUAGES, format_number, negotiate_language, separators
 from dashboard.csv_export import to_csv
-from dashboard.formatting import format_number, format_value
-from dashboard.i18n import gettext_for, negotiate_language, plotly_separators
+from dashboard.formatting import format_value
+from dashboard.i18n import gettext_for
 from etl.csv_safety import neutralise
 from sector_monitor.web import create_app
 
@@ -98,7 +99,7 @@ def suppressed_cell(wh) -> tuple[str, str, str, str]:
 @pytest.mark.parametrize(("lang", "expected"), [("fr", "7\u202f036,5"), ("nl", "7.036,5"), ("en", "7,036.5")])
 def test_numbers_follow_the_language(lang: str, expected: str) -> None:
     assert format_number(7036.5, lang) == expected
-    assert plotly_separators(lang)[0] == ("." if lang == "en" else ",")
+    assert separators(lang)[0] == ("." if lang == "en" else ",")
 
 
 def test_values_carry_localised_units() -> None:
@@ -139,7 +140,7 @@ def test_errors_show_no_trace(client) -> None:
     assert b"Traceback" not in response.data and len(response.data) < 100
 
 
-@pytest.mark.parametrize("lang", ["fr", "nl", "en"])
+@pytest.mark.parametrize("lang", LANGUAGES)
 def test_every_page_renders_in_every_language(client, lang: str) -> None:
     for page in PAGES:
         assert '"props"' in render(client, f"/{lang}{page}")

@@ -17,8 +17,8 @@ import pytest
 from conftest import serve_app
 from playwright import sync_api as playwright_sync
 
+from core.i18n import LANGUAGES, format_number
 from dashboard.components import PAGE_SLUGS, page_titles
-from dashboard.formatting import format_number
 from dashboard.i18n import gettext_for
 
 pytestmark = pytest.mark.browser
@@ -97,7 +97,7 @@ def navigate(page, path: str, heading: str) -> None:
     page.wait_for_load_state("networkidle")
 
 
-@pytest.mark.parametrize("lang", ["fr", "nl", "en"])
+@pytest.mark.parametrize("lang", LANGUAGES)
 def test_every_page_loads_cleanly(page, base_url: str, lang: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     titles = page_titles(gettext_for(lang))

@@ -18,13 +18,13 @@ import pytest
 from conftest import ROOT
 from test_dashboard_app import PAGES, render
 
+from core.i18n import LANGUAGES
 from dashboard.data import PUBLIC_VIEWS
 from exports.datapackage import export_package
 from exports.notes.content import build_note
 from exports.notes.writer import write_note
 from sector_monitor.web import create_app
 
-LANGS = ("fr", "nl", "en")
 VALUE_FIELDS = ("estimate", "se", "ci_low", "ci_high", "value_low", "value_high")
 EXPLORED = (
     ("indicator:fund_private_ethics", "size_class"),  # has cells with n = 1 and 3
@@ -60,7 +60,7 @@ def bodies(warehouse_path: Path, tmp_path_factory: pytest.TempPathFactory) -> di
         out[url] = response.get_data(as_text=True)
         return out[url]
 
-    for lang in LANGS:
+    for lang in LANGUAGES:
         for page in PAGES:
             out[f"/{lang}{page}"] = render(client, f"/{lang}{page}")
         for indicator, breakdown in EXPLORED:
@@ -91,7 +91,7 @@ def bodies(warehouse_path: Path, tmp_path_factory: pytest.TempPathFactory) -> di
     for path in (folder / "package").rglob("*"):
         if path.is_file() and path.suffix in (".csv", ".json", ".md"):
             out[f"package:{path.name}"] = path.read_text(encoding="utf-8")
-    for lang in LANGS:
+    for lang in LANGUAGES:
         note = write_note(build_note(warehouse_path, lang), folder / f"note_{lang}.md")
         out[f"note:{lang}"] = note.read_text(encoding="utf-8")
     return out

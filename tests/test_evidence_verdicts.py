@@ -14,13 +14,13 @@ import yaml
 from indicator_data import build_warehouse, make_frame, make_responses
 from warehouse_edit import edited_copy
 
+from core.i18n import LANGUAGES
 from exports.notes.content import build_note
 from indicators.catalogue import CatalogueError, load_catalogue
 from indicators.compute import compute_all
 from indicators.recommendations import RECOMMENDATIONS_FILE, STATUSES, load_recommendations
 from sector_monitor.web import create_app
 
-LANGS = ("fr", "nl", "en")
 BAROMETER = (
     "pub_barometer_financial_deterioration",
     "pub_barometer_more_reliance_on_volunteers",
@@ -83,7 +83,7 @@ def test_barometer_figures_are_belgian_public_indicators_equal_to_the_statistics
     assert set(BAROMETER) <= set(indicators) and len(indicators) >= 6
     for ind, row in indicators.items():
         assert row["estimator"] == "public_series" and row["scope_geo"] == "01000", ind
-        assert all("2013" in row[f"caveats_{lang}"] for lang in LANGS), ind  # horizon change
+        assert all("2013" in row[f"caveats_{lang}"] for lang in LANGUAGES), ind  # horizon change
         values = wh.execute(
             "SELECT v.period, v.estimate, s.value FROM public.indicator_values v JOIN "
             "public.statistics s ON s.series = ? AND s.geo_code = '01000' AND s.period = v.period "
@@ -186,7 +186,7 @@ def test_statuses_and_rule_results_on_the_shipped_data(wh) -> None:
         assert rule["result"] in ("supports", "contradicts", "inconclusive", "no_data")
         if rule["result"] != "no_data":
             assert rule["period"] and rule["value"] is not None and rule["sources"]
-        for lang in LANGS:
+        for lang in LANGUAGES:
             assert rule[f"finding_{lang}"] and not BARE.search(rule[f"finding_{lang}"])
             if rule["rule"] in ("above", "below"):
                 assert rule[f"meaning_{lang}"], rule
@@ -346,7 +346,7 @@ def test_the_funding_answers_follow_the_warehouse(warehouse_path: Path, tmp_path
 
 def test_no_theme_introduction_states_the_old_findings(warehouse_path: Path) -> None:
     client = create_app(warehouse_path).server.test_client()
-    for lang in LANGS:
+    for lang in LANGUAGES:
         for theme in ("funding", "task-transfer", "support", "group-life"):
             page = render(client, f"/{lang}/themes/{theme}")
             assert '"id": "theme-answers"' in page or theme == "group-life"

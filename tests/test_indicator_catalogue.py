@@ -5,7 +5,8 @@ import shutil
 import pytest
 import yaml
 
-from indicators.catalogue import CATALOGUE_DIR, LANGS, CatalogueError, load_catalogue
+from core.i18n import LANGUAGES
+from indicators.catalogue import CATALOGUE_DIR, CatalogueError, load_catalogue
 from indicators.recommendations import load_recommendations
 
 THEMES = {
@@ -34,7 +35,7 @@ def test_catalogue_covers_every_theme_in_three_languages(catalogue):
     assert len(funnel) == 9 and funnel[0].startswith("sup_stage_1_")
     for ind in catalogue.values():
         for name in ("title", "description", "long_description", "unit_label"):
-            assert all(ind.text(name, lang).strip() for lang in LANGS), (ind.id, name)
+            assert all(ind.text(name, lang).strip() for lang in LANGUAGES), (ind.id, name)
 
 
 def test_recommendations_link_existing_indicators(catalogue):
@@ -42,7 +43,7 @@ def test_recommendations_link_existing_indicators(catalogue):
     assert sorted(recs) == [f"R{i}" for i in range(1, 9)]
     for rec in recs.values():
         assert rec.indicators and set(rec.indicators) <= set(catalogue)
-        assert all(rec.title[lang] and rec.text[lang] for lang in LANGS)
+        assert all(rec.title[lang] and rec.text[lang] for lang in LANGUAGES)
 
 
 def _copy(tmp_path, name):

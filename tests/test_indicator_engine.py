@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 from indicator_data import PUBLIC_SERIES, build_warehouse, make_frame, make_responses
 
+from core.codes import SIZE_CLASSES
 from indicators.cli import list_indicators, show_indicator
 from indicators.compute import compute_all, load_settings
 from indicators.estimation import Design
@@ -47,9 +48,7 @@ def test_estimate_matches_a_direct_design_computation(warehouse, indicator, esti
     df = con.execute("SELECT * FROM restricted.survey_current WHERE wave = 2024").df()
     frame = con.execute("SELECT * FROM core.survey_frame").df()
     settings = load_settings()
-    weights = wave_weights(
-        df, frame, settings["size_class_order"], settings["weighting"]["min_responses_per_cell"]
-    )
+    weights = wave_weights(df, frame, list(SIZE_CLASSES), settings["weighting"]["min_responses_per_cell"])
     cells = [key.split("=", 1)[1] for key in weights.cells]
     df["stratum"] = np.asarray(cells)[weights.calibration.codes[0]]
     df["w0"] = 1.0
@@ -145,7 +144,7 @@ def test_weighting_collapses_small_cells_and_keeps_frame_totals(warehouse):
     con, _ = warehouse
     df = con.execute("SELECT * FROM restricted.survey_current WHERE wave = 2024").df()
     frame = con.execute("SELECT * FROM core.survey_frame").df()
-    w = wave_weights(df, frame, ["lt5", "5to19", "20to49", "50plus"], 5)
+    w = wave_weights(df, frame, list(SIZE_CLASSES), 5)
     assert w.weights.sum() == pytest.approx(frame["n_associations"].sum())
     assert not any(key.startswith("stratum=addiction") for key in w.cells)
     strata = pd.Series(np.asarray(list(w.cells))[w.calibration.codes[0]])

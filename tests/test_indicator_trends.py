@@ -18,6 +18,7 @@ import statsmodels.api as sm
 from indicator_data import build_warehouse, make_frame, make_responses
 
 import indicators.compute as engine
+from core.codes import SIZE_CLASSES
 from indicators.catalogue import load_catalogue
 from indicators.compute import _select_sql, compute_all, load_settings
 from indicators.domains import WaveLayout, estimate_domains
@@ -65,7 +66,7 @@ def _unit_data(con: duckdb.DuckDBPyConnection, indicator: str) -> pd.DataFrame:
     for wave in WAVES:
         data = con.execute(_select_sql([ind]), [wave]).df()
         weights = wave_weights(
-            data, frame, settings["size_class_order"], settings["weighting"]["min_responses_per_cell"]
+            data, frame, list(SIZE_CLASSES), settings["weighting"]["min_responses_per_cell"]
         )
         parts.append(
             pd.DataFrame(

@@ -13,6 +13,7 @@ import docx
 import duckdb
 import pytest
 
+from core.i18n import LANGUAGES
 from exports.notes.content import build_note
 from exports.notes.formatting import number
 from exports.notes.model import Note
@@ -149,7 +150,6 @@ def test_unknown_selection_and_format_are_refused(
 
 # --- what a federation hands to a minister: caveats, scope, language, context (issue 12) ---
 
-LANGS = ("fr", "nl", "en")
 HEADLINES = {
     "fr": ("735 000", "6,4 %", "11 000", "18 %", "Hustinx et Dudal, 2020"),
     "nl": ("735.000", "6,4%", "11.000", "18%", "Hustinx & Dudal, 2020"),
@@ -182,16 +182,18 @@ def _texts(note: Note, folder: Path) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def r1_texts(warehouse_path: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
     folder = tmp_path_factory.mktemp("r1")
-    return {lang: _texts(build_note(warehouse_path, lang, recommendations=["R1"]), folder) for lang in LANGS}
+    return {
+        lang: _texts(build_note(warehouse_path, lang, recommendations=["R1"]), folder) for lang in LANGUAGES
+    }
 
 
-@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("lang", LANGUAGES)
 def test_a_known_caveat_is_printed_in_every_format(r1_texts: dict, lang: str) -> None:
     for fmt, text in r1_texts[lang].items():
         assert COVID[lang] in _spaces(text), fmt
 
 
-@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("lang", LANGUAGES)
 def test_headline_figures_and_their_citation_in_every_language(r1_texts: dict, lang: str) -> None:
     for fmt, text in r1_texts[lang].items():
         flat = _spaces(text)
@@ -221,7 +223,7 @@ def test_french_and_dutch_notes_hold_no_english_code_path_or_threshold(
     assert {"fr": "Note de plaidoyer", "nl": "Pleitnota"}[lang] in r1_texts[lang]["md"]
 
 
-@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("lang", LANGUAGES)
 def test_demo_data_make_an_illustration_not_a_supported_recommendation(
     warehouse_path: Path, lang: str
 ) -> None:
@@ -365,7 +367,7 @@ def test_notes_render_with_no_browser_on_the_machine(warehouse_path: Path, tmp_p
         ]
     done = subprocess.run(command, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0 and done.stdout.strip().endswith("ok"), done.stderr[-2000:]
-    for lang in LANGS:
+    for lang in LANGUAGES:
         text = subprocess.run(
             ["pdftotext", str(tmp_path / f"{lang}.pdf"), "-"], check=True, capture_output=True, text=True
         ).stdout

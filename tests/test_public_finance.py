@@ -16,6 +16,7 @@ import pytest
 import yaml
 from conftest import ROOT
 
+from core.i18n import LANGUAGES
 from etl.runner import StepError
 from etl.steps.public_finance import WorldBankPrices, chain_index
 
@@ -302,7 +303,7 @@ def test_series_say_release_unit_base_year_and_breaks_in_three_languages(wh) -> 
     frame = wh.execute(
         "SELECT * FROM public.series WHERE dataset IN (SELECT unnest(?))", [list(FINANCE)]
     ).df()
-    for lang in ("fr", "nl", "en"):
+    for lang in LANGUAGES:
         for col in ("title", "release", "unit_label", "comparability_note"):
             assert frame[f"{col}_{lang}"].str.len().gt(5).all(), (col, lang)
     real = frame[frame["unit"] == "eur_million_2015"]

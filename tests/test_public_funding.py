@@ -12,6 +12,7 @@ import duckdb
 import pytest
 from test_dashboard_app import render
 
+from core.i18n import LANGUAGES
 from exports.notes.content import build_note
 from sector_monitor.web import create_app
 
@@ -103,7 +104,7 @@ def test_sentences_state_the_shown_values(client) -> None:
 
 
 def test_the_2015_cocom_break_is_a_gap(client) -> None:
-    for lang in ("fr", "nl", "en"):
+    for lang in LANGUAGES:
         graphs = figures(toggle(client, lang, "nominal"))
         fig = graphs["funding-accounts-expenditure"]
         cocom = next(t for t in fig["data"] if "COCOM" in t["name"] or "GGC" in t["name"])

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from test_dashboard_browser import ARTIFACTS, base_url, chromium, page, wait_ready  # noqa: F401
 
+from core.i18n import LANGUAGES
 from dashboard.formatting import unit_labels
 from dashboard.i18n import gettext_for
 
@@ -29,7 +30,7 @@ EUROPE_TRACES = """() => {
 }"""
 
 
-@pytest.mark.parametrize("lang", ["fr", "nl", "en"])
+@pytest.mark.parametrize("lang", LANGUAGES)
 def test_public_funding_page_toggles_units(page, base_url: str, lang: str) -> None:  # noqa: F811
     ARTIFACTS.mkdir(exist_ok=True)
     _ = gettext_for(lang)

@@ -141,7 +141,8 @@ def test_pages_and_the_methods_page_name_the_frame(framed: Path, warehouse_path:
     assert "les chiffres pondérés sont donc illustratifs" in render(demo, "/fr/themes/support")
     assert "de gewogen cijfers zijn illustratief" in render(demo, "/nl")
     assert "so the weighted figures are illustrative" in render(demo, "/en/recommendations")
-    assert "frame-illustrative" in render(demo, "/en/methods")
+    demo_methods = render(demo, "/en/methods")
+    assert "frame-illustrative" in demo_methods and "20 to 49 FTE" in demo_methods  # size classes named
 
 
 def test_notes_name_the_frame(framed: Path, warehouse_path: Path) -> None:

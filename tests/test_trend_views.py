@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from plotly.utils import PlotlyJSONEncoder
 
-from dashboard.formatting import format_number
+from core.i18n import format_number
 from indicators.cli import show_indicator
 from sector_monitor.web import create_app
 

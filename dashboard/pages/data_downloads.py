@@ -6,10 +6,10 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import html
 
+from core.i18n import format_number, valid_language
 from dashboard.components import browser_title, not_available, not_found, page_header
 from dashboard.data import PUBLIC_VIEWS, PublicData, current_data
-from dashboard.formatting import format_number
-from dashboard.i18n import gettext_for, valid_language
+from dashboard.i18n import gettext_for
 from exports.editions import editions_dir_for, list_editions
 
 dash.register_page(__name__, path_template="/<lang>/data", title=browser_title("data"), order=4)

@@ -10,6 +10,7 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import ALL, ClientsideFunction, Input, Output, State, callback, clientside_callback, dcc, html
 
+from core.i18n import is_missing, valid_language
 from dashboard import charts
 from dashboard.chrome import SEARCH_STORE, language_of_path
 from dashboard.components import (
@@ -36,8 +37,8 @@ from dashboard.explorer_data import (
     signed_text,
     trend_view,
 )
-from dashboard.formatting import format_value, is_missing, unit_suffix
-from dashboard.i18n import gettext_for, valid_language
+from dashboard.formatting import format_value, unit_suffix
+from dashboard.i18n import gettext_for
 from dashboard.survey_cards import frame_note
 
 #: Shown when the URL names no (valid) statistic.

@@ -7,6 +7,7 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import html
 
+from core.i18n import format_number, is_missing
 from dashboard.components import (
     browser_title,
     cached_page,
@@ -17,7 +18,7 @@ from dashboard.components import (
     synthetic_banner,
 )
 from dashboard.data import PublicData
-from dashboard.formatting import format_number, format_value, is_missing
+from dashboard.formatting import format_value
 from dashboard.i18n import gettext_for
 from dashboard.key_figures import KeyFigureValues, load_key_figures
 from dashboard.survey_cards import explorer_href, frame_note, value_text

@@ -7,10 +7,10 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import html
 
+from core.i18n import format_number, is_missing, long_date, valid_language
 from dashboard.components import browser_title, data_table, not_available, not_found, page_header
 from dashboard.data import current_data
-from dashboard.formatting import format_number, is_missing
-from dashboard.i18n import gettext_for, valid_language
+from dashboard.i18n import gettext_for
 from dashboard.survey_data import category_labels
 
 dash.register_page(__name__, path_template="/<lang>/methods", title=browser_title("methods"), order=3)
@@ -125,7 +125,7 @@ def _frame_section(frame: pd.DataFrame | None, lang: str) -> list:
         else:
             employers = frame["n_employers"].dropna()
             dated = (
-                f" ({first['source_date']})"
+                f" ({long_date(first['source_date'], lang)})"
                 if first["kind"] != "kbo"  # KBO: in the source
                 and not is_missing(first["source_date"])
                 else ""

@@ -7,11 +7,12 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html
 
+from core.i18n import valid_language
 from dashboard.chrome import language_of_path
 from dashboard.components import browser_title, not_available, not_found, page_header
 from dashboard.data import current_data
 from dashboard.downloads import note_query
-from dashboard.i18n import gettext_for, valid_language
+from dashboard.i18n import gettext_for
 from dashboard.survey_data import catalogue
 from exports.notes.content import build_note
 from exports.notes.writer import render_note

@@ -11,6 +11,7 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import Input, Output, State, callback, dcc, html
 
+from core.i18n import format_number
 from dashboard import charts
 from dashboard.chrome import language_of_path
 from dashboard.components import (
@@ -24,7 +25,6 @@ from dashboard.components import (
 )
 from dashboard.data import PublicData, current_data
 from dashboard.explorer_data import breakdown_labels
-from dashboard.formatting import format_number
 from dashboard.i18n import gettext_for
 from dashboard.index_data import config, index_values, whatif
 from dashboard.survey_cards import frame_note

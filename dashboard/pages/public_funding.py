@@ -20,6 +20,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import Input, Output, State, callback, html
 
+from core.i18n import format_number, is_missing, valid_language
 from dashboard import charts
 from dashboard.chrome import language_of_path
 from dashboard.components import (
@@ -33,8 +34,8 @@ from dashboard.components import (
     source_line,
 )
 from dashboard.data import PublicData, current_data
-from dashboard.formatting import format_number, format_value, is_missing, unit_labels, unit_suffix
-from dashboard.i18n import gettext_for, valid_language
+from dashboard.formatting import format_value, unit_labels, unit_suffix
+from dashboard.i18n import gettext_for
 
 dash.register_page(
     __name__, path_template="/<lang>/public-funding", title=browser_title("public_funding"), order=6

@@ -8,6 +8,7 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import html
 
+from core.i18n import format_number, is_missing
 from dashboard.components import (
     browser_title,
     cached_page,
@@ -16,7 +17,6 @@ from dashboard.components import (
     synthetic_banner,
 )
 from dashboard.data import PublicData
-from dashboard.formatting import format_number, is_missing
 from dashboard.i18n import gettext_for
 from dashboard.survey_cards import explorer_href, flag_text, frame_note, value_text
 from dashboard.survey_data import catalogue, cells, ci_text, latest, sources_of, trends

@@ -10,6 +10,7 @@ from typing import NamedTuple
 import dash
 from dash import html
 
+from core.i18n import valid_language
 from dashboard.components import (
     THEME_SLUGS,
     browser_title,
@@ -21,7 +22,7 @@ from dashboard.components import (
 )
 from dashboard.data import PublicData, current_data
 from dashboard.evidence_cards import Check, answers_block, barometer_card, warning_lights_card
-from dashboard.i18n import gettext_for, valid_language
+from dashboard.i18n import gettext_for
 from dashboard.survey_cards import breakdown_card, family_card, waves_card
 from dashboard.survey_data import has_indicators
 

@@ -9,6 +9,7 @@ import json
 import pandas as pd
 from babel import Locale
 
+from core.codes import EUROSTAT_TO_ISO
 from etl.runner import Context, Step, StepError
 
 REGION_NUTS = {"01000": "BE", "02000": "BE2", "03000": "BE3", "04000": "BE1"}
@@ -18,8 +19,6 @@ REGION_EN = {
     "03000": "Walloon Region",
     "04000": "Brussels-Capital Region",
 }
-# Eurostat's country codes that differ from ISO 3166-1 alpha-2
-EUROSTAT_TO_ISO = {"EL": "GR", "UK": "GB"}
 OTHER_UNITS = [  # geo_code, level, en, fr, nl, iso2, nuts, parent
     ("UKM", "region", "Scotland", "Écosse", "Schotland", "GB", "UKM", "UK"),
 ]

@@ -44,10 +44,10 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from core.i18n import LANGUAGES
 from etl.runner import Context, Step, StepError, insert_series
 
 SPEC_FILE = Path(__file__).with_name("public_finance.yaml")
-LANGS = ("fr", "nl", "en")
 #: Geography whose consumer prices deflate a geography's values.
 PRICE_GEO = {"BE": "BE", "01000": "BE", "04000": "BE", "EU27_2020": "EU27_2020"}
 BULK_VALUE = re.compile(r"^\s*(-?\d+(?:\.\d+)?|:)\s*([a-z]*)\s*$")
@@ -150,7 +150,7 @@ def series_meta(
         "derived_from": derived_from,
     }
     template = spec["titles"][kind]
-    for lang in LANGS:
+    for lang in LANGUAGES:
         labels = {
             "function": spec["functions"][function][lang] if function in spec["functions"] else "",
             "item": spec["items"][function][lang] if function in spec["items"] else "",
@@ -502,7 +502,7 @@ class WorldBankPrices(Step):
             "base_year": base,
             "derived_from": derived_from,
         }
-        for lang in LANGS:
+        for lang in LANGUAGES:
             row |= {
                 f"title_{lang}": titles[lang],
                 f"release_{lang}": rel[lang],

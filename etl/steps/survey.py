@@ -29,6 +29,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from core.codes import SIZE_CLASSES
+from core.i18n import LANGUAGES
 from etl import landing
 from etl.runner import Context, Step, insert_source, record_source
 from etl.snapshots import sha256_file
@@ -75,14 +77,7 @@ SURVEY_SOURCE = {
         },
     },
 }
-SIZE_CLASS_LABELS = {  # paid staff in full-time equivalents
-    "lt5": ("Moins de 5 ETP", "Minder dan 5 vte", "Fewer than 5 FTE"),
-    "5to19": ("5 à 19 ETP", "5 tot 19 vte", "5 to 19 FTE"),
-    "20to49": ("20 à 49 ETP", "20 tot 49 vte", "20 to 49 FTE"),
-    "50plus": ("50 ETP et plus", "50 vte en meer", "50 FTE or more"),
-}
 SQL_TYPES = {"integer": "BIGINT", "decimal": "DOUBLE", "date": "DATE"}
-LANGS = ("fr", "nl", "en")
 
 
 @dataclass
@@ -288,7 +283,7 @@ def write_quarantine(ctx: Context, result: FileResult, errors: str) -> None:
     templates = templates_relation(
         con, [tuple(r) for r in con.execute(f"SELECT DISTINCT field, rule FROM {errors}").fetchall()]
     )
-    message = " || ' | ' || ".join(render_sql(f"m.{lang}", "e.line", "e.detail") for lang in LANGS)
+    message = " || ' | ' || ".join(render_sql(f"m.{lang}", "e.line", "e.detail") for lang in LANGUAGES)
     codes = result.checked.codebook.codes  # the file's version
     answers = ", ".join(f"{_excel_safe(f'_given.{ident(c)}')} AS {ident(c)}" for c in codes)
     private_dir(out.parent, root=ctx.landing)
@@ -410,7 +405,10 @@ def category_rows() -> list[list]:
         if q.list_name
         for i, c in enumerate(CODEBOOK.lists[q.list_name].choices)
     ]
-    rows += [["size_class", code, i, *labels] for i, (code, labels) in enumerate(SIZE_CLASS_LABELS.items())]
+    rows += [
+        ["size_class", code, i, *(c.labels[lang] for lang in LANGUAGES)]
+        for i, (code, c) in enumerate(SIZE_CLASSES.items())
+    ]
     return rows
 
 
@@ -541,9 +539,9 @@ class Survey(Step):
             [
                 source.status,
                 source.kind,
-                *(source.source[lang] for lang in LANGS),
+                *(source.source[lang] for lang in LANGUAGES),
                 source.source_date,
-                *(source.definition[lang] for lang in LANGS),
+                *(source.definition[lang] for lang in LANGUAGES),
                 source.sha256,
                 source.loaded_at and dt.datetime.fromisoformat(source.loaded_at).replace(tzinfo=None),
             ],

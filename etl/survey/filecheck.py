@@ -29,6 +29,7 @@ from pathlib import Path
 
 import duckdb
 
+from core.i18n import LANGUAGES, format_number
 from etl.survey.codebook import CODEBOOK, LATEST, Codebook, codebook_for, normalise_label
 from etl.survey.errors import SurveyReadError
 from etl.survey.messages import SUBMITTED_AT_LABELS
@@ -47,7 +48,6 @@ from etl.survey.workbooks import TEMPLATE_SHEET
 DEFAULT_MAX_FAILING_SHARE = 0.5
 ENV_MAX_FAILING_SHARE = "SECTOR_MONITOR_MAX_FAILING_SHARE"
 SHOWN = 8  # headers and causes named in a message (the rest are counted)
-LANGS = ("fr", "nl", "en")
 
 
 def max_failing_share(explicit: float | None = None) -> float:
@@ -154,8 +154,7 @@ def _plain_tool_field(header: str) -> bool:
 
 
 def _n(value: int, lang: str) -> str:
-    text = f"{value:,}"
-    return text.replace(",", "\u202f" if lang == "fr" else "." if lang == "nl" else ",")
+    return format_number(value, lang, 0)
 
 
 def _pct(share: float, lang: str) -> str:
@@ -211,7 +210,7 @@ class SurveyRefusedError(SurveyReadError):
 
     def __init__(self, summary: FileSummary, codebook: Codebook | None = None) -> None:
         self.summary = summary
-        super().__init__(*(summary.message(lang, codebook) for lang in LANGS))
+        super().__init__(*(summary.message(lang, codebook) for lang in LANGUAGES))
 
 
 def header_check(

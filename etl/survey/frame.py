@@ -1,6 +1,6 @@
 """Sampling frame: number of associations per subsector x size class (x optional region).
 
-Frame CSV columns: ``subsector`` (codebook code), ``size_class`` (see :data:`SIZE_CLASSES`; empty
+Frame CSV columns: ``subsector`` (codebook code), ``size_class`` (see :data:`core.codes.SIZE_CLASSES`; empty
 for a subsector margin, e.g. from the enterprise register, which holds no headcounts), optional
 ``region`` (codebook code), ``n_associations`` (positive integer), optional ``n_employers`` (how
 many of them employ paid staff) and an optional ``status`` (``observed``, ``register`` or
@@ -25,15 +25,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from core.codes import SIZE_CLASSES
 from etl.survey.codebook import CODEBOOK, Codebook
 
 DEMO_FRAME = Path(__file__).with_name("demo_frame.csv")
-SIZE_CLASSES: dict[str, tuple[float, float]] = {
-    "lt5": (0, 5),  # fewer than 5 paid FTE (including 0)
-    "5to19": (5, 20),  # 5 to under 20 FTE
-    "20to49": (20, 50),  # 20 to under 50 FTE
-    "50plus": (50, math.inf),
-}
 STATUSES = ("observed", "register", "illustrative")
 FRAME_STATUSES = ("illustrative", "register")  # of a frame as a whole (public.sampling_frame)
 
@@ -42,15 +37,13 @@ def size_class(staff_fte: float) -> str:
     """Size class of an association from its paid staff in FTE (0-<5, 5-<20, 20-<50, 50+)."""
     if staff_fte is None or not staff_fte >= 0:
         raise ValueError(f"staff_fte must be a number >= 0, got {staff_fte!r}")
-    return next(name for name, (low, high) in SIZE_CLASSES.items() if low <= staff_fte < high)
+    return next(name for name, c in SIZE_CLASSES.items() if c.low <= staff_fte < c.high)
 
 
 def size_class_sql(staff_fte: str) -> str:
     """SQL form of :func:`size_class` over a DOUBLE expression (NULL stays NULL)."""
     cases = " ".join(
-        f"WHEN {staff_fte} < {high} THEN '{name}'"
-        for name, (_, high) in SIZE_CLASSES.items()
-        if high != math.inf
+        f"WHEN {staff_fte} < {c.high} THEN '{name}'" for name, c in SIZE_CLASSES.items() if c.high != math.inf
     )
     largest = list(SIZE_CLASSES)[-1]
     return f"(CASE WHEN {staff_fte} IS NULL OR {staff_fte} < 0 THEN NULL {cases} ELSE '{largest}' END)"

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from exports.notes.formatting import MISSING, is_missing, long_date, number
+from core.i18n import MISSING, is_missing, long_date
+from exports.notes.formatting import number
 from exports.notes.model import (
     Chart,
     ChartSpec,
