@@ -85,6 +85,7 @@ def live_loads(path: Path) -> list[tuple]:
     return rows
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", GET_ROUTES)
 def test_pages_redirect_to_login_without_session(client, path: str) -> None:
     response = client.get(path)
@@ -181,6 +182,7 @@ def test_refuses_files_that_are_not_csv_or_xlsx(client, live: Path, tmp_path: Pa
     assert not list(staging_root(live).glob("*/upload.json"))
 
 
+@pytest.mark.slow
 def test_upload_report_publish_flow(client, live: Path, tmp_path: Path) -> None:
     planted = write_planted_errors(tmp_path / "wave.csv")
     login(client, lang="nl")
@@ -263,6 +265,7 @@ def test_unknown_or_malformed_upload_ids_are_not_found(client) -> None:
         assert client.get(f"/admin/fr/uploads/{upload_id}").status_code == 404
 
 
+@pytest.mark.slow
 def test_a_refused_file_shows_its_summary_and_cannot_be_published(client, live: Path, tmp_path: Path) -> None:
     """File-level checks (issue 16): more than half the rows failing one rule."""
     write_planted_errors(tmp_path / "wave.csv")
@@ -286,6 +289,7 @@ def test_a_refused_file_shows_its_summary_and_cannot_be_published(client, live: 
     assert "Bestand shifted.csv geweigerd" in client.get(page_url.replace("/en/", "/nl/")).text
 
 
+@pytest.mark.slow
 def test_the_report_shows_the_errors_grouped_above_the_rows(client, live: Path, tmp_path: Path) -> None:
     planted = write_planted_errors(tmp_path / "wave.csv")
     login(client, lang="en")

@@ -175,6 +175,7 @@ def test_concurrent_wrong_logins_get_no_more_than_the_limit(app, live: Path) -> 
     assert login(client).status_code == 302  # the user from elsewhere is not locked out
 
 
+@pytest.mark.slow
 def test_many_user_names_from_one_address_are_throttled(app) -> None:
     attempts = [(f"guess{i}", "wrong password") for i in range(MAX_ADDRESS_FAILURES + 10)]
     codes = _concurrent_logins(app, attempts, "198.51.100.4")

@@ -105,6 +105,7 @@ def run_schemathesis(url: str) -> dict:
     }
 
 
+@pytest.mark.slow
 def test_schemathesis_finds_no_failure_in_any_phase(app_url: str) -> None:
     logging.getLogger("api.blueprint").setLevel(logging.CRITICAL)
     start = time.monotonic()

@@ -157,6 +157,7 @@ def sha256(path: Path) -> str:
 @pytest.mark.parametrize(
     "entry", [e for e in ENTRIES if e.get("ingest")], ids=[e["file"] for e in ENTRIES if e.get("ingest")]
 )
+@pytest.mark.slow
 def test_ingest_against_a_built_warehouse(
     entry: dict, generated: Path, warehouse_path: Path, tmp_path: Path
 ) -> None:

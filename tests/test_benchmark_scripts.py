@@ -35,6 +35,7 @@ def exports(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     return write_scaled_exports(tmp_path_factory.mktemp("scaled"), 201, (2023, 2024), seed=4, block=60)
 
 
+@pytest.mark.slow
 def test_scaled_export_is_a_valid_kobo_export(exports: list[Path]) -> None:
     for path, rows in zip(exports, (101, 100), strict=True):
         export = read_export(path)

@@ -76,6 +76,7 @@ def test_etl_runs_are_recorded(wh) -> None:
     assert all(r[1] == "ok" and r[3] is not None for r in runs)
 
 
+@pytest.mark.slow
 def test_build_is_idempotent(tmp_path: Path) -> None:
     path = tmp_path / "w.duckdb"
     build(path)
@@ -92,6 +93,7 @@ def _snapshot_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return root
 
 
+@pytest.mark.slow
 def test_corrupted_snapshot_fails_clearly_and_keeps_the_warehouse(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, warehouse_path: Path
 ) -> None:
@@ -111,6 +113,7 @@ def test_corrupted_snapshot_fails_clearly_and_keeps_the_warehouse(
     assert not target.with_name(target.name + ".tmp").exists()
 
 
+@pytest.mark.slow
 def test_sigkill_during_build_leaves_previous_warehouse(tmp_path: Path, warehouse_path: Path) -> None:
     shutil.copytree(warehouse_path.parent, tmp_path / "var")  # warehouse and its pseudonym key
     target = tmp_path / "var" / warehouse_path.name

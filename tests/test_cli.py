@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from conftest import ROOT
 
 
@@ -21,6 +22,7 @@ def run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow
 def test_build_then_status_json(tmp_path: Path) -> None:
     wh = tmp_path / "w.duckdb"
     built = run("build", "--warehouse", str(wh))
@@ -65,6 +67,7 @@ def test_indicators_list_and_show_in_the_users_language(warehouse_path: Path) ->
     assert "suppressed" in shown.stdout or "supprim" in shown.stdout
 
 
+@pytest.mark.slow
 def test_note_export_and_publish_commands(warehouse_path: Path, tmp_path: Path) -> None:
     import shutil
 
@@ -92,6 +95,7 @@ def test_note_export_and_publish_commands(warehouse_path: Path, tmp_path: Path) 
     assert again.returncode != 0 and "already exists" in again.stderr
 
 
+@pytest.mark.slow
 def test_rollback_command_restores_the_previous_build(warehouse_path: Path, tmp_path: Path) -> None:
     import shutil
 

@@ -140,6 +140,7 @@ def test_errors_show_no_trace(client) -> None:
     assert b"Traceback" not in response.data and len(response.data) < 100
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_every_page_renders_in_every_language(client, lang: str) -> None:
     for page in PAGES:
@@ -350,6 +351,7 @@ def test_csv_cells_cannot_run_as_formulas() -> None:
     assert to_csv(frame).decode().splitlines()[1] == "'=1+2,-1.5"
 
 
+@pytest.mark.slow
 def test_note_builder_preview_and_downloads(client, wh) -> None:
     from dashboard.downloads import note_query
 

@@ -32,6 +32,7 @@ def package(warehouse_path: Path, tmp_path_factory: pytest.TempPathFactory) -> P
     return export_package(warehouse, root / "out")
 
 
+@pytest.mark.slow
 def test_the_package_validates_with_frictionless(package: Path) -> None:
     report = frictionless.validate(str(package))
     assert report.valid, report.flatten(["type", "fieldName", "rowNumber", "note"])[:10]

@@ -97,6 +97,7 @@ def bodies(warehouse_path: Path, tmp_path_factory: pytest.TempPathFactory) -> di
     return out
 
 
+@pytest.mark.slow
 def test_no_free_text_nor_enterprise_number_is_published(bodies: dict[str, str]) -> None:
     secrets = secrets_of_the_demo_exports()
     leaks = {where: m.group(0) for where, body in bodies.items() if (m := secrets.search(body))}

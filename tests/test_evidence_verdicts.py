@@ -227,6 +227,7 @@ def reversed_warehouse(warehouse_path: Path, tmp_path_factory: pytest.TempPathFa
     return target
 
 
+@pytest.mark.slow
 def test_data_pointing_the_other_way_turn_a_status_to_not_supported(wh, reversed_warehouse: Path) -> None:
     before = wh.execute(
         "SELECT evidence_status, evidence_en FROM public.recommendations WHERE recommendation_id = 'R1'"
@@ -274,6 +275,7 @@ def test_the_note_follows_the_reversed_data(
     assert less in turned.evidence and less not in shipped.evidence
 
 
+@pytest.mark.slow
 def test_counted_survey_rules_decide_when_the_survey_is_real() -> None:
     """Non-synthetic survey data are counted: few requests turned away and falling demand make
     R8 (survey rules only) not supported; many make it supported."""
@@ -344,6 +346,7 @@ def test_the_funding_answers_follow_the_warehouse(warehouse_path: Path, tmp_path
     assert "baisse significative entre" in french and "moins d'un quart (12,0 %" in french
 
 
+@pytest.mark.slow
 def test_no_theme_introduction_states_the_old_findings(warehouse_path: Path) -> None:
     client = create_app(warehouse_path).server.test_client()
     for lang in LANGUAGES:
@@ -389,6 +392,7 @@ def test_four_warning_light_indicators_by_phase(wh) -> None:
     assert shares / 100 == pytest.approx(mean)  # the mean number of lights = sum of the shares
 
 
+@pytest.mark.slow
 def test_the_group_life_page_shows_which_lights_are_on_by_phase(warehouse_path: Path, tmp_path: Path) -> None:
     light = "gl_light_closed_over_open"
     on = edited_copy(warehouse_path, tmp_path / "on" / "warehouse.duckdb", _value_edit(light, 80))

@@ -43,6 +43,7 @@ def _published(con, indicator, breakdown, value, period="2024"):
         ("comb_volunteer_fte_survey", lambda d: d.total("fte")),
     ],
 )
+@pytest.mark.slow
 def test_estimate_matches_a_direct_design_computation(warehouse, indicator, estimate):
     con, _ = warehouse
     df = con.execute("SELECT * FROM restricted.survey_current WHERE wave = 2024").df()

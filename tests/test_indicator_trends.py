@@ -113,6 +113,7 @@ def _statsmodels(units: pd.DataFrame, scale: float) -> dict:
         ("fund_admin_hours_per_fte", "all", "all"),  # a ratio of two variables
     ],
 )
+@pytest.mark.slow
 def test_linear_trend_se_matches_statsmodels_cluster_robust(uncalibrated, indicator, breakdown, value):
     con = uncalibrated
     row = (

@@ -187,6 +187,7 @@ def r1_texts(warehouse_path: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_a_known_caveat_is_printed_in_every_format(r1_texts: dict, lang: str) -> None:
     for fmt, text in r1_texts[lang].items():
@@ -333,6 +334,7 @@ def test_a_command_render_past_its_time_is_killed(
     assert not process.is_alive() and not (tmp_path / "note.pdf").exists()
 
 
+@pytest.mark.slow
 def test_notes_render_with_no_browser_on_the_machine(warehouse_path: Path, tmp_path: Path) -> None:
     """PDF and DOCX with charts in FR, NL and EN, and /download/note.pdf, with /usr/bin/chromium
     made unusable in a private mount namespace (as after the README's run command only)."""

@@ -129,6 +129,7 @@ def shifted(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, list[
     return wh, file, ids, names, json.loads(result.stdout)
 
 
+@pytest.mark.slow
 def test_shifted_column_export_stores_no_enterprise_number_or_name(shifted) -> None:
     wh, _, ids, names, report = shifted
     assert report["rows_quarantined"] == len(ids) and report["rows_loaded"] == 0
@@ -274,6 +275,7 @@ def test_guard_ignores_names_found_in_public_sources_and_short_values() -> None:
     assert guard.scan(con).findings == []
 
 
+@pytest.mark.slow
 def test_guard_fails_the_build_and_keeps_the_previous_warehouse(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -336,6 +338,7 @@ def tiny_build(path: Path) -> None:
         con.execute("INSERT INTO core.category VALUES ('marker', 'x', 0, 'x', 'x', 'x')")
 
 
+@pytest.mark.slow
 def test_history_written_before_the_guard_is_scanned_and_purged(warehouse_path: Path, tmp_path: Path) -> None:
     wh = tmp_path / "var" / "warehouse.duckdb"
     folder = history_dir(wh)
@@ -371,6 +374,7 @@ def test_rollback_deletes_copies_never_checked_by_the_guard(warehouse_path: Path
 # --- modes ----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_restricted_files_are_private_after_ingests_through_the_cli(shifted, tmp_path: Path) -> None:
     wh, *_ = shifted
     again = write_demo(tmp_path, (2024,), 30, 5)[0]  # a second ingest: a history copy
@@ -385,6 +389,7 @@ def test_restricted_files_are_private_after_ingests_through_the_cli(shifted, tmp
     assert not list(scratch_dir(wh).iterdir())
 
 
+@pytest.mark.slow
 def test_modes_do_not_depend_on_the_umask(tmp_path: Path) -> None:
     """Library calls (admin workers, tests) made with a loose umask still create private files."""
     from pipeline.survey import ingest
@@ -405,6 +410,7 @@ def test_modes_do_not_depend_on_the_umask(tmp_path: Path) -> None:
     assert stat.S_IMODE(wh.stat().st_mode) == 0o600
 
 
+@pytest.mark.slow
 def test_an_area_created_before_the_rule_is_tightened(tmp_path: Path) -> None:
     wh = tmp_path / "var" / "warehouse.duckdb"
     file = write_demo(tmp_path / "in", (2024,), 20, 6)[0]
@@ -423,6 +429,7 @@ def test_an_area_created_before_the_rule_is_tightened(tmp_path: Path) -> None:
 # --- the scratch database and killed builds -------------------------------------------------
 
 
+@pytest.mark.slow
 def test_scratch_of_a_build_killed_in_the_survey_step_is_removed_by_the_next_command(tmp_path: Path) -> None:
     wh = tmp_path / "var" / "warehouse.duckdb"
     big = write_demo(tmp_path / "in", (2024,), 4000, 7)[0]  # a survey step long enough to kill

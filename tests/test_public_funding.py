@@ -78,6 +78,7 @@ def figures(node: object) -> dict[str, dict]:
         ("en", "Public funding", "Communities and Regions"),
     ],
 )
+@pytest.mark.slow
 def test_page_renders_every_unit_in_every_language(client, lang: str, title: str, word: str) -> None:
     page = render(client, f"/{lang}/{PAGE}")
     assert title in page and "funding-unit" in page and word in page

@@ -18,6 +18,8 @@ from etl.eurostat import API_BASE
 from etl.snapshots import sha256_file
 from pipeline.build import build
 
+pytestmark = pytest.mark.slow  # end-to-end: left out of `make test-fast`
+
 SCP19 = "eurostat_ilc_scp19_formal_informal_volunteering_2015_2022.jsonstat.json"
 
 

@@ -111,6 +111,7 @@ def wait_for_build(urls: list[str], build_id: str, timeout_s: float) -> dict[str
     return seen
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="process groups, nginx")
 def test_publishes_and_restarts_behind_nginx_fail_no_request(nginx: str, tmp_path: Path) -> None:
     env = os.environ | {

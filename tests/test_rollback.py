@@ -43,6 +43,7 @@ def test_rollback_restores_the_previous_build_and_back(copy: Path) -> None:
     assert table_digest(copy) == one
 
 
+@pytest.mark.slow
 def test_history_keeps_the_newest_n_builds(copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(ENV_KEEP, "2")
     for marker in ("one", "two", "three", "four"):
@@ -65,6 +66,7 @@ def test_rollback_without_history_fails_clearly(copy: Path) -> None:
     assert table_digest(copy) == before
 
 
+@pytest.mark.slow
 def test_builds_killed_at_random_moments_leave_a_whole_version(tmp_path: Path) -> None:
     spec = importlib.util.spec_from_file_location("fault_injection", ROOT / "scripts" / "fault_injection.py")
     module = importlib.util.module_from_spec(spec)

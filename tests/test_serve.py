@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
+pytestmark = pytest.mark.slow  # end-to-end: left out of `make test-fast`
+
 START_S, STOP_S = 90, 45
 
 

@@ -18,6 +18,7 @@ def demo(tmp_path_factory):
     return paths, {p: validate(read_export(p).frame) for p in paths}
 
 
+@pytest.mark.slow
 def test_files_look_like_kobo_exports(demo):
     paths, _ = demo
     assert [p.name for p in paths] == [

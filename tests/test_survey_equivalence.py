@@ -188,6 +188,7 @@ def reference_loaded(answers: pd.DataFrame, tmp_path_factory) -> pd.DataFrame:
     return _loaded(path)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(WRITERS))
 def test_every_format_gives_identical_valid_rows(name, answers, reference, reference_loaded, tmp_path):
     suffix = ".xlsx" if "xlsx" in name else ".tsv" if name.endswith("_nl") else ".csv"

@@ -78,6 +78,7 @@ def deployed(warehouse_path: Path, tmp_path: Path) -> Path:
     return wh
 
 
+@pytest.mark.slow
 def test_missing_required_column_is_refused_from_the_header_in_seconds(
     deployed: Path, tmp_path: Path
 ) -> None:
@@ -112,6 +113,7 @@ def test_missing_required_column_is_refused_from_the_header_in_seconds(
     assert not (deployed.parent / "landing" / "surveys" / "2024" / big.name).exists()
 
 
+@pytest.mark.slow
 def test_a_column_under_a_group_named_meta_maps_and_tool_fields_stay_metadata(tmp_path: Path) -> None:
     header, rows = kobo_rows(
         rename={
@@ -149,6 +151,7 @@ def test_a_column_under_a_group_named_meta_maps_and_tool_fields_stay_metadata(tm
     assert report["rows_loaded"] == len(rows) and report["rows_quarantined"] == 0
 
 
+@pytest.mark.slow
 def test_more_than_half_the_rows_failing_one_rule_is_refused(deployed: Path, tmp_path: Path) -> None:
     header, rows = kobo_rows()
     column = header.index("profile/staff_fte")
@@ -241,6 +244,7 @@ def test_a_near_miss_header_is_named_beside_the_missing_question(tmp_path: Path)
     assert "colonne la plus proche" in summary.message("fr")
 
 
+@pytest.mark.slow
 def test_the_report_of_an_accepted_file_groups_its_errors(deployed: Path) -> None:
     con = duckdb.connect(":memory:")
     con.execute(f"ATTACH '{deployed}' AS wh (READ_ONLY)")

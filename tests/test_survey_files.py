@@ -23,6 +23,8 @@ from pipeline.audit import audit_log
 from sector_monitor.web import create_app
 from warehouse.paths import landing_dir
 
+pytestmark = pytest.mark.slow  # end-to-end: left out of `make test-fast`
+
 USER, PASSWORD = "coordinator", "a long enough secret"
 
 

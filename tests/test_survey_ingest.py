@@ -44,6 +44,7 @@ def planted(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict, Path,
     return file, expected, wh, report
 
 
+@pytest.mark.slow
 def test_planted_errors_are_quarantined_with_their_lines(planted) -> None:
     _, expected, wh, report = planted
     got = {(e["line"], e["field"], e["rule"]) for e in report["errors"]}
@@ -76,6 +77,7 @@ def test_quarantine_keeps_original_values_in_the_landing_area_only(planted) -> N
     assert "social_work" in set(rows["subsector"].dropna())
 
 
+@pytest.mark.slow
 def test_same_file_twice_changes_nothing(planted, tmp_path: Path) -> None:
     file, _, wh, _ = planted
     copy = tmp_path / "var" / "warehouse.duckdb"
@@ -100,6 +102,7 @@ def test_unreadable_file_exits_nonzero_and_changes_nothing(planted, tmp_path: Pa
     assert not (copy.parent / "landing" / "surveys" / "2024" / "junk.csv").exists()
 
 
+@pytest.mark.slow
 def test_corrected_file_replaces_its_previous_load_and_build_replays(tmp_path: Path) -> None:
     files = write_demo(tmp_path / "exports", waves=(2023, 2024), n=40, seed=3)
     wh = tmp_path / "var" / "warehouse.duckdb"
@@ -127,6 +130,7 @@ def test_corrected_file_replaces_its_previous_load_and_build_replays(tmp_path: P
     assert table_digest(wh) == before  # a later build includes every ingested wave
 
 
+@pytest.mark.slow
 def test_no_enterprise_number_name_or_free_text_in_the_warehouse(tmp_path: Path) -> None:
     files = write_demo(tmp_path / "exports", waves=(2024,), n=60, seed=5)
     wh = tmp_path / "var" / "warehouse.duckdb"
@@ -165,6 +169,7 @@ def test_no_enterprise_number_name_or_free_text_in_the_warehouse(tmp_path: Path)
     assert found == []
 
 
+@pytest.mark.slow
 def test_same_content_under_two_names_loads_once_as_current(tmp_path: Path) -> None:
     from pipeline.survey import ingest as ingest_in_process
 
@@ -185,6 +190,7 @@ def test_same_content_under_two_names_loads_once_as_current(tmp_path: Path) -> N
     assert per_org == 1
 
 
+@pytest.mark.slow
 def test_scratch_files_of_a_killed_build_are_removed_and_none_is_left(tmp_path: Path) -> None:
     """Raw answers pass through a scratch database beside the warehouse; it never stays."""
     wh = tmp_path / "var" / "warehouse.duckdb"

@@ -92,6 +92,7 @@ def test_the_mapping_is_editable(extract, tmp_path: Path) -> None:
         Mapping.load(custom)
 
 
+@pytest.mark.slow
 def test_the_real_update_extract_is_read_and_refused_as_a_frame(warehouse_path: Path, tmp_path: Path) -> None:
     frame = kbo_frame(REAL_UPDATE)
     assert (frame.in_scope, frame.unmapped, frame.total) == (1, 1, 0)  # one Brussels ASBL, no NACE
@@ -104,6 +105,7 @@ def test_the_real_update_extract_is_read_and_refused_as_a_frame(warehouse_path: 
     assert wh.read_bytes() == before
 
 
+@pytest.mark.slow
 def test_a_register_frame_is_published_and_changes_the_weights(
     framed: Path, extract, warehouse_path: Path
 ) -> None:
@@ -127,6 +129,7 @@ def test_a_register_frame_is_published_and_changes_the_weights(
     assert all(abs(a[2] - b[2]) > 1e-9 for a, b in zip(before, after, strict=True))
 
 
+@pytest.mark.slow
 def test_pages_and_the_methods_page_name_the_frame(framed: Path, warehouse_path: Path) -> None:
     client = create_app(framed).server.test_client()
     page = render(client, "/fr/themes/task-transfer")
@@ -156,6 +159,7 @@ def test_notes_name_the_frame(framed: Path, warehouse_path: Path) -> None:
     )
 
 
+@pytest.mark.slow
 def test_a_counts_csv_needs_its_source_and_reset_goes_back(framed: Path, tmp_path: Path) -> None:
     wh = tmp_path / "var" / "warehouse.duckdb"
     shutil.copytree(framed.parent, wh.parent)

@@ -23,6 +23,8 @@ from admin.paths import users_file
 from etl.survey.demo import write_planted_errors
 from sector_monitor.web import create_app
 
+pytestmark = pytest.mark.slow  # end-to-end: left out of `make test-fast`
+
 USER, PASSWORD = "coordinator", "a long enough secret"
 
 

@@ -104,6 +104,7 @@ def both(files, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[tu
     return wh, before
 
 
+@pytest.mark.slow
 def test_v2_form_passes_pyxform_and_v1_stays_the_default(tmp_path: Path) -> None:
     result = cli(
         "survey",
@@ -155,6 +156,7 @@ def test_the_version_is_detected_from_the_header(files) -> None:
     assert "vision/volunteering_vision" in as_v1.dialect["unknown_columns"]
 
 
+@pytest.mark.slow
 def test_v1_and_v2_waves_coexist_in_one_warehouse(both, files) -> None:
     wh, before = both
     assert query(
@@ -195,6 +197,7 @@ def test_v1_and_v2_waves_coexist_in_one_warehouse(both, files) -> None:
     )
 
 
+@pytest.mark.slow
 def test_a_v2_only_indicator_has_no_v1_values(both, tmp_path: Path) -> None:
     wh, _ = both
     catalogue = tmp_path / "catalogue"
@@ -239,6 +242,7 @@ def test_a_v2_only_indicator_has_no_v1_values(both, tmp_path: Path) -> None:
         load_catalogue(catalogue)
 
 
+@pytest.mark.slow
 def test_trends_skip_waves_whose_question_differs(
     both, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
