@@ -61,7 +61,6 @@ import requests  # noqa: E402
 
 from api.queries import LISTINGS  # noqa: E402
 from benchmarks import _server  # noqa: E402
-from etl.survey.pseudonym import KEY_ENV  # noqa: E402
 
 BENCH_PYTHON = Path("/work/venv-bench/bin/python")
 TABLE = "indicator_values"
@@ -385,7 +384,8 @@ def benchmark(args: argparse.Namespace, folder: Path) -> dict:
     versions = tool_versions(args.bench_python)
     warehouse = args.warehouse or folder / "warehouse.duckdb"
     if not warehouse.exists():
-        os.environ.setdefault(KEY_ENV, "benchmark-key-not-secret")  # throwaway build: no key file
+        # a throwaway build: no key file
+        os.environ.setdefault("SECTOR_MONITOR_PSEUDONYM_KEY", "benchmark-key-not-secret")
         _server.build_warehouse(warehouse)
     query = pick_query(warehouse)
     database = folder / "indicators.db"

@@ -41,7 +41,6 @@ sys.path.insert(0, str(ROOT))  # run as a script: the project is importable from
 
 import duckdb  # noqa: E402
 
-from etl.survey.pseudonym import KEY_ENV  # noqa: E402
 from indicators.compute import compute_all  # noqa: E402
 from pipeline.build import build  # noqa: E402
 
@@ -196,7 +195,8 @@ def main() -> None:
         args.sizes, args.runs = [10_000, 100_000], 1
         args.wave_size, args.wave_counts = 10_000, [1, 10]
     load_before = os.getloadavg()
-    os.environ.setdefault(KEY_ENV, "benchmark-key-not-secret")  # no key file for a throwaway build
+    # no key file for a throwaway build
+    os.environ.setdefault("SECTOR_MONITOR_PSEUDONYM_KEY", "benchmark-key-not-secret")
     with tempfile.TemporaryDirectory(prefix="indicators_base_") as tmp:
         base = Path(tmp) / "warehouse.duckdb"
         build(base)

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import os
 
+from core.settings import DEFAULT_WAREHOUSE, settings
 from dashboard.app import create_app
 
 os.umask(0o077)  # files the workers create (audit log, staged uploads, warehouse) are private
-app = create_app(os.environ.get("SECTOR_MONITOR_WAREHOUSE", "var/warehouse.duckdb"))
+app = create_app(settings().warehouse or DEFAULT_WAREHOUSE)
 server = app.server
 # Dash completes its callback map during the first request it serves, and concurrent first
 # requests see it half done (callbacks answered 400 "unknown output" just after a start, issue
