@@ -29,15 +29,14 @@ from typing import Any
 
 import duckdb
 
-from admin.paths import publish_lock, staging_root
 from etl import landing
 from etl.snapshots import sha256_file
 from etl.survey.errors import SurveyReadError
 from etl.survey.filecheck import FileSummary
 from sector_monitor.survey_commands import ingest, landed_files, remove
-from warehouse.build import BuildLockedError, build_lock
 from warehouse.history import swap_in
-from warehouse.paths import landing_dir
+from warehouse.layout import SCRATCH, Layout
+from warehouse.lock import BuildLockedError, build_lock
 from warehouse.private import copy_private, private_dir, tighten_tree, write_private
 
 log = logging.getLogger(__name__)
@@ -93,7 +92,7 @@ class Workspace:
 
     def __init__(self, warehouse: Path) -> None:
         self.warehouse = Path(warehouse).resolve()
-        self.root = staging_root(self.warehouse)
+        self.root = Layout(self.warehouse).staging
 
     def folder(self, upload_id: str) -> Path:
         if not UPLOAD_ID.match(upload_id):
@@ -137,16 +136,15 @@ class Workspace:
         folder.parent.mkdir(parents=True, exist_ok=True)
         folder.mkdir(mode=0o700)  # a new id: fails if it exists
         private_dir(folder / "input", root=self.root.parent)  # admin/, staging/, <id>/: 0700
-        live_area = landing_dir(self.warehouse)
-        base = _registry_digest(live_area)
-        if live_area.exists():
+        live, staged = Layout(self.warehouse), Layout(folder / CANDIDATE)
+        base = _registry_digest(live.landing)
+        if live.landing.exists():
             shutil.copytree(
-                live_area, folder / "landing", ignore=shutil.ignore_patterns("*.previous", ".scratch")
+                live.landing, staged.landing, ignore=shutil.ignore_patterns("*.previous", SCRATCH)
             )
-            tighten_tree(folder / "landing")
-        live_secrets = self.warehouse.parent / "secrets"
-        private_dir(live_secrets)
-        (folder / "secrets").symlink_to(live_secrets, target_is_directory=True)
+            tighten_tree(staged.landing)
+        private_dir(live.secrets)
+        staged.secrets.symlink_to(live.secrets, target_is_directory=True)
         target = folder / "input" / file_name
         shutil.move(source, target)
         upload = Upload(
@@ -226,8 +224,7 @@ class Workspace:
     def quarantine_file(self, upload: Upload) -> Path | None:
         """The quarantined rows with their original values, as written by the candidate build."""
         path = (
-            self.folder(upload.id)
-            / "landing"
+            Layout(self.candidate(upload)).landing
             / "quarantine"
             / str(upload.wave)
             / f"{upload.file_name}.quarantine.csv"
@@ -239,8 +236,8 @@ class Workspace:
 
         Raises :class:`PublishBusyError` when another publication or build runs and
         :class:`StaleUploadError` when the live data changed since the upload was staged."""
-        area = landing_dir(self.warehouse)
-        with _exclusive(publish_lock(self.warehouse)):
+        area = Layout(self.warehouse).landing
+        with _exclusive(Layout(self.warehouse).publish_lock):
             if upload.status != "ready" or not self.candidate(upload).exists():
                 raise StaleUploadError(upload.id)
             if _registry_digest(area) != upload.base_registry:
@@ -253,7 +250,7 @@ class Workspace:
                     try:
                         quarantine = self.quarantine_file(upload)
                         if quarantine:
-                            target = area / quarantine.relative_to(self.folder(upload.id) / "landing")
+                            target = area / quarantine.relative_to(Layout(self.candidate(upload)).landing)
                             private_dir(target.parent, root=area)
                             copy_private(quarantine, target)
                         swap_in(self.candidate(upload), self.warehouse)
@@ -271,7 +268,7 @@ class Workspace:
 
     def landed_quarantine(self, name: str, wave: int) -> Path | None:
         """The quarantine CSV of a landed file (only names in the registry: no path from users)."""
-        area = landing_dir(self.warehouse)
+        area = Layout(self.warehouse).landing
         if landing.find(area, name, wave) is None:
             return None
         path = landing.quarantine_file(area, wave, name)
@@ -282,7 +279,7 @@ class Workspace:
 
         Raises :class:`PublishBusyError` when a publication or a build runs, and
         :class:`~sector_monitor.survey_commands.NotLandedError`."""
-        with _exclusive(publish_lock(self.warehouse)):
+        with _exclusive(Layout(self.warehouse).publish_lock):
             try:
                 return remove(self.warehouse, name, wave, user, address)
             except BuildLockedError as exc:

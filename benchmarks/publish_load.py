@@ -29,10 +29,10 @@ import requests  # noqa: E402
 from rich.console import Console  # noqa: E402
 
 from admin.accounts import add_user  # noqa: E402
-from admin.paths import users_file  # noqa: E402
 from benchmarks import _load, _report, _server  # noqa: E402
 from benchmarks._recording import Recording, Request, Visit  # noqa: E402
 from etl.survey.demo import write_demo  # noqa: E402
+from warehouse.layout import Layout  # noqa: E402
 
 PUBLIC_PATHS = (
     "/fr",
@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
         warehouse = folder / "deploy" / "warehouse.duckdb"
         with console.status("building the warehouse"):
             _server.build_warehouse(warehouse)
-        add_user(users_file(warehouse), USER, PASSWORD)
+        add_user(Layout(warehouse).users, USER, PASSWORD)
         exports = [
             write_demo(folder / f"wave{i}", (2025,), n=150, seed=10 + i)[0] for i in range(args.publishes)
         ]

@@ -26,7 +26,7 @@ from exports.public_tables import (
     sha256_of,
     write_parquet,
 )
-from warehouse.paths import warehouse_path
+from warehouse.layout import Layout, warehouse_path
 from warehouse.reader import Reader
 
 EDITION_NAME = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]{0,31}")
@@ -35,13 +35,8 @@ MANIFEST = "manifest.json"
 TRACKED_VALUES = {"indicator_values": "estimate", "statistics": "value"}
 
 
-def editions_dir_for(warehouse: Path) -> Path:
-    """Where editions live: ``editions/`` beside the warehouse file."""
-    return warehouse.parent / "editions"
-
-
 def _resolve(editions_dir: Path | None) -> Path:
-    return editions_dir if editions_dir is not None else editions_dir_for(warehouse_path())
+    return editions_dir if editions_dir is not None else Layout(warehouse_path()).editions
 
 
 def check_edition_name(edition: str) -> str:

@@ -16,7 +16,7 @@ from etl.steps import public_finance, public_statistics_steps, survey
 from indicators.compute import compute_all
 from sector_monitor import __version__
 from warehouse.build import atomic_build
-from warehouse.paths import landing_dir
+from warehouse.layout import Layout
 
 
 @dataclass
@@ -77,7 +77,7 @@ def build(
             build_id=build_id,
             warehouse=warehouse,
             snapshots_root=snapshots.snapshots_dir(),
-            landing=landing_dir(warehouse),
+            landing=Layout(warehouse).landing,
             refresh=refresh,
             options={"pending": pending, "exclude": set(exclude)},
         )
@@ -102,7 +102,7 @@ def input_files(warehouse: Path) -> Iterator[Path]:
         package_root / "etl",
         package_root / "indicators",
         package_root / "warehouse" / "sql",
-        landing_dir(warehouse),
+        Layout(warehouse).landing,
     ):
         if folder.exists():
             yield from (p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts)

@@ -13,7 +13,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from warehouse.paths import ENV_WAREHOUSE, warehouse_path
+from core.settings import PREFIX, settings
+from warehouse.layout import Layout, warehouse_path
 
 console = Console(stderr=True)
 
@@ -98,7 +99,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     path = existing_warehouse(args)
     if path is None:
         return 2
-    env = os.environ | {ENV_WAREHOUSE: str(path)}
+    env = os.environ | {PREFIX + "WAREHOUSE": str(path)}
     # --preload: the app is imported (and Dash set up, dashboard/wsgi.py) before gunicorn
     # listens, so a (re)starting server refuses connections until its workers can answer
     # instead of holding them for seconds (a proxy sends refused requests to another replica).
@@ -408,21 +409,21 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
-    from exports.editions import edition_manifest, editions_dir_for, publish_edition
+    from exports.editions import edition_manifest, publish_edition
 
     path = existing_warehouse(args)
     if path is None:
         return 2
-    folder = publish_edition(path, args.edition, editions_dir_for(path))
-    manifest = edition_manifest(args.edition, editions_dir_for(path))
+    folder = publish_edition(path, args.edition, Layout(path).editions)
+    manifest = edition_manifest(args.edition, Layout(path).editions)
     console.print(f"published edition {args.edition} in {folder}")
     console.print(f"cite as: {manifest.get('citation', '')}")
     return 0
 
 
 def cmd_rollback(args: argparse.Namespace) -> int:
-    from warehouse.build import BuildLockedError
     from warehouse.history import NoHistoryError, build_id_of, rollback
+    from warehouse.lock import BuildLockedError
 
     path = warehouse_path(args.warehouse)
     try:
@@ -457,7 +458,7 @@ def parser() -> argparse.ArgumentParser:
         "--warehouse",
         type=Path,
         default=None,
-        help=f"warehouse file (default ${ENV_WAREHOUSE} or var/warehouse.duckdb)",
+        help="warehouse file (default $SECTOR_MONITOR_WAREHOUSE or var/warehouse.duckdb)",
     )
     p = argparse.ArgumentParser(prog="sector-monitor", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -604,7 +605,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # a clear one-line message, not a traceback
-        if os.environ.get("SECTOR_MONITOR_DEBUG"):
+        if settings().debug:
             raise
         console.print(f"[red]error:[/] {exc}")
         return 1

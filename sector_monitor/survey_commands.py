@@ -15,7 +15,7 @@ from etl.survey.errors import SurveyReadError
 from etl.survey.filecheck import FileSummary, SurveyRefusedError, header_check, max_failing_share
 from etl.survey.sql import literal
 from etl.survey.validation import causes
-from warehouse.paths import landing_dir
+from warehouse.layout import Layout
 
 LANGS = ("fr", "nl", "en")
 
@@ -116,7 +116,7 @@ def ingest(
     from etl.steps.survey import Pending  # the build's modules: only for a file that passed
     from pipeline.build import build
 
-    area = landing_dir(warehouse)
+    area = Layout(warehouse).landing
     landed: dict[str, Any] = {}
 
     def land() -> None:
@@ -198,7 +198,7 @@ FILE_COUNTS = ("rows_read", "rows_loaded", "rows_quarantined", "rows_superseded"
 
 def landed_files(warehouse: Path, wave: int | None = None) -> list[dict[str, Any]]:
     """Every landed file (registry order) with what the current warehouse loaded from it."""
-    entries = [e for e in landing.registry(landing_dir(warehouse)) if wave is None or e.wave == wave]
+    entries = [e for e in landing.registry(Layout(warehouse).landing) if wave is None or e.wave == wave]
     loads: dict[tuple[int, str], tuple] = {}
     if entries and warehouse.exists():
         con = _attach(warehouse)
@@ -246,10 +246,9 @@ def remove(
     (``address``: the admin client's).
     Raises :class:`NotLandedError`; a failed rebuild changes nothing."""
     from admin.audit import record
-    from admin.paths import audit_log
     from pipeline.build import build
 
-    area = landing_dir(warehouse)
+    area = Layout(warehouse).landing
     entry = landing.find(area, name, wave)
     if entry is None:
         raise NotLandedError(name, wave)
@@ -272,7 +271,8 @@ def remove(
         "sha256": entry.sha256,
         "archived": str(archived.file.relative_to(area)),
     }
-    record(audit_log(warehouse), user, "remove", **details, **({"address": address} if address else {}))
+    extra = {"address": address} if address else {}
+    record(Layout(warehouse).audit_log, user, "remove", **details, **extra)
     return {**details, "remaining": len(landing.registry(area))}
 
 
@@ -310,7 +310,7 @@ def load_sampling_frame(
     from etl.survey.kbo import MAPPING, KboFormatError, Mapping, is_kbo_extract, kbo_frame
     from pipeline.build import build
 
-    area = landing_dir(warehouse)
+    area = Layout(warehouse).landing
     user = user or default_user()
     summary: dict[str, Any] = {}
     if path is None:

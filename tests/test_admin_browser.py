@@ -14,8 +14,8 @@ from conftest import serve_app
 from test_dashboard_browser import ARTIFACTS, chromium, page  # noqa: F401 - pytest fixtures
 
 from admin.accounts import add_user
-from admin.paths import users_file
 from etl.survey.demo import write_planted_errors
+from warehouse.layout import Layout
 
 pytestmark = pytest.mark.browser
 USER, PASSWORD = "coordinator", "a long enough secret"
@@ -27,7 +27,7 @@ def live(warehouse_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path
     folder = tmp_path_factory.mktemp("admin-browser") / "deploy"
     shutil.copytree(warehouse_path.parent, folder)
     path = folder / warehouse_path.name
-    add_user(users_file(path), USER, PASSWORD)
+    add_user(Layout(path).users, USER, PASSWORD)
     return path
 
 

@@ -22,7 +22,7 @@ from etl.survey.errors import SurveyReadError
 from etl.survey.readers import read_export
 from etl.survey.validation import validate
 from sector_monitor.survey_commands import ingest
-from warehouse.paths import landing_dir
+from warehouse.layout import Layout
 
 CORPUS = ROOT / "tests" / "bad_inputs"
 ENTRIES = yaml.safe_load((CORPUS / "expected.yaml").read_text(encoding="utf-8"))["files"]
@@ -161,14 +161,14 @@ def test_ingest_against_a_built_warehouse(
 ) -> None:
     shutil.copytree(warehouse_path.parent, tmp_path / "var")
     warehouse = tmp_path / "var" / warehouse_path.name
-    before, registry = sha256(warehouse), landing.registry(landing_dir(warehouse))
+    before, registry = sha256(warehouse), landing.registry(Layout(warehouse).landing)
     report, code = ingest(warehouse, corpus_file(entry, generated), 2024, "auto", "en")
     if entry["outcome"] == "rejected":
         assert code == 2
         assert entry["message"] in report["error"]
         assert sha256(warehouse) == before
-        assert landing.registry(landing_dir(warehouse)) == registry
-        surveys = landing_dir(warehouse) / "surveys"
+        assert landing.registry(Layout(warehouse).landing) == registry
+        surveys = Layout(warehouse).landing / "surveys"
         assert not surveys.exists() or not any(
             p.is_file() and p.name != "registry.json" for p in surveys.rglob("*")
         )

@@ -372,11 +372,12 @@ def test_note_builder_preview_and_downloads(client, wh) -> None:
 def test_data_page_offers_the_package_and_past_editions(warehouse_path: Path, tmp_path: Path) -> None:
     import zipfile
 
-    from exports.editions import editions_dir_for, publish_edition
+    from exports.editions import publish_edition
+    from warehouse.layout import Layout
 
     wh = tmp_path / "var" / "warehouse.duckdb"
     shutil.copytree(warehouse_path.parent, wh.parent)
-    publish_edition(wh, "2024.1", editions_dir_for(wh))
+    publish_edition(wh, "2024.1", Layout(wh).editions)
     client = create_app(wh).server.test_client()
     page = render(client, "/nl/data")
     assert "2024.1" in page and "datapackage.zip" in page

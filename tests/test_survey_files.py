@@ -17,10 +17,9 @@ import pytest
 from conftest import ROOT
 
 from admin import accounts
-from admin.paths import audit_log, users_file
 from dashboard.app import create_app
 from etl.survey.demo import write_demo, write_planted_errors
-from warehouse.paths import landing_dir
+from warehouse.layout import Layout
 
 USER, PASSWORD = "coordinator", "a long enough secret"
 
@@ -89,7 +88,7 @@ def test_remove_takes_a_file_out_archives_it_and_rebuilds(two_files, tmp_path: P
     assert result.returncode == 0, result.stderr
     after = wave_rows(copy)
     assert planted.name not in after and after[demo.name] == before[demo.name]
-    area = landing_dir(copy)
+    area = Layout(copy).landing
     assert not (area / "surveys" / "2024" / planted.name).exists()
     assert not (area / "quarantine" / "2024" / f"{planted.name}.quarantine.csv").exists()
     archived = list((area / "archive" / "2024").iterdir())
@@ -98,7 +97,7 @@ def test_remove_takes_a_file_out_archives_it_and_rebuilds(two_files, tmp_path: P
     )
     assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in archived)
     assert stat.S_IMODE((area / "archive").stat().st_mode) == 0o700
-    entry = json.loads(audit_log(copy).read_text().splitlines()[-1])
+    entry = json.loads(Layout(copy).audit_log.read_text().splitlines()[-1])
     assert (entry["action"], entry["file"], entry["wave"], entry["user"]) == (
         "remove",
         planted.name,
@@ -115,7 +114,7 @@ def test_the_admin_lists_landed_files_and_removes_one_with_csrf(two_files, tmp_p
     wh, demo, planted = two_files
     live = tmp_path / "deploy" / "warehouse.duckdb"
     shutil.copytree(wh.parent, live.parent)
-    accounts.add_user(users_file(live), USER, PASSWORD)
+    accounts.add_user(Layout(live).users, USER, PASSWORD)
     server = create_app(live).server
     server.extensions["sector_monitor_admin"].background = False
     client = server.test_client()
@@ -139,6 +138,6 @@ def test_the_admin_lists_landed_files_and_removes_one_with_csrf(two_files, tmp_p
     assert planted.name not in wave_rows(live) and wave_rows(live)[demo.name] == before[demo.name]
     home = client.get("/admin/en/").text
     assert "removed" in home and f'data-file="{planted.name}"' not in home
-    entry = json.loads(audit_log(live).read_text().splitlines()[-1])
+    entry = json.loads(Layout(live).audit_log.read_text().splitlines()[-1])
     assert (entry["action"], entry["user"], entry["file"]) == ("remove", USER, planted.name)
     assert entry["address"] == "127.0.0.1"

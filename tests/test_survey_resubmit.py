@@ -19,9 +19,9 @@ import pytest
 from conftest import ROOT
 
 from admin import accounts
-from admin.paths import users_file
 from dashboard.app import create_app
 from etl.survey.demo import write_planted_errors
+from warehouse.layout import Layout
 
 USER, PASSWORD = "coordinator", "a long enough secret"
 
@@ -153,7 +153,7 @@ def test_round_trip_through_the_admin_area(planted, warehouse_path: Path, tmp_pa
     source, expected = planted
     live = tmp_path / "deploy" / "warehouse.duckdb"
     shutil.copytree(warehouse_path.parent, live.parent)
-    accounts.add_user(users_file(live), USER, PASSWORD)
+    accounts.add_user(Layout(live).users, USER, PASSWORD)
     server = create_app(live).server
     server.extensions["sector_monitor_admin"].background = False
     client = server.test_client()

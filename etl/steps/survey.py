@@ -42,9 +42,9 @@ from etl.survey.sql import ident, in_list, literal, temp_name
 from etl.survey.validation import Validation, message_templates, render_sql, validate
 from etl.survey.workbooks import SUBMITTED_AT
 from warehouse import guard
-from warehouse.build import apply_ddl
-from warehouse.paths import key_file
+from warehouse.layout import Layout
 from warehouse.private import open_private, private_dir, restrict, scratch_dir, tighten_tree
+from warehouse.schema import apply_ddl
 
 DEMO_SNAPSHOT = "survey_demo"  # synthetic exports made by `sector-monitor survey demo`
 WAVE_IN_NAME = re.compile(r"_(\d{4})_kobo\.csv$")
@@ -459,7 +459,7 @@ class Survey(Step):
 
     def extract(self, ctx: Context) -> pd.DataFrame:
         """Load every file (see the module docstring); returns one summary row per file."""
-        key = load_key(key_file(ctx.warehouse))
+        key = load_key(Layout(ctx.warehouse).pseudonym_key)
         for q in PUBLISHED:
             ctx.con.execute(
                 f'ALTER TABLE restricted.survey_responses ADD COLUMN "{q.code}" '
