@@ -27,8 +27,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import duckdb
-
 from etl import landing
 from etl.snapshots import sha256_file
 from etl.survey.errors import SurveyReadError
@@ -38,6 +36,7 @@ from warehouse.history import swap_in
 from warehouse.layout import SCRATCH, Layout
 from warehouse.lock import BuildLockedError, build_lock
 from warehouse.private import copy_private, private_dir, tighten_tree, write_private
+from warehouse.sql import connect_readonly
 
 log = logging.getLogger(__name__)
 MAX_SHOWN = 200  # error rows listed on the report page
@@ -209,10 +208,8 @@ class Workspace:
         path = self.candidate(upload)
         if upload.status != "ready" or not path.exists():
             return []
-        con = duckdb.connect(":memory:")
+        con = connect_readonly(path)
         try:
-            quoted = str(path).replace("'", "''")
-            con.execute(f"ATTACH '{quoted}' AS wh (READ_ONLY)")
             return con.execute(
                 f"SELECT line, field, message_{lang} FROM wh.meta.quarantine "
                 "WHERE source_file = ? ORDER BY line, field, rule LIMIT ?",

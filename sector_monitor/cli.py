@@ -15,6 +15,7 @@ from rich.table import Table
 
 from core.settings import PREFIX, settings
 from warehouse.layout import Layout, warehouse_path
+from warehouse.sql import connect_readonly
 
 console = Console(stderr=True)
 
@@ -346,7 +347,6 @@ def _survey_files(sc, args: argparse.Namespace) -> int:  # noqa: ANN001
 
 
 def cmd_indicators(args: argparse.Namespace) -> int:
-    import duckdb
 
     from indicators.cli import list_indicators, show_indicator
     from sector_monitor.survey_commands import user_language
@@ -354,9 +354,7 @@ def cmd_indicators(args: argparse.Namespace) -> int:
     path = existing_warehouse(args)
     if path is None:
         return 2
-    con = duckdb.connect(":memory:")
-    con.execute(f"ATTACH '{str(path).replace(chr(39), chr(39) * 2)}' AS wh (READ_ONLY)")
-    con.execute("USE wh")
+    con = connect_readonly(path)
     lang = user_language(args.lang)
     if args.indicators_command == "list":
         print(list_indicators(con, args.theme, lang))

@@ -8,14 +8,13 @@ import os
 from pathlib import Path
 from typing import Any
 
-import duckdb
-
 from etl import landing
 from etl.survey.errors import SurveyReadError
 from etl.survey.filecheck import FileSummary, SurveyRefusedError, header_check, max_failing_share
 from etl.survey.sql import literal
 from etl.survey.validation import causes
 from warehouse.layout import Layout
+from warehouse.sql import connect_readonly
 
 LANGS = ("fr", "nl", "en")
 
@@ -29,18 +28,12 @@ def user_language(explicit: str | None = None) -> str:
 MAX_LISTED = 1_000  # errors listed in a report; the summary counts them all
 
 
-def _attach(warehouse: Path) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect(":memory:")
-    con.execute(f"ATTACH '{str(warehouse).replace(chr(39), chr(39) * 2)}' AS wh (READ_ONLY)")
-    return con
-
-
 def listed_errors(
     warehouse: Path, name: str, wave: int, lang: str, limit: int = MAX_LISTED
 ) -> tuple[list[dict[str, Any]], int]:
     """The first ``limit`` errors of a landed file (messages rendered for those only), and how
     many there are."""
-    con = _attach(warehouse)
+    con = connect_readonly(warehouse)
     try:
         load = con.execute(
             "SELECT load_id FROM wh.meta.survey_loads WHERE file = ? AND wave = ?", [name, wave]
@@ -137,7 +130,7 @@ def ingest(
         raise
     entry = landed["entry"]
     landing.commit(area, entry)
-    con = _attach(warehouse)
+    con = connect_readonly(warehouse)
     row = con.execute(
         "SELECT format, rows_read, rows_loaded, rows_quarantined, rows_superseded, rows_incomplete "
         "FROM wh.meta.survey_loads WHERE file = ? AND wave = ?",
@@ -165,7 +158,7 @@ def _failed(report: dict[str, Any], error: SurveyReadError, lang: str) -> dict[s
 def file_summary(warehouse: Path, name: str, wave: int, header: FileSummary | None = None) -> FileSummary:
     """The summary of a landed file: its rows' open errors grouped by (field, rule), from the
     warehouse (``header``: its header check, for the headers set aside)."""
-    con = _attach(warehouse)
+    con = connect_readonly(warehouse)
     try:
         load = con.execute(
             "SELECT load_id, rows_read, rows_quarantined FROM wh.meta.survey_loads "
@@ -201,7 +194,7 @@ def landed_files(warehouse: Path, wave: int | None = None) -> list[dict[str, Any
     entries = [e for e in landing.registry(Layout(warehouse).landing) if wave is None or e.wave == wave]
     loads: dict[tuple[int, str], tuple] = {}
     if entries and warehouse.exists():
-        con = _attach(warehouse)
+        con = connect_readonly(warehouse)
         try:
             loads = {
                 (r[0], r[1]): r[2:]
@@ -405,7 +398,7 @@ def load_sampling_frame(
     except BaseException:
         landing.restore_frame(area, previous)
         raise
-    con = _attach(warehouse)
+    con = connect_readonly(warehouse)
     try:
         status, total = con.execute(
             "SELECT any_value(status), sum(n_associations) FROM wh.public.sampling_frame"
