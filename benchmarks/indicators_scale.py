@@ -64,10 +64,10 @@ def scale(con: duckdb.DuckDBPyConnection, total: int, waves: int) -> dict:
     copies = math.ceil(per_wave / smallest)
     con.execute("CREATE TEMP TABLE base AS SELECT * FROM restricted.survey_responses")
     con.execute("CREATE TEMP TABLE wave_map (wave INTEGER, src INTEGER)")
-    con.executemany("INSERT INTO wave_map VALUES (?, ?)", mapping)
+    con.executemany("INSERT INTO wave_map (wave, src) VALUES (?, ?)", mapping)
     con.execute("DELETE FROM restricted.survey_responses")
     con.execute(f"""
-        INSERT INTO restricted.survey_responses
+        INSERT INTO restricted.survey_responses BY NAME
         SELECT b.* REPLACE (
             substr(sha256(b.response_id || ':' || m.wave || ':' || c.k), 1, 16) AS response_id,
             m.wave AS wave,

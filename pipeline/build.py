@@ -71,7 +71,10 @@ def build(
     build_id = uuid.uuid4().hex[:12]
     started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     with atomic_build(warehouse, before_swap) as con:
-        con.execute("INSERT INTO meta.build VALUES (?, ?, NULL, ?, NULL)", [build_id, started, __version__])
+        con.execute(
+            "INSERT INTO meta.build (build_id, started_at, tool_version) VALUES (?, ?, ?)",
+            [build_id, started, __version__],
+        )
         ctx = Context(
             con=con,
             build_id=build_id,

@@ -1,6 +1,6 @@
 -- Indicator engine outputs (written by indicators.compute.compute_all). Tables, not views,
 -- so that the warehouse file is self-contained. Contract: docs/public-views.md.
--- Idempotent: running it again empties the tables before the engine fills them.
+-- Applied once per build with the other files; compute_all empties the tables and fills them.
 CREATE SCHEMA IF NOT EXISTS public;
 CREATE SCHEMA IF NOT EXISTS meta;
 
