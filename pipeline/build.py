@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from core.version import version
 from etl import snapshots
 from etl.runner import Context, Step, run_steps
 from etl.steps import public_finance, public_statistics_steps, survey
 from indicators.compute import compute_all
-from sector_monitor import __version__
 from warehouse.build import atomic_build
 from warehouse.layout import Layout
 
@@ -73,7 +73,7 @@ def build(
     with atomic_build(warehouse, before_swap) as con:
         con.execute(
             "INSERT INTO meta.build (build_id, started_at, tool_version) VALUES (?, ?, ?)",
-            [build_id, started, __version__],
+            [build_id, started, version()],
         )
         ctx = Context(
             con=con,
