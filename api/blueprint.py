@@ -24,7 +24,7 @@ from werkzeug.exceptions import HTTPException
 
 from api.queries import ListingCache, fetch_page, indicator_detail
 from api.spec import ApiError, openapi_document, parse_parameters
-from etl.csv_safety import safe_csv
+from exports.csv_safety import safe_csv
 from exports.editions import edition_manifest, list_editions, open_edition
 from warehouse.layout import Layout
 from warehouse.reader import Reader

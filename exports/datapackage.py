@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
-from etl.csv_safety import safe_csv
+from exports.csv_safety import safe_csv
 from exports.public_tables import (
     PRODUCT,
     PUBLIC_TABLES,

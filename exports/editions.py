@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.compute as pc
 
-from etl.csv_safety import safe_csv
+from exports.csv_safety import safe_csv
 from exports.public_tables import (
     PRODUCT,
     PUBLIC_TABLES,

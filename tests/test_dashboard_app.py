@@ -13,10 +13,9 @@ import pandas as pd
 import pytest
 
 from dashboard.app import create_app
-from dashboard.csv_export import to_csv
 from dashboard.formatting import format_number, format_value
 from dashboard.i18n import gettext_for, negotiate_language, plotly_separators
-from etl.csv_safety import neutralise
+from exports.csv_safety import neutralise, safe_csv
 
 PAGES = (
     "",
@@ -346,7 +345,7 @@ def test_csv_cells_cannot_run_as_formulas() -> None:
     safe = neutralise(frame)
     assert safe["text"].tolist() == ["'=1+2", "'+1", "'-2", "'@SUM(A1)", "ok"]
     assert safe["value"].tolist()[0] == -1.5
-    assert to_csv(frame).decode().splitlines()[1] == "'=1+2,-1.5"
+    assert safe_csv(frame).splitlines()[1] == "'=1+2,-1.5"
 
 
 def test_note_builder_preview_and_downloads(client, wh) -> None:

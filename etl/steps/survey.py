@@ -254,7 +254,7 @@ def open_errors(result: FileResult, corrected: str | None) -> str:
 
 
 def _excel_safe(column: str) -> str:
-    """SQL: a text cell that cannot run as a spreadsheet formula (see etl.csv_safety); plain
+    """SQL: a text cell that cannot run as a spreadsheet formula (see exports.csv_safety); plain
     numbers (a negative one is data, not a formula) are kept as they are."""
     return (
         f"CASE WHEN regexp_matches({column}, '^[=+@\\t\\r-]') AND NOT "
