@@ -10,7 +10,6 @@ import shutil
 import stat
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from admin import accounts
@@ -18,6 +17,7 @@ from admin.staging import Upload, Workspace
 from dashboard.app import create_app
 from etl.survey.demo import write_planted_errors
 from warehouse.layout import Layout
+from warehouse.sql import connect_readonly
 
 USER, PASSWORD = "coordinator", "a long enough secret"
 UPLOAD_ID = "0123456789abcdef"
@@ -77,8 +77,7 @@ def upload(client, file: Path, name: str | None = None, wave: str = "2024", lang
 
 
 def live_loads(path: Path) -> list[tuple]:
-    con = duckdb.connect(":memory:")
-    con.execute(f"ATTACH '{path}' AS wh (READ_ONLY)")
+    con = connect_readonly(path)
     rows = con.execute("SELECT file, wave, rows_quarantined FROM wh.meta.survey_loads").fetchall()
     con.close()
     return rows

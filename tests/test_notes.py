@@ -10,16 +10,15 @@ import textwrap
 from pathlib import Path
 
 import docx
-import duckdb
 import pytest
 
 from exports.notes import Note, build_note, write_note
 from exports.notes.formatting import number
+from warehouse.sql import connect_readonly
 
 
 def _public(warehouse: Path, sql: str, params: list) -> list[tuple]:
-    con = duckdb.connect(":memory:")
-    con.execute(f"ATTACH '{warehouse}' AS wh (READ_ONLY)")
+    con = connect_readonly(warehouse)
     try:
         return con.execute(sql.replace("public.", "wh.public."), params).fetchall()
     finally:

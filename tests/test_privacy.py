@@ -36,6 +36,7 @@ from warehouse.history import CHECKED, NoHistoryError, list_builds, rollback
 from warehouse.layout import Layout
 from warehouse.lock import build_lock
 from warehouse.private import remove_leftovers, scratch_dir
+from warehouse.sql import connect_readonly
 
 ENTERPRISE = re.compile(r"\b[01]\d{3}[ .]?\d{3}[ .]?\d{3}\b")
 
@@ -75,8 +76,7 @@ def shifted_export(folder: Path, n: int = 50) -> tuple[Path, list[str], list[str
 
 def every_text(path: Path) -> list[str]:
     """Every value of every VARCHAR column of every table of the warehouse at ``path``."""
-    con = duckdb.connect(":memory:")
-    con.execute(f"ATTACH '{path}' AS wh (READ_ONLY)")
+    con = connect_readonly(path)
     values = []
     for schema, table, column, _ in guard.varchar_columns(con, "wh"):
         values += [
@@ -303,8 +303,7 @@ def test_guard_fails_the_build_and_keeps_the_previous_warehouse(
 
 
 def test_a_build_that_passes_records_the_guard(warehouse_path: Path) -> None:
-    con = duckdb.connect(":memory:")
-    con.execute(f"ATTACH '{warehouse_path}' AS wh (READ_ONLY)")
+    con = connect_readonly(warehouse_path)
     assert guard.is_stamped(con, "wh")
     version, columns, values, restricted, seconds = con.execute(
         "SELECT guard_version, columns_scanned, values_scanned, restricted_values, seconds "

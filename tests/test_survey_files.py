@@ -12,7 +12,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import duckdb
 import pytest
 from conftest import ROOT
 
@@ -20,6 +19,7 @@ from admin import accounts
 from dashboard.app import create_app
 from etl.survey.demo import write_demo, write_planted_errors
 from warehouse.layout import Layout
+from warehouse.sql import connect_readonly
 
 USER, PASSWORD = "coordinator", "a long enough secret"
 
@@ -36,8 +36,7 @@ def cli(*args: str) -> subprocess.CompletedProcess:
 
 
 def wave_rows(wh: Path) -> dict[str, int]:
-    con = duckdb.connect(":memory:")
-    con.execute(f"ATTACH '{wh}' AS wh (READ_ONLY)")
+    con = connect_readonly(wh)
     rows = dict(
         con.execute(
             "SELECT source_file, count(*) FROM wh.restricted.survey_current WHERE wave = 2024 GROUP BY 1"

@@ -22,6 +22,7 @@ from admin import accounts
 from dashboard.app import create_app
 from etl.survey.demo import write_planted_errors
 from warehouse.layout import Layout
+from warehouse.sql import connect_readonly
 
 USER, PASSWORD = "coordinator", "a long enough secret"
 
@@ -70,8 +71,7 @@ def lines_of(expected: dict, *fields: str) -> dict[str, int]:
 
 def figures(wh: Path) -> tuple[dict[str, int], int]:
     """Current responses of wave 2024 per file, and the wave's quarantined records (public)."""
-    con = duckdb.connect(":memory:")
-    con.execute(f"ATTACH '{wh}' AS wh (READ_ONLY)")
+    con = connect_readonly(wh)
     current = dict(
         con.execute(
             "SELECT source_file, count(*) FROM wh.restricted.survey_responses "

@@ -49,7 +49,7 @@ class ObjectDoc:
 def public_docs(con: duckdb.DuckDBPyConnection) -> dict[str, ObjectDoc]:
     """``name -> ObjectDoc`` of every commented object of schema ``public`` in ``con``'s current
     database (e.g. one opened with :func:`warehouse.sql.connect_readonly`)."""
-    database = con.execute("SELECT current_database()").fetchone()[0]
+    (database,) = con.execute("SELECT current_database()").fetchall()[0]
     objects = con.execute(
         "SELECT view_name, comment FROM duckdb_views() WHERE database_name = ? AND schema_name = 'public' "
         "AND comment IS NOT NULL UNION ALL SELECT table_name, comment FROM duckdb_tables() "
