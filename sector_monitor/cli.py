@@ -347,7 +347,6 @@ def _survey_files(sc, args: argparse.Namespace) -> int:  # noqa: ANN001
 
 
 def cmd_indicators(args: argparse.Namespace) -> int:
-
     from indicators.cli import list_indicators, show_indicator
     from sector_monitor.survey_commands import user_language
 
