@@ -466,7 +466,7 @@ class Survey(Step):
                 f"{SQL_TYPES.get(q.base_type, 'VARCHAR')}"
             )
         guard.add_public_text(ctx.con, public_texts())
-        home = ctx.con.execute("SELECT current_database()").fetchone()[0]
+        home = ident(ctx.con.execute("SELECT current_database()").fetchone()[0])  # a file name may hold '-'
         with scratch_database(ctx.con, ctx.warehouse) as scratch:
             ctx.con.execute(f"USE {scratch}")  # the files' tables and views go to the scratch file
             try:
