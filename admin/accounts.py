@@ -24,7 +24,7 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from admin.paths import users_file
+from warehouse.layout import Layout
 
 HASHER = PasswordHasher()
 USER_NAME = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -122,7 +122,7 @@ def add_user_command(warehouse: Path, name: str) -> int:
     if password != getpass.getpass("Repeat the password: "):
         print("The passwords differ: nothing changed.")
         return 1
-    path = users_file(warehouse)
+    path = Layout(warehouse).users
     existed = name in load_users(path)
     try:
         add_user(path, name, password)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
+from warehouse.sql import connect_readonly
 
 HEADLINE = ("tt_task_transfer", "fund_project_share", "fund_operating_costs_not_covered", "sup_support_cut")
 PRESSURE_INDEX = "pressure_index"
@@ -46,10 +46,8 @@ def headline(warehouse: Path, lang: str) -> tuple[dict[str, str], dict[str, Figu
     """Titles in ``lang`` and latest-wave figures of the headline indicators and the index."""
     if not warehouse.exists():
         return {}, {}
-    con = duckdb.connect(":memory:")
+    con = connect_readonly(warehouse)
     try:
-        quoted = str(warehouse).replace("'", "''")
-        con.execute(f"ATTACH '{quoted}' AS wh (READ_ONLY)")
         placeholders = ", ".join("?" * len(HEADLINE))
         titles = dict(
             con.execute(

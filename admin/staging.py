@@ -27,18 +27,16 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import duckdb
-
-from admin.paths import publish_lock, staging_root
 from etl import landing
 from etl.snapshots import sha256_file
 from etl.survey.filecheck import FileSummary
 from pipeline.results import Outcome, Result
 from pipeline.survey import ingest, landed_files, remove
-from warehouse.build import BuildLockedError, build_lock
 from warehouse.history import swap_in
-from warehouse.paths import landing_dir
+from warehouse.layout import SCRATCH, Layout
+from warehouse.lock import BuildLockedError, build_lock
 from warehouse.private import copy_private, private_dir, tighten_tree, write_private
+from warehouse.sql import connect_readonly
 
 log = logging.getLogger(__name__)
 MAX_SHOWN = 200  # error rows listed on the report page
@@ -93,7 +91,7 @@ class Workspace:
 
     def __init__(self, warehouse: Path) -> None:
         self.warehouse = Path(warehouse).resolve()
-        self.root = staging_root(self.warehouse)
+        self.root = Layout(self.warehouse).staging
 
     def folder(self, upload_id: str) -> Path:
         if not UPLOAD_ID.match(upload_id):
@@ -137,16 +135,15 @@ class Workspace:
         folder.parent.mkdir(parents=True, exist_ok=True)
         folder.mkdir(mode=0o700)  # a new id: fails if it exists
         private_dir(folder / "input", root=self.root.parent)  # admin/, staging/, <id>/: 0700
-        live_area = landing_dir(self.warehouse)
-        base = _registry_digest(live_area)
-        if live_area.exists():
+        live, staged = Layout(self.warehouse), Layout(folder / CANDIDATE)
+        base = _registry_digest(live.landing)
+        if live.landing.exists():
             shutil.copytree(
-                live_area, folder / "landing", ignore=shutil.ignore_patterns("*.previous", ".scratch")
+                live.landing, staged.landing, ignore=shutil.ignore_patterns("*.previous", SCRATCH)
             )
-            tighten_tree(folder / "landing")
-        live_secrets = self.warehouse.parent / "secrets"
-        private_dir(live_secrets)
-        (folder / "secrets").symlink_to(live_secrets, target_is_directory=True)
+            tighten_tree(staged.landing)
+        private_dir(live.secrets)
+        staged.secrets.symlink_to(live.secrets, target_is_directory=True)
         target = folder / "input" / file_name
         shutil.move(source, target)
         upload = Upload(
@@ -208,10 +205,8 @@ class Workspace:
         path = self.candidate(upload)
         if upload.status != "ready" or not path.exists():
             return []
-        con = duckdb.connect(":memory:")
+        con = connect_readonly(path)
         try:
-            quoted = str(path).replace("'", "''")
-            con.execute(f"ATTACH '{quoted}' AS wh (READ_ONLY)")
             return con.execute(
                 f"SELECT line, field, message_{lang} FROM wh.meta.quarantine "
                 "WHERE source_file = ? ORDER BY line, field, rule LIMIT ?",
@@ -223,8 +218,7 @@ class Workspace:
     def quarantine_file(self, upload: Upload) -> Path | None:
         """The quarantined rows with their original values, as written by the candidate build."""
         path = (
-            self.folder(upload.id)
-            / "landing"
+            Layout(self.candidate(upload)).landing
             / "quarantine"
             / str(upload.wave)
             / f"{upload.file_name}.quarantine.csv"
@@ -236,8 +230,8 @@ class Workspace:
 
         Raises :class:`PublishBusyError` when another publication or build runs and
         :class:`StaleUploadError` when the live data changed since the upload was staged."""
-        area = landing_dir(self.warehouse)
-        with _exclusive(publish_lock(self.warehouse)):
+        area = Layout(self.warehouse).landing
+        with _exclusive(Layout(self.warehouse).publish_lock):
             if upload.status != "ready" or not self.candidate(upload).exists():
                 raise StaleUploadError(upload.id)
             if _registry_digest(area) != upload.base_registry:
@@ -250,7 +244,7 @@ class Workspace:
                     try:
                         quarantine = self.quarantine_file(upload)
                         if quarantine:
-                            target = area / quarantine.relative_to(self.folder(upload.id) / "landing")
+                            target = area / quarantine.relative_to(Layout(self.candidate(upload)).landing)
                             private_dir(target.parent, root=area)
                             copy_private(quarantine, target)
                         swap_in(self.candidate(upload), self.warehouse)
@@ -268,7 +262,7 @@ class Workspace:
 
     def landed_quarantine(self, name: str, wave: int) -> Path | None:
         """The quarantine CSV of a landed file (only names in the registry: no path from users)."""
-        area = landing_dir(self.warehouse)
+        area = Layout(self.warehouse).landing
         if landing.find(area, name, wave) is None:
             return None
         path = landing.quarantine_file(area, wave, name)
@@ -279,7 +273,7 @@ class Workspace:
         (:func:`pipeline.survey.remove`), refused when no such file is landed.
 
         Raises :class:`PublishBusyError` when a publication or a build runs."""
-        with _exclusive(publish_lock(self.warehouse)):
+        with _exclusive(Layout(self.warehouse).publish_lock):
             result = remove(self.warehouse, name, wave, user, address)
         if result.outcome is Outcome.FAILED:  # a build of the live warehouse runs
             raise PublishBusyError(result.message("en"))

@@ -59,7 +59,7 @@ class LoginThrottle:
             ).fetchone()
             allowed = by_user < self.max_failures and by_address < self.max_address_failures
             if allowed:
-                con.execute("INSERT INTO attempts VALUES (?, ?, ?)", [user, address, now])
+                con.execute("INSERT INTO attempts (user, address, at) VALUES (?, ?, ?)", [user, address, now])
             con.execute("COMMIT")
             return allowed
         except BaseException:

@@ -30,23 +30,23 @@ from wtforms import ValidationError
 
 from admin import accounts
 from admin.i18n import text_for
-from admin.paths import read_or_create_secret, secret_key_file, throttle_db, users_file
 from admin.preview import compare
 from admin.sniff import sniff
 from admin.staging import PublishBusyError, StaleUploadError, Upload, Workspace
 from admin.throttle import LoginThrottle
 from core.i18n import LANGUAGE_NAMES, format_number, negotiate_language, valid_language
+from core.settings import settings
 from etl.survey.filecheck import RULES, FileSummary, question_label
 from etl.survey.readers import FORMATS
 from pipeline import audit
-from pipeline.audit import audit_log
+from warehouse.layout import Layout
+from warehouse.private import read_or_create_secret
 
 log = logging.getLogger(__name__)
 bp = flask.Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
 STYLESHEET = "/assets/vendor/bootstrap/bootstrap.min.css"  # the dashboard's vendored copy
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 SESSION_SECONDS = 8 * 3600
-ENV_SECURE = "SECTOR_MONITOR_ADMIN_SECURE_COOKIE"
 _EXTENSION = "sector_monitor_admin"
 PUBLIC_ENDPOINTS = {"admin.root", "admin.login"}
 
@@ -67,17 +67,17 @@ def register_admin(server: flask.Flask, warehouse: str | os.PathLike[str], backg
     $SECTOR_MONITOR_ADMIN_SECURE_COOKIE=1, for https). ``background=False`` builds candidates
     within the upload request (tests)."""
     path = Path(warehouse).resolve()
-    server.secret_key = read_or_create_secret(secret_key_file(path))
+    server.secret_key = read_or_create_secret(Layout(path).flask_key)
     server.config.update(
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Strict",
         SESSION_COOKIE_PATH="/admin",
         SESSION_COOKIE_NAME="sm_admin",
-        SESSION_COOKIE_SECURE=os.environ.get(ENV_SECURE, "") == "1",
+        SESSION_COOKIE_SECURE=settings().admin_secure_cookie,
         WTF_CSRF_TIME_LIMIT=SESSION_SECONDS,
     )
     server.extensions[_EXTENSION] = AdminState(
-        path, Workspace(path), LoginThrottle(throttle_db(path)), background
+        path, Workspace(path), LoginThrottle(Layout(path).throttle_db), background
     )
     server.register_blueprint(bp)
     server.after_request(_no_store)  # app-wide: also 404s under /admin that match no route
@@ -111,7 +111,7 @@ def _session_user() -> str | None:
     generation = flask.session.get("generation")
     if not user or not isinstance(generation, str) or time.time() - since > SESSION_SECONDS:
         return None
-    current = accounts.session_generation(users_file(state().warehouse), user)
+    current = accounts.session_generation(Layout(state().warehouse).users, user)
     if current is None or not secrets.compare_digest(current, generation):
         return None
     return user
@@ -151,7 +151,7 @@ def render(template: str, status: int = 200, **context) -> tuple[str, int]:
 
 def audit_event(action: str, **details) -> None:
     audit.record(
-        audit_log(state().warehouse),
+        Layout(state().warehouse).audit_log,
         current_user() or "-",
         action,
         address=flask.request.remote_addr,
@@ -206,11 +206,11 @@ def login():
     name = flask.request.form.get("username", "")[:64]
     password = flask.request.form.get("password", "")
     address = flask.request.remote_addr or "-"
-    throttle, path = state().throttle, users_file(state().warehouse)
+    throttle, path = state().throttle, Layout(state().warehouse).users
     if not throttle.reserve(name, address):  # counted as a failure until it succeeds
         return render("login.html", 429, error=t("throttled"))
     if not accounts.verify(path, name, password):
-        audit.record(audit_log(state().warehouse), name, "login_failed", address=address)
+        audit.record(Layout(state().warehouse).audit_log, name, "login_failed", address=address)
         return render("login.html", 401, error=t("bad_login"))
     throttle.succeeded(name, address)
     flask.session.clear()  # a new session (and CSRF token) after login
@@ -226,7 +226,7 @@ def login():
 def logout() -> flask.Response:
     """End every session of this user (this one and copies of any earlier cookie)."""
     audit_event("logout")
-    accounts.end_sessions(users_file(state().warehouse), current_user())
+    accounts.end_sessions(Layout(state().warehouse).users, current_user())
     flask.session.clear()
     flask.g.admin_user = None
     flask.flash(text_for(flask.g.lang)("logged_out"))
@@ -240,7 +240,7 @@ def home():
         uploads=state().workspace.pending(),
         formats=FORMATS,
         landed=state().workspace.landed(),
-        history=audit.entries(audit_log(state().warehouse), 10),
+        history=audit.entries(Layout(state().warehouse).audit_log, 10),
     )
 
 

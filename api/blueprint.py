@@ -24,8 +24,9 @@ from werkzeug.exceptions import HTTPException
 
 from api.queries import ListingCache, fetch_page, indicator_detail
 from api.spec import ApiError, openapi_document, parse_parameters
-from etl.csv_safety import safe_csv
-from exports.editions import edition_manifest, editions_dir_for, list_editions, open_edition
+from exports.csv_safety import safe_csv
+from exports.editions import edition_manifest, list_editions, open_edition
+from warehouse.layout import Layout
 from warehouse.reader import Reader
 
 PREFIX = "/api/v1"
@@ -68,7 +69,7 @@ def register_api(server: flask.Flask, reader: Reader, editions_dir: Path | None 
 def blueprint(reader: Reader, editions_dir: Path | None = None) -> flask.Blueprint:
     """The ``/api/v1`` blueprint over the warehouse of ``reader`` and the editions in
     ``editions_dir``."""
-    editions_root = editions_dir if editions_dir is not None else editions_dir_for(reader.path)
+    editions_root = editions_dir if editions_dir is not None else Layout(reader.path).editions
     bp = flask.Blueprint("api_v1", __name__, url_prefix=PREFIX)
     opened: dict[str, EditionSource] = {}
     lock = threading.Lock()

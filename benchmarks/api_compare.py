@@ -57,7 +57,6 @@ import requests
 
 from api.queries import LISTINGS
 from benchmarks import _server
-from etl.survey.pseudonym import KEY_ENV
 
 ROOT = Path(__file__).resolve().parent.parent
 HERE = Path(__file__).resolve().parent
@@ -384,7 +383,8 @@ def benchmark(args: argparse.Namespace, folder: Path) -> dict:
     versions = tool_versions(args.bench_python)
     warehouse = args.warehouse or folder / "warehouse.duckdb"
     if not warehouse.exists():
-        os.environ.setdefault(KEY_ENV, "benchmark-key-not-secret")  # throwaway build: no key file
+        # a throwaway build: no key file
+        os.environ.setdefault("SECTOR_MONITOR_PSEUDONYM_KEY", "benchmark-key-not-secret")
         _server.build_warehouse(warehouse)
     query = pick_query(warehouse)
     database = folder / "indicators.db"

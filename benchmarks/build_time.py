@@ -34,8 +34,11 @@ KEY = "benchmark-key-not-secret"
 
 def one_run(warehouse: Path) -> tuple[float, float]:
     """Seconds and peak RSS (MB) of one `sector-monitor build` in a new process."""
+    from core.settings import settings
+
     rss = warehouse.with_name("rss.txt")
-    env = {**os.environ, "SECTOR_MONITOR_PSEUDONYM_KEY": os.environ.get("SECTOR_MONITOR_PSEUDONYM_KEY", KEY)}
+    key = settings().pseudonym_key or KEY.encode("utf-8")
+    env = {**os.environ, "SECTOR_MONITOR_PSEUDONYM_KEY": key.decode("utf-8")}
     start = time.perf_counter()
     subprocess.run(
         [
@@ -66,9 +69,9 @@ def land_scaled(warehouse: Path, exports: list[Path], waves: list[int], per_wave
     ``per_wave`` associations; returns the frame's multiplier."""
     from etl import landing
     from etl.survey.frame import load_frame
-    from warehouse.paths import landing_dir
+    from warehouse.layout import Layout
 
-    area = landing_dir(warehouse)
+    area = Layout(warehouse).landing
     for file, wave in zip(exports, waves, strict=True):
         entry, _ = landing.land(area, file, wave, "kobo")
         landing.commit(area, entry)

@@ -135,7 +135,7 @@ def survey_step(file: Path, folder: Path) -> dict:
     from etl import snapshots
     from etl.runner import Context
     from etl.steps.survey import Pending, Survey
-    from warehouse.build import apply_ddl
+    from warehouse.schema import apply_ddl
 
     warehouse = folder / "warehouse.duckdb"
     con = duckdb.connect(str(warehouse))

@@ -38,7 +38,6 @@ from pathlib import Path
 
 import duckdb
 
-from etl.survey.pseudonym import KEY_ENV
 from indicators.compute import compute_all
 from pipeline.build import build
 
@@ -64,10 +63,10 @@ def scale(con: duckdb.DuckDBPyConnection, total: int, waves: int) -> dict:
     copies = math.ceil(per_wave / smallest)
     con.execute("CREATE TEMP TABLE base AS SELECT * FROM restricted.survey_responses")
     con.execute("CREATE TEMP TABLE wave_map (wave INTEGER, src INTEGER)")
-    con.executemany("INSERT INTO wave_map VALUES (?, ?)", mapping)
+    con.executemany("INSERT INTO wave_map (wave, src) VALUES (?, ?)", mapping)
     con.execute("DELETE FROM restricted.survey_responses")
     con.execute(f"""
-        INSERT INTO restricted.survey_responses
+        INSERT INTO restricted.survey_responses BY NAME
         SELECT b.* REPLACE (
             substr(sha256(b.response_id || ':' || m.wave || ':' || c.k), 1, 16) AS response_id,
             m.wave AS wave,
@@ -195,7 +194,8 @@ def main() -> None:
         args.sizes, args.runs = [10_000, 100_000], 1
         args.wave_size, args.wave_counts = 10_000, [1, 10]
     load_before = os.getloadavg()
-    os.environ.setdefault(KEY_ENV, "benchmark-key-not-secret")  # no key file for a throwaway build
+    # no key file for a throwaway build
+    os.environ.setdefault("SECTOR_MONITOR_PSEUDONYM_KEY", "benchmark-key-not-secret")
     with tempfile.TemporaryDirectory(prefix="indicators_base_") as tmp:
         base = Path(tmp) / "warehouse.duckdb"
         build(base)

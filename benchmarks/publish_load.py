@@ -26,10 +26,10 @@ import requests
 from rich.console import Console
 
 from admin.accounts import add_user
-from admin.paths import users_file
 from benchmarks import _load, _report, _server
 from benchmarks._recording import Recording, Request, Visit
 from etl.survey.demo import write_demo
+from warehouse.layout import Layout
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -111,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
         warehouse = folder / "deploy" / "warehouse.duckdb"
         with console.status("building the warehouse"):
             _server.build_warehouse(warehouse)
-        add_user(users_file(warehouse), USER, PASSWORD)
+        add_user(Layout(warehouse).users, USER, PASSWORD)
         exports = [
             write_demo(folder / f"wave{i}", (2025,), n=150, seed=10 + i)[0] for i in range(args.publishes)
         ]

@@ -4,6 +4,7 @@ XLSX) and advocacy notes (PDF, DOCX, Markdown)."""
 from __future__ import annotations
 
 import html
+import io
 import shutil
 import tempfile
 import threading
@@ -12,12 +13,13 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import flask
+import pandas as pd
 
 from core.i18n import DEFAULT_LANGUAGE, valid_language
-from dashboard.csv_export import to_csv, to_parquet
 from dashboard.data import PUBLIC_VIEWS, current_data
 from dashboard.explorer_data import build_view
 from dashboard.view_export import view_csv, view_xlsx
+from exports.csv_safety import safe_csv
 from exports.datapackage import export_package
 from exports.notes.content import build_note, selection_errors
 from exports.notes.texts import TEXTS as NOTE_TEXTS
@@ -116,7 +118,7 @@ def register_downloads(server: flask.Flask) -> None:
         frame = current_data().view(view)
         if frame is None:
             flask.abort(404)
-        body = to_csv(frame) if fmt == "csv" else to_parquet(frame)
+        body = safe_csv(frame).encode("utf-8") if fmt == "csv" else to_parquet(frame)
         return _attachment(body, f"{view}.{fmt}", FORMATS[fmt])
 
 
@@ -179,3 +181,10 @@ def _attachment(body: bytes, filename: str, mimetype: str) -> flask.Response:
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "no-cache"
     return response
+
+
+def to_parquet(frame: pd.DataFrame) -> bytes:
+    """Parquet bytes of the frame, types kept (no neutralisation: not a spreadsheet format)."""
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer, index=False)
+    return buffer.getvalue()

@@ -11,7 +11,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from dashboard.explorer_data import ExplorerView
-from etl.csv_safety import neutralise
+from exports.csv_safety import neutralise
 
 
 def view_metadata(view: ExplorerView) -> list[tuple[str, str]]:

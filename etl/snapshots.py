@@ -21,8 +21,9 @@ import yaml
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from core.settings import settings
+
 DEFAULT_DIR = Path(__file__).parent / "snapshots"
-ENV_DIR = "SECTOR_MONITOR_SNAPSHOTS"
 USER_AGENT = "sector-monitor/0.1 (+open data refresh; contact: maintainers of sector-monitor)"
 
 
@@ -107,7 +108,8 @@ class Source:
 
 
 def snapshots_dir() -> Path:
-    return Path(os.environ.get(ENV_DIR) or DEFAULT_DIR)
+    """The snapshots folder: $SECTOR_MONITOR_SNAPSHOTS, else the one shipped in the package."""
+    return settings().snapshots or DEFAULT_DIR
 
 
 def load_source(source_id: str, root: Path | None = None) -> Source:

@@ -4,14 +4,13 @@ schemas, licences, sources, citation), spreadsheet-safe CSVs, Parquet files and 
 from __future__ import annotations
 
 import json
-import re
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
 
-from etl.csv_safety import safe_csv
+from exports.csv_safety import safe_csv
 from exports.public_tables import (
     PRODUCT,
     PUBLIC_TABLES,
@@ -20,9 +19,9 @@ from exports.public_tables import (
     read_table,
     write_parquet,
 )
+from warehouse.docs import ObjectDoc, public_docs
 from warehouse.reader import Reader
 
-DOCS = Path(__file__).resolve().parent.parent / "docs" / "public-views.md"
 NULLABLE = {
     pa.int8(): pd.Int8Dtype(),
     pa.int16(): pd.Int16Dtype(),
@@ -36,7 +35,11 @@ def export_package(warehouse: Path, out: Path) -> Path:
     """Write the data package of ``warehouse``'s public tables into ``out``; returns the path of
     ``datapackage.json``. CSVs go to ``out/data/``, Parquet files to ``out/parquet/``."""
     reader = Reader(warehouse)
-    docs = documented_tables(DOCS)
+    cursor = reader.cursor()
+    try:
+        docs = public_docs(cursor)  # the DDL's COMMENT ON: the same text as docs/public-views.md
+    finally:
+        cursor.close()
     resources, synthetic = [], False
     for name in available_tables(reader):
         table = read_table(reader, name)
@@ -45,7 +48,8 @@ def export_package(warehouse: Path, out: Path) -> Path:
         safe_csv(frame, _mkparent(out / "data" / f"{name}.csv"))
         if "synthetic" in frame.columns:
             synthetic = synthetic or bool(frame["synthetic"].fillna(False).any())
-        description, columns = docs.get(name, ("", {}))
+        doc = docs.get(name, ObjectDoc(""))
+        description, columns = doc.summary, doc.column_comments()
         resources.append(
             {
                 "name": name,
@@ -123,48 +127,6 @@ def _field(field: pa.Field, description: str) -> dict[str, str]:
     else:
         name = "string"
     return {"name": field.name, "type": name} | ({"description": description} if description else {})
-
-
-def documented_tables(docs: Path) -> dict[str, tuple[str, dict[str, str]]]:
-    """``table -> (first sentence, {column: meaning})`` from the ``## public.<table>`` sections
-    of docs/public-views.md (empty when the file is not shipped, e.g. in a wheel)."""
-    if not docs.is_file():
-        return {}
-    out: dict[str, tuple[str, dict[str, str]]] = {}
-    table, paragraph = None, False
-    for line in docs.read_text(encoding="utf-8").splitlines():
-        heading = re.fullmatch(r"## public\.(\w+)", line.strip())
-        if heading or line.startswith("#"):
-            table = heading.group(1) if heading else None
-            paragraph = table is not None
-            if table:
-                out[table] = ("", {})
-            continue
-        if table is None:
-            continue
-        description, columns = out[table]
-        if line.startswith("|"):
-            paragraph = False
-            cells = [c.strip() for c in line.strip().strip("|").split("|")]
-            if len(cells) == 3 and cells[0] not in ("column", "---"):
-                for name in _column_names(cells[0]):
-                    columns[name] = cells[2]
-        elif not line.strip():
-            paragraph = paragraph and not description
-        elif paragraph:
-            out[table] = (f"{description} {line.strip()}".strip(), columns)
-    return out
-
-
-def _column_names(cell: str) -> list[str]:
-    """``title_fr, title_nl`` and the shorthand ``note_fr, _nl, _en`` as column names."""
-    names: list[str] = []
-    for part in (p.strip() for p in cell.split(",")):
-        if part.startswith("_") and names:
-            names.append(names[-1].rsplit("_", 1)[0] + part)
-        elif re.fullmatch(r"\w+", part):
-            names.append(part)
-    return names
 
 
 def _readme(descriptor: dict, sources: pd.DataFrame | None) -> str:

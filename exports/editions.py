@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.compute as pc
 
-from etl.csv_safety import safe_csv
+from exports.csv_safety import safe_csv
 from exports.public_tables import (
     PRODUCT,
     PUBLIC_TABLES,
@@ -28,7 +28,7 @@ from exports.public_tables import (
     write_parquet,
 )
 from pipeline.results import Result, english
-from warehouse.paths import warehouse_path
+from warehouse.layout import Layout, warehouse_path
 from warehouse.reader import Reader
 
 EDITION_NAME = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]{0,31}")
@@ -37,13 +37,8 @@ MANIFEST = "manifest.json"
 TRACKED_VALUES = {"indicator_values": "estimate", "statistics": "value"}
 
 
-def editions_dir_for(warehouse: Path) -> Path:
-    """Where editions live: ``editions/`` beside the warehouse file."""
-    return warehouse.parent / "editions"
-
-
 def _resolve(editions_dir: Path | None) -> Path:
-    return editions_dir if editions_dir is not None else editions_dir_for(warehouse_path())
+    return editions_dir if editions_dir is not None else Layout(warehouse_path()).editions
 
 
 def check_edition_name(edition: str) -> str:
@@ -129,7 +124,7 @@ def publish(warehouse: Path, edition: str) -> Result[Published]:
     """The publish service: freeze the public tables of ``warehouse`` as edition ``edition``
     in the editions folder beside it (:func:`publish_edition`); refused for an invalid name or
     an edition that exists (nothing is written)."""
-    editions_dir = editions_dir_for(warehouse)
+    editions_dir = Layout(warehouse).editions
     try:
         check_edition_name(edition)
     except ValueError as exc:

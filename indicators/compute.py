@@ -32,10 +32,10 @@ from indicators.recommendations import evidence, load_recommendations, rule_sour
 from indicators.trends import PanelTrend, WaveLink, link_waves, paired_covariance, trend_table
 from indicators.versions import comparable_trends, keep_applicable, wave_versions
 from indicators.weighting import WaveWeights, wave_weights
+from warehouse.sql import insert_frame
 
 ENGINE_VERSION = "1"
 SETTINGS_FILE = Path(__file__).with_name("engine.yaml")
-DDL_FILE = Path(__file__).parents[1] / "warehouse" / "sql" / "50_indicators.sql"
 PROFILE = ["subsector", "size_class", "volunteer_model", "region", "org_pseudo", "synthetic", "load_id"]
 
 
@@ -381,15 +381,10 @@ def _lineage(
 
 
 def _write(con: duckdb.DuckDBPyConnection, tables: dict[str, pd.DataFrame]) -> None:
-    con.execute(DDL_FILE.read_text(encoding="utf-8"))
+    """Empty the output tables (created by the build's DDL) and insert ``tables`` by column name."""
     for name, df in tables.items():
-        if df.empty:
-            continue
-        con.register("_rows", df)
-        try:
-            con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM _rows")
-        finally:
-            con.unregister("_rows")
+        con.execute(f"DELETE FROM {name}")
+        insert_frame(con, name, df)
 
 
 def compute_all(

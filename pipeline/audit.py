@@ -11,13 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from warehouse.paths import admin_dir
 from warehouse.private import open_private, private_dir, restrict
-
-
-def audit_log(warehouse: Path) -> Path:
-    """``<warehouse dir>/admin/audit.log``."""
-    return admin_dir(warehouse) / "audit.log"
 
 
 def record(path: Path, user: str, action: str, **details: Any) -> dict[str, Any]:

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from core.version import version
 from etl import snapshots
 from etl.runner import Context, Step, run_steps
 from etl.steps import public_finance, public_statistics_steps, survey
 from indicators.compute import compute_all
-from sector_monitor import __version__
 from warehouse.build import atomic_build
-from warehouse.paths import landing_dir
+from warehouse.layout import Layout
 
 
 @dataclass
@@ -71,13 +71,16 @@ def build(
     build_id = uuid.uuid4().hex[:12]
     started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     with atomic_build(warehouse, before_swap) as con:
-        con.execute("INSERT INTO meta.build VALUES (?, ?, NULL, ?, NULL)", [build_id, started, __version__])
+        con.execute(
+            "INSERT INTO meta.build (build_id, started_at, tool_version) VALUES (?, ?, ?)",
+            [build_id, started, version()],
+        )
         ctx = Context(
             con=con,
             build_id=build_id,
             warehouse=warehouse,
             snapshots_root=snapshots.snapshots_dir(),
-            landing=landing_dir(warehouse),
+            landing=Layout(warehouse).landing,
             refresh=refresh,
             options={"pending": pending, "exclude": set(exclude)},
         )
@@ -102,7 +105,7 @@ def input_files(warehouse: Path) -> Iterator[Path]:
         package_root / "etl",
         package_root / "indicators",
         package_root / "warehouse" / "sql",
-        landing_dir(warehouse),
+        Layout(warehouse).landing,
     ):
         if folder.exists():
             yield from (p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts)

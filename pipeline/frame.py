@@ -10,7 +10,7 @@ from etl import landing
 from pipeline.build import build
 from pipeline.results import Result, english
 from pipeline.survey import default_user
-from warehouse.paths import landing_dir
+from warehouse.layout import Layout
 from warehouse.sql import connect_readonly
 
 
@@ -49,7 +49,7 @@ def load_sampling_frame(
         files, summary = _frame_file(path, source, date, definition, mapping, employers_only, user)
     except FrameError as exc:
         return Result.refused(english(str(exc)))
-    area = landing_dir(warehouse)
+    area = Layout(warehouse).landing
     if files is not None:
         _, previous = landing.store_frame(area, *files)
     else:

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.results import Result, english
-from warehouse.build import BuildLockedError
 from warehouse.history import NoHistoryError, build_id_of
 from warehouse.history import rollback as restore_previous
+from warehouse.lock import BuildLockedError
 
 
 @dataclass(frozen=True)

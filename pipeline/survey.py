@@ -14,10 +14,10 @@ from etl.survey.errors import SurveyReadError
 from etl.survey.filecheck import FileSummary, SurveyRefusedError, header_check, max_failing_share
 from etl.survey.sql import literal
 from etl.survey.validation import causes
-from pipeline.audit import audit_log, record
+from pipeline.audit import record
 from pipeline.results import Result, english
-from warehouse.build import BuildLockedError
-from warehouse.paths import landing_dir
+from warehouse.layout import Layout
+from warehouse.lock import BuildLockedError
 from warehouse.sql import connect_readonly
 
 MAX_LISTED = 1_000  # errors listed in a report; the summary counts them all
@@ -104,7 +104,7 @@ def ingest(
     from etl.steps.survey import Pending  # the build's modules: only for a file that passed
     from pipeline.build import build
 
-    area = landing_dir(warehouse)
+    area = Layout(warehouse).landing
     landed: dict[str, Any] = {}
 
     def land() -> None:
@@ -186,7 +186,7 @@ FILE_COUNTS = ("rows_read", "rows_loaded", "rows_quarantined", "rows_superseded"
 
 def landed_files(warehouse: Path, wave: int | None = None) -> list[dict[str, Any]]:
     """Every landed file (registry order) with what the current warehouse loaded from it."""
-    entries = [e for e in landing.registry(landing_dir(warehouse)) if wave is None or e.wave == wave]
+    entries = [e for e in landing.registry(Layout(warehouse).landing) if wave is None or e.wave == wave]
     loads: dict[tuple[int, str], tuple] = {}
     if entries and warehouse.exists():
         con = connect_readonly(warehouse)
@@ -231,7 +231,7 @@ def remove(
     wave, failed while another build runs; a failed rebuild changes nothing."""
     from pipeline.build import build
 
-    area = landing_dir(warehouse)
+    area = Layout(warehouse).landing
     entry = landing.find(area, name, wave)
     if entry is None:
         return Result.refused(english(f"no landed file {name!r} in wave {wave}"))
@@ -256,7 +256,8 @@ def remove(
         "sha256": entry.sha256,
         "archived": str(archived.file.relative_to(area)),
     }
-    record(audit_log(warehouse), user, "remove", **details, **({"address": address} if address else {}))
+    extra = {"address": address} if address else {}
+    record(Layout(warehouse).audit_log, user, "remove", **details, **extra)
     return Result.done({**details, "remaining": len(landing.registry(area))})
 
 

@@ -30,11 +30,11 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from conftest import table_digest  # noqa: E402
 
-from etl.survey.pseudonym import KEY_ENV  # noqa: E402
 from pipeline.build import build  # noqa: E402
 from warehouse.history import keep_count, list_builds  # noqa: E402
 
 KEYS = ("fault-injection-key-a", "fault-injection-key-b")
+KEY_VARIABLE = "SECTOR_MONITOR_PSEUDONYM_KEY"  # each run sets it for the builds it starts
 
 
 @dataclass
@@ -52,7 +52,7 @@ class Run:
 
 
 def _env(key: int) -> dict[str, str]:
-    return {**os.environ, KEY_ENV: KEYS[key], "PYTHONWARNINGS": "ignore"}
+    return {**os.environ, KEY_VARIABLE: KEYS[key], "PYTHONWARNINGS": "ignore"}
 
 
 def _build(warehouse: Path, key: int, delay: float | None) -> tuple[bool, float]:
@@ -78,15 +78,15 @@ def _build(warehouse: Path, key: int, delay: float | None) -> tuple[bool, float]
 
 def _reference(warehouse: Path, key: int) -> dict:
     """Build to completion in this process (no interpreter start-up) and return the digest."""
-    saved = os.environ.get(KEY_ENV)
-    os.environ[KEY_ENV] = KEYS[key]
+    saved = os.environ.get(KEY_VARIABLE)
+    os.environ[KEY_VARIABLE] = KEYS[key]
     try:
         build(warehouse)
     finally:
         if saved is None:
-            del os.environ[KEY_ENV]
+            del os.environ[KEY_VARIABLE]
         else:
-            os.environ[KEY_ENV] = saved
+            os.environ[KEY_VARIABLE] = saved
     return table_digest(warehouse)
 
 

@@ -1,3 +1,5 @@
 """sector-monitor: the command line and the build pipeline that ties the packages together."""
 
-__version__ = "0.1.0"
+from core.version import version
+
+__version__ = version()

@@ -14,7 +14,9 @@ from rich.console import Console
 from rich.table import Table
 
 from core.i18n import LANGUAGES, language_of_locale
-from warehouse.paths import ENV_WAREHOUSE, warehouse_path
+from core.settings import PREFIX, settings
+from warehouse.layout import warehouse_path
+from warehouse.sql import connect_readonly
 
 console = Console(stderr=True)
 
@@ -99,7 +101,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     path = existing_warehouse(args)
     if path is None:
         return 2
-    env = os.environ | {ENV_WAREHOUSE: str(path)}
+    env = os.environ | {PREFIX + "WAREHOUSE": str(path)}
     # --preload: the app is imported (and Dash set up, sector_monitor/wsgi.py) before gunicorn
     # listens, so a (re)starting server refuses connections until its workers can answer
     # instead of holding them for seconds (a proxy sends refused requests to another replica).
@@ -375,16 +377,12 @@ def _survey_files(args: argparse.Namespace) -> int:
 
 
 def cmd_indicators(args: argparse.Namespace) -> int:
-    import duckdb
-
     from indicators.cli import list_indicators, show_indicator
 
     path = existing_warehouse(args)
     if path is None:
         return 2
-    con = duckdb.connect(":memory:")
-    con.execute(f"ATTACH '{str(path).replace(chr(39), chr(39) * 2)}' AS wh (READ_ONLY)")
-    con.execute("USE wh")
+    con = connect_readonly(path)
     lang = user_language(args.lang)
     if args.indicators_command == "list":
         print(list_indicators(con, args.theme, lang))
@@ -498,7 +496,7 @@ def parser() -> argparse.ArgumentParser:
         "--warehouse",
         type=Path,
         default=None,
-        help=f"warehouse file (default ${ENV_WAREHOUSE} or var/warehouse.duckdb)",
+        help="warehouse file (default $SECTOR_MONITOR_WAREHOUSE or var/warehouse.duckdb)",
     )
     p = argparse.ArgumentParser(prog="sector-monitor", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -645,7 +643,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # a clear one-line message, not a traceback
-        if os.environ.get("SECTOR_MONITOR_DEBUG"):
+        if settings().debug:
             raise
         console.print(f"[red]error:[/] {exc}")
         return 1

@@ -16,7 +16,7 @@ import threading
 
 import flask
 
-from sector_monitor import __version__
+from core.version import version as tool_version
 from warehouse.reader import Reader
 
 PATH = "/healthz"
@@ -51,7 +51,7 @@ class Health:
 
     def report(self) -> tuple[int, dict]:
         """``(HTTP status, body)``: 200 when the warehouse opens and names its build."""
-        body: dict = {"status": "ok", "tool_version": __version__}
+        body: dict = {"status": "ok", "tool_version": tool_version()}
         try:
             version, cur = self.reader.pinned()
             try:

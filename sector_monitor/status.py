@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import duckdb
-
 from etl import snapshots
+from warehouse.sql import connect_readonly
 
 
 def snapshot_checks() -> list[dict[str, Any]]:
@@ -34,9 +33,7 @@ def collect(warehouse: Path) -> dict[str, Any]:
     }
     if not warehouse.exists():
         return report
-    con = duckdb.connect(":memory:")
-    con.execute(f"ATTACH '{str(warehouse).replace(chr(39), chr(39) * 2)}' AS wh (READ_ONLY)")
-    con.execute("USE wh")
+    con = connect_readonly(warehouse)
 
     def rows(sql: str) -> list[dict[str, Any]]:
         cur = con.execute(sql)

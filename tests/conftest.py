@@ -11,6 +11,7 @@ import duckdb
 import pytest
 
 from pipeline.build import build
+from warehouse.sql import connect_readonly
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,8 +34,7 @@ def wh(warehouse_path: Path):
 
 def table_digest(path: Path) -> dict[str, tuple]:
     """Row count and an order-independent content hash of every table of a warehouse."""
-    con = duckdb.connect(":memory:")
-    con.execute(f"ATTACH '{path}' AS wh (READ_ONLY)")
+    con = connect_readonly(path)
     tables = con.execute(
         "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = 'wh' "
         "AND schema_name <> 'meta' ORDER BY 1, 2"

@@ -9,6 +9,7 @@ import pandas as pd
 from core.codes import SIZE_CLASSES
 from etl.survey.codebook import CODEBOOK
 from indicators.catalogue import survey_column_types
+from warehouse.schema import ddl_files
 
 SIZES = list(SIZE_CLASSES)
 PUBLIC_SERIES = {  # series -> (unit, [(geo, period, value, flag)])
@@ -146,7 +147,10 @@ def make_frame(responses: pd.DataFrame, scale: float = 20.0) -> pd.DataFrame:
 def build_warehouse(
     con: duckdb.DuckDBPyConnection, responses: pd.DataFrame, frame: pd.DataFrame, series: dict = PUBLIC_SERIES
 ) -> None:
-    """Create the input tables the engine reads (survey, frame, public statistics)."""
+    """Create the input tables the engine reads (survey, frame, public statistics) and the
+    tables it writes (the indicators' DDL, as a build applies it)."""
+    ddl = next(f for f in ddl_files() if f.name == "50_indicators.sql")
+    con.execute(ddl.read_text(encoding="utf-8"))
     types = survey_column_types()
     for schema in ("restricted", "core", "public"):
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")

@@ -10,15 +10,14 @@ import shutil
 import stat
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from admin import accounts
-from admin.paths import secret_key_file, staging_root, users_file
 from admin.staging import Upload, Workspace
 from etl.survey.demo import write_planted_errors
-from pipeline.audit import audit_log
 from sector_monitor.web import create_app
+from warehouse.layout import Layout
+from warehouse.sql import connect_readonly
 
 USER, PASSWORD = "coordinator", "a long enough secret"
 UPLOAD_ID = "0123456789abcdef"
@@ -37,7 +36,7 @@ def live(warehouse_path: Path, tmp_path: Path) -> Path:
     folder = tmp_path / "deploy"
     shutil.copytree(warehouse_path.parent, folder)
     path = folder / warehouse_path.name
-    accounts.add_user(users_file(path), USER, PASSWORD)
+    accounts.add_user(Layout(path).users, USER, PASSWORD)
     return path
 
 
@@ -78,8 +77,7 @@ def upload(client, file: Path, name: str | None = None, wave: str = "2024", lang
 
 
 def live_loads(path: Path) -> list[tuple]:
-    con = duckdb.connect(":memory:")
-    con.execute(f"ATTACH '{path}' AS wh (READ_ONLY)")
+    con = connect_readonly(path)
     rows = con.execute("SELECT file, wave, rows_quarantined FROM wh.meta.survey_loads").fetchall()
     con.close()
     return rows
@@ -121,7 +119,7 @@ def test_login_is_throttled_after_five_failures(client, live: Path) -> None:
     response = login(client)  # even the right password waits 15 minutes
     assert response.status_code == 429
     assert "15 minutes" in response.text
-    entries = [json.loads(line) for line in audit_log(live).read_text().splitlines()]
+    entries = [json.loads(line) for line in Layout(live).audit_log.read_text().splitlines()]
     assert [e["action"] for e in entries].count("login_failed") == 5
 
 
@@ -142,22 +140,22 @@ def test_session_cookie_is_hardened(client, live: Path, monkeypatch) -> None:
 
 
 def test_secrets_stay_outside_the_repository(app, live: Path) -> None:
-    key = secret_key_file(live)
+    key = Layout(live).flask_key
     assert stat.S_IMODE(key.stat().st_mode) == 0o600 and len(key.read_bytes()) == 32
-    stored = users_file(live).read_text()
+    stored = Layout(live).users.read_text()
     assert PASSWORD not in stored and "$argon2id$" in stored
-    assert accounts.verify(users_file(live), USER, PASSWORD)
-    assert not accounts.verify(users_file(live), "nobody", PASSWORD)
+    assert accounts.verify(Layout(live).users, USER, PASSWORD)
+    assert not accounts.verify(Layout(live).users, "nobody", PASSWORD)
 
 
 def test_add_user_command_asks_twice(live: Path, monkeypatch) -> None:
     answers = iter(["first password 1", "other password 2"])
     monkeypatch.setattr("getpass.getpass", lambda prompt="": next(answers))
     assert accounts.add_user_command(live, "second") == 1
-    assert "second" not in accounts.load_users(users_file(live))
+    assert "second" not in accounts.load_users(Layout(live).users)
     answers = iter(["same password ok", "same password ok"])
     assert accounts.add_user_command(live, "second") == 0
-    assert accounts.verify(users_file(live), "second", "same password ok")
+    assert accounts.verify(Layout(live).users, "second", "same password ok")
 
 
 def test_language_prefixes_and_security_headers(client) -> None:
@@ -179,7 +177,7 @@ def test_refuses_files_that_are_not_csv_or_xlsx(client, live: Path, tmp_path: Pa
         response = upload(client, file)
         assert response.status_code == 302 and response.headers["Location"] == "/admin/fr/"
     assert "Type de fichier refusé" in client.get("/admin/fr/").text
-    assert not list(staging_root(live).glob("*/upload.json"))
+    assert not list(Layout(live).staging.glob("*/upload.json"))
 
 
 @pytest.mark.slow
@@ -192,7 +190,7 @@ def test_upload_report_publish_flow(client, live: Path, tmp_path: Path) -> None:
     upload_id = page_url.rsplit("/", 1)[-1]
     staged = Workspace(live).get(upload_id)
     assert staged.file_name == "etc_passwd_wave.csv" and staged.status == "ready"
-    assert Workspace(live).folder(upload_id).parent == staging_root(live)
+    assert Workspace(live).folder(upload_id).parent == Layout(live).staging
 
     page = client.get(page_url).text
     rows = re.findall(r"<tr><td>(\d+)</td><td>([^<]+)</td><td>([^<]+)</td></tr>", page)
@@ -212,7 +210,7 @@ def test_upload_report_publish_flow(client, live: Path, tmp_path: Path) -> None:
     assert live_loads(live) == [("etc_passwd_wave.csv", 2024, len(planted["errors"]))]
     assert (live.parent / "landing" / "surveys" / "2024" / "etc_passwd_wave.csv").exists()
     assert not Workspace(live).folder(upload_id).exists()
-    actions = [json.loads(line) for line in audit_log(live).read_text().splitlines()]
+    actions = [json.loads(line) for line in Layout(live).audit_log.read_text().splitlines()]
     published = [e for e in actions if e["action"] in ("upload", "publish")]
     assert [e["action"] for e in published] == ["upload", "publish"]
     assert {(e["user"], e["file"], e["wave"], e["sha256"]) for e in published} == {
@@ -240,7 +238,7 @@ def test_discard_deletes_the_candidate(client, live: Path, tmp_path: Path) -> No
     assert client.post(f"{page_url}/discard", data={"csrf_token": csrf(client, page_url)}).status_code == 302
     assert not Workspace(live).folder(staged.id).exists()
     assert client.get(page_url).status_code == 404
-    assert json.loads(audit_log(live).read_text().splitlines()[-1])["action"] == "discard"
+    assert json.loads(Layout(live).audit_log.read_text().splitlines()[-1])["action"] == "discard"
 
 
 def test_a_candidate_built_before_another_publication_is_not_published(

@@ -8,14 +8,14 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
-import duckdb
 import pytest
 from conftest import serve_app
 from test_dashboard_browser import ARTIFACTS, chromium, page  # noqa: F401 - pytest fixtures
 
 from admin.accounts import add_user
-from admin.paths import users_file
 from etl.survey.demo import write_planted_errors
+from warehouse.layout import Layout
+from warehouse.sql import connect_readonly
 
 pytestmark = pytest.mark.browser
 USER, PASSWORD = "coordinator", "a long enough secret"
@@ -27,7 +27,7 @@ def live(warehouse_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path
     folder = tmp_path_factory.mktemp("admin-browser") / "deploy"
     shutil.copytree(warehouse_path.parent, folder)
     path = folder / warehouse_path.name
-    add_user(users_file(path), USER, PASSWORD)
+    add_user(Layout(path).users, USER, PASSWORD)
     return path
 
 
@@ -74,8 +74,7 @@ def test_upload_report_publish(
     page.click("#publish")
     page.wait_for_selector("[role=status]")
     assert published in page.locator("[role=status]").inner_text()
-    con = duckdb.connect(":memory:")
-    con.execute(f"ATTACH '{live}' AS wh (READ_ONLY)")
+    con = connect_readonly(live)
     files = {r[0] for r in con.execute("SELECT file FROM wh.meta.survey_loads").fetchall()}
     con.close()
     assert export.name in files

@@ -15,11 +15,10 @@ import pytest
 from test_admin import PASSWORD, USER, csrf, login, upload
 
 from admin import accounts
-from admin.paths import throttle_db, users_file
 from admin.throttle import MAX_ADDRESS_FAILURES, MAX_FAILURES, LoginThrottle
 from admin.views import without_paths
-from pipeline.audit import audit_log
 from sector_monitor.web import create_app
+from warehouse.layout import Layout
 
 COOKIE = "sm_admin"
 SOME_UPLOAD = "/admin/en/uploads/0123456789abcdef"
@@ -30,8 +29,8 @@ def live(warehouse_path: Path, tmp_path: Path) -> Path:
     folder = tmp_path / "deploy"
     shutil.copytree(warehouse_path.parent, folder)
     path = folder / warehouse_path.name
-    accounts.add_user(users_file(path), USER, PASSWORD)
-    accounts.add_user(users_file(path), "colleague", PASSWORD)
+    accounts.add_user(Layout(path).users, USER, PASSWORD)
+    accounts.add_user(Layout(path).users, "colleague", PASSWORD)
     return path
 
 
@@ -105,7 +104,7 @@ def test_sessions_of_a_deleted_account_end(app, live: Path) -> None:
     client = app.test_client()
     login(client, lang="en")
     token = csrf(client, "/admin/en/")
-    path = users_file(live)
+    path = Layout(live).users
     users = json.loads(path.read_text())
     del users["users"][USER]
     path.write_text(json.dumps(users))
@@ -116,15 +115,15 @@ def test_users_file_stays_private_after_logout(app, live: Path) -> None:
     client = app.test_client()
     login(client)
     client.post("/admin/fr/logout", data={"csrf_token": csrf(client, "/admin/fr/")})
-    path = users_file(live)
+    path = Layout(live).users
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE(path.with_name(path.name + ".lock").stat().st_mode) == 0o600
-    assert stat.S_IMODE(throttle_db(live).stat().st_mode) == 0o600
+    assert stat.S_IMODE(Layout(live).throttle_db.stat().st_mode) == 0o600
     assert set(json.loads(path.read_text())["users"]) == {USER, "colleague"}
 
 
 def test_concurrent_password_resets_and_logouts_lose_nothing(live: Path) -> None:
-    path = users_file(live)
+    path = Layout(live).users
     names = [f"user{i}" for i in range(8)]
 
     def work(name: str) -> None:
@@ -167,7 +166,7 @@ def _concurrent_logins(app, attempts: list[tuple[str, str]], address: str = "127
 def test_concurrent_wrong_logins_get_no_more_than_the_limit(app, live: Path) -> None:
     codes = _concurrent_logins(app, [(USER, "wrong password")] * 30)
     assert codes.count(401) == MAX_FAILURES and codes.count(429) == 30 - MAX_FAILURES
-    failed = [json.loads(line)["action"] for line in audit_log(live).read_text().splitlines()]
+    failed = [json.loads(line)["action"] for line in Layout(live).audit_log.read_text().splitlines()]
     assert failed.count("login_failed") == MAX_FAILURES
     client = app.test_client()
     assert login(client).status_code == 429  # even the right password, from this address

@@ -23,7 +23,7 @@ from etl.survey.readers import read_export
 from etl.survey.validation import validate
 from pipeline.results import Outcome
 from pipeline.survey import ingest
-from warehouse.paths import landing_dir
+from warehouse.layout import Layout
 
 CORPUS = ROOT / "tests" / "bad_inputs"
 ENTRIES = yaml.safe_load((CORPUS / "expected.yaml").read_text(encoding="utf-8"))["files"]
@@ -163,14 +163,14 @@ def test_ingest_against_a_built_warehouse(
 ) -> None:
     shutil.copytree(warehouse_path.parent, tmp_path / "var")
     warehouse = tmp_path / "var" / warehouse_path.name
-    before, registry = sha256(warehouse), landing.registry(landing_dir(warehouse))
+    before, registry = sha256(warehouse), landing.registry(Layout(warehouse).landing)
     result = ingest(warehouse, corpus_file(entry, generated), 2024, "auto", "en")
     if entry["outcome"] == "rejected":
         assert result.outcome in (Outcome.REFUSED, Outcome.FAILED)
         assert entry["message"] in result.message("en")
         assert sha256(warehouse) == before
-        assert landing.registry(landing_dir(warehouse)) == registry
-        surveys = landing_dir(warehouse) / "surveys"
+        assert landing.registry(Layout(warehouse).landing) == registry
+        surveys = Layout(warehouse).landing / "surveys"
         assert not surveys.exists() or not any(
             p.is_file() and p.name != "registry.json" for p in surveys.rglob("*")
         )

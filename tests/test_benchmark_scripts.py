@@ -25,7 +25,7 @@ from etl import landing
 from etl.survey.frame import load_frame
 from etl.survey.readers import read_export
 from etl.survey.validation import validate
-from warehouse.paths import landing_dir
+from warehouse.layout import Layout
 from warehouse.reader import Reader
 
 
@@ -133,7 +133,7 @@ def test_scaling_the_warehouse_tiles_responses_over_the_waves(warehouse_path: Pa
 def test_scaled_build_lands_every_wave_with_a_frame_large_enough(exports: list[Path], tmp_path: Path) -> None:
     warehouse = tmp_path / "warehouse.duckdb"
     factor = land_scaled(warehouse, exports, [2023, 2024], per_wave=6_000)
-    area = landing_dir(warehouse)
+    area = Layout(warehouse).landing
     landed = [(e.wave, e.name) for e in landing.registry(area)]
     assert landed == [(2023, exports[0].name), (2024, exports[1].name)]
     frame = load_frame(area / "frame.csv")

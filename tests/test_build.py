@@ -78,7 +78,7 @@ def test_etl_runs_are_recorded(wh) -> None:
 
 @pytest.mark.slow
 def test_build_is_idempotent(tmp_path: Path) -> None:
-    path = tmp_path / "w.duckdb"
+    path = tmp_path / "l'entrepôt" / "ware-house.duckdb"  # quotes and dashes in paths and names
     build(path)
     first = table_digest(path)
     build(path)

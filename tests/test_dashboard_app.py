@@ -13,10 +13,9 @@ import pandas as pd
 import pytest
 
 from core.i18n import LANGUAGES, format_number, negotiate_language, separators
-from dashboard.csv_export import to_csv
 from dashboard.formatting import format_value
 from dashboard.i18n import gettext_for
-from etl.csv_safety import neutralise
+from exports.csv_safety import neutralise, safe_csv
 from sector_monitor.web import create_app
 
 PAGES = (
@@ -348,7 +347,7 @@ def test_csv_cells_cannot_run_as_formulas() -> None:
     safe = neutralise(frame)
     assert safe["text"].tolist() == ["'=1+2", "'+1", "'-2", "'@SUM(A1)", "ok"]
     assert safe["value"].tolist()[0] == -1.5
-    assert to_csv(frame).decode().splitlines()[1] == "'=1+2,-1.5"
+    assert safe_csv(frame).splitlines()[1] == "'=1+2,-1.5"
 
 
 @pytest.mark.slow
@@ -375,11 +374,12 @@ def test_note_builder_preview_and_downloads(client, wh) -> None:
 def test_data_page_offers_the_package_and_past_editions(warehouse_path: Path, tmp_path: Path) -> None:
     import zipfile
 
-    from exports.editions import editions_dir_for, publish_edition
+    from exports.editions import publish_edition
+    from warehouse.layout import Layout
 
     wh = tmp_path / "var" / "warehouse.duckdb"
     shutil.copytree(warehouse_path.parent, wh.parent)
-    publish_edition(wh, "2024.1", editions_dir_for(wh))
+    publish_edition(wh, "2024.1", Layout(wh).editions)
     client = create_app(wh).server.test_client()
     page = render(client, "/nl/data")
     assert "2024.1" in page and "datapackage.zip" in page

@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 
 from api.spec import openapi_document
-from sector_monitor import __version__
+from core.version import version
 from sector_monitor.web import create_app
 from warehouse.history import build_id_of
 
@@ -33,7 +33,7 @@ def test_healthz_names_the_build_and_is_not_cached(warehouse_path: Path) -> None
     body = response.get_json()
     assert body["status"] == "ok"
     assert body["build_id"] == build_id_of(warehouse_path)
-    assert body["tool_version"] == __version__
+    assert body["tool_version"] == version()
     st = warehouse_path.stat()
     assert body["warehouse"]["size"] == st.st_size
     assert body["warehouse"]["version"].startswith(f"{st.st_ino:x}-")

@@ -10,7 +10,6 @@ import textwrap
 from pathlib import Path
 
 import docx
-import duckdb
 import pytest
 
 from core.i18n import LANGUAGES
@@ -18,11 +17,11 @@ from exports.notes.content import build_note
 from exports.notes.formatting import number
 from exports.notes.model import Note
 from exports.notes.writer import write_note
+from warehouse.sql import connect_readonly
 
 
 def _public(warehouse: Path, sql: str, params: list) -> list[tuple]:
-    con = duckdb.connect(":memory:")
-    con.execute(f"ATTACH '{warehouse}' AS wh (READ_ONLY)")
+    con = connect_readonly(warehouse)
     try:
         return con.execute(sql.replace("public.", "wh.public."), params).fetchall()
     finally:

@@ -31,10 +31,12 @@ from etl.survey.demo import write_demo
 from pipeline import audit
 from pipeline.build import build
 from warehouse import guard
-from warehouse.build import atomic_build, build_lock
-from warehouse.history import CHECKED, NoHistoryError, history_dir, list_builds, rollback
-from warehouse.paths import landing_dir
+from warehouse.build import atomic_build
+from warehouse.history import CHECKED, NoHistoryError, list_builds, rollback
+from warehouse.layout import Layout
+from warehouse.lock import build_lock
 from warehouse.private import remove_leftovers, scratch_dir
+from warehouse.sql import connect_readonly
 
 ENTERPRISE = re.compile(r"\b[01]\d{3}[ .]?\d{3}[ .]?\d{3}\b")
 
@@ -74,8 +76,7 @@ def shifted_export(folder: Path, n: int = 50) -> tuple[Path, list[str], list[str
 
 def every_text(path: Path) -> list[str]:
     """Every value of every VARCHAR column of every table of the warehouse at ``path``."""
-    con = duckdb.connect(":memory:")
-    con.execute(f"ATTACH '{path}' AS wh (READ_ONLY)")
+    con = connect_readonly(path)
     values = []
     for schema, table, column, _ in guard.varchar_columns(con, "wh"):
         values += [
@@ -166,7 +167,7 @@ def test_messages_say_which_field_which_rule_and_how_to_fix(shifted) -> None:
 def test_the_values_stay_in_the_landing_quarantine_file(shifted) -> None:
     wh, file, ids, names, report = shifted
     quarantine = Path(report["quarantine_file"])
-    assert quarantine.parent.parent == landing_dir(wh) / "quarantine"
+    assert quarantine.parent.parent == Layout(wh).landing / "quarantine"
     text = quarantine.read_text(encoding="utf-8-sig")
     assert ids[0] in text and names[0] in text  # the coordinator fixes the rows there
     assert stat.S_IMODE(quarantine.stat().st_mode) == 0o600
@@ -285,7 +286,7 @@ def test_guard_fails_the_build_and_keeps_the_previous_warehouse(
     build(wh)
     before = table_digest(wh)
     file, ids, names = shifted_export(tmp_path, n=20)
-    landing.land(landing_dir(wh), file, 2025, "auto")
+    landing.land(Layout(wh).landing, file, 2025, "auto")
 
     def leaking(result, corrected) -> str:  # the answers as given stored as the errors' detail
         return f"SELECT line, field, rule, value, value AS detail FROM {result.checked.errors_relation}"
@@ -304,8 +305,7 @@ def test_guard_fails_the_build_and_keeps_the_previous_warehouse(
 
 
 def test_a_build_that_passes_records_the_guard(warehouse_path: Path) -> None:
-    con = duckdb.connect(":memory:")
-    con.execute(f"ATTACH '{warehouse_path}' AS wh (READ_ONLY)")
+    con = connect_readonly(warehouse_path)
     assert guard.is_stamped(con, "wh")
     version, columns, values, restricted, seconds = con.execute(
         "SELECT guard_version, columns_scanned, values_scanned, restricted_values, seconds "
@@ -341,7 +341,7 @@ def tiny_build(path: Path) -> None:
 @pytest.mark.slow
 def test_history_written_before_the_guard_is_scanned_and_purged(warehouse_path: Path, tmp_path: Path) -> None:
     wh = tmp_path / "var" / "warehouse.duckdb"
-    folder = history_dir(wh)
+    folder = Layout(wh).history
     folder.mkdir(parents=True)
     _pre_guard_copy(warehouse_path, wh, leak=True)  # the current warehouse leaks
     clean = folder / f"20240101T000000000000Z-oldclean{wh.suffix}"
@@ -362,7 +362,7 @@ def test_rollback_deletes_copies_never_checked_by_the_guard(warehouse_path: Path
     wh = tmp_path / "var" / "warehouse.duckdb"
     wh.parent.mkdir()
     shutil.copy(warehouse_path, wh)
-    folder = history_dir(wh)
+    folder = Layout(wh).history
     folder.mkdir()
     _pre_guard_copy(warehouse_path, folder / f"20240101T000000000000Z-old{wh.suffix}", leak=False)
     before = table_digest(wh)
@@ -414,7 +414,7 @@ def test_modes_do_not_depend_on_the_umask(tmp_path: Path) -> None:
 def test_an_area_created_before_the_rule_is_tightened(tmp_path: Path) -> None:
     wh = tmp_path / "var" / "warehouse.duckdb"
     file = write_demo(tmp_path / "in", (2024,), 20, 6)[0]
-    area = landing_dir(wh)
+    area = Layout(wh).landing
     old = area / "surveys" / "2024" / "old.csv"
     old.parent.mkdir(parents=True)
     shutil.copy(file, old)

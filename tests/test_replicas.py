@@ -32,7 +32,6 @@ from benchmarks._replicas import (
     run_build,
     small_snapshots,
 )
-from etl.snapshots import ENV_DIR
 from sector_monitor.deploy import DEPLOY_DIR, render_nginx_site, standalone_nginx_conf
 
 USERS, PUBLISHES, THINK_S = 20, 3, 0.25
@@ -115,7 +114,7 @@ def wait_for_build(urls: list[str], build_id: str, timeout_s: float) -> dict[str
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="process groups, nginx")
 def test_publishes_and_restarts_behind_nginx_fail_no_request(nginx: str, tmp_path: Path) -> None:
     env = os.environ | {
-        ENV_DIR: str(small_snapshots(tmp_path / "snapshots")),
+        "SECTOR_MONITOR_SNAPSHOTS": str(small_snapshots(tmp_path / "snapshots")),
         "SECTOR_MONITOR_KEEP_BUILDS": "1",
     }
     warehouse = tmp_path / "var" / "warehouse.duckdb"

@@ -11,7 +11,7 @@ import pytest
 from conftest import ROOT, table_digest
 
 from warehouse.build import atomic_build
-from warehouse.history import ENV_KEEP, NoHistoryError, build_id_of, list_builds, rollback
+from warehouse.history import NoHistoryError, build_id_of, list_builds, rollback
 
 
 def tiny_build(path: Path, marker: str) -> None:
@@ -45,7 +45,7 @@ def test_rollback_restores_the_previous_build_and_back(copy: Path) -> None:
 
 @pytest.mark.slow
 def test_history_keeps_the_newest_n_builds(copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(ENV_KEEP, "2")
+    monkeypatch.setenv("SECTOR_MONITOR_KEEP_BUILDS", "2")
     for marker in ("one", "two", "three", "four"):
         tiny_build(copy, marker)
     four = table_digest(copy)

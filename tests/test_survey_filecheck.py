@@ -13,7 +13,6 @@ import sys
 import time
 from pathlib import Path
 
-import duckdb
 import pytest
 from conftest import ROOT
 
@@ -21,6 +20,7 @@ from etl.survey.demo import demo_answers, write_planted_errors
 from etl.survey.filecheck import FileSummary, header_check
 from etl.survey.kobo_export import kobo_table
 from etl.survey.readers import read_export
+from warehouse.sql import connect_readonly
 
 
 def cli(*args: str, lang: str = "C.UTF-8") -> subprocess.CompletedProcess:
@@ -246,8 +246,7 @@ def test_a_near_miss_header_is_named_beside_the_missing_question(tmp_path: Path)
 
 @pytest.mark.slow
 def test_the_report_of_an_accepted_file_groups_its_errors(deployed: Path) -> None:
-    con = duckdb.connect(":memory:")
-    con.execute(f"ATTACH '{deployed}' AS wh (READ_ONLY)")
+    con = connect_readonly(deployed)
     stored = con.execute("SELECT count(*) FROM wh.meta.quarantine_errors").fetchone()[0]
     templates = con.execute("SELECT count(*) FROM wh.meta.quarantine_messages").fetchone()[0]
     rendered = con.execute(

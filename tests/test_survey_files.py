@@ -12,16 +12,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-import duckdb
 import pytest
 from conftest import ROOT
 
 from admin import accounts
-from admin.paths import users_file
 from etl.survey.demo import write_demo, write_planted_errors
-from pipeline.audit import audit_log
 from sector_monitor.web import create_app
-from warehouse.paths import landing_dir
+from warehouse.layout import Layout
+from warehouse.sql import connect_readonly
 
 pytestmark = pytest.mark.slow  # end-to-end: left out of `make test-fast`
 
@@ -40,8 +38,7 @@ def cli(*args: str) -> subprocess.CompletedProcess:
 
 
 def wave_rows(wh: Path) -> dict[str, int]:
-    con = duckdb.connect(":memory:")
-    con.execute(f"ATTACH '{wh}' AS wh (READ_ONLY)")
+    con = connect_readonly(wh)
     rows = dict(
         con.execute(
             "SELECT source_file, count(*) FROM wh.restricted.survey_current WHERE wave = 2024 GROUP BY 1"
@@ -92,7 +89,7 @@ def test_remove_takes_a_file_out_archives_it_and_rebuilds(two_files, tmp_path: P
     assert result.returncode == 0, result.stderr
     after = wave_rows(copy)
     assert planted.name not in after and after[demo.name] == before[demo.name]
-    area = landing_dir(copy)
+    area = Layout(copy).landing
     assert not (area / "surveys" / "2024" / planted.name).exists()
     assert not (area / "quarantine" / "2024" / f"{planted.name}.quarantine.csv").exists()
     archived = list((area / "archive" / "2024").iterdir())
@@ -101,7 +98,7 @@ def test_remove_takes_a_file_out_archives_it_and_rebuilds(two_files, tmp_path: P
     )
     assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in archived)
     assert stat.S_IMODE((area / "archive").stat().st_mode) == 0o700
-    entry = json.loads(audit_log(copy).read_text().splitlines()[-1])
+    entry = json.loads(Layout(copy).audit_log.read_text().splitlines()[-1])
     assert (entry["action"], entry["file"], entry["wave"], entry["user"]) == (
         "remove",
         planted.name,
@@ -118,7 +115,7 @@ def test_the_admin_lists_landed_files_and_removes_one_with_csrf(two_files, tmp_p
     wh, demo, planted = two_files
     live = tmp_path / "deploy" / "warehouse.duckdb"
     shutil.copytree(wh.parent, live.parent)
-    accounts.add_user(users_file(live), USER, PASSWORD)
+    accounts.add_user(Layout(live).users, USER, PASSWORD)
     server = create_app(live).server
     server.extensions["sector_monitor_admin"].background = False
     client = server.test_client()
@@ -142,6 +139,6 @@ def test_the_admin_lists_landed_files_and_removes_one_with_csrf(two_files, tmp_p
     assert planted.name not in wave_rows(live) and wave_rows(live)[demo.name] == before[demo.name]
     home = client.get("/admin/en/").text
     assert "removed" in home and f'data-file="{planted.name}"' not in home
-    entry = json.loads(audit_log(live).read_text().splitlines()[-1])
+    entry = json.loads(Layout(live).audit_log.read_text().splitlines()[-1])
     assert (entry["action"], entry["user"], entry["file"]) == ("remove", USER, planted.name)
     assert entry["address"] == "127.0.0.1"

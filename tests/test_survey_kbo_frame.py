@@ -10,7 +10,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import duckdb
 import pytest
 import yaml
 from conftest import ROOT
@@ -19,6 +18,7 @@ from test_dashboard_app import render
 
 from etl.survey.kbo import MAPPING, Mapping, kbo_frame
 from sector_monitor.web import create_app
+from warehouse.sql import connect_readonly
 
 REAL_UPDATE = ROOT.parent / "shared" / "data" / "kbo" / "KboOpenData_0147_2025_10_12_Update_legal_persons"
 
@@ -35,8 +35,7 @@ def cli(*args: str) -> subprocess.CompletedProcess:
 
 
 def query(wh: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(":memory:")
-    con.execute(f"ATTACH '{wh}' AS wh (READ_ONLY)")
+    con = connect_readonly(wh)
     con.execute("USE wh")
     try:
         return con.execute(sql).fetchall()

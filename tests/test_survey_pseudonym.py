@@ -8,7 +8,6 @@ import duckdb
 import pytest
 
 from etl.survey.pseudonym import (
-    KEY_ENV,
     load_key,
     normalise_enterprise_number,
     pseudonym_sql,
@@ -61,14 +60,14 @@ def test_pseudonym_is_keyed_stable_and_sql_matches_python_hmac():
 def test_key_env_wins_over_file(tmp_path, monkeypatch):
     key_file = tmp_path / "key"
     key_file.write_bytes(b"from-file")
-    monkeypatch.setenv(KEY_ENV, "from-env")
+    monkeypatch.setenv("SECTOR_MONITOR_PSEUDONYM_KEY", "from-env")
     assert load_key(key_file) == b"from-env"
-    monkeypatch.delenv(KEY_ENV)
+    monkeypatch.delenv("SECTOR_MONITOR_PSEUDONYM_KEY")
     assert load_key(key_file) == b"from-file"
 
 
 def test_missing_key_file_is_created_private_with_a_warning(tmp_path, monkeypatch):
-    monkeypatch.delenv(KEY_ENV, raising=False)
+    monkeypatch.delenv("SECTOR_MONITOR_PSEUDONYM_KEY", raising=False)
     key_file = tmp_path / "secrets" / "pseudonym.key"
     with pytest.warns(UserWarning, match="Back it up"):
         key = load_key(key_file)

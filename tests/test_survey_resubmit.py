@@ -19,9 +19,10 @@ import pytest
 from conftest import ROOT
 
 from admin import accounts
-from admin.paths import users_file
 from etl.survey.demo import write_planted_errors
 from sector_monitor.web import create_app
+from warehouse.layout import Layout
+from warehouse.sql import connect_readonly
 
 pytestmark = pytest.mark.slow  # end-to-end: left out of `make test-fast`
 
@@ -72,8 +73,7 @@ def lines_of(expected: dict, *fields: str) -> dict[str, int]:
 
 def figures(wh: Path) -> tuple[dict[str, int], int]:
     """Current responses of wave 2024 per file, and the wave's quarantined records (public)."""
-    con = duckdb.connect(":memory:")
-    con.execute(f"ATTACH '{wh}' AS wh (READ_ONLY)")
+    con = connect_readonly(wh)
     current = dict(
         con.execute(
             "SELECT source_file, count(*) FROM wh.restricted.survey_responses "
@@ -155,7 +155,7 @@ def test_round_trip_through_the_admin_area(planted, warehouse_path: Path, tmp_pa
     source, expected = planted
     live = tmp_path / "deploy" / "warehouse.duckdb"
     shutil.copytree(warehouse_path.parent, live.parent)
-    accounts.add_user(users_file(live), USER, PASSWORD)
+    accounts.add_user(Layout(live).users, USER, PASSWORD)
     server = create_app(live).server
     server.extensions["sector_monitor_admin"].background = False
     client = server.test_client()

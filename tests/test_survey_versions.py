@@ -27,6 +27,7 @@ from etl.survey.kobo_export import write_kobo_csv
 from etl.survey.readers import detect_version, read_export
 from indicators.catalogue import CATALOGUE_DIR, CatalogueError, load_catalogue
 from indicators.compute import compute_all
+from warehouse.sql import connect_readonly
 
 V1, V2 = CODEBOOKS["v1"], CODEBOOKS["v2"]
 NEW = [q.code for q in V2.questions if q.code not in V1.by_code]
@@ -70,8 +71,7 @@ def v2_answers(wave: int, n: int, seed: int) -> pd.DataFrame:
 
 
 def query(wh: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(":memory:")
-    con.execute(f"ATTACH '{wh}' AS wh (READ_ONLY)")
+    con = connect_readonly(wh)
     con.execute("USE wh")
     try:
         return con.execute(sql).fetchall()

@@ -3,8 +3,9 @@
 A build writes ``<path>.tmp`` in the same directory, checkpoints and closes it, then
 ``os.replace()``s it over ``<path>``: readers see the old file or the new one, never a
 half-written one, and a build that fails or is killed leaves the previous file untouched.
-A lock file serialises concurrent builds. Before the swap the previous file is hard-linked
-into ``<dir>/history/`` (see :mod:`warehouse.history`), so the last builds can be restored.
+A lock file serialises concurrent builds (:mod:`warehouse.lock`). Before the swap the previous
+file is hard-linked into ``<dir>/history/`` (see :mod:`warehouse.history`), so the last builds
+can be restored.
 
 The last step before the swap is the privacy guard (:mod:`warehouse.guard`): a build whose
 warehouse would hold an enterprise number, a name or free text of the landed files fails and
@@ -14,49 +15,27 @@ build spills to a folder in the restricted ``<landing>/.scratch/``, not beside t
 
 from __future__ import annotations
 
-import fcntl
 import os
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from importlib import resources
 from pathlib import Path
 
 import duckdb
 
 from warehouse import guard
 from warehouse.history import check_kept, purge, swap_in
+from warehouse.layout import Layout
+from warehouse.lock import build_lock
 from warehouse.private import FILE_MODE, remove_build_leftovers, restrict, scratch_dir
-
-
-class BuildLockedError(RuntimeError):
-    """Another build of the same warehouse is running."""
-
-
-def apply_ddl(con: duckdb.DuckDBPyConnection, folder: str = "sql") -> None:
-    """Run every ``warehouse/<folder>/*.sql`` file in name order."""
-    sql_dir = resources.files("warehouse").joinpath(*folder.split("/"))
-    for name in sorted(p.name for p in sql_dir.iterdir() if p.name.endswith(".sql")):
-        con.execute((sql_dir / name).read_text(encoding="utf-8"))
+from warehouse.schema import apply_ddl
+from warehouse.sql import quote_literal
 
 
 def _remove(*paths: Path) -> None:
     for p in paths:
         p.unlink(missing_ok=True)
-
-
-@contextmanager
-def build_lock(path: Path) -> Iterator[None]:
-    """Hold ``<path>.lock`` exclusively (builds and rollbacks); fail at once if it is taken."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(path.with_name(path.name + ".lock"), os.O_WRONLY | os.O_CREAT, FILE_MODE)
-    with os.fdopen(descriptor, "w") as lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            raise BuildLockedError(f"another build of {path} is running; try again when it ends") from exc
-        yield
 
 
 @contextmanager
@@ -68,7 +47,7 @@ def atomic_build(
     ``before_swap`` runs, under the build lock, once the new file passed every check and just
     before it replaces the old one (e.g. landing the file a survey ingest was built from); if it
     raises, nothing is swapped in."""
-    tmp = path.with_name(path.name + ".tmp")
+    tmp = Layout(path).tmp
     wal = tmp.with_name(tmp.name + ".wal")
     with build_lock(path):
         remove_build_leftovers(path)  # a killed build's .tmp and scratch files
@@ -78,7 +57,7 @@ def atomic_build(
             restrict(tmp)  # 0600 before any row is written, whatever the umask
             os.close(os.open(wal, os.O_WRONLY | os.O_CREAT, FILE_MODE))  # DuckDB keeps it
             restrict(wal)
-            con.execute(f"SET temp_directory = '{str(spill).replace(chr(39), chr(39) * 2)}'")
+            con.execute(f"SET temp_directory = {quote_literal(spill)}")
             apply_ddl(con)
             yield con
             guard.enforce(con)  # raises: nothing is swapped in

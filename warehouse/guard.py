@@ -117,7 +117,8 @@ def collect(con: duckdb.DuckDBPyConnection, relation: str, fields: Iterable[str]
         f"SELECT '{f}' AS field, {_ident(f)}::VARCHAR AS value, _line FROM {relation}" for f in fields
     )
     con.execute(
-        f"INSERT INTO {RESTRICTED} SELECT field, ?, min(_line), value FROM ({union}) "
+        f"INSERT INTO {RESTRICTED} (field, source_file, line, value) "
+        f"SELECT field, ?, min(_line), value FROM ({union}) "
         f"WHERE length(trim(value)) >= {MIN_LENGTH} GROUP BY field, value",
         [source_file],
     )
@@ -128,7 +129,7 @@ def add_public_text(con: duckdb.DuckDBPyConnection, texts: Iterable[str]) -> Non
     _ensure_tables(con)
     rows = [[t] for t in set(texts) if t]
     if rows:
-        con.executemany(f"INSERT INTO {PUBLIC_TEXT} VALUES (?)", rows)
+        con.executemany(f"INSERT INTO {PUBLIC_TEXT} (v) VALUES (?)", rows)
 
 
 def varchar_columns(con: duckdb.DuckDBPyConnection, database: str) -> list[tuple[str, str, str, str]]:
@@ -261,7 +262,8 @@ def enforce(con: duckdb.DuckDBPyConnection) -> Report:
         )
     if _has_table(con, f"{con.execute('SELECT current_database()').fetchone()[0]}.meta.privacy_guard"):
         con.execute(
-            "INSERT INTO meta.privacy_guard VALUES (?, now()::TIMESTAMP, ?, ?, ?, ?)",
+            "INSERT INTO meta.privacy_guard (guard_version, checked_at, columns_scanned, values_scanned, "
+            "restricted_values, seconds) VALUES (?, now()::TIMESTAMP, ?, ?, ?, ?)",
             [GUARD_VERSION, report.columns, report.values, report.restricted, round(report.seconds, 3)],
         )
     return report

@@ -29,12 +29,14 @@ from pathlib import Path
 
 import duckdb
 
+from core.settings import settings
 from warehouse import guard
+from warehouse.layout import Layout
+from warehouse.lock import build_lock
 from warehouse.private import private_dir, restrict, write_private
+from warehouse.sql import attach, connect_readonly, quote_ident
 
-ENV_KEEP = "SECTOR_MONITOR_KEEP_BUILDS"
 CHECKED = ".privacy_checked.json"  # copies without guard stamp that passed a later guard scan
-DEFAULT_KEEP = 3
 _STAMP = "%Y%m%dT%H%M%S%fZ"
 
 
@@ -51,14 +53,9 @@ class KeptBuild:
     build_id: str
 
 
-def history_dir(warehouse: Path) -> Path:
-    return warehouse.parent / "history"
-
-
 def keep_count() -> int:
     """How many earlier builds to keep ($SECTOR_MONITOR_KEEP_BUILDS, default 3)."""
-    value = os.environ.get(ENV_KEEP, "").strip()
-    return max(int(value), 0) if value else DEFAULT_KEEP
+    return settings().keep_builds
 
 
 def _fsync_dir(directory: Path) -> None:
@@ -71,9 +68,11 @@ def _fsync_dir(directory: Path) -> None:
 
 def build_id_of(warehouse: Path) -> str:
     """The id of the build that wrote ``warehouse`` ('unknown' when it cannot be read)."""
-    con = duckdb.connect(":memory:")
     try:
-        con.execute(f"ATTACH '{str(warehouse).replace(chr(39), chr(39) * 2)}' AS wh (READ_ONLY)")
+        con = connect_readonly(warehouse)
+    except duckdb.Error:
+        return "unknown"
+    try:
         row = con.execute("SELECT build_id FROM wh.meta.build ORDER BY started_at DESC LIMIT 1").fetchone()
         return row[0] if row else "unknown"
     except duckdb.Error:
@@ -84,7 +83,7 @@ def build_id_of(warehouse: Path) -> str:
 
 def list_builds(warehouse: Path) -> list[KeptBuild]:
     """Kept earlier builds of ``warehouse``, newest first."""
-    folder = history_dir(warehouse)
+    folder = Layout(warehouse).history
     kept = []
     for path in folder.glob(f"*-*{warehouse.suffix}") if folder.is_dir() else ():
         stamp, _, build_id = path.stem.partition("-")
@@ -100,7 +99,7 @@ def keep_current(warehouse: Path) -> Path | None:
     """Hard-link (else copy) the current warehouse into history; None when there is none."""
     if not warehouse.exists() or keep_count() == 0:
         return None
-    folder = private_dir(history_dir(warehouse))
+    folder = private_dir(Layout(warehouse).history)
     stamp = dt.datetime.now(dt.UTC).strftime(_STAMP)
     target = folder / f"{stamp}-{build_id_of(warehouse)}{warehouse.suffix}"
     try:
@@ -135,7 +134,7 @@ def _identity(path: Path) -> str:
 
 
 def _checked(warehouse: Path) -> dict[str, int]:
-    path = history_dir(warehouse) / CHECKED
+    path = Layout(warehouse).history / CHECKED
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -147,17 +146,13 @@ def _write_checked(warehouse: Path, checked: dict[str, int]) -> None:
     if warehouse.exists():
         present.add(_identity(warehouse))
     checked = {k: v for k, v in checked.items() if k in present}
-    folder = history_dir(warehouse)
+    folder = Layout(warehouse).history
     if not checked and not (folder / CHECKED).exists():
         return
     private_dir(folder)
     tmp = folder / f".{CHECKED}.{os.getpid()}"
     write_private(tmp, json.dumps(checked, indent=1))
     os.replace(tmp, folder / CHECKED)
-
-
-def _quoted(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
 
 
 def _verified(con: duckdb.DuckDBPyConnection, path: Path, checked: dict[str, int], scan: bool) -> bool | None:
@@ -167,7 +162,7 @@ def _verified(con: duckdb.DuckDBPyConnection, path: Path, checked: dict[str, int
         return True
     alias = "privacy_kept"
     try:
-        con.execute(f"ATTACH {_quoted(path)} AS {alias} (READ_ONLY)")
+        attach(con, path, alias)
     except duckdb.Error:
         return False
     try:
@@ -182,7 +177,7 @@ def _verified(con: duckdb.DuckDBPyConnection, path: Path, checked: dict[str, int
     except duckdb.Error:
         return False
     finally:
-        con.execute(f"DETACH {alias}")
+        con.execute(f"DETACH {quote_ident(alias)}")
 
 
 def check_kept(con: duckdb.DuckDBPyConnection, warehouse: Path) -> set[Path]:
@@ -192,8 +187,8 @@ def check_kept(con: duckdb.DuckDBPyConnection, warehouse: Path) -> set[Path]:
     checked = _checked(warehouse)
     candidates = [warehouse] if warehouse.exists() else []
     candidates += [k.path for k in list_builds(warehouse)]
-    if history_dir(warehouse).is_dir():
-        private_dir(history_dir(warehouse))  # a folder created before the 0700 rule
+    if Layout(warehouse).history.is_dir():
+        private_dir(Layout(warehouse).history)  # a folder created before the 0700 rule
     for path in candidates:
         restrict(path)
     unsafe = {p for p in candidates if _verified(con, p, checked, scan=True) is False}
@@ -204,7 +199,7 @@ def check_kept(con: duckdb.DuckDBPyConnection, warehouse: Path) -> set[Path]:
 def purge(warehouse: Path, unsafe: set[Path]) -> None:
     """Delete the history copies in ``unsafe``."""
     for path in unsafe:
-        if path.parent == history_dir(warehouse):
+        if path.parent == Layout(warehouse).history:
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
 
@@ -226,9 +221,7 @@ def rollback(warehouse: Path) -> Path:
 
     Returns the history path the restored file had (its name holds the build id; the file is
     now the warehouse). Raises :class:`NoHistoryError` when no earlier
-    build is kept and ``warehouse.build.BuildLockedError`` while a build is running."""
-    from warehouse.build import build_lock  # build imports this module
-
+    build is kept and :class:`warehouse.lock.BuildLockedError` while a build is running."""
     with build_lock(warehouse):
         purged = purge_unverified(warehouse)
         kept = list_builds(warehouse)
@@ -239,9 +232,9 @@ def rollback(warehouse: Path) -> Path:
                 else ""
             )
             raise NoHistoryError(
-                f"no earlier build of {warehouse} is kept in {history_dir(warehouse)}: nothing to "
+                f"no earlier build of {warehouse} is kept in {Layout(warehouse).history}: nothing to "
                 f"roll back to (builds are kept from the next rebuild on; "
-                f"${ENV_KEEP}={keep_count()}){why}"
+                f"$SECTOR_MONITOR_KEEP_BUILDS={keep_count()}){why}"
             )
         swap_in(kept[0].path, warehouse)  # moves it out of history, keeps the current one
         return kept[0].path

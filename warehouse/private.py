@@ -9,7 +9,7 @@ files DuckDB creates by itself (write-ahead logs, spill files) are private too.
 The survey step reads raw answers into a scratch database in ``<landing>/.scratch/`` and a build
 spills to a folder there; a build killed meanwhile leaves them behind. :func:`remove_leftovers`
 deletes them, and the ``<warehouse>.tmp`` of a killed build, whenever no build of that warehouse
-is running: :func:`warehouse.paths.warehouse_path` calls it, so the next command that opens the
+is running: :func:`warehouse.layout.warehouse_path` calls it, so the next command that opens the
 warehouse (not only the next build) removes them.
 """
 
@@ -24,9 +24,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from warehouse.layout import Layout
+
 DIR_MODE = 0o700
 FILE_MODE = 0o600
-SCRATCH = ".scratch"
 
 
 def private_dir(path: Path, root: Path | None = None) -> Path:
@@ -78,6 +79,24 @@ def copy_private(source: Path, target: Path, keep_times: bool = False) -> None:
         os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns))
 
 
+def read_or_create_secret(path: Path, size: int = 32) -> bytes:
+    """The secret in ``path``, created 0600 on first use (safe when several workers race)."""
+    if path.exists():
+        return path.read_bytes()
+    private_dir(path.parent)  # secrets/: 0700
+    tmp = path.with_name(f".{path.name}.{os.getpid()}")
+    descriptor = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(os.urandom(size))
+    try:
+        os.link(tmp, path)  # fails if another process created it first: keep theirs
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink()
+    return path.read_bytes()
+
+
 def tighten_tree(root: Path) -> None:
     """Make ``root`` and every folder below it 0700 and every file 0600 (an area created with
     looser modes before this rule). Symbolic links are not followed."""
@@ -97,11 +116,8 @@ def tighten_tree(root: Path) -> None:
 
 def scratch_dir(warehouse: Path, create: bool = True) -> Path:
     """``<landing>/.scratch``: scratch databases and spill files of the builds (0700)."""
-    from warehouse.paths import landing_dir
-
-    landing = landing_dir(warehouse)
-    folder = landing / SCRATCH
-    return private_dir(folder, root=landing) if create else folder
+    layout = Layout(warehouse)
+    return private_dir(layout.scratch, root=layout.landing) if create else layout.scratch
 
 
 def _remove(path: Path) -> None:
@@ -124,7 +140,7 @@ def scratch_leftovers(warehouse: Path) -> list[Path]:
 
 def build_leftovers(warehouse: Path) -> list[Path]:
     """Everything a killed build of ``warehouse`` leaves: scratch files and ``<warehouse>.tmp``."""
-    tmp = warehouse.with_name(warehouse.name + ".tmp")
+    tmp = Layout(warehouse).tmp
     extra = [tmp, tmp.with_name(tmp.name + ".wal"), tmp.with_name(tmp.name + ".tmp")]
     return scratch_leftovers(warehouse) + [p for p in extra if os.path.lexists(p)]
 
@@ -137,11 +153,10 @@ def remove_build_leftovers(warehouse: Path) -> None:
 
 @contextlib.contextmanager
 def _try_build_lock(warehouse: Path) -> Iterator[bool]:
-    """Hold ``<warehouse>.lock`` if no build (or rollback) holds it; yields whether it was taken."""
+    """Hold ``<warehouse>.lock`` if no build (or rollback) holds it; yields whether it was taken
+    (for the clean-up below; builds and rollbacks take :func:`warehouse.lock.build_lock`)."""
     try:
-        descriptor = os.open(
-            warehouse.with_name(warehouse.name + ".lock"), os.O_WRONLY | os.O_CREAT, FILE_MODE
-        )
+        descriptor = os.open(Layout(warehouse).lock, os.O_WRONLY | os.O_CREAT, FILE_MODE)
     except OSError:
         yield False
         return

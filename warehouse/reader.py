@@ -18,6 +18,7 @@ import duckdb
 import pandas as pd
 
 from warehouse.private import remove_leftovers
+from warehouse.sql import connect_readonly
 
 
 class Reader:
@@ -57,10 +58,7 @@ class Reader:
         stamp = self._file_stamp()
         with self._lock:
             if self._con is None or stamp != self._stamp:
-                con = duckdb.connect(":memory:")
-                path = str(self.path).replace("'", "''")
-                con.execute(f"ATTACH '{path}' AS wh (READ_ONLY)")
-                con.execute("USE wh")
+                con = connect_readonly(self.path)
                 # the previous connection is not closed here: cursors of requests still
                 # running on the old version keep it alive until they are done (GC)
                 self._con, self._stamp = con, stamp

@@ -10,7 +10,8 @@ from core.i18n import format_number, valid_language
 from dashboard.components import browser_title, not_available, not_found, page_header
 from dashboard.data import PUBLIC_VIEWS, PublicData, current_data
 from dashboard.i18n import gettext_for
-from exports.editions import editions_dir_for, list_editions
+from exports.editions import list_editions
+from warehouse.layout import Layout
 
 dash.register_page(__name__, path_template="/<lang>/data", title=browser_title("data"), order=4)
 
@@ -91,7 +92,7 @@ def layout(lang: str | None = None, **_query: str) -> html.Div:
 def _editions(data: PublicData, lang: str) -> list:
     """Published editions (frozen, citable copies of the public tables), newest first."""
     _ = gettext_for(lang)
-    editions = list_editions(editions_dir_for(data.reader.path))[::-1]
+    editions = list_editions(Layout(data.reader.path).editions)[::-1]
     if not editions:
         return []
     rows = [

@@ -4,19 +4,18 @@ snapshots; series are defined in ``eurostat.yaml`` beside this file."""
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pandas as pd
 import yaml
 
+from core.settings import settings
 from etl import snapshots
 from etl.eurostat import API_BASE, category_labels, parse_jsonstat
 from etl.runner import Context, Step, StepError, insert_series
 from etl.steps.geography import add_countries
 
 SERIES = yaml.safe_load((Path(__file__).with_name("eurostat.yaml")).read_text(encoding="utf-8"))
-ENV_API = "SECTOR_MONITOR_EUROSTAT_API"  # another API base (tests serve recorded responses)
 UNIT_CODES = {"PC": "percent", "NR": "persons"}
 
 
@@ -32,7 +31,7 @@ class EurostatStep(Step):
         self.required_dims = required_dims
 
     def refresh(self, ctx: Context) -> None:
-        base = os.environ.get(ENV_API)
+        base = settings().eurostat_api
         rewrite = (lambda url: url.replace(API_BASE, base.rstrip("/"))) if base else None
         snapshots.refresh(ctx.source(self.sources[0]), self._validate_payload, rewrite_origin=rewrite)
 

@@ -44,9 +44,9 @@ from etl.survey.sql import ident, in_list, literal, temp_name
 from etl.survey.validation import Validation, message_templates, render_sql, validate
 from etl.survey.workbooks import SUBMITTED_AT
 from warehouse import guard
-from warehouse.build import apply_ddl
-from warehouse.paths import key_file
+from warehouse.layout import Layout
 from warehouse.private import open_private, private_dir, restrict, scratch_dir, tighten_tree
+from warehouse.schema import apply_ddl
 
 DEMO_SNAPSHOT = "survey_demo"  # synthetic exports made by `sector-monitor survey demo`
 WAVE_IN_NAME = re.compile(r"_(\d{4})_kobo\.csv$")
@@ -249,7 +249,7 @@ def open_errors(result: FileResult, corrected: str | None) -> str:
 
 
 def _excel_safe(column: str) -> str:
-    """SQL: a text cell that cannot run as a spreadsheet formula (see etl.csv_safety); plain
+    """SQL: a text cell that cannot run as a spreadsheet formula (see exports.csv_safety); plain
     numbers (a negative one is data, not a formula) are kept as they are."""
     return (
         f"CASE WHEN regexp_matches({column}, '^[=+@\\t\\r-]') AND NOT "
@@ -457,14 +457,14 @@ class Survey(Step):
 
     def extract(self, ctx: Context) -> pd.DataFrame:
         """Load every file (see the module docstring); returns one summary row per file."""
-        key = load_key(key_file(ctx.warehouse))
+        key = load_key(Layout(ctx.warehouse).pseudonym_key)
         for q in PUBLISHED:
             ctx.con.execute(
                 f'ALTER TABLE restricted.survey_responses ADD COLUMN "{q.code}" '
                 f"{SQL_TYPES.get(q.base_type, 'VARCHAR')}"
             )
         guard.add_public_text(ctx.con, public_texts())
-        home = ctx.con.execute("SELECT current_database()").fetchone()[0]
+        home = ident(ctx.con.execute("SELECT current_database()").fetchone()[0])  # a file name may hold '-'
         with scratch_database(ctx.con, ctx.warehouse) as scratch:
             ctx.con.execute(f"USE {scratch}")  # the files' tables and views go to the scratch file
             try:

@@ -7,7 +7,7 @@ row-level errors. A file is refused when
 * a required question has no column (after mapping headers and setting aside the tool's
   metadata): :func:`header_check`, from the header row alone (no row is parsed, so it answers
   in a fraction of a second whatever the size), or
-* more than a share of its rows (default :data:`DEFAULT_MAX_FAILING_SHARE`, see
+* more than a share of its rows (default :data:`core.settings.DEFAULT_MAX_FAILING_SHARE`, see
   :func:`max_failing_share`) fail the same rule of the same question: :func:`summarise`, on
   the validated rows (their errors stay a relation; only their counts per (field, rule) are
   computed), run by the build on the file being ingested before anything is swapped in or
@@ -22,7 +22,6 @@ summary for accepted files too.
 from __future__ import annotations
 
 import difflib
-import os
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -30,6 +29,7 @@ from pathlib import Path
 import duckdb
 
 from core.i18n import LANGUAGES, format_number
+from core.settings import settings
 from etl.survey.codebook import CODEBOOK, LATEST, Codebook, codebook_for, normalise_label
 from etl.survey.errors import SurveyReadError
 from etl.survey.messages import SUBMITTED_AT_LABELS
@@ -45,8 +45,6 @@ from etl.survey.tables import read_header
 from etl.survey.validation import Cause, Validation, validate
 from etl.survey.workbooks import TEMPLATE_SHEET
 
-DEFAULT_MAX_FAILING_SHARE = 0.5
-ENV_MAX_FAILING_SHARE = "SECTOR_MONITOR_MAX_FAILING_SHARE"
 SHOWN = 8  # headers and causes named in a message (the rest are counted)
 
 
@@ -55,8 +53,7 @@ def max_failing_share(explicit: float | None = None) -> float:
     $SECTOR_MONITOR_MAX_FAILING_SHARE, else 0.5. 1 turns the rule off."""
     if explicit is not None:
         return float(explicit)
-    configured = os.environ.get(ENV_MAX_FAILING_SHARE, "").strip()
-    return float(configured) if configured else DEFAULT_MAX_FAILING_SHARE
+    return settings().max_failing_share
 
 
 @dataclass(frozen=True)

@@ -182,7 +182,7 @@ def kbo_frame(source: Path, mapping: Mapping | None = None, employers_only: bool
         for prefix, subsector in codes.items()
     ]
     con.execute("CREATE TABLE kbo_map (version VARCHAR, prefix VARCHAR, subsector VARCHAR)")
-    con.executemany("INSERT INTO kbo_map VALUES (?, ?, ?)", prefixes)
+    con.executemany("INSERT INTO kbo_map (version, prefix, subsector) VALUES (?, ?, ?)", prefixes)
     rows = con.execute(f"""
         WITH ent AS (
             SELECT DISTINCT "EnterpriseNumber" AS id FROM kbo_enterprise

@@ -18,10 +18,10 @@ from pathlib import Path
 
 import duckdb
 
+from core.settings import settings
 from etl.survey.sql import literal
 from warehouse.private import private_dir
 
-KEY_ENV = "SECTOR_MONITOR_PSEUDONYM_KEY"
 _SEPARATORS = r"[\s\x{00a0}\x{202f}.\-/]"
 _BLOCK = 64  # SHA-256 block size (RFC 2104)
 
@@ -72,9 +72,9 @@ def pseudonym_sql(text: str, key: bytes) -> str:
 
 def load_key(key_file: Path) -> bytes:
     """The pseudonymisation key: env var first, else the key file, else a new key file (0600)."""
-    from_env = os.environ.get(KEY_ENV)
+    from_env = settings().pseudonym_key
     if from_env:
-        return from_env.encode("utf-8")
+        return from_env
     key_file = Path(key_file)
     if key_file.exists():
         return key_file.read_bytes()

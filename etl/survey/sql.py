@@ -12,18 +12,14 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
+from warehouse.sql import quote_ident, quote_literal
+
 if TYPE_CHECKING:
     import pandas as pd
 
 
-def ident(name: str) -> str:
-    """A quoted SQL identifier."""
-    return '"' + name.replace('"', '""') + '"'
-
-
-def literal(value: str) -> str:
-    """A quoted SQL string literal."""
-    return "'" + value.replace("'", "''") + "'"
+ident = quote_ident  # the survey's SQL quotes like every other warehouse access
+literal = quote_literal
 
 
 def in_list(values: Iterable[str]) -> str:

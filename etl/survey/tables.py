@@ -27,7 +27,6 @@ import contextlib
 import csv
 import datetime as dt
 import io
-import os
 import re
 import tempfile
 import warnings
@@ -37,12 +36,12 @@ from pathlib import Path
 
 import duckdb
 
+from core.settings import settings
 from etl.survey.errors import SurveyReadError, unreadable
 from etl.survey.sql import create_from_frame, literal
 
 DELIMITERS = (";", ",", "\t")
 MAX_FILE_BYTES = 1_000_000_000  # default; 1M Kobo answers are ~0.9 GB, a census a few MB
-ENV_MAX_MB = "SECTOR_MONITOR_MAX_SURVEY_MB"  # a deployment may lower (or raise) the limit
 MAX_UNCOMPRESSED_BYTES = 100_000_000  # the sheet XML of 5,000 answers is ~25 MB
 MAX_COLUMNS = 2_000
 _BOMS = (
@@ -56,8 +55,8 @@ _BOMS = (
 
 def max_file_bytes() -> int:
     """The largest export read: $SECTOR_MONITOR_MAX_SURVEY_MB megabytes, else MAX_FILE_BYTES."""
-    configured = os.environ.get(ENV_MAX_MB)
-    return int(float(configured) * 10**6) if configured else MAX_FILE_BYTES
+    configured = settings().max_survey_mb  # a deployment may lower (or raise) the limit
+    return int(configured * 10**6) if configured is not None else MAX_FILE_BYTES
 
 
 CHUNK = 1 << 24  # bytes per read when scanning or transcoding

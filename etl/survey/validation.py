@@ -307,7 +307,8 @@ def validate(source: Export | pd.DataFrame, codebook: Codebook = CODEBOOK) -> Va
     names = temp_name(f"{canonical}_rules")  # rule index -> (field, rule)
     con.execute(f"CREATE TABLE {names} (i INTEGER, field VARCHAR, rule VARCHAR)")
     con.executemany(
-        f"INSERT INTO {names} VALUES (?, ?, ?)", [[i, r.field, r.rule] for i, r in enumerate(rules)]
+        f"INSERT INTO {names} (i, field, rule) VALUES (?, ?, ?)",
+        [[i, r.field, r.rule] for i, r in enumerate(rules)],
     )
     errors = temp_name(f"{canonical}_errors")
     con.execute(
