@@ -13,9 +13,9 @@ import duckdb
 from etl import landing
 from etl.survey.errors import SurveyReadError
 from etl.survey.filecheck import FileSummary, SurveyRefusedError, header_check, max_failing_share
-from etl.survey.sql import literal
 from etl.survey.validation import causes
 from warehouse.paths import landing_dir
+from warehouse.sql import quote_literal
 
 LANGS = ("fr", "nl", "en")
 
@@ -113,8 +113,7 @@ def ingest(
     if header is not None and header.refused:
         report.update(rows_read=header.rows, refused=True, summary=header.as_dict())
         return _failed(report, SurveyRefusedError(header), lang), 2
-    from etl.steps.survey import Pending  # the build's modules: only for a file that passed
-    from pipeline.build import build
+    from pipeline.build import build  # the build's modules: only for a file that passed
 
     area = landing_dir(warehouse)
     landed: dict[str, Any] = {}
@@ -125,7 +124,7 @@ def ingest(
         )
 
     try:
-        build(warehouse, pending=Pending(file, wave, fmt, share, version), before_swap=land)
+        build(warehouse, pending=landing.Pending(file, wave, fmt, share, version), before_swap=land)
     except BaseException as exc:
         if "entry" in landed:  # landed, then the swap failed: nothing changes
             landing.restore(area, landed["previous"], landed["entry"])
@@ -176,7 +175,7 @@ def file_summary(warehouse: Path, name: str, wave: int, header: FileSummary | No
             return header or FileSummary(name, 0, 0, [], [], [], [], max_failing_share())
         errors = (
             f"(SELECT line, field, rule FROM wh.meta.quarantine_errors WHERE load_id = "
-            f"{literal(load[0])} AND source_file = {literal(name)})"
+            f"{quote_literal(load[0])} AND source_file = {quote_literal(name)})"
         )
         found = causes(con, errors)
     finally:
