@@ -10,6 +10,7 @@ import duckdb
 import pytest
 
 from etl.runner import META_FILE, Context, StepError, discover, order_steps, run_steps
+from etl.snapshots import snapshots_dir
 from warehouse.build import apply_ddl
 
 BUILD_ORDER = [
@@ -153,3 +154,14 @@ def test_a_broken_step_folder_is_refused(tmp_path, monkeypatch) -> None:
     (root / "orphan" / META_FILE).write_text(textwrap.dedent(META.format(source="toy", depends="[]")))
     with pytest.raises(StepError, match="'orphan' failed"):  # a step.py without run(ctx)
         run_steps(_context(tmp_path), discover(["broken_sources"]))
+
+
+def test_the_survey_step_runs_in_a_warehouse_whose_name_needs_quoting(tmp_path) -> None:
+    """The survey writes from its scratch database back into the warehouse by name: a file
+    such as ``exp-2024.duckdb`` (database ``"exp-2024"``) must work too."""
+    path = tmp_path / "exp-2024.duckdb"
+    con = duckdb.connect(str(path))
+    apply_ddl(con)
+    ctx = Context(con, "b", path, snapshots_dir(), tmp_path / "landing")
+    [result] = run_steps(ctx, [s for s in discover() if s.name == "survey"])
+    assert result.rows_in == 3 and result.rows_out > 0

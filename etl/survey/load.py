@@ -249,7 +249,8 @@ def record_quarantine(ctx: Context, home: str, results: list[FileResult]) -> Non
     """Errors (``meta.quarantine_errors``), one row per quarantined record
     (``meta.quarantined_rows``) and the quarantine CSV of each file, for the records still open;
     then the message of each (field, rule) found (``meta.quarantine_messages``). All SQL: a
-    file whose rows all fail costs about what a clean one does."""
+    file whose rows all fail costs about what a clean one does. ``home``: the warehouse's
+    database name, quoted."""
     corrected = corrected_lines(ctx.con, results)
     subsectors = in_list(CODEBOOK.lists["subsector"].codes)
     for r in results:

@@ -107,7 +107,7 @@ def load_responses(ctx: Context, inputs: list[Input]) -> list[FileResult]:
             f"{SQL_TYPES.get(q.base_type, 'VARCHAR')}"
         )
     guard.add_public_text(ctx.con, public_texts())
-    home = ctx.con.execute("SELECT current_database()").fetchone()[0]
+    home = quote_ident(ctx.con.execute("SELECT current_database()").fetchone()[0])  # e.g. "exp-2024"
     with scratch_database(ctx.con, ctx.warehouse) as scratch:
         ctx.con.execute(f"USE {scratch}")  # the files' tables and views go to the scratch file
         try:
