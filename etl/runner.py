@@ -23,7 +23,7 @@ import importlib
 import importlib.util
 import sys
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -132,16 +132,15 @@ def discover(roots: Iterable[str] | None = None) -> list[StepMeta]:
     return [found[name] for name in sorted(found)]
 
 
-def order_steps(steps: Iterable[StepMeta], order: Sequence[str] | None = None) -> list[StepMeta]:
-    """Dependency order of ``steps``; among the steps free to run, the first in ``order``
-    (default: ``etl/dag.yml``), then the others by name."""
+def order_steps(steps: Iterable[StepMeta]) -> list[StepMeta]:
+    """Dependency order of ``steps``; among the steps free to run, the first in the ``order``
+    of ``etl/dag.yml``, then the others by name."""
     by_name = {s.name: s for s in steps}
     for s in by_name.values():
         missing = [d for d in s.depends if d not in by_name]
         if missing:
             raise StepError(f"step {s.name!r} depends on unknown step(s) {missing}")
-    preferred = list(dag().get("order", []) if order is None else order)
-    rank = {name: i for i, name in enumerate(preferred)}
+    rank = {name: i for i, name in enumerate(dag().get("order", []))}
     remaining = sorted(by_name, key=lambda n: (rank.get(n, len(rank)), n))
     ranked: list[str] = []
     while remaining:

@@ -89,7 +89,7 @@ class ReferenceFigures(Step):
 
     def validate(self, raw: pd.DataFrame) -> None:
         spec = self.meta.data
-        matches = {}
+        matches: dict[tuple[str, str], str] = {}
         for s in spec["series"]:
             for m in s["match"]:
                 key = (m["topic"], m["indicator"])

@@ -18,7 +18,7 @@ import re
 import pandas as pd
 
 from etl import landing
-from etl.runner import Context, StepResult, insert_source, meta_of, record_source
+from etl.runner import Context, StepError, StepResult, insert_source, meta_of, record_source
 from etl.snapshots import sha256_file
 from etl.survey.codebook import version_rows
 from etl.survey.frame import DEMO_FRAME, frame_source_of, load_frame
@@ -63,10 +63,15 @@ def survey_inputs(ctx: Context) -> list[Input]:
     if inputs:
         return inputs
     demo = ctx.source(META.data["demo_snapshot"])
-    return [
-        Input(demo.path(f.path), f.path, int(WAVE_IN_NAME.search(f.path)[1]), "kobo", f.sha256, True)
-        for f in demo.files
-    ]
+    return [Input(demo.path(f.path), f.path, _demo_wave(f.path), "kobo", f.sha256, True) for f in demo.files]
+
+
+def _demo_wave(name: str) -> int:
+    """The wave of a demo export, from its name (``..._2023_kobo.csv``)."""
+    match = WAVE_IN_NAME.search(name)
+    if match is None:
+        raise StepError(f"demo survey file {name!r} does not name its wave (..._<year>_kobo.csv)")
+    return int(match[1])
 
 
 def register_source(ctx: Context, inputs: list[Input]) -> None:
@@ -107,7 +112,8 @@ def load_responses(ctx: Context, inputs: list[Input]) -> list[FileResult]:
             f"{SQL_TYPES.get(q.base_type, 'VARCHAR')}"
         )
     guard.add_public_text(ctx.con, public_texts())
-    home = quote_ident(ctx.con.execute("SELECT current_database()").fetchone()[0])  # e.g. "exp-2024"
+    [(database,)] = ctx.con.execute("SELECT current_database()").fetchall()
+    home = quote_ident(database)  # e.g. "exp-2024"
     with scratch_database(ctx.con, ctx.warehouse) as scratch:
         ctx.con.execute(f"USE {scratch}")  # the files' tables and views go to the scratch file
         try:

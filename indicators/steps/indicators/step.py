@@ -9,5 +9,5 @@ from indicators.compute import compute_all
 
 def run(ctx: Context) -> StepResult:
     """Rows in: the survey waves; rows out: the indicator values written."""
-    waves = ctx.con.execute("SELECT count(DISTINCT wave) FROM restricted.survey_current").fetchone()[0]
+    [(waves,)] = ctx.con.execute("SELECT count(DISTINCT wave) FROM restricted.survey_current").fetchall()
     return StepResult(waves, compute_all(ctx.con).n_values)
