@@ -133,8 +133,9 @@ def survey_step(file: Path, folder: Path) -> dict:
     import duckdb
 
     from etl import snapshots
+    from etl.landing import Pending
     from etl.runner import Context
-    from etl.steps.survey import Pending, Survey
+    from etl.steps.survey import step
     from warehouse.schema import apply_ddl
 
     warehouse = folder / "warehouse.duckdb"
@@ -146,12 +147,10 @@ def survey_step(file: Path, folder: Path) -> dict:
         warehouse=warehouse,
         snapshots_root=snapshots.snapshots_dir(),
         landing=folder / "landing",
-        options={"pending": Pending(file, WAVE, "kobo", share=1.0)},
+        pending=Pending(file, WAVE, "kobo", share=1.0),
         load_id="benchmark",
     )
-    step = Survey()
-    step.register_sources(ctx)
-    step.load(ctx, step.transform(step.extract(ctx), ctx))
+    step.run(ctx)
     loaded, quarantined = con.execute(
         "SELECT rows_loaded, rows_quarantined FROM meta.survey_loads"
     ).fetchone()

@@ -13,7 +13,7 @@ RSS from GNU time ``%M``; runs interleaved; median reported):
   virtualenv (``pip install "dlt[duckdb]" pyarrow pandas``), skipped when it is missing.
 * ``pandas_pandera``: ``pandas.read_csv`` + a pandera schema of 8 columns (types, ranges,
   ``isin``, pattern) + insert into DuckDB.
-* ``ours_survey_step``: the survey step alone (``etl.steps.survey.process``: read the file,
+* ``ours_survey_step``: the survey step alone (``etl.survey.load.process``: read the file,
   validate every field, pseudonymise, in DuckDB) + insert of its rows into a DuckDB table.
 * ``ours_cli_ingest``: what ``sector-monitor survey ingest FILE --wave W --warehouse NEW`` runs
   (``pipeline.survey.ingest``): landing, full validation, pseudonymisation and
@@ -146,7 +146,7 @@ def lift_size_limit(file: Path) -> bool:
 def load_survey_step(file: Path, folder: Path) -> dict:
     import duckdb
 
-    from etl.steps.survey import Input, process
+    from etl.survey.load import Input, process
 
     lifted = lift_size_limit(file)
     digest = hashlib.sha256(file.read_bytes()).hexdigest()

@@ -38,6 +38,17 @@ class LandedFile:
     version: str = "v1"  # questionnaire version (detected from the header, or --version)
 
 
+@dataclass(frozen=True)
+class Pending:
+    """A file being ingested: read from where it is, landed only if the build succeeds."""
+
+    path: Path
+    wave: int
+    format: str = "auto"
+    share: float | None = None  # largest share of rows that may fail one rule (None: default)
+    version: str = "v1"  # questionnaire version (detected from the header by the ingest)
+
+
 def registry(landing: Path) -> list[LandedFile]:
     path = landing / REGISTRY
     if not path.exists():

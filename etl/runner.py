@@ -1,13 +1,27 @@
-"""A small DAG runner for ETL steps: extract -> validate -> transform -> load.
+"""The step contract and the runner that discovers and runs the build's steps.
 
-Every step run is recorded in ``meta.etl_runs`` (step, start, end, rows in/out, status,
-error). What a step extracts is kept in ``raw.<step>`` with its load id unless the step
-says otherwise (survey microdata never enters the warehouse raw).
+A step is a folder ``<root>/<name>/`` under one of the packages listed as ``roots`` in
+``etl/dag.yml``, holding
+
+- ``meta.yml``: what the step declares: its ``source_id`` (or ``source_ids``: the snapshots in
+  ``etl/snapshots/<id>/`` it reads), the steps it ``depends`` on, its ``title`` and
+  ``description`` in fr/nl/en, and anything else declarative the step reads (series, datasets);
+- ``step.py``: a module exposing ``run(ctx: Context) -> StepResult`` (tabular sources may build
+  it from the opt-in extract/validate/transform/load helper :class:`etl.tabular.Step`);
+- ``sql/``: only when the step has SQL files of its own.
+
+The folder's name is the step's name. Steps are found by scanning the roots (a new folder is a
+new step; nothing registers it by hand) and run in dependency order; among the steps free to
+run, ``order`` in ``etl/dag.yml`` says which goes first, unlisted steps follow by name. Every
+run is recorded in ``meta.etl_runs`` (step, start, end, rows in/out, status, error).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import importlib
+import importlib.util
+import sys
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -15,60 +29,171 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import pandas as pd
+import yaml
 
 from core.i18n import LANGUAGES
 from etl import snapshots
+from etl.landing import Pending
+
+DAG_FILE = Path(__file__).with_name("dag.yml")
+META_FILE = "meta.yml"
+STEP_MODULE = "step"
 
 
 class StepError(RuntimeError):
     """A step failed; the message says which step, what and how to fix it."""
 
 
+@dataclass(frozen=True)
+class StepMeta:
+    """A step as its folder declares it (``meta.yml``)."""
+
+    name: str  # the folder's name
+    module: str  # dotted path of its step.py
+    folder: Path
+    source_ids: tuple[str, ...]
+    depends: tuple[str, ...]
+    data: dict[str, Any]  # the whole meta.yml, for the step's own declarations
+
+    @property
+    def source_id(self) -> str:
+        """The one snapshot of a single-source step."""
+        if len(self.source_ids) != 1:
+            raise StepError(f"step {self.name!r} declares {len(self.source_ids)} sources, not one")
+        return self.source_ids[0]
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """What a step reports: rows read, rows written and its status (shown by build and status)."""
+
+    rows_in: int | None
+    rows_out: int | None
+    status: str = "ok"
+
+
 @dataclass
 class Context:
-    """What a step sees: the warehouse under construction and where inputs live."""
+    """What a step sees: the warehouse under construction, where inputs live, what to load."""
 
     con: duckdb.DuckDBPyConnection
     build_id: str
     warehouse: Path
     snapshots_root: Path
     landing: Path
-    refresh: bool = False
-    options: dict[str, Any] = field(default_factory=dict)
-    load_id: str = ""
+    refresh: bool = False  # fetch live versions of the snapshots first
+    pending: Pending | None = None  # a survey file being ingested (landed if the build succeeds)
+    exclude: frozenset[tuple[int, str]] = field(default_factory=frozenset)  # landed files taken out
+    load_id: str = ""  # set by the runner for each step
 
     def source(self, source_id: str) -> snapshots.Source:
         return snapshots.load_source(source_id, self.snapshots_root)
 
 
-class Step:
-    """Base class: override the four phases; ``load`` defaults to ``core.statistic``."""
+def read_meta(folder: Path, module: str) -> StepMeta:
+    """The declarations of the step in ``folder`` (whose step.py is ``module``)."""
+    data = yaml.safe_load((folder / META_FILE).read_text(encoding="utf-8")) or {}
+    if "source_id" in data and "source_ids" in data:
+        raise StepError(f"{folder / META_FILE}: give source_id or source_ids, not both")
+    sources = data.get("source_ids", [data["source_id"]] if "source_id" in data else [])
+    return StepMeta(folder.name, module, folder, tuple(sources), tuple(data.get("depends", [])), data)
 
-    name: str = ""
-    depends: tuple[str, ...] = ()
-    sources: tuple[str, ...] = ()
-    keep_raw: bool = True
 
-    def refresh(self, ctx: Context) -> None:
-        """Fetch live versions of this step's snapshots (default: nothing to refresh)."""
+def meta_of(module: str) -> StepMeta:
+    """The declarations of the step whose step.py is the (imported) module ``module``: a step
+    module calls ``meta_of(__name__)``."""
+    return read_meta(Path(str(sys.modules[module].__file__)).parent, module)
 
-    def register_sources(self, ctx: Context) -> None:
-        """Verify this step's snapshots and record them in meta.sources / meta.snapshots."""
-        for source_id in self.sources:
-            record_source(ctx, ctx.source(source_id))
 
-    def extract(self, ctx: Context) -> pd.DataFrame:
-        raise NotImplementedError
+def dag() -> dict[str, Any]:
+    """``etl/dag.yml``: the packages holding the steps and the preferred order."""
+    return yaml.safe_load(DAG_FILE.read_text(encoding="utf-8"))
 
-    def validate(self, raw: pd.DataFrame) -> None:
-        """Raise StepError when the extracted data is not what the step expects."""
 
-    def transform(self, raw: pd.DataFrame, ctx: Context) -> pd.DataFrame:
-        return raw
+def discover(roots: Iterable[str] | None = None) -> list[StepMeta]:
+    """Every step under the packages ``roots`` (default: ``etl/dag.yml``), by name: each
+    sub-folder holding a meta.yml. The packages are named as data, so ``etl`` imports none of
+    the layers above it (the indicators step lives in ``indicators/steps/``)."""
+    found: dict[str, StepMeta] = {}
+    for root in dag()["roots"] if roots is None else roots:
+        spec = importlib.util.find_spec(root)
+        if spec is None or not spec.submodule_search_locations:
+            raise StepError(f"step root {root!r} is not a package on the import path")
+        for location in spec.submodule_search_locations:
+            for folder in sorted(Path(location).iterdir()):
+                if not (folder / META_FILE).is_file():
+                    continue
+                if not (folder / f"{STEP_MODULE}.py").is_file():
+                    raise StepError(f"step folder {folder} has a {META_FILE} but no {STEP_MODULE}.py")
+                if folder.name in found:
+                    raise StepError(
+                        f"two steps are named {folder.name!r}: {found[folder.name].folder}, {folder}"
+                    )
+                found[folder.name] = read_meta(folder, f"{root}.{folder.name}.{STEP_MODULE}")
+    return [found[name] for name in sorted(found)]
 
-    def load(self, ctx: Context, frame: pd.DataFrame) -> int:
-        return insert_statistics(ctx, frame)
+
+def order_steps(steps: Iterable[StepMeta]) -> list[StepMeta]:
+    """Dependency order of ``steps``; among the steps free to run, the first in the ``order``
+    of ``etl/dag.yml``, then the others by name."""
+    by_name = {s.name: s for s in steps}
+    for s in by_name.values():
+        missing = [d for d in s.depends if d not in by_name]
+        if missing:
+            raise StepError(f"step {s.name!r} depends on unknown step(s) {missing}")
+    rank = {name: i for i, name in enumerate(dag().get("order", []))}
+    remaining = sorted(by_name, key=lambda n: (rank.get(n, len(rank)), n))
+    ranked: list[str] = []
+    while remaining:
+        ready = next((n for n in remaining if all(d in ranked for d in by_name[n].depends)), None)
+        if ready is None:
+            raise StepError(f"ETL steps form a dependency cycle among {remaining}")
+        ranked.append(ready)
+        remaining.remove(ready)
+    return [by_name[n] for n in ranked]
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def run_steps(
+    ctx: Context,
+    steps: Iterable[StepMeta] | None = None,
+    on_step: Callable[[str, str], None] | None = None,
+) -> list[StepResult]:
+    """Run ``steps`` (default: every step :func:`discover` finds) in dependency order, each
+    module's ``run(ctx)``; the first failure raises StepError."""
+    results = []
+    for meta in order_steps(discover() if steps is None else steps):
+        ctx.load_id = uuid.uuid4().hex[:12]
+        ctx.con.execute(
+            "INSERT INTO meta.etl_runs (load_id, build_id, step, started_at, status) "
+            "VALUES (?, ?, ?, ?, 'running')",
+            [ctx.load_id, ctx.build_id, meta.name, _now()],
+        )
+        if on_step:
+            on_step(meta.name, "start")
+        try:
+            run: Callable[[Context], StepResult] = importlib.import_module(meta.module).run
+            result = run(ctx)
+        except Exception as exc:
+            message = f"step {meta.name!r} failed: {exc}"
+            ctx.con.execute(
+                "UPDATE meta.etl_runs SET ended_at = ?, status = 'failed', error = ? WHERE load_id = ?",
+                [_now(), message, ctx.load_id],
+            )
+            if on_step:
+                on_step(meta.name, "failed")
+            raise StepError(message) from exc
+        ctx.con.execute(
+            "UPDATE meta.etl_runs SET ended_at = ?, rows_in = ?, rows_out = ?, status = ? WHERE load_id = ?",
+            [_now(), result.rows_in, result.rows_out, result.status, ctx.load_id],
+        )
+        if on_step:
+            on_step(meta.name, result.status)
+        results.append(result)
+    return results
 
 
 def record_source(
@@ -85,7 +210,8 @@ def record_source(
     for f in source.files:
         path = source.path(f.path)  # raises on a missing or corrupted file
         ctx.con.execute(
-            "INSERT OR IGNORE INTO meta.snapshots VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT OR IGNORE INTO meta.snapshots (source_id, path, sha256, bytes, retrieved_on, origin) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
             [
                 source.source_id,
                 f"{source.source_id}/{f.path}",
@@ -125,156 +251,3 @@ def insert_source(ctx: Context, row: dict, i18n: dict[str, dict[str, str]]) -> N
         f"INSERT INTO meta.sources ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
         [row[n] for n in names],
     )
-
-
-STATISTIC_COLUMNS = [
-    "source_id",
-    "dataset",
-    "series",
-    "geo_code",
-    "period",
-    "sex",
-    "age",
-    "value",
-    "value_low",
-    "value_high",
-    "unit",
-    "flag",
-    "note",
-]
-
-
-def insert_statistics(ctx: Context, frame: pd.DataFrame) -> int:
-    """Append rows to core.statistic (missing optional columns become NULL / defaults)."""
-    df = frame.copy()
-    for col, default in {"sex": "T", "age": "TOTAL"}.items():
-        df[col] = df[col].fillna(default) if col in df else default
-    for col in STATISTIC_COLUMNS:
-        if col not in df:
-            df[col] = None
-    df = df[STATISTIC_COLUMNS]
-    df.insert(0, "load_id", ctx.load_id)
-    ctx.con.register("_stat_rows", df)
-    try:
-        ctx.con.execute("INSERT INTO core.statistic SELECT * FROM _stat_rows")
-    finally:
-        ctx.con.unregister("_stat_rows")
-    return len(df)
-
-
-SERIES_COLUMNS = [
-    "series",
-    "source_id",
-    "dataset",
-    "unit",
-    "title_fr",
-    "title_nl",
-    "title_en",
-    "comparability_note_fr",
-    "comparability_note_nl",
-    "comparability_note_en",
-    "release",
-    "release_fr",
-    "release_nl",
-    "release_en",
-    "base_year",
-    "breaks",
-    "unit_label_fr",
-    "unit_label_nl",
-    "unit_label_en",
-    "derived_from",
-]
-
-
-def insert_series(ctx: Context, rows: Iterable[dict[str, Any]]) -> None:
-    """Insert series definitions (dicts with the columns of core.series; absent keys: NULL),
-    in one statement (DuckDB's executemany runs one insert per row: seconds for 200 series)."""
-    frame = pd.DataFrame(
-        [[r.get(c) for c in SERIES_COLUMNS] for r in rows], columns=SERIES_COLUMNS, dtype=object
-    )
-    if frame.empty:
-        return
-    select = ", ".join(
-        f'CAST("{c}" AS {"INTEGER" if c == "base_year" else "VARCHAR"})' for c in SERIES_COLUMNS
-    )
-    ctx.con.register("_series_rows", frame)
-    try:
-        ctx.con.execute(
-            f"INSERT INTO core.series ({', '.join(SERIES_COLUMNS)}) SELECT {select} FROM _series_rows"
-        )
-    finally:
-        ctx.con.unregister("_series_rows")
-
-
-def order_steps(steps: Iterable[Step]) -> list[Step]:
-    """Dependency order of the steps; independent steps keep their declaration order."""
-    by_name = {s.name: s for s in steps}
-    for s in by_name.values():
-        missing = [d for d in s.depends if d not in by_name]
-        if missing:
-            raise StepError(f"step {s.name!r} depends on unknown step(s) {missing}")
-    ranked: list[str] = []
-    remaining = list(by_name)
-    while remaining:
-        ready = next((n for n in remaining if all(d in ranked for d in by_name[n].depends)), None)
-        if ready is None:
-            raise StepError(f"ETL steps form a dependency cycle among {remaining}")
-        ranked.append(ready)
-        remaining.remove(ready)
-    return [by_name[n] for n in ranked]
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
-
-
-def run_steps(ctx: Context, steps: Iterable[Step], on_step: Callable[[str, str], None] | None = None) -> None:
-    """Run every step in dependency order; the first failure raises StepError."""
-    for step in order_steps(steps):
-        ctx.load_id = uuid.uuid4().hex[:12]
-        started = _now()
-        ctx.con.execute(
-            "INSERT INTO meta.etl_runs VALUES (?, ?, ?, ?, NULL, NULL, NULL, 'running', NULL)",
-            [ctx.load_id, ctx.build_id, step.name, started],
-        )
-        if on_step:
-            on_step(step.name, "start")
-        rows_in = rows_out = None
-        try:
-            if ctx.refresh:
-                step.refresh(ctx)
-            step.register_sources(ctx)
-            raw = step.extract(ctx)
-            rows_in = len(raw)
-            step.validate(raw)
-            if step.keep_raw:
-                keep_raw(ctx, step.name, raw)
-            rows_out = step.load(ctx, step.transform(raw, ctx))
-        except Exception as exc:
-            message = f"step {step.name!r} failed: {exc}"
-            ctx.con.execute(
-                "UPDATE meta.etl_runs SET ended_at = ?, rows_in = ?, status = 'failed', error = ? "
-                "WHERE load_id = ?",
-                [_now(), rows_in, message, ctx.load_id],
-            )
-            if on_step:
-                on_step(step.name, "failed")
-            raise StepError(message) from exc
-        ctx.con.execute(
-            "UPDATE meta.etl_runs SET ended_at = ?, rows_in = ?, rows_out = ?, status = 'ok' "
-            "WHERE load_id = ?",
-            [_now(), rows_in, rows_out, ctx.load_id],
-        )
-        if on_step:
-            on_step(step.name, "ok")
-
-
-def keep_raw(ctx: Context, name: str, raw: pd.DataFrame) -> None:
-    """Store what a step extracted, as text columns, in raw.<name> with its load id."""
-    df = raw.astype(object).where(raw.notna(), None).astype("string")
-    df.insert(0, "load_id", ctx.load_id)
-    ctx.con.register("_raw_rows", df)
-    try:
-        ctx.con.execute(f'CREATE TABLE raw."{name}" AS SELECT * FROM _raw_rows')
-    finally:
-        ctx.con.unregister("_raw_rows")

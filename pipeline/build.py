@@ -1,4 +1,5 @@
-"""The build: every ETL step, then the indicators, into a fresh warehouse swapped in atomically."""
+"""The build: every step (etl/dag.yml: the ETL steps, then the indicators) into a fresh
+warehouse swapped in atomically, with its history and report."""
 
 from __future__ import annotations
 
@@ -8,13 +9,10 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import pandas as pd
-
 from core.version import version
 from etl import snapshots
-from etl.runner import Context, Step, run_steps
-from etl.steps import public_finance, public_statistics_steps, survey
-from indicators.compute import compute_all
+from etl.landing import Pending
+from etl.runner import Context, run_steps
 from warehouse.build import atomic_build
 from warehouse.layout import Layout
 
@@ -27,38 +25,11 @@ class BuildReport:
     steps: list[tuple[str, int | None, int | None, str]]  # name, rows in, rows out, status
 
 
-class Indicators(Step):
-    """Every indicator, its disclosure control, trends, the pressure index, recommendations."""
-
-    name = "indicators"
-    depends = (
-        "survey",
-        "reference_figures",
-        "eurostat_volunteering",
-        "statbel_population",
-        *(s.name for s in public_finance.STEPS),
-    )
-    keep_raw = False
-
-    def extract(self, ctx: Context) -> pd.DataFrame:
-        return ctx.con.execute(
-            "SELECT wave, count(*) AS responses FROM restricted.survey_current GROUP BY wave"
-        ).df()
-
-    def load(self, ctx: Context, frame: pd.DataFrame) -> int:
-        return compute_all(ctx.con).n_values
-
-
-def all_steps() -> list[Step]:
-    # the survey first: an unreadable export fails the build before anything else runs
-    return [survey.Survey(), *public_statistics_steps(), Indicators()]
-
-
 def build(
     warehouse: Path,
     refresh: bool = False,
     on_step: Callable[[str, str], None] | None = None,
-    pending: survey.Pending | None = None,
+    pending: Pending | None = None,
     before_swap: Callable[[], None] | None = None,
     exclude: Iterable[tuple[int, str]] = (),
 ) -> BuildReport:
@@ -82,9 +53,10 @@ def build(
             snapshots_root=snapshots.snapshots_dir(),
             landing=Layout(warehouse).landing,
             refresh=refresh,
-            options={"pending": pending, "exclude": set(exclude)},
+            pending=pending,
+            exclude=frozenset(exclude),
         )
-        run_steps(ctx, all_steps(), on_step)
+        run_steps(ctx, on_step=on_step)
         con.execute(
             "UPDATE meta.build SET finished_at = ?, inputs_sha256 = "
             "(SELECT sha256(string_agg(sha256, ';' ORDER BY path)) FROM meta.snapshots)",

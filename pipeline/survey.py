@@ -12,13 +12,12 @@ from core.i18n import LANGUAGES
 from etl import landing
 from etl.survey.errors import SurveyReadError
 from etl.survey.filecheck import FileSummary, SurveyRefusedError, header_check, max_failing_share
-from etl.survey.sql import literal
 from etl.survey.validation import causes
 from pipeline.audit import record
 from pipeline.results import Result, english
 from warehouse.layout import Layout
 from warehouse.lock import BuildLockedError
-from warehouse.sql import connect_readonly
+from warehouse.sql import connect_readonly, quote_literal
 
 MAX_LISTED = 1_000  # errors listed in a report; the summary counts them all
 
@@ -101,7 +100,6 @@ def ingest(
     report["version"] = version
     if header is not None and header.refused:
         return _unloaded(report, SurveyRefusedError(header))
-    from etl.steps.survey import Pending  # the build's modules: only for a file that passed
     from pipeline.build import build
 
     area = Layout(warehouse).landing
@@ -113,7 +111,7 @@ def ingest(
         )
 
     try:
-        build(warehouse, pending=Pending(file, wave, fmt, share, version), before_swap=land)
+        build(warehouse, pending=landing.Pending(file, wave, fmt, share, version), before_swap=land)
     except BaseException as exc:
         if "entry" in landed:  # landed, then the swap failed: nothing changes
             landing.restore(area, landed["previous"], landed["entry"])
@@ -164,7 +162,7 @@ def file_summary(warehouse: Path, name: str, wave: int, header: FileSummary | No
             return header or FileSummary(name, 0, 0, [], [], [], [], max_failing_share())
         errors = (
             f"(SELECT line, field, rule FROM wh.meta.quarantine_errors WHERE load_id = "
-            f"{literal(load[0])} AND source_file = {literal(name)})"
+            f"{quote_literal(load[0])} AND source_file = {quote_literal(name)})"
         )
         found = causes(con, errors)
     finally:

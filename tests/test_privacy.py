@@ -291,7 +291,7 @@ def test_guard_fails_the_build_and_keeps_the_previous_warehouse(
     def leaking(result, corrected) -> str:  # the answers as given stored as the errors' detail
         return f"SELECT line, field, rule, value, value AS detail FROM {result.checked.errors_relation}"
 
-    monkeypatch.setattr("etl.steps.survey.open_errors", leaking)
+    monkeypatch.setattr("etl.survey.load.open_errors", leaking)
     with pytest.raises(guard.PrivacyGuardError) as caught:
         build(wh)
     message = str(caught.value)

@@ -17,8 +17,9 @@ import yaml
 from conftest import ROOT
 
 from core.i18n import LANGUAGES
+from etl.public_finance import chain_index
 from etl.runner import StepError
-from etl.steps.public_finance import WorldBankPrices, chain_index
+from etl.steps.public_finance_prices.step import STEP as PRICES
 
 SNAPSHOTS = ROOT / "etl" / "snapshots"
 TIDY = Path("/work/shared/data/public/finance/tidy")  # decodings to cross-check, when present
@@ -356,9 +357,9 @@ def test_swapped_world_bank_files_are_detected() -> None:
         ]
     )
     with pytest.raises(StepError, match="swapped"):
-        WorldBankPrices().validate(raw)
+        PRICES.validate(raw)
     raw["indicator"] = ["gdp_deflator", "cpi"]
-    WorldBankPrices().validate(raw)
+    PRICES.validate(raw)
 
 
 def test_price_index_chains_annual_changes() -> None:

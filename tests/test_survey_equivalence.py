@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from etl.steps.survey import Input, process
 from etl.survey.codebook import CODEBOOK
 from etl.survey.demo import demo_answers
 from etl.survey.kobo_export import label_values, write_kobo_csv, write_kobo_xlsx
+from etl.survey.load import Input, process
 from etl.survey.readers import read_export
 from etl.survey.validation import validate
 from etl.survey.workbooks import SUBMITTED_AT, build_template_xlsx

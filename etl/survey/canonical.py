@@ -17,15 +17,16 @@ import re
 from dataclasses import dataclass
 
 from etl.survey.codebook import ChoiceList, Codebook, normalise_label
-from etl.survey.sql import distinct_values, ident, in_list, literal, mapped
+from etl.survey.sql import distinct_values, in_list, mapped
 from etl.survey.tables import RawTable
+from warehouse.sql import quote_ident, quote_literal
 
 _BRACKET = re.compile(r"^(.+?)\s*\[(.+)\]$")
 _SEPARATOR = re.compile(r"[/.]")
 _MULTI_SEPARATORS = " ,;|"
 _TRUE = {"1", "y", "yes", "oui", "ja", "true", "vrai", "waar", "x", "checked"}
 MISSING_MARKERS = ("", "n/a", "#n/a")
-_BLANKS = literal(" \t\n\r\x0b\x0c\u00a0\u202f\u2007\ufeff")
+_BLANKS = quote_literal(" \t\n\r\x0b\x0c\u00a0\u202f\u2007\ufeff")
 _DAYFIRST = (
     "%d/%m/%Y %H:%M:%S",
     "%d/%m/%Y %H:%M",
@@ -132,7 +133,7 @@ def canonical_number(text: str) -> str:
 def parse_datetime(text: str) -> str:
     """SQL: ISO 8601 (an offset converted to naive UTC) or day-first date and time, else NULL."""
     with_offset = f"regexp_matches({text}, '(Z|[+-]\\d\\d:?\\d\\d)$')"
-    formats = "[" + ", ".join(literal(f) for f in _DAYFIRST) + "]"
+    formats = "[" + ", ".join(quote_literal(f) for f in _DAYFIRST) + "]"
     return (
         f"coalesce(CASE WHEN {with_offset} THEN timezone('UTC', TRY_CAST({text} AS TIMESTAMPTZ)) END, "
         f"TRY_CAST({text} AS TIMESTAMP), try_strptime({text}, {formats}))"
@@ -209,7 +210,7 @@ def canonical_columns(raw: RawTable, codebook: Codebook, columns: ColumnMap) -> 
                 ticks = [
                     f"CASE WHEN {options[code, option]} IN "
                     f"{in_list(_ticked(seen[f'{code}/{option}'], option, choices))} "
-                    f"THEN {literal(option)} END"
+                    f"THEN {quote_literal(option)} END"
                     for option in choices.codes
                     if option in columns.options[code]
                 ]
@@ -221,4 +222,4 @@ def canonical_columns(raw: RawTable, codebook: Codebook, columns: ColumnMap) -> 
 
 def select_list(expressions: dict[str, str]) -> str:
     """``expr AS "code", ...`` for a SELECT."""
-    return ", ".join(f"{e} AS {ident(code)}" for code, e in expressions.items())
+    return ", ".join(f"{e} AS {quote_ident(code)}" for code, e in expressions.items())

@@ -241,7 +241,7 @@ def codebook_for(version: str | None) -> Codebook:
     return CODEBOOKS[version]
 
 
-def version_rows() -> list[list]:
+def version_rows() -> list[dict[str, object]]:
     """One row per version for ``core.questionnaire_versions``: what it adds, removes and asks
     differently against the previous version (computed from the forms), and its changelog."""
     import yaml
@@ -258,17 +258,17 @@ def version_rows() -> list[list]:
             form_version = next(csv.DictReader(handle)).get("version")
         changed = [c for c in book.codes if c in old and before.signature(c) != book.signature(c)]
         rows.append(
-            [
-                version,
-                previous,
-                str(note.get("released", "")),
-                form_version,
-                len(book.questions),
-                (" ".join(c for c in book.codes if c not in old) or None) if before else None,
-                (" ".join(c for c in before.codes if c not in codes) or None) if before else None,
-                " ".join(changed) or None,
-                *(note["changelog"][lang].strip() for lang in LANGUAGES),
-            ]
+            {
+                "version": version,
+                "previous_version": previous,
+                "released": str(note.get("released", "")),
+                "form_version": form_version,
+                "n_questions": len(book.questions),
+                "added": (" ".join(c for c in book.codes if c not in old) or None) if before else None,
+                "removed": (" ".join(c for c in before.codes if c not in codes) or None) if before else None,
+                "changed": " ".join(changed) or None,
+                **{f"changelog_{lang}": note["changelog"][lang].strip() for lang in LANGUAGES},
+            }
         )
     return rows
 

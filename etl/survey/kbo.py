@@ -26,7 +26,7 @@ import yaml
 
 from etl.snapshots import sha256_file
 from etl.survey.codebook import CODEBOOK
-from etl.survey.sql import literal
+from warehouse.sql import quote_literal
 
 MAPPING = Path(__file__).with_name("kbo_frame.yaml")
 TABLES = ("enterprise", "address", "activity", "meta")
@@ -133,7 +133,7 @@ def is_kbo_extract(source: Path) -> bool:
 def _read(con: duckdb.DuckDBPyConnection, name: str, path: Path) -> None:
     """A table of the extract, every column text (codes keep their leading zeros)."""
     con.execute(
-        f"CREATE TABLE {name} AS SELECT * FROM read_csv({literal(str(path))}, header=true, "
+        f"CREATE TABLE {name} AS SELECT * FROM read_csv({quote_literal(str(path))}, header=true, "
         "delim=',', quote='\"', escape='\"', all_varchar=true)"
     )
 
@@ -174,7 +174,7 @@ def kbo_frame(source: Path, mapping: Mapping | None = None, employers_only: bool
                 'CREATE TABLE kbo_activity ("EntityNumber" VARCHAR, "ActivityGroup" VARCHAR, '
                 '"NaceVersion" VARCHAR, "NaceCode" VARCHAR, "Classification" VARCHAR)'
             )
-    forms = ", ".join(literal(f) for f in mapping.legal_forms)
+    forms = ", ".join(quote_literal(f) for f in mapping.legal_forms)
     low, high = mapping.postal_codes
     prefixes = [
         (version, prefix, subsector)

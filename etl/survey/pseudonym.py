@@ -19,8 +19,8 @@ from pathlib import Path
 import duckdb
 
 from core.settings import settings
-from etl.survey.sql import literal
 from warehouse.private import private_dir
+from warehouse.sql import quote_literal
 
 _SEPARATORS = r"[\s\x{00a0}\x{202f}.\-/]"
 _BLOCK = 64  # SHA-256 block size (RFC 2104)
@@ -67,7 +67,8 @@ def pseudonym_sql(text: str, key: bytes) -> str:
     block = (hashlib.sha256(key).digest() if len(key) > _BLOCK else key).ljust(_BLOCK, b"\0")
     inner = bytes(b ^ 0x36 for b in block).hex()
     outer = bytes(b ^ 0x5C for b in block).hex()
-    return f"sha256(unhex({literal(outer)}) || unhex(sha256(unhex({literal(inner)}) || encode({text}))))"
+    inner_hash = f"sha256(unhex({quote_literal(inner)}) || encode({text}))"
+    return f"sha256(unhex({quote_literal(outer)}) || unhex({inner_hash}))"
 
 
 def load_key(key_file: Path) -> bytes:

@@ -1,7 +1,7 @@
-"""Small helpers to write the survey's DuckDB SQL: quoting and value mappings.
+"""Small helpers to write the survey's DuckDB SQL: value lists and mappings, fresh names.
 
 The survey pipeline builds its SQL from the codebook (column and code names are data, not
-code), so every identifier and literal goes through these functions.
+code), so every identifier and literal goes through :mod:`warehouse.sql`'s quoting.
 """
 
 from __future__ import annotations
@@ -12,19 +12,15 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from warehouse.sql import quote_ident, quote_literal
+from warehouse.sql import quote_literal, registered
 
 if TYPE_CHECKING:
     import pandas as pd
 
 
-ident = quote_ident  # the survey's SQL quotes like every other warehouse access
-literal = quote_literal
-
-
 def in_list(values: Iterable[str]) -> str:
     """``('a', 'b')`` for an IN predicate (``(NULL)`` when empty: matches nothing)."""
-    items = [literal(v) for v in values]
+    items = [quote_literal(v) for v in values]
     return f"({', '.join(items)})" if items else "(NULL)"
 
 
@@ -32,7 +28,7 @@ def mapped(expression: str, mapping: Mapping[str, str]) -> str:
     """``expression`` with the values of ``mapping`` replaced (others unchanged)."""
     if not mapping:
         return expression
-    cases = " ".join(f"WHEN {literal(k)} THEN {literal(v)}" for k, v in mapping.items())
+    cases = " ".join(f"WHEN {quote_literal(k)} THEN {quote_literal(v)}" for k, v in mapping.items())
     return f"(CASE {expression} {cases} ELSE {expression} END)"
 
 
@@ -43,12 +39,8 @@ def temp_name(prefix: str) -> str:
 
 def create_from_frame(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> None:
     """Create table ``name`` holding ``frame``."""
-    view = temp_name("_frame")
-    con.register(view, frame)
-    try:
+    with registered(con, temp_name("_frame"), frame) as view:
         con.execute(f"CREATE TABLE {name} AS SELECT * FROM {view}")
-    finally:
-        con.unregister(view)
 
 
 def distinct_values(

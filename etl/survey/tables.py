@@ -38,7 +38,8 @@ import duckdb
 
 from core.settings import settings
 from etl.survey.errors import SurveyReadError, unreadable
-from etl.survey.sql import create_from_frame, literal
+from etl.survey.sql import create_from_frame
+from warehouse.sql import quote_literal
 
 DELIMITERS = (";", ",", "\t")
 MAX_FILE_BYTES = 1_000_000_000  # default; 1M Kobo answers are ~0.9 GB, a census a few MB
@@ -399,8 +400,8 @@ def read_csv_table(path: Path, con: duckdb.DuckDBPyConnection, name: str) -> Raw
         table = f"{name}_csv"
         quote = "'\"'" if len(header) > 1 else "''"  # one column: a delimiter problem, shown later
         read = (
-            f"CREATE TABLE {table} AS SELECT * FROM read_csv({literal(str(source))}, "
-            f"delim={literal(delimiter)}, quote={quote}, escape={quote}, header=false, "
+            f"CREATE TABLE {table} AS SELECT * FROM read_csv({quote_literal(str(source))}, "
+            f"delim={quote_literal(delimiter)}, quote={quote}, escape={quote}, header=false, "
             f"skip={header_number}, auto_detect=false, strict_mode=true, columns={types}"
         )
         try:

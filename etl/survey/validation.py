@@ -31,7 +31,8 @@ from etl.survey.codebook import CODEBOOK, EXCLUSIVE_OPTION, Codebook
 from etl.survey.messages import LINE_TOKEN, VALUE_TOKEN, render
 from etl.survey.pseudonym import enterprise_number_sql
 from etl.survey.readers import Export
-from etl.survey.sql import create_from_frame, distinct_values, ident, in_list, literal, temp_name
+from etl.survey.sql import create_from_frame, distinct_values, in_list, temp_name
+from warehouse.sql import quote_ident, quote_literal
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -143,7 +144,7 @@ ORG = enterprise_number_sql('"org_id"')
 def parsed_columns(codebook: Codebook = CODEBOOK) -> dict[str, str]:
     """Values parsed once per row for the rules: numbers (``code#number``) and org_id parts."""
     numbers = {
-        f"{q.code}#number": number(ident(q.code))
+        f"{q.code}#number": number(quote_ident(q.code))
         for q in codebook.questions
         if q.base_type in ("integer", "decimal")
     }
@@ -176,9 +177,9 @@ def rules_and_types(
     type_ok: dict[str, str] = {}
     for question in codebook.questions:
         code, kind = question.code, question.base_type
-        column = ident(code)
+        column = quote_ident(code)
         if kind in ("integer", "decimal"):
-            parsed = ident(f"{code}#number")
+            parsed = quote_ident(f"{code}#number")
             bad = f"{parsed} IS NULL" + (f" OR {parsed} % 1 <> 0" if kind == "integer" else "")
             type_ok[code] = f"NOT coalesce({column} IS NOT NULL AND ({bad}), false)"
             rules.append(Rule(code, f"type_{kind}", f"{column} IS NOT NULL AND ({bad})", column))
@@ -210,22 +211,22 @@ def rules_and_types(
         else:
             typed[code] = column
     for question in codebook.questions:
-        column, relevant = ident(question.code), "true"
+        column, relevant = quote_ident(question.code), "true"
         if question.relevance_condition:
             control, expected = question.relevance_condition
-            relevant = f"coalesce({ident(control)} = {literal(expected)}, false)"
+            relevant = f"coalesce({quote_ident(control)} = {quote_literal(expected)}, false)"
             rules.append(
                 Rule(
                     question.code,
                     "relevance",
-                    f"{column} IS NOT NULL AND {ident(control)} IS NOT NULL AND NOT {relevant}",
+                    f"{column} IS NOT NULL AND {quote_ident(control)} IS NOT NULL AND NOT {relevant}",
                     column,
                 )
             )
         if question.required:
             rules.append(Rule(question.code, "required", f"{column} IS NULL AND {relevant}", column))
 
-    shares = [ident(f"{c}#number") for c in codebook.share_codes]
+    shares = [quote_ident(f"{c}#number") for c in codebook.share_codes]
     total = f"({' + '.join(f'coalesce({s}, 0)' for s in shares)})"
     given = " OR ".join(
         f"({type_ok[c]} AND {s} IS NOT NULL)" for c, s in zip(codebook.share_codes, shares, strict=True)
@@ -248,7 +249,7 @@ def rules_and_types(
             "strftime(_submitted_at, '%Y-%m-%d %H:%M')",
         )
     )
-    well_formed, check_ok = ident("org_id#well_formed"), ident("org_id#check_ok")
+    well_formed, check_ok = quote_ident("org_id#well_formed"), quote_ident("org_id#check_ok")
     rules.append(Rule("org_id", "org_id_format", f'"org_id" IS NOT NULL AND NOT {well_formed}', '"org_id"'))
     rules.append(Rule("org_id", "org_id_check", f"{well_formed} AND NOT {check_ok}", '"org_id"'))
     typed["org_id"] = f'CASE WHEN {check_ok} THEN "org_id#number" ELSE "org_id" END'
@@ -284,21 +285,24 @@ def validate(source: Export | pd.DataFrame, codebook: Codebook = CODEBOOK) -> Va
     relation = temp_name(f"{canonical}_parsed")
     con.execute(
         f"CREATE VIEW {relation} AS SELECT *, "
-        f"{', '.join(f'{e} AS {ident(n)}' for n, e in parsed_columns(codebook).items())} "
+        f"{', '.join(f'{e} AS {quote_ident(n)}' for n, e in parsed_columns(codebook).items())} "
         f"FROM {canonical}"
     )
     multi = [q.code for q in codebook.questions if q.base_type == "select_multiple"]
-    rules, typed = rules_and_types(distinct_values(con, canonical, {c: ident(c) for c in multi}), codebook)
+    rules, typed = rules_and_types(
+        distinct_values(con, canonical, {c: quote_ident(c) for c in multi}), codebook
+    )
     flags = ", ".join(f'coalesce({r.fails}, false) AS "#fails{i}"' for i, r in enumerate(rules))
     failed = ", ".join(
         f'CASE WHEN "#fails{i}" THEN struct_pack(i := {i}, v := {r.value}::VARCHAR) END'
         for i, r in enumerate(rules)
     )
     checked = temp_name(f"{canonical}_checked")  # typed rows + the failed rules of invalid ones
-    any_fails = " OR ".join(ident(f"#fails{i}") for i in range(len(rules)))
-    given = ", ".join(f"{ident(c)} := {ident(c)}" for c in codebook.codes)
+    any_fails = " OR ".join(quote_ident(f"#fails{i}") for i in range(len(rules)))
+    given = ", ".join(f"{quote_ident(c)} := {quote_ident(c)}" for c in codebook.codes)
     con.execute(
-        f"CREATE TABLE {checked} AS SELECT {', '.join(f'{e} AS {ident(c)}' for c, e in typed.items())}, "
+        f"CREATE TABLE {checked} AS SELECT "
+        f"{', '.join(f'{e} AS {quote_ident(c)}' for c, e in typed.items())}, "
         f"{', '.join(META_COLUMNS)}, CASE WHEN {any_fails} "
         f"THEN list_filter([{failed}], lambda x: x IS NOT NULL) END AS _failed, "
         f"CASE WHEN {any_fails} THEN struct_pack({given}) END AS _given "  # answers as given
@@ -347,8 +351,8 @@ def message_templates(
 def render_sql(template: str, line: str, detail: str) -> str:
     """SQL: a template of :func:`message_templates` with its line and value filled in."""
     return (
-        f"replace(replace({template}, {literal(LINE_TOKEN)}, {line}::VARCHAR), "
-        f"{literal(VALUE_TOKEN)}, coalesce({detail}, ''))"
+        f"replace(replace({template}, {quote_literal(LINE_TOKEN)}, {line}::VARCHAR), "
+        f"{quote_literal(VALUE_TOKEN)}, coalesce({detail}, ''))"
     )
 
 

@@ -1,39 +1,46 @@
-"""Eurostat volunteering (ilc_scp19, ilc_scp21) and population (demo_pjan) from JSON-stat
-snapshots; series are defined in ``eurostat.yaml`` beside this file."""
+"""The step class of the Eurostat JSON-stat sources (steps ``eurostat_*``: volunteering
+ilc_scp19, ilc_scp21, population demo_pjan). Each step's meta.yml names its snapshot
+(``source_id``), the ``dataset``, its ``required_dims`` and the ``series`` it publishes."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
-import yaml
 
 from core.settings import settings
 from etl import snapshots
 from etl.eurostat import API_BASE, category_labels, parse_jsonstat
-from etl.runner import Context, Step, StepError, insert_series
-from etl.steps.geography import add_countries
+from etl.runner import Context, StepError
+from etl.steps.geography.step import add_countries
+from etl.tabular import Step, insert_series
 
-SERIES = yaml.safe_load((Path(__file__).with_name("eurostat.yaml")).read_text(encoding="utf-8"))
 UNIT_CODES = {"PC": "percent", "NR": "persons"}
 
 
 class EurostatStep(Step):
     """Load every JSON-stat file of one Eurostat source."""
 
-    depends = ("geography",)
+    @property
+    def dataset(self) -> str:
+        return str(self.meta.data["dataset"])
 
-    def __init__(self, name: str, source_id: str, dataset: str, required_dims: tuple[str, ...]) -> None:
-        self.name = name
-        self.sources = (source_id,)
-        self.dataset = dataset
-        self.required_dims = required_dims
+    @property
+    def required_dims(self) -> list[str]:
+        return list(self.meta.data["required_dims"])
+
+    @property
+    def series(self) -> list[dict[str, Any]]:
+        """The series published from the snapshot: each chosen by the category codes under
+        ``where``; every other dimension must hold a single category."""
+        return list(self.meta.data["series"])
 
     def refresh(self, ctx: Context) -> None:
         base = settings().eurostat_api
         rewrite = (lambda url: url.replace(API_BASE, base.rstrip("/"))) if base else None
-        snapshots.refresh(ctx.source(self.sources[0]), self._validate_payload, rewrite_origin=rewrite)
+        snapshots.refresh(ctx.source(self.meta.source_id), self._validate_payload, rewrite_origin=rewrite)
 
     def _validate_payload(self, _path: Path, payload: bytes) -> None:
         doc = json.loads(payload)
@@ -44,7 +51,7 @@ class EurostatStep(Step):
             raise ValueError("the document holds no value")
 
     def extract(self, ctx: Context) -> pd.DataFrame:
-        src = ctx.source(self.sources[0])
+        src = ctx.source(self.meta.source_id)
         frames = []
         for f in src.files:
             doc = json.loads(src.path(f.path).read_text(encoding="utf-8"))
@@ -69,12 +76,12 @@ class EurostatStep(Step):
                 )
 
     def _series_dims(self) -> set[str]:
-        return {d for s in SERIES[self.dataset] for d in s["where"]}
+        return {d for s in self.series for d in s["where"]}
 
     def transform(self, raw: pd.DataFrame, ctx: Context) -> pd.DataFrame:
         add_countries(ctx, dict(zip(raw.geo, raw.geo_label, strict=True)))
         out = []
-        for spec in SERIES[self.dataset]:
+        for spec in self.series:
             mask = pd.Series(True, index=raw.index)
             for dim, code in spec["where"].items():
                 mask &= raw[dim] == code
@@ -82,7 +89,7 @@ class EurostatStep(Step):
             out.append(
                 pd.DataFrame(
                     {
-                        "source_id": self.sources[0],
+                        "source_id": self.meta.source_id,
                         "dataset": self.dataset,
                         "series": spec["series"],
                         "geo_code": part.geo,
@@ -97,20 +104,6 @@ class EurostatStep(Step):
                 )
             )
         insert_series(
-            ctx, [{**s, "source_id": self.sources[0], "dataset": self.dataset} for s in SERIES[self.dataset]]
+            ctx, [{**s, "source_id": self.meta.source_id, "dataset": self.dataset} for s in self.series]
         )
         return pd.concat(out, ignore_index=True)
-
-
-VOLUNTEERING = EurostatStep(
-    "eurostat_volunteering", "eurostat_ilc_scp19", "ilc_scp19", ("acl00", "geo", "time", "sex", "age", "unit")
-)
-NONPARTICIPATION = EurostatStep(
-    "eurostat_nonparticipation",
-    "eurostat_ilc_scp21",
-    "ilc_scp21",
-    ("acl00", "reason", "geo", "time", "sex", "age", "unit"),
-)
-POPULATION = EurostatStep(
-    "eurostat_population", "eurostat_demo_pjan", "demo_pjan", ("geo", "time", "sex", "age", "unit")
-)

@@ -10,7 +10,9 @@ import pandas as pd
 from babel import Locale
 
 from core.codes import EUROSTAT_TO_ISO
-from etl.runner import Context, Step, StepError
+from etl.runner import Context, StepError, meta_of
+from etl.tabular import Step
+from warehouse.sql import insert_frame
 
 REGION_NUTS = {"01000": "BE", "02000": "BE2", "03000": "BE3", "04000": "BE1"}
 REGION_EN = {
@@ -34,12 +36,12 @@ def _level(code: str) -> str:
     return "arrondissement" if code.endswith("000") else "municipality"
 
 
-class Geography(Step):
-    name = "geography"
-    sources = ("statbel_refnis",)
+GEOGRAPHY_COLUMNS = ["geo_code", "level", "label_en", "label_fr", "label_nl", "iso2", "nuts", "nis", "parent"]
 
+
+class Geography(Step):
     def extract(self, ctx: Context) -> pd.DataFrame:
-        src = ctx.source("statbel_refnis")
+        src = ctx.source(self.meta.source_id)
         refnis = pd.read_csv(
             src.path("statbel_refnis_2019.csv"), sep=";", dtype=str, usecols=[0, 1, 4], encoding="utf-8"
         )
@@ -76,14 +78,9 @@ class Geography(Step):
         return df
 
     def load(self, ctx: Context, frame: pd.DataFrame) -> int:
-        cols = ["geo_code", "level", "label_en", "label_fr", "label_nl", "iso2", "nuts", "nis", "parent"]
-        ctx.con.register("_geo", frame[cols])
-        ctx.con.execute("INSERT INTO core.geography SELECT * FROM _geo")
-        ctx.con.unregister("_geo")
-        ctx.con.executemany(
-            "INSERT INTO core.geography VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?)", [list(u) for u in OTHER_UNITS]
-        )
-        return len(frame) + len(OTHER_UNITS)
+        insert_frame(ctx.con, "core.geography", frame[GEOGRAPHY_COLUMNS])
+        other = pd.DataFrame(OTHER_UNITS, columns=[c for c in GEOGRAPHY_COLUMNS if c != "nis"])
+        return len(frame) + insert_frame(ctx.con, "core.geography", other)
 
 
 BRABANT = {"23": "20001", "24": "20001", "25": "20002"}  # arrondissements of the two Brabants
@@ -126,7 +123,11 @@ def add_countries(ctx: Context, labels: dict[str, str]) -> None:
                 None,
             ]
         )
-    ctx.con.executemany("INSERT OR IGNORE INTO core.geography VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    columns = ", ".join(GEOGRAPHY_COLUMNS)
+    ctx.con.executemany(
+        f"INSERT OR IGNORE INTO core.geography ({columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+    )
 
 
-STEP = Geography()
+STEP = Geography(meta_of(__name__))
+run = STEP.run

@@ -1,7 +1,7 @@
-"""The association survey: replay every landed export (or, when none was ingested, the
-synthetic demo waves) through the format adapters and validation, pseudonymise the
-enterprise numbers, keep one current response per association and wave, and load the
-restricted microdata, the quarantine log and the sampling frame.
+"""Loading the association survey (the machinery of the ``survey`` step, etl/steps/survey/):
+read every export through the format adapters and validation, pseudonymise the enterprise
+numbers, keep one current response per association and wave, and write the restricted
+microdata and the quarantine log.
 
 The warehouse receives no enterprise number, no association name and no free text:
 validation messages never quote a value, and the original rows of quarantined records are
@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import codecs
 import contextlib
-import datetime as dt
-import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -31,52 +29,24 @@ import pandas as pd
 
 from core.codes import SIZE_CLASSES
 from core.i18n import LANGUAGES
-from etl import landing
-from etl.runner import Context, Step, insert_source, record_source
-from etl.snapshots import sha256_file
-from etl.survey.codebook import LATEST, codebook_for, version_rows
+from etl.landing import Pending
+from etl.runner import Context
+from etl.survey.codebook import LATEST, codebook_for
 from etl.survey.filecheck import SurveyRefusedError, summarise
-from etl.survey.frame import DEMO_FRAME, frame_source_of, load_frame, size_class_sql
+from etl.survey.frame import size_class_sql
 from etl.survey.messages import INCOMPLETE
-from etl.survey.pseudonym import load_key, pseudonym_sql
+from etl.survey.pseudonym import pseudonym_sql
 from etl.survey.readers import QUARANTINE_FILE, QUARANTINE_LINE, Export, read_export
-from etl.survey.sql import ident, in_list, literal, temp_name
+from etl.survey.sql import in_list, temp_name
 from etl.survey.validation import Validation, message_templates, render_sql, validate
 from etl.survey.workbooks import SUBMITTED_AT
 from warehouse import guard
-from warehouse.layout import Layout
-from warehouse.private import open_private, private_dir, restrict, scratch_dir, tighten_tree
-from warehouse.schema import apply_ddl
+from warehouse.private import open_private, private_dir, restrict, scratch_dir
+from warehouse.sql import attach, quote_ident, quote_literal
 
-DEMO_SNAPSHOT = "survey_demo"  # synthetic exports made by `sector-monitor survey demo`
-WAVE_IN_NAME = re.compile(r"_(\d{4})_kobo\.csv$")
 CODEBOOK = LATEST  # every question of every version: the warehouse's columns
 RESTRICTED = {q.code for q in CODEBOOK.questions if q.restricted}  # org_id, names, free text
 PUBLISHED = [q for q in CODEBOOK.questions if not q.restricted]
-SURVEY_SOURCE = {
-    "source_id": "association_survey",
-    "title": "Survey of Brussels social-sector associations",
-    "producer": "Survey coordinators of the federations",
-    "licence": "Published aggregates only; microdata restricted",
-    "citation": "Survey of Brussels social-sector associations, waves {waves}.",
-    "i18n": {
-        "fr": {
-            "title": "Enquête auprès des associations du secteur social bruxellois",
-            "producer": "Coordinateurs d'enquête des fédérations",
-            "citation": "Enquête auprès des associations du secteur social bruxellois, vagues {waves}.",
-        },
-        "nl": {
-            "title": "Bevraging van verenigingen uit de Brusselse sociale sector",
-            "producer": "Enquêtecoördinatoren van de federaties",
-            "citation": "Bevraging van verenigingen uit de Brusselse sociale sector, golven {waves}.",
-        },
-        "en": {
-            "title": "Survey of Brussels social-sector associations",
-            "producer": "Survey coordinators of the federations",
-            "citation": "Survey of Brussels social-sector associations, waves {waves}.",
-        },
-    },
-}
 SQL_TYPES = {"integer": "BIGINT", "decimal": "DOUBLE", "date": "DATE"}
 
 
@@ -91,17 +61,6 @@ class Input:
     sha256: str
     synthetic: bool
     version: str = "v1"  # questionnaire version (etl.survey.codebook.CODEBOOKS)
-
-
-@dataclass(frozen=True)
-class Pending:
-    """A file being ingested: read from where it is, landed only if the build succeeds."""
-
-    path: Path
-    wave: int
-    format: str = "auto"
-    share: float | None = None  # largest share of rows that may fail one rule (None: default)
-    version: str = "v1"  # questionnaire version (detected from the header by the ingest)
 
 
 @dataclass
@@ -148,40 +107,6 @@ class FileResult:
         ).df()
 
 
-def survey_inputs(ctx: Context) -> list[Input]:
-    """Landed files in registry order (but those being removed, ``exclude``; then the pending
-    file, which replaces a landed file of the same wave and name), or, when there is none, the
-    deterministic demo exports."""
-    entries = [
-        e for e in landing.registry(ctx.landing) if (e.wave, e.name) not in ctx.options.get("exclude", ())
-    ]  # being removed
-    pending: Pending | None = ctx.options.get("pending")
-    if pending is not None:
-        entries = [e for e in entries if (e.wave, e.name) != (pending.wave, pending.path.name)]
-    inputs = [
-        Input(ctx.landing / e.stored, e.name, e.wave, e.format, e.sha256, False, e.version) for e in entries
-    ]
-    if pending is not None:
-        inputs.append(
-            Input(
-                pending.path,
-                pending.path.name,
-                pending.wave,
-                pending.format,
-                sha256_file(pending.path),
-                False,
-                pending.version,
-            )
-        )
-    if inputs:
-        return inputs
-    demo = ctx.source(DEMO_SNAPSHOT)
-    return [
-        Input(demo.path(f.path), f.path, int(WAVE_IN_NAME.search(f.path)[1]), "kobo", f.sha256, True)
-        for f in demo.files
-    ]
-
-
 def process(item: Input, key: bytes, con: duckdb.DuckDBPyConnection | None = None) -> FileResult:
     """Read, validate and pseudonymise one export (relations in ``con``, else in memory)."""
     codebook = codebook_for(item.version)
@@ -189,14 +114,15 @@ def process(item: Input, key: bytes, con: duckdb.DuckDBPyConnection | None = Non
     guard.collect(export.con, export.relation, sorted(RESTRICTED & set(codebook.codes)), item.name)
     checked = validate(export, codebook)
     prefix = f"{item.wave}:{item.name}:{item.sha256}:"
-    published = ", ".join(ident(q.code) for q in codebook.questions if not q.restricted)
+    published = ", ".join(quote_ident(q.code) for q in codebook.questions if not q.restricted)
     relation = temp_name(f"{export.relation}_rows")
     export.con.execute(
-        f"CREATE VIEW {relation} AS SELECT left(sha256({literal(prefix)} || _line::VARCHAR), 16) "
+        f"CREATE VIEW {relation} AS SELECT left(sha256({quote_literal(prefix)} || _line::VARCHAR), 16) "
         f"AS response_id, {item.wave}::INTEGER AS wave, {pseudonym_sql('org_id', key)} AS org_pseudo, "
-        f"_submitted_at AS submitted_at, {literal(item.name)} AS source_file, _line::INTEGER AS source_line, "
-        f"NOT _no_consent AS consent, {item.synthetic} AS synthetic, "
-        f"{size_class_sql('staff_fte')} AS size_class, {literal(item.version)} AS questionnaire_version, "
+        f"_submitted_at AS submitted_at, {quote_literal(item.name)} AS source_file, "
+        f"_line::INTEGER AS source_line, NOT _no_consent AS consent, {item.synthetic} AS synthetic, "
+        f"{size_class_sql('staff_fte')} AS size_class, "
+        f"{quote_literal(item.version)} AS questionnaire_version, "
         f"{published} FROM {checked.valid_relation}"
     )
     loaded = checked.rows - checked.failed_count
@@ -227,7 +153,7 @@ def corrected_lines(con: duckdb.DuckDBPyConnection, results: list[FileResult]) -
         return None
     keys = " UNION ALL ".join(
         f"SELECT {r.index} AS k, {r.input.wave} AS wave, coalesce(_origin_file, "
-        f"{literal(r.input.name)}) AS origin_file, coalesce(_origin_line, _line) AS origin_line, "
+        f"{quote_literal(r.input.name)}) AS origin_file, coalesce(_origin_line, _line) AS origin_line, "
         f"_line AS line FROM {r.checked.checked_relation}"
         for r in results
     )
@@ -264,7 +190,7 @@ def templates_relation(con: duckdb.DuckDBPyConnection, keys: list[tuple[str | No
     con.execute(f"CREATE TEMP TABLE {name} (field VARCHAR, rule VARCHAR, fr VARCHAR, nl VARCHAR, en VARCHAR)")
     rows = message_templates(CODEBOOK, [k for k in keys if k[1] != "incomplete"])
     rows += [[None, "incomplete", INCOMPLETE["fr"], INCOMPLETE["nl"], INCOMPLETE["en"]]]
-    con.executemany(f"INSERT INTO {name} VALUES (?, ?, ?, ?, ?)", rows)
+    con.executemany(f"INSERT INTO {name} (field, rule, fr, nl, en) VALUES (?, ?, ?, ?, ?)", rows)
     return name
 
 
@@ -285,7 +211,7 @@ def write_quarantine(ctx: Context, result: FileResult, errors: str) -> None:
     )
     message = " || ' | ' || ".join(render_sql(f"m.{lang}", "e.line", "e.detail") for lang in LANGUAGES)
     codes = result.checked.codebook.codes  # the file's version
-    answers = ", ".join(f"{_excel_safe(f'_given.{ident(c)}')} AS {ident(c)}" for c in codes)
+    answers = ", ".join(f"{_excel_safe(f'_given.{quote_ident(c)}')} AS {quote_ident(c)}" for c in codes)
     private_dir(out.parent, root=ctx.landing)
     tmp = scratch_dir(ctx.warehouse) / f"{ctx.warehouse.name}.{temp_name('quarantine')}.csv"
     try:
@@ -293,14 +219,14 @@ def write_quarantine(ctx: Context, result: FileResult, errors: str) -> None:
             f"COPY (WITH msg AS (SELECT e.line, string_agg({message}, chr(10) ORDER BY e.field, e.rule) "
             f"AS _errors FROM {errors} e JOIN {templates} m ON m.rule = e.rule AND m.field IS NOT "
             f"DISTINCT FROM e.field GROUP BY e.line) "
-            f"SELECT msg._errors, coalesce(r._origin_file, {literal(result.input.name)}) AS "
+            f"SELECT msg._errors, coalesce(r._origin_file, {quote_literal(result.input.name)}) AS "
             f"{QUARANTINE_FILE}, coalesce(r._origin_line, r._line) AS {QUARANTINE_LINE}, "
             f"strftime(r._submitted_at, '%Y-%m-%d %H:%M:%S') AS {SUBMITTED_AT}, "
-            f"{', '.join(f'r.{ident(c)}' for c in codes)} FROM msg JOIN (SELECT _line, "
+            f"{', '.join(f'r.{quote_ident(c)}' for c in codes)} FROM msg JOIN (SELECT _line, "
             f"_origin_file, _origin_line, _submitted_at, {answers} FROM "
             f"{result.checked.checked_relation} WHERE _given IS NOT NULL) r ON r._line = msg.line "
             f"ORDER BY r._line) "
-            f"TO {literal(str(tmp))} (HEADER, DELIMITER ';', QUOTE '\"', FORCE_QUOTE *)"
+            f"TO {quote_literal(str(tmp))} (HEADER, DELIMITER ';', QUOTE '\"', FORCE_QUOTE *)"
         )
         restrict(tmp)
         private_dir(out.parent, root=ctx.landing)
@@ -311,29 +237,34 @@ def write_quarantine(ctx: Context, result: FileResult, errors: str) -> None:
         tmp.unlink(missing_ok=True)
 
 
+ERROR_COLUMNS = "load_id, source_file, line, field, rule, detail"  # of meta.quarantine_errors
+
+
 def record_quarantine(ctx: Context, home: str, results: list[FileResult]) -> None:
     """Errors (``meta.quarantine_errors``), one row per quarantined record
     (``meta.quarantined_rows``) and the quarantine CSV of each file, for the records still open;
     then the message of each (field, rule) found (``meta.quarantine_messages``). All SQL: a
-    file whose rows all fail costs about what a clean one does."""
+    file whose rows all fail costs about what a clean one does. ``home``: the warehouse's
+    database name, quoted."""
     corrected = corrected_lines(ctx.con, results)
     subsectors = in_list(CODEBOOK.lists["subsector"].codes)
     for r in results:
         errors = temp_name("open_errors")
         ctx.con.execute(f"CREATE TEMP TABLE {errors} AS {open_errors(r, corrected)}")
-        load = f"{literal(ctx.load_id)}, {literal(r.input.name)}"
+        load = f"{quote_literal(ctx.load_id)}, {quote_literal(r.input.name)}"
         ctx.con.execute(
-            f"INSERT INTO {home}.meta.quarantine_errors SELECT {load}, line, field, rule, "
-            f"detail FROM {errors}"
+            f"INSERT INTO {home}.meta.quarantine_errors ({ERROR_COLUMNS}) SELECT {load}, line, field, "
+            f"rule, detail FROM {errors}"
         )
         if r.incomplete:
             ctx.con.execute(
-                f"INSERT INTO {home}.meta.quarantine_errors SELECT {load}, unnest(?), "
+                f"INSERT INTO {home}.meta.quarantine_errors ({ERROR_COLUMNS}) SELECT {load}, unnest(?), "
                 "NULL, 'incomplete', NULL",
                 [r.incomplete],
             )
         ctx.con.execute(
-            f"INSERT INTO {home}.meta.quarantined_rows SELECT {load}, {r.input.wave}, c._line, "
+            f"INSERT INTO {home}.meta.quarantined_rows (load_id, source_file, wave, line, subsector) "
+            f"SELECT {load}, {r.input.wave}, c._line, "
             f"CASE WHEN c.subsector IN {subsectors} AND c._line NOT IN (SELECT line FROM {errors} "
             f"WHERE field = 'subsector') THEN c.subsector ELSE 'unknown' END "
             f"FROM {r.checked.checked_relation} c WHERE c._line IN (SELECT line FROM {errors})"
@@ -346,26 +277,28 @@ def record_quarantine(ctx: Context, home: str, results: list[FileResult]) -> Non
         for k in ctx.con.execute(f"SELECT DISTINCT field, rule FROM {home}.meta.quarantine_errors").fetchall()
     ]
     templates = templates_relation(ctx.con, keys)
-    ctx.con.execute(f"INSERT INTO {home}.meta.quarantine_messages SELECT * FROM {templates}")
+    ctx.con.execute(
+        f"INSERT INTO {home}.meta.quarantine_messages (field, rule, message_fr, message_nl, message_en) "
+        f"SELECT field, rule, fr, nl, en FROM {templates}"
+    )
 
 
-def process_all(ctx: Context, key: bytes) -> list[FileResult]:
-    """Every input, the pending file first: a file-level refusal (:class:`SurveyRefusedError`)
-    fails the build before the other files are read."""
-    inputs: list[Input] = ctx.options["inputs"]
-    pending: Pending | None = ctx.options.get("pending")
+def process_all(
+    con: duckdb.DuckDBPyConnection, inputs: list[Input], key: bytes, pending: Pending | None
+) -> list[FileResult]:
+    """Every input (the ``pending`` file last in ``inputs``) read first: a file-level refusal
+    (:class:`SurveyRefusedError`) fails the build before the other files are read."""
     order = list(range(len(inputs)))
     if pending is not None:
         order = [order[-1], *order[:-1]]
     results: dict[int, FileResult] = {}
     for index in order:
-        result = results[index] = process(inputs[index], key, ctx.con)
+        result = results[index] = process(inputs[index], key, con)
         result.index = index
         if pending is not None and index == order[0]:
             summary = summarise(result.export, result.input.name, pending.share, result.checked)
             if summary.refused:
                 raise SurveyRefusedError(summary)
-            ctx.options["summary"] = summary
     return [results[i] for i in range(len(inputs))]
 
 
@@ -379,7 +312,7 @@ def scratch_database(con: duckdb.DuckDBPyConnection, warehouse: Path) -> Iterato
     any command that resolves the warehouse while no build runs."""
     name = temp_name("survey_scratch")
     path = scratch_dir(warehouse) / f"{warehouse.name}.{name}.duckdb"
-    con.execute(f"ATTACH {literal(str(path))} AS {name}")
+    attach(con, path, name, read_only=False)
     restrict(path)
     try:
         yield name
@@ -397,8 +330,9 @@ def public_texts() -> list[str]:
     return texts
 
 
-def category_rows() -> list[list]:
-    """(variable, code, position, fr, nl, en) for every select question and the size classes."""
+def category_rows() -> pd.DataFrame:
+    """The rows of core.category: every select question's choices and the size classes."""
+    columns = ["variable", "code", "position", "label_fr", "label_nl", "label_en"]
     rows = [
         [q.code, c.code, i, c.labels["fr"], c.labels["nl"], c.labels["en"]]
         for q in PUBLISHED
@@ -409,141 +343,10 @@ def category_rows() -> list[list]:
         ["size_class", code, i, *(c.labels[lang] for lang in LANGUAGES)]
         for i, (code, c) in enumerate(SIZE_CLASSES.items())
     ]
-    return rows
-
-
-def insert_rows(ctx: Context, table: str, rows: list[list]) -> None:
-    if rows:
-        ctx.con.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * len(rows[0]))})", rows)
+    return pd.DataFrame(rows, columns=columns)
 
 
 CURRENT_STATUS = (
     "CASE WHEN row_number() OVER (PARTITION BY wave, org_pseudo ORDER BY submitted_at DESC "
     "NULLS LAST, source_file DESC, source_line DESC) > 1 THEN 'superseded' ELSE 'current' END"
 )
-
-
-class Survey(Step):
-    name = "survey"
-    keep_raw = False  # raw survey rows hold enterprise numbers and free text
-
-    def register_sources(self, ctx: Context) -> None:
-        """Record the survey as a source: its files' checksums, synthetic or not."""
-        tighten_tree(ctx.landing)  # 0700/0600 also for an area created before that rule
-        inputs = ctx.options["inputs"] = survey_inputs(ctx)
-        if inputs and inputs[0].synthetic:
-            record_source(ctx, ctx.source(DEMO_SNAPSHOT), source_id=SURVEY_SOURCE["source_id"])
-            return
-        waves = ", ".join(sorted({str(i.wave) for i in inputs}))
-        source = SURVEY_SOURCE
-        insert_source(
-            ctx,
-            {
-                "source_id": source["source_id"],
-                "title": source["title"],
-                "producer": source["producer"],
-                "url": None,
-                "licence": source["licence"],
-                "retrieved_on": dt.date.today(),
-                "sha256": ";".join(i.sha256 for i in inputs),
-                "citation": source["citation"].format(waves=waves),
-                "note": f"{len(inputs)} export file(s)",
-            },
-            {
-                lang: {k: text.format(waves=waves) for k, text in texts.items()}
-                for lang, texts in source["i18n"].items()
-            },
-        )
-
-    def extract(self, ctx: Context) -> pd.DataFrame:
-        """Load every file (see the module docstring); returns one summary row per file."""
-        key = load_key(Layout(ctx.warehouse).pseudonym_key)
-        for q in PUBLISHED:
-            ctx.con.execute(
-                f'ALTER TABLE restricted.survey_responses ADD COLUMN "{q.code}" '
-                f"{SQL_TYPES.get(q.base_type, 'VARCHAR')}"
-            )
-        guard.add_public_text(ctx.con, public_texts())
-        home = ident(ctx.con.execute("SELECT current_database()").fetchone()[0])  # a file name may hold '-'
-        with scratch_database(ctx.con, ctx.warehouse) as scratch:
-            ctx.con.execute(f"USE {scratch}")  # the files' tables and views go to the scratch file
-            try:
-                results = process_all(ctx, key)
-                if results:
-                    union = " UNION ALL BY NAME ".join(f"SELECT * FROM {r.relation}" for r in results)
-                    ctx.con.execute(
-                        f"INSERT INTO {home}.restricted.survey_responses BY NAME "
-                        f"SELECT *, {literal(ctx.load_id)} AS load_id, {CURRENT_STATUS} AS status "
-                        f"FROM ({union}) ORDER BY wave, source_file, source_line"
-                    )  # deterministic order
-                record_quarantine(ctx, home, results)
-            finally:
-                ctx.con.execute(f"USE {home}")
-        ctx.options["results"] = results
-        return pd.DataFrame(
-            {
-                "file": [r.input.name for r in results],
-                "records": [r.checked.rows + len(r.incomplete) for r in results],
-            }
-        ).assign(rows=lambda d: d.records)
-
-    def transform(self, raw: pd.DataFrame, ctx: Context) -> pd.DataFrame:
-        results: list[FileResult] = ctx.options["results"]
-        superseded = dict(
-            ((f, w), n)
-            for f, w, n in ctx.con.execute(
-                "SELECT source_file, wave, count(*) FROM restricted.survey_responses "
-                "WHERE status = 'superseded' GROUP BY ALL"
-            ).fetchall()
-        )
-        insert_rows(
-            ctx,
-            "meta.survey_loads",
-            [
-                [
-                    ctx.load_id,
-                    r.input.name,
-                    r.input.sha256,
-                    r.export_format,
-                    r.input.wave,
-                    r.checked.rows + len(r.incomplete),
-                    r.loaded,
-                    r.still_quarantined,
-                    superseded.get((r.input.name, r.input.wave), 0),
-                    len(r.incomplete),
-                    r.input.synthetic,
-                    r.corrected,
-                    r.input.version,
-                ]
-                for r in results
-            ],
-        )
-        return raw
-
-    def load(self, ctx: Context, frame: pd.DataFrame) -> int:
-        insert_rows(ctx, "core.questionnaire_versions", version_rows())
-        apply_ddl(ctx.con, "sql/survey_views")
-        insert_rows(ctx, "core.category", category_rows())
-        frame_path = landing.frame_file(ctx.landing) or DEMO_FRAME
-        sampling = load_frame(frame_path)
-        source = frame_source_of(frame_path, sampling)
-        sampling["illustrative"] = source.status == "illustrative"
-        cols = ["subsector", "size_class", "region", "n_associations", "illustrative", "n_employers"]
-        sampling = sampling.reindex(columns=cols)
-        sampling["n_employers"] = sampling["n_employers"].astype("Int64")
-        ctx.con.register("_frame", sampling)
-        ctx.con.execute("INSERT INTO core.survey_frame SELECT * FROM _frame")
-        ctx.con.unregister("_frame")
-        ctx.con.execute(
-            "INSERT INTO core.survey_frame_source VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                source.status,
-                source.kind,
-                *(source.source[lang] for lang in LANGUAGES),
-                source.source_date,
-                *(source.definition[lang] for lang in LANGUAGES),
-                source.sha256,
-                source.loaded_at and dt.datetime.fromisoformat(source.loaded_at).replace(tzinfo=None),
-            ],
-        )
-        return sum(r.loaded for r in ctx.options["results"])

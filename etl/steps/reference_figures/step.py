@@ -1,20 +1,17 @@
 """Published reference figures (KBS/FRB studies and barometer, National Bank satellite
 account, Volunteer Scotland, the PFV-Crebis seed report): one typed row per figure,
-grouped into series by ``reference_figures.yaml`` beside this file, which also names
-the publication (source) of every topic. Each row keeps the page it was read from."""
+grouped into series by ``meta.yml`` beside this file, which also names the publication
+(source) of every topic. Each row keeps the page it was read from."""
 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pandas as pd
-import yaml
 
-from etl.runner import Context, Step, StepError, insert_series, record_source
+from etl.runner import META_FILE, Context, StepError, meta_of, record_source
+from etl.tabular import Step, insert_series
 
-SNAPSHOT = "reference_figures"
-SPEC_FILE = Path(__file__).with_name("reference_figures.yaml")
 GEO_CODES = {
     "Belgium": "01000",
     "Flemish Region": "02000",
@@ -25,10 +22,6 @@ GEO_CODES = {
 RANGE = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*-\s*(\d+(?:\.\d+)?)\s*$")
 APPROX = re.compile(r"^\s*~\s*(\d+(?:\.\d+)?)\s*$")
 PERIOD = re.compile(r"^(\d{4}(?:-\d{4})?)\s*(?:\((.+)\))?$")
-
-
-def load_spec() -> dict:
-    return yaml.safe_load(SPEC_FILE.read_text(encoding="utf-8"))
 
 
 def parse_value(text: str, unit: str) -> dict[str, float | str | None]:
@@ -72,12 +65,9 @@ def sources_of(spec: dict, topic: str, page: str) -> list[str]:
 
 
 class ReferenceFigures(Step):
-    name = "reference_figures"
-    depends = ("geography",)
-
     def register_sources(self, ctx: Context) -> None:
-        snapshot = ctx.source(SNAPSHOT)
-        for source_id, pub in load_spec()["sources"].items():
+        snapshot = ctx.source(self.meta.source_id)
+        for source_id, pub in self.meta.data["sources"].items():
             record_source(
                 ctx,
                 snapshot,
@@ -92,32 +82,32 @@ class ReferenceFigures(Step):
             )
 
     def extract(self, ctx: Context) -> pd.DataFrame:
-        path = ctx.source(SNAPSHOT).path("reference_figures.csv")
+        path = ctx.source(self.meta.source_id).path("reference_figures.csv")
         raw = pd.read_csv(path, dtype=str, keep_default_na=False)
         raw.insert(0, "line", range(2, len(raw) + 2))
         return raw
 
     def validate(self, raw: pd.DataFrame) -> None:
-        spec = load_spec()
-        matches = {}
+        spec = self.meta.data
+        matches: dict[tuple[str, str], str] = {}
         for s in spec["series"]:
             for m in s["match"]:
                 key = (m["topic"], m["indicator"])
                 if key in matches:
-                    raise StepError(f"{SPEC_FILE.name}: {key} matched by {matches[key]} and {s['series']}")
+                    raise StepError(f"{META_FILE}: {key} matched by {matches[key]} and {s['series']}")
                 matches[key] = s["series"]
         for r in raw.itertuples():
             where = f"reference_figures.csv line {r.line}"
             if (r.topic, r.indicator) not in matches:
                 raise StepError(
-                    f"{where}: no series in {SPEC_FILE.name} matches topic {r.topic!r}, "
+                    f"{where}: no series in {META_FILE} matches topic {r.topic!r}, "
                     f"indicator {r.indicator!r}; add it to a series' `match` list"
                 )
             owners = sources_of(spec, r.topic, r.source_url)
             if len(owners) != 1:
                 raise StepError(
                     f"{where}: topic {r.topic!r} (page {r.source_url}) belongs to "
-                    f"{len(owners)} sources in {SPEC_FILE.name} ({', '.join(owners)}); "
+                    f"{len(owners)} sources in {META_FILE} ({', '.join(owners)}); "
                     "give each source's `topics` (and `pages`) so that exactly one matches"
                 )
             if r.geography not in GEO_CODES:
@@ -129,7 +119,7 @@ class ReferenceFigures(Step):
                 )
 
     def transform(self, raw: pd.DataFrame, ctx: Context) -> pd.DataFrame:
-        spec = load_spec()
+        spec = self.meta.data
         series = {(m["topic"], m["indicator"]): s for s in spec["series"] for m in s["match"]}
         insert_series(ctx, [{**s, "dataset": "reference_figures"} for s in spec["series"]])
         rows = []
@@ -157,4 +147,5 @@ class ReferenceFigures(Step):
         return pd.DataFrame(rows)
 
 
-STEP = ReferenceFigures()
+STEP = ReferenceFigures(meta_of(__name__))
+run = STEP.run

@@ -5,33 +5,14 @@ from __future__ import annotations
 
 import pandas as pd
 
-from etl.runner import Context, Step, StepError, insert_series
-
-SOURCE = "statbel_population"
-SERIES = {
-    "series": "statbel_population",
-    "source_id": SOURCE,
-    "dataset": "statbel_population",
-    "unit": "persons",
-    "title_en": "Legal population on 1 January (Statbel)",
-    "title_fr": "Population légale au 1er janvier (Statbel)",
-    "title_nl": "Wettelijke bevolking op 1 januari (Statbel)",
-    "comparability_note_en": "Statbel legal population; differs from Eurostat demo_pjan. Municipality "
-    "counts change with mergers (589 in 2018, 581 from 2019).",
-    "comparability_note_fr": "Population légale de Statbel ; diffère de demo_pjan d'Eurostat. Le nombre "
-    "de communes change avec les fusions (589 en 2018, 581 à partir de 2019).",
-    "comparability_note_nl": "Wettelijke bevolking van Statbel; verschilt van demo_pjan van Eurostat. Het "
-    "aantal gemeenten wijzigt door fusies (589 in 2018, 581 vanaf 2019).",
-}
+from etl.runner import Context, StepError, meta_of
+from etl.tabular import Step, insert_series
+from warehouse.sql import insert_frame
 
 
 class StatbelPopulation(Step):
-    name = "statbel_population"
-    depends = ("geography",)
-    sources = (SOURCE,)
-
     def extract(self, ctx: Context) -> pd.DataFrame:
-        src = ctx.source(SOURCE)
+        src = ctx.source(self.meta.source_id)
         regions = pd.read_csv(src.path("statbel_population_regions.csv"), dtype=str)
         munis = pd.read_csv(src.path("statbel_population_municipalities_2018_2020.csv"), dtype=str)
         regions = regions.rename(columns={"region_nis": "nis_code"}).assign(level="region")
@@ -49,20 +30,29 @@ class StatbelPopulation(Step):
             raise StepError(f"duplicate (date, NIS code): {raw[dup].head(3).values.tolist()}")
 
     def transform(self, raw: pd.DataFrame, ctx: Context) -> pd.DataFrame:
-        insert_series(ctx, [SERIES])
+        series = self.meta.data["series"]
+        insert_series(ctx, [{**series, "source_id": self.meta.source_id}])
         known = {r[0] for r in ctx.con.execute("SELECT geo_code FROM core.geography").fetchall()}
         # municipalities merged in 2019 keep their code as historical units
         old = raw[~raw.nis_code.isin(known)].drop_duplicates("nis_code")
-        ctx.con.executemany(
-            "INSERT INTO core.geography VALUES (?, 'municipality', ?, ?, ?, NULL, NULL, ?, ?)",
-            [
-                [r.nis_code, r.name_fr, r.name_fr, r.name_nl, r.nis_code, r.nis_code[:2] + "000"]
-                for r in old.itertuples()
-            ],
+        insert_frame(
+            ctx.con,
+            "core.geography",
+            pd.DataFrame(
+                {
+                    "geo_code": old.nis_code,
+                    "level": "municipality",
+                    "label_en": old.name_fr,
+                    "label_fr": old.name_fr,
+                    "label_nl": old.name_nl,
+                    "nis": old.nis_code,
+                    "parent": old.nis_code.str[:2] + "000",
+                }
+            ),
         )
         return pd.DataFrame(
             {
-                "source_id": SOURCE,
+                "source_id": self.meta.source_id,
                 "dataset": "statbel_population",
                 "series": "statbel_population",
                 "geo_code": raw.nis_code,
@@ -74,4 +64,5 @@ class StatbelPopulation(Step):
         )
 
 
-STEP = StatbelPopulation()
+STEP = StatbelPopulation(meta_of(__name__))
+run = STEP.run

@@ -1,7 +1,9 @@
 """Public spending on social protection and social exclusion (real data): what governments in
 Belgium spend, by function (COFOG) and level of government, with the EU-27 for comparison and
 the Brussels institutions (Brussels-Capital Region, COCOF, COCOM/GGC, VGC) from the National
-Bank; real terms and per inhabitant derived here.
+Bank; real terms and per inhabitant derived here. This module is what the ``public_finance_*``
+steps (``etl/steps/public_finance_*/``) share: each step reads its snapshot, this module
+publishes it.
 
 Every input is a byte-for-byte copy of a public file, shipped as a checksummed snapshot
 (``etl/snapshots/<source_id>/``, provenance in each ``source.yaml``); ``public_finance.yaml``
@@ -9,7 +11,7 @@ beside this file says which cells become series and holds every series' metadata
 One series never mixes two releases (vintages): the release is part of the series id and of
 ``public.series.release``.
 
-Steps, in dependency order:
+Steps, in dependency order (each step's meta.yml names its snapshot, dataset and release):
   public_finance_prices   World Bank consumer prices and GDP deflator (% change, as published)
                           and the consumer price index 2015 = 100 chained from them
   public_finance_cofog_*  Eurostat gov_10a_exp (three releases) and OECD Table 11: BE, EU-27
@@ -33,7 +35,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import math
 import re
 from collections.abc import Iterable
@@ -45,7 +46,8 @@ import pandas as pd
 import yaml
 
 from core.i18n import LANGUAGES
-from etl.runner import Context, Step, StepError, insert_series
+from etl.runner import Context, StepError
+from etl.tabular import Step, insert_series
 
 SPEC_FILE = Path(__file__).with_name("public_finance.yaml")
 #: Geography whose consumer prices deflate a geography's values.
@@ -72,7 +74,7 @@ def load_spec() -> dict:
     return yaml.safe_load(SPEC_FILE.read_text(encoding="utf-8"))
 
 
-def _text(path: Path) -> str:
+def read_text(path: Path) -> str:
     """A snapshot file as text: UTF-8 (a byte-order mark is dropped), strictly decoded."""
     return path.read_bytes().decode("utf-8-sig")
 
@@ -212,10 +214,21 @@ class FinanceStep(Step):
     """One public-finance snapshot: extract a long frame (columns ``LONG``), publish it as
     series, and derive real terms / per inhabitant from its million-EUR series."""
 
-    dataset = ""
-    depends = ("geography", "public_finance_prices", "eurostat_population", "statbel_population")
-    derive_real = True
-    derive_per_inhabitant = True
+    @property
+    def dataset(self) -> str:
+        return str(self.meta.data["dataset"])
+
+    @property
+    def release(self) -> str:
+        return str(self.meta.data["release"])
+
+    @property
+    def derive_real(self) -> bool:
+        return bool(self.meta.data.get("derive_real", True))
+
+    @property
+    def derive_per_inhabitant(self) -> bool:
+        return bool(self.meta.data.get("derive_per_inhabitant", True))
 
     def validate(self, raw: pd.DataFrame) -> None:
         missing = [c for c in LONG if c not in raw.columns]
@@ -367,149 +380,10 @@ def _join(*parts: object) -> str | None:
     return text or None
 
 
-def _long(rows: list[dict]) -> pd.DataFrame:
+def long_frame(rows: list[dict]) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=LONG)
     frame["value"] = frame["value"].astype(float)
     return frame
-
-
-# --- World Bank prices ---------------------------------------------------------------------
-
-
-class WorldBankPrices(Step):
-    """Consumer prices and GDP deflator for Belgium and the EU (annual % change as published)
-    and the consumer price index (2015 = 100) chained from the annual changes."""
-
-    name = "public_finance_prices"
-    depends = ("geography",)
-    sources = ("worldbank_inflation",)
-    dataset = "WDI"
-
-    def extract(self, ctx: Context) -> pd.DataFrame:
-        spec = load_spec()
-        src = ctx.source(self.sources[0])
-        geos = spec["worldbank_geos"]
-        rows = []
-        for key in ("cpi", "gdp_deflator"):
-            wb = spec["worldbank"][key]
-            reader = csv.DictReader(io.StringIO(_text(src.path(wb["file"]))))
-            for line, r in enumerate(reader, start=2):
-                if r["Country Code"] in geos:
-                    rows.append(
-                        {
-                            "indicator": key,
-                            "code": r["Country Code"],
-                            "geo_code": geos[r["Country Code"]],
-                            "period": r["Year"],
-                            "value": float(r["Inflation"]),
-                            "line": line,
-                            "file": wb["file"],
-                        }
-                    )
-        return pd.DataFrame(rows)
-
-    def validate(self, raw: pd.DataFrame) -> None:
-        spec = load_spec()["worldbank"]
-        for key in ("cpi", "gdp_deflator"):
-            for code, checks in spec[key]["check"].items():
-                for year, expected in checks.items():
-                    got = raw[(raw.indicator == key) & (raw.code == code) & (raw.period == year)]
-                    if got.empty or abs(float(got["value"].iloc[0]) - expected) > 0.001:
-                        raise StepError(
-                            f"{spec[key]['file']}: {code} {year} should be about {expected} for "
-                            f"{key} (the file names are swapped upstream); found "
-                            f"{got['value'].tolist()}: check which file holds which indicator"
-                        )
-        dup = raw.duplicated(["indicator", "geo_code", "period"])
-        if dup.any():
-            raise StepError(f"World Bank: duplicate years {raw[dup].head(3).values.tolist()}")
-
-    def transform(self, raw: pd.DataFrame, ctx: Context) -> pd.DataFrame:
-        add_geographies(ctx)
-        spec = load_spec()
-        wb = spec["worldbank"]
-        base = spec["real_terms"]["base_year"]
-        rel = spec["releases"]["wb2025"]
-        out = []
-        metas = []
-        for key in ("cpi", "gdp_deflator"):
-            part = raw[raw.indicator == key]
-            out.append(
-                pd.DataFrame(
-                    {
-                        "series": wb[key]["series"],
-                        "geo_code": part.geo_code,
-                        "period": part.period,
-                        "value": part.value,
-                        "unit": "percent_change",
-                        "flag": None,
-                        "note": None,
-                    }
-                )
-            )
-            notes = [wb["note"], *([wb[key]["note"]] if "note" in wb[key] else [])]
-            metas.append(self._meta(wb[key]["series"], "percent_change", wb[key], notes, None, None, rel))
-        cpi = raw[raw.indicator == "cpi"]
-        index_rows = []
-        for geo, part in cpi.groupby("geo_code"):
-            for year, level in chain_index(
-                dict(zip(part.period.astype(int), part.value, strict=True)), base
-            ).items():
-                index_rows.append(
-                    {
-                        "series": wb["cpi_index"]["series"],
-                        "geo_code": geo,
-                        "period": str(year),
-                        "value": level,
-                        "unit": "index_2015",
-                        "flag": None,
-                        "note": "derived: annual changes chained",
-                    }
-                )
-        out.append(pd.DataFrame(index_rows))
-        metas.append(
-            self._meta(
-                wb["cpi_index"]["series"],
-                "index_2015",
-                wb["cpi_index"],
-                [wb["note"]],
-                base,
-                wb["cpi"]["series"],
-                rel,
-            )
-        )
-        insert_series(ctx, metas)
-        frame = pd.concat(out, ignore_index=True)
-        return frame.assign(source_id=self.sources[0], dataset=self.dataset)
-
-    def _meta(
-        self,
-        series: str,
-        unit: str,
-        titles: dict,
-        notes: list[dict],
-        base: int | None,
-        derived_from: str | None,
-        rel: dict,
-    ) -> dict:
-        units = load_spec()["units"][unit]
-        row = {
-            "series": series,
-            "source_id": self.sources[0],
-            "dataset": self.dataset,
-            "unit": unit,
-            "release": "wb2025",
-            "base_year": base,
-            "derived_from": derived_from,
-        }
-        for lang in LANGUAGES:
-            row |= {
-                f"title_{lang}": titles[lang],
-                f"release_{lang}": rel[lang],
-                f"unit_label_{lang}": units[lang],
-                f"comparability_note_{lang}": " ".join(n[lang] for n in notes),
-            }
-        return row
 
 
 def chain_index(changes: dict[int, float], base: int) -> dict[int, float]:
@@ -578,8 +452,9 @@ class CofogRelease(FinanceStep):
     """A COFOG snapshot holding one release: checked for coverage and published alone (releases
     are never spliced); ``drop_missing`` leaves out cells without a value."""
 
-    release = ""
-    drop_missing = False
+    @property
+    def drop_missing(self) -> bool:
+        return bool(self.meta.data.get("drop_missing", False))
 
     def validate(self, raw: pd.DataFrame) -> None:
         super().validate(raw)
@@ -590,182 +465,10 @@ class CofogRelease(FinanceStep):
         return super().transform(kept[kept.value.notna()] if self.drop_missing else kept, ctx)
 
 
-class CofogJson2026(CofogRelease):
-    """Eurostat gov_10a_exp as collected on 2026-08-22 by the CFeyants/Appcommunale connector
-    (its own JSON layout: exercices > secteurs > fonctions, million EUR, no flags)."""
-
-    name = "public_finance_cofog_2026"
-    sources = ("eurostat_gov_10a_exp_2026_08",)
-    dataset = "gov_10a_exp"
-    release = "estat202608"
-    FILE = "eurostat-depenses.json"
-
-    def extract(self, ctx: Context) -> pd.DataFrame:
-        doc = json.loads(_text(ctx.source(self.sources[0]).path(self.FILE)))
-        rows = []
-        for year in doc["exercices"]:
-            for sector in year["secteurs"]:
-                cells = [("TOTAL", sector["total"])] + [
-                    (f["code"], f["montantMillionsEur"]) for f in sector["fonctions"]
-                ]
-                for code, value in cells:
-                    rows.append(
-                        {
-                            "kind": "cofog",
-                            "release": self.release,
-                            "geo_code": "BE",
-                            "sector": sector["code"],
-                            "function": code,
-                            "unit": "eur_million",
-                            "period": str(year["annee"]),
-                            "value": value,
-                            "flag": None,
-                            "note": None,
-                            "file": self.FILE,
-                        }
-                    )
-        return _long(rows)
-
-
-class CofogBulk2025(CofogRelease):
-    """Eurostat gov_10a_exp in its bulk layout (flags glued to values: ``2015.8 p``), file of
-    January 2025 or earlier; Belgium and the EU-27 only."""
-
-    name = "public_finance_cofog_2025"
-    sources = ("eurostat_gov_10a_exp_2025_01",)
-    dataset = "gov_10a_exp"
-    release = "estat202501"
-    FILE = "estat_gov_10a_exp.csv"
-    FLAGS = {
-        "p": "provisional",
-        "e": "estimated",
-        "b": "break in time series",
-        "d": "definition differs",
-        "u": "low reliability",
-        "c": "confidential",
-    }
-
-    def extract(self, ctx: Context) -> pd.DataFrame:
-        units = load_spec()["eurostat_units"]
-        reader = csv.reader(io.StringIO(_text(ctx.source(self.sources[0]).path(self.FILE))))
-        header = [h.strip() for h in next(reader)]
-        dims = ["freq", "unit", "sector", "cofog99", "na_item", "geo"]
-        if header[:6] != dims or not all(re.fullmatch(r"\d{4}", h) for h in header[6:]):
-            raise StepError(f"{self.FILE}: unexpected header {header[:8]}")
-        years = header[6:]
-        rows = []
-        for line, cells in enumerate(reader, start=2):
-            if cells[5] not in ("BE", "EU27_2020"):
-                continue
-            for year, cell in zip(years, cells[6:], strict=True):
-                m = BULK_VALUE.match(cell)
-                if not m:
-                    raise StepError(
-                        f"{self.FILE} line {line}: value {cell!r} is not a number with optional flags"
-                    )
-                number, flags = m.groups()
-                rows.append(
-                    {
-                        "kind": "cofog",
-                        "release": self.release,
-                        "geo_code": cells[5],
-                        "sector": cells[2],
-                        "function": cells[3],
-                        "unit": units.get(cells[1], cells[1]),
-                        "period": year,
-                        "value": None if number == ":" else float(number),
-                        "flag": flags or None,
-                        "note": "; ".join(self.FLAGS.get(f, f) for f in flags) or None,
-                        "file": self.FILE,
-                    }
-                )
-        return _long(rows)
-
-
-class CofogPerMille2023(CofogRelease):
-    """Eurostat gov_10a_exp custom extract, general government, whole numbers in per mille of
-    GDP, 2001-2020 (semicolon-separated; '#VALEUR!' = spreadsheet error, no value)."""
-
-    name = "public_finance_cofog_2023"
-    sources = ("eurostat_gov_10a_exp_2023_01",)
-    dataset = "gov_10a_exp"
-    release = "estat202301"
-    drop_missing = True
-    FILE = "gov_10a_exp.csv"
-
-    def extract(self, ctx: Context) -> pd.DataFrame:
-        names = load_spec()["geo_names"]
-        reader = csv.reader(io.StringIO(_text(ctx.source(self.sources[0]).path(self.FILE))), delimiter=";")
-        header = next(reader)
-        if header[:4] != ["geo", "code", "thema", "subthema"]:
-            raise StepError(f"{self.FILE}: unexpected header {header[:6]}")
-        rows = []
-        for cells in reader:
-            geo = names.get(cells[0])
-            if geo is None:
-                continue
-            for year, cell in zip(header[4:], cells[4:], strict=True):
-                value = None if cell.startswith("#") else float(cell)
-                rows.append(
-                    {
-                        "kind": "cofog",
-                        "release": self.release,
-                        "geo_code": geo,
-                        "sector": "S13",
-                        "function": cells[1],
-                        "unit": "per_mille_gdp",
-                        "period": year,
-                        "value": value,
-                        "flag": None,
-                        "note": f"spreadsheet error {cell} in the file" if value is None else None,
-                        "file": self.FILE,
-                    }
-                )
-        return _long(rows)
-
-
-class OecdCofog2015(CofogRelease):
-    """OECD National Accounts Table 11, Belgium, general government, COFOG levels 1-2,
-    2008-2013; published in thousand EUR although the file says EUR (divided by 1,000)."""
-
-    name = "public_finance_cofog_oecd"
-    sources = ("oecd_sna_table11_cofog_be",)
-    dataset = "SNA_TABLE11"
-    release = "oecd201507"
-    FILE = "government-expenditure-cofog-belgium.csv"
-
-    def extract(self, ctx: Context) -> pd.DataFrame:
-        reader = csv.reader(io.StringIO(_text(ctx.source(self.sources[0]).path(self.FILE))))
-        header = next(reader)
-        if header[:4] != ["cofog-level-1", "cofog-level-2", "name", "currency"]:
-            raise StepError(f"{self.FILE}: unexpected header {header[:6]}")
-        rows = []
-        for cells in reader:
-            level1, level2 = int(cells[0]), int(cells[1])
-            code = f"GF{level1:02d}" + (f"{level2:02d}" if level2 else "")
-            for year, cell in zip(header[4:], cells[4:], strict=True):
-                rows.append(
-                    {
-                        "kind": "cofog",
-                        "release": self.release,
-                        "geo_code": "BE",
-                        "sector": "S13",
-                        "function": code,
-                        "unit": "eur_million",
-                        "period": year,
-                        "value": int(cell) / 1000.0,
-                        "flag": None,
-                        "note": f"published as {cell} (thousand EUR)",
-                        "file": self.FILE,
-                    }
-                )
-        return _long(rows)
-
-
 # --- National Bank of Belgium --------------------------------------------------------------
 
 
-def _nbb_function(code: str) -> str:
+def nbb_function(code: str) -> str:
     """NBB COFOG code (TOT, F10, F10_7) -> Eurostat code (TOTAL, GF10, GF1007)."""
     if code == "TOT":
         return "TOTAL"
@@ -773,127 +476,8 @@ def _nbb_function(code: str) -> str:
     return f"GF{int(group):02d}" + (f"{int(sub):02d}" if sub else "")
 
 
-def _nbb_rows(text: str, file: str) -> list[dict[str, str]]:
+def nbb_rows(text: str, file: str) -> list[dict[str, str]]:
     rows = list(csv.DictReader(io.StringIO(text)))
     for i, r in enumerate(rows, start=2):
         r["_line"], r["_file"] = str(i), file
     return rows
-
-
-class NbbCofog2017(FinanceStep):
-    """NBB.Stat NFGOVCOFOG 2017: total expenditure by function for the subsectors and for the
-    four Brussels entities of the Communities and Regions subsector."""
-
-    name = "public_finance_nbb_cofog"
-    sources = ("nbb_nfgovcofog_2017",)
-    dataset = "NFGOVCOFOG"
-    release = "nbb201907"
-    derive_real = False  # one year: shown at current prices
-    FILES = ("NFGOVCOFOG_15072019161312395.csv", "NFGOVCOFOG_22072019062445259.csv")
-
-    def extract(self, ctx: Context) -> pd.DataFrame:
-        spec = load_spec()
-        src = ctx.source(self.sources[0])
-        national = spec["nbb_cofog"]["sectors"]
-        entities = {e["nfgovcofog"]: key for key, e in spec["entities"].items()}
-        rows = []
-        for file in self.FILES:
-            for r in _nbb_rows(_text(src.path(file)), file):
-                code = r["NFGOVCOFOG_SECTOR"]
-                sector = national.get(code) if file == self.FILES[0] else entities.get(code)
-                if sector is None or r["NFGOVCOFOG_ITEM"] != "TOT":
-                    continue
-                value = float(r["Value"]) if r["Value"] else None
-                rows.append(
-                    {
-                        "kind": "nbb_cofog",
-                        "release": self.release,
-                        "geo_code": "04000" if sector in spec["entities"] else "01000",
-                        "sector": sector,
-                        "function": _nbb_function(r["NFGOVCOFOG_FUNCTION"]),
-                        "unit": "eur_million",
-                        "period": r["TIME"],
-                        "value": value,
-                        "flag": r["Flag Codes"] or None,
-                        "note": r["Flags"] or None,
-                        "file": file,
-                    }
-                )
-        return _long(rows)
-
-    def validate(self, raw: pd.DataFrame) -> None:
-        super().validate(raw)
-        spec = load_spec()
-        want = [
-            (s, f)
-            for s in [*spec["nbb_cofog"]["sectors"].values(), *spec["entities"]]
-            for f in spec["nbb_cofog"]["functions"]
-        ]
-        have = set(raw[raw.value.notna()][["sector", "function"]].itertuples(index=False, name=None))
-        missing = [w for w in want if w not in have]
-        if missing:
-            raise StepError(f"{self.name}: no 2017 value for {missing[:5]}")
-
-    def transform(self, raw: pd.DataFrame, ctx: Context) -> pd.DataFrame:
-        keep = raw[raw.function.isin(load_spec()["nbb_cofog"]["functions"])]
-        return super().transform(keep, ctx)
-
-
-class NbbAccounts(FinanceStep):
-    """NBB.Stat NFGOV 2014-2018: expenditure, social benefits, subsidies and transfers of the
-    four Brussels entities (the COCOM/GGC series breaks in 2015)."""
-
-    name = "public_finance_nbb_accounts"
-    sources = ("nbb_nfgov_2014_2018",)
-    dataset = "NFGOV"
-    release = "nbb201907"
-    derive_per_inhabitant = False  # no Brussels population for 2014-2016 in the warehouse
-    FILE = "NFGOV_15072019142144350.csv"
-
-    def extract(self, ctx: Context) -> pd.DataFrame:
-        spec = load_spec()
-        entities = {e["nfgov"]: key for key, e in spec["entities"].items()}
-        rows = []
-        for r in _nbb_rows(_text(ctx.source(self.sources[0]).path(self.FILE)), self.FILE):
-            sector = entities.get(r["NFGOV_GOVTYPE"])
-            if sector is None or r["NFGOV_ITEM"] not in spec["items"]:
-                continue
-            if r["NFGOV_UNIT"] != "E":
-                raise StepError(
-                    f"{self.FILE} line {r['_line']}: unit {r['NFGOV_UNIT']!r} is not E (million EUR)"
-                )
-            rows.append(
-                {
-                    "kind": "nbb_acc",
-                    "release": self.release,
-                    "geo_code": "04000",
-                    "sector": sector,
-                    "function": r["NFGOV_ITEM"],
-                    "unit": "eur_million",
-                    "period": r["TIME"],
-                    "value": float(r["Value"]) if r["Value"] else None,
-                    "flag": r["Flag Codes"] or None,
-                    "note": r["Flags"] or None,
-                    "file": self.FILE,
-                }
-            )
-        return _long(rows)
-
-    def validate(self, raw: pd.DataFrame) -> None:
-        super().validate(raw)
-        spec = load_spec()
-        counts = raw.groupby(["sector", "function"])["value"].count()
-        missing = [(e, i) for e in spec["entities"] for i in spec["items"] if counts.get((e, i), 0) == 0]
-        if missing:
-            raise StepError(f"{self.name}: no value for {missing[:5]}")
-
-
-PRICES = WorldBankPrices()
-STEPS = (
-    CofogJson2026(),
-    CofogBulk2025(),
-    CofogPerMille2023(),
-    OecdCofog2015(),
-    NbbCofog2017(),
-    NbbAccounts(),
-)

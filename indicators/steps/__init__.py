@@ -1,0 +1,1 @@
+"""The indicators' build step (found by etl.runner.discover through etl/dag.yml)."""
