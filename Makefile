@@ -21,7 +21,7 @@ test: lint  ## the whole suite, browser tests included (no bootstrap)
 	.venv/bin/pytest -q
 
 test-fast:  ## no browser, no slow end-to-end runs, no bootstrap: about a minute
-	.venv/bin/pytest -q -m "not browser and not slow" -p no:cacheprovider
+	.venv/bin/pytest -q -m "not browser and not slow" -n 2 -p no:cacheprovider
 
 bench-quick:  ## every benchmark at small sizes (BENCHMARKS.md tables regenerated)
 	.venv/bin/python -m benchmarks.run_all --quick

@@ -16,5 +16,5 @@ DOMAIN = "admin"
 
 
 def text_for(lang: str) -> Callable[[str], str]:
-    """``t(key)``: the string ``key`` in ``lang`` (tests/test_catalogs.py checks every key used)."""
+    """``t(key)``: the string ``key`` in ``lang`` (tests/core/test_catalogs.py checks every key used)."""
     return gettext(lang, LOCALE_DIR, DOMAIN)

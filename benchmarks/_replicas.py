@@ -1,5 +1,5 @@
 """N `sector-monitor serve` replicas behind nginx on 127.0.0.1, and a load to send through it
-(tests/test_replicas.py, benchmarks/replicas.py).
+(tests/sector_monitor/test_replicas.py, benchmarks/replicas.py).
 
 Every replica serves the same warehouse file (the deployment deploy/ documents); nginx runs in
 the foreground with the site rendered from deploy/nginx-site.conf.j2 wrapped in a standalone

@@ -97,7 +97,7 @@ def sort_order(value: Any) -> bool:
 
 
 #: Kind of the value of each (component id, property) a server callback reads; an id is a
-#: glob, and a dictionary id is named by its ``type``. tests/test_callback_guard.py checks
+#: glob, and a dictionary id is named by its ``type``. tests/dashboard/test_callback_guard.py checks
 #: that every input and state of every server callback is declared here.
 VALUE_KINDS: tuple[tuple[str, str, Check], ...] = (
     ("_pages_location", "pathname", pathname),

@@ -5,7 +5,7 @@
 estimators for all domains at once with group sums over a *stacked* layout: each response
 appears once per breakdown, with the code of its cell. It reproduces
 ``Design(df, weights).rake(margins).domain(mask).mean/total/ratio`` for a design where every
-response is its own PSU, without strata or fpc (checked in tests/test_indicator_domains.py):
+response is its own PSU, without strata or fpc (checked in tests/indicators/test_indicator_domains.py):
 
 * estimate ``r_D = sum_D(w y) / sum_D(w x)`` (``x = 1`` for a mean; a total is ``sum_D(w y)``);
 * linearised values ``u_i = w_i t_i`` in the domain, 0 outside, with ``t = (y - r x) / X_D``

@@ -28,7 +28,7 @@ where ``se_t`` is the published design-based SE of wave ``t`` (strata-free, cali
 its n/(n-1) factor) and ``cov_st`` the panel covariance of waves ``s`` and ``t`` (every pair of
 waves, not only consecutive ones). This is the cluster-robust (by association) sandwich variance
 of the weighted regression of the unit-level variable on wave dummies, contrasted on the year:
-tests/test_indicator_trends.py checks it against statsmodels. The covariance terms are
+tests/indicators/test_indicator_trends.py checks it against statsmodels. The covariance terms are
 accumulated wave by wave (:class:`PanelTrend`: one running ``z_i`` per association and cell), so
 no wave's unit-level values need to be kept beyond its own pass. ``paired`` when the cell's
 largest ``n_linked`` over its change rows reaches ``min_linked``; the row needs a published

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 extras="${1:-}"
 # What the product needs at run time (weasyprint: pango, harfbuzz, fontconfig; fonts for the PDF
 # notes), and what only the tests need (Chromium for the browser tests, poppler to read PDFs,
-# nginx in front of the replicas of tests/test_replicas.py).
+# nginx in front of the replicas of tests/sector_monitor/test_replicas.py).
 pkgs="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 libfontconfig1 fonts-dejavu-core fonts-liberation"
 if [ "$extras" = "test" ]; then
   pkgs="$pkgs chromium chromium-driver poppler-utils nginx-light"

@@ -4,7 +4,7 @@ Each run starts ``python -m sector_monitor.cli build --warehouse W`` and sends i
 a random delay (seeded, at most ``--max-delay`` seconds; some runs finish first). Runs alternate
 between two pseudonymisation keys, so the two possible complete builds have different table
 digests (``org_pseudo`` differs). After each run the warehouse must open read-only, its digest
-(tests/conftest.py ``table_digest``) must equal the version before the run or the complete
+(tests/support.py ``table_digest``) must equal the version before the run or the complete
 build of the run's key, and no more than $SECTOR_MONITOR_KEEP_BUILDS builds may be kept.
 
     python scripts/fault_injection.py --runs 20 --seed 7 [--warehouse DIR/warehouse.duckdb]
@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from conftest import table_digest  # noqa: E402
+from support import table_digest  # noqa: E402
 
 from pipeline.build import build  # noqa: E402
 from warehouse.history import keep_count, list_builds  # noqa: E402

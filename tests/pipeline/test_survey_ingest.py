@@ -1,0 +1,205 @@
+"""Survey ingestion end to end through the CLI: quarantine, waves, idempotence, privacy."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+from support import ROOT, table_digest
+
+from etl.survey.demo import write_demo, write_planted_errors
+
+
+def cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "sector_monitor.cli", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"},
+    )
+
+
+def ingest(wh: Path, file: Path, wave: int = 2024, *extra: str) -> tuple[dict, int]:
+    result = cli("survey", "ingest", str(file), "--wave", str(wave), "--warehouse", str(wh), "--json", *extra)
+    return json.loads(result.stdout), result.returncode
+
+
+@pytest.fixture(scope="module")
+def planted(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict, Path, dict]:
+    folder = tmp_path_factory.mktemp("planted")
+    file = folder / "planted.csv"
+    expected = write_planted_errors(file)
+    wh = folder / "var" / "warehouse.duckdb"
+    report, code = ingest(wh, file)
+    assert code == 0, report
+    return file, expected, wh, report
+
+
+@pytest.mark.slow
+def test_planted_errors_are_quarantined_with_their_lines(planted) -> None:
+    _, expected, wh, report = planted
+    got = {(e["line"], e["field"], e["rule"]) for e in report["errors"]}
+    assert got == set(expected["errors"])
+    assert report["rows_quarantined"] == len({line for line, _, _ in expected["errors"]})
+    assert report["rows_loaded"] == len(expected["valid_lines"])
+    assert report["rows_superseded"] == 1
+    assert report["rows_read"] == report["rows_loaded"] + report["rows_quarantined"]
+    con = duckdb.connect(str(wh), read_only=True)
+    lines = sorted(
+        r[0] for r in con.execute("SELECT source_line FROM restricted.survey_responses").fetchall()
+    )
+    quarantine = {
+        (r[0], r[1], r[2]) for r in con.execute("SELECT line, field, rule FROM meta.quarantine").fetchall()
+    }
+    status = dict(con.execute("SELECT source_line, status FROM restricted.survey_responses").fetchall())
+    con.close()
+    assert lines == sorted(expected["valid_lines"])
+    assert quarantine == set(expected["errors"])
+    first, second = expected["duplicate_lines"]
+    assert (status[first], status[second]) == ("superseded", "current")
+
+
+def test_quarantine_keeps_original_values_in_the_landing_area_only(planted) -> None:
+    file, _, wh, report = planted
+    fix_me = Path(report["quarantine_file"])
+    assert fix_me.is_relative_to(wh.parent / "landing")
+    rows = pd.read_csv(fix_me, dtype=str, sep=";", encoding="utf-8-sig")  # Belgian Excel: ";"
+    assert "0999.000.000" in set(rows["org_id"].dropna())  # the coordinator sees what to fix
+    assert "social_work" in set(rows["subsector"].dropna())
+
+
+@pytest.mark.slow
+def test_same_file_twice_changes_nothing(planted, tmp_path: Path) -> None:
+    file, _, wh, _ = planted
+    copy = tmp_path / "var" / "warehouse.duckdb"
+    shutil.copytree(wh.parent, copy.parent)
+    before = table_digest(copy)
+    report, code = ingest(copy, file)
+    assert code == 0 and report["rows_loaded"] == 4
+    assert table_digest(copy) == before
+
+
+def test_unreadable_file_exits_nonzero_and_changes_nothing(planted, tmp_path: Path) -> None:
+    _, _, wh, _ = planted
+    copy = tmp_path / "var" / "warehouse.duckdb"
+    shutil.copytree(wh.parent, copy.parent)
+    before = table_digest(copy)
+    junk = tmp_path / "junk.csv"
+    junk.write_bytes(b"\x00\x01binary\xff\xfe junk")
+    report, code = ingest(copy, junk, 2024, "--lang", "fr")
+    assert code != 0
+    assert "junk.csv" in report["error"] and report["rows_loaded"] == 0
+    assert table_digest(copy) == before
+    assert not (copy.parent / "landing" / "surveys" / "2024" / "junk.csv").exists()
+
+
+@pytest.mark.slow
+def test_corrected_file_replaces_its_previous_load_and_build_replays(tmp_path: Path) -> None:
+    files = write_demo(tmp_path / "exports", waves=(2023, 2024), n=40, seed=3)
+    wh = tmp_path / "var" / "warehouse.duckdb"
+    for f, wave in zip(files, (2023, 2024), strict=True):
+        assert ingest(wh, f, wave)[1] == 0
+    corrected = tmp_path / "fix" / files[1].name
+    corrected.parent.mkdir()
+    with open(files[1], newline="", encoding="utf-8") as fh:
+        records = list(csv.reader(fh, delimiter=";"))
+    with open(corrected, "w", newline="", encoding="utf-8") as fh:  # the last 5 records withdrawn
+        csv.writer(fh, delimiter=";", quoting=csv.QUOTE_ALL).writerows(records[:-5])
+    report, code = ingest(wh, corrected, 2024)
+    assert code == 0
+    con = duckdb.connect(str(wh), read_only=True)
+    per_wave = dict(
+        con.execute("SELECT wave, count(*) FROM restricted.survey_responses GROUP BY 1").fetchall()
+    )
+    synthetic = con.execute("SELECT bool_or(synthetic) FROM restricted.survey_responses").fetchone()[0]
+    con.close()
+    assert per_wave[2024] == report["rows_loaded"]
+    assert set(per_wave) == {2023, 2024}
+    assert synthetic is False  # ingested files replace the demo data
+    before = table_digest(wh)
+    assert cli("build", "--warehouse", str(wh)).returncode == 0
+    assert table_digest(wh) == before  # a later build includes every ingested wave
+
+
+@pytest.mark.slow
+def test_no_enterprise_number_name_or_free_text_in_the_warehouse(tmp_path: Path) -> None:
+    files = write_demo(tmp_path / "exports", waves=(2024,), n=60, seed=5)
+    wh = tmp_path / "var" / "warehouse.duckdb"
+    assert ingest(wh, files[0], 2024)[1] == 0
+    answers = pd.read_csv(files[0], sep=";", dtype=str)
+    restricted = [
+        c
+        for c in answers.columns
+        if c.split("/")[-1] in ("org_id", "org_name", "comments") or c.endswith("_other")
+    ]
+    secrets = set()
+    for col in restricted:
+        for value in answers[col].dropna():
+            secrets.add(value.strip())
+            digits = "".join(ch for ch in value if ch.isdigit())
+            if len(digits) >= 9:
+                secrets.add(digits.zfill(10))
+    secrets = {s for s in secrets if len(s) >= 4}
+    assert len(secrets) > 60
+    con = duckdb.connect(str(wh), read_only=True)
+    columns = con.execute(
+        "SELECT schema_name, table_name, column_name FROM duckdb_columns() "
+        "WHERE data_type = 'VARCHAR' AND NOT internal"
+    ).fetchall()
+    found = []
+    for schema, table, column in columns:
+        values = {
+            r[0]
+            for r in con.execute(
+                f'SELECT DISTINCT "{column}" FROM "{schema}"."{table}" WHERE "{column}" IS NOT NULL'
+            ).fetchall()
+        }
+        blob = "\n".join(values)
+        found += [(schema, table, column, s) for s in secrets if s in blob]
+    con.close()
+    assert found == []
+
+
+@pytest.mark.slow
+def test_same_content_under_two_names_loads_once_as_current(tmp_path: Path) -> None:
+    from pipeline.survey import ingest as ingest_in_process
+
+    files = write_demo(tmp_path / "exports", waves=(2024,), n=20, seed=9)
+    copy = tmp_path / "copy" / "again.csv"
+    copy.parent.mkdir()
+    shutil.copy(files[0], copy)
+    wh = tmp_path / "var" / "warehouse.duckdb"
+    assert ingest_in_process(wh, files[0], 2024).ok
+    result = ingest_in_process(wh, copy, 2024)
+    assert result.ok and result.value()["rows_loaded"] > 0
+    con = duckdb.connect(str(wh), read_only=True)
+    per_org = con.execute(
+        "SELECT max(n) FROM (SELECT count(*) FILTER (WHERE status = 'current') n "
+        "FROM restricted.survey_responses GROUP BY org_pseudo)"
+    ).fetchone()[0]
+    con.close()
+    assert per_org == 1
+
+
+@pytest.mark.slow
+def test_scratch_files_of_a_killed_build_are_removed_and_none_is_left(tmp_path: Path) -> None:
+    """Raw answers pass through a scratch database beside the warehouse; it never stays."""
+    wh = tmp_path / "var" / "warehouse.duckdb"
+    wh.parent.mkdir(parents=True)
+    leftover_file = wh.parent / f".{wh.name}.survey_scratch_dead.duckdb"
+    leftover_dir = wh.parent / f".{wh.name}.survey_scratch_dead.duckdb.tmp"
+    leftover_file.write_bytes(b"raw answers")
+    leftover_dir.mkdir()
+    (leftover_dir / "spill").write_bytes(b"raw answers")
+    result = cli("build", "--warehouse", str(wh))
+    assert result.returncode == 0, result.stderr
+    assert not list(wh.parent.glob(f".{wh.name}.survey_scratch_*"))

@@ -1,0 +1,116 @@
+"""The command line, end to end, as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from support import ROOT
+
+
+def run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "sector_monitor.cli", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
+
+
+@pytest.mark.slow
+def test_build_then_status_json(tmp_path: Path) -> None:
+    wh = tmp_path / "w.duckdb"
+    built = run("build", "--warehouse", str(wh))
+    assert built.returncode == 0, built.stderr
+    assert "Built" in built.stderr and wh.exists()
+    status = run("status", "--json", "--warehouse", str(wh))
+    assert status.returncode == 0, status.stderr
+    report = json.loads(status.stdout)
+    assert report["exists"] is True
+    assert all(s["status"] == "ok" for s in report["snapshots"])
+    assert report["public_rows"]["statistics"] > 1000
+    assert {s["source_id"] for s in report["sources"]} >= {"eurostat_ilc_scp19", "statbel_population"}
+    assert report["runs"] and all(r["status"] == "ok" for r in report["runs"])
+
+
+def test_serve_without_warehouse_explains_what_to_do(tmp_path: Path) -> None:
+    result = run("serve", "--warehouse", str(tmp_path / "missing.duckdb"))
+    assert result.returncode == 2
+    assert "sector-monitor build" in result.stderr
+
+
+def test_indicators_list_and_show_in_the_users_language(warehouse_path: Path) -> None:
+    listed = run(
+        "indicators", "list", "--theme", "task_transfer", "--lang", "nl", "--warehouse", str(warehouse_path)
+    )
+    assert listed.returncode == 0, listed.stderr
+    assert "tt_task_transfer" in listed.stdout and "vrijwilligers" in listed.stdout
+    assert "fund_project_share" not in listed.stdout  # another theme
+    shown = run(
+        "indicators",
+        "show",
+        "tt_task_transfer",
+        "--period",
+        "2024",
+        "--lang",
+        "fr",
+        "--warehouse",
+        str(warehouse_path),
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert "Transfert de tâches" in shown.stdout
+    assert "suppressed" in shown.stdout or "supprim" in shown.stdout
+
+
+@pytest.mark.slow
+def test_note_export_and_publish_commands(warehouse_path: Path, tmp_path: Path) -> None:
+    import shutil
+
+    wh = tmp_path / "var" / "warehouse.duckdb"
+    shutil.copytree(warehouse_path.parent, wh.parent)
+    note = run(
+        "note",
+        "--lang",
+        "nl",
+        "--recommendation",
+        "R4",
+        "--out",
+        str(tmp_path / "x.md"),
+        "--warehouse",
+        str(wh),
+    )
+    assert note.returncode == 0, note.stderr
+    text = (tmp_path / "x.md").read_text(encoding="utf-8")
+    assert "R4" in text and "SYNTHETISCHE" in text.upper()
+    exported = run("export", "--out", str(tmp_path / "pkg"), "--warehouse", str(wh))
+    assert exported.returncode == 0, exported.stderr
+    assert (tmp_path / "pkg" / "datapackage.json").exists()
+    assert run("publish", "--edition", "2024.1", "--warehouse", str(wh)).returncode == 0
+    again = run("publish", "--edition", "2024.1", "--warehouse", str(wh))
+    assert again.returncode != 0 and "already exists" in again.stderr
+
+
+@pytest.mark.slow
+def test_rollback_command_restores_the_previous_build(warehouse_path: Path, tmp_path: Path) -> None:
+    import shutil
+
+    from conftest import table_digest
+
+    wh = tmp_path / "var" / "warehouse.duckdb"
+    shutil.copytree(warehouse_path.parent, wh.parent)
+    assert run("rollback", "--warehouse", str(wh)).returncode == 1  # nothing kept yet
+    before = run("status", "--json", "--warehouse", str(wh))
+    assert run("build", "--warehouse", str(wh)).returncode == 0
+    rolled = run("rollback", "--warehouse", str(wh))
+    assert rolled.returncode == 0, rolled.stderr
+    assert "restored build" in rolled.stderr
+    assert (
+        json.loads(run("status", "--json", "--warehouse", str(wh)).stdout)["build"]
+        == json.loads(before.stdout)["build"]
+    )
+    assert table_digest(wh) == table_digest(warehouse_path)
