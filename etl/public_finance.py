@@ -204,8 +204,8 @@ def eurostat_population(ctx: Context) -> dict[tuple[str, str], float]:
     members = set(spec["eu27_members"])
     years = {p for (_g, p) in pop}
     for year in years:
-        values = [pop.get((m, year)) for m in members]
-        if all(v is not None for v in values):
+        values = [pop[(m, year)] for m in members if (m, year) in pop]
+        if len(values) == len(members):
             pop[("EU27_2020", year)] = float(sum(values))
     return pop
 

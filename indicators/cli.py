@@ -129,12 +129,10 @@ def show_indicator(
     ).fetchone()
     if meta is None:
         raise KeyError(f"unknown indicator {indicator_id!r}")
-    period = (
-        period
-        or con.execute(
+    if not period:
+        [(period,)] = con.execute(
             "SELECT max(period) FROM public.indicator_values WHERE indicator_id = ?", [indicator_id]
-        ).fetchone()[0]
-    )
+        ).fetchall()
     rows = con.execute(
         "SELECT breakdown, breakdown_value, estimate, ci_low, ci_high, n, flag "
         "FROM public.indicator_values WHERE indicator_id = ? AND period = ? "
@@ -152,12 +150,11 @@ def show_indicator(
 
 
 def _has_trend_kinds(con: duckdb.DuckDBPyConnection) -> bool:
-    return bool(
-        con.execute(
-            "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'public' "
-            "AND table_name = 'indicator_trends' AND column_name = 'kind'"
-        ).fetchone()[0]
-    )
+    [(n,)] = con.execute(
+        "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'public' "
+        "AND table_name = 'indicator_trends' AND column_name = 'kind'"
+    ).fetchall()
+    return bool(n)
 
 
 def trend_table(con: duckdb.DuckDBPyConnection, indicator_id: str, unit_label: str, lang: str = "fr") -> str:

@@ -93,6 +93,9 @@ def load_settings(path: Path = SETTINGS_FILE) -> dict:
 #: faster by integer than by 64-character pseudonym (a collision among a million is ~1e-7 likely).
 ORG_KEY = "CAST(hash(org_pseudo) >> 1 AS BIGINT)"
 
+#: Indicator id -> (influence, used) of one wave's estimates, for linking a later wave to it.
+Influence = dict[str, tuple[np.ndarray, np.ndarray]]
+
 
 def _select_sql(indicators: list[Indicator], extra: tuple[str, ...] = ()) -> str:
     cols = [f'"{c}"' for c in [*PROFILE, *extra]]
@@ -140,13 +143,13 @@ def _wave_cells(
     w: _Wave,
     data: pd.DataFrame,
     indicators: list[Indicator],
-    prev_influence: dict,
+    prev_influence: Influence,
     link: WaveLink | None,
     keep_influence: bool,
-    first_influence: dict | None = None,
+    first_influence: Influence | None = None,
     link_first: WaveLink | None = None,
     panel: PanelTrend | None = None,
-) -> tuple[pd.DataFrame, dict]:
+) -> tuple[pd.DataFrame, Influence]:
     """Estimates of every survey indicator in every cell of one wave (one row per cell), and,
     when ``keep_influence`` (a later wave will be linked to this one), each indicator's
     influence values (one float per unit and breakdown: the largest memory of the engine).
@@ -155,7 +158,7 @@ def _wave_cells(
     cols: dict[str, list] = {
         k: [] for k in ("estimate", "se", "n", "dominance", "cov", "n_linked", "cov_first", "n_linked_first")
     }
-    influence = {}
+    influence: Influence = {}
     k = w.layout.n_cells
     for ind in indicators:
         y = data[f"y__{ind.id}"].to_numpy(float, na_value=np.nan)
@@ -168,7 +171,7 @@ def _wave_cells(
         if link is not None and ind.id in prev_influence:
             cov, n_linked = paired_covariance(link, *prev_influence[ind.id], res.influence, res.used)
         cov_first, n_first = np.full(k, np.nan), np.zeros(k)
-        if link_first is not None and ind.id in (first_influence or {}):
+        if link_first is not None and first_influence is not None and ind.id in first_influence:
             cov_first, n_first = paired_covariance(
                 link_first, *first_influence[ind.id], res.influence, res.used
             )
@@ -226,8 +229,10 @@ def _survey_waves(
     versions = wave_versions(con)  # questionnaire versions of each wave (indicators/versions.py)
     sql = _select_sql(indicators, tuple(extra))
     frames, kept = [], []
-    prev, prev_influence = None, {}
-    first, first_influence = None, {}  # the first wave, kept for the first-to-last change
+    prev: _Wave | None = None
+    prev_influence: Influence = {}
+    first: _Wave | None = None  # the first wave, kept for the first-to-last change
+    first_influence: Influence = {}
     panel = None
     if len(waves) > 1:  # the linear trend's covariances need only the associations in 2+ waves
         panel = PanelTrend(
@@ -281,9 +286,10 @@ def _survey_waves(
 
 def _snapshots_sha(con: duckdb.DuckDBPyConnection) -> str | None:
     try:
-        return con.execute(
+        [(sha,)] = con.execute(
             "SELECT string_agg(DISTINCT sha256, ';' ORDER BY sha256) FROM meta.snapshots"
-        ).fetchone()[0]
+        ).fetchall()
+        return sha
     except duckdb.Error:
         return None
 
@@ -359,19 +365,20 @@ def _lineage(
     rows = []
     now = datetime.now()
     for ind_id, period in periods.itertuples(index=False):
-        ind, w = catalogue[ind_id], by_wave.get(period)
-        survey = w is not None and (ind.is_survey or ind.method == "survey_replacement_value")
+        ind = catalogue[ind_id]
+        survey = ind.is_survey or ind.method == "survey_replacement_value"
+        w = by_wave.get(period) if survey else None  # the wave a survey indicator is computed from
         rows.append(
             {
                 "indicator_id": ind_id,
                 "period": period,
                 "questions": " ".join(ind.questions) or None,
                 "series": " ".join(ind.series) or None,
-                "waves": period if survey else None,
-                "load_ids": w.load_ids if survey else None,
-                "weights_version": w.weights.version if survey else None,
-                "weighting_method": w.weights.method if survey else None,
-                "n_responses": w.n_responses if survey else None,
+                "waves": period if w is not None else None,
+                "load_ids": w.load_ids if w is not None else None,
+                "weights_version": w.weights.version if w is not None else None,
+                "weighting_method": w.weights.method if w is not None else None,
+                "n_responses": w.n_responses if w is not None else None,
                 "snapshots_sha256": snapshots,
                 "engine_version": ENGINE_VERSION,
                 "computed_at": now,

@@ -26,6 +26,7 @@ import pandas as pd
 GROUP = ["indicator_id", "period", "breakdown"]
 NUMBERS = ["estimate", "se", "ci_low", "ci_high"]
 CV_ESTIMATORS = ("proportion", "mean", "ratio", "total")
+NONE = np.array(None, dtype=object)  # no rule for np.where (numpy's types refuse a bare None)
 
 
 def primary_rule(cells: pd.DataFrame, rules: Mapping) -> pd.Series:
@@ -63,7 +64,7 @@ def apply_disclosure(cells: pd.DataFrame, rules: Mapping) -> tuple[pd.DataFrame,
     primary = primary_rule(out, rules)
     suppressed = primary.notna()
     secondary = secondary_rule(out, suppressed)
-    rule = primary.where(suppressed, np.where(secondary, "secondary", None))
+    rule = primary.where(suppressed, np.where(secondary, "secondary", NONE))
     suppressed |= secondary
     cv = (out["se"] / out["estimate"].abs()).where(out["estimator"].isin(CV_ESTIMATORS))
     low = (out["n"] < rules["low_reliability_n"]) | (cv > rules["low_reliability_cv"])
@@ -74,7 +75,7 @@ def apply_disclosure(cells: pd.DataFrame, rules: Mapping) -> tuple[pd.DataFrame,
         np.where(
             out["n"] < rules["low_reliability_n"],
             "low_n",
-            np.where(cv > rules["low_reliability_cv"], "high_cv", None),
+            np.where(cv > rules["low_reliability_cv"], "high_cv", NONE),
         ),
     )
     out.loc[suppressed, NUMBERS] = np.nan

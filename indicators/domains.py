@@ -74,7 +74,7 @@ class Segments:
 
     def sum(self, values: np.ndarray, dtype: type = np.float64) -> np.ndarray:
         """Sum of ``values`` (one per row) in each group; 0 for a group without rows."""
-        out = np.zeros(self.size, dtype)
+        out: np.ndarray = np.zeros(self.size, dtype)
         if self.start.size:
             out[self.code] = np.add.reduceat(values, self.start, dtype=dtype)
         return out

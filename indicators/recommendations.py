@@ -123,7 +123,8 @@ def load_recommendations(
     for ind in catalogue.values():
         unknown = sorted(set(ind.recommendations) - set(recs))
         if unknown:
-            raise CatalogueError(f"{ind.path.name}: field 'recommendations': unknown {unknown}")
+            where = ind.path.name if ind.path is not None else ind.id  # a catalogue not read from files
+            raise CatalogueError(f"{where}: field 'recommendations': unknown {unknown}")
     return recs
 
 
@@ -168,7 +169,7 @@ def _details(ind: Indicator, fields: dict, lang: str, geo_labels: Mapping) -> di
     """Value, period, scope, CI and n of a finding, formatted for the sentence templates."""
     geo = geo_labels.get(ind.headline_geo or "", {}).get(lang) if not ind.is_survey else None
     has_ci = not _missing(fields.get("ci_low"))
-    n = fields.get("n")
+    n = fields["n"]  # every finding has one (None or NaN when unknown): see _fields
     return {
         "title": ind.title[lang],
         "period": str(fields["period"]),

@@ -49,6 +49,7 @@ from indicators.domains import Segments, WaveLayout
 from indicators.estimation import Z_95
 
 KEY = ["indicator_id", "breakdown", "breakdown_value"]
+NONE = np.array(None, dtype=object)  # no direction, for np.select (numpy's types refuse a bare None)
 ROUNDING = 1e-9  # relative size of a change treated as zero (see compute_trends)
 
 
@@ -272,7 +273,7 @@ def _rows(
     pol = cur["indicator_id"].map(polarity)
     direction = np.select(
         [~published, ~significant, pol == "neutral", (sign > 0) == (pol == "higher_is_worse")],
-        [None, "stable", np.where(sign > 0, "up", "down"), "worse"],
+        [NONE, "stable", np.where(sign > 0, "up", "down"), "worse"],
         default="better",
     )
     ci_low, ci_high = change - Z_95 * se, change + Z_95 * se

@@ -25,11 +25,11 @@ from indicators.catalogue import Indicator
 def wave_versions(con: duckdb.DuckDBPyConnection) -> dict[int, tuple[str, ...]]:
     """The questionnaire versions of the current responses of each wave (``v1`` for responses
     that do not say: loaded before versions existed)."""
-    has_column = con.execute(
+    [(has_column,)] = con.execute(
         "SELECT count(*) FROM duckdb_columns() WHERE schema_name = 'restricted' AND table_name = "
         "'survey_current' AND column_name = 'questionnaire_version' AND database_name = "
         "current_database()"
-    ).fetchone()[0]
+    ).fetchall()
     version = "coalesce(questionnaire_version, 'v1')" if has_column else "'v1'"
     return {
         int(wave): tuple(versions)

@@ -111,8 +111,8 @@ def _poststratify(
         by_size[sizes[j]] = by_size.get(sizes[j], 0) + int(seen[i, j])
     pops: dict[str, dict[str, float]] = {}  # collapsed subsector -> size class -> population
     for (sub, size), n in pop.items():
-        by_size = pops.setdefault(sub_map[sub], {})
-        by_size[size] = by_size.get(size, 0) + n
+        pop_by_size = pops.setdefault(sub_map[sub], {})
+        pop_by_size[size] = pop_by_size.get(size, 0) + n
     runs: dict[str, dict[str, str]] = {}
     totals: dict[str, float] = {}
     for sub in sorted(counts):

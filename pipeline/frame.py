@@ -61,9 +61,9 @@ def load_sampling_frame(
         raise
     con = connect_readonly(warehouse)
     try:
-        status, total = con.execute(
+        [(status, total)] = con.execute(
             "SELECT any_value(status), sum(n_associations) FROM wh.public.sampling_frame"
-        ).fetchone()
+        ).fetchall()
     finally:
         con.close()
     return Result.done({"status": status, "n_associations": int(total), **summary})

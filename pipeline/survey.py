@@ -34,10 +34,10 @@ def listed_errors(
         ).fetchone()
         if load is None:
             return [], 0
-        total = con.execute(
+        [(total,)] = con.execute(
             "SELECT count(*) FROM wh.meta.quarantine_errors WHERE load_id = ? AND source_file = ?",
             [load[0], name],
-        ).fetchone()[0]
+        ).fetchall()
         rows = con.execute(
             f"SELECT line, field, rule, message_{lang} FROM wh.meta.quarantine WHERE load_id = ? AND "
             "source_file = ? ORDER BY line, field, rule LIMIT ?",
@@ -128,6 +128,7 @@ def ingest(
         [entry.name, wave],
     ).fetchone()
     con.close()
+    assert row is not None, f"the build loaded {entry.name} but did not record it in meta.survey_loads"
     keys = ["format", "rows_read", "rows_loaded", "rows_quarantined", "rows_superseded", "rows_incomplete"]
     report.update(dict(zip(keys, row, strict=True)))
     report["summary"] = file_summary(warehouse, entry.name, wave, header).as_dict()

@@ -65,7 +65,7 @@ def collect(warehouse: Path) -> dict[str, Any]:
         ).fetchall()
     ]
     report["public_rows"] = {
-        v: con.execute(f'SELECT count(*) FROM public."{v}"').fetchone()[0] for v in views
+        v: con.execute(f'SELECT count(*) FROM public."{v}"').fetchall()[0][0] for v in views
     }
     con.close()
     return report

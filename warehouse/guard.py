@@ -150,19 +150,18 @@ def _is_vocabulary(schema: str, table: str) -> bool:
 
 def _has_table(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
     database, schema, table = qualified.split(".")
-    return bool(
-        con.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE database_name = ? AND "
-            "schema_name = ? AND table_name = ?",
-            [database, schema, table],
-        ).fetchone()[0]
-    )
+    [(n,)] = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = ? AND schema_name = ? AND table_name = ?",
+        [database, schema, table],
+    ).fetchall()
+    return bool(n)
 
 
 def scan(con: duckdb.DuckDBPyConnection, database: str | None = None) -> Report:
     """Every finding in ``database`` (default: the current one) as a :class:`Report`."""
     started = time.perf_counter()
-    database = database or con.execute("SELECT current_database()").fetchone()[0]
+    if not database:
+        [(database,)] = con.execute("SELECT current_database()").fetchall()
     _ensure_tables(con)
     columns = varchar_columns(con, database)
     try:
@@ -183,7 +182,7 @@ def _scan(
     ]
     selects.append(f"SELECT DISTINCT -1 AS col, v FROM {PUBLIC_TEXT} WHERE v IS NOT NULL")
     con.execute(f"CREATE TEMP TABLE {_VALUES} AS " + " UNION ALL ".join(selects))
-    values = con.execute(f"SELECT count(*) FROM {_VALUES} WHERE col >= 0").fetchone()[0]
+    [(values,)] = con.execute(f"SELECT count(*) FROM {_VALUES} WHERE col >= 0").fetchall()
     findings = [
         Finding(".".join(columns[col][:2]), columns[col][2], "enterprise number", n, "")
         for col, n in con.execute(
@@ -192,7 +191,7 @@ def _scan(
             [EXAMPLE_NUMBER, ENTERPRISE_NUMBER],
         ).fetchall()
     ]
-    restricted = con.execute(f"SELECT count(*) FROM {RESTRICTED}").fetchone()[0]
+    [(restricted,)] = con.execute(f"SELECT count(*) FROM {RESTRICTED}").fetchall()
     if restricted:
         findings += _containment(con, columns)
     return findings, values, restricted
@@ -260,7 +259,8 @@ def enforce(con: duckdb.DuckDBPyConnection) -> Report:
             f"{listed}{more}. Check the exports for shifted columns (the rows and values are in "
             "the landing area, never in the warehouse), correct them and ingest again."
         )
-    if _has_table(con, f"{con.execute('SELECT current_database()').fetchone()[0]}.meta.privacy_guard"):
+    [(current,)] = con.execute("SELECT current_database()").fetchall()
+    if _has_table(con, f"{current}.meta.privacy_guard"):
         con.execute(
             "INSERT INTO meta.privacy_guard (guard_version, checked_at, columns_scanned, values_scanned, "
             "restricted_values, seconds) VALUES (?, now()::TIMESTAMP, ?, ?, ?, ?)",
@@ -273,9 +273,8 @@ def is_stamped(con: duckdb.DuckDBPyConnection, database: str) -> bool:
     """Whether ``database`` was written by a build that passed this guard (or a newer one)."""
     if not _has_table(con, f"{database}.meta.privacy_guard"):
         return False
-    return bool(
-        con.execute(
-            f"SELECT count(*) FROM {_ident(database)}.meta.privacy_guard WHERE guard_version >= ?",
-            [GUARD_VERSION],
-        ).fetchone()[0]
-    )
+    [(n,)] = con.execute(
+        f"SELECT count(*) FROM {_ident(database)}.meta.privacy_guard WHERE guard_version >= ?",
+        [GUARD_VERSION],
+    ).fetchall()
+    return bool(n)

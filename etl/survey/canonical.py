@@ -57,7 +57,7 @@ def _option(codebook: Codebook, code: str, text: str) -> str | None:
     question = codebook.by_code[code]
     if question.base_type != "select_multiple":
         return None
-    return codebook.lists[question.list_name].code_for(text)
+    return codebook.choices_of(code).code_for(text)
 
 
 def resolve_header(codebook: Codebook, header: str) -> tuple[str, str | None] | None:
@@ -67,7 +67,7 @@ def resolve_header(codebook: Codebook, header: str) -> tuple[str, str | None] | 
     if bracket:
         code = _question(codebook, bracket.group(1))
         option = _option(codebook, code, bracket.group(2)) if code else None
-        return (code, option) if option else None
+        return (code, option) if code and option else None
     cuts = [0] + [m.end() for m in _SEPARATOR.finditer(header)]
     for start in cuts:
         code = _question(codebook, header[start:])
@@ -77,7 +77,7 @@ def resolve_header(codebook: Codebook, header: str) -> tuple[str, str | None] | 
         for split in (m for m in _SEPARATOR.finditer(header) if m.start() > start):
             code = _question(codebook, header[start : split.start()])
             option = _option(codebook, code, header[split.end() :]) if code else None
-            if option:
+            if code and option:
                 return code, option
     return None
 
@@ -198,11 +198,11 @@ def canonical_columns(raw: RawTable, codebook: Codebook, columns: ColumnMap) -> 
         elif kind == "text":
             values = f"replace({values}, chr(13) || chr(10), chr(10))"
         elif kind == "select_one":
-            choices = codebook.lists[question.list_name]
+            choices = codebook.choices_of(code)
             table = {v: c for v in seen.get(code, []) if (c := choices.code_for(v)) and c != v}
             values = mapped(values, table)
         elif kind == "select_multiple":
-            choices = codebook.lists[question.list_name]
+            choices = codebook.choices_of(code)
             candidates = sorted(choices.lookup, key=len, reverse=True)
             table = {v: p for v in seen.get(code, []) if (p := _parse_multi(v, choices, candidates)) != v}
             values = mapped(values, table)

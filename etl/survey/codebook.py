@@ -256,7 +256,9 @@ def version_rows() -> list[dict[str, object]]:
         old = set(before.codes) if before else set()
         with (VERSION_DIRS[version] / "settings.csv").open(encoding="utf-8", newline="") as handle:
             form_version = next(csv.DictReader(handle)).get("version")
-        changed = [c for c in book.codes if c in old and before.signature(c) != book.signature(c)]
+        changed = (
+            [c for c in book.codes if c in old and before.signature(c) != book.signature(c)] if before else []
+        )
         rows.append(
             {
                 "version": version,

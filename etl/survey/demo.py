@@ -37,6 +37,7 @@ SHARE_MEANS = {
     "share_other_pct": 10,
 }
 STAGE_RATES = (0.85, 0.7, 0.45, 0.55, 0.4, 0.6, 0.35, 0.3, 0.8)
+NONE = np.array(None, dtype=object)  # an empty answer for np.where (numpy's types refuse a bare None)
 
 
 def fake_enterprise_numbers(count: int, rng: np.random.Generator) -> list[str]:
@@ -71,7 +72,7 @@ def _pool(n_pool: int, rng: np.random.Generator, codebook: Codebook) -> pd.DataF
             "subsector": _pick(rng, subsectors, (14, 9, 9, 5, 10, 4, 8, 8, 7, 10, 8, 8), n_pool),
             "region": region,
             "commune": np.where(
-                region == "brussels", [str(21001 + i) for i in rng.integers(0, 19, n_pool)], None
+                region == "brussels", [str(21001 + i) for i in rng.integers(0, 19, n_pool)], NONE
             ),
             "volunteer_model": _pick(
                 rng, ("predominant", "channelled", "governance_only"), (0.35, 0.45, 0.2), n_pool
@@ -187,10 +188,10 @@ def _wave(
     serial = out["org_id"].str.slice(4, 8)
     out["org_name"] = "Association fictive " + serial + " ASBL"
     out["comments"] = np.where(
-        rng.random(n) < 0.2, "Commentaire fictif (données synthétiques).\nDeuxième ligne.", None
+        rng.random(n) < 0.2, "Commentaire fictif (données synthétiques).\nDeuxième ligne.", NONE
     )
     out["consent_aggregates"] = np.where(rng.random(n) < 0.02, "no", "yes")
-    out["subsector_other"] = np.where(out["subsector"] == "other", "Secteur fictif", None)
+    out["subsector_other"] = np.where(out["subsector"] == "other", "Secteur fictif", NONE)
     start = pd.Timestamp(f"{year}-03-01")
     out["_submitted_at"] = start + pd.to_timedelta(rng.integers(0, 90 * 86400, n), unit="s")
     return out

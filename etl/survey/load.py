@@ -147,7 +147,7 @@ def corrected_lines(con: duckdb.DuckDBPyConnection, results: list[FileResult]) -
     if not any(
         con.execute(
             f"SELECT count(*) FROM {r.checked.checked_relation} WHERE _origin_file IS NOT NULL"
-        ).fetchone()[0]
+        ).fetchall()[0][0]
         for r in results
     ):
         return None
@@ -203,7 +203,7 @@ def write_quarantine(ctx: Context, result: FileResult, errors: str) -> None:
     for these rows only; no file when nothing is left to correct."""
     out = ctx.landing / "quarantine" / str(result.input.wave) / f"{result.input.name}.quarantine.csv"
     con = result.con
-    if result.input.synthetic or not con.execute(f"SELECT count(*) FROM {errors}").fetchone()[0]:
+    if result.input.synthetic or not con.execute(f"SELECT count(*) FROM {errors}").fetchall()[0][0]:
         out.unlink(missing_ok=True)
         return
     templates = templates_relation(
@@ -269,7 +269,7 @@ def record_quarantine(ctx: Context, home: str, results: list[FileResult]) -> Non
             f"WHERE field = 'subsector') THEN c.subsector ELSE 'unknown' END "
             f"FROM {r.checked.checked_relation} c WHERE c._line IN (SELECT line FROM {errors})"
         )
-        r.still_quarantined = ctx.con.execute(f"SELECT count(DISTINCT line) FROM {errors}").fetchone()[0]
+        [(r.still_quarantined,)] = ctx.con.execute(f"SELECT count(DISTINCT line) FROM {errors}").fetchall()
         r.corrected = r.quarantined_count - r.still_quarantined
         write_quarantine(ctx, r, errors)
     keys = [
@@ -296,6 +296,7 @@ def process_all(
         result = results[index] = process(inputs[index], key, con)
         result.index = index
         if pending is not None and index == order[0]:
+            assert result.export is not None  # process() keeps the export it read
             summary = summarise(result.export, result.input.name, pending.share, result.checked)
             if summary.refused:
                 raise SurveyRefusedError(summary)

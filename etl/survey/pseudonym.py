@@ -47,9 +47,9 @@ def enterprise_number_sql(text: str) -> EnterpriseNumberSQL:
 def normalise_enterprise_number(s: str) -> str:
     """Return the 10-digit form of a Belgian enterprise number; ValueError when it is not one."""
     sql = enterprise_number_sql("$s")
-    number, well_formed, ok = duckdb.execute(
+    [(number, well_formed, ok)] = duckdb.execute(
         f"SELECT {sql.number}, {sql.well_formed}, {sql.check_ok}", {"s": s}
-    ).fetchone()
+    ).fetchall()
     if not well_formed:
         raise ValueError(f"{s!r} is not a Belgian enterprise number (10 digits, e.g. 0123.456.789)")
     if not ok:

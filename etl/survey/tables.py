@@ -79,7 +79,8 @@ class RawTable:
         return f"c{self.headers.index(header)}"
 
     def count(self) -> int:
-        return self.con.execute(f"SELECT count(*) FROM {self.relation}").fetchone()[0]
+        [(n,)] = self.con.execute(f"SELECT count(*) FROM {self.relation}").fetchall()
+        return n
 
 
 _MAGIC = (  # what a binary file given as a table most likely is
@@ -340,13 +341,13 @@ def _with_lines(
     delimiter: str,
 ) -> str:
     """SQL selecting every row of ``table`` with ``_line``, the line where the record starts."""
-    rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    [(rows,)] = con.execute(f"SELECT count(*) FROM {table}").fetchall()
     lines_after_header = scan.newlines + (not scan.ends_with_newline) - header_line
     if lines_after_header == rows:  # no blank line, no value spanning lines
         return f"SELECT *, rowid + {header_line + 1} AS _line FROM {table}"
-    spans = con.execute(
+    [spans] = con.execute(
         f"SELECT {', '.join(f'bool_or(contains(c{i}, chr(10)))' for i in range(width))} FROM {table}"
-    ).fetchone()
+    ).fetchall()
     extra = (
         " + ".join(
             f"coalesce(length(c{i}) - length(replace(c{i}, chr(10), '')), 0)"
@@ -355,7 +356,7 @@ def _with_lines(
         )
         or "0"
     )
-    total = con.execute(f"SELECT coalesce(sum({extra}), 0) FROM {table}").fetchone()[0]
+    [(total,)] = con.execute(f"SELECT coalesce(sum({extra}), 0) FROM {table}").fetchall()
     lines = f"{table}_lines"  # record (rowid) -> line, joined on rowid (parallel, unlike a window)
     if rows + total == lines_after_header:  # values span lines, but no blank line
         con.execute(

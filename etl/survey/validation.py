@@ -99,7 +99,8 @@ class Validation:
 
     @cached_property
     def failed_count(self) -> int:
-        return self.con.execute(f"SELECT count(DISTINCT line) FROM {self.errors_relation}").fetchone()[0]
+        [(n,)] = self.con.execute(f"SELECT count(DISTINCT line) FROM {self.errors_relation}").fetchall()
+        return n
 
     @property
     def failed_lines(self) -> list[int]:
@@ -126,7 +127,7 @@ def causes(
 ) -> list[Cause]:
     """The rows of ``relation`` (``line, field, rule``) grouped by (field, rule), most
     frequent first (ties in form order), each with its ``first`` lines: one aggregate."""
-    order = {code: i for i, code in enumerate(codebook.codes)}
+    order: dict[str | None, int] = {code: i for i, code in enumerate(codebook.codes)}
     rows = con.execute(
         f"SELECT field, rule, count(*), list(line ORDER BY line)[1:{int(first)}] FROM {relation} GROUP BY ALL"
     ).fetchall()
@@ -198,13 +199,11 @@ def rules_and_types(
             rules.append(Rule(code, "type_date", f"{column} IS NOT NULL AND {parsed} IS NULL", column))
             typed[code] = parsed
         elif kind == "select_one":
-            codes = codebook.lists[question.list_name].codes
+            codes = codebook.choices_of(code).codes
             rules.append(Rule(code, "choice", f"{column} NOT IN {in_list(codes)}", column))
             typed[code] = column
         elif kind == "select_multiple":
-            unknown, exclusive = _multi_flags(
-                multi_values.get(code, []), codebook.lists[question.list_name].codes
-            )
+            unknown, exclusive = _multi_flags(multi_values.get(code, []), codebook.choices_of(code).codes)
             rules.append(Rule(code, "choice", f"{column} IN {in_list(unknown)}", column))
             rules.append(Rule(code, "none_exclusive", f"{column} IN {in_list(exclusive)}", column))
             typed[code] = column
@@ -328,7 +327,7 @@ def validate(source: Export | pd.DataFrame, codebook: Codebook = CODEBOOK) -> Va
         f"org_id IS NOT NULL AND row_number() OVER (PARTITION BY org_id ORDER BY _submitted_at DESC "
         f"NULLS LAST, _line DESC) > 1 AS _superseded FROM {checked} WHERE _failed IS NULL"
     )
-    rows = con.execute(f"SELECT count(*) FROM {checked}").fetchone()[0]
+    [(rows,)] = con.execute(f"SELECT count(*) FROM {checked}").fetchall()
     return Validation(con, name, errors, rows, codebook, checked)
 
 
@@ -343,6 +342,8 @@ def message_templates(
         keys = [(r.field, r.rule) for r in rules]
     out = []
     for field_code, rule in dict.fromkeys(keys):
+        if field_code is None:  # a rule on the whole record (incomplete) has no field to name
+            raise ValueError(f"rule {rule!r} names no field: it has no message template")
         text = render(codebook, rule, LINE_TOKEN, field_code, VALUE_TOKEN)
         out.append([field_code, rule, text["fr"], text["nl"], text["en"]])
     return out

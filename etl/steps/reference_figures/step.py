@@ -6,6 +6,7 @@ grouped into series by ``meta.yml`` beside this file, which also names the publi
 from __future__ import annotations
 
 import re
+from typing import NotRequired, TypedDict
 
 import pandas as pd
 
@@ -24,7 +25,17 @@ APPROX = re.compile(r"^\s*~\s*(\d+(?:\.\d+)?)\s*$")
 PERIOD = re.compile(r"^(\d{4}(?:-\d{4})?)\s*(?:\((.+)\))?$")
 
 
-def parse_value(text: str, unit: str) -> dict[str, float | str | None]:
+class ParsedValue(TypedDict):
+    """A typed published value: the columns of its row, and ``text`` for its note."""
+
+    value: float | None
+    value_low: float | None
+    value_high: float | None
+    flag: str | None
+    text: NotRequired[str | None]  # always there; transform moves it into the note
+
+
+def parse_value(text: str, unit: str) -> ParsedValue:
     """Type a published value: a number, a range ``a-b``, an approximation ``~n`` or text."""
     text = str(text).strip()
     if unit == "text":
@@ -125,7 +136,9 @@ class ReferenceFigures(Step):
         rows = []
         for r in raw.itertuples():
             s = series[(r.topic, r.indicator)]
-            period, season = PERIOD.match(r.reference_year).groups()
+            match = PERIOD.match(r.reference_year)
+            assert match is not None  # validate() refused any other reference_year
+            period, season = match.groups()
             typed = parse_value(r.value, s["unit"])
             note = "; ".join(
                 x
