@@ -343,21 +343,22 @@ def _trend_view(
             out[col] = stored[col].reindex(out.index)
     else:  # not stored: independent samples from the published estimates
 
-        def col(name: str, period: str) -> pd.Series:
+        def published(name: str, period: str) -> pd.Series:
             if (name, period) not in wide:
                 return pd.Series(np.nan, index=out.index)
             return wide[(name, period)].reindex(out.index)
 
-        hidden = (col("flag", first) == "suppressed") | (col("flag", last) == "suppressed")
-        change = (col("estimate", last) - col("estimate", first)).astype(float)
-        se = np.sqrt(col("se", first).astype(float) ** 2 + col("se", last).astype(float) ** 2)
+        hidden = (published("flag", first) == "suppressed") | (published("flag", last) == "suppressed")
+        change = (published("estimate", last) - published("estimate", first)).astype(float)
+        se = np.sqrt(published("se", first).astype(float) ** 2 + published("se", last).astype(float) ** 2)
         ok = ~hidden & change.notna()
         out["change"] = change.where(ok)
         out["ci_low"] = (change - Z_95 * se).where(ok)
         out["ci_high"] = (change + Z_95 * se).where(ok)
         out["significant"] = ((change.abs() > Z_95 * se) & (se > 0)).where(ok)
         out["method"] = "independent"
-        out["flag"] = np.where(hidden, "suppressed", np.where(ok, "ok", None))
+        # None as a 0-d object array: the same result, in the types numpy declares
+        out["flag"] = np.where(hidden, "suppressed", np.where(ok, "ok", np.array(None, dtype=object)))
     linear = trends(data, [indicator], breakdown, "linear")
     linear = (
         linear.set_index("breakdown_value").reindex(out.index)
