@@ -290,7 +290,8 @@ def compare_pair(available: list[str], value: str | None) -> tuple[str, str] | N
         return None
     parts = str(value or "").split("-")
     if len(parts) == 2 and parts[0] != parts[1] and set(parts) <= set(available):
-        return tuple(sorted(parts, key=available.index))  # type: ignore[return-value]
+        older, newer = sorted(parts, key=available.index)
+        return older, newer
     return available[0], available[-1]
 
 
@@ -374,13 +375,13 @@ def _trend_view(
     return TrendView(periods=available, pair=pair, frame=out.reset_index(drop=True))
 
 
-def signed_text(value: object, unit: str, lang: str) -> str:
+def signed_text(value: float | None, unit: str, lang: str) -> str:
     """A change: signed, rounded like the estimates, in points for a percentage."""
     _ = gettext_for(lang)
-    if is_missing(value):
+    if value is None or is_missing(value):
         return ""
     text = format_number(value, lang, decimals_for(unit))
-    sign = "+" if float(value) > 0 else ""  # type: ignore[arg-type]
+    sign = "+" if float(value) > 0 else ""
     suffix = "\u00a0" + _("points") if unit in ("percent", "net_balance") else unit_suffix(unit, lang)
     return f"{sign}{text}{suffix}"
 

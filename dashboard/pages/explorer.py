@@ -225,7 +225,7 @@ def _trend_table(trend: TrendView | None, view: ExplorerView, lang: str) -> list
     first, last = trend.pair
     unit = view.unit
 
-    def ci(low: object, high: object) -> str:
+    def ci(low: float | None, high: float | None) -> str:
         if is_missing(low) or is_missing(high):
             return ""
         return f"{signed_text(low, unit, lang)} – {signed_text(high, unit, lang)}"
