@@ -32,9 +32,12 @@ class Change:
 
     @property
     def delta(self) -> float | None:
-        if self.live and self.candidate and None not in (self.live.estimate, self.candidate.estimate):
-            return self.candidate.estimate - self.live.estimate
-        return None
+        if not (self.live and self.candidate):
+            return None
+        live, candidate = self.live.estimate, self.candidate.estimate
+        if live is None or candidate is None:
+            return None
+        return candidate - live
 
 
 def _figure(row: tuple) -> Figure:

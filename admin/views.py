@@ -26,6 +26,7 @@ import flask
 from flask_wtf.csrf import generate_csrf, validate_csrf
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.utils import secure_filename
+from werkzeug.wrappers import Response
 from wtforms import ValidationError
 
 from admin import accounts
@@ -131,10 +132,10 @@ def without_paths(message: str, known: dict[Path, str] | None = None) -> str:
 
 def render(template: str, status: int = 200, **context) -> tuple[str, int]:
     lang = flask.g.lang
-    links = {
-        code: flask.url_for(flask.request.endpoint, **{**flask.request.view_args, "lang": code})
-        for code in LANGUAGE_NAMES
-    }
+    endpoint, view_args = flask.request.endpoint, flask.request.view_args
+    # only called for requests routed to this blueprint, which have both
+    assert endpoint is not None and view_args is not None
+    links = {code: flask.url_for(endpoint, **{**view_args, "lang": code}) for code in LANGUAGE_NAMES}
     return flask.render_template(
         f"admin/{template}",
         t=text_for(lang),
@@ -178,7 +179,7 @@ def add_language(endpoint: str, values: dict) -> None:
 
 
 @bp.before_request
-def guard() -> flask.Response | None:
+def guard() -> Response | None:
     """Bound the body, check the CSRF token of every POST, then require a session."""
     flask.request.max_content_length = MAX_UPLOAD_BYTES
     if flask.request.method == "POST":
@@ -194,7 +195,7 @@ def guard() -> flask.Response | None:
 
 
 @bp.route("", strict_slashes=False)
-def root() -> flask.Response:
+def root() -> Response:
     return flask.redirect(flask.url_for("admin.home", lang=flask.g.lang))
 
 
@@ -223,10 +224,12 @@ def login():
 
 
 @bp.route("/<lang>/logout", methods=["POST"])
-def logout() -> flask.Response:
+def logout() -> Response:
     """End every session of this user (this one and copies of any earlier cookie)."""
     audit_event("logout")
-    accounts.end_sessions(Layout(state().warehouse).users, current_user())
+    user = current_user()
+    if user is not None:  # always set here: guard() requires a session
+        accounts.end_sessions(Layout(state().warehouse).users, user)
     flask.session.clear()
     flask.g.admin_user = None
     flask.flash(text_for(flask.g.lang)("logged_out"))
@@ -245,7 +248,7 @@ def home():
 
 
 @bp.route("/<lang>/files/<int:wave>/quarantine.csv")
-def landed_quarantine(wave: int) -> flask.Response:
+def landed_quarantine(wave: int) -> Response:
     """The rows of a landed file still in quarantine (CSV to correct and upload again)."""
     name = flask.request.args.get("name", "")
     path = state().workspace.landed_quarantine(name, wave)
@@ -257,7 +260,7 @@ def landed_quarantine(wave: int) -> flask.Response:
 
 
 @bp.route("/<lang>/files/remove", methods=["POST"])
-def remove_file() -> flask.Response:
+def remove_file() -> Response:
     """Take a landed file out of the published data (archived; warehouse rebuilt)."""
     t = text_for(flask.g.lang)
     name, wave = flask.request.form.get("name", ""), _wave(flask.request.form.get("wave"))
@@ -283,7 +286,7 @@ def _wave(text: str | None) -> int | None:
 
 
 @bp.route("/<lang>/uploads", methods=["POST"])
-def upload() -> flask.Response:
+def upload() -> Response:
     t = text_for(flask.g.lang)
     received = flask.request.files.get("file")
     name = secure_filename(received.filename or "") if received else ""
@@ -371,7 +374,7 @@ def summary_rows(summary: FileSummary, lang: str) -> list[dict[str, object]]:
 
 
 @bp.route("/<lang>/uploads/<upload_id>/quarantine.csv")
-def quarantine(upload_id: str) -> flask.Response:
+def quarantine(upload_id: str) -> Response:
     staged = _staged(upload_id)
     path = state().workspace.quarantine_file(staged)
     if path is None:
@@ -385,7 +388,7 @@ def quarantine(upload_id: str) -> flask.Response:
 
 
 @bp.route("/<lang>/uploads/<upload_id>/publish", methods=["POST"])
-def publish(upload_id: str) -> flask.Response:
+def publish(upload_id: str) -> Response:
     staged, t = _staged(upload_id), text_for(flask.g.lang)
     try:
         state().workspace.publish(staged)
@@ -401,7 +404,7 @@ def publish(upload_id: str) -> flask.Response:
 
 
 @bp.route("/<lang>/uploads/<upload_id>/discard", methods=["POST"])
-def discard(upload_id: str) -> flask.Response:
+def discard(upload_id: str) -> Response:
     staged = _staged(upload_id)
     state().workspace.discard(staged)
     audit_event("discard", **staged.audit_details())

@@ -86,7 +86,9 @@ def _select(listing: str, lang: str, filters: dict[str, str | None]) -> tuple[st
 
 
 def _count(cur: duckdb.DuckDBPyConnection, base: str, params: list[Any]) -> int:
-    return int(cur.execute(f"SELECT count(*) {base}", params).fetchone()[0])
+    row = cur.execute(f"SELECT count(*) {base}", params).fetchone()
+    assert row is not None  # an aggregate without GROUP BY always yields one row
+    return int(row[0])
 
 
 def fetch_page(
@@ -158,7 +160,7 @@ class ListingRows:
         """Records of the rows equal to every filter not None, and how many rows match."""
         given = [(self.columns.index(k), v) for k, v in filters.items() if v is not None]
         positions: range | list[int] = range(len(self.rows))
-        if filters.get(self.indexed) is not None:
+        if self.indexed is not None and filters.get(self.indexed) is not None:
             positions = self.index.get(filters[self.indexed], [])
         matching = [self.rows[i] for i in positions if all(self.rows[i][c] == v for c, v in given)]
         chosen = matching[offset : offset + limit]

@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import dash
 import flask
 from flask_caching import Cache
+from werkzeug.wrappers import Response
 
 from core.i18n import negotiate_language
 from dashboard.callback_guard import install_callback_guard
@@ -25,8 +27,8 @@ BOOTSTRAP_CSS = "/assets/vendor/bootstrap/bootstrap.min.css"
 class LocalisedDash(dash.Dash):
     """Dash whose first HTML response already carries ``<html lang>`` of the URL."""
 
-    def interpolate_index(self, **kwargs: str) -> str:
-        html = super().interpolate_index(**kwargs)
+    def interpolate_index(self, *args: Any, **kwargs: Any) -> str:
+        html: str = super().interpolate_index(*args, **kwargs)
         lang = language_of_path(flask.request.path)
         return html.replace("<html>", f'<html lang="{lang}">', 1)
 
@@ -42,14 +44,14 @@ def create_dashboard(server: flask.Flask, reader: Reader) -> dash.Dash:
     """
     app = LocalisedDash(
         __name__,
-        server=server,
+        server=server,  # type: ignore[arg-type]  # Dash types it bool | Callable; a Flask server is documented
         use_pages=True,
         pages_folder=str(PACKAGE_DIR / "pages"),
         assets_folder=str(PACKAGE_DIR / "assets"),
         assets_ignore=r"vendor/.*",
         external_stylesheets=[BOOTSTRAP_CSS],
         title="Brussels social sector monitor",
-        update_title=None,
+        update_title=None,  # type: ignore[arg-type]  # Dash types it str; None is documented (no title change)
         suppress_callback_exceptions=True,
         serve_locally=True,
     )
@@ -59,7 +61,7 @@ def create_dashboard(server: flask.Flask, reader: Reader) -> dash.Dash:
     install(server, PublicData(reader, cache))
 
     @server.before_request
-    def redirect_root() -> flask.Response | None:
+    def redirect_root() -> Response | None:
         if flask.request.path == "/" and flask.request.method in ("GET", "HEAD"):
             lang = negotiate_language(flask.request.headers.get("Accept-Language"))
             response = flask.redirect(f"/{lang}", code=302)

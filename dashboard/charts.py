@@ -6,13 +6,14 @@ Colours are the Okabe-Ito colour-blind-safe palette; text colours meet WCAG AA o
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import plotly.graph_objects as go
 from dash import dcc, html
 
 from core.codes import EUROSTAT_TO_ISO3
 from core.i18n import separators
+from dashboard.components import HtmlAttributes
 from dashboard.i18n import plotly_locale
 
 #: Okabe-Ito palette (blue first: it keeps AA contrast for bars with labels).
@@ -164,7 +165,7 @@ def dumbbell(
 
 def grouped_bars(
     categories: Sequence[str],
-    groups: dict[str, Sequence[float | None]],
+    groups: Mapping[str, Sequence[float | None]],
     lang: str,
     *,
     unit_suffix: str = "",
@@ -444,7 +445,7 @@ def graph(figure: go.Figure, lang: str, graph_id: str | dict, label: str) -> htm
 
     The text alternative (summary and table) is given next to it by ``components.chart_card``.
     """
-    config: dict[str, object] = {
+    config: dcc.Graph.Config = {
         "displaylogo": False,
         "responsive": True,
         "topojsonURL": "/assets/vendor/topojson/",
@@ -458,5 +459,5 @@ def graph(figure: go.Figure, lang: str, graph_id: str | dict, label: str) -> htm
     return html.Div(
         dcc.Graph(id=graph_id, figure=figure, config=config, className="chart"),
         role="figure",
-        **{"aria-label": label},
+        **HtmlAttributes({"aria-label": label}),
     )

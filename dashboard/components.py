@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TypedDict
 
 import dash_bootstrap_components as dbc
 import pandas as pd
@@ -36,6 +37,15 @@ PAGE_SLUGS: dict[str, str] = {
     "methods": "methods",
     "data": "data",
 }
+
+#: HTML attributes whose names are not Python identifiers, to unpack into a Dash component
+#: (``html.Div(..., **HtmlAttributes({"aria-label": text}))``): Dash takes them through its
+#: ``**kwargs`` wildcard props, so unlike a plain dict they cannot be mistaken for a typed prop.
+HtmlAttributes = TypedDict(
+    "HtmlAttributes",
+    {"aria-label": str, "aria-live": str, "aria-sort": str, "data-tabs-for": str},
+    total=False,
+)
 
 
 def page_href(lang: str, page: str, search: str = "", anchor: str = "") -> str:
@@ -180,7 +190,8 @@ def not_found() -> html.Div:
 
 def cached_page(name: str, lang: str | None, build: Callable[[PublicData, str], html.Div]) -> html.Div:
     """A page layout built once per language and warehouse version (404 for a bad language)."""
-    if not valid_language(lang):
+    code = valid_language(lang)
+    if code is None:
         return not_found()
     data = current_data()
-    return data.memo((name, lang), lambda: build(data, lang))
+    return data.memo((name, code), lambda: build(data, code))

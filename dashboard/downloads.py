@@ -43,7 +43,8 @@ class NoteCache:
     used dropped first: a note is rendered once per published version."""
 
     def __init__(self, size: int = NOTE_CACHE_SIZE) -> None:
-        self.size, self.lock, self.items = size, threading.Lock(), OrderedDict()
+        self.size, self.lock = size, threading.Lock()
+        self.items: OrderedDict[tuple, bytes] = OrderedDict()
 
     def get(self, key: tuple) -> bytes | None:
         with self.lock:
@@ -97,9 +98,10 @@ def register_downloads(server: flask.Flask) -> None:
         key = (data.version(), fmt, lang, tuple(recs), tuple(inds), period)
         body = NOTE_CACHE.get(key)
         if body is None:
-            body = _render(data.reader.path, fmt, lang, recs, inds, period)
-            if isinstance(body, flask.Response):
-                return body
+            rendered = _render(data.reader.path, fmt, lang, recs, inds, period)
+            if isinstance(rendered, flask.Response):
+                return rendered
+            body = rendered
             NOTE_CACHE.put(key, body)
         return _attachment(body, f"note_{lang}.{fmt}", NOTE_FORMATS[fmt])
 

@@ -280,21 +280,24 @@ def warning_lights_card(
         "suppressed": _("suppressed"),
         "missing": _("not available"),
     }
-    table, groups, on_by_group = [], {codebook[r]: [] for r in lights}, {}
+    table: list[dict[str, str]] = []
+    groups: dict[str, list[float | None]] = {codebook[r]: [] for r in lights}
+    on_by_group: dict[str, list[str]] = {}
     for code in codes:
         row = {_("Group"): name[code]}
         for light in lights:
             cell = frame[(frame["indicator_id"] == light) & (frame["breakdown_value"] == code)]
             cell = cell.iloc[0] if len(cell) else None
             state = light_state(cell)
-            shown = (
-                suppressed_text(cell.get("flag_reason"), lang)
-                if state == "suppressed"
-                else ""
-                if cell is None
-                else f"{estimate_text(cell['estimate'], 'percent', lang)} "
-                f"({ci_text(cell['ci_low'], cell['ci_high'], lang)})"
-            )
+            if cell is None:  # state "missing"
+                shown = ""
+            elif state == "suppressed":
+                shown = suppressed_text(cell.get("flag_reason"), lang)
+            else:
+                shown = (
+                    f"{estimate_text(cell['estimate'], 'percent', lang)} "
+                    f"({ci_text(cell['ci_low'], cell['ci_high'], lang)})"
+                )
             if cell is not None and cell["flag"] == "low_reliability":
                 shown += ", " + _("low reliability")
             row[codebook[light]] = f"{states[state]}: {shown}" if shown else states[state]

@@ -290,7 +290,8 @@ def compare_pair(available: list[str], value: str | None) -> tuple[str, str] | N
         return None
     parts = str(value or "").split("-")
     if len(parts) == 2 and parts[0] != parts[1] and set(parts) <= set(available):
-        return tuple(sorted(parts, key=available.index))  # type: ignore[return-value]
+        older, newer = sorted(parts, key=available.index)
+        return older, newer
     return available[0], available[-1]
 
 
@@ -343,21 +344,22 @@ def _trend_view(
             out[col] = stored[col].reindex(out.index)
     else:  # not stored: independent samples from the published estimates
 
-        def col(name: str, period: str) -> pd.Series:
+        def published(name: str, period: str) -> pd.Series:
             if (name, period) not in wide:
                 return pd.Series(np.nan, index=out.index)
             return wide[(name, period)].reindex(out.index)
 
-        hidden = (col("flag", first) == "suppressed") | (col("flag", last) == "suppressed")
-        change = (col("estimate", last) - col("estimate", first)).astype(float)
-        se = np.sqrt(col("se", first).astype(float) ** 2 + col("se", last).astype(float) ** 2)
+        hidden = (published("flag", first) == "suppressed") | (published("flag", last) == "suppressed")
+        change = (published("estimate", last) - published("estimate", first)).astype(float)
+        se = np.sqrt(published("se", first).astype(float) ** 2 + published("se", last).astype(float) ** 2)
         ok = ~hidden & change.notna()
         out["change"] = change.where(ok)
         out["ci_low"] = (change - Z_95 * se).where(ok)
         out["ci_high"] = (change + Z_95 * se).where(ok)
         out["significant"] = ((change.abs() > Z_95 * se) & (se > 0)).where(ok)
         out["method"] = "independent"
-        out["flag"] = np.where(hidden, "suppressed", np.where(ok, "ok", None))
+        # None as a 0-d object array: the same result, in the types numpy declares
+        out["flag"] = np.where(hidden, "suppressed", np.where(ok, "ok", np.array(None, dtype=object)))
     linear = trends(data, [indicator], breakdown, "linear")
     linear = (
         linear.set_index("breakdown_value").reindex(out.index)
@@ -373,13 +375,13 @@ def _trend_view(
     return TrendView(periods=available, pair=pair, frame=out.reset_index(drop=True))
 
 
-def signed_text(value: object, unit: str, lang: str) -> str:
+def signed_text(value: float | None, unit: str, lang: str) -> str:
     """A change: signed, rounded like the estimates, in points for a percentage."""
     _ = gettext_for(lang)
-    if is_missing(value):
+    if value is None or is_missing(value):
         return ""
     text = format_number(value, lang, decimals_for(unit))
-    sign = "+" if float(value) > 0 else ""  # type: ignore[arg-type]
+    sign = "+" if float(value) > 0 else ""
     suffix = "\u00a0" + _("points") if unit in ("percent", "net_balance") else unit_suffix(unit, lang)
     return f"{sign}{text}{suffix}"
 

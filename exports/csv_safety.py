@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import overload
 
 import pandas as pd
 from pandas.api.types import is_bool_dtype, is_datetime64_any_dtype, is_numeric_dtype
@@ -27,6 +28,10 @@ def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+@overload
+def safe_csv(frame: pd.DataFrame, path: None = None) -> str: ...
+@overload
+def safe_csv(frame: pd.DataFrame, path: Path) -> None: ...
 def safe_csv(frame: pd.DataFrame, path: Path | None = None) -> str | None:
     """UTF-8 CSV (no index, ``\\n`` line ends) of the neutralised frame: written to ``path``,
     or returned as text when no path is given."""

@@ -7,7 +7,7 @@ import dash_bootstrap_components as dbc
 from dash import html
 
 from core.i18n import format_number, valid_language
-from dashboard.components import browser_title, not_available, not_found, page_header
+from dashboard.components import HtmlAttributes, browser_title, not_available, not_found, page_header
 from dashboard.data import PUBLIC_VIEWS, PublicData, current_data
 from dashboard.i18n import gettext_for
 from exports.editions import list_editions
@@ -18,7 +18,8 @@ dash.register_page(__name__, path_template="/<lang>/data", title=browser_title("
 
 def layout(lang: str | None = None, **_query: str) -> html.Div:
     """The data page in ``lang``."""
-    if not valid_language(lang):
+    lang = valid_language(lang)
+    if lang is None:
         return not_found()
     _ = gettext_for(lang)
     data = current_data()
@@ -144,14 +145,14 @@ def _download_table(data: PublicData, views: list[str], lang: str) -> dbc.Table:
                                 "CSV",
                                 href=f"/download/{view}.csv",
                                 download=f"{view}.csv",
-                                **{"aria-label": f"{view} CSV"},
+                                **HtmlAttributes({"aria-label": f"{view} CSV"}),
                             ),
                             " · ",
                             html.A(
                                 "Parquet",
                                 href=f"/download/{view}.parquet",
                                 download=f"{view}.parquet",
-                                **{"aria-label": f"{view} Parquet"},
+                                **HtmlAttributes({"aria-label": f"{view} Parquet"}),
                             ),
                         ]
                     ),

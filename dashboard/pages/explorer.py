@@ -14,6 +14,7 @@ from core.i18n import is_missing, valid_language
 from dashboard import charts
 from dashboard.chrome import SEARCH_STORE, language_of_path
 from dashboard.components import (
+    HtmlAttributes,
     browser_title,
     not_available,
     not_found,
@@ -57,7 +58,8 @@ def layout(
     **_query: str,
 ) -> html.Div:
     """The explorer in ``lang``, in the state given by the query string."""
-    if not valid_language(lang):
+    lang = valid_language(lang)
+    if lang is None:
         return not_found()
     _ = gettext_for(lang)
     data = current_data()
@@ -83,7 +85,11 @@ def layout(
 
     def control(label: str, component: dcc.Dropdown) -> dbc.Col:
         return dbc.Col(
-            [html.Label(label, htmlFor=component.id, className="form-label fw-semibold"), component],
+            [
+                # Dash sets each prop as an attribute but declares none of them on the class
+                html.Label(label, htmlFor=component.id, className="form-label fw-semibold"),  # type: ignore[attr-defined]
+                component,
+            ],
             md=True,
             className="mb-3",
         )
@@ -135,7 +141,7 @@ def layout(
                 render(view, tab, lang, None),
                 id="explorer-content",
                 role="tabpanel",
-                **{"aria-live": "polite", "data-tabs-for": "explorer-tab"},
+                **HtmlAttributes({"aria-live": "polite", "data-tabs-for": "explorer-tab"}),
             ),
             html.Div(
                 [
@@ -219,7 +225,7 @@ def _trend_table(trend: TrendView | None, view: ExplorerView, lang: str) -> list
     first, last = trend.pair
     unit = view.unit
 
-    def ci(low: object, high: object) -> str:
+    def ci(low: float | None, high: float | None) -> str:
         if is_missing(low) or is_missing(high):
             return ""
         return f"{signed_text(low, unit, lang)} – {signed_text(high, unit, lang)}"
@@ -328,7 +334,7 @@ def _table(view: ExplorerView, lang: str, sort: tuple[str, bool] | None) -> dbc.
             if key in SORT_KEYS
             else header
         )
-        heads.append(html.Th(content, scope="col", **{"aria-sort": state}))
+        heads.append(html.Th(content, scope="col", **HtmlAttributes({"aria-sort": state})))
     body = html.Tbody(
         [
             html.Tr([html.Td(v) for v in row], className=f"flag-{flag}")
@@ -503,8 +509,8 @@ def _sources(view: ExplorerView, lang: str) -> list:
 )
 def update(
     indicator: str,
-    breakdown: str,
-    period: str,
+    breakdown: str | None,
+    period: str | None,
     tab: str,
     sort: list | None,
     wave_from: str | None,
@@ -527,7 +533,7 @@ def update(
         view.breakdown,
         _period_options(data, view.key, lang),
         view.period,
-        render(view, tab, lang, tuple(sort) if sort else None),  # type: ignore[arg-type]
+        render(view, tab, lang, tuple(sort) if sort else None),
         download_href(view, lang),
         download_href(view, lang, "xlsx"),
         search_of(view, tab, trend),

@@ -9,6 +9,7 @@ from dash import html
 
 from core.i18n import format_number, is_missing
 from dashboard.components import (
+    HtmlAttributes,
     browser_title,
     cached_page,
     not_available,
@@ -108,7 +109,7 @@ def _figure_card(figure: KeyFigureValues, lang: str) -> dbc.Card:
                     _("Details"),
                     href=detail,
                     className="small",
-                    **{"aria-label": _("Details") + f": {figure.title}"},
+                    **HtmlAttributes({"aria-label": _("Details") + f": {figure.title}"}),
                 ),
             ]
         ),
@@ -164,7 +165,10 @@ def _card(lang: str, big: str, title: str, details: list, sources: list, href: s
                 *[html.P(d, className="small text-body-secondary mb-1") for d in details if d],
                 *sources,
                 html.A(
-                    _("Details"), href=href, className="small", **{"aria-label": _("Details") + f": {title}"}
+                    _("Details"),
+                    href=href,
+                    className="small",
+                    **HtmlAttributes({"aria-label": _("Details") + f": {title}"}),
                 ),
             ]
         ),

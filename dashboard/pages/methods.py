@@ -18,7 +18,8 @@ dash.register_page(__name__, path_template="/<lang>/methods", title=browser_titl
 
 def layout(lang: str | None = None, **_query: str) -> html.Div:
     """The methods page in ``lang``."""
-    if not valid_language(lang):
+    lang = valid_language(lang)
+    if lang is None:
         return not_found()
     _ = gettext_for(lang)
     sources = current_data().view("sources")

@@ -22,7 +22,8 @@ dash.register_page(__name__, path_template="/<lang>/note", title=browser_title("
 
 def layout(lang: str | None = None, **_query: str) -> html.Div:
     """The note builder in ``lang``."""
-    if not valid_language(lang):
+    lang = valid_language(lang)
+    if lang is None:
         return not_found()
     _ = gettext_for(lang)
     data = current_data()

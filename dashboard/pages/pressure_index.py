@@ -15,6 +15,7 @@ from core.i18n import format_number
 from dashboard import charts
 from dashboard.chrome import language_of_path
 from dashboard.components import (
+    HtmlAttributes,
     browser_title,
     cached_page,
     chart_card,
@@ -138,7 +139,7 @@ def _page(data: PublicData, lang: str) -> html.Div:
                                         ),
                                         html.Div(
                                             id="index-whatif",
-                                            **{"aria-live": "polite"},
+                                            **HtmlAttributes({"aria-live": "polite"}),
                                             children=whatif(
                                                 data,
                                                 lang,
@@ -338,10 +339,11 @@ def update_cells(wave: str, breakdown: str, pathname: str) -> list:
     State("url", "pathname"),
     prevent_initial_call=True,
 )
-def update_whatif(method: str, *values_and_path: object) -> list:
-    """Recompute the reader's variant of the index."""
+def update_whatif(method: str, *values_and_path: float | str | None) -> list:
+    """Recompute the reader's variant of the index (the slider values, then the page path)."""
     *values, pathname = values_and_path
     if method not in METHODS:
         raise dash.exceptions.PreventUpdate
     weights = {i: float(v or 0) for i, v in zip(config().indicators, values, strict=True)}
-    return whatif(current_data(), language_of_path(pathname), weights, method)
+    lang = language_of_path(pathname if isinstance(pathname, str) else None)
+    return whatif(current_data(), lang, weights, method)

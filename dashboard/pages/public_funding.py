@@ -587,7 +587,8 @@ def accounts_card(frame: pd.DataFrame, lang: str, unit: str, item: str) -> dbc.C
     if rows.empty:
         return _empty_card(lang, title, _("The National Bank figures are not in the warehouse."))
     names = entity_labels(_)
-    lines, sentences, breaks, broken = [], [], set(), []
+    lines, sentences, broken = [], [], []
+    breaks: set[int] = set()
     for i, entity in enumerate(ENTITIES):
         part = rows[rows["level"] == entity].sort_values("year")
         if part.empty:
@@ -664,7 +665,8 @@ def funding_cards(data: PublicData, lang: str, unit: str) -> list:
 
 def layout(lang: str | None = None, unit: str | None = None, **_query: str) -> html.Div:
     """The public-funding page in ``lang`` (``?unit=`` chooses the first unit shown)."""
-    if not valid_language(lang):
+    lang = valid_language(lang)
+    if lang is None:
         return not_found()
     chosen = unit if unit in UNITS else DEFAULT_UNIT
     data = current_data()

@@ -10,6 +10,7 @@ from dash import Input, Output, State, callback, html
 from dashboard import charts
 from dashboard.chrome import language_of_path
 from dashboard.components import (
+    HtmlAttributes,
     browser_title,
     cached_page,
     chart_card,
@@ -106,7 +107,7 @@ def _page(data: PublicData, lang: str) -> html.Div:
             [html.Li(html.A(title, href=f"#section-{i}")) for i, (title, _cards) in enumerate(sections)],
             className="list-inline mb-4 toc",
         ),
-        **{"aria-label": _("Sections")},
+        **HtmlAttributes({"aria-label": _("Sections")}),
     )
     body = [
         html.Section([html.H2(title, className="h4 mt-4 mb-3", id=f"section-{i}"), *cards])

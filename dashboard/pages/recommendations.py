@@ -10,6 +10,7 @@ from dash import html
 
 from core.i18n import format_number, is_missing
 from dashboard.components import (
+    HtmlAttributes,
     browser_title,
     cached_page,
     not_available,
@@ -71,7 +72,7 @@ def _page(data: PublicData, lang: str) -> html.Div:
             ],
             className="mb-4",
         ),
-        **{"aria-label": _("Recommendations")},
+        **HtmlAttributes({"aria-label": _("Recommendations")}),
     )
     frame = frame_note(data, lang)  # the sampling frame the survey figures' weights rest on
     return html.Div(

@@ -356,7 +356,8 @@ THEMES: dict[str, Theme] = {
 def layout(lang: str | None = None, theme: str | None = None, **_query: str) -> html.Div:
     """The page of ``theme`` (its URL slug) in ``lang``."""
     key = next((t for t, slug in THEME_SLUGS.items() if slug == theme), None)
-    if not valid_language(lang) or key is None:
+    lang = valid_language(lang)
+    if lang is None or key is None:
         return not_found()
     data = current_data()
     return data.memo(("theme-page", lang, key), lambda: _page(data, lang, key))

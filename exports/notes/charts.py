@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import textwrap
+from typing import TYPE_CHECKING, TypedDict
 
 import matplotlib
 
@@ -18,6 +19,9 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
 from exports.notes.formatting import number  # noqa: E402
 from exports.notes.model import ChartSpec  # noqa: E402
+
+if TYPE_CHECKING:
+    from matplotlib.backend_bases import FigureCanvasBase
 
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00")  # the dashboard's
 BANNER = "#8A2B00"
@@ -37,6 +41,17 @@ matplotlib.rcParams.update(
         "svg.hashsalt": "sector-monitor",  # the same note gives the same SVG
     }
 )
+
+
+class _DotStyle(TypedDict):
+    """Keyword arguments of ``Axes.errorbar`` shared by both chart layouts."""
+
+    fmt: str
+    color: str
+    ecolor: str
+    elinewidth: float
+    capsize: float
+    markersize: float
 
 
 def _figure(spec: ChartSpec) -> Figure:
@@ -66,7 +81,7 @@ def _figure(spec: ChartSpec) -> Figure:
         left=left / WIDTH_IN, right=1 - 0.2 / WIDTH_IN, top=1 - top / height, bottom=bottom / height
     )
     ax = fig.add_subplot()
-    style = {
+    style: _DotStyle = {
         "fmt": "o",
         "color": PALETTE[0],
         "ecolor": PALETTE[0],
@@ -113,11 +128,15 @@ def _figure(spec: ChartSpec) -> Figure:
 def render(spec: ChartSpec, fmt: str, dpi: int = 200) -> bytes:
     """The chart as ``svg`` or ``png`` bytes."""
     fig = _figure(spec)
+    canvas: FigureCanvasBase
     if fmt == "svg":  # each back-end imported only when used (a cold PDF note needs no raster)
-        from matplotlib.backends.backend_svg import FigureCanvasSVG as Canvas
+        from matplotlib.backends.backend_svg import FigureCanvasSVG
+
+        canvas = FigureCanvasSVG(fig)
     else:
-        from matplotlib.backends.backend_agg import FigureCanvasAgg as Canvas
-    canvas = Canvas(fig)
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        canvas = FigureCanvasAgg(fig)
     buffer = io.BytesIO()
     canvas.print_figure(buffer, format=fmt, dpi=dpi, metadata={"Date": None} if fmt == "svg" else None)
     return buffer.getvalue()
