@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -60,3 +62,17 @@ def wait_ready(page) -> None:
     """Wait until Dash has rendered the page and its charts."""
     page.wait_for_selector("#_pages_content h1")
     page.wait_for_load_state("networkidle")
+
+
+def cli(*args: str, lang: str = "C.UTF-8", user: str | None = None) -> subprocess.CompletedProcess:
+    """``sector-monitor ARGS`` in a new process with a minimal environment (no SECTOR_MONITOR_*
+    variable, ``LANG`` as given), from the repository root; output captured as text."""
+    env = {"PATH": "/usr/bin:/bin", "LANG": lang, **({"USER": user} if user else {})}
+    return subprocess.run(
+        [sys.executable, "-m", "sector_monitor.cli", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
+    )

@@ -13,7 +13,6 @@ makes no request to another host.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,8 +20,6 @@ from urllib.parse import urlsplit
 
 import dash
 import pytest
-from playwright import sync_api as playwright_sync
-from support import serve_app
 
 from core.i18n import LANGUAGES
 from dashboard.components import PAGE_SLUGS, THEME_SLUGS, page_href, page_titles
@@ -30,17 +27,6 @@ from dashboard.i18n import gettext_for
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 AXE_JS = Path(__file__).resolve().parents[1] / "vendor" / "axe-core" / "axe.min.js"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 #: Allowed values of the variables of the pages' path templates.
@@ -73,19 +59,8 @@ def page_paths(lang: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def base_url(warehouse_path: Path) -> Iterator[str]:
-    with serve_app(warehouse_path) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def page(base_url: str) -> Iterator[object]:
+def page(chromium, base_url: str) -> Iterator[object]:
     """One page reused for every audit; axe-core is injected into every document it loads."""
-    if not Path(CHROMIUM).exists():
-        message = "no Chromium at /usr/bin/chromium (apt-get install chromium)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
     host = urlsplit(base_url).netloc
     foreign: list[str] = []
 
@@ -97,17 +72,14 @@ def page(base_url: str) -> Iterator[object]:
         else:
             route.continue_()
 
-    with playwright_sync.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        context.add_init_script(path=str(AXE_JS))
-        context.route("**/*", guard)
-        page = context.new_page()
-        page.errors = []
-        page.on("pageerror", lambda e: page.errors.append(str(e)))
-        yield page
-        context.close()
-        browser.close()
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    context.add_init_script(path=str(AXE_JS))
+    context.route("**/*", guard)
+    page = context.new_page()
+    page.errors = []
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    yield page
+    context.close()
     assert foreign == [], f"requests to other hosts: {foreign}"
 
 

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from admin_client import PASSWORD, USER
 from support import ARTIFACTS, serve_app
 
 from admin.accounts import add_user
@@ -17,7 +18,7 @@ from warehouse.layout import Layout
 from warehouse.sql import connect_readonly
 
 pytestmark = pytest.mark.browser
-USER, PASSWORD = "coordinator", "a long enough secret"
+
 EXPECT = {"fr": ("Ligne", "Publié", 7), "nl": ("Rij", "Gepubliceerd", 8)}
 
 

@@ -8,30 +8,17 @@ import csv
 import hashlib
 import json
 import shutil
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
-from support import ROOT
+from support import cli
 
 from etl.survey.demo import demo_answers, write_planted_errors
 from etl.survey.filecheck import FileSummary, header_check
 from etl.survey.kobo_export import kobo_table
 from etl.survey.readers import read_export
 from warehouse.sql import connect_readonly
-
-
-def cli(*args: str, lang: str = "C.UTF-8") -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "sector_monitor.cli", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env={"PATH": "/usr/bin:/bin", "LANG": lang},
-    )
 
 
 def write_rows(path: Path, header: list[str], rows: list[list[str]], repeat: int = 1) -> Path:

@@ -6,32 +6,19 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 from dash_pages import render
 from kbo_synthetic import write_extract
-from support import ROOT
+from support import ROOT, cli
 
 from etl.survey.kbo import MAPPING, Mapping, kbo_frame
 from sector_monitor.web import create_app
 from warehouse.sql import connect_readonly
 
 REAL_UPDATE = ROOT.parent / "shared" / "data" / "kbo" / "KboOpenData_0147_2025_10_12_Update_legal_persons"
-
-
-def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "sector_monitor.cli", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"},
-    )
 
 
 def query(wh: Path, sql: str) -> list[tuple]:

@@ -8,8 +8,6 @@ import dataclasses
 import json
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
@@ -18,7 +16,7 @@ import pandas as pd
 import pytest
 import yaml
 from pyxform.xls2xform import convert
-from support import ROOT
+from support import ROOT, cli
 
 from etl.survey import codebook as codebooks
 from etl.survey.codebook import CODEBOOKS, LANGUAGES, Codebook, seed_citations
@@ -32,17 +30,6 @@ from warehouse.sql import connect_readonly
 V1, V2 = CODEBOOKS["v1"], CODEBOOKS["v2"]
 NEW = [q.code for q in V2.questions if q.code not in V1.by_code]
 MOTIVES = ["normative", "career", "social", "learning", "quality_of_life", "protective", "recognition"]
-
-
-def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "sector_monitor.cli", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"},
-    )
 
 
 def v2_answers(wave: int, n: int, seed: int) -> pd.DataFrame:

@@ -9,11 +9,11 @@ import re
 import shutil
 import stat
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from support import ROOT
+from admin_client import PASSWORD, USER
+from support import cli as run_cli
 
 from admin import accounts
 from etl.survey.demo import write_demo, write_planted_errors
@@ -23,18 +23,9 @@ from warehouse.sql import connect_readonly
 
 pytestmark = pytest.mark.slow  # end-to-end: left out of `make test-fast`
 
-USER, PASSWORD = "coordinator", "a long enough secret"
-
 
 def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "sector_monitor.cli", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "USER": "tester"},
-    )
+    return run_cli(*args, user="tester")
 
 
 def wave_rows(wh: Path) -> dict[str, int]:

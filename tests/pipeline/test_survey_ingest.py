@@ -5,27 +5,14 @@ from __future__ import annotations
 import csv
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pytest
-from support import ROOT, table_digest
+from support import cli, table_digest
 
 from etl.survey.demo import write_demo, write_planted_errors
-
-
-def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "sector_monitor.cli", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"},
-    )
 
 
 def ingest(wh: Path, file: Path, wave: int = 2024, *extra: str) -> tuple[dict, int]:

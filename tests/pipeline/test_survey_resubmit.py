@@ -11,12 +11,12 @@ import json
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
-from support import ROOT
+from admin_client import PASSWORD, USER
+from support import cli as run_cli
 
 from admin import accounts
 from etl.survey.demo import write_planted_errors
@@ -26,18 +26,9 @@ from warehouse.sql import connect_readonly
 
 pytestmark = pytest.mark.slow  # end-to-end: left out of `make test-fast`
 
-USER, PASSWORD = "coordinator", "a long enough secret"
-
 
 def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "sector_monitor.cli", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env={"PATH": "/usr/bin:/bin", "LANG": "fr_BE.UTF-8"},
-    )
+    return run_cli(*args, lang="fr_BE.UTF-8")
 
 
 def ingest(wh: Path, file: Path) -> dict:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from support import ROOT, table_digest
+from support import ROOT, cli, table_digest
 
 from etl import landing
 from etl.survey.demo import write_demo
@@ -39,17 +39,6 @@ from warehouse.private import remove_leftovers, scratch_dir
 from warehouse.sql import connect_readonly
 
 ENTERPRISE = re.compile(r"\b[01]\d{3}[ .]?\d{3}[ .]?\d{3}\b")
-
-
-def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "sector_monitor.cli", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"},
-    )
 
 
 def shifted_export(folder: Path, n: int = 50) -> tuple[Path, list[str], list[str]]:
