@@ -103,6 +103,7 @@ def test_verdicts_compare_with_the_floor_and_the_peers() -> None:
     assert status[("ours_cli_ingest", "accepts the file under the default size limit")] == "NOT MET"
 
 
+@pytest.mark.slow
 def test_scaling_the_warehouse_tiles_responses_over_the_waves(warehouse_path: Path, tmp_path: Path) -> None:
     from benchmarks.indicators_scale import scale
 

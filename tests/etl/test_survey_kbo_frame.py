@@ -134,6 +134,7 @@ def test_pages_and_the_methods_page_name_the_frame(framed: Path, warehouse_path:
     assert "frame-illustrative" in demo_methods and "20 to 49 FTE" in demo_methods  # size classes named
 
 
+@pytest.mark.slow
 def test_notes_name_the_frame(framed: Path, warehouse_path: Path) -> None:
     from exports.notes.content import build_note
 

@@ -116,6 +116,7 @@ def small_cells(records: list[dict]) -> list[dict]:
     ]
 
 
+@pytest.mark.slow
 def test_no_cell_under_five_carries_a_value(bodies: dict[str, str]) -> None:
     checked = 0
     for where, body in bodies.items():
