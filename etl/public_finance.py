@@ -43,9 +43,9 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
 from core.i18n import LANGUAGES
+from core.yamlfile import read_yaml
 from etl.runner import Context, StepError
 from etl.tabular import Step, insert_series
 
@@ -71,7 +71,7 @@ LONG = [
 
 @cache
 def load_spec() -> dict:
-    return yaml.safe_load(SPEC_FILE.read_text(encoding="utf-8"))
+    return read_yaml(SPEC_FILE)
 
 
 def read_text(path: Path) -> str:

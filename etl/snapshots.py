@@ -22,6 +22,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from core.settings import settings
+from core.yamlfile import read_yaml
 
 DEFAULT_DIR = Path(__file__).parent / "snapshots"
 USER_AGENT = "sector-monitor/0.1 (+open data refresh; contact: maintainers of sector-monitor)"
@@ -102,7 +103,7 @@ class Source:
 
     def save(self) -> None:
         """Rewrite the manifest (after a refresh)."""
-        data = yaml.safe_load(self.manifest.read_text(encoding="utf-8"))
+        data = read_yaml(self.manifest)
         data["files"] = [{k: v for k, v in vars(f).items() if v is not None} for f in self.files]
         self.manifest.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
 
@@ -117,7 +118,7 @@ def load_source(source_id: str, root: Path | None = None) -> Source:
     manifest = folder / "source.yaml"
     if not manifest.is_file():
         raise SnapshotError(f"no manifest for source {source_id!r}: {manifest} is missing")
-    data = yaml.safe_load(manifest.read_text(encoding="utf-8"))
+    data = read_yaml(manifest)
     files = [SnapshotFile(**f) for f in data.pop("files")]
     return Source(folder=folder, files=files, **data)
 

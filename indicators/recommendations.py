@@ -26,13 +26,13 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
-import yaml
 
 from core.i18n import LANGUAGES, format_number
+from core.yamlfile import read_yaml
 from indicators.catalogue import CatalogueError, Indicator
 
 RECOMMENDATIONS_FILE = Path(__file__).with_name("recommendations.yaml")
-WORDING: dict = yaml.safe_load(Path(__file__).with_name("evidence_wording.yaml").read_text(encoding="utf-8"))
+WORDING: dict = read_yaml(Path(__file__).with_name("evidence_wording.yaml"))
 LEVEL_RULES = ("above", "below")
 CHANGE_RULES = ("worsened", "improved")
 RULES = LEVEL_RULES + CHANGE_RULES
@@ -99,7 +99,7 @@ def load_recommendations(
     catalogue: dict[str, Indicator], path: Path = RECOMMENDATIONS_FILE
 ) -> dict[str, Recommendation]:
     """Read R1-R8 and check every link (both directions) against the catalogue."""
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw = read_yaml(path)
     recs = {}
     for rid, body in raw.items():
         for fld in ("title", "text"):

@@ -244,9 +244,9 @@ def codebook_for(version: str | None) -> Codebook:
 def version_rows() -> list[dict[str, object]]:
     """One row per version for ``core.questionnaire_versions``: what it adds, removes and asks
     differently against the previous version (computed from the forms), and its changelog."""
-    import yaml
+    from core.yamlfile import read_yaml
 
-    notes = yaml.safe_load((INSTRUMENT_DIR / "versions.yaml").read_text(encoding="utf-8"))
+    notes = read_yaml(INSTRUMENT_DIR / "versions.yaml")
     rows = []
     for version in VERSIONS:
         book, note = CODEBOOKS[version], notes[version]
@@ -275,7 +275,7 @@ def version_rows() -> list[dict[str, object]]:
 
 def seed_citations(version: str) -> dict[str, str]:
     """Question code -> the passage of the source documents it comes from (versions.yaml)."""
-    import yaml
+    from core.yamlfile import read_yaml
 
-    notes = yaml.safe_load((INSTRUMENT_DIR / "versions.yaml").read_text(encoding="utf-8"))
+    notes = read_yaml(INSTRUMENT_DIR / "versions.yaml")
     return {code: " ".join(text.split()) for code, text in notes[version].get("seeds", {}).items()}
