@@ -261,12 +261,10 @@ def _fields(row: pd.Series) -> dict:
     }
 
 
-def evaluate(
-    rule: dict, ind: Indicator, values: pd.DataFrame, trends: pd.DataFrame
-) -> tuple[str, dict | None]:
-    """``(result, fields)`` of one rule: result in RESULTS; fields hold the latest period and
-    value (CI, n) and, for change rules, the previous period and the change."""
-    rows = _published(values, ind.id)
+def evaluate(rule: dict, ind: Indicator, rows: pd.DataFrame, trends: pd.DataFrame) -> tuple[str, dict | None]:
+    """``(result, fields)`` of one rule over ``rows``, the indicator's :func:`_published` rows:
+    result in RESULTS; fields hold the latest period and value (CI, n) and, for change rules,
+    the previous period and the change."""
     if rows.empty:
         return "no_data", None
     latest = rows.iloc[-1]
@@ -309,12 +307,16 @@ def evidence(
     ``geo_labels`` maps a geography code to its label per language (the scope of public
     series); ``sources`` maps (indicator, period) to the source ids of a public value."""
     geo_labels = geo_labels or {}
+    ids = [rule["indicator"] for rule in rec.evidence]
+    values = values[values["indicator_id"].isin(ids)]  # the rules' filters then scan a few rows
+    if trends is not None and len(trends):
+        trends = trends[trends["indicator_id"].isin(ids)]
     rows = []
     for no, rule in enumerate(rec.evidence, start=1):
         ind = catalogue[rule["indicator"]]
-        result, fields = evaluate(rule, ind, values, trends)
-        latest = _published(values, ind.id)
-        synthetic = bool(ind.is_survey and len(latest) and bool(latest["synthetic"].iloc[-1]))
+        published = _published(values, ind.id)
+        result, fields = evaluate(rule, ind, published, trends)
+        synthetic = bool(ind.is_survey and len(published) and bool(published["synthetic"].iloc[-1]))
         period = None if fields is None else fields["period"]
         src = (sources or {}).get((ind.id, period or "")) or " ".join(ind.sources)
         words = meaning(rule, ind) or {}
@@ -466,7 +468,7 @@ def finding(
     for text in check["sides"]:
         kind, threshold = parse_rule(text, f"check of {ind.id}")
         side = {"indicator": ind.id, "rule": kind, "threshold": threshold, "direction": "supports"}
-        result, _ = evaluate(side, ind, values, trends)
+        result, _ = evaluate(side, ind, rows, trends)
         if result == "supports":
             return rule_sentence(side, ind, fields, result, lang, geo_labels)
         sides.append(meaning(side, ind)[lang])  # type: ignore[index]
