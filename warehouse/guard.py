@@ -127,9 +127,9 @@ def collect(con: duckdb.DuckDBPyConnection, relation: str, fields: Iterable[str]
 def add_public_text(con: duckdb.DuckDBPyConnection, texts: Iterable[str]) -> None:
     """Public vocabulary (e.g. the codebook's labels): restricted values found in it are not."""
     _ensure_tables(con)
-    rows = [[t] for t in set(texts) if t]
-    if rows:
-        con.executemany(f"INSERT INTO {PUBLIC_TEXT} (v) VALUES (?)", rows)
+    values = [t for t in set(texts) if t]
+    if values:  # one statement: executemany runs one INSERT per value
+        con.execute(f"INSERT INTO {PUBLIC_TEXT} (v) SELECT unnest(?::VARCHAR[])", [values])
 
 
 def varchar_columns(con: duckdb.DuckDBPyConnection, database: str) -> list[tuple[str, str, str, str]]:
