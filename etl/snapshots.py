@@ -15,14 +15,15 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import requests
 import yaml
-from requests.adapters import HTTPAdapter
-from urllib3.util.retry import Retry
 
 from core.settings import settings
 from core.yamlfile import read_yaml
+
+if TYPE_CHECKING:
+    import requests
 
 DEFAULT_DIR = Path(__file__).parent / "snapshots"
 USER_AGENT = "sector-monitor/0.1 (+open data refresh; contact: maintainers of sector-monitor)"
@@ -124,6 +125,10 @@ def load_source(source_id: str, root: Path | None = None) -> Source:
 
 
 def http_session(retries: int = 3) -> requests.Session:
+    import requests  # here: only a refresh goes online (requests costs a build ~0.08 s to import)
+    from requests.adapters import HTTPAdapter
+    from urllib3.util.retry import Retry
+
     session = requests.Session()
     retry = Retry(
         total=retries,
@@ -146,6 +151,8 @@ def refresh(
     """Fetch every file of ``source`` that has an origin; ``validate(path, payload)`` must
     raise on bad content. Files are replaced only once all of them validated.
     Returns the names of the files whose content changed."""
+    import requests
+
     session = http_session()
     fetched: list[tuple[SnapshotFile, bytes]] = []
     for entry in source.files:
