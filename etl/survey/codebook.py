@@ -33,9 +33,11 @@ _RELEVANT = re.compile(r"^\$\{(\w+)\}\s*=\s*'([^']*)'$")
 
 def normalise_label(text: str) -> str:
     """Fold case, strip accents and collapse whitespace so labels compare loosely."""
-    decomposed = unicodedata.normalize("NFKD", str(text))
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(stripped.replace("\u2019", "'").casefold().split())
+    text = str(text)
+    if not text.isascii():  # ASCII has neither accents nor compatibility forms
+        decomposed = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(text.replace("\u2019", "'").casefold().split())
 
 
 def label_lookup(entries: Iterable[tuple[str, dict[str, str]]], what: str) -> dict[str, str]:
