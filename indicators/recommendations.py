@@ -394,17 +394,23 @@ def rule_sources(
 ) -> dict[tuple[str, str], str]:
     """(indicator, period) -> the source ids of the headline value of each public series
     indicator in ``public.statistics`` (e.g. the barometer edition of that year)."""
-    out: dict[tuple[str, str], str] = {}
-    for ind in catalogue.values():
-        if ind.is_survey or not ind.series or ind.headline_geo is None:
-            continue
-        rows = con.execute(
-            "SELECT period, string_agg(DISTINCT source_id, ' ' ORDER BY source_id) FROM "
-            "public.statistics WHERE list_contains(?, series) AND geo_code = ? GROUP BY period",
-            [list(ind.series), ind.headline_geo],
-        ).fetchall()
-        out.update({(ind.id, str(p)): s for p, s in rows})
-    return out
+    wanted = [
+        (ind.id, series, ind.headline_geo)
+        for ind in catalogue.values()
+        if not ind.is_survey and ind.headline_geo is not None
+        for series in ind.series
+    ]
+    if not wanted:
+        return {}
+    ids, series, geos = (list(column) for column in zip(*wanted, strict=True))
+    rows = con.execute(  # one query for every indicator
+        "SELECT w.indicator_id, s.period, string_agg(DISTINCT s.source_id, ' ' ORDER BY s.source_id) "
+        "FROM public.statistics s JOIN (SELECT unnest(?::VARCHAR[]) AS indicator_id, "
+        "unnest(?::VARCHAR[]) AS series, unnest(?::VARCHAR[]) AS geo_code) w USING (series, geo_code) "
+        "GROUP BY w.indicator_id, s.period",
+        [ids, series, geos],
+    ).fetchall()
+    return {(ind_id, str(p)): s for ind_id, p, s in rows}
 
 
 # --- computed answers of the theme pages --------------------------------------------------
