@@ -20,8 +20,6 @@ from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_decimal, get_decimal_symbol, get_group_symbol
 from babel.support import NullTranslations, Translations
-from werkzeug.datastructures import LanguageAccept
-from werkzeug.http import parse_accept_header
 
 from core.codes import iso_country
 
@@ -43,6 +41,9 @@ def valid_language(lang: str | None) -> str | None:
 
 def negotiate_language(accept_language: str | None, default: str = DEFAULT_LANGUAGE) -> str:
     """Best interface language for an ``Accept-Language`` header (``default`` when none fits)."""
+    from werkzeug.datastructures import LanguageAccept  # here: werkzeug costs the CLI ~0.1 s to import
+    from werkzeug.http import parse_accept_header
+
     accept = parse_accept_header(accept_language, LanguageAccept)
     return accept.best_match(LANGUAGES, default=default)
 

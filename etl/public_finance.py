@@ -43,9 +43,9 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
 from core.i18n import LANGUAGES
+from core.yamlfile import read_yaml
 from etl.runner import Context, StepError
 from etl.tabular import Step, insert_series
 
@@ -71,7 +71,7 @@ LONG = [
 
 @cache
 def load_spec() -> dict:
-    return yaml.safe_load(SPEC_FILE.read_text(encoding="utf-8"))
+    return read_yaml(SPEC_FILE)
 
 
 def read_text(path: Path) -> str:
@@ -261,11 +261,13 @@ class FinanceStep(Step):
             for k in out[["kind", "release", "function", "sector", "unit"]].itertuples(index=False)
         ]
         out["source_id"] = out["release"].map(self._source_of)
+        by_series = out.groupby("series", sort=True)  # whole-column operations: 200+ series
+        mixed = by_series[["source_id", "release"]].nunique().ne(1).any(axis=1)
+        if mixed.any():
+            raise StepError(f"{self.name}: series {mixed.idxmax()} would mix releases or sources")
+        geos = by_series["geo_code"].unique()
         metas = []
-        for sid, rows in out.groupby("series", sort=True):
-            first = rows.iloc[0]
-            if rows["source_id"].nunique() != 1 or rows["release"].nunique() != 1:
-                raise StepError(f"{self.name}: series {sid} would mix releases or sources")
+        for sid, first in out.drop_duplicates("series").set_index("series").sort_index().iterrows():
             derived_from = (
                 None if first["unit"] == "eur_million" or first["kind"] == "wb" else self._inputs(first)
             )
@@ -278,7 +280,7 @@ class FinanceStep(Step):
                     first["unit"],
                     source_id=first["source_id"],
                     dataset=self.dataset,
-                    geos=rows["geo_code"].unique(),
+                    geos=geos[sid],
                     derived_from=derived_from,
                 )
             )

@@ -29,9 +29,9 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import yaml
 
 from core.i18n import LANGUAGES
+from core.yamlfile import read_yaml
 from etl import snapshots
 from etl.landing import Pending
 
@@ -92,7 +92,7 @@ class Context:
 
 def read_meta(folder: Path, module: str) -> StepMeta:
     """The declarations of the step in ``folder`` (whose step.py is ``module``)."""
-    data = yaml.safe_load((folder / META_FILE).read_text(encoding="utf-8")) or {}
+    data = read_yaml(folder / META_FILE) or {}
     if "source_id" in data and "source_ids" in data:
         raise StepError(f"{folder / META_FILE}: give source_id or source_ids, not both")
     sources = data.get("source_ids", [data["source_id"]] if "source_id" in data else [])
@@ -107,7 +107,7 @@ def meta_of(module: str) -> StepMeta:
 
 def dag() -> dict[str, Any]:
     """``etl/dag.yml``: the packages holding the steps and the preferred order."""
-    return yaml.safe_load(DAG_FILE.read_text(encoding="utf-8"))
+    return read_yaml(DAG_FILE)
 
 
 def discover(roots: Iterable[str] | None = None) -> list[StepMeta]:

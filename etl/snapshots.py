@@ -15,13 +15,15 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import requests
 import yaml
-from requests.adapters import HTTPAdapter
-from urllib3.util.retry import Retry
 
 from core.settings import settings
+from core.yamlfile import read_yaml
+
+if TYPE_CHECKING:
+    import requests
 
 DEFAULT_DIR = Path(__file__).parent / "snapshots"
 USER_AGENT = "sector-monitor/0.1 (+open data refresh; contact: maintainers of sector-monitor)"
@@ -102,7 +104,7 @@ class Source:
 
     def save(self) -> None:
         """Rewrite the manifest (after a refresh)."""
-        data = yaml.safe_load(self.manifest.read_text(encoding="utf-8"))
+        data = read_yaml(self.manifest)
         data["files"] = [{k: v for k, v in vars(f).items() if v is not None} for f in self.files]
         self.manifest.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
 
@@ -117,12 +119,16 @@ def load_source(source_id: str, root: Path | None = None) -> Source:
     manifest = folder / "source.yaml"
     if not manifest.is_file():
         raise SnapshotError(f"no manifest for source {source_id!r}: {manifest} is missing")
-    data = yaml.safe_load(manifest.read_text(encoding="utf-8"))
+    data = read_yaml(manifest)
     files = [SnapshotFile(**f) for f in data.pop("files")]
     return Source(folder=folder, files=files, **data)
 
 
 def http_session(retries: int = 3) -> requests.Session:
+    import requests  # here: only a refresh goes online (requests costs a build ~0.08 s to import)
+    from requests.adapters import HTTPAdapter
+    from urllib3.util.retry import Retry
+
     session = requests.Session()
     retry = Retry(
         total=retries,
@@ -145,6 +151,8 @@ def refresh(
     """Fetch every file of ``source`` that has an origin; ``validate(path, payload)`` must
     raise on bad content. Files are replaced only once all of them validated.
     Returns the names of the files whose content changed."""
+    import requests
+
     session = http_session()
     fetched: list[tuple[SnapshotFile, bytes]] = []
     for entry in source.files:

@@ -19,6 +19,7 @@ import duckdb
 import jsonschema
 import yaml
 
+from core.yamlfile import read_yaml
 from etl.survey.codebook import CODEBOOKS, LATEST, VERSIONS, Codebook
 
 HERE = Path(__file__).parent
@@ -40,7 +41,6 @@ META_COLUMNS = {
     "questionnaire_version": "VARCHAR",
 }
 DERIVED_COLUMNS = ("size_class",)  # meta columns an expression may use without declaring them
-YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # C parser when built
 _DUCKDB_TYPES = {
     "integer": "BIGINT",
     "decimal": "DOUBLE",
@@ -143,7 +143,7 @@ def _check_sql(con: duckdb.DuckDBPyConnection, path: Path, data: dict) -> None:
 def load_indicator(path: Path, con: duckdb.DuckDBPyConnection, known: set[str]) -> Indicator:
     """Read and validate one indicator file against the schema, codebook and survey table."""
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER)
+        data = read_yaml(path)
     except yaml.YAMLError as err:
         raise _fail(path, "(file)", f"not valid YAML: {err}") from err
     _check_schema(path, data)

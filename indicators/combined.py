@@ -17,8 +17,8 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
-import yaml
 
+from core.yamlfile import read_yaml
 from indicators.catalogue import Indicator
 from indicators.public_series import series_value
 
@@ -26,7 +26,7 @@ ASSUMPTIONS_FILE = Path(__file__).with_name("combined_assumptions.yaml")
 
 
 def load_assumptions(path: Path = ASSUMPTIONS_FILE) -> dict:
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
+    return read_yaml(path)
 
 
 def required_series(assumptions: dict) -> list[str]:

@@ -17,10 +17,10 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
-import yaml
 
 from core.codes import SIZE_CLASSES
 from core.i18n import LANGUAGES
+from core.yamlfile import read_yaml
 from indicators.catalogue import Indicator, load_catalogue
 from indicators.combined import combined_rows, load_assumptions, required_series
 from indicators.disclosure import apply_disclosure
@@ -86,7 +86,7 @@ class _Wave:
 
 
 def load_settings(path: Path = SETTINGS_FILE) -> dict:
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
+    return read_yaml(path)
 
 
 #: A 63-bit integer per pseudonym (DuckDB's hash): the linear trend's panel keys are looked up

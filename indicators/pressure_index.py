@@ -14,7 +14,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
+
+from core.yamlfile import read_yaml
 
 CONFIG_FILE = Path(__file__).with_name("pressure_index.yaml")
 CELL = ["period", "breakdown", "breakdown_value"]
@@ -40,7 +41,7 @@ class IndexConfig:
 
 
 def load_config(path: Path = CONFIG_FILE) -> IndexConfig:
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw = read_yaml(path)
     comp = pd.DataFrame(raw["components"])
     unc = raw["uncertainty"]
     bad = {raw["normalisation"], *unc["methods"]} - set(METHODS)

@@ -26,13 +26,13 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
-import yaml
 
 from core.i18n import LANGUAGES, format_number
+from core.yamlfile import read_yaml
 from indicators.catalogue import CatalogueError, Indicator
 
 RECOMMENDATIONS_FILE = Path(__file__).with_name("recommendations.yaml")
-WORDING: dict = yaml.safe_load(Path(__file__).with_name("evidence_wording.yaml").read_text(encoding="utf-8"))
+WORDING: dict = read_yaml(Path(__file__).with_name("evidence_wording.yaml"))
 LEVEL_RULES = ("above", "below")
 CHANGE_RULES = ("worsened", "improved")
 RULES = LEVEL_RULES + CHANGE_RULES
@@ -99,7 +99,7 @@ def load_recommendations(
     catalogue: dict[str, Indicator], path: Path = RECOMMENDATIONS_FILE
 ) -> dict[str, Recommendation]:
     """Read R1-R8 and check every link (both directions) against the catalogue."""
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw = read_yaml(path)
     recs = {}
     for rid, body in raw.items():
         for fld in ("title", "text"):
@@ -262,12 +262,10 @@ def _fields(row: pd.Series) -> dict:
     }
 
 
-def evaluate(
-    rule: dict, ind: Indicator, values: pd.DataFrame, trends: pd.DataFrame
-) -> tuple[str, dict | None]:
-    """``(result, fields)`` of one rule: result in RESULTS; fields hold the latest period and
-    value (CI, n) and, for change rules, the previous period and the change."""
-    rows = _published(values, ind.id)
+def evaluate(rule: dict, ind: Indicator, rows: pd.DataFrame, trends: pd.DataFrame) -> tuple[str, dict | None]:
+    """``(result, fields)`` of one rule over ``rows``, the indicator's :func:`_published` rows:
+    result in RESULTS; fields hold the latest period and value (CI, n) and, for change rules,
+    the previous period and the change."""
     if rows.empty:
         return "no_data", None
     latest = rows.iloc[-1]
@@ -310,12 +308,16 @@ def evidence(
     ``geo_labels`` maps a geography code to its label per language (the scope of public
     series); ``sources`` maps (indicator, period) to the source ids of a public value."""
     geo_labels = geo_labels or {}
+    ids = [rule["indicator"] for rule in rec.evidence]
+    values = values[values["indicator_id"].isin(ids)]  # the rules' filters then scan a few rows
+    if trends is not None and len(trends):
+        trends = trends[trends["indicator_id"].isin(ids)]
     rows = []
     for no, rule in enumerate(rec.evidence, start=1):
         ind = catalogue[rule["indicator"]]
-        result, fields = evaluate(rule, ind, values, trends)
-        latest = _published(values, ind.id)
-        synthetic = bool(ind.is_survey and len(latest) and bool(latest["synthetic"].iloc[-1]))
+        published = _published(values, ind.id)
+        result, fields = evaluate(rule, ind, published, trends)
+        synthetic = bool(ind.is_survey and len(published) and bool(published["synthetic"].iloc[-1]))
         period = None if fields is None else fields["period"]
         src = (sources or {}).get((ind.id, period or "")) or " ".join(ind.sources)
         words = meaning(rule, ind) or {}
@@ -393,17 +395,23 @@ def rule_sources(
 ) -> dict[tuple[str, str], str]:
     """(indicator, period) -> the source ids of the headline value of each public series
     indicator in ``public.statistics`` (e.g. the barometer edition of that year)."""
-    out: dict[tuple[str, str], str] = {}
-    for ind in catalogue.values():
-        if ind.is_survey or not ind.series or ind.headline_geo is None:
-            continue
-        rows = con.execute(
-            "SELECT period, string_agg(DISTINCT source_id, ' ' ORDER BY source_id) FROM "
-            "public.statistics WHERE list_contains(?, series) AND geo_code = ? GROUP BY period",
-            [list(ind.series), ind.headline_geo],
-        ).fetchall()
-        out.update({(ind.id, str(p)): s for p, s in rows})
-    return out
+    wanted = [
+        (ind.id, series, ind.headline_geo)
+        for ind in catalogue.values()
+        if not ind.is_survey and ind.headline_geo is not None
+        for series in ind.series
+    ]
+    if not wanted:
+        return {}
+    ids, series, geos = (list(column) for column in zip(*wanted, strict=True))
+    rows = con.execute(  # one query for every indicator
+        "SELECT w.indicator_id, s.period, string_agg(DISTINCT s.source_id, ' ' ORDER BY s.source_id) "
+        "FROM public.statistics s JOIN (SELECT unnest(?::VARCHAR[]) AS indicator_id, "
+        "unnest(?::VARCHAR[]) AS series, unnest(?::VARCHAR[]) AS geo_code) w USING (series, geo_code) "
+        "GROUP BY w.indicator_id, s.period",
+        [ids, series, geos],
+    ).fetchall()
+    return {(ind_id, str(p)): s for ind_id, p, s in rows}
 
 
 # --- computed answers of the theme pages --------------------------------------------------
@@ -467,7 +475,7 @@ def finding(
     for text in check["sides"]:
         kind, threshold = parse_rule(text, f"check of {ind.id}")
         side = {"indicator": ind.id, "rule": kind, "threshold": threshold, "direction": "supports"}
-        result, _ = evaluate(side, ind, values, trends)
+        result, _ = evaluate(side, ind, rows, trends)
         if result == "supports":
             return rule_sentence(side, ind, fields, result, lang, geo_labels)
         sides.append(meaning(side, ind)[lang])  # type: ignore[index]

@@ -28,6 +28,7 @@ such row) are scanned by the next build and deleted when they fail (see :mod:`wa
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -127,9 +128,9 @@ def collect(con: duckdb.DuckDBPyConnection, relation: str, fields: Iterable[str]
 def add_public_text(con: duckdb.DuckDBPyConnection, texts: Iterable[str]) -> None:
     """Public vocabulary (e.g. the codebook's labels): restricted values found in it are not."""
     _ensure_tables(con)
-    rows = [[t] for t in set(texts) if t]
-    if rows:
-        con.executemany(f"INSERT INTO {PUBLIC_TEXT} (v) VALUES (?)", rows)
+    values = [t for t in set(texts) if t]
+    if values:  # one statement: executemany runs one INSERT per value
+        con.execute(f"INSERT INTO {PUBLIC_TEXT} (v) SELECT unnest(?::VARCHAR[])", [values])
 
 
 def varchar_columns(con: duckdb.DuckDBPyConnection, database: str) -> list[tuple[str, str, str, str]]:
@@ -175,11 +176,15 @@ def scan(con: duckdb.DuckDBPyConnection, database: str | None = None) -> Report:
 def _scan(
     con: duckdb.DuckDBPyConnection, database: str, columns: list[tuple[str, str, str, str]]
 ) -> tuple[list[Finding], int, int]:
-    selects = [
-        f"SELECT DISTINCT {i} AS col, {_ident(c)}::VARCHAR AS v FROM "
-        f"{_ident(database)}.{_ident(s)}.{_ident(t)} WHERE {_ident(c)} IS NOT NULL"
-        for i, (s, t, c, _) in enumerate(columns)
-    ]
+    selects = []  # one scan per table (one per column planned ~400 aggregates): UNPIVOT drops the NULLs
+    for (s, t), numbered in itertools.groupby(enumerate(columns), key=lambda item: item[1][:2]):
+        group = list(numbered)
+        inner = ", ".join(f'{_ident(c)}::VARCHAR AS "{i}"' for i, (_, _, c, _) in group)
+        keys = ", ".join(f'"{i}"' for i, _ in group)
+        selects.append(
+            f"SELECT DISTINCT col::INTEGER AS col, v FROM (SELECT {inner} FROM "
+            f"{_ident(database)}.{_ident(s)}.{_ident(t)}) UNPIVOT (v FOR col IN ({keys}))"
+        )
     selects.append(f"SELECT DISTINCT -1 AS col, v FROM {PUBLIC_TEXT} WHERE v IS NOT NULL")
     con.execute(f"CREATE TEMP TABLE {_VALUES} AS " + " UNION ALL ".join(selects))
     [(values,)] = con.execute(f"SELECT count(*) FROM {_VALUES} WHERE col >= 0").fetchall()

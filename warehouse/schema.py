@@ -16,6 +16,13 @@ def ddl_files(folder: str = "sql") -> list[Traversable]:
 
 
 def apply_ddl(con: duckdb.DuckDBPyConnection, folder: str = "sql") -> None:
-    """Run every file of :func:`ddl_files` (schemas, tables and views with their comments)."""
-    for path in ddl_files(folder):
-        con.execute(path.read_text(encoding="utf-8"))
+    """Run every file of :func:`ddl_files` (schemas, tables and views with their comments), in
+    one transaction: one commit to the write-ahead log, not one per statement."""
+    con.begin()
+    try:
+        for path in ddl_files(folder):
+            con.execute(path.read_text(encoding="utf-8"))
+    except BaseException:
+        con.rollback()
+        raise
+    con.commit()

@@ -108,7 +108,8 @@ def map_columns(codebook: Codebook, headers: list[str], metadata: set[str]) -> C
 def clean(column: str) -> str:
     """SQL: the value trimmed, NULL when empty or a missing marker (``n/a``)."""
     trimmed = f"trim({column}, {_BLANKS})"
-    return f"(CASE WHEN lower({trimmed}) IN {in_list(MISSING_MARKERS)} THEN NULL ELSE {trimmed} END)"
+    missing = " ".join(f"WHEN {quote_literal(m)} THEN NULL" for m in MISSING_MARKERS)
+    return f"(CASE lower({trimmed}) {missing} ELSE {trimmed} END)"
 
 
 def number(text: str) -> str:

@@ -33,9 +33,11 @@ _RELEVANT = re.compile(r"^\$\{(\w+)\}\s*=\s*'([^']*)'$")
 
 def normalise_label(text: str) -> str:
     """Fold case, strip accents and collapse whitespace so labels compare loosely."""
-    decomposed = unicodedata.normalize("NFKD", str(text))
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(stripped.replace("\u2019", "'").casefold().split())
+    text = str(text)
+    if not text.isascii():  # ASCII has neither accents nor compatibility forms
+        decomposed = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(text.replace("\u2019", "'").casefold().split())
 
 
 def label_lookup(entries: Iterable[tuple[str, dict[str, str]]], what: str) -> dict[str, str]:
@@ -244,9 +246,9 @@ def codebook_for(version: str | None) -> Codebook:
 def version_rows() -> list[dict[str, object]]:
     """One row per version for ``core.questionnaire_versions``: what it adds, removes and asks
     differently against the previous version (computed from the forms), and its changelog."""
-    import yaml
+    from core.yamlfile import read_yaml
 
-    notes = yaml.safe_load((INSTRUMENT_DIR / "versions.yaml").read_text(encoding="utf-8"))
+    notes = read_yaml(INSTRUMENT_DIR / "versions.yaml")
     rows = []
     for version in VERSIONS:
         book, note = CODEBOOKS[version], notes[version]
@@ -277,7 +279,7 @@ def version_rows() -> list[dict[str, object]]:
 
 def seed_citations(version: str) -> dict[str, str]:
     """Question code -> the passage of the source documents it comes from (versions.yaml)."""
-    import yaml
+    from core.yamlfile import read_yaml
 
-    notes = yaml.safe_load((INSTRUMENT_DIR / "versions.yaml").read_text(encoding="utf-8"))
+    notes = read_yaml(INSTRUMENT_DIR / "versions.yaml")
     return {code: " ".join(text.split()) for code, text in notes[version].get("seeds", {}).items()}

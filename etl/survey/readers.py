@@ -240,8 +240,9 @@ def read_export(
             "template.",
         )
     cleaned = RawTable(con, f"{name}_clean", headers, table.dialect)
+    # Tables, not views: each later query would bind and compute the long generated expressions again.
     con.execute(
-        f"CREATE VIEW {cleaned.relation} AS SELECT "
+        f"CREATE TABLE {cleaned.relation} AS SELECT "
         f"{', '.join(f'{clean(c)} AS {c}' for c in map(table.column, headers))}, _line FROM {name}"
     )
     incomplete: list[int] = []
@@ -276,7 +277,7 @@ def read_export(
     )
     relation = f"{name}_canonical"
     con.execute(
-        f"CREATE VIEW {relation} AS SELECT {select_list(canonical_columns(cleaned, codebook, columns))}, "
+        f"CREATE TABLE {relation} AS SELECT {select_list(canonical_columns(cleaned, codebook, columns))}, "
         f"_line, {time} AS _submitted_at, {source} AS _source_id, {origin_file} AS _origin_file, "
         f"{origin_line} AS _origin_line FROM {cleaned.relation} WHERE {submitted}"
     )

@@ -309,9 +309,10 @@ def validate(source: Export | pd.DataFrame, codebook: Codebook = CODEBOOK) -> Va
     )  # each rule evaluated once per row
     names = temp_name(f"{canonical}_rules")  # rule index -> (field, rule)
     con.execute(f"CREATE TABLE {names} (i INTEGER, field VARCHAR, rule VARCHAR)")
-    con.executemany(
-        f"INSERT INTO {names} (i, field, rule) VALUES (?, ?, ?)",
-        [[i, r.field, r.rule] for i, r in enumerate(rules)],
+    con.execute(  # one statement: executemany runs one INSERT per rule (~90)
+        f"INSERT INTO {names} (i, field, rule) SELECT unnest(?::INTEGER[]), unnest(?::VARCHAR[]), "
+        "unnest(?::VARCHAR[])",
+        [list(range(len(rules))), [r.field for r in rules], [r.rule for r in rules]],
     )
     errors = temp_name(f"{canonical}_errors")
     con.execute(

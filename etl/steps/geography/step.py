@@ -123,9 +123,14 @@ def add_countries(ctx: Context, labels: dict[str, str]) -> None:
                 None,
             ]
         )
+    if not rows:
+        return
     columns = ", ".join(GEOGRAPHY_COLUMNS)
-    ctx.con.executemany(
-        f"INSERT OR IGNORE INTO core.geography ({columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+    values = ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(rows))
+    ctx.con.execute(  # one statement (executemany runs one INSERT per row); the countries not there yet
+        f"INSERT INTO core.geography ({columns}) SELECT * FROM (VALUES {values}) v({columns}) "
+        "WHERE v.geo_code NOT IN (SELECT geo_code FROM core.geography)",
+        [value for row in rows for value in row],
     )
 
 
