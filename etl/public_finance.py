@@ -177,7 +177,8 @@ def add_geographies(ctx: Context) -> None:
     """Aggregates the finance series use besides countries (EU-27), with their names."""
     for code, geo in load_spec()["geographies"].items():
         ctx.con.execute(
-            "INSERT OR IGNORE INTO core.geography VALUES (?, ?, ?, ?, ?, NULL, ?, NULL, NULL)",
+            "INSERT OR IGNORE INTO core.geography (geo_code, level, label_en, label_fr, label_nl, nuts) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
             [code, geo["level"], geo["en"], geo["fr"], geo["nl"], code],
         )
 
