@@ -1,4 +1,4 @@
-"""Text views of the indicator tables for the command line (the lead wires them into argparse)."""
+"""Text views of the indicator tables for the command line (wired into argparse by sector_monitor.cli)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Questionnaire versions in the indicator computation (issue 16).
+"""Questionnaire versions in the indicator computation.
 
 Each wave is made of responses to one or more questionnaire versions
 (``restricted.survey_responses.questionnaire_version``). A survey indicator declares the versions

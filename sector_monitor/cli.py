@@ -635,7 +635,7 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
 
 
 def main(argv: list[str] | None = None) -> int:
-    os.umask(0o077)  # files made here (landing, warehouse, history, logs) are private (issue 13)
+    os.umask(0o077)  # files made here (landing, warehouse, history, logs) are private
     warnings.showwarning = _show_warning
     args = parser().parse_args(argv)
     try:

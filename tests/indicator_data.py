@@ -46,7 +46,7 @@ PUBLIC_SERIES = {  # series -> (unit, [(geo, period, value, flag)])
     "barometer_subsidies_share_of_receipts": ("percent", [("01000", "2013", 50.0, None)]),
     "barometer_cash_flow_problems": ("percent", [("01000", "2013", 20.0, None)]),
     "barometer_sector_outlook_deterioration": ("percent", [("01000", "2013", 50.0, None)]),
-    # public spending (Eurostat COFOG, issue 14)
+    # public spending (Eurostat COFOG)
     **{
         f"cofog_gf1007_{level}_eur_million_estat202608": (
             "eur_million",

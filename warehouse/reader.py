@@ -3,7 +3,7 @@
 One in-memory DuckDB connection per process ATTACHes the warehouse file READ_ONLY and
 re-attaches it when the file's (inode, mtime, size) changes, i.e. after an atomic rebuild.
 ``duckdb.connect(path, read_only=True)`` is not used: in-process it returns DuckDB's cached
-instance for that path, which keeps serving the replaced file (see shared notes on DuckDB).
+instance for that path, which keeps serving the replaced file after an atomic swap.
 Each query runs on its own cursor, so the reader is safe to share between threads.
 """
 

@@ -241,7 +241,7 @@ def test_unknown_or_malformed_upload_ids_are_not_found(client) -> None:
 
 @pytest.mark.slow
 def test_a_refused_file_shows_its_summary_and_cannot_be_published(client, live: Path, tmp_path: Path) -> None:
-    """File-level checks (issue 16): more than half the rows failing one rule."""
+    """File-level checks: more than half the rows failing one rule."""
     write_planted_errors(tmp_path / "wave.csv")
     with (tmp_path / "wave.csv").open(encoding="utf-8", newline="") as handle:
         rows = list(csv.reader(handle, delimiter=";"))

@@ -1,6 +1,6 @@
 """The coordinator workspace's sessions and login limits under attack: revoked sessions
 (logout, password reset), concurrent and many-name login attempts, no caching of admin
-responses and no server path in messages (issue 13)."""
+responses and no server path in messages."""
 
 from __future__ import annotations
 

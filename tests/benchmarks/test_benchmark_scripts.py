@@ -1,4 +1,4 @@
-"""The benchmark scripts of issue 8: scaled synthetic exports, the ingest peers, indicator scaling,
+"""The benchmark scripts: scaled synthetic exports, the ingest peers, indicator scaling,
 the API comparison with Datasette and the generated tables of BENCHMARKS.md."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The public-funding page in Chromium (issue 14): FR/NL/EN, the unit toggle, the EU
+"""The public-funding page in Chromium: FR/NL/EN, the unit toggle, the EU
 comparison and the 2015 break drawn as a gap; screenshots in test-artifacts/."""
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ def client(warehouse_path: Path):
 @pytest.mark.parametrize(
     ("path", "header", "lang"),
     [
-        ("/status", None, "fr"),  # /healthz exists since issue 17
+        ("/status", None, "fr"),  # /healthz exists, /status does not
         ("/xyz", None, "fr"),
         ("/xyz", "nl-BE,nl;q=0.9", "nl"),
         ("/health", "en-GB,en;q=0.8", "en"),

@@ -1,4 +1,4 @@
-"""The public-funding page and the public-spending indicators (issue 14): every unit renders in
+"""The public-funding page and the public-spending indicators: every unit renders in
 every language, sentences follow the data, the 2015 break is a gap; the indicators are reachable
 in the explorer, the API and notes."""
 

@@ -1,4 +1,4 @@
-"""Public spending series (issue 14): values equal the raw files, one release per series,
+"""Public spending series: values equal the raw files, one release per series,
 real terms and per inhabitant recomputed independently, the NBB Brussels entities, the 2015
 COCOM/GGC break, and the series metadata in FR/NL/EN."""
 

@@ -1,4 +1,4 @@
-"""File-level checks (issue 16): a structurally wrong export is refused as a whole, in seconds,
+"""File-level checks: a structurally wrong export is refused as a whole, in seconds,
 with one message; nothing is landed and the warehouse does not change. Group paths named like
 the tool's (``meta/``) map to their questions, the tool's own fields stay metadata."""
 

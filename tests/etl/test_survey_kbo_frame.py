@@ -1,4 +1,4 @@
-"""A real sampling frame (issue 16): `survey frame` from a KBO/BCE open-data extract (folder or
+"""A real sampling frame: `survey frame` from a KBO/BCE open-data extract (folder or
 zip, the real format) or a CSV of counts; public.sampling_frame says where the weights come from,
 the weights change, and pages and notes name the frame (illustrative until one is loaded)."""
 

@@ -1,4 +1,4 @@
-"""Questionnaire versions (issue 16): v2 adds the seed concepts, each wave records its version,
+"""Questionnaire versions: v2 adds the seed concepts, each wave records its version,
 v1 and v2 waves coexist, indicators declare the versions they apply to and trends never compare
 waves whose question differs."""
 

@@ -147,7 +147,7 @@ def test_unknown_selection_and_format_are_refused(
         write_note(r4_note, tmp_path / "x.odt")
 
 
-# --- what a federation hands to a minister: caveats, scope, language, context (issue 12) ---
+# --- what a federation hands to a minister: caveats, scope, language, context ---
 
 HEADLINES = {
     "fr": ("735 000", "6,4 %", "11 000", "18 %", "Hustinx et Dudal, 2020"),

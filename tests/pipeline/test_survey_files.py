@@ -1,4 +1,4 @@
-"""Landed survey files are manageable (issue 16): `survey files` lists them with what the warehouse
+"""Landed survey files are manageable: `survey files` lists them with what the warehouse
 loaded from each, `survey remove` takes one out (archived in the restricted area, audit entry,
 atomic rebuild), and the admin area does the same behind its CSRF check."""
 

@@ -1,4 +1,4 @@
-"""Fix-and-resubmit (issue 16): the quarantine CSV a coordinator gets is corrected in a spreadsheet
+"""Fix-and-resubmit: the quarantine CSV a coordinator gets is corrected in a spreadsheet
 (Belgian Excel: ';', cp1252, decimal comma, day-first dates, leading zeros dropped) and ingested
 again; the corrected rows join the wave, the others stay quarantined, once. End to end through
 the CLI and through the admin area."""

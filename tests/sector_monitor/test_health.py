@@ -1,4 +1,4 @@
-"""``GET /healthz`` (issue 17): 200 with the build id of the warehouse version the process
+"""``GET /healthz``: 200 with the build id of the warehouse version the process
 reads, 503 when the warehouse does not open; follows an atomic replace; never cached."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Readers scale out (issue 17): two `sector-monitor serve` replicas behind nginx (the config
+"""Readers scale out: two `sector-monitor serve` replicas behind nginx (the config
 rendered from deploy/nginx-site.conf.j2), 20 users through the proxy while 3 publishes
 (`sector-monitor build` over the warehouse file both replicas read) and a rolling restart
 happen: no failed request, and both replicas report each new build id on /healthz within 10 s.

@@ -1,6 +1,6 @@
 """`sector-monitor serve` as an operator runs it: gunicorn with threaded workers, stopped
 with its parent by SIGTERM or SIGINT (forwarded, waited for) or SIGKILL (gunicorn gets
-SIGTERM when its parent dies), leaving no process and a free port (issue 13)."""
+SIGTERM when its parent dies), leaving no process and a free port."""
 
 from __future__ import annotations
 

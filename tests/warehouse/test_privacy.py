@@ -1,4 +1,4 @@
-"""Privacy of the warehouse and of the restricted files (issue 13).
+"""Privacy of the warehouse and of the restricted files.
 
 * No enterprise number, name or free text of the landed files in the warehouse: validation
   messages quote no value (shifted-column export), and the privacy guard refuses a build whose
@@ -269,7 +269,7 @@ def test_guard_ignores_names_found_in_public_sources_and_short_values() -> None:
 def test_guard_fails_the_build_and_keeps_the_previous_warehouse(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A step that stores raw values (here: messages quoting them, as before issue 13) makes the
+    """A step that stores raw values (here: messages quoting them) makes the
     build fail with the table and column named; nothing is swapped in."""
     wh = tmp_path / "var" / "warehouse.duckdb"
     build(wh)
