@@ -99,7 +99,7 @@ def test_note_export_and_publish_commands(warehouse_path: Path, tmp_path: Path) 
 def test_rollback_command_restores_the_previous_build(warehouse_path: Path, tmp_path: Path) -> None:
     import shutil
 
-    from conftest import table_digest
+    from support import table_digest
 
     wh = tmp_path / "var" / "warehouse.duckdb"
     shutil.copytree(warehouse_path.parent, wh.parent)
