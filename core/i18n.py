@@ -92,7 +92,7 @@ def format_number(value: object, lang: str, decimals: int | None = None, signed:
     if signed:
         pattern = f"+{pattern};-{pattern}"
     # Babel writes int, float and Decimal exactly; anything else (numpy, text) goes through float
-    number = value if isinstance(value, int | float | Decimal) else float(value)  # type: ignore[arg-type]
+    number = value if isinstance(value, int | float | Decimal) else float(value)  # type: ignore[arg-type]  # numeric text
     return format_decimal(number, format=pattern, locale=LOCALES[lang])
 
 

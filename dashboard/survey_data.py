@@ -168,7 +168,7 @@ def suppression_reason(reason: object, lang: str) -> str:
         "money_min_n": _("money amount with fewer than 10 responses"),
         "dominance": _("one association would make up more than half of the total"),
         "secondary": _("withheld so that another suppressed cell cannot be recovered"),
-    }.get(reason, _("disclosure control"))  # type: ignore[call-overload]
+    }.get(str(reason), _("disclosure control"))
 
 
 def suppressed_text(reason: object, lang: str) -> str:

@@ -207,7 +207,9 @@ def rule_sentence(
             previous=fields["previous"], change=_change(fields["change"], ind, lang), **d
         )
     template = WORDING["sentence" if held else "sentence_not"][lang]
-    return _tidy(template.format(meaning=meaning(rule, ind)[lang], **d))  # type: ignore[index]
+    worded = meaning(rule, ind)
+    assert worded is not None, f"rule {rule['rule']} of {ind.id} has no wording"
+    return _tidy(template.format(meaning=worded[lang], **d))
 
 
 def _published(values: pd.DataFrame, ind_id: str) -> pd.DataFrame:
@@ -478,7 +480,9 @@ def finding(
         result, _ = evaluate(side, ind, rows, trends)
         if result == "supports":
             return rule_sentence(side, ind, fields, result, lang, geo_labels)
-        sides.append(meaning(side, ind)[lang])  # type: ignore[index]
+        worded = meaning(side, ind)
+        assert worded is not None, f"rule {kind} of {ind.id} has no wording"
+        sides.append(worded[lang])
     d = _details(ind, fields, lang, geo_labels)
     return _tidy(WORDING["neither"][lang].format(high=sides[0], low=sides[1], **d))
 

@@ -383,7 +383,7 @@ def _what(title: str, category: str | None, period: str | None, t: dict) -> str:
 
 def _suppression_reason(reason: object, n: object, t: dict) -> str:
     """Why a cell is suppressed, from its published ``flag_reason`` (and n)."""
-    count = "?" if is_missing(n) else int(n)  # type: ignore[call-overload]
+    count = "?" if is_missing(n) else int(n)  # type: ignore[call-overload]  # a count: not missing
     if reason == "min_n":
         return t["reason_min_n"].format(n=count)
     if reason == "money_min_n":
