@@ -8,9 +8,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 from jsonschema import Draft7Validator
 from werkzeug.datastructures import MultiDict
+
+from core.yamlfile import read_yaml
 
 SPEC_FILE = Path(__file__).resolve().parent / "openapi.yaml"
 
@@ -26,7 +27,7 @@ class ApiError(Exception):
 @cache
 def openapi_document() -> dict[str, Any]:
     """The OpenAPI 3 document of the API."""
-    return yaml.safe_load(SPEC_FILE.read_text(encoding="utf-8"))
+    return read_yaml(SPEC_FILE)
 
 
 def _resolve(node: dict[str, Any]) -> dict[str, Any]:

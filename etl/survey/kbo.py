@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
-import yaml
 
+from core.yamlfile import read_yaml
 from etl.snapshots import sha256_file
 from etl.survey.codebook import CODEBOOK
 from warehouse.sql import quote_literal
@@ -49,7 +49,7 @@ class Mapping:
 
     @classmethod
     def load(cls, path: Path = MAPPING) -> Mapping:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        data = read_yaml(Path(path))
         nace = {
             str(v): {str(k).replace(".", ""): s for k, s in codes.items()}
             for v, codes in data["nace"].items()

@@ -5,8 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
+from core.yamlfile import read_yaml
 
-TEXTS: dict[str, dict[str, Any]] = yaml.safe_load(
-    Path(__file__).with_name("texts.yaml").read_text(encoding="utf-8")
-)
+TEXTS: dict[str, dict[str, Any]] = read_yaml(Path(__file__).with_name("texts.yaml"))
