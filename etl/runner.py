@@ -32,8 +32,9 @@ import duckdb
 
 from core.i18n import LANGUAGES
 from core.yamlfile import read_yaml
-from etl import snapshots
+from etl import reuse, snapshots
 from etl.landing import Pending
+from warehouse.sql import quote_literal
 
 DAG_FILE = Path(__file__).with_name("dag.yml")
 META_FILE = "meta.yml"
@@ -84,7 +85,10 @@ class Context:
     refresh: bool = False  # fetch live versions of the snapshots first
     pending: Pending | None = None  # a survey file being ingested (landed if the build succeeds)
     exclude: frozenset[tuple[int, str]] = field(default_factory=frozenset)  # landed files taken out
+    previous: str | None = None  # the attached previous warehouse whose unchanged rows are reused
     load_id: str = ""  # set by the runner for each step
+    input_key: str = ""  # set by the runner for each step (etl/reuse.py)
+    code_key: str = ""  # the part of input_key that is the step's code (set before inputs(ctx))
 
     def source(self, source_id: str) -> snapshots.Source:
         return snapshots.load_source(source_id, self.snapshots_root)
@@ -157,16 +161,62 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
+def step_key(ctx: Context, meta: StepMeta, ordered: list[StepMeta], keys: dict[str, str], module: Any) -> str:
+    """The input key of ``meta`` (see :mod:`etl.reuse`): its code, snapshots and declared
+    inputs, the keys of its upstream steps (``keys``, of the steps before it in ``ordered``)."""
+    by_name = {s.name: s for s in ordered}
+    upstream, todo = set(), list(meta.depends)
+    while todo:
+        name = todo.pop()
+        if name not in upstream:
+            upstream.add(name)
+            todo.extend(by_name[name].depends)
+    for s in ordered[: ordered.index(meta)]:
+        if not s.data.get("isolated"):
+            upstream.add(s.name)
+    excluded = reuse.excluded_folders(s.folder for s in ordered)
+    ctx.code_key = reuse.key_of(
+        reuse.code_digest(meta.module.split(".")[0], excluded), reuse.folder_digest(meta.folder)
+    )
+    inputs: Callable[[Context], list[str]] | None = getattr(module, "inputs", None)
+    return reuse.key_of(
+        ctx.code_key,
+        *(f"{s}={reuse.snapshot_digest(s, ctx.snapshots_root)}" for s in meta.source_ids),
+        *(inputs(ctx) if inputs is not None else ()),
+        *(f"{name}={keys[name]}" for name in sorted(upstream)),
+    )
+
+
+def _reused(ctx: Context, meta: StepMeta, module: Any) -> StepResult | None:
+    """Copy the rows of the previous build's run of ``meta`` with the same input key, if any."""
+    if ctx.previous is None or ctx.refresh or meta.data.get("reuse") == "parts":
+        return None
+    prior = reuse.previous_run(ctx.con, ctx.previous, meta.name, ctx.input_key)
+    if prior is None:
+        return None
+    old, rows_in, rows_out = prior
+    reuse.copy_step_rows(ctx.con, ctx.previous, old, ctx.load_id, meta.data.get("owns", ()))
+    relink: Callable[[Context], None] | None = getattr(module, "after_reuse", None)
+    if relink is not None:  # e.g. rows naming other steps' load ids
+        relink(ctx)
+    ctx.con.execute("UPDATE meta.etl_runs SET reused_from = ? WHERE load_id = ?", [old, ctx.load_id])
+    return StepResult(rows_in, rows_out, "reused")
+
+
 def run_steps(
     ctx: Context,
     steps: Iterable[StepMeta] | None = None,
     on_step: Callable[[str, str], None] | None = None,
 ) -> list[StepResult]:
     """Run ``steps`` (default: every step :func:`discover` finds) in dependency order, each
-    module's ``run(ctx)``; the first failure raises StepError."""
+    module's ``run(ctx)``, or copy its rows from ``ctx.previous`` when its input key is
+    unchanged; the first failure raises StepError."""
     results = []
-    for meta in order_steps(discover() if steps is None else steps):
+    ordered = order_steps(discover() if steps is None else steps)
+    keys: dict[str, str] = {}
+    for meta in ordered:
         ctx.load_id = uuid.uuid4().hex[:12]
+        ctx.con.execute(f"SET VARIABLE load_id = {quote_literal(ctx.load_id)}")  # column defaults
         ctx.con.execute(
             "INSERT INTO meta.etl_runs (load_id, build_id, step, started_at, status) "
             "VALUES (?, ?, ?, ?, 'running')",
@@ -175,8 +225,15 @@ def run_steps(
         if on_step:
             on_step(meta.name, "start")
         try:
-            run: Callable[[Context], StepResult] = importlib.import_module(meta.module).run
-            result = run(ctx)
+            module = importlib.import_module(meta.module)
+            ctx.input_key = keys[meta.name] = step_key(ctx, meta, ordered, keys, module)
+            ctx.con.execute(
+                "UPDATE meta.etl_runs SET input_key = ? WHERE load_id = ?", [ctx.input_key, ctx.load_id]
+            )
+            result = _reused(ctx, meta, module)
+            if result is None:
+                run: Callable[[Context], StepResult] = module.run
+                result = run(ctx)
         except Exception as exc:
             message = f"step {meta.name!r} failed: {exc}"
             ctx.con.execute(
@@ -193,6 +250,7 @@ def run_steps(
         if on_step:
             on_step(meta.name, result.status)
         results.append(result)
+    ctx.con.execute("RESET VARIABLE load_id")
     return results
 
 

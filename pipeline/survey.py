@@ -60,8 +60,10 @@ def ingest(
     share: float | None = None,
     user: str | None = None,
     version: str | None = None,
+    full: bool = False,
 ) -> Result[dict[str, Any]]:
-    """Check, validate and load one export, rebuilding the warehouse atomically.
+    """Check, validate and load one export, rebuilding the warehouse atomically (reusing the
+    rows of the other waves and of the unchanged steps unless ``full``).
 
     File-level checks come first (:mod:`etl.survey.filecheck`): a file missing a required
     question is refused from its header alone; a file with more than ``share`` of its rows
@@ -111,7 +113,9 @@ def ingest(
         )
 
     try:
-        build(warehouse, pending=landing.Pending(file, wave, fmt, share, version), before_swap=land)
+        build(
+            warehouse, pending=landing.Pending(file, wave, fmt, share, version), before_swap=land, full=full
+        )
     except BaseException as exc:
         if "entry" in landed:  # landed, then the swap failed: nothing changes
             landing.restore(area, landed["previous"], landed["entry"])

@@ -31,9 +31,9 @@ def existing_warehouse(args: argparse.Namespace) -> Path | None:
 
 
 def _progress(name: str, state: str) -> None:
-    mark = {"start": "[cyan]…[/]", "ok": "[green]✓[/]", "failed": "[red]✗[/]"}[state]
+    mark = {"start": "[cyan]…[/]", "ok": "[green]✓[/]", "reused": "[dim]=[/]", "failed": "[red]✗[/]"}[state]
     if state != "start":
-        console.print(f"  {mark} {name}")
+        console.print(f"  {mark} {name}" + (" [dim](unchanged: rows reused)[/]" if state == "reused" else ""))
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -42,7 +42,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     path = warehouse_path(args.warehouse)
     console.print(f"Building [bold]{path}[/] …")
     with console.status("running ETL steps"):
-        report = build(path, refresh=args.refresh, on_step=_progress)
+        report = build(path, refresh=args.refresh, on_step=_progress, full=args.full)
     console.print(f"[green]Built {path} in {report.seconds:.1f} s[/] (build {report.build_id})")
     return 0
 
@@ -249,6 +249,7 @@ def _survey_ingest(args: argparse.Namespace) -> int:
             lang,
             share=args.max_failing_share,
             version=args.version,
+            full=args.full,
         )
     report = result.report or {}
     if not result.ok:
@@ -506,6 +507,12 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument(
         "--refresh", action="store_true", help="fetch live versions of the sources first (needs network)"
     )
+    b.add_argument(
+        "--full",
+        action="store_true",
+        help="compute every step again (by default unchanged steps and survey waves reuse the "
+        "current warehouse's rows)",
+    )
     b.set_defaults(func=cmd_build)
     s = sub.add_parser("status", parents=[common], help="sources, checksums, row counts, last run")
     s.add_argument("--json", action="store_true")
@@ -549,6 +556,7 @@ def parser() -> argparse.ArgumentParser:
         help="refuse the file when more than this share of its rows fail the same rule "
         "(default 0.5, or $SECTOR_MONITOR_MAX_FAILING_SHARE; 1 never refuses)",
     )
+    i.add_argument("--full", action="store_true", help="rebuild every step and wave (see build --full)")
     fl = ssub.add_parser("files", parents=[common], help="list the landed survey files")
     fl.add_argument("--wave", type=int, help="only this wave")
     fl.add_argument("--json", action="store_true")

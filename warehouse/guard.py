@@ -32,8 +32,11 @@ import itertools
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
+
+from warehouse.sql import quote_literal
 
 GUARD_VERSION = 1
 MIN_LENGTH = 6
@@ -123,6 +126,23 @@ def collect(con: duckdb.DuckDBPyConnection, relation: str, fields: Iterable[str]
         f"WHERE length(trim(value)) >= {MIN_LENGTH} GROUP BY field, value",
         [source_file],
     )
+
+
+def save_collected(con: duckdb.DuckDBPyConnection, source_file: str, path: Path) -> None:
+    """Write the values :func:`collect` kept for ``source_file`` to ``path`` (Parquet; the caller
+    puts it in a restricted folder): a later build that reuses the file's rows without reading
+    it again checks its warehouse against them (:func:`load_collected`)."""
+    _ensure_tables(con)
+    con.execute(
+        f"COPY (SELECT * FROM {RESTRICTED} WHERE source_file = ?) TO {quote_literal(path)} (FORMAT parquet)",
+        [source_file],
+    )
+
+
+def load_collected(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Take back the values :func:`save_collected` wrote."""
+    _ensure_tables(con)
+    con.execute(f"INSERT INTO {RESTRICTED} SELECT * FROM read_parquet({quote_literal(path)})")
 
 
 def add_public_text(con: duckdb.DuckDBPyConnection, texts: Iterable[str]) -> None:

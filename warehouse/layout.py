@@ -68,6 +68,12 @@ class Layout:
         return self.landing / SCRATCH
 
     @property
+    def guard_cache(self) -> Path:
+        """``<landing>/.guard``: the restricted values of each survey file read (for the privacy
+        guard of builds that reuse the file's rows instead of reading it again)."""
+        return self.landing / ".guard"
+
+    @property
     def history(self) -> Path:
         """Earlier builds kept for rollback (:mod:`warehouse.history`)."""
         return self.root / "history"

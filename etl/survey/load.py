@@ -237,7 +237,7 @@ def write_quarantine(ctx: Context, result: FileResult, errors: str) -> None:
         tmp.unlink(missing_ok=True)
 
 
-ERROR_COLUMNS = "load_id, source_file, line, field, rule, detail"  # of meta.quarantine_errors
+ERROR_COLUMNS = "load_id, source_file, wave, line, field, rule, detail"  # of meta.quarantine_errors
 
 
 def record_quarantine(ctx: Context, home: str, results: list[FileResult]) -> None:
@@ -251,7 +251,7 @@ def record_quarantine(ctx: Context, home: str, results: list[FileResult]) -> Non
     for r in results:
         errors = temp_name("open_errors")
         ctx.con.execute(f"CREATE TEMP TABLE {errors} AS {open_errors(r, corrected)}")
-        load = f"{quote_literal(ctx.load_id)}, {quote_literal(r.input.name)}"
+        load = f"{quote_literal(ctx.load_id)}, {quote_literal(r.input.name)}, {r.input.wave}"
         ctx.con.execute(
             f"INSERT INTO {home}.meta.quarantine_errors ({ERROR_COLUMNS}) SELECT {load}, line, field, "
             f"rule, detail FROM {errors}"
@@ -264,7 +264,7 @@ def record_quarantine(ctx: Context, home: str, results: list[FileResult]) -> Non
             )
         ctx.con.execute(
             f"INSERT INTO {home}.meta.quarantined_rows (load_id, source_file, wave, line, subsector) "
-            f"SELECT {load}, {r.input.wave}, c._line, "
+            f"SELECT {load}, c._line, "
             f"CASE WHEN c.subsector IN {subsectors} AND c._line NOT IN (SELECT line FROM {errors} "
             f"WHERE field = 'subsector') THEN c.subsector ELSE 'unknown' END "
             f"FROM {r.checked.checked_relation} c WHERE c._line IN (SELECT line FROM {errors})"

@@ -3,7 +3,9 @@ CREATE TABLE meta.build (
     started_at    TIMESTAMP NOT NULL,
     finished_at   TIMESTAMP,
     tool_version  VARCHAR NOT NULL,
-    inputs_sha256 VARCHAR            -- digest of every snapshot and landed file used
+    inputs_sha256 VARCHAR,           -- digest of every snapshot and landed file used
+    previous_build VARCHAR,          -- build whose unchanged rows this one reused (NULL: full build)
+    full_build    BOOLEAN NOT NULL DEFAULT TRUE  -- every step computed, nothing reused
 );
 
 CREATE TABLE meta.sources (
@@ -16,6 +18,7 @@ CREATE TABLE meta.sources (
     sha256       VARCHAR NOT NULL,
     citation     VARCHAR NOT NULL,
     note         VARCHAR,
+    load_id      VARCHAR DEFAULT getvariable('load_id'),  -- the step run that wrote the row
     title_fr     VARCHAR NOT NULL,   -- title, producer and citation in each language
     title_nl     VARCHAR NOT NULL,
     title_en     VARCHAR NOT NULL,
@@ -34,6 +37,7 @@ CREATE TABLE meta.snapshots (
     bytes        BIGINT NOT NULL,
     retrieved_on DATE,
     origin       VARCHAR,
+    load_id      VARCHAR DEFAULT getvariable('load_id'),
     PRIMARY KEY (source_id, path)
 );
 
@@ -45,8 +49,10 @@ CREATE TABLE meta.etl_runs (
     ended_at    TIMESTAMP,
     rows_in     BIGINT,
     rows_out    BIGINT,
-    status      VARCHAR NOT NULL,    -- running, ok, failed
-    error       VARCHAR
+    status      VARCHAR NOT NULL,    -- running, ok, failed, reused (rows copied, not computed)
+    error       VARCHAR,
+    input_key   VARCHAR,             -- sha256 of the step's code, inputs and upstream keys (etl/reuse.py)
+    reused_from VARCHAR              -- reused: the previous build's load_id the rows were copied from
 );
 
 -- Rows that failed validation: where and why. Original values stay in the restricted landing
@@ -55,6 +61,7 @@ CREATE TABLE meta.etl_runs (
 CREATE TABLE meta.quarantine_errors (
     load_id     VARCHAR NOT NULL,
     source_file VARCHAR NOT NULL,
+    wave        INTEGER,
     line        INTEGER,
     field       VARCHAR,
     rule        VARCHAR NOT NULL,

@@ -7,7 +7,8 @@ CREATE TABLE core.geography (
     iso2      VARCHAR,              -- ISO 3166-1 alpha-2 (GR/GB where Eurostat says EL/UK)
     nuts      VARCHAR,              -- NUTS code where one exists (BE, BE1, ...)
     nis       VARCHAR,              -- NIS/REFNIS code for Belgian units
-    parent    VARCHAR               -- enclosing unit's geo_code
+    parent    VARCHAR,              -- enclosing unit's geo_code
+    load_id   VARCHAR DEFAULT getvariable('load_id')  -- the step run that wrote the row
 );
 
 CREATE TABLE core.series (
@@ -30,7 +31,8 @@ CREATE TABLE core.series (
     unit_label_fr         VARCHAR,   -- the unit in words, per language
     unit_label_nl         VARCHAR,
     unit_label_en         VARCHAR,
-    derived_from          VARCHAR    -- series the values are computed from (space-separated)
+    derived_from          VARCHAR,   -- series the values are computed from (space-separated)
+    load_id               VARCHAR DEFAULT getvariable('load_id')  -- the step run that wrote the row
 );
 
 CREATE TABLE core.statistic (

@@ -55,7 +55,9 @@ CREATE TABLE meta.survey_loads (
     rows_incomplete  BIGINT NOT NULL,
     synthetic        BOOLEAN NOT NULL,
     rows_corrected   BIGINT NOT NULL DEFAULT 0, -- quarantined rows sent again, corrected, in a later file
-    version          VARCHAR NOT NULL DEFAULT 'v1'  -- questionnaire version of the file
+    version          VARCHAR NOT NULL DEFAULT 'v1', -- questionnaire version of the file
+    input_key        VARCHAR,   -- sha256 of the wave's files, the survey code and the key's fingerprint
+    reused_from      VARCHAR    -- the previous build's load_id the wave's rows were copied from
 );
 
 -- One row per quarantined record (its errors are in meta.quarantine).

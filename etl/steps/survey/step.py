@@ -8,17 +8,26 @@ read, checked and pseudonymised inside DuckDB, in a scratch database), so there 
 extract, validate and transform. Nothing is written to the warehouse before the files are read
 and checked; the survey runs first in the build (``etl/dag.yml``), so an unreadable export fails
 the build before anything else runs.
+
+Incremental builds (:mod:`etl.reuse`): a wave whose files, survey code and pseudonymisation key
+are unchanged copies its rows (microdata, quarantine log, file counts) from the previous
+warehouse instead of reading its files again. The privacy guard still checks the new warehouse
+against the restricted values of every file: those of a file read are kept, 0600, in the
+restricted ``<landing>/.guard/`` (beside the landed file that holds them anyway) and taken back
+when its wave is reused; they are deleted with the file.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
+from pathlib import Path
 
 import pandas as pd
 
 from core.i18n import LANGUAGES
-from etl import landing
+from etl import landing, reuse
 from etl.runner import Context, StepError, StepResult, insert_source, meta_of, record_source
 from etl.snapshots import sha256_file
 from etl.survey.codebook import version_rows
@@ -38,7 +47,7 @@ from etl.survey.load import (
 from etl.survey.pseudonym import load_key
 from warehouse import guard
 from warehouse.layout import Layout
-from warehouse.private import tighten_tree
+from warehouse.private import private_dir, tighten_tree
 from warehouse.schema import apply_ddl
 from warehouse.sql import insert_frame, quote_ident, quote_literal
 
@@ -58,12 +67,100 @@ def survey_inputs(ctx: Context) -> list[Input]:
         Input(ctx.landing / e.stored, e.name, e.wave, e.format, e.sha256, False, e.version) for e in entries
     ]
     if pending is not None:
-        name, digest = pending.path.name, sha256_file(pending.path)
+        name, digest = pending.path.name, _sha256(pending.path)
         inputs.append(Input(pending.path, name, pending.wave, pending.format, digest, False, pending.version))
     if inputs:
         return inputs
     demo = ctx.source(META.data["demo_snapshot"])
     return [Input(demo.path(f.path), f.path, _demo_wave(f.path), "kobo", f.sha256, True) for f in demo.files]
+
+
+def _sha256(path: Path) -> str:
+    """The file's SHA-256, computed once per file version (the key and the load both need it)."""
+    stat = path.stat()
+    return _sha256_of(path, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.cache
+def _sha256_of(path: Path, mtime_ns: int, size: int) -> str:
+    return sha256_file(path)
+
+
+def wave_keys(ctx: Context, inputs: list[Input]) -> dict[int, str]:
+    """The input key of each wave: its files (in load order: a later file corrects an earlier
+    one), the survey code and the pseudonymisation key's fingerprint. A wave is the unit of
+    reuse: which answer is current and which quarantined row was corrected are decided within a
+    wave."""
+    fingerprint = reuse.key_fingerprint(load_key(Layout(ctx.warehouse).pseudonym_key))
+    files: dict[int, list[str]] = {}
+    for i in inputs:
+        files.setdefault(i.wave, []).append(f"{i.name}:{i.sha256}:{i.format}:{i.version}:{i.synthetic}")
+    return {wave: reuse.key_of(ctx.code_key, fingerprint, *names) for wave, names in sorted(files.items())}
+
+
+def inputs(ctx: Context) -> list[str]:
+    """What the step reads besides its code: every wave's files and the sampling frame."""
+    frame = landing.frame_file(ctx.landing) or DEMO_FRAME
+    return [*(f"{w}={k}" for w, k in wave_keys(ctx, survey_inputs(ctx)).items()), f"frame={_sha256(frame)}"]
+
+
+def _guard_file(ctx: Context, item: Input) -> Path:
+    """Where the privacy guard's values of ``item`` are kept between builds."""
+    name = reuse.key_of(ctx.code_key, item.name, item.sha256, item.version)
+    return Layout(ctx.warehouse).guard_cache / f"{name}.parquet"
+
+
+def reusable_waves(ctx: Context, inputs: list[Input], keys: dict[int, str]) -> dict[int, str]:
+    """Wave -> the previous build's load_id of the waves whose rows can be copied: same key,
+    the guard's values of each of its files kept, not the wave of a file being ingested."""
+    if ctx.previous is None or not reuse.has_column(ctx.con, ctx.previous, "meta.survey_loads", "input_key"):
+        return {}
+    found = dict(
+        ctx.con.execute(
+            f"SELECT wave, any_value(load_id) FROM {quote_ident(ctx.previous)}.meta.survey_loads "
+            "GROUP BY wave HAVING count(DISTINCT input_key) = 1 AND "
+            "any_value(input_key) = (SELECT k FROM (SELECT unnest(?) AS w, unnest(?) AS k) WHERE w = wave)",
+            [list(keys), list(keys.values())],
+        ).fetchall()
+    )
+    missing = {i.wave for i in inputs if not _guard_file(ctx, i).is_file()}
+    if ctx.pending is not None:  # the file being ingested is read and checked, always
+        missing.add(ctx.pending.wave)
+    return {w: load for w, load in found.items() if w not in missing}
+
+
+def copy_waves(ctx: Context, home: str, reused: dict[int, str], inputs: list[Input]) -> None:
+    """Copy the rows of the ``reused`` waves (wave -> previous load_id) from the previous
+    warehouse, stamped with this run's load_id, and take back their files' guard values."""
+    prev = quote_ident(str(ctx.previous))
+    load = quote_literal(ctx.load_id)
+    for wave, old in sorted(reused.items()):
+        where = f"WHERE load_id = {quote_literal(old)} AND wave = {wave}"
+        for table, order in (
+            ("restricted.survey_responses", "ORDER BY source_file, source_line"),
+            ("meta.quarantine_errors", ""),
+            ("meta.quarantined_rows", ""),
+        ):
+            ctx.con.execute(
+                f"INSERT INTO {home}.{table} BY NAME SELECT * REPLACE ({load} AS load_id) "
+                f"FROM {prev}.{table} {where} {order}"
+            )
+    for item in inputs:
+        if item.wave in reused:
+            guard.load_collected(ctx.con, _guard_file(ctx, item))
+
+
+def keep_guard_values(ctx: Context, inputs: list[Input]) -> None:
+    """Keep the guard's values of every file read (restricted folder) and drop those of files
+    no longer loaded."""
+    folder = private_dir(Layout(ctx.warehouse).guard_cache, root=ctx.landing)
+    wanted = {_guard_file(ctx, i) for i in inputs}
+    for old in folder.glob("*.parquet"):
+        if old not in wanted:
+            old.unlink()
+    for item in inputs:
+        if not _guard_file(ctx, item).is_file():
+            guard.save_collected(ctx.con, item.name, _guard_file(ctx, item))
 
 
 def _demo_wave(name: str) -> int:
@@ -102,9 +199,10 @@ def register_source(ctx: Context, inputs: list[Input]) -> None:
     )
 
 
-def load_responses(ctx: Context, inputs: list[Input]) -> list[FileResult]:
-    """Read, check and pseudonymise every file in a scratch database, then insert the valid
-    rows (marking each association's current answer) and the quarantine log in one go."""
+def load_responses(ctx: Context, inputs: list[Input], reused: dict[int, str]) -> list[FileResult]:
+    """Copy the ``reused`` waves' rows from the previous build; read, check and pseudonymise
+    every file of the other waves in a scratch database, then insert their valid rows (marking
+    each association's current answer) and the quarantine log in one go."""
     key = load_key(Layout(ctx.warehouse).pseudonym_key)
     for q in PUBLISHED:
         ctx.con.execute(
@@ -114,10 +212,12 @@ def load_responses(ctx: Context, inputs: list[Input]) -> list[FileResult]:
     guard.add_public_text(ctx.con, public_texts())
     [(database,)] = ctx.con.execute("SELECT current_database()").fetchall()
     home = quote_ident(database)  # e.g. "exp-2024"
+    copy_waves(ctx, home, reused, inputs)
+    todo = [i for i in inputs if i.wave not in reused]
     with scratch_database(ctx.con, ctx.warehouse) as scratch:
         ctx.con.execute(f"USE {scratch}")  # the files' tables and views go to the scratch file
         try:
-            results = process_all(ctx.con, inputs, key, ctx.pending)
+            results = process_all(ctx.con, todo, key, ctx.pending)
             if results:
                 union = " UNION ALL BY NAME ".join(f"SELECT * FROM {r.relation}" for r in results)
                 ctx.con.execute(
@@ -128,11 +228,21 @@ def load_responses(ctx: Context, inputs: list[Input]) -> list[FileResult]:
             record_quarantine(ctx, home, results)
         finally:
             ctx.con.execute(f"USE {home}")
+    keep_guard_values(ctx, inputs)
     return results
 
 
-def record_loads(ctx: Context, results: list[FileResult]) -> None:
-    """One row of meta.survey_loads per file: rows read, loaded, quarantined, superseded..."""
+def record_loads(
+    ctx: Context, results: list[FileResult], keys: dict[int, str], reused: dict[int, str]
+) -> None:
+    """One row of meta.survey_loads per file: rows read, loaded, quarantined, superseded...
+    (those of the ``reused`` waves copied from the previous build)."""
+    for wave, old in sorted(reused.items()):
+        ctx.con.execute(
+            f"INSERT INTO meta.survey_loads BY NAME SELECT * REPLACE (? AS load_id, ? AS reused_from) "
+            f"FROM {quote_ident(str(ctx.previous))}.meta.survey_loads WHERE load_id = ? AND wave = ?",
+            [ctx.load_id, old, old, wave],
+        )
     superseded = {
         (f, w): n
         for f, w, n in ctx.con.execute(
@@ -155,10 +265,12 @@ def record_loads(ctx: Context, results: list[FileResult]) -> None:
             "synthetic": r.input.synthetic,
             "rows_corrected": r.corrected,
             "version": r.input.version,
+            "input_key": keys[r.input.wave],
         }
         for r in results
     ]
-    insert_frame(ctx.con, "meta.survey_loads", pd.DataFrame(rows))
+    if rows:
+        insert_frame(ctx.con, "meta.survey_loads", pd.DataFrame(rows))
 
 
 def load_reference(ctx: Context) -> None:
@@ -192,11 +304,14 @@ def load_reference(ctx: Context) -> None:
 
 
 def run(ctx: Context) -> StepResult:
-    """Rows in: the export files read; rows out: the responses loaded."""
+    """Rows in: the export files; rows out: the responses loaded (read or reused)."""
     tighten_tree(ctx.landing)  # 0700/0600 also for an area created before that rule
     inputs = survey_inputs(ctx)
     register_source(ctx, inputs)
-    results = load_responses(ctx, inputs)
-    record_loads(ctx, results)
+    keys = wave_keys(ctx, inputs)
+    reused = reusable_waves(ctx, inputs, keys)
+    results = load_responses(ctx, inputs, reused)
+    record_loads(ctx, results, keys, reused)
     load_reference(ctx)
-    return StepResult(len(results), sum(r.loaded for r in results))
+    [(loaded,)] = ctx.con.execute("SELECT count(*) FROM restricted.survey_responses").fetchall()
+    return StepResult(len(inputs), loaded)
