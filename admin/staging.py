@@ -144,6 +144,8 @@ class Workspace:
             tighten_tree(staged.landing)
         private_dir(live.secrets)
         staged.secrets.symlink_to(live.secrets, target_is_directory=True)
+        if self.warehouse.is_file():  # the candidate's build reuses the live rows (never written)
+            os.link(self.warehouse, folder / CANDIDATE)
         target = folder / "input" / file_name
         shutil.move(source, target)
         upload = Upload(
@@ -247,6 +249,7 @@ class Workspace:
                             target = area / quarantine.relative_to(Layout(self.candidate(upload)).landing)
                             private_dir(target.parent, root=area)
                             copy_private(quarantine, target)
+                        self._keep_guard_values(upload)
                         swap_in(self.candidate(upload), self.warehouse)
                     except BaseException:
                         landing.restore(area, previous, entry)
@@ -255,6 +258,15 @@ class Workspace:
             except BuildLockedError as exc:
                 raise PublishBusyError(str(exc)) from exc
         self.discard(upload)
+
+    def _keep_guard_values(self, upload: Upload) -> None:
+        """The privacy guard's values of the files the candidate read, for the next live build
+        to reuse their wave (etl/steps/survey/step.py)."""
+        staged, live = Layout(self.candidate(upload)).guard_cache, Layout(self.warehouse).guard_cache
+        for source in staged.glob("*.parquet") if staged.is_dir() else ():
+            if not (live / source.name).exists():
+                private_dir(live, root=live.parent)
+                copy_private(source, live / source.name)
 
     def landed(self) -> list[dict[str, Any]]:
         """The files landed in the live landing area, with what the live warehouse loaded."""
