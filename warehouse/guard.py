@@ -36,6 +36,7 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse.private import restrict
 from warehouse.sql import quote_literal
 
 GUARD_VERSION = 1
@@ -137,6 +138,7 @@ def save_collected(con: duckdb.DuckDBPyConnection, source_file: str, path: Path)
         f"COPY (SELECT * FROM {RESTRICTED} WHERE source_file = ?) TO {quote_literal(path)} (FORMAT parquet)",
         [source_file],
     )
+    restrict(path)
 
 
 def load_collected(con: duckdb.DuckDBPyConnection, path: Path) -> None:

@@ -61,6 +61,11 @@ def test_unchanged_inputs_reuse_everything_and_full_computes_everything(
         assert con.execute("SELECT full_build, previous_build IS NOT NULL FROM meta.build").fetchall() == [
             (False, True)
         ]
+    kept = sorted(Layout(path).guard_cache.glob("*.parquet"))  # the guard's values of each file
+    assert len(kept) == 3 and {f.stat().st_mode & 0o777 for f in kept} == {0o600}
+    kept[0].unlink()  # without them its wave is read again, the others are still reused
+    build(path)
+    assert sorted(_reused_waves(path).values()) == [False, True, True]
     build(path, full=True)
     assert set(_runs(path).values()) == {"ok"} and not any(_reused_waves(path).values())
     assert table_digest(path) == first
