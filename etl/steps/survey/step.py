@@ -132,19 +132,18 @@ def reusable_waves(ctx: Context, inputs: list[Input], keys: dict[int, str]) -> d
 def copy_waves(ctx: Context, home: str, reused: dict[int, str], inputs: list[Input]) -> None:
     """Copy the rows of the ``reused`` waves (wave -> previous load_id) from the previous
     warehouse, stamped with this run's load_id, and take back their files' guard values."""
+    if not reused:
+        return
     prev = quote_ident(str(ctx.previous))
     load = quote_literal(ctx.load_id)
-    for wave, old in sorted(reused.items()):
-        where = f"WHERE load_id = {quote_literal(old)} AND wave = {wave}"
-        for table, order in (
-            ("restricted.survey_responses", "ORDER BY source_file, source_line"),
-            ("meta.quarantine_errors", ""),
-            ("meta.quarantined_rows", ""),
-        ):
-            ctx.con.execute(
-                f"INSERT INTO {home}.{table} BY NAME SELECT * REPLACE ({load} AS load_id) "
-                f"FROM {prev}.{table} {where} {order}"
-            )
+    pairs = " OR ".join(
+        f"(load_id = {quote_literal(old)} AND wave = {wave})" for wave, old in sorted(reused.items())
+    )
+    for table in ("restricted.survey_responses", "meta.quarantine_errors", "meta.quarantined_rows"):
+        ctx.con.execute(  # one scan each, in the previous file's order (wave, file, line)
+            f"INSERT INTO {home}.{table} BY NAME SELECT * REPLACE ({load} AS load_id) "
+            f"FROM {prev}.{table} WHERE {pairs}"
+        )
     for item in inputs:
         if item.wave in reused:
             guard.load_collected(ctx.con, _guard_file(ctx, item))
