@@ -189,7 +189,7 @@ def step_key(ctx: Context, meta: StepMeta, ordered: list[StepMeta], keys: dict[s
 
 def _reused(ctx: Context, meta: StepMeta, module: Any) -> StepResult | None:
     """Copy the rows of the previous build's run of ``meta`` with the same input key, if any."""
-    if ctx.previous is None or ctx.refresh or meta.data.get("reuse") == "parts":
+    if ctx.previous is None or meta.data.get("reuse") == "parts":
         return None
     prior = reuse.previous_run(ctx.con, ctx.previous, meta.name, ctx.input_key)
     if prior is None:

@@ -88,10 +88,13 @@ PREVIOUS = "previous_build"
 
 def _attach_previous(con: duckdb.DuckDBPyConnection, warehouse: Path) -> str | None:
     """Attach the current warehouse (read-only) for the steps to reuse its unchanged rows;
-    None when there is none or it predates incremental builds."""
+    None when there is none, it cannot be read or it predates incremental builds."""
     if not warehouse.is_file():
         return None
-    attach(con, warehouse, PREVIOUS)
+    try:
+        attach(con, warehouse, PREVIOUS)
+    except duckdb.Error:  # not a warehouse DuckDB can read: nothing to reuse, the build replaces it
+        return None
     if not reuse.has_column(con, PREVIOUS, "meta.etl_runs", "input_key"):
         con.execute(f"DETACH {PREVIOUS}")
         return None
