@@ -1,5 +1,5 @@
-"""Incremental builds: what a step's rows depend on (its *input key*) and reusing the previous
-build's rows when that key is unchanged.
+"""Incremental builds: what a step's rows depend on (its *input key*), and a build that starts
+from a copy of the previous warehouse and computes only the steps whose key changed.
 
 The key of a step is the SHA-256 of
 
@@ -11,14 +11,17 @@ The key of a step is the SHA-256 of
   the build's order that is not ``isolated``: steps add rows to shared tables (a country to
   ``core.geography``) only when an earlier step did not, so a later step's rows depend on what
   ran before it. An ``isolated`` step (``isolated: true`` in its meta.yml) writes tables no other
-  ETL step reads or writes (the survey);
-- the DDL of the warehouse (in ``warehouse``).
+  ETL step reads or writes (the survey).
 
-When the previous warehouse holds a run of the same step with the same key, the step is not run:
-its rows are copied from that warehouse (:func:`copy_step_rows`). Rows are a step's when their
-``load_id`` is the step run's, and the tables a step ``owns`` (meta.yml) are copied whole. The
-result equals a full build's (tests/pipeline/test_incremental.py). ``build --full`` and a live
-refresh of the snapshots reuse nothing.
+When the current warehouse was written by the same code (:func:`all_code`, kept in
+``meta.build``), the build starts from a copy of that file instead of an empty one: a step whose
+key is unchanged keeps its rows as they are (status ``reused``); the rows of every other step
+(those whose ``load_id`` is its previous run's, and the tables it ``owns`` in its meta.yml) are
+deleted before any step runs, and the step runs again. A step that reuses parts of its own
+(``reuse: parts``: the survey, wave by wave) deletes what it recomputes itself. Copying the file
+costs a file copy, not a copy of each row. The result equals a full build's
+(tests/pipeline/test_incremental.py); ``build --full`` and a live refresh of the snapshots start
+from an empty file.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from pathlib import Path
 import duckdb
 
 from etl import snapshots
-from warehouse.sql import quote_ident, quote_literal
+from warehouse.sql import quote_ident
 
 PACKAGES = ("core", "warehouse", "etl", "indicators")  # in layer order
 REPO = Path(__file__).resolve().parent.parent
@@ -94,79 +97,58 @@ def excluded_folders(step_folders: Iterable[Path]) -> tuple[Path, ...]:
     return (*sorted(step_folders), snapshots.DEFAULT_DIR)
 
 
-# ---- copying from the previous warehouse -------------------------------------------------
+# ---- a build that starts from a copy of the previous warehouse ------------------------------
+
+PREVIOUS_RUNS = "previous_runs"  # temporary table: the runs of the build the copy comes from
+BUILD_TABLES = ("meta.etl_runs", "meta.build", "meta.privacy_guard")  # one build's records
 
 
-def has_column(con: duckdb.DuckDBPyConnection, database: str, table: str, column: str) -> bool:
-    schema, name = table.split(".")
-    return bool(
-        con.execute(
-            "SELECT count(*) FROM duckdb_columns() WHERE database_name = ? AND schema_name = ? "
-            "AND table_name = ? AND column_name = ?",
-            [database, schema, name, column],
-        ).fetchall()[0][0]
+def all_code(step_folders: Iterable[Path]) -> str:
+    """Digest of the code of every package (step folders and snapshots excluded): a build
+    starts from a copy of the previous warehouse only when it was written by the same code, so
+    that its tables have the same columns (the steps' own code is in their keys)."""
+    return code_digest(PACKAGES[-1], excluded_folders(step_folders))
+
+
+def forget_build(con: duckdb.DuckDBPyConnection) -> None:
+    """On the copy of the previous warehouse: keep its step runs in a temporary table (what
+    each step's rows were keyed by, and their load id) and delete that build's records."""
+    con.execute(
+        f"CREATE TEMP TABLE {PREVIOUS_RUNS} AS SELECT step, input_key, coalesce(reused_from, load_id) "
+        "AS rows_load_id, rows_in, rows_out FROM meta.etl_runs WHERE status IN ('ok', 'reused')"
     )
+    for table in BUILD_TABLES:
+        con.execute(f"DELETE FROM {table}")
 
 
-def previous_run(
-    con: duckdb.DuckDBPyConnection, previous: str, step: str, key: str
-) -> tuple[str, int | None, int | None] | None:
-    """(load_id, rows in, rows out) of the previous build's run of ``step`` with ``key``."""
+def previous_run(con: duckdb.DuckDBPyConnection, step: str) -> tuple[str, str, int | None, int | None] | None:
+    """(input key, load id of its rows, rows in, rows out) of ``step`` in the previous build."""
     rows = con.execute(
-        f"SELECT load_id, rows_in, rows_out FROM {quote_ident(previous)}.meta.etl_runs "
-        "WHERE step = ? AND input_key = ? AND status IN ('ok', 'reused')",
-        [step, key],
+        f"SELECT input_key, rows_load_id, rows_in, rows_out FROM temp.main.{PREVIOUS_RUNS} WHERE step = ?",
+        [step],
     ).fetchall()
     return rows[0] if rows else None
 
 
-def _tables(con: duckdb.DuckDBPyConnection, database: str) -> list[tuple[str, str]]:
-    return [
-        (s, t)
-        for s, t in con.execute(
-            "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = ? "
-            "ORDER BY schema_name, table_name",
-            [database],
-        ).fetchall()
-    ]
-
-
-def copy_step_rows(
-    con: duckdb.DuckDBPyConnection,
-    previous: str,
-    old_load_id: str,
-    new_load_id: str,
-    owns: Iterable[str] = (),
-) -> None:
-    """Copy into the current database every row of ``previous`` whose ``load_id`` is
-    ``old_load_id`` (stamped ``new_load_id``; a table the step created is created) and the
-    tables ``owns`` whole (emptied first)."""
+def delete_rows(con: duckdb.DuckDBPyConnection, load_ids: Iterable[str], owned: Iterable[str]) -> None:
+    """Delete the rows of the runs ``load_ids`` from every table, empty the tables ``owned`` by
+    the steps that run again, and drop the ``raw`` tables left empty (their step creates them)."""
+    ids = sorted(set(load_ids))
     [(home,)] = con.execute("SELECT current_database()").fetchall()
-    here = {f"{s}.{t}" for s, t in _tables(con, home)}
-    with_load_id = {
-        f"{s}.{t}"
-        for s, t in con.execute(
-            "SELECT schema_name, table_name FROM duckdb_columns() WHERE database_name = ? "
-            "AND column_name = 'load_id'",
-            [previous],
-        ).fetchall()
-    } - {"meta.etl_runs", "meta.build"}
-    prev = quote_ident(previous)
-    for s, t in _tables(con, previous):
-        name = f"{s}.{t}"
-        source = f"{prev}.{quote_ident(s)}.{quote_ident(t)}"
-        target = f"{quote_ident(s)}.{quote_ident(t)}"
-        if name in owns:
-            con.execute(f"DELETE FROM {target}")
-            con.execute(f"INSERT INTO {target} BY NAME SELECT * FROM {source}")
-            continue
-        if name not in with_load_id:
-            continue
-        select = (
-            f"SELECT * REPLACE ({quote_literal(new_load_id)} AS load_id) FROM {source} "
-            f"WHERE load_id = {quote_literal(old_load_id)}"
-        )
-        if name in here:
-            con.execute(f"INSERT INTO {target} BY NAME {select}")
-        elif con.execute(f"SELECT count(*) FROM {source} WHERE load_id = ?", [old_load_id]).fetchall()[0][0]:
-            con.execute(f"CREATE TABLE {target} AS {select}")
+    tables = con.execute(
+        "SELECT c.schema_name || '.' || c.table_name FROM duckdb_columns() c JOIN duckdb_tables() t "
+        "USING (database_name, schema_name, table_name) WHERE database_name = ? AND column_name = 'load_id'",
+        [home],
+    ).fetchall()
+    for (table,) in tables:
+        if ids and table not in BUILD_TABLES:
+            con.execute(f"DELETE FROM {table} WHERE load_id IN (SELECT unnest(?))", [ids])
+    for table in owned:
+        con.execute(f"DELETE FROM {table}")
+    raw = con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = ? AND schema_name = 'raw'", [home]
+    ).fetchall()
+    for (name,) in raw:
+        table = f"raw.{quote_ident(name)}"
+        if not con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]:
+            con.execute(f"DROP TABLE {table}")

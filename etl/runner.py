@@ -85,7 +85,7 @@ class Context:
     refresh: bool = False  # fetch live versions of the snapshots first
     pending: Pending | None = None  # a survey file being ingested (landed if the build succeeds)
     exclude: frozenset[tuple[int, str]] = field(default_factory=frozenset)  # landed files taken out
-    previous: str | None = None  # the attached previous warehouse whose unchanged rows are reused
+    incremental: bool = False  # the warehouse started as a copy of the previous build (etl/reuse.py)
     load_id: str = ""  # set by the runner for each step
     input_key: str = ""  # set by the runner for each step (etl/reuse.py)
     code_key: str = ""  # the part of input_key that is the step's code (set before inputs(ctx))
@@ -163,7 +163,8 @@ def _now() -> dt.datetime:
 
 def step_key(ctx: Context, meta: StepMeta, ordered: list[StepMeta], keys: dict[str, str], module: Any) -> str:
     """The input key of ``meta`` (see :mod:`etl.reuse`): its code, snapshots and declared
-    inputs, the keys of its upstream steps (``keys``, of the steps before it in ``ordered``)."""
+    inputs, the keys of its upstream steps (``keys``, of the steps before it in ``ordered``).
+    Sets ``ctx.code_key`` (the step's code) for ``inputs(ctx)``."""
     by_name = {s.name: s for s in ordered}
     upstream, todo = set(), list(meta.depends)
     while todo:
@@ -187,20 +188,48 @@ def step_key(ctx: Context, meta: StepMeta, ordered: list[StepMeta], keys: dict[s
     )
 
 
-def _reused(ctx: Context, meta: StepMeta, module: Any) -> StepResult | None:
-    """Copy the rows of the previous build's run of ``meta`` with the same input key, if any."""
-    if ctx.previous is None or meta.data.get("reuse") == "parts":
-        return None
-    prior = reuse.previous_run(ctx.con, ctx.previous, meta.name, ctx.input_key)
-    if prior is None:
-        return None
-    old, rows_in, rows_out = prior
-    reuse.copy_step_rows(ctx.con, ctx.previous, old, ctx.load_id, meta.data.get("owns", ()))
-    relink: Callable[[Context], None] | None = getattr(module, "after_reuse", None)
-    if relink is not None:  # e.g. rows naming other steps' load ids
-        relink(ctx)
-    ctx.con.execute("UPDATE meta.etl_runs SET reused_from = ? WHERE load_id = ?", [old, ctx.load_id])
-    return StepResult(rows_in, rows_out, "reused")
+@dataclass(frozen=True)
+class _Plan:
+    """What the build does with each step: its module, code key and input key; the previous
+    runs whose rows it keeps (step -> (key, rows' load id, rows in, rows out))."""
+
+    modules: dict[str, Any]
+    code_keys: dict[str, str]
+    keys: dict[str, str]
+    kept: dict[str, tuple[str, str, int | None, int | None]]
+
+
+def _plan(ctx: Context, ordered: list[StepMeta]) -> _Plan:
+    """Key every step; on an incremental build keep the rows of the steps whose key is the
+    previous run's (not ``reuse: parts`` steps: they keep parts themselves) and delete the rows
+    of the others, before any step runs (a step's rows depend on what ran before it)."""
+    plan = _Plan({}, {}, {}, {})
+    for meta in ordered:
+        try:
+            module = plan.modules[meta.name] = importlib.import_module(meta.module)
+            plan.keys[meta.name] = step_key(ctx, meta, ordered, plan.keys, module)
+            plan.code_keys[meta.name] = ctx.code_key
+        except Exception as exc:
+            raise StepError(f"step {meta.name!r} failed: {exc}") from exc
+    if not ctx.incremental:
+        return plan
+    stale: list[str] = []
+    owned: list[str] = []
+    for meta in ordered:
+        if meta.data.get("reuse") == "parts":
+            continue
+        prior = reuse.previous_run(ctx.con, meta.name)
+        if prior is not None and prior[0] == plan.keys[meta.name]:
+            plan.kept[meta.name] = prior
+        else:
+            stale += [prior[1]] if prior is not None else []
+            owned += meta.data.get("owns", [])
+    gone = ctx.con.execute(
+        f"SELECT rows_load_id FROM temp.main.{reuse.PREVIOUS_RUNS} WHERE NOT list_contains(?, step)",
+        [[m.name for m in ordered]],
+    ).fetchall()  # the rows of steps that no longer exist
+    reuse.delete_rows(ctx.con, stale + [r[0] for r in gone], owned)
+    return plan
 
 
 def run_steps(
@@ -209,30 +238,31 @@ def run_steps(
     on_step: Callable[[str, str], None] | None = None,
 ) -> list[StepResult]:
     """Run ``steps`` (default: every step :func:`discover` finds) in dependency order, each
-    module's ``run(ctx)``, or copy its rows from ``ctx.previous`` when its input key is
-    unchanged; the first failure raises StepError."""
+    module's ``run(ctx)``, but keep the rows of the steps whose input key is unchanged on an
+    incremental build; the first failure raises StepError."""
     results = []
     ordered = order_steps(discover() if steps is None else steps)
-    keys: dict[str, str] = {}
+    plan = _plan(ctx, ordered)
     for meta in ordered:
         ctx.load_id = uuid.uuid4().hex[:12]
+        ctx.input_key, ctx.code_key = plan.keys[meta.name], plan.code_keys[meta.name]
         ctx.con.execute(f"SET VARIABLE load_id = {quote_literal(ctx.load_id)}")  # column defaults
         ctx.con.execute(
-            "INSERT INTO meta.etl_runs (load_id, build_id, step, started_at, status) "
-            "VALUES (?, ?, ?, ?, 'running')",
-            [ctx.load_id, ctx.build_id, meta.name, _now()],
+            "INSERT INTO meta.etl_runs (load_id, build_id, step, started_at, status, input_key) "
+            "VALUES (?, ?, ?, ?, 'running', ?)",
+            [ctx.load_id, ctx.build_id, meta.name, _now(), ctx.input_key],
         )
         if on_step:
             on_step(meta.name, "start")
         try:
-            module = importlib.import_module(meta.module)
-            ctx.input_key = keys[meta.name] = step_key(ctx, meta, ordered, keys, module)
-            ctx.con.execute(
-                "UPDATE meta.etl_runs SET input_key = ? WHERE load_id = ?", [ctx.input_key, ctx.load_id]
-            )
-            result = _reused(ctx, meta, module)
-            if result is None:
-                run: Callable[[Context], StepResult] = module.run
+            if meta.name in plan.kept:  # its rows, as an earlier build wrote them
+                _, rows_load_id, rows_in, rows_out = plan.kept[meta.name]
+                ctx.con.execute(
+                    "UPDATE meta.etl_runs SET reused_from = ? WHERE load_id = ?", [rows_load_id, ctx.load_id]
+                )
+                result = StepResult(rows_in, rows_out, "reused")
+            else:
+                run: Callable[[Context], StepResult] = plan.modules[meta.name].run
                 result = run(ctx)
         except Exception as exc:
             message = f"step {meta.name!r} failed: {exc}"

@@ -14,10 +14,10 @@ import duckdb
 from core.version import version
 from etl import reuse, snapshots
 from etl.landing import Pending
-from etl.runner import Context, run_steps
+from etl.runner import Context, discover, run_steps
 from warehouse.build import atomic_build
 from warehouse.layout import Layout
-from warehouse.sql import attach, quote_ident
+from warehouse.sql import connect_readonly
 
 
 @dataclass
@@ -43,16 +43,27 @@ def build(
     checked first (file-level checks: a refusal fails the build before anything else runs);
     ``before_swap`` lands it once the new warehouse passed every check (see atomic_build).
     ``exclude``: landed survey files, as (wave, name), being taken out (not replayed).
-    Steps (and survey waves) whose inputs and code are unchanged copy their rows from the
-    current warehouse instead of computing them again (:mod:`etl.reuse`), unless ``full``."""
+    Unless ``full``, the build starts from a copy of the current warehouse and keeps the rows
+    of the steps (and survey waves) whose code and inputs are unchanged (:mod:`etl.reuse`)."""
     build_id = uuid.uuid4().hex[:12]
     started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    with atomic_build(warehouse, before_swap) as con:
+    code = reuse.all_code(s.folder for s in discover())
+    incremental = False
+
+    def from_current() -> bool:  # asked under the build lock
+        nonlocal incremental
+        incremental = not (full or refresh) and _written_by(warehouse, code)
+        return incremental
+
+    with atomic_build(warehouse, before_swap, from_current) as con:
+        previous = None
+        if incremental:
+            [(previous,)] = con.execute("SELECT max(build_id) FROM meta.build").fetchall()
+            reuse.forget_build(con)
         con.execute(
-            "INSERT INTO meta.build (build_id, started_at, tool_version) VALUES (?, ?, ?)",
-            [build_id, started, version()],
+            "INSERT INTO meta.build (build_id, started_at, tool_version, code_sha256) VALUES (?, ?, ?, ?)",
+            [build_id, started, version(), code],
         )
-        previous = _attach_previous(con, warehouse) if not (full or refresh) else None
         ctx = Context(
             con=con,
             build_id=build_id,
@@ -62,19 +73,18 @@ def build(
             refresh=refresh,
             pending=pending,
             exclude=frozenset(exclude),
-            previous=previous,
+            incremental=incremental,
         )
-        try:
-            run_steps(ctx, on_step=on_step)
-            reused_from = _reused_build(con, previous)
-        finally:
-            if previous is not None:
-                con.execute(f"DETACH {quote_ident(previous)}")
+        run_steps(ctx, on_step=on_step)
+        [(kept,)] = con.execute(
+            "SELECT (SELECT count(*) FROM meta.etl_runs WHERE status = 'reused') + "
+            "(SELECT count(*) FROM meta.survey_loads WHERE reused_from IS NOT NULL)"
+        ).fetchall()
         con.execute(
             "UPDATE meta.build SET finished_at = ?, inputs_sha256 = "
             "(SELECT sha256(string_agg(sha256, ';' ORDER BY path)) FROM meta.snapshots), "
             "previous_build = ?, full_build = ?",
-            [dt.datetime.now(dt.UTC).replace(tzinfo=None), reused_from, reused_from is None],
+            [dt.datetime.now(dt.UTC).replace(tzinfo=None), previous if kept else None, not kept],
         )
         steps = con.execute(
             "SELECT step, rows_in, rows_out, status FROM meta.etl_runs ORDER BY started_at"
@@ -83,36 +93,19 @@ def build(
     return BuildReport(build_id, warehouse, seconds, steps)
 
 
-PREVIOUS = "previous_build"
-
-
-def _attach_previous(con: duckdb.DuckDBPyConnection, warehouse: Path) -> str | None:
-    """Attach the current warehouse (read-only) for the steps to reuse its unchanged rows;
-    None when there is none, it cannot be read or it predates incremental builds."""
+def _written_by(warehouse: Path, code: str) -> bool:
+    """True when ``warehouse`` is a warehouse DuckDB can read, written by the code ``code``."""
     if not warehouse.is_file():
-        return None
+        return False
     try:
-        attach(con, warehouse, PREVIOUS)
-    except duckdb.Error:  # not a warehouse DuckDB can read: nothing to reuse, the build replaces it
-        return None
-    if not reuse.has_column(con, PREVIOUS, "meta.etl_runs", "input_key"):
-        con.execute(f"DETACH {PREVIOUS}")
-        return None
-    return PREVIOUS
-
-
-def _reused_build(con: duckdb.DuckDBPyConnection, previous: str | None) -> str | None:
-    """The previous build's id when this build reused any of its rows."""
-    if previous is None:
-        return None
-    [(reused,)] = con.execute(
-        "SELECT (SELECT count(*) FROM meta.etl_runs WHERE status = 'reused') + "
-        "(SELECT count(*) FROM meta.survey_loads WHERE reused_from IS NOT NULL)"
-    ).fetchall()
-    if not reused:
-        return None
-    [(build_id,)] = con.execute(f"SELECT max(build_id) FROM {quote_ident(previous)}.meta.build").fetchall()
-    return str(build_id)
+        with connect_readonly(warehouse) as con:
+            rows = con.execute(
+                "SELECT code_sha256 FROM meta.build WHERE EXISTS (SELECT 1 FROM duckdb_columns() "
+                "WHERE schema_name = 'meta' AND table_name = 'build' AND column_name = 'code_sha256')"
+            ).fetchall()
+    except duckdb.Error:  # not a warehouse: the build replaces it
+        return False
+    return rows == [(code,)]
 
 
 def input_files(warehouse: Path) -> Iterator[Path]:

@@ -28,7 +28,7 @@ from warehouse import guard
 from warehouse.history import check_kept, purge, swap_in
 from warehouse.layout import Layout
 from warehouse.lock import build_lock
-from warehouse.private import FILE_MODE, remove_build_leftovers, restrict, scratch_dir
+from warehouse.private import FILE_MODE, copy_private, remove_build_leftovers, restrict, scratch_dir
 from warehouse.schema import apply_ddl
 from warehouse.sql import quote_literal
 
@@ -40,25 +40,30 @@ def _remove(*paths: Path) -> None:
 
 @contextmanager
 def atomic_build(
-    path: Path, before_swap: Callable[[], None] | None = None
+    path: Path, before_swap: Callable[[], None] | None = None, from_current: Callable[[], bool] | None = None
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """Yield a connection to a fresh ``<path>.tmp`` with the DDL applied; swap it in on success.
 
     ``before_swap`` runs, under the build lock, once the new file passed every check and just
     before it replaces the old one (e.g. landing the file a survey ingest was built from); if it
-    raises, nothing is swapped in."""
+    raises, nothing is swapped in. When ``from_current`` (asked under the lock) says so,
+    ``<path>.tmp`` starts as a copy of the current file instead (an incremental build)."""
     tmp = Layout(path).tmp
     wal = tmp.with_name(tmp.name + ".wal")
     with build_lock(path):
         remove_build_leftovers(path)  # a killed build's .tmp and scratch files
         spill = scratch_dir(path) / f"{path.name}.spill_{uuid.uuid4().hex[:10]}"
+        copy = from_current is not None and from_current()
+        if copy:
+            copy_private(path, tmp)
         con = duckdb.connect(str(tmp))
         try:
             restrict(tmp)  # 0600 before any row is written, whatever the umask
             os.close(os.open(wal, os.O_WRONLY | os.O_CREAT, FILE_MODE))  # DuckDB keeps it
             restrict(wal)
             con.execute(f"SET temp_directory = {quote_literal(spill)}")
-            apply_ddl(con)
+            if not copy:
+                apply_ddl(con)
             yield con
             guard.enforce(con)  # raises: nothing is swapped in
             unsafe = check_kept(con, path)  # earlier builds written before the guard

@@ -4,8 +4,9 @@ CREATE TABLE meta.build (
     finished_at   TIMESTAMP,
     tool_version  VARCHAR NOT NULL,
     inputs_sha256 VARCHAR,           -- digest of every snapshot and landed file used
-    previous_build VARCHAR,          -- build whose unchanged rows this one reused (NULL: full build)
-    full_build    BOOLEAN NOT NULL DEFAULT TRUE  -- every step computed, nothing reused
+    previous_build VARCHAR,          -- build whose unchanged rows this one kept (NULL: full build)
+    full_build    BOOLEAN NOT NULL DEFAULT TRUE, -- every step computed, nothing reused
+    code_sha256   VARCHAR            -- the code that wrote the file (etl/reuse.py: all_code)
 );
 
 CREATE TABLE meta.sources (

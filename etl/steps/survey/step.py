@@ -10,11 +10,12 @@ and checked; the survey runs first in the build (``etl/dag.yml``), so an unreada
 the build before anything else runs.
 
 Incremental builds (:mod:`etl.reuse`): a wave whose files, survey code and pseudonymisation key
-are unchanged copies its rows (microdata, quarantine log, file counts) from the previous
-warehouse instead of reading its files again. The privacy guard still checks the new warehouse
-against the restricted values of every file: those of a file read are kept, 0600, in the
-restricted ``<landing>/.guard/`` (beside the landed file that holds them anyway) and taken back
-when its wave is reused; they are deleted with the file.
+are unchanged keeps the rows the previous build left (microdata, quarantine log, file counts)
+instead of reading its files again; the other waves' rows are deleted and read again. The
+privacy guard still checks the new warehouse against the restricted values of every file:
+those of a file read are kept, 0600, in the restricted ``<landing>/.guard/`` (beside the landed
+file that holds them anyway) and taken back when its wave is kept; they are deleted with the
+file.
 """
 
 from __future__ import annotations
@@ -110,43 +111,53 @@ def _guard_file(ctx: Context, item: Input) -> Path:
     return Layout(ctx.warehouse).guard_cache / f"{name}.parquet"
 
 
-def reusable_waves(ctx: Context, inputs: list[Input], keys: dict[int, str]) -> dict[int, str]:
-    """Wave -> the previous build's load_id of the waves whose rows can be copied: same key,
-    the guard's values of each of its files kept, not the wave of a file being ingested."""
-    if ctx.previous is None or not reuse.has_column(ctx.con, ctx.previous, "meta.survey_loads", "input_key"):
-        return {}
-    found = dict(
-        ctx.con.execute(
-            f"SELECT wave, any_value(load_id) FROM {quote_ident(ctx.previous)}.meta.survey_loads "
-            "GROUP BY wave HAVING count(DISTINCT input_key) = 1 AND "
+def reusable_waves(ctx: Context, inputs: list[Input], keys: dict[int, str]) -> set[int]:
+    """The waves whose rows the previous build left can be kept: same key, the guard's values
+    of each of its files kept, not the wave of a file being ingested."""
+    if not ctx.incremental:
+        return set()
+    found = {
+        wave
+        for (wave,) in ctx.con.execute(
+            "SELECT wave FROM meta.survey_loads GROUP BY wave HAVING count(DISTINCT input_key) = 1 AND "
             "any_value(input_key) = (SELECT k FROM (SELECT unnest(?) AS w, unnest(?) AS k) WHERE w = wave)",
             [list(keys), list(keys.values())],
         ).fetchall()
-    )
+    }
     missing = {i.wave for i in inputs if not _guard_file(ctx, i).is_file()}
     if ctx.pending is not None:  # the file being ingested is read and checked, always
         missing.add(ctx.pending.wave)
-    return {w: load for w, load in found.items() if w not in missing}
+    return found - missing
 
 
-def copy_waves(ctx: Context, home: str, reused: dict[int, str], inputs: list[Input]) -> None:
-    """Copy the rows of the ``reused`` waves (wave -> previous load_id) from the previous
-    warehouse, stamped with this run's load_id, and take back their files' guard values."""
-    if not reused:
-        return
-    prev = quote_ident(str(ctx.previous))
-    load = quote_literal(ctx.load_id)
-    pairs = " OR ".join(
-        f"(load_id = {quote_literal(old)} AND wave = {wave})" for wave, old in sorted(reused.items())
-    )
-    for table in ("restricted.survey_responses", "meta.quarantine_errors", "meta.quarantined_rows"):
-        ctx.con.execute(  # one scan each, in the previous file's order (wave, file, line)
-            f"INSERT INTO {home}.{table} BY NAME SELECT * REPLACE ({load} AS load_id) "
-            f"FROM {prev}.{table} WHERE {pairs}"
-        )
-    for item in inputs:
-        if item.wave in reused:
-            guard.load_collected(ctx.con, _guard_file(ctx, item))
+WAVE_TABLES = (
+    "restricted.survey_responses",
+    "meta.survey_loads",
+    "meta.quarantine_errors",
+    "meta.quarantined_rows",
+)
+REFERENCE_TABLES = (
+    "core.survey_frame",
+    "core.survey_frame_source",
+    "core.category",
+    "core.questionnaire_versions",
+    "meta.quarantine_messages",
+)
+
+
+def clear_previous(ctx: Context, kept: set[int]) -> None:
+    """On an incremental build, delete what the previous survey run wrote but the rows of the
+    ``kept`` waves (marked reused: ``reused_from`` is the load that read them)."""
+    waves = sorted(kept)
+    for table in WAVE_TABLES:
+        ctx.con.execute(f"DELETE FROM {table} WHERE NOT list_contains(?, wave)", [waves])
+    for table in REFERENCE_TABLES:
+        ctx.con.execute(f"DELETE FROM {table}")
+    prior = reuse.previous_run(ctx.con, META.name)
+    if prior is not None:
+        for table in ("meta.sources", "meta.snapshots"):
+            ctx.con.execute(f"DELETE FROM {table} WHERE load_id = ?", [prior[1]])
+    ctx.con.execute("UPDATE meta.survey_loads SET reused_from = load_id")
 
 
 def keep_guard_values(ctx: Context, inputs: list[Input]) -> None:
@@ -198,21 +209,23 @@ def register_source(ctx: Context, inputs: list[Input]) -> None:
     )
 
 
-def load_responses(ctx: Context, inputs: list[Input], reused: dict[int, str]) -> list[FileResult]:
-    """Copy the ``reused`` waves' rows from the previous build; read, check and pseudonymise
-    every file of the other waves in a scratch database, then insert their valid rows (marking
-    each association's current answer) and the quarantine log in one go."""
+def load_responses(ctx: Context, inputs: list[Input], kept: set[int]) -> list[FileResult]:
+    """Read, check and pseudonymise every file of the waves not ``kept`` in a scratch
+    database, then insert their valid rows (marking each association's current answer) and the
+    quarantine log in one go."""
     key = load_key(Layout(ctx.warehouse).pseudonym_key)
     for q in PUBLISHED:
         ctx.con.execute(
-            f"ALTER TABLE restricted.survey_responses ADD COLUMN {quote_ident(q.code)} "
+            f"ALTER TABLE restricted.survey_responses ADD COLUMN IF NOT EXISTS {quote_ident(q.code)} "
             f"{SQL_TYPES.get(q.base_type, 'VARCHAR')}"
         )
     guard.add_public_text(ctx.con, public_texts())
     [(database,)] = ctx.con.execute("SELECT current_database()").fetchall()
     home = quote_ident(database)  # e.g. "exp-2024"
-    copy_waves(ctx, home, reused, inputs)
-    todo = [i for i in inputs if i.wave not in reused]
+    for item in inputs:
+        if item.wave in kept:
+            guard.load_collected(ctx.con, _guard_file(ctx, item))
+    todo = [i for i in inputs if i.wave not in kept]
     with scratch_database(ctx.con, ctx.warehouse) as scratch:
         ctx.con.execute(f"USE {scratch}")  # the files' tables and views go to the scratch file
         try:
@@ -231,17 +244,8 @@ def load_responses(ctx: Context, inputs: list[Input], reused: dict[int, str]) ->
     return results
 
 
-def record_loads(
-    ctx: Context, results: list[FileResult], keys: dict[int, str], reused: dict[int, str]
-) -> None:
-    """One row of meta.survey_loads per file: rows read, loaded, quarantined, superseded...
-    (those of the ``reused`` waves copied from the previous build)."""
-    for wave, old in sorted(reused.items()):
-        ctx.con.execute(
-            f"INSERT INTO meta.survey_loads BY NAME SELECT * REPLACE (? AS load_id, ? AS reused_from) "
-            f"FROM {quote_ident(str(ctx.previous))}.meta.survey_loads WHERE load_id = ? AND wave = ?",
-            [ctx.load_id, old, old, wave],
-        )
+def record_loads(ctx: Context, results: list[FileResult], keys: dict[int, str]) -> None:
+    """One row of meta.survey_loads per file read: rows read, loaded, quarantined, superseded..."""
     superseded = {
         (f, w): n
         for f, w, n in ctx.con.execute(
@@ -303,14 +307,16 @@ def load_reference(ctx: Context) -> None:
 
 
 def run(ctx: Context) -> StepResult:
-    """Rows in: the export files; rows out: the responses loaded (read or reused)."""
+    """Rows in: the export files; rows out: the responses loaded (read or kept)."""
     tighten_tree(ctx.landing)  # 0700/0600 also for an area created before that rule
     inputs = survey_inputs(ctx)
-    register_source(ctx, inputs)
     keys = wave_keys(ctx, inputs)
-    reused = reusable_waves(ctx, inputs, keys)
-    results = load_responses(ctx, inputs, reused)
-    record_loads(ctx, results, keys, reused)
+    kept = reusable_waves(ctx, inputs, keys)
+    if ctx.incremental:
+        clear_previous(ctx, kept)
+    register_source(ctx, inputs)
+    results = load_responses(ctx, inputs, kept)
+    record_loads(ctx, results, keys)
     load_reference(ctx)
     [(loaded,)] = ctx.con.execute("SELECT count(*) FROM restricted.survey_responses").fetchall()
     return StepResult(len(inputs), loaded)
