@@ -173,8 +173,8 @@ def _ticked(values: list[str], code: str, choices: ChoiceList) -> list[str]:
 
 
 def canonical_columns(raw: RawTable, codebook: Codebook, columns: ColumnMap) -> dict[str, str]:
-    """SQL expression of every codebook code over ``raw``, whose columns are already
-    :func:`clean` (a missing column gives NULL)."""
+    """SQL expression of every codebook code over ``raw``'s columns once :func:`clean` (a
+    missing column gives NULL); the distinct values of the choice columns come from ``raw``."""
     source = {code: raw.column(header) for code, header in columns.joined.items()}
     options = {
         (code, option): raw.column(header)
@@ -185,8 +185,8 @@ def canonical_columns(raw: RawTable, codebook: Codebook, columns: ColumnMap) -> 
     seen = distinct_values(
         raw.con,
         raw.relation,
-        {code: source[code] for code in choice_codes}
-        | {f"{code}/{option}": e for (code, option), e in options.items()},
+        {code: clean(source[code]) for code in choice_codes}
+        | {f"{code}/{option}": clean(e) for (code, option), e in options.items()},
     )
     out: dict[str, str] = {}
     for question in codebook.questions:

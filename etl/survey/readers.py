@@ -239,20 +239,14 @@ def read_export(
             "questionnaire's Excel template. Export with question codes as headers or use the "
             "template.",
         )
-    cleaned = RawTable(con, f"{name}_clean", headers, table.dialect)
-    # Tables, not views: each later query would bind and compute the long generated expressions again.
-    con.execute(
-        f"CREATE TABLE {cleaned.relation} AS SELECT "
-        f"{', '.join(f'{clean(c)} AS {c}' for c in map(table.column, headers))}, _line FROM {name}"
-    )
     incomplete: list[int] = []
     submitted = "true"
-    if detected == "limesurvey" and (submitdate := _column(cleaned, "submitdate")) is not None:
+    if detected == "limesurvey" and (submitdate := _column(table, "submitdate")) is not None:
         submitted = f"{submitdate} IS NOT NULL"
         incomplete = [
             line
             for (line,) in con.execute(
-                f"SELECT _line FROM {cleaned.relation} WHERE NOT ({submitted}) ORDER BY _line"
+                f"SELECT _line FROM {name} WHERE {clean(submitdate)} IS NULL ORDER BY _line"
             ).fetchall()
         ]
     metadata = _metadata(detected, headers, codebook)
@@ -267,19 +261,21 @@ def read_export(
             "the header has a single column and no question of the questionnaire is "
             "recognised. Use ';', ',' or a tab as the delimiter.",
         )
-    time, source = _submission(detected, cleaned)
-    origin_file = _column(cleaned, QUARANTINE_FILE) or "CAST(NULL AS VARCHAR)"
-    origin_line = _column(cleaned, QUARANTINE_LINE)
+    time, source = _submission(detected, table)
+    origin_file = _column(table, QUARANTINE_FILE) or "CAST(NULL AS VARCHAR)"
+    origin_line = _column(table, QUARANTINE_LINE)
     origin_line = (
         f"TRY_CAST(TRY_CAST(replace({origin_line}, ',', '.') AS DOUBLE) AS INTEGER)"
         if origin_line
         else "CAST(NULL AS INTEGER)"
     )
     relation = f"{name}_canonical"
+    cleaned = ", ".join(f"{clean(c)} AS {c}" for c in map(table.column, headers))
+    # A table, not a view: each later query would bind and compute the long generated expressions again.
     con.execute(
-        f"CREATE TABLE {relation} AS SELECT {select_list(canonical_columns(cleaned, codebook, columns))}, "
+        f"CREATE TABLE {relation} AS SELECT {select_list(canonical_columns(table, codebook, columns))}, "
         f"_line, {time} AS _submitted_at, {source} AS _source_id, {origin_file} AS _origin_file, "
-        f"{origin_line} AS _origin_line FROM {cleaned.relation} WHERE {submitted}"
+        f"{origin_line} AS _origin_line FROM (SELECT {cleaned}, _line FROM {name}) WHERE {submitted}"
     )
     dialect = {
         **table.dialect,
