@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from etl.survey.codebook import ChoiceList, Codebook, normalise_label
 from etl.survey.sql import distinct_values, in_list, mapped
 from etl.survey.tables import RawTable
-from warehouse.sql import quote_ident, quote_literal
+from warehouse.sql import quote_literal
 
 _BRACKET = re.compile(r"^(.+?)\s*\[(.+)\]$")
 _SEPARATOR = re.compile(r"[/.]")
@@ -219,8 +219,3 @@ def canonical_columns(raw: RawTable, codebook: Codebook, columns: ColumnMap) -> 
                 values = f"coalesce({values}, {split})" if code in columns.joined else split
         out[code] = values
     return out
-
-
-def select_list(expressions: dict[str, str]) -> str:
-    """``expr AS "code", ...`` for a SELECT."""
-    return ", ".join(f"{e} AS {quote_ident(code)}" for code, e in expressions.items())

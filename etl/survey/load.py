@@ -111,11 +111,12 @@ def process(item: Input, key: bytes, con: duckdb.DuckDBPyConnection | None = Non
     """Read, validate and pseudonymise one export (relations in ``con``, else in memory)."""
     codebook = codebook_for(item.version)
     export = read_export(item.path, item.format, codebook, con=con)
-    guard.collect(export.con, export.relation, sorted(RESTRICTED & set(codebook.codes)), item.name)
+    restricted = sorted(RESTRICTED & set(codebook.codes))
+    guard.collect(export.con, export.select(restricted), restricted, item.name)
     checked = validate(export, codebook)
     prefix = f"{item.wave}:{item.name}:{item.sha256}:"
     published = ", ".join(quote_ident(q.code) for q in codebook.questions if not q.restricted)
-    relation = temp_name(f"{export.relation}_rows")
+    relation = temp_name("survey_rows")
     export.con.execute(
         f"CREATE VIEW {relation} AS SELECT left(sha256({quote_literal(prefix)} || _line::VARCHAR), 16) "
         f"AS response_id, {item.wave}::INTEGER AS wave, {pseudonym_sql('org_id', key)} AS org_pseudo, "
