@@ -172,6 +172,21 @@ def _ticked(values: list[str], code: str, choices: ChoiceList) -> list[str]:
     return [v for v in values if normalise_label(v) in _TRUE or choices.code_for(v) == code]
 
 
+def _cleaned_values(raw: RawTable, values: dict[str, list[str]]) -> dict[str, list[str]]:
+    """The distinct values of each key once :func:`clean` (NULLs left out), computed over the
+    distinct values only: one expression on a short list, not one per column on every row."""
+    keys = [k for k, found in values.items() for _ in found]
+    rows = raw.con.execute(
+        f"SELECT DISTINCT k, v FROM (SELECT k, {clean('v')} AS v FROM (SELECT unnest(?::VARCHAR[]) AS k, "
+        "unnest(?::VARCHAR[]) AS v)) WHERE v IS NOT NULL",
+        [keys, [v for found in values.values() for v in found]],
+    ).fetchall()
+    cleaned: dict[str, list[str]] = {k: [] for k in values}
+    for key, value in rows:
+        cleaned[key].append(value)
+    return cleaned
+
+
 def canonical_columns(raw: RawTable, codebook: Codebook, columns: ColumnMap) -> dict[str, str]:
     """SQL expression of every codebook code over ``raw``'s columns once :func:`clean` (a
     missing column gives NULL); the distinct values of the choice columns come from ``raw``."""
@@ -182,11 +197,14 @@ def canonical_columns(raw: RawTable, codebook: Codebook, columns: ColumnMap) -> 
         for option, header in by_option.items()
     }
     choice_codes = {q.code for q in codebook.questions if q.list_name and q.code in source}
-    seen = distinct_values(
-        raw.con,
-        raw.relation,
-        {code: clean(source[code]) for code in choice_codes}
-        | {f"{code}/{option}": clean(e) for (code, option), e in options.items()},
+    seen = _cleaned_values(
+        raw,
+        distinct_values(
+            raw.con,
+            raw.relation,
+            {code: source[code] for code in choice_codes}
+            | {f"{code}/{option}": e for (code, option), e in options.items()},
+        ),
     )
     out: dict[str, str] = {}
     for question in codebook.questions:
