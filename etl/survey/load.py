@@ -23,9 +23,9 @@ import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 
 from core.codes import SIZE_CLASSES
 from core.i18n import LANGUAGES
@@ -43,6 +43,9 @@ from etl.survey.workbooks import SUBMITTED_AT
 from warehouse import guard
 from warehouse.private import open_private, private_dir, restrict, scratch_dir
 from warehouse.sql import attach, quote_ident, quote_literal
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 CODEBOOK = LATEST  # every question of every version: the warehouse's columns
 RESTRICTED = {q.code for q in CODEBOOK.questions if q.restricted}  # org_id, names, free text
@@ -334,6 +337,8 @@ def public_texts() -> list[str]:
 
 def category_rows() -> pd.DataFrame:
     """The rows of core.category: every select question's choices and the size classes."""
+    import pandas as pd  # here, not at the top: reading an export needs no pandas
+
     columns = ["variable", "code", "position", "label_fr", "label_nl", "label_en"]
     rows = [
         [q.code, c.code, i, c.labels["fr"], c.labels["nl"], c.labels["en"]]
