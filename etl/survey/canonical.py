@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from etl.survey.codebook import ChoiceList, Codebook, normalise_label
 from etl.survey.sql import distinct_values, in_list, mapped
 from etl.survey.tables import RawTable
-from warehouse.sql import quote_ident, quote_literal
+from warehouse.sql import quote_literal
 
 _BRACKET = re.compile(r"^(.+?)\s*\[(.+)\]$")
 _SEPARATOR = re.compile(r"[/.]")
@@ -172,9 +172,24 @@ def _ticked(values: list[str], code: str, choices: ChoiceList) -> list[str]:
     return [v for v in values if normalise_label(v) in _TRUE or choices.code_for(v) == code]
 
 
+def _cleaned_values(raw: RawTable, values: dict[str, list[str]]) -> dict[str, list[str]]:
+    """The distinct values of each key once :func:`clean` (NULLs left out), computed over the
+    distinct values only: one expression on a short list, not one per column on every row."""
+    keys = [k for k, found in values.items() for _ in found]
+    rows = raw.con.execute(
+        f"SELECT DISTINCT k, v FROM (SELECT k, {clean('v')} AS v FROM (SELECT unnest(?::VARCHAR[]) AS k, "
+        "unnest(?::VARCHAR[]) AS v)) WHERE v IS NOT NULL",
+        [keys, [v for found in values.values() for v in found]],
+    ).fetchall()
+    cleaned: dict[str, list[str]] = {k: [] for k in values}
+    for key, value in rows:
+        cleaned[key].append(value)
+    return cleaned
+
+
 def canonical_columns(raw: RawTable, codebook: Codebook, columns: ColumnMap) -> dict[str, str]:
-    """SQL expression of every codebook code over ``raw``, whose columns are already
-    :func:`clean` (a missing column gives NULL)."""
+    """SQL expression of every codebook code over ``raw``'s columns once :func:`clean` (a
+    missing column gives NULL); the distinct values of the choice columns come from ``raw``."""
     source = {code: raw.column(header) for code, header in columns.joined.items()}
     options = {
         (code, option): raw.column(header)
@@ -182,11 +197,14 @@ def canonical_columns(raw: RawTable, codebook: Codebook, columns: ColumnMap) -> 
         for option, header in by_option.items()
     }
     choice_codes = {q.code for q in codebook.questions if q.list_name and q.code in source}
-    seen = distinct_values(
-        raw.con,
-        raw.relation,
-        {code: source[code] for code in choice_codes}
-        | {f"{code}/{option}": e for (code, option), e in options.items()},
+    seen = _cleaned_values(
+        raw,
+        distinct_values(
+            raw.con,
+            raw.relation,
+            {code: source[code] for code in choice_codes}
+            | {f"{code}/{option}": e for (code, option), e in options.items()},
+        ),
     )
     out: dict[str, str] = {}
     for question in codebook.questions:
@@ -219,8 +237,3 @@ def canonical_columns(raw: RawTable, codebook: Codebook, columns: ColumnMap) -> 
                 values = f"coalesce({values}, {split})" if code in columns.joined else split
         out[code] = values
     return out
-
-
-def select_list(expressions: dict[str, str]) -> str:
-    """``expr AS "code", ...`` for a SELECT."""
-    return ", ".join(f"{e} AS {quote_ident(code)}" for code, e in expressions.items())

@@ -22,11 +22,13 @@ import json
 import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from core.codes import SIZE_CLASSES
 from etl.survey.codebook import CODEBOOK, Codebook
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 DEMO_FRAME = Path(__file__).with_name("demo_frame.csv")
 STATUSES = ("observed", "register", "illustrative")
@@ -51,6 +53,8 @@ def size_class_sql(staff_fte: str) -> str:
 
 def load_frame(path: Path = DEMO_FRAME, codebook: Codebook = CODEBOOK) -> pd.DataFrame:
     """Read and check a frame CSV; ``attrs['illustrative']`` is True if any cell is illustrative."""
+    import pandas as pd  # here, not at the top: reading an export needs no pandas
+
     frame = pd.read_csv(path, comment="#", dtype=str, keep_default_na=False)
     problems = []
     for column in ("subsector", "size_class", "n_associations"):

@@ -23,9 +23,9 @@ import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 
 from core.codes import SIZE_CLASSES
 from core.i18n import LANGUAGES
@@ -43,6 +43,9 @@ from etl.survey.workbooks import SUBMITTED_AT
 from warehouse import guard
 from warehouse.private import open_private, private_dir, restrict, scratch_dir
 from warehouse.sql import attach, quote_ident, quote_literal
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 CODEBOOK = LATEST  # every question of every version: the warehouse's columns
 RESTRICTED = {q.code for q in CODEBOOK.questions if q.restricted}  # org_id, names, free text
@@ -111,11 +114,12 @@ def process(item: Input, key: bytes, con: duckdb.DuckDBPyConnection | None = Non
     """Read, validate and pseudonymise one export (relations in ``con``, else in memory)."""
     codebook = codebook_for(item.version)
     export = read_export(item.path, item.format, codebook, con=con)
-    guard.collect(export.con, export.relation, sorted(RESTRICTED & set(codebook.codes)), item.name)
+    restricted = sorted(RESTRICTED & set(codebook.codes))
+    guard.collect(export.con, export.select(restricted), restricted, item.name)
     checked = validate(export, codebook)
     prefix = f"{item.wave}:{item.name}:{item.sha256}:"
     published = ", ".join(quote_ident(q.code) for q in codebook.questions if not q.restricted)
-    relation = temp_name(f"{export.relation}_rows")
+    relation = temp_name("survey_rows")
     export.con.execute(
         f"CREATE VIEW {relation} AS SELECT left(sha256({quote_literal(prefix)} || _line::VARCHAR), 16) "
         f"AS response_id, {item.wave}::INTEGER AS wave, {pseudonym_sql('org_id', key)} AS org_pseudo, "
@@ -333,6 +337,8 @@ def public_texts() -> list[str]:
 
 def category_rows() -> pd.DataFrame:
     """The rows of core.category: every select question's choices and the size classes."""
+    import pandas as pd  # here, not at the top: reading an export needs no pandas
+
     columns = ["variable", "code", "position", "label_fr", "label_nl", "label_en"]
     rows = [
         [q.code, c.code, i, c.labels["fr"], c.labels["nl"], c.labels["en"]]

@@ -21,13 +21,13 @@ from etl.survey.canonical import (
     map_columns,
     parse_datetime,
     resolve_header,
-    select_list,
 )
 from etl.survey.codebook import CODEBOOK, CODEBOOKS, LATEST, VERSIONS, Codebook
 from etl.survey.errors import unreadable
 from etl.survey.sql import temp_name
 from etl.survey.tables import RawTable, read_table
 from etl.survey.workbooks import SUBMITTED_AT, TEMPLATE_SHEET
+from warehouse.sql import quote_ident
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -86,19 +86,53 @@ def kobo_tool_field(header: str) -> bool:
     return name.startswith("_") or name in KOBO_METADATA or re.sub(r"[.]", "/", name) in KOBO_TOOL_FIELDS
 
 
+@dataclass(frozen=True)
+class CanonicalSQL:
+    """The canonical relation as one SELECT over the raw table, whose columns it cleans
+    (:func:`~etl.survey.canonical.clean`) first. Nothing is stored: the validation computes every
+    column once, in the scan that writes the checked rows, and a query of a few columns cleans
+    only the raw columns those read."""
+
+    raw: str  # relation of strings c0 ... cN and _line
+    codes: dict[str, str]  # codebook code -> SQL over the cleaned raw columns
+    reads: dict[str, list[str]]  # codebook code -> the raw columns its SQL reads
+    meta: dict[str, str]  # META columns but _line -> SQL over the cleaned metadata columns
+    metadata: list[str]  # raw columns of the tool's metadata (what ``meta`` reads)
+    where: str  # which rows are answers (LimeSurvey: the submitted ones)
+    where_reads: list[str]  # the raw columns ``where`` reads
+
+    def select(self, codes: list[str] | None = None) -> str:
+        """SQL: every canonical column, or only ``codes`` and ``_line``."""
+        columns = {c: self.codes[c] for c in (self.codes if codes is None else codes)}
+        reads = [c for code in columns for c in self.reads[code]] + self.where_reads
+        columns["_line"] = "_line"
+        if codes is None:
+            columns |= self.meta
+            reads += self.metadata
+        cleaned = ", ".join([*(f"{clean(c)} AS {c}" for c in dict.fromkeys(reads)), "_line"])
+        listed = ", ".join(f"{e} AS {quote_ident(c)}" for c, e in columns.items())
+        return f"SELECT {listed} FROM (SELECT {cleaned} FROM {self.raw}) WHERE {self.where}"
+
+
 @dataclass
 class Export:
-    """A survey export in canonical form: ``relation`` in ``con`` has one VARCHAR column per
-    codebook code, ``_line``, ``_submitted_at`` (TIMESTAMP) and ``_source_id``."""
+    """A survey export in canonical form: ``relation`` in ``con``, the subquery of ``sql``
+    (nothing stored), has one VARCHAR column per codebook code, ``_line``, ``_submitted_at``
+    (TIMESTAMP) and ``_source_id``."""
 
     format: str
     con: duckdb.DuckDBPyConnection
     relation: str
+    sql: CanonicalSQL
     incomplete: list[int] = field(default_factory=list)
     dialect: dict = field(default_factory=dict)
     columns: ColumnMap | None = None  # where each question comes from
     metadata: list[str] = field(default_factory=list)  # headers set aside as tool metadata
     codebook: Codebook = CODEBOOK
+
+    def select(self, codes: list[str]) -> str:
+        """A relation of the canonical ``codes`` and ``_line`` (computing only those)."""
+        return f"({self.sql.select(codes)})"
 
     @property
     def missing_required(self) -> list[str]:
@@ -239,20 +273,14 @@ def read_export(
             "questionnaire's Excel template. Export with question codes as headers or use the "
             "template.",
         )
-    cleaned = RawTable(con, f"{name}_clean", headers, table.dialect)
-    # Tables, not views: each later query would bind and compute the long generated expressions again.
-    con.execute(
-        f"CREATE TABLE {cleaned.relation} AS SELECT "
-        f"{', '.join(f'{clean(c)} AS {c}' for c in map(table.column, headers))}, _line FROM {name}"
-    )
     incomplete: list[int] = []
-    submitted = "true"
-    if detected == "limesurvey" and (submitdate := _column(cleaned, "submitdate")) is not None:
-        submitted = f"{submitdate} IS NOT NULL"
+    submitted, submitted_reads = "true", []
+    if detected == "limesurvey" and (submitdate := _column(table, "submitdate")) is not None:
+        submitted, submitted_reads = f"{submitdate} IS NOT NULL", [submitdate]
         incomplete = [
             line
             for (line,) in con.execute(
-                f"SELECT _line FROM {cleaned.relation} WHERE NOT ({submitted}) ORDER BY _line"
+                f"SELECT _line FROM {name} WHERE {clean(submitdate)} IS NULL ORDER BY _line"
             ).fetchall()
         ]
     metadata = _metadata(detected, headers, codebook)
@@ -267,19 +295,34 @@ def read_export(
             "the header has a single column and no question of the questionnaire is "
             "recognised. Use ';', ',' or a tab as the delimiter.",
         )
-    time, source = _submission(detected, cleaned)
-    origin_file = _column(cleaned, QUARANTINE_FILE) or "CAST(NULL AS VARCHAR)"
-    origin_line = _column(cleaned, QUARANTINE_LINE)
+    time, source = _submission(detected, table)
+    origin_file = _column(table, QUARANTINE_FILE) or "CAST(NULL AS VARCHAR)"
+    origin_line = _column(table, QUARANTINE_LINE)
     origin_line = (
         f"TRY_CAST(TRY_CAST(replace({origin_line}, ',', '.') AS DOUBLE) AS INTEGER)"
         if origin_line
         else "CAST(NULL AS INTEGER)"
     )
-    relation = f"{name}_canonical"
-    con.execute(
-        f"CREATE TABLE {relation} AS SELECT {select_list(canonical_columns(cleaned, codebook, columns))}, "
-        f"_line, {time} AS _submitted_at, {source} AS _source_id, {origin_file} AS _origin_file, "
-        f"{origin_line} AS _origin_line FROM {cleaned.relation} WHERE {submitted}"
+    sql = CanonicalSQL(
+        name,
+        canonical_columns(table, codebook, columns),
+        {
+            code: [
+                table.column(h)
+                for h in [columns.joined.get(code), *columns.options.get(code, {}).values()]
+                if h is not None
+            ]
+            for code in codebook.codes
+        },
+        {
+            "_submitted_at": time,
+            "_source_id": source,
+            "_origin_file": origin_file,
+            "_origin_line": origin_line,
+        },
+        [table.column(h) for h in headers if h in metadata],
+        submitted,
+        submitted_reads,
     )
     dialect = {
         **table.dialect,
@@ -289,5 +332,13 @@ def read_export(
         "unknown_columns": [h for h in columns.unknown if h.strip()],
     }
     return Export(
-        detected, con, relation, incomplete, dialect, columns, [h for h in headers if h in metadata], codebook
+        detected,
+        con,
+        f"({sql.select()})",
+        sql,
+        incomplete,
+        dialect,
+        columns,
+        [h for h in headers if h in metadata],
+        codebook,
     )

@@ -281,22 +281,18 @@ def _canonical(source: Export | pd.DataFrame, codebook: Codebook) -> tuple[duckd
 def validate(source: Export | pd.DataFrame, codebook: Codebook = CODEBOOK) -> Validation:
     """Check every row; see the module docstring."""
     con, canonical = _canonical(source, codebook)
-    relation = temp_name(f"{canonical}_parsed")
-    con.execute(
-        f"CREATE VIEW {relation} AS SELECT *, "
-        f"{', '.join(f'{e} AS {quote_ident(n)}' for n, e in parsed_columns(codebook).items())} "
-        f"FROM {canonical}"
-    )
+    parsed = ", ".join(f"{e} AS {quote_ident(n)}" for n, e in parsed_columns(codebook).items())
     multi = [q.code for q in codebook.questions if q.base_type == "select_multiple"]
+    multi_relation = source.select(multi) if isinstance(source, Export) else canonical
     rules, typed = rules_and_types(
-        distinct_values(con, canonical, {c: quote_ident(c) for c in multi}), codebook
+        distinct_values(con, multi_relation, {c: quote_ident(c) for c in multi}), codebook
     )
     flags = ", ".join(f'coalesce({r.fails}, false) AS "#fails{i}"' for i, r in enumerate(rules))
     failed = ", ".join(
         f'CASE WHEN "#fails{i}" THEN struct_pack(i := {i}, v := {r.value}::VARCHAR) END'
         for i, r in enumerate(rules)
     )
-    checked = temp_name(f"{canonical}_checked")  # typed rows + the failed rules of invalid ones
+    checked = temp_name("survey_checked")  # typed rows + the failed rules of invalid ones
     any_fails = " OR ".join(quote_ident(f"#fails{i}") for i in range(len(rules)))
     given = ", ".join(f"{quote_ident(c)} := {quote_ident(c)}" for c in codebook.codes)
     con.execute(
@@ -305,16 +301,16 @@ def validate(source: Export | pd.DataFrame, codebook: Codebook = CODEBOOK) -> Va
         f"{', '.join(META_COLUMNS)}, CASE WHEN {any_fails} "
         f"THEN list_filter([{failed}], lambda x: x IS NOT NULL) END AS _failed, "
         f"CASE WHEN {any_fails} THEN struct_pack({given}) END AS _given "  # answers as given
-        f"FROM (SELECT *, {flags} FROM {relation})"
+        f"FROM (SELECT *, {flags} FROM (SELECT *, {parsed} FROM {canonical}))"
     )  # each rule evaluated once per row
-    names = temp_name(f"{canonical}_rules")  # rule index -> (field, rule)
+    names = temp_name("survey_rules")  # rule index -> (field, rule)
     con.execute(f"CREATE TABLE {names} (i INTEGER, field VARCHAR, rule VARCHAR)")
     con.execute(  # one statement: executemany runs one INSERT per rule (~90)
         f"INSERT INTO {names} (i, field, rule) SELECT unnest(?::INTEGER[]), unnest(?::VARCHAR[]), "
         "unnest(?::VARCHAR[])",
         [list(range(len(rules))), [r.field for r in rules], [r.rule for r in rules]],
     )
-    errors = temp_name(f"{canonical}_errors")
+    errors = temp_name("survey_errors")
     con.execute(
         f"CREATE VIEW {errors} AS SELECT e.line, n.field, n.rule, e.value, CASE WHEN n.rule = "
         f"'share_sum' THEN e.value END AS detail FROM (SELECT _line AS line, f.i AS i, f.v AS value "
