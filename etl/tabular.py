@@ -143,8 +143,13 @@ def insert_series(ctx: Context, rows: Iterable[dict[str, Any]]) -> None:
 
 
 def keep_raw(ctx: Context, name: str, raw: pd.DataFrame) -> None:
-    """Store what a step extracted, as text columns, in raw.<name> with its load id."""
-    df = raw.astype(object).where(raw.notna(), None).astype("string")
-    df.insert(0, "load_id", ctx.load_id)
+    """Store what a step extracted, as text columns, in raw.<name> with its load id (only the
+    columns that are not text yet are converted: each conversion is a copy of the column)."""
+    df = raw.copy(deep=False)
+    for col in raw.columns[[not isinstance(t, pd.StringDtype) for t in raw.dtypes]]:
+        df[col] = raw[col].astype(object).where(raw[col].notna(), None).astype("string")
     with registered(ctx.con, "_raw_rows", df) as view:
-        ctx.con.execute(f"CREATE TABLE raw.{quote_ident(name)} AS SELECT * FROM {view}")
+        ctx.con.execute(
+            f"CREATE TABLE raw.{quote_ident(name)} AS SELECT CAST(? AS VARCHAR) AS load_id, * FROM {view}",
+            [ctx.load_id],
+        )
