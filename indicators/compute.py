@@ -442,8 +442,12 @@ def compute_all(
     # recommendations' evidence reads changes between two waves (consecutive, first to last),
     # not the linear rows (whose previous_period is the first wave too)
     changes = trends[trends["kind"] != "linear"] if len(trends) else trends
-    public_rows = indicator_rows(read_statistics(con, [s for i in public for s in i.series]), public)
-    public_values = pd.concat([public_rows, *public_combined], ignore_index=True).assign(synthetic=False)
+    public_rows = (  # no empty frame in the concat: it would make every column object
+        [indicator_rows(read_statistics(con, [s for i in public for s in i.series]), public)]
+        if public
+        else []
+    )
+    public_values = pd.concat([*public_rows, *public_combined], ignore_index=True).assign(synthetic=False)
     values = pd.concat([published, public_values], ignore_index=True)
     synthetic = published.groupby("period")["synthetic"].any() if len(published) else pd.Series()
     index, components = (
