@@ -136,7 +136,7 @@ def _probe(ind: Indicator, fields: tuple[str, ...] = _SQL_FIELDS) -> str:
 
 def _check_sql(con: duckdb.DuckDBPyConnection, indicators: list[Indicator]) -> None:
     """Bind the SQL of every survey indicator in one query (a query costs a millisecond); when
-    it fails, field by field to name the file and field."""
+    it fails, field by field: the check that decides, and names the file and field."""
     if not indicators:
         return
     try:
@@ -156,7 +156,6 @@ def _check_sql(con: duckdb.DuckDBPyConnection, indicators: list[Indicator]) -> N
                         f"SQL does not bind against the survey table "
                         f"(declared questions: {sorted(ind.questions)}): {hint}",
                     ) from err
-        raise
 
 
 def load_indicator(path: Path, known: set[str]) -> Indicator:
