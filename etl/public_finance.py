@@ -268,7 +268,8 @@ class FinanceStep(Step):
             raise StepError(f"{self.name}: series {mixed.idxmax()} would mix releases or sources")
         geos = by_series["geo_code"].unique()
         metas = []
-        for sid, first in out.drop_duplicates("series").set_index("series").sort_index().iterrows():
+        firsts = out.drop_duplicates("series").set_index("series").sort_index()
+        for sid, first in zip(firsts.index, firsts.to_dict("records"), strict=True):  # no Series a row
             derived_from = (
                 None if first["unit"] == "eur_million" or first["kind"] == "wb" else self._inputs(first)
             )
@@ -307,7 +308,7 @@ class FinanceStep(Step):
             raise StepError(f"{self.name}: release {release} has no single source among {self.sources}")
         return sources[0]
 
-    def _inputs(self, row: pd.Series) -> str:
+    def _inputs(self, row: dict[str, Any]) -> str:
         nominal = series_id(row["kind"], row["release"], row["function"], row["sector"], "eur_million")
         spec = load_spec()
         if row["unit"] == "eur_million_2015":

@@ -295,19 +295,36 @@ def record_source(
 
     ``i18n`` (else the manifest's ``i18n``) gives the title, producer and citation in fr/nl/en;
     a language or field it lacks falls back to the untranslated value."""
-    for f in source.files:
-        path = source.path(f.path)  # raises on a missing or corrupted file
-        ctx.con.execute(
-            "INSERT OR IGNORE INTO meta.snapshots (source_id, path, sha256, bytes, retrieved_on, origin) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            [
-                source.source_id,
-                f"{source.source_id}/{f.path}",
-                f.sha256,
-                path.stat().st_size,
-                f.retrieved_on,
-                f.origin,
-            ],
+    record_sources(ctx, source, {source_id or source.source_id: (i18n, overrides)})
+
+
+def record_sources(
+    ctx: Context,
+    source: snapshots.Source,
+    published: dict[str, tuple[dict[str, dict[str, str]] | None, dict[str, str]]],
+) -> None:
+    """:func:`record_source` of several sources read from one snapshot: ``published`` maps
+    each source id to its ``i18n`` and overrides. One statement per table (an insert costs
+    milliseconds, more with every column)."""
+    files = [
+        (
+            source.source_id,
+            f"{source.source_id}/{f.path}",
+            f.sha256,
+            path.stat().st_size,
+            f.retrieved_on,
+            f.origin,
+        )
+        for f in source.files
+        for path in [source.path(f.path)]  # raises on a missing or corrupted file
+    ]
+    if files:
+        columns = "source_id, path, sha256, bytes, retrieved_on, origin"
+        ctx.con.execute(  # the files not recorded yet (by an earlier step), in their order
+            f"INSERT INTO meta.snapshots ({columns}) SELECT * FROM "
+            f"(VALUES {', '.join(['(?, ?, ?, ?, ?, ?)'] * len(files))}) v({columns}) WHERE NOT EXISTS "
+            "(SELECT 1 FROM meta.snapshots s WHERE s.source_id = v.source_id AND s.path = v.path)",
+            [value for row in files for value in row],
         )
     row = {
         "title": source.title,
@@ -316,26 +333,38 @@ def record_source(
         "licence": source.licence,
         "citation": source.citation,
         "note": source.note,
-    } | overrides
-    insert_source(
+    }
+    insert_sources(
         ctx,
-        {
-            "source_id": source_id or source.source_id,
-            **row,
-            "retrieved_on": source.retrieved_on,
-            "sha256": source.sha256,
-        },
-        source.i18n if i18n is None else i18n,
+        [
+            (
+                {
+                    "source_id": source_id,
+                    **(row | overrides),
+                    "retrieved_on": source.retrieved_on,
+                    "sha256": source.sha256,
+                },
+                source.i18n if i18n is None else i18n,
+            )
+            for source_id, (i18n, overrides) in published.items()
+        ],
     )
 
 
 def insert_source(ctx: Context, row: dict, i18n: dict[str, dict[str, str]]) -> None:
     """One row of meta.sources, by column name, with its fr/nl/en title, producer, citation."""
-    for lang in LANGUAGES:
-        for key in ("title", "producer", "citation"):
-            row[f"{key}_{lang}"] = (i18n.get(lang) or {}).get(key) or row[key]
-    names = list(row)
+    insert_sources(ctx, [(row, i18n)])
+
+
+def insert_sources(ctx: Context, rows: list[tuple[dict, dict[str, dict[str, str]]]]) -> None:
+    """Rows of meta.sources (each with its ``i18n``, see :func:`insert_source`) in one statement."""
+    for row, i18n in rows:
+        for lang in LANGUAGES:
+            for key in ("title", "producer", "citation"):
+                row[f"{key}_{lang}"] = (i18n.get(lang) or {}).get(key) or row[key]
+    names = list(dict.fromkeys(name for row, _ in rows for name in row))
+    values = f"({', '.join('?' * len(names))})"
     ctx.con.execute(
-        f"INSERT INTO meta.sources ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
-        [row[n] for n in names],
+        f"INSERT INTO meta.sources ({', '.join(names)}) VALUES {', '.join([values] * len(rows))}",
+        [row.get(n) for row, _ in rows for n in names],
     )

@@ -23,7 +23,7 @@ from typing import Any
 import pandas as pd
 
 from etl.runner import Context, StepMeta, StepResult, record_source
-from warehouse.sql import insert_frame, quote_ident, registered
+from warehouse.sql import insert_frame, quote_ident
 
 
 class Step:
@@ -138,13 +138,16 @@ def insert_series(ctx: Context, rows: Iterable[dict[str, Any]]) -> None:
         f"CAST({quote_ident(c)} AS {'INTEGER' if c == 'base_year' else 'VARCHAR'}) AS {quote_ident(c)}"
         for c in SERIES_COLUMNS
     )
-    with registered(ctx.con, "_series_rows", frame) as view:
-        ctx.con.execute(f"INSERT INTO core.series BY NAME SELECT {select} FROM {view}")
+    ctx.con.execute(f"INSERT INTO core.series BY NAME SELECT {select} FROM frame")  # the local frame
 
 
 def keep_raw(ctx: Context, name: str, raw: pd.DataFrame) -> None:
-    """Store what a step extracted, as text columns, in raw.<name> with its load id."""
-    df = raw.astype(object).where(raw.notna(), None).astype("string")
-    df.insert(0, "load_id", ctx.load_id)
-    with registered(ctx.con, "_raw_rows", df) as view:
-        ctx.con.execute(f"CREATE TABLE raw.{quote_ident(name)} AS SELECT * FROM {view}")
+    """Store what a step extracted, as text columns, in raw.<name> with its load id (only the
+    columns that are not text yet are converted: each conversion is a copy of the column)."""
+    raw_text = raw.copy(deep=False)
+    for col in raw.columns[[not isinstance(t, pd.StringDtype) for t in raw.dtypes]]:
+        raw_text[col] = raw[col].astype(object).where(raw[col].notna(), None).astype("string")
+    ctx.con.execute(  # ``raw_text``: the local frame, read by DuckDB's replacement scan
+        f"CREATE TABLE raw.{quote_ident(name)} AS SELECT CAST(? AS VARCHAR) AS load_id, * FROM raw_text",
+        [ctx.load_id],
+    )

@@ -27,7 +27,7 @@ from indicators.disclosure import apply_disclosure
 from indicators.domains import DomainEstimates, WaveLayout, estimate_domains
 from indicators.estimation import Z_95
 from indicators.pressure_index import index_tables
-from indicators.public_series import indicator_rows, require_series
+from indicators.public_series import indicator_rows, read_statistics, require_series
 from indicators.recommendations import evidence, load_recommendations, rule_sources
 from indicators.trends import PanelTrend, WaveLink, link_waves, paired_covariance, trend_table
 from indicators.versions import comparable_trends, keep_applicable, wave_versions
@@ -442,9 +442,12 @@ def compute_all(
     # recommendations' evidence reads changes between two waves (consecutive, first to last),
     # not the linear rows (whose previous_period is the first wave too)
     changes = trends[trends["kind"] != "linear"] if len(trends) else trends
-    public_values = pd.concat(
-        [indicator_rows(con, i) for i in public] + public_combined, ignore_index=True
-    ).assign(synthetic=False)
+    public_rows = (  # no empty frame in the concat: it would make every column object
+        [indicator_rows(read_statistics(con, [s for i in public for s in i.series]), public)]
+        if public
+        else []
+    )
+    public_values = pd.concat([*public_rows, *public_combined], ignore_index=True).assign(synthetic=False)
     values = pd.concat([published, public_values], ignore_index=True)
     synthetic = published.groupby("period")["synthetic"].any() if len(published) else pd.Series()
     index, components = (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -36,50 +37,66 @@ def require_series(con: duckdb.DuckDBPyConnection, ids: Iterable[str]) -> None:
         raise MissingSeriesError(f"series missing from public.series: {missing}")
 
 
-def series_rows(con: duckdb.DuckDBPyConnection, series: str, filters: dict[str, str]) -> pd.DataFrame:
-    """Non-null values of one series (period, geo_code, value, unit, flag) after filters."""
-    where = " AND ".join(f"{k} = ?" for k in filters)
-    sql = (
-        "SELECT period, geo_code, value, unit, flag, source_id FROM public.statistics "
-        f"WHERE series = ? AND value IS NOT NULL {'AND ' + where if where else ''}"
+def read_statistics(con: duckdb.DuckDBPyConnection, series: Iterable[str]) -> list[dict[str, Any]]:
+    """Non-null values of ``series`` in public.statistics, one dict per row (every column), in
+    one query: the indicators' few hundred rows are then filtered in Python, not by pandas."""
+    cursor = con.execute(
+        "SELECT * FROM public.statistics WHERE list_contains(?, series) AND value IS NOT NULL",
+        [sorted(set(series))],
     )
-    rows = con.execute(sql, [series, *filters.values()]).df()
-    dup = rows.duplicated(["period", "geo_code"])
-    if dup.any():
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def series_rows(stats: list[dict[str, Any]], series: str, filters: dict[str, str]) -> list[dict[str, Any]]:
+    """Rows of one series in ``stats`` (from :func:`read_statistics`) after filters; one value
+    per period and geography."""
+    rows = [r for r in stats if r["series"] == series and all(r[k] == v for k, v in filters.items())]
+    seen: set[tuple[str, str]] = set()
+    dup = []
+    for r in rows:
+        key = (r["period"], r["geo_code"])
+        if key in seen:
+            dup.append(list(key))
+        seen.add(key)
+    if dup:
         raise ValueError(
-            f"series {series!r} has several values per period and geography "
-            f"(add filters): {rows.loc[dup, ['period', 'geo_code']].values.tolist()}"
+            f"series {series!r} has several values per period and geography (add filters): {dup}"
         )
     return rows
 
 
 def series_value(con: duckdb.DuckDBPyConnection, series: str, geo: str) -> tuple[float, str]:
     """Latest value of a series for one geography, in base units (e.g. euros, jobs)."""
-    rows = series_rows(con, series, {"geo_code": geo})
-    if rows.empty:
+    rows = series_rows(read_statistics(con, [series]), series, {"geo_code": geo})
+    if not rows:
         raise MissingSeriesError(f"series {series!r} has no value for geo_code {geo!r}")
-    last = rows.sort_values("period").iloc[-1]
+    last = max(rows, key=lambda r: r["period"])
     if last["unit"] not in UNIT_FACTORS:
         raise ValueError(f"series {series!r}: unit {last['unit']!r} has no conversion factor")
     return float(last["value"]) * UNIT_FACTORS[last["unit"]], str(last["period"])
 
 
-def indicator_rows(con: duckdb.DuckDBPyConnection, ind: Indicator) -> pd.DataFrame:
-    """Values of a public-series indicator: ``all`` = its headline geography, ``geo`` = every
-    geography (breakdown_value = geo_code)."""
-    frames = [series_rows(con, s, dict(ind.filters)) for s in ind.series]
-    rows = pd.concat(frames, ignore_index=True)
-    flag = rows["flag"].isin(UNRELIABLE_FLAGS).map({True: "low_reliability", False: "ok"})
-    geo = rows.assign(breakdown="geo", breakdown_value=rows["geo_code"], flag=flag)
-    head = geo[geo["geo_code"] == ind.headline_geo].assign(breakdown="all", breakdown_value="all")
-    out = pd.concat([head, geo], ignore_index=True)
+def indicator_rows(stats: list[dict[str, Any]], indicators: Iterable[Indicator]) -> pd.DataFrame:
+    """Values of public-series indicators (their series in ``stats``, from
+    :func:`read_statistics`): ``all`` = the headline geography, ``geo`` = every geography
+    (breakdown_value = geo_code)."""
+    out = []
+    for ind in indicators:
+        rows = [r for s in ind.series for r in series_rows(stats, s, dict(ind.filters))]
+        cells = [(r, "all", "all") for r in rows if r["geo_code"] == ind.headline_geo]
+        cells += [(r, "geo", r["geo_code"]) for r in rows]
+        out += [
+            (
+                ind.id,
+                str(r["period"]),
+                breakdown,
+                value,
+                float(r["value"]),
+                "low_reliability" if r["flag"] in UNRELIABLE_FLAGS else "ok",
+            )
+            for r, breakdown, value in cells
+        ]
     return pd.DataFrame(
-        {
-            "indicator_id": ind.id,
-            "period": out["period"].astype(str),
-            "breakdown": out["breakdown"],
-            "breakdown_value": out["breakdown_value"],
-            "estimate": out["value"].astype(float),
-            "flag": out["flag"],
-        }
+        out, columns=["indicator_id", "period", "breakdown", "breakdown_value", "estimate", "flag"]
     )

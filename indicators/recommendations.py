@@ -214,10 +214,16 @@ def rule_sentence(
 
 def _published(values: pd.DataFrame, ind_id: str) -> pd.DataFrame:
     """Published rows of an indicator, breakdown ``all``, oldest first."""
+    return _published_by_indicator(values, [ind_id])[ind_id]
+
+
+def _published_by_indicator(values: pd.DataFrame, ids: Iterable[str]) -> dict[str, pd.DataFrame]:
+    """:func:`_published` of each indicator of ``ids``, from one filter of ``values``."""
     rows = values[
-        (values["indicator_id"] == ind_id) & (values["breakdown"] == "all") & values["estimate"].notna()
+        values["indicator_id"].isin(ids) & (values["breakdown"] == "all") & values["estimate"].notna()
     ]
-    return rows.sort_values("period")
+    groups = dict(list(rows.groupby("indicator_id", sort=False)))
+    return {i: groups[i].sort_values("period") if i in groups else rows.iloc[:0] for i in ids}
 
 
 def _change_row(
@@ -311,13 +317,13 @@ def evidence(
     series); ``sources`` maps (indicator, period) to the source ids of a public value."""
     geo_labels = geo_labels or {}
     ids = [rule["indicator"] for rule in rec.evidence]
-    values = values[values["indicator_id"].isin(ids)]  # the rules' filters then scan a few rows
-    if trends is not None and len(trends):
-        trends = trends[trends["indicator_id"].isin(ids)]
+    published_of = _published_by_indicator(values, ids)
+    if trends is not None and len(trends):  # the rules' filters then scan a few rows
+        trends = trends[trends["indicator_id"].isin(ids) & (trends["breakdown"] == "all")]
     rows = []
     for no, rule in enumerate(rec.evidence, start=1):
         ind = catalogue[rule["indicator"]]
-        published = _published(values, ind.id)
+        published = published_of[ind.id]
         result, fields = evaluate(rule, ind, published, trends)
         synthetic = bool(ind.is_survey and len(published) and bool(published["synthetic"].iloc[-1]))
         period = None if fields is None else fields["period"]

@@ -69,7 +69,7 @@ def comparable_trends(
         return trends
     waves = sorted(versions)
 
-    def spanned(row: pd.Series) -> list[int]:
+    def spanned(row: dict) -> list[int]:
         if row.get("kind") == "linear":
             start = row.get("first_period") or row["previous_period"]
             return [w for w in waves if int(start) <= w <= int(row["period"])]
@@ -78,7 +78,8 @@ def comparable_trends(
     keys = [c for c in ("indicator_id", "kind", "previous_period", "first_period", "period") if c in trends]
     frame = trends[keys].astype(object).where(trends[keys].notna(), "")  # no NaN in the keys
     verdict = {}
-    for key, row in frame.drop_duplicates().set_index(keys, drop=False).iterrows():
+    for row in frame.drop_duplicates().to_dict("records"):  # dicts: iterrows builds a Series a row
+        key = tuple(row[k] for k in keys)
         indicator = catalogue.get(row["indicator_id"])
         if indicator is None or not indicator.versions:
             verdict[key] = True

@@ -63,10 +63,10 @@ def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame
     """Insert the rows of ``frame`` into ``table`` matching columns by name (never by position);
     columns of the table that the frame lacks take their default (NULL). Returns the row count.
 
-    ``table`` is a (possibly qualified) name written by the code, e.g. ``wh.public.statistics``."""
+    ``table`` is a (possibly qualified) name written by the code, e.g. ``wh.public.statistics``.
+    The frame is read by DuckDB's replacement scan of this function's local ``frame`` (no table
+    has that name): registering and unregistering it would cost milliseconds more."""
     if frame.empty:
         return 0
-    view = "_insert_frame_rows"
-    with registered(con, view, frame):
-        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {view}")
+    con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM frame")
     return len(frame)

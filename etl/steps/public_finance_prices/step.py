@@ -29,16 +29,18 @@ class WorldBankPrices(Step):
         rows = []
         for key in ("cpi", "gdp_deflator"):
             wb = spec["worldbank"][key]
-            reader = csv.DictReader(io.StringIO(read_text(src.path(wb["file"]))))
-            for line, r in enumerate(reader, start=2):
-                if r["Country Code"] in geos:
+            reader = csv.reader(io.StringIO(read_text(src.path(wb["file"]))))
+            header = next(reader)  # lists, not a dict per line: the files hold 25,000 lines
+            code, year, inflation = (header.index(c) for c in ("Country Code", "Year", "Inflation"))
+            for line, r in enumerate((r for r in reader if r), start=2):  # blank lines skipped
+                if r[code] in geos:
                     rows.append(
                         {
                             "indicator": key,
-                            "code": r["Country Code"],
-                            "geo_code": geos[r["Country Code"]],
-                            "period": r["Year"],
-                            "value": float(r["Inflation"]),
+                            "code": r[code],
+                            "geo_code": geos[r[code]],
+                            "period": r[year],
+                            "value": float(r[inflation]),
                             "line": line,
                             "file": wb["file"],
                         }

@@ -10,7 +10,7 @@ from typing import NotRequired, TypedDict
 
 import pandas as pd
 
-from etl.runner import META_FILE, Context, StepError, meta_of, record_source
+from etl.runner import META_FILE, Context, StepError, meta_of, record_sources
 from etl.tabular import Step, insert_series
 
 GEO_CODES = {
@@ -77,20 +77,24 @@ def sources_of(spec: dict, topic: str, page: str) -> list[str]:
 
 class ReferenceFigures(Step):
     def register_sources(self, ctx: Context) -> None:
-        snapshot = ctx.source(self.meta.source_id)
-        for source_id, pub in self.meta.data["sources"].items():
-            record_source(
-                ctx,
-                snapshot,
-                source_id=source_id,
-                i18n=pub["i18n"],
-                title=pub["title"],
-                producer=pub["producer"],
-                url=pub["url"],
-                licence=pub["licence"],
-                citation=pub["citation"],
-                note=pub.get("note"),
-            )
+        record_sources(
+            ctx,
+            ctx.source(self.meta.source_id),
+            {
+                source_id: (
+                    pub["i18n"],
+                    {
+                        "title": pub["title"],
+                        "producer": pub["producer"],
+                        "url": pub["url"],
+                        "licence": pub["licence"],
+                        "citation": pub["citation"],
+                        "note": pub.get("note"),
+                    },
+                )
+                for source_id, pub in self.meta.data["sources"].items()
+            },
+        )
 
     def extract(self, ctx: Context) -> pd.DataFrame:
         path = ctx.source(self.meta.source_id).path("reference_figures.csv")
