@@ -167,7 +167,7 @@ def cmd_up(args: argparse.Namespace) -> int:
     from pipeline.build import is_stale
 
     if is_stale(warehouse_path(args.warehouse)):
-        args.refresh = False
+        args.refresh = args.full = False  # the snapshots as shipped; incremental
         code = cmd_build(args)
         if code:
             return code

@@ -38,6 +38,25 @@ def test_build_then_status_json(tmp_path: Path) -> None:
     assert report["runs"] and all(r["status"] == "ok" for r in report["runs"])
 
 
+@pytest.mark.slow
+def test_up_builds_a_missing_warehouse_then_serves(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+    import warnings
+
+    from sector_monitor import cli
+
+    served: list[Path] = []
+    monkeypatch.setattr(cli, "cmd_serve", lambda args: served.append(args.warehouse) or 0)
+    monkeypatch.setattr(warnings, "showwarning", warnings.showwarning)  # main() sets its own
+    wh = tmp_path / "w.duckdb"
+    umask = os.umask(0o077)
+    try:
+        assert cli.main(["up", "--warehouse", str(wh)]) == 0
+    finally:
+        os.umask(umask)
+    assert wh.exists() and served == [wh]
+
+
 def test_serve_without_warehouse_explains_what_to_do(tmp_path: Path) -> None:
     result = run("serve", "--warehouse", str(tmp_path / "missing.duckdb"))
     assert result.returncode == 2
