@@ -3,32 +3,19 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from support import ROOT
-
-
-def run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "sector_monitor.cli", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=env,
-    )
+from support import cli
 
 
 @pytest.mark.slow
 def test_build_then_status_json(tmp_path: Path) -> None:
     wh = tmp_path / "w.duckdb"
-    built = run("build", "--warehouse", str(wh))
+    built = cli("build", "--warehouse", str(wh))
     assert built.returncode == 0, built.stderr
     assert "Built" in built.stderr and wh.exists()
-    status = run("status", "--json", "--warehouse", str(wh))
+    status = cli("status", "--json", "--warehouse", str(wh))
     assert status.returncode == 0, status.stderr
     report = json.loads(status.stdout)
     assert report["exists"] is True
@@ -43,34 +30,34 @@ def test_up_builds_a_missing_warehouse_then_serves(tmp_path: Path, monkeypatch: 
     import os
     import warnings
 
-    from sector_monitor import cli
+    from sector_monitor import cli as command
 
     served: list[Path] = []
-    monkeypatch.setattr(cli, "cmd_serve", lambda args: served.append(args.warehouse) or 0)
+    monkeypatch.setattr(command, "cmd_serve", lambda args: served.append(args.warehouse) or 0)
     monkeypatch.setattr(warnings, "showwarning", warnings.showwarning)  # main() sets its own
     wh = tmp_path / "w.duckdb"
     umask = os.umask(0o077)
     try:
-        assert cli.main(["up", "--warehouse", str(wh)]) == 0
+        assert command.main(["up", "--warehouse", str(wh)]) == 0
     finally:
         os.umask(umask)
     assert wh.exists() and served == [wh]
 
 
 def test_serve_without_warehouse_explains_what_to_do(tmp_path: Path) -> None:
-    result = run("serve", "--warehouse", str(tmp_path / "missing.duckdb"))
+    result = cli("serve", "--warehouse", str(tmp_path / "missing.duckdb"))
     assert result.returncode == 2
     assert "sector-monitor build" in result.stderr
 
 
 def test_indicators_list_and_show_in_the_users_language(warehouse_path: Path) -> None:
-    listed = run(
+    listed = cli(
         "indicators", "list", "--theme", "task_transfer", "--lang", "nl", "--warehouse", str(warehouse_path)
     )
     assert listed.returncode == 0, listed.stderr
     assert "tt_task_transfer" in listed.stdout and "vrijwilligers" in listed.stdout
     assert "fund_project_share" not in listed.stdout  # another theme
-    shown = run(
+    shown = cli(
         "indicators",
         "show",
         "tt_task_transfer",
@@ -92,7 +79,7 @@ def test_note_export_and_publish_commands(warehouse_path: Path, tmp_path: Path) 
 
     wh = tmp_path / "var" / "warehouse.duckdb"
     shutil.copytree(warehouse_path.parent, wh.parent)
-    note = run(
+    note = cli(
         "note",
         "--lang",
         "nl",
@@ -106,11 +93,11 @@ def test_note_export_and_publish_commands(warehouse_path: Path, tmp_path: Path) 
     assert note.returncode == 0, note.stderr
     text = (tmp_path / "x.md").read_text(encoding="utf-8")
     assert "R4" in text and "SYNTHETISCHE" in text.upper()
-    exported = run("export", "--out", str(tmp_path / "pkg"), "--warehouse", str(wh))
+    exported = cli("export", "--out", str(tmp_path / "pkg"), "--warehouse", str(wh))
     assert exported.returncode == 0, exported.stderr
     assert (tmp_path / "pkg" / "datapackage.json").exists()
-    assert run("publish", "--edition", "2024.1", "--warehouse", str(wh)).returncode == 0
-    again = run("publish", "--edition", "2024.1", "--warehouse", str(wh))
+    assert cli("publish", "--edition", "2024.1", "--warehouse", str(wh)).returncode == 0
+    again = cli("publish", "--edition", "2024.1", "--warehouse", str(wh))
     assert again.returncode != 0 and "already exists" in again.stderr
 
 
@@ -122,14 +109,14 @@ def test_rollback_command_restores_the_previous_build(warehouse_path: Path, tmp_
 
     wh = tmp_path / "var" / "warehouse.duckdb"
     shutil.copytree(warehouse_path.parent, wh.parent)
-    assert run("rollback", "--warehouse", str(wh)).returncode == 1  # nothing kept yet
-    before = run("status", "--json", "--warehouse", str(wh))
-    assert run("build", "--warehouse", str(wh)).returncode == 0
-    rolled = run("rollback", "--warehouse", str(wh))
+    assert cli("rollback", "--warehouse", str(wh)).returncode == 1  # nothing kept yet
+    before = cli("status", "--json", "--warehouse", str(wh))
+    assert cli("build", "--warehouse", str(wh)).returncode == 0
+    rolled = cli("rollback", "--warehouse", str(wh))
     assert rolled.returncode == 0, rolled.stderr
     assert "restored build" in rolled.stderr
     assert (
-        json.loads(run("status", "--json", "--warehouse", str(wh)).stdout)["build"]
+        json.loads(cli("status", "--json", "--warehouse", str(wh)).stdout)["build"]
         == json.loads(before.stdout)["build"]
     )
     assert table_digest(wh) == table_digest(warehouse_path)
