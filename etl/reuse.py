@@ -35,7 +35,7 @@ from pathlib import Path
 import duckdb
 
 from etl import snapshots
-from warehouse.sql import quote_ident
+from warehouse.sql import BUILD_STATE, build_state, quote_ident
 
 PACKAGES = ("core", "warehouse", "etl", "indicators")  # in layer order
 REPO = Path(__file__).resolve().parent.parent
@@ -99,7 +99,7 @@ def excluded_folders(step_folders: Iterable[Path]) -> tuple[Path, ...]:
 
 # ---- a build that starts from a copy of the previous warehouse ------------------------------
 
-PREVIOUS_RUNS = "previous_runs"  # temporary table: the runs of the build the copy comes from
+PREVIOUS_RUNS = f"{BUILD_STATE}.main.previous_runs"  # the runs of the build the copy comes from
 BUILD_TABLES = ("meta.etl_runs", "meta.build", "meta.privacy_guard")  # one build's records
 
 
@@ -113,8 +113,9 @@ def all_code(step_folders: Iterable[Path]) -> str:
 def forget_build(con: duckdb.DuckDBPyConnection) -> None:
     """On the copy of the previous warehouse: keep its step runs in a temporary table (what
     each step's rows were keyed by, and their load id) and delete that build's records."""
+    build_state(con)
     con.execute(
-        f"CREATE TEMP TABLE {PREVIOUS_RUNS} AS SELECT step, input_key, coalesce(reused_from, load_id) "
+        f"CREATE OR REPLACE TABLE {PREVIOUS_RUNS} AS SELECT step, input_key, coalesce(reused_from, load_id) "
         "AS rows_load_id, rows_in, rows_out FROM meta.etl_runs WHERE status IN ('ok', 'reused')"
     )
     for table in BUILD_TABLES:
@@ -124,7 +125,7 @@ def forget_build(con: duckdb.DuckDBPyConnection) -> None:
 def previous_run(con: duckdb.DuckDBPyConnection, step: str) -> tuple[str, str, int | None, int | None] | None:
     """(input key, load id of its rows, rows in, rows out) of ``step`` in the previous build."""
     rows = con.execute(
-        f"SELECT input_key, rows_load_id, rows_in, rows_out FROM temp.main.{PREVIOUS_RUNS} WHERE step = ?",
+        f"SELECT input_key, rows_load_id, rows_in, rows_out FROM {PREVIOUS_RUNS} WHERE step = ?",
         [step],
     ).fetchall()
     return rows[0] if rows else None

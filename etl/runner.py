@@ -18,10 +18,12 @@ run is recorded in ``meta.etl_runs`` (step, start, end, rows in/out, status, err
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import importlib
 import importlib.util
 import sys
+import threading
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -225,11 +227,55 @@ def _plan(ctx: Context, ordered: list[StepMeta]) -> _Plan:
             stale += [prior[1]] if prior is not None else []
             owned += meta.data.get("owns", [])
     gone = ctx.con.execute(
-        f"SELECT rows_load_id FROM temp.main.{reuse.PREVIOUS_RUNS} WHERE NOT list_contains(?, step)",
+        f"SELECT rows_load_id FROM {reuse.PREVIOUS_RUNS} WHERE NOT list_contains(?, step)",
         [[m.name for m in ordered]],
     ).fetchall()  # the rows of steps that no longer exist
     reuse.delete_rows(ctx.con, stale + [r[0] for r in gone], owned)
     return plan
+
+
+def _upstream(meta: StepMeta, by_name: dict[str, StepMeta]) -> set[str]:
+    """Every step ``meta`` depends on, directly or not."""
+    found, todo = set(), list(meta.depends)
+    while todo:
+        name = todo.pop()
+        if name not in found:
+            found.add(name)
+            todo.extend(by_name[name].depends)
+    return found
+
+
+@dataclass
+class _Run:
+    """One step run: its context (``load_id`` set), then its result or the error that ended it."""
+
+    meta: StepMeta
+    ctx: Context
+    result: StepResult | None = None
+    error: BaseException | None = None
+    ended_at: dt.datetime | None = None
+    thread: threading.Thread | None = None  # an isolated step's, until it is awaited
+    recorded: bool = False  # its end is in meta.etl_runs
+
+
+def _execute(run: _Run, plan: _Plan) -> None:
+    """Run the step of ``run`` (or keep its rows) on ``run.ctx.con``; never raises."""
+    meta, ctx = run.meta, run.ctx
+    try:
+        ctx.con.execute(f"SET VARIABLE load_id = {quote_literal(ctx.load_id)}")  # column defaults
+        if meta.name in plan.kept:  # its rows, as an earlier build wrote them
+            _, rows_load_id, rows_in, rows_out = plan.kept[meta.name]
+            ctx.con.execute(
+                "UPDATE meta.etl_runs SET reused_from = ? WHERE load_id = ?", [rows_load_id, ctx.load_id]
+            )
+            run.result = StepResult(rows_in, rows_out, "reused")
+        else:
+            step: Callable[[Context], StepResult] = plan.modules[meta.name].run
+            run.result = step(ctx)
+    except Exception as exc:
+        run.error = exc
+    finally:
+        run.ended_at = _now()
 
 
 def run_steps(
@@ -239,49 +285,85 @@ def run_steps(
 ) -> list[StepResult]:
     """Run ``steps`` (default: every step :func:`discover` finds) in dependency order, each
     module's ``run(ctx)``, but keep the rows of the steps whose input key is unchanged on an
-    incremental build; the first failure raises StepError."""
-    results = []
+    incremental build; the first failure raises StepError.
+
+    An ``isolated`` step (it writes tables no other ETL step reads or writes: the survey) runs
+    in a thread on its own cursor of the build's connection while the next steps run; a step
+    that depends on it waits for it (DuckDB runs queries without Python's lock, so a survey's
+    query planning and a tabular step's pandas share the two cores). Its ``meta.etl_runs`` row
+    is written by the build's thread, like every other."""
     ordered = order_steps(discover() if steps is None else steps)
+    by_name = {s.name: s for s in ordered}
     plan = _plan(ctx, ordered)
-    for meta in ordered:
-        ctx.load_id = uuid.uuid4().hex[:12]
-        ctx.input_key, ctx.code_key = plan.keys[meta.name], plan.code_keys[meta.name]
-        ctx.con.execute(f"SET VARIABLE load_id = {quote_literal(ctx.load_id)}")  # column defaults
-        ctx.con.execute(
-            "INSERT INTO meta.etl_runs (load_id, build_id, step, started_at, status, input_key) "
-            "VALUES (?, ?, ?, ?, 'running', ?)",
-            [ctx.load_id, ctx.build_id, meta.name, _now(), ctx.input_key],
-        )
-        if on_step:
-            on_step(meta.name, "start")
-        try:
-            if meta.name in plan.kept:  # its rows, as an earlier build wrote them
-                _, rows_load_id, rows_in, rows_out = plan.kept[meta.name]
-                ctx.con.execute(
-                    "UPDATE meta.etl_runs SET reused_from = ? WHERE load_id = ?", [rows_load_id, ctx.load_id]
-                )
-                result = StepResult(rows_in, rows_out, "reused")
-            else:
-                run: Callable[[Context], StepResult] = plan.modules[meta.name].run
-                result = run(ctx)
-        except Exception as exc:
-            message = f"step {meta.name!r} failed: {exc}"
-            ctx.con.execute(
-                "UPDATE meta.etl_runs SET ended_at = ?, status = 'failed', error = ? WHERE load_id = ?",
-                [_now(), message, ctx.load_id],
-            )
-            if on_step:
-                on_step(meta.name, "failed")
-            raise StepError(message) from exc
-        ctx.con.execute(
-            "UPDATE meta.etl_runs SET ended_at = ?, rows_in = ?, rows_out = ?, status = ? WHERE load_id = ?",
-            [_now(), result.rows_in, result.rows_out, result.status, ctx.load_id],
-        )
-        if on_step:
-            on_step(meta.name, result.status)
-        results.append(result)
+    runs: dict[str, _Run] = {}
+    try:
+        for meta in ordered:
+            waited = _upstream(meta, by_name) | {n for n, r in runs.items() if r.ended_at is not None}
+            for name in sorted(waited):  # and a concurrent step that failed stops the build now
+                _finish(runs[name], ctx.con, on_step)
+            run = runs[meta.name] = _start(ctx, meta, plan, on_step)
+            if run.thread is None:
+                _finish(run, ctx.con, on_step)
+        for run in runs.values():
+            _finish(run, ctx.con, on_step)
+    finally:
+        for run in runs.values():  # a failure elsewhere: stop the concurrent steps first
+            if run.thread is not None and run.thread.is_alive():
+                run.ctx.con.interrupt()
+                run.thread.join()
+        for run in runs.values():
+            if run.ctx.con is not ctx.con:
+                run.ctx.con.close()
     ctx.con.execute("RESET VARIABLE load_id")
-    return results
+    return [r.result for r in runs.values() if r.result is not None]  # each one, or _finish raised
+
+
+def _start(ctx: Context, meta: StepMeta, plan: _Plan, on_step: Callable[[str, str], None] | None) -> _Run:
+    """Record ``meta``'s run as running and start it: in a thread on a cursor when isolated."""
+    load_id = uuid.uuid4().hex[:12]
+    ctx.load_id, ctx.input_key, ctx.code_key = load_id, plan.keys[meta.name], plan.code_keys[meta.name]
+    ctx.con.execute(
+        "INSERT INTO meta.etl_runs (load_id, build_id, step, started_at, status, input_key) "
+        "VALUES (?, ?, ?, ?, 'running', ?)",
+        [load_id, ctx.build_id, meta.name, _now(), ctx.input_key],
+    )
+    if on_step:
+        on_step(meta.name, "start")
+    concurrent = bool(meta.data.get("isolated"))
+    run = _Run(meta, dataclasses.replace(ctx, con=ctx.con.cursor()) if concurrent else ctx)
+    if concurrent:
+        run.thread = threading.Thread(target=_execute, args=(run, plan), name=f"step-{meta.name}")
+        run.thread.start()
+    else:
+        _execute(run, plan)
+    return run
+
+
+def _finish(run: _Run, con: duckdb.DuckDBPyConnection, on_step: Callable[[str, str], None] | None) -> None:
+    """Wait for ``run``, record its end in ``meta.etl_runs`` (once) and raise its error."""
+    if run.thread is not None:
+        run.thread.join()
+        run.thread = None
+    if run.recorded:
+        return
+    run.recorded = True
+    meta, load_id, ended_at = run.meta, run.ctx.load_id, run.ended_at
+    if run.error is not None:
+        message = f"step {meta.name!r} failed: {run.error}"
+        con.execute(
+            "UPDATE meta.etl_runs SET ended_at = ?, status = 'failed', error = ? WHERE load_id = ?",
+            [ended_at, message, load_id],
+        )
+        if on_step:
+            on_step(meta.name, "failed")
+        raise StepError(message) from run.error
+    assert run.result is not None
+    con.execute(
+        "UPDATE meta.etl_runs SET ended_at = ?, rows_in = ?, rows_out = ?, status = ? WHERE load_id = ?",
+        [ended_at, run.result.rows_in, run.result.rows_out, run.result.status, load_id],
+    )
+    if on_step:
+        on_step(meta.name, run.result.status)
 
 
 def record_source(

@@ -37,12 +37,12 @@ from pathlib import Path
 import duckdb
 
 from warehouse.private import restrict
-from warehouse.sql import quote_literal
+from warehouse.sql import BUILD_STATE, build_state, quote_literal
 
 GUARD_VERSION = 1
 MIN_LENGTH = 6
-RESTRICTED = "temp.main.privacy_restricted"  # (field, source_file, line, value) of the landed rows
-PUBLIC_TEXT = "temp.main.privacy_public_text"  # (v): public vocabulary besides the tables
+RESTRICTED = f"{BUILD_STATE}.main.privacy_restricted"  # (field, source_file, line, value) read
+PUBLIC_TEXT = f"{BUILD_STATE}.main.privacy_public_text"  # (v): public vocabulary besides the tables
 VOCABULARY_TABLES = (
     "raw.*",
     "core.geography",
@@ -103,17 +103,19 @@ def _ident(name: str) -> str:
 
 
 def _ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
+    build_state(con)
     con.execute(
-        f"CREATE TEMP TABLE IF NOT EXISTS {RESTRICTED.split('.', 2)[2]} "
+        f"CREATE TABLE IF NOT EXISTS {RESTRICTED} "
         "(field VARCHAR, source_file VARCHAR, line BIGINT, value VARCHAR)"
     )
-    con.execute(f"CREATE TEMP TABLE IF NOT EXISTS {PUBLIC_TEXT.split('.', 2)[2]} (v VARCHAR)")
+    con.execute(f"CREATE TABLE IF NOT EXISTS {PUBLIC_TEXT} (v VARCHAR)")
 
 
 def collect(con: duckdb.DuckDBPyConnection, relation: str, fields: Iterable[str], source_file: str) -> None:
     """Remember the distinct values of ``fields`` in ``relation`` (with ``_line``) for the guard.
 
-    They are kept in a temporary table of the build's connection: never in the warehouse file."""
+    They are kept in the build's in-memory database (:func:`warehouse.sql.build_state`), seen
+    by every cursor of the build's connection: never in the warehouse file."""
     _ensure_tables(con)
     fields = list(fields)
     if not fields:

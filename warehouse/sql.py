@@ -36,6 +36,18 @@ def attach(
     con.execute(f"ATTACH {quote_literal(path)} AS {quote_ident(alias)}{mode}")
 
 
+BUILD_STATE = "sm_build_state"
+
+
+def build_state(con: duckdb.DuckDBPyConnection) -> str:
+    """The name of an in-memory database, attached once per DuckDB instance, for a build's
+    working tables (the privacy guard's values, the previous build's runs): every cursor of the
+    build's connection sees it (a TEMP table is one connection's only) and it is never written
+    to the warehouse file."""
+    con.execute(f"ATTACH IF NOT EXISTS ':memory:' AS {BUILD_STATE}")
+    return BUILD_STATE
+
+
 def connect_readonly(path: str | os.PathLike[str], alias: str = "wh") -> duckdb.DuckDBPyConnection:
     """An in-memory connection with the warehouse ``path`` attached read-only as ``alias`` and
     selected (``USE``), so unqualified names (``public.statistics``) resolve in the warehouse."""

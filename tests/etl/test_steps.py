@@ -165,3 +165,103 @@ def test_the_survey_step_runs_in_a_warehouse_whose_name_needs_quoting(tmp_path) 
     ctx = Context(con, "b", path, snapshots_dir(), tmp_path / "landing")
     [result] = run_steps(ctx, [s for s in discover() if s.name == "survey"])
     assert result.rows_in == 3 and result.rows_out > 0
+
+
+ISOLATED_META = """\
+    source_id: toy
+    depends: {depends}
+    isolated: true
+    title: {{fr: Jouet, nl: Speelgoed, en: Toy}}
+    description: {{fr: Un exemple., nl: Een voorbeeld., en: An example.}}
+    """
+WAITS = """\
+    import time
+    from pathlib import Path
+
+    from etl.runner import Context, StepResult
+
+
+    def run(ctx: Context) -> StepResult:
+        signal = Path(ctx.landing) / "later-step-ran"
+        for _ in range(200):  # bounded: 10 s
+            if signal.exists():
+                {then}
+            time.sleep(0.05)
+        raise RuntimeError("the later step never ran beside this one")
+    """
+SIGNALS = """\
+    from pathlib import Path
+
+    from etl.runner import Context, StepResult
+
+
+    def run(ctx: Context) -> StepResult:
+        Path(ctx.landing).mkdir(parents=True, exist_ok=True)
+        (Path(ctx.landing) / "later-step-ran").touch()
+        {then}
+    """
+
+
+def _toy_build(tmp_path: Path, monkeypatch, root: str, waits_then: str, signals_then: str) -> list[Path]:
+    """An isolated step a_waits that waits for b_signals (after it in the order), and c_uses,
+    which depends on a_waits."""
+    _write(
+        tmp_path / root / "a_waits",
+        {META_FILE: ISOLATED_META.format(depends="[]"), "step.py": WAITS.format(then=waits_then)},
+    )
+    _write(
+        tmp_path / root / "b_signals",
+        {META_FILE: META.format(source="toy", depends="[]"), "step.py": SIGNALS.format(then=signals_then)},
+    )
+    _write(
+        tmp_path / root / "c_uses",
+        {
+            META_FILE: META.format(source="toy", depends="[a_waits]"),
+            "step.py": "from etl.runner import StepResult\n\n\ndef run(ctx):\n    return StepResult(1, 1)\n",
+        },
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    return discover([root])
+
+
+def test_an_isolated_step_runs_beside_the_next_steps_and_its_dependants_wait(tmp_path, monkeypatch) -> None:
+    """The survey (isolated: no other step reads or writes its tables) runs on its own cursor
+    while the public steps run: a build's two halves share the cores."""
+    steps = _toy_build(
+        tmp_path, monkeypatch, "toy_concurrent", "return StepResult(0, 7)", "return StepResult(0, 1)"
+    )
+    ctx = _context(tmp_path)
+    seen: list[tuple[str, str]] = []
+    results = run_steps(ctx, steps, lambda name, event: seen.append((name, event)))
+    assert [r.rows_out for r in results] == [7, 1, 1]  # in the build's order
+    assert seen.index(("a_waits", "ok")) < seen.index(("c_uses", "start"))  # c_uses waited for it
+    runs = dict(ctx.con.execute("SELECT step, status FROM meta.etl_runs").fetchall())
+    assert runs == {"a_waits": "ok", "b_signals": "ok", "c_uses": "ok"}
+
+
+def test_a_failing_isolated_step_fails_the_build_and_a_failure_beside_it_stops_it(
+    tmp_path, monkeypatch
+) -> None:
+    steps = _toy_build(
+        tmp_path,
+        monkeypatch,
+        "toy_failing",
+        "raise ValueError('unreadable export')",
+        "return StepResult(0, 1)",
+    )
+    ctx = _context(tmp_path)
+    with pytest.raises(StepError, match="'a_waits' failed: unreadable export"):
+        run_steps(ctx, steps)
+    runs = dict(ctx.con.execute("SELECT step, status FROM meta.etl_runs").fetchall())
+    assert runs["a_waits"] == "failed" and "c_uses" not in runs
+
+    steps = _toy_build(  # the step beside it fails: the build fails, once the isolated one ended
+        tmp_path / "second",
+        monkeypatch,
+        "toy_failing_beside",
+        "return StepResult(0, 7)",
+        "raise ValueError('bad')",
+    )
+    ctx = _context(tmp_path / "second")
+    with pytest.raises(StepError, match="'b_signals' failed: bad"):
+        run_steps(ctx, steps)

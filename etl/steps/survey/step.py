@@ -6,8 +6,8 @@ category labels and the sampling frame.
 A plain ``run(ctx)``, not the tabular phases: the rows never pass through pandas (each file is
 read, checked and pseudonymised inside DuckDB, in a scratch database), so there is no frame to
 extract, validate and transform. Nothing is written to the warehouse before the files are read
-and checked; the survey runs first in the build (``etl/dag.yml``), so an unreadable export fails
-the build before anything else runs.
+and checked. The step is ``isolated``: it runs first, on its own cursor, beside the public steps
+(:func:`etl.runner.run_steps`); an unreadable export fails the build as soon as it is read.
 
 Incremental builds (:mod:`etl.reuse`): a wave whose files, survey code and pseudonymisation key
 are unchanged keeps the rows the previous build left (microdata, quarantine log, file counts)
