@@ -40,7 +40,7 @@ def build(
     """Rebuild ``warehouse`` from the snapshots and the landing area; atomic.
 
     ``pending``: a survey file being ingested, read from where it is (not landed yet) and
-    checked first (file-level checks: a refusal fails the build before anything else runs);
+    checked first (file-level checks: a refusal fails the build as soon as the file is read);
     ``before_swap`` lands it once the new warehouse passed every check (see atomic_build).
     ``exclude``: landed survey files, as (wave, name), being taken out (not replayed).
     Unless ``full``, the build starts from a copy of the current warehouse and keeps the rows
