@@ -20,7 +20,7 @@ import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from etl.snapshots import sha256_file
+from etl.snapshots import sha256_once
 from warehouse.private import copy_private, private_dir, write_private
 
 REGISTRY = "surveys/registry.json"
@@ -83,7 +83,7 @@ def land(
         wave,
         file.name,
         str(stored),
-        sha256_file(target),
+        sha256_once(file),  # the bytes just copied; the build hashed them already
         fmt,
         dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         user,

@@ -41,6 +41,9 @@ from warehouse.sql import BUILD_STATE, build_state, quote_literal
 
 GUARD_VERSION = 1
 MIN_LENGTH = 6
+LARGE_TABLE_ROWS = 50_000  # from here a table's values are made distinct column by column: an
+# unpivot of every value first costs twice as much on the microdata, planning one distinct list
+# per column costs more on the small tables
 RESTRICTED = f"{BUILD_STATE}.main.privacy_restricted"  # (field, source_file, line, value) read
 PUBLIC_TEXT = f"{BUILD_STATE}.main.privacy_public_text"  # (v): public vocabulary besides the tables
 VOCABULARY_TABLES = (
@@ -199,14 +202,29 @@ def scan(con: duckdb.DuckDBPyConnection, database: str | None = None) -> Report:
 def _scan(
     con: duckdb.DuckDBPyConnection, database: str, columns: list[tuple[str, str, str, str]]
 ) -> tuple[list[Finding], int, int]:
-    selects = []  # one scan per table (one per column planned ~400 aggregates): UNPIVOT drops the NULLs
+    rows = dict(
+        ((s, t), n)
+        for s, t, n in con.execute(
+            "SELECT schema_name, table_name, estimated_size FROM duckdb_tables() WHERE database_name = ?",
+            [database],
+        ).fetchall()
+    )
+    selects = []  # one scan per table (one per column planned ~400 aggregates)
     for (s, t), numbered in itertools.groupby(enumerate(columns), key=lambda item: item[1][:2]):
         group = list(numbered)
-        inner = ", ".join(f'{_ident(c)}::VARCHAR AS "{i}"' for i, (_, _, c, _) in group)
         keys = ", ".join(f'"{i}"' for i, _ in group)
-        selects.append(
-            f"SELECT DISTINCT col::INTEGER AS col, v FROM (SELECT {inner} FROM "
-            f"{_ident(database)}.{_ident(s)}.{_ident(t)}) UNPIVOT (v FOR col IN ({keys}))"
+        table = f"{_ident(database)}.{_ident(s)}.{_ident(t)}"
+        if rows.get((s, t), 0) >= LARGE_TABLE_ROWS:  # each column's distinct values, then unpivot
+            inner = ", ".join(f'list(DISTINCT {_ident(c)}::VARCHAR) AS "{i}"' for i, (_, _, c, _) in group)
+            selects.append(
+                f"SELECT * FROM (SELECT col::INTEGER AS col, unnest(vs) AS v FROM (SELECT {inner} "
+                f"FROM {table}) UNPIVOT (vs FOR col IN ({keys}))) WHERE v IS NOT NULL"
+            )
+            continue
+        inner = ", ".join(f'{_ident(c)}::VARCHAR AS "{i}"' for i, (_, _, c, _) in group)
+        selects.append(  # UNPIVOT drops the NULLs
+            f"SELECT DISTINCT col::INTEGER AS col, v FROM (SELECT {inner} FROM {table}) "
+            f"UNPIVOT (v FOR col IN ({keys}))"
         )
     selects.append(f"SELECT DISTINCT -1 AS col, v FROM {PUBLIC_TEXT} WHERE v IS NOT NULL")
     con.execute(f"CREATE TEMP TABLE {_VALUES} AS " + " UNION ALL ".join(selects))

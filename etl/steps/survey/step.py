@@ -21,7 +21,6 @@ file.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import re
 from pathlib import Path
 
@@ -30,7 +29,7 @@ import pandas as pd
 from core.i18n import LANGUAGES
 from etl import landing, reuse
 from etl.runner import Context, StepError, StepResult, insert_source, meta_of, record_source
-from etl.snapshots import sha256_file
+from etl.snapshots import sha256_once
 from etl.survey.codebook import version_rows
 from etl.survey.frame import DEMO_FRAME, frame_source_of, load_frame
 from etl.survey.load import (
@@ -68,23 +67,12 @@ def survey_inputs(ctx: Context) -> list[Input]:
         Input(ctx.landing / e.stored, e.name, e.wave, e.format, e.sha256, False, e.version) for e in entries
     ]
     if pending is not None:
-        name, digest = pending.path.name, _sha256(pending.path)
+        name, digest = pending.path.name, sha256_once(pending.path)
         inputs.append(Input(pending.path, name, pending.wave, pending.format, digest, False, pending.version))
     if inputs:
         return inputs
     demo = ctx.source(META.data["demo_snapshot"])
     return [Input(demo.path(f.path), f.path, _demo_wave(f.path), "kobo", f.sha256, True) for f in demo.files]
-
-
-def _sha256(path: Path) -> str:
-    """The file's SHA-256, computed once per file version (the key and the load both need it)."""
-    stat = path.stat()
-    return _sha256_of(path, stat.st_mtime_ns, stat.st_size)
-
-
-@functools.cache
-def _sha256_of(path: Path, mtime_ns: int, size: int) -> str:
-    return sha256_file(path)
 
 
 def wave_keys(ctx: Context, inputs: list[Input]) -> dict[int, str]:
@@ -102,7 +90,8 @@ def wave_keys(ctx: Context, inputs: list[Input]) -> dict[int, str]:
 def inputs(ctx: Context) -> list[str]:
     """What the step reads besides its code: every wave's files and the sampling frame."""
     frame = landing.frame_file(ctx.landing) or DEMO_FRAME
-    return [*(f"{w}={k}" for w, k in wave_keys(ctx, survey_inputs(ctx)).items()), f"frame={_sha256(frame)}"]
+    waves = wave_keys(ctx, survey_inputs(ctx))
+    return [*(f"{w}={k}" for w, k in waves.items()), f"frame={sha256_once(frame)}"]
 
 
 def _guard_file(ctx: Context, item: Input) -> Path:
