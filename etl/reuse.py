@@ -29,6 +29,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
+import os
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -49,14 +50,12 @@ def _digest_files(digest: hashlib._Hash, files: Iterable[Path], root: Path) -> N
 
 
 def _files(folder: Path, exclude: tuple[Path, ...] = ()) -> Iterable[Path]:
-    return (
-        p
-        for p in folder.rglob("*")
-        if p.is_file()
-        and not any(s in p.parts for s in SKIP)
-        and not p.name.endswith(".pyc")
-        and not any(p.is_relative_to(e) for e in exclude)
-    )
+    """The files under ``folder``, the ``exclude`` folders and caches left out (pruned while
+    walking: testing every file against every excluded folder cost more than hashing)."""
+    pruned = {str(e) for e in exclude}
+    for top, dirs, names in os.walk(folder):
+        dirs[:] = [d for d in dirs if d not in SKIP and os.path.join(top, d) not in pruned]
+        yield from (Path(top, n) for n in names if not n.endswith(".pyc"))
 
 
 @functools.cache
