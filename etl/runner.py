@@ -201,12 +201,13 @@ class _Plan:
     kept: dict[str, tuple[str, str, int | None, int | None]]
 
 
-def _plan(ctx: Context, ordered: list[StepMeta]) -> _Plan:
-    """Key every step; on an incremental build keep the rows of the steps whose key is the
-    previous run's (not ``reuse: parts`` steps: they keep parts themselves) and delete the rows
-    of the others, before any step runs (a step's rows depend on what ran before it)."""
-    plan = _Plan({}, {}, {}, {})
-    for meta in ordered:
+def _plan(ctx: Context, ordered: list[StepMeta], todo: list[StepMeta], plan: _Plan) -> None:
+    """Key the steps ``todo`` (some of ``ordered``, in order) into ``plan``; on an incremental
+    build keep the rows of those whose key is the previous run's (not ``reuse: parts`` steps:
+    they keep parts themselves) and delete the rows of the others before they run (a step's
+    rows depend on what ran before it). The plan of the last steps also deletes the rows of
+    steps that no longer exist."""
+    for meta in todo:
         try:
             module = plan.modules[meta.name] = importlib.import_module(meta.module)
             plan.keys[meta.name] = step_key(ctx, meta, ordered, plan.keys, module)
@@ -214,10 +215,10 @@ def _plan(ctx: Context, ordered: list[StepMeta]) -> _Plan:
         except Exception as exc:
             raise StepError(f"step {meta.name!r} failed: {exc}") from exc
     if not ctx.incremental:
-        return plan
+        return
     stale: list[str] = []
     owned: list[str] = []
-    for meta in ordered:
+    for meta in todo:
         if meta.data.get("reuse") == "parts":
             continue
         prior = reuse.previous_run(ctx.con, meta.name)
@@ -226,12 +227,16 @@ def _plan(ctx: Context, ordered: list[StepMeta]) -> _Plan:
         else:
             stale += [prior[1]] if prior is not None else []
             owned += meta.data.get("owns", [])
-    gone = ctx.con.execute(
-        f"SELECT rows_load_id FROM {reuse.PREVIOUS_RUNS} WHERE NOT list_contains(?, step)",
-        [[m.name for m in ordered]],
-    ).fetchall()  # the rows of steps that no longer exist
-    reuse.delete_rows(ctx.con, stale + [r[0] for r in gone], owned)
-    return plan
+    if todo and todo[-1] is ordered[-1]:
+        stale += [
+            r[0]
+            for r in ctx.con.execute(
+                f"SELECT rows_load_id FROM {reuse.PREVIOUS_RUNS} WHERE NOT list_contains(?, step)",
+                [[m.name for m in ordered]],
+            ).fetchall()
+        ]
+    if stale or owned:
+        reuse.delete_rows(ctx.con, stale, owned)
 
 
 def _upstream(meta: StepMeta, by_name: dict[str, StepMeta]) -> set[str]:
@@ -288,16 +293,24 @@ def run_steps(
     incremental build; the first failure raises StepError.
 
     An ``isolated`` step (it writes tables no other ETL step reads or writes: the survey) runs
-    in a thread on its own cursor of the build's connection while the next steps run; a step
-    that depends on it waits for it (DuckDB runs queries without Python's lock, so a survey's
-    query planning and a tabular step's pandas share the two cores). Its ``meta.etl_runs`` row
-    is written by the build's thread, like every other."""
+    in a thread on its own cursor of the build's connection while the next steps are imported,
+    keyed and run (one that depends on no step starts first); a step that depends on it waits
+    for it (DuckDB runs queries without Python's lock, so a survey's query planning and the
+    imports and pandas of the other steps share the two cores). Its ``meta.etl_runs`` row is
+    written by the build's thread, like every other."""
     ordered = order_steps(discover() if steps is None else steps)
     by_name = {s.name: s for s in ordered}
-    plan = _plan(ctx, ordered)
+    early = [m for m in ordered if m.data.get("isolated") and not m.depends]  # free to start now
+    plan = _Plan({}, {}, {}, {})
     runs: dict[str, _Run] = {}
     try:
+        _plan(ctx, ordered, early, plan)
+        for meta in early:  # they run while the other steps are imported and keyed
+            runs[meta.name] = _start(ctx, meta, plan, on_step)
+        _plan(ctx, ordered, [m for m in ordered if m.name not in runs], plan)
         for meta in ordered:
+            if meta.name in runs:
+                continue
             waited = _upstream(meta, by_name) | {n for n, r in runs.items() if r.ended_at is not None}
             for name in sorted(waited):  # and a concurrent step that failed stops the build now
                 _finish(runs[name], ctx.con, on_step)
@@ -315,7 +328,7 @@ def run_steps(
             if run.ctx.con is not ctx.con:
                 run.ctx.con.close()
     ctx.con.execute("RESET VARIABLE load_id")
-    return [r.result for r in runs.values() if r.result is not None]  # each one, or _finish raised
+    return [r for r in (runs[m.name].result for m in ordered) if r is not None]  # all: else _finish raised
 
 
 def _start(ctx: Context, meta: StepMeta, plan: _Plan, on_step: Callable[[str, str], None] | None) -> _Run:

@@ -24,8 +24,6 @@ import datetime as dt
 import re
 from pathlib import Path
 
-import pandas as pd
-
 from core.i18n import LANGUAGES
 from etl import landing, reuse
 from etl.runner import Context, StepError, StepResult, insert_source, meta_of, record_source
@@ -235,6 +233,8 @@ def load_responses(ctx: Context, inputs: list[Input], kept: set[int]) -> list[Fi
 
 def record_loads(ctx: Context, results: list[FileResult], keys: dict[int, str]) -> None:
     """One row of meta.survey_loads per file read: rows read, loaded, quarantined, superseded..."""
+    import pandas as pd  # here: the step starts before the others, while they import pandas
+
     superseded = {
         (f, w): n
         for f, w, n in ctx.con.execute(
@@ -268,6 +268,8 @@ def record_loads(ctx: Context, results: list[FileResult], keys: dict[int, str]) 
 def load_reference(ctx: Context) -> None:
     """The questionnaire versions, the survey views, the category labels and the sampling
     frame (the landed one, else the illustrative demo frame) with its provenance."""
+    import pandas as pd  # see record_loads
+
     insert_frame(ctx.con, "core.questionnaire_versions", pd.DataFrame(version_rows()))
     apply_ddl(ctx.con, "sql/survey_views")
     insert_frame(ctx.con, "core.category", category_rows())
