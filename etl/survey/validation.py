@@ -285,10 +285,12 @@ def validate(source: Export | pd.DataFrame, codebook: Codebook = CODEBOOK) -> Va
     values = ", ".join(f"{e} AS {quote_ident(n)}" for n, e in parsed_columns(codebook).items())
     parsed = f"(SELECT *, {values} FROM {canonical})"
     multi = [q.code for q in codebook.questions if q.base_type == "select_multiple"]
-    multi_relation = source.select(multi) if isinstance(source, Export) else canonical
-    rules, typed = rules_and_types(
-        distinct_values(con, multi_relation, {c: quote_ident(c) for c in multi}), codebook
+    multi_values = (
+        source.distinct(multi)
+        if isinstance(source, Export)
+        else distinct_values(con, canonical, {c: quote_ident(c) for c in multi})
     )
+    rules, typed = rules_and_types(multi_values, codebook)
     invalid = _write_invalid(con, parsed, rules, codebook)
     names = temp_name("survey_rules")  # rule index -> (field, rule)
     con.execute(f"CREATE TABLE {names} (i INTEGER, field VARCHAR, rule VARCHAR)")
