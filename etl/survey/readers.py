@@ -114,6 +114,12 @@ class CanonicalSQL:
         listed = ", ".join(f"{e} AS {quote_ident(c)}" for c, e in columns.items())
         return f"SELECT {listed} FROM (SELECT {cleaned} FROM {self.raw}) WHERE {self.where}"
 
+    def count(self) -> str:
+        """SQL: the number of answers, counted in the stored table (no line join)."""
+        cleaned = ", ".join(f"{clean(c)} AS {c}" for c in self.where_reads)
+        replaced = f" REPLACE ({cleaned})" if cleaned else ""
+        return f"SELECT count(*) FROM (SELECT *{replaced} FROM {self.stored}) WHERE {self.where}"
+
     def distinct(self, code: str) -> str | None:
         """SQL: the distinct non-NULL values of ``code`` (column ``v``; None when no column holds
         it). Computed over the distinct combinations of the raw columns it reads, in the stored
@@ -148,6 +154,12 @@ class Export:
     def select(self, codes: list[str]) -> str:
         """A relation of the canonical ``codes`` and ``_line`` (computing only those)."""
         return f"({self.sql.select(codes)})"
+
+    @property
+    def rows(self) -> int:
+        """The number of canonical rows."""
+        [(n,)] = self.con.execute(self.sql.count()).fetchall()
+        return n
 
     def distinct(self, codes: list[str]) -> dict[str, list[str]]:
         """The distinct non-NULL values of each of ``codes``, in one statement."""

@@ -313,7 +313,7 @@ def validate(source: Export | pd.DataFrame, codebook: Codebook = CODEBOOK) -> Va
         f"{', '.join(f'{e} AS {quote_ident(c)}' for c, e in typed.items())}, {', '.join(META_COLUMNS)} "
         f"FROM {parsed} ANTI JOIN {invalid} USING (_line))"
     )
-    [(rows,)] = con.execute(f"SELECT count(*) FROM {canonical}").fetchall()
+    rows = source.rows if isinstance(source, Export) else len(source)
     return Validation(con, name, errors, rows, codebook, invalid)
 
 
