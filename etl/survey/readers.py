@@ -90,7 +90,8 @@ def kobo_tool_field(header: str) -> bool:
 class CanonicalSQL:
     """The canonical relation as one SELECT over the raw table, whose columns it cleans
     (:func:`~etl.survey.canonical.clean`) first. Nothing is stored: the validation computes every
-    column once, in the scan that writes the checked rows, and a query of a few columns cleans
+    column in the scan that checks the rules, and the valid ones again where they are inserted
+    (cheaper than storing them, see :mod:`etl.survey.validation`); a query of a few columns cleans
     only the raw columns those read."""
 
     raw: str  # relation of strings c0 ... cN and _line
