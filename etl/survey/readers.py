@@ -125,10 +125,10 @@ class CanonicalSQL:
         """SQL: the distinct non-NULL values of ``code`` (column ``v``; None when no column holds
         it). Computed over the distinct combinations of the raw columns it reads, in the stored
         table: a value is a function of those alone, and DuckDB groups their dictionary-encoded
-        strings without decoding them (4x faster than computing every row's value)."""
-        reads = list(dict.fromkeys(self.reads[code] + self.where_reads))
+        strings without decoding them (100k Kobo rows: 0.07 s instead of 0.22 s)."""
         if not self.reads[code]:
             return None
+        reads = list(dict.fromkeys(self.reads[code] + self.where_reads))
         cleaned = ", ".join(f"{clean(c)} AS {c}" for c in reads)
         return (
             f"SELECT DISTINCT {self.codes[code]} AS v FROM (SELECT {cleaned} FROM (SELECT DISTINCT "

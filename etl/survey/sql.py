@@ -43,7 +43,7 @@ def create_from_frame(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataF
         con.execute(f"CREATE TABLE {name} AS SELECT * FROM {view}")
 
 
-UNPIVOT_ROWS = 10_000  # below, one statement to plan costs less than the scan it saves
+UNPIVOT_ROWS = 10_000  # below, planning one DISTINCT per expression costs more than it saves
 
 
 def distinct_values(

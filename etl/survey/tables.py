@@ -76,8 +76,8 @@ class RawTable:
     con: duckdb.DuckDBPyConnection
     relation: str
     headers: list[str]
+    stored: str
     dialect: dict = field(default_factory=dict)
-    stored: str = ""
 
     def column(self, header: str) -> str:
         """The SQL column holding ``header``'s values."""
@@ -85,6 +85,7 @@ class RawTable:
 
     @cached_property
     def rows(self) -> int:
+        """The number of rows (counted once: the rows do not change once read)."""
         [(n,)] = self.con.execute(f"SELECT count(*) FROM {self.stored}").fetchall()
         return n
 
@@ -433,8 +434,8 @@ def read_csv_table(path: Path, con: duckdb.DuckDBPyConnection, name: str) -> Raw
         con,
         name,
         header,
-        {"delimiter": delimiter, "encoding": encoding, "container": "tsv" if delimiter == "\t" else "csv"},
         table,
+        {"delimiter": delimiter, "encoding": encoding, "container": "tsv" if delimiter == "\t" else "csv"},
     )
     _check_rows(raw, path)
     return raw
@@ -517,8 +518,8 @@ def read_xlsx_table(
         con,
         name,
         [header[i] for i in keep],
-        {"container": "xlsx", "sheet": sheet_name, "encoding": None, "delimiter": None},
         name,
+        {"container": "xlsx", "sheet": sheet_name, "encoding": None, "delimiter": None},
     )
     _check_rows(raw, path)
     return raw
