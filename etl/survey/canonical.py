@@ -189,7 +189,8 @@ def _cleaned_values(raw: RawTable, values: dict[str, list[str]]) -> dict[str, li
 
 def canonical_columns(raw: RawTable, codebook: Codebook, columns: ColumnMap) -> dict[str, str]:
     """SQL expression of every codebook code over ``raw``'s columns once :func:`clean` (a
-    missing column gives NULL); the distinct values of the choice columns come from ``raw``."""
+    missing column gives NULL); the distinct values of the choice columns come from ``raw``'s
+    stored table."""
     source = {code: raw.column(header) for code, header in columns.joined.items()}
     options = {
         (code, option): raw.column(header)
@@ -201,9 +202,10 @@ def canonical_columns(raw: RawTable, codebook: Codebook, columns: ColumnMap) -> 
         raw,
         distinct_values(
             raw.con,
-            raw.relation,
+            raw.stored,
             {code: source[code] for code in choice_codes}
             | {f"{code}/{option}": e for (code, option), e in options.items()},
+            raw.rows,
         ),
     )
     out: dict[str, str] = {}

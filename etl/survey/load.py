@@ -148,17 +148,16 @@ def corrected_lines(con: duckdb.DuckDBPyConnection, results: list[FileResult]) -
     file of the same wave: a quarantine CSV names, in ``_quarantine_file`` and
     ``_quarantine_line``, the file and line each of its rows was first sent in. None when no
     file is such a correction (the usual case costs one small query per file)."""
-    if not any(
-        con.execute(
-            f"SELECT count(*) FROM {r.checked.checked_relation} WHERE _origin_file IS NOT NULL"
-        ).fetchall()[0][0]
+    counts = (
+        con.execute(f"SELECT count(*) FROM {r.export_relation} WHERE _origin_file IS NOT NULL").fetchall()
         for r in results
-    ):
+    )
+    if not any(n for [(n,)] in counts):
         return None
     keys = " UNION ALL ".join(
         f"SELECT {r.index} AS k, {r.input.wave} AS wave, coalesce(_origin_file, "
         f"{quote_literal(r.input.name)}) AS origin_file, coalesce(_origin_line, _line) AS origin_line, "
-        f"_line AS line FROM {r.checked.checked_relation}"
+        f"_line AS line FROM {r.export_relation}"
         for r in results
     )
     name = temp_name("corrected")
@@ -228,7 +227,7 @@ def write_quarantine(ctx: Context, result: FileResult, errors: str) -> None:
             f"strftime(r._submitted_at, '%Y-%m-%d %H:%M:%S') AS {SUBMITTED_AT}, "
             f"{', '.join(f'r.{quote_ident(c)}' for c in codes)} FROM msg JOIN (SELECT _line, "
             f"_origin_file, _origin_line, _submitted_at, {answers} FROM "
-            f"{result.checked.checked_relation} WHERE _given IS NOT NULL) r ON r._line = msg.line "
+            f"{result.checked.invalid_relation}) r ON r._line = msg.line "
             f"ORDER BY r._line) "
             f"TO {quote_literal(str(tmp))} (HEADER, DELIMITER ';', QUOTE '\"', FORCE_QUOTE *)"
         )
@@ -269,10 +268,10 @@ def record_quarantine(ctx: Context, home: str, results: list[FileResult]) -> Non
         ctx.con.execute(
             f"INSERT INTO {home}.meta.quarantined_rows (load_id, source_file, wave, line, subsector) "
             f"SELECT {load}, c._line, "
-            f"CASE WHEN c.subsector IN {subsectors} AND c._line NOT IN (SELECT line FROM {errors} "
-            f"WHERE field = 'subsector') THEN c.subsector ELSE 'unknown' END "
-            f"FROM {r.checked.checked_relation} c WHERE c._line IN (SELECT line FROM {errors})"
-        )
+            f"CASE WHEN c._given.subsector IN {subsectors} AND c._line NOT IN (SELECT line FROM {errors} "
+            f"WHERE field = 'subsector') THEN c._given.subsector ELSE 'unknown' END "
+            f"FROM {r.checked.invalid_relation} c WHERE c._line IN (SELECT line FROM {errors})"
+        )  # a select_one is typed as given
         [(r.still_quarantined,)] = ctx.con.execute(f"SELECT count(DISTINCT line) FROM {errors}").fetchall()
         r.corrected = r.quarantined_count - r.still_quarantined
         write_quarantine(ctx, r, errors)

@@ -90,7 +90,8 @@ def kobo_tool_field(header: str) -> bool:
 class CanonicalSQL:
     """The canonical relation as one SELECT over the raw table, whose columns it cleans
     (:func:`~etl.survey.canonical.clean`) first. Nothing is stored: the validation computes every
-    column once, in the scan that writes the checked rows, and a query of a few columns cleans
+    column in the scan that checks the rules, and the valid ones again where they are inserted
+    (cheaper than storing them, see :mod:`etl.survey.validation`); a query of a few columns cleans
     only the raw columns those read."""
 
     raw: str  # relation of strings c0 ... cN and _line
@@ -100,6 +101,7 @@ class CanonicalSQL:
     metadata: list[str]  # raw columns of the tool's metadata (what ``meta`` reads)
     where: str  # which rows are answers (LimeSurvey: the submitted ones)
     where_reads: list[str]  # the raw columns ``where`` reads
+    stored: str  # the table of the raw rows (:attr:`~etl.survey.tables.RawTable.stored`)
 
     def select(self, codes: list[str] | None = None) -> str:
         """SQL: every canonical column, or only ``codes`` and ``_line``."""
@@ -112,6 +114,26 @@ class CanonicalSQL:
         cleaned = ", ".join([*(f"{clean(c)} AS {c}" for c in dict.fromkeys(reads)), "_line"])
         listed = ", ".join(f"{e} AS {quote_ident(c)}" for c, e in columns.items())
         return f"SELECT {listed} FROM (SELECT {cleaned} FROM {self.raw}) WHERE {self.where}"
+
+    def count(self) -> str:
+        """SQL: the number of answers, counted in the stored table (no line join)."""
+        cleaned = ", ".join(f"{clean(c)} AS {c}" for c in self.where_reads)
+        replaced = f" REPLACE ({cleaned})" if cleaned else ""
+        return f"SELECT count(*) FROM (SELECT *{replaced} FROM {self.stored}) WHERE {self.where}"
+
+    def distinct(self, code: str) -> str | None:
+        """SQL: the distinct non-NULL values of ``code`` (column ``v``; None when no column holds
+        it). Computed over the distinct combinations of the raw columns it reads, in the stored
+        table: a value is a function of those alone, and DuckDB groups their dictionary-encoded
+        strings without decoding them (100k Kobo rows: 0.07 s instead of 0.22 s)."""
+        if not self.reads[code]:
+            return None
+        reads = list(dict.fromkeys(self.reads[code] + self.where_reads))
+        cleaned = ", ".join(f"{clean(c)} AS {c}" for c in reads)
+        return (
+            f"SELECT DISTINCT {self.codes[code]} AS v FROM (SELECT {cleaned} FROM (SELECT DISTINCT "
+            f"{', '.join(reads)} FROM {self.stored})) WHERE ({self.where}) AND {self.codes[code]} IS NOT NULL"
+        )
 
 
 @dataclass
@@ -133,6 +155,22 @@ class Export:
     def select(self, codes: list[str]) -> str:
         """A relation of the canonical ``codes`` and ``_line`` (computing only those)."""
         return f"({self.sql.select(codes)})"
+
+    @property
+    def rows(self) -> int:
+        """The number of canonical rows."""
+        [(n,)] = self.con.execute(self.sql.count()).fetchall()
+        return n
+
+    def distinct(self, codes: list[str]) -> dict[str, list[str]]:
+        """The distinct non-NULL values of each of ``codes``, in one statement."""
+        queries = {code: query for code in codes if (query := self.sql.distinct(code)) is not None}
+        found: dict[str, list[str]] = {code: [] for code in codes}
+        if queries:
+            union = " UNION ALL ".join(f"SELECT ? AS k, v FROM ({q})" for q in queries.values())
+            for code, value in self.con.execute(union, list(queries)).fetchall():
+                found[code].append(value)
+        return found
 
     @property
     def missing_required(self) -> list[str]:
@@ -323,6 +361,7 @@ def read_export(
         [table.column(h) for h in headers if h in metadata],
         submitted,
         submitted_reads,
+        table.stored,
     )
     dialect = {
         **table.dialect,

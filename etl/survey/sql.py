@@ -43,21 +43,34 @@ def create_from_frame(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataF
         con.execute(f"CREATE TABLE {name} AS SELECT * FROM {view}")
 
 
+UNPIVOT_ROWS = 10_000  # below, planning one DISTINCT per expression costs more than it saves
+
+
 def distinct_values(
-    con: duckdb.DuckDBPyConnection, relation: str, expressions: Mapping[str, str]
+    con: duckdb.DuckDBPyConnection, relation: str, expressions: Mapping[str, str], rows: int = 0
 ) -> dict[str, list[str]]:
-    """Distinct non-NULL values of each named text expression over ``relation``, in one scan
-    (an UNPIVOT into (key, value) pairs: DuckDB's DISTINCT aggregates cost ~10 ms each even on a
-    few rows, and grouping sets over many keys cost about as much)."""
+    """Distinct non-NULL values of each named text expression over ``relation`` (of ``rows``
+    rows). A small relation is scanned once, UNPIVOTed into (key, value) pairs: DuckDB's
+    DISTINCT aggregates cost ~10 ms each even on a few rows, and grouping sets over many keys cost
+    about as much. From :data:`UNPIVOT_ROWS` rows, one DISTINCT per expression: it groups a
+    stored column's dictionary-encoded strings without decoding them (100k Kobo rows: 0.06 s
+    instead of 0.28 s), where the UNPIVOT copies every value."""
     if not expressions:
         return {}
     names = {f"k{i}": name for i, name in enumerate(expressions)}
-    inner = ", ".join(f"{expressions[name]} AS {key}" for key, name in names.items())
-    rows = con.execute(
-        f"SELECT DISTINCT k, v FROM (SELECT {inner} FROM {relation}) "
-        f"UNPIVOT (v FOR k IN ({', '.join(names)}))"  # UNPIVOT drops the NULLs
-    ).fetchall()
+    if rows >= UNPIVOT_ROWS:
+        query = " UNION ALL ".join(
+            f"SELECT DISTINCT '{key}' AS k, {expressions[name]} AS v FROM {relation} "
+            f"WHERE {expressions[name]} IS NOT NULL"
+            for key, name in names.items()
+        )
+    else:
+        inner = ", ".join(f"{expressions[name]} AS {key}" for key, name in names.items())
+        query = (
+            f"SELECT DISTINCT k, v FROM (SELECT {inner} FROM {relation}) "
+            f"UNPIVOT (v FOR k IN ({', '.join(names)}))"  # UNPIVOT drops the NULLs
+        )
     found: dict[str, list[str]] = {name: [] for name in expressions}
-    for key, value in rows:
+    for key, value in con.execute(query).fetchall():
         found[names[key]].append(value)
     return found

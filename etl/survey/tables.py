@@ -32,6 +32,7 @@ import tempfile
 import warnings
 import zipfile
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import duckdb
@@ -67,19 +68,25 @@ _CP1252_UNDEFINED = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
 
 @dataclass
 class RawTable:
-    """A relation of strings (``c0`` ... ``cN``, ``_line``) in ``con`` and how it was read."""
+    """A relation of strings (``c0`` ... ``cN``, ``_line``) in ``con`` and how it was read;
+    ``stored``: the table holding the same rows (with or without ``_line``), for what needs no
+    line: scanned without the join that numbers the lines of a CSV file, its dictionary-encoded
+    strings stay encoded (DuckDB then groups them without decoding each row)."""
 
     con: duckdb.DuckDBPyConnection
     relation: str
     headers: list[str]
+    stored: str
     dialect: dict = field(default_factory=dict)
 
     def column(self, header: str) -> str:
         """The SQL column holding ``header``'s values."""
         return f"c{self.headers.index(header)}"
 
-    def count(self) -> int:
-        [(n,)] = self.con.execute(f"SELECT count(*) FROM {self.relation}").fetchall()
+    @cached_property
+    def rows(self) -> int:
+        """The number of rows (counted once: the rows do not change once read)."""
+        [(n,)] = self.con.execute(f"SELECT count(*) FROM {self.stored}").fetchall()
         return n
 
 
@@ -245,7 +252,7 @@ def _not_empty(width: int) -> str:
 
 def _check_rows(table: RawTable, path: object) -> None:
     """Refuse a table without any answer below its header."""
-    if table.count() == 0:
+    if table.rows == 0:
         raise unreadable(
             path,
             "aucune réponse sous la ligne d'en-tête. Exportez le fichier avec ses réponses.",
@@ -427,6 +434,7 @@ def read_csv_table(path: Path, con: duckdb.DuckDBPyConnection, name: str) -> Raw
         con,
         name,
         header,
+        table,
         {"delimiter": delimiter, "encoding": encoding, "container": "tsv" if delimiter == "\t" else "csv"},
     )
     _check_rows(raw, path)
@@ -510,6 +518,7 @@ def read_xlsx_table(
         con,
         name,
         [header[i] for i in keep],
+        name,
         {"container": "xlsx", "sheet": sheet_name, "encoding": None, "delimiter": None},
     )
     _check_rows(raw, path)

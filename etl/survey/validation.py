@@ -9,13 +9,15 @@ A row with any error is invalid and all its errors are reported (fr/nl/en messag
 estimates). ``_superseded`` marks an earlier answer of an association that answered again later
 in the same file (the later answer is current; the earlier one is kept as history).
 
-Each rule is one boolean SQL expression per field. One scan writes every row typed, with, for an
-invalid row only, the list of its failed rules and the values they saw; the valid rows are a view
-over the others. The errors stay a relation (``errors_relation``: line, field, rule, detail):
-their grouped counts (:meth:`Validation.causes`) are one SQL aggregate, and their messages are
-built once per (field, rule) (:func:`message_templates`) and rendered in SQL for the rows that are
-stored, shown or exported; :attr:`Validation.errors` renders every row in Python (small files and
-tests only).
+Each rule is one boolean SQL expression per field. One scan evaluates every rule and writes the
+invalid rows only (their line, metadata, failed rules with the values they saw, and answers as
+given); the valid rows are a view that types the other rows of the canonical relation (an
+anti-join on the line). Writing a typed copy of every row first cost more than typing the rows
+where they are read (a 100-column table costs about as much to write as the file to parse).
+The errors stay a relation (``errors_relation``: line, field, rule, detail): their grouped counts
+(:meth:`Validation.causes`) are one SQL aggregate, and their messages are built once per (field,
+rule) (:func:`message_templates`) and rendered in SQL for the rows that are stored, shown or
+exported; :attr:`Validation.errors` renders every row in Python (small files and tests only).
 """
 
 from __future__ import annotations
@@ -88,9 +90,8 @@ class Validation:
     errors_relation: str
     rows: int
     codebook: Codebook = CODEBOOK
-    checked_relation: str = ""  # every row typed, with ``_failed`` and ``_given`` (the answers
-    # as given, for the quarantine file: one scan of the canonical relation, not two); both NULL
-    # for a valid row
+    invalid_relation: str = ""  # the invalid rows: META_COLUMNS, ``_failed`` (rule index and
+    # value seen) and ``_given`` (the answers as given, for the quarantine file)
 
     @property
     def valid(self) -> pd.DataFrame:
@@ -281,28 +282,16 @@ def _canonical(source: Export | pd.DataFrame, codebook: Codebook) -> tuple[duckd
 def validate(source: Export | pd.DataFrame, codebook: Codebook = CODEBOOK) -> Validation:
     """Check every row; see the module docstring."""
     con, canonical = _canonical(source, codebook)
-    parsed = ", ".join(f"{e} AS {quote_ident(n)}" for n, e in parsed_columns(codebook).items())
+    values = ", ".join(f"{e} AS {quote_ident(n)}" for n, e in parsed_columns(codebook).items())
+    parsed = f"(SELECT *, {values} FROM {canonical})"
     multi = [q.code for q in codebook.questions if q.base_type == "select_multiple"]
-    multi_relation = source.select(multi) if isinstance(source, Export) else canonical
-    rules, typed = rules_and_types(
-        distinct_values(con, multi_relation, {c: quote_ident(c) for c in multi}), codebook
+    multi_values = (
+        source.distinct(multi)
+        if isinstance(source, Export)
+        else distinct_values(con, canonical, {c: quote_ident(c) for c in multi})
     )
-    flags = ", ".join(f'coalesce({r.fails}, false) AS "#fails{i}"' for i, r in enumerate(rules))
-    failed = ", ".join(
-        f'CASE WHEN "#fails{i}" THEN struct_pack(i := {i}, v := {r.value}::VARCHAR) END'
-        for i, r in enumerate(rules)
-    )
-    checked = temp_name("survey_checked")  # typed rows + the failed rules of invalid ones
-    any_fails = " OR ".join(quote_ident(f"#fails{i}") for i in range(len(rules)))
-    given = ", ".join(f"{quote_ident(c)} := {quote_ident(c)}" for c in codebook.codes)
-    con.execute(
-        f"CREATE TABLE {checked} AS SELECT "
-        f"{', '.join(f'{e} AS {quote_ident(c)}' for c, e in typed.items())}, "
-        f"{', '.join(META_COLUMNS)}, CASE WHEN {any_fails} "
-        f"THEN list_filter([{failed}], lambda x: x IS NOT NULL) END AS _failed, "
-        f"CASE WHEN {any_fails} THEN struct_pack({given}) END AS _given "  # answers as given
-        f"FROM (SELECT *, {flags} FROM (SELECT *, {parsed} FROM {canonical}))"
-    )  # each rule evaluated once per row
+    rules, typed = rules_and_types(multi_values, codebook)
+    invalid = _write_invalid(con, parsed, rules, codebook)
     names = temp_name("survey_rules")  # rule index -> (field, rule)
     con.execute(f"CREATE TABLE {names} (i INTEGER, field VARCHAR, rule VARCHAR)")
     con.execute(  # one statement: executemany runs one INSERT per rule (~90)
@@ -314,18 +303,38 @@ def validate(source: Export | pd.DataFrame, codebook: Codebook = CODEBOOK) -> Va
     con.execute(
         f"CREATE VIEW {errors} AS SELECT e.line, n.field, n.rule, e.value, CASE WHEN n.rule = "
         f"'share_sum' THEN e.value END AS detail FROM (SELECT _line AS line, f.i AS i, f.v AS value "
-        f"FROM (SELECT _line, unnest(_failed) AS f FROM {checked} WHERE _failed IS NOT NULL)) e "
-        f"JOIN {names} n USING (i)"
+        f"FROM (SELECT _line, unnest(_failed) AS f FROM {invalid})) e JOIN {names} n USING (i)"
     )
     name = temp_name("valid")
-    con.execute(
-        f"CREATE VIEW {name} AS SELECT * EXCLUDE (_failed, _given), "
-        f"coalesce(consent_aggregates = 'no', false) AS _no_consent, "
+    con.execute(  # the rules are not evaluated again (now() would move): the invalid lines are left out
+        f"CREATE VIEW {name} AS SELECT *, coalesce(consent_aggregates = 'no', false) AS _no_consent, "
         f"org_id IS NOT NULL AND row_number() OVER (PARTITION BY org_id ORDER BY _submitted_at DESC "
-        f"NULLS LAST, _line DESC) > 1 AS _superseded FROM {checked} WHERE _failed IS NULL"
+        f"NULLS LAST, _line DESC) > 1 AS _superseded FROM (SELECT "
+        f"{', '.join(f'{e} AS {quote_ident(c)}' for c, e in typed.items())}, {', '.join(META_COLUMNS)} "
+        f"FROM {parsed} ANTI JOIN {invalid} USING (_line))"
     )
-    [(rows,)] = con.execute(f"SELECT count(*) FROM {checked}").fetchall()
-    return Validation(con, name, errors, rows, codebook, checked)
+    rows = source.rows if isinstance(source, Export) else len(source)
+    return Validation(con, name, errors, rows, codebook, invalid)
+
+
+def _write_invalid(con: duckdb.DuckDBPyConnection, parsed: str, rules: list[Rule], codebook: Codebook) -> str:
+    """A table of the rows of ``parsed`` failing a rule: META_COLUMNS, ``_failed`` (the index of
+    each failed rule and the value it saw) and ``_given`` (every answer, as given). One scan; each
+    rule evaluated once per row."""
+    flags = ", ".join(f'coalesce({r.fails}, false) AS "#fails{i}"' for i, r in enumerate(rules))
+    failed = ", ".join(
+        f'CASE WHEN "#fails{i}" THEN struct_pack(i := {i}, v := {r.value}::VARCHAR) END'
+        for i, r in enumerate(rules)
+    )
+    any_fails = " OR ".join(quote_ident(f"#fails{i}") for i in range(len(rules)))
+    given = ", ".join(f"{quote_ident(c)} := {quote_ident(c)}" for c in codebook.codes)
+    name = temp_name("survey_invalid")
+    con.execute(
+        f"CREATE TABLE {name} AS SELECT {', '.join(META_COLUMNS)}, "
+        f"list_filter([{failed}], lambda x: x IS NOT NULL) AS _failed, struct_pack({given}) AS _given "
+        f"FROM (SELECT *, {flags} FROM {parsed}) WHERE {any_fails}"
+    )
+    return name
 
 
 def message_templates(
