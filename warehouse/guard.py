@@ -106,6 +106,12 @@ def _ident(name: str) -> str:
 
 
 def _ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
+    exists = con.execute(  # one lookup: ATTACH and CREATE cost several milliseconds each
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = ? AND table_name = ?",
+        [BUILD_STATE, PUBLIC_TEXT.rsplit(".", 1)[1]],
+    ).fetchall()
+    if exists == [(1,)]:
+        return
     build_state(con)
     con.execute(
         f"CREATE TABLE IF NOT EXISTS {RESTRICTED} "

@@ -119,15 +119,14 @@ def process(item: Input, key: bytes, con: duckdb.DuckDBPyConnection | None = Non
     checked = validate(export, codebook)
     prefix = f"{item.wave}:{item.name}:{item.sha256}:"
     published = ", ".join(quote_ident(q.code) for q in codebook.questions if not q.restricted)
-    relation = temp_name("survey_rows")
-    export.con.execute(
-        f"CREATE VIEW {relation} AS SELECT left(sha256({quote_literal(prefix)} || _line::VARCHAR), 16) "
+    relation = (  # a subquery, not a view: DuckDB would bind it twice (0.03 s per file)
+        f"(SELECT left(sha256({quote_literal(prefix)} || _line::VARCHAR), 16) "
         f"AS response_id, {item.wave}::INTEGER AS wave, {pseudonym_sql('org_id', key)} AS org_pseudo, "
         f"_submitted_at AS submitted_at, {quote_literal(item.name)} AS source_file, "
         f"_line::INTEGER AS source_line, NOT _no_consent AS consent, {item.synthetic} AS synthetic, "
         f"{size_class_sql('staff_fte')} AS size_class, "
         f"{quote_literal(item.version)} AS questionnaire_version, "
-        f"{published} FROM {checked.valid_relation}"
+        f"{published} FROM {checked.valid_relation})"
     )
     loaded = checked.rows - checked.failed_count
     return FileResult(
@@ -148,9 +147,10 @@ def corrected_lines(con: duckdb.DuckDBPyConnection, results: list[FileResult]) -
     file of the same wave: a quarantine CSV names, in ``_quarantine_file`` and
     ``_quarantine_line``, the file and line each of its rows was first sent in. None when no
     file is such a correction (the usual case costs one small query per file)."""
-    counts = (
+    counts = (  # only a file with the quarantine file's columns can name an origin
         con.execute(f"SELECT count(*) FROM {r.export_relation} WHERE _origin_file IS NOT NULL").fetchall()
         for r in results
+        if r.export is None or r.export.corrects
     )
     if not any(n for [(n,)] in counts):
         return None

@@ -173,6 +173,12 @@ class Export:
         return found
 
     @property
+    def corrects(self) -> bool:
+        """Whether the file is a corrected quarantine file, naming for each row the file and
+        line it was first sent in."""
+        return any(h.strip().lower() == QUARANTINE_FILE for h in self.metadata)
+
+    @property
     def missing_required(self) -> list[str]:
         """Required questions with no column at all (after mapping headers)."""
         return [] if self.columns is None else missing_required(self.columns, self.codebook)

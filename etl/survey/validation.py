@@ -79,7 +79,7 @@ class Cause:
 
 @dataclass
 class Validation:
-    """The typed valid rows (view ``valid_relation``), the failed rules of the invalid ones
+    """The typed valid rows (subquery ``valid_relation``), the failed rules of the invalid ones
     (view ``errors_relation``: ``line, field, rule, detail``) and the rows read, in ``con``.
 
     ``detail`` is what a message may show: the computed sum of the shares (``share_sum``), else
@@ -305,16 +305,16 @@ def validate(source: Export | pd.DataFrame, codebook: Codebook = CODEBOOK) -> Va
         f"'share_sum' THEN e.value END AS detail FROM (SELECT _line AS line, f.i AS i, f.v AS value "
         f"FROM (SELECT _line, unnest(_failed) AS f FROM {invalid})) e JOIN {names} n USING (i)"
     )
-    name = temp_name("valid")
-    con.execute(  # the rules are not evaluated again (now() would move): the invalid lines are left out
-        f"CREATE VIEW {name} AS SELECT *, coalesce(consent_aggregates = 'no', false) AS _no_consent, "
+    valid = (  # the rules are not evaluated again (now() would move): the invalid lines are left
+        # out; a subquery, not a view: DuckDB would bind it at creation and again where it is read
+        f"(SELECT *, coalesce(consent_aggregates = 'no', false) AS _no_consent, "
         f"org_id IS NOT NULL AND row_number() OVER (PARTITION BY org_id ORDER BY _submitted_at DESC "
         f"NULLS LAST, _line DESC) > 1 AS _superseded FROM (SELECT "
         f"{', '.join(f'{e} AS {quote_ident(c)}' for c, e in typed.items())}, {', '.join(META_COLUMNS)} "
-        f"FROM {parsed} ANTI JOIN {invalid} USING (_line))"
+        f"FROM {parsed} ANTI JOIN {invalid} USING (_line)))"
     )
     rows = source.rows if isinstance(source, Export) else len(source)
-    return Validation(con, name, errors, rows, codebook, invalid)
+    return Validation(con, valid, errors, rows, codebook, invalid)
 
 
 def _write_invalid(con: duckdb.DuckDBPyConnection, parsed: str, rules: list[Rule], codebook: Codebook) -> str:

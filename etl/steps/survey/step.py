@@ -201,11 +201,12 @@ def load_responses(ctx: Context, inputs: list[Input], kept: set[int]) -> list[Fi
     database, then insert their valid rows (marking each association's current answer) and the
     quarantine log in one go."""
     key = load_key(Layout(ctx.warehouse).pseudonym_key)
-    for q in PUBLISHED:
-        ctx.con.execute(
-            f"ALTER TABLE restricted.survey_responses ADD COLUMN IF NOT EXISTS {quote_ident(q.code)} "
-            f"{SQL_TYPES.get(q.base_type, 'VARCHAR')}"
-        )
+    columns = [  # one transaction: the build's catalogue is committed once (0.25 -> 0.1 s)
+        f"ALTER TABLE restricted.survey_responses ADD COLUMN IF NOT EXISTS {quote_ident(q.code)} "
+        f"{SQL_TYPES.get(q.base_type, 'VARCHAR')}"
+        for q in PUBLISHED
+    ]
+    ctx.con.execute(f"BEGIN TRANSACTION; {'; '.join(columns)}; COMMIT")
     guard.add_public_text(ctx.con, public_texts())
     [(database,)] = ctx.con.execute("SELECT current_database()").fetchall()
     home = quote_ident(database)  # e.g. "exp-2024"
