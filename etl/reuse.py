@@ -110,8 +110,9 @@ def all_code(step_folders: Iterable[Path]) -> str:
 
 
 def forget_build(con: duckdb.DuckDBPyConnection) -> None:
-    """On the copy of the previous warehouse: keep its step runs in a temporary table (what
-    each step's rows were keyed by, and their load id) and delete that build's records."""
+    """On the copy of the previous warehouse: keep its step runs in the build's in-memory
+    database (:func:`warehouse.sql.build_state`: what each step's rows were keyed by, and their
+    load id; every cursor of the build sees it) and delete that build's records."""
     build_state(con)
     con.execute(
         f"CREATE OR REPLACE TABLE {PREVIOUS_RUNS} AS SELECT step, input_key, coalesce(reused_from, load_id) "

@@ -320,7 +320,7 @@ def run_steps(
         for run in runs.values():
             _finish(run, ctx.con, on_step)
     finally:
-        for run in runs.values():  # a failure elsewhere: stop the concurrent steps first
+        for run in runs.values():  # a failure elsewhere: interrupt the concurrent steps, wait for them
             if run.thread is not None and run.thread.is_alive():
                 run.ctx.con.interrupt()
                 run.thread.join()
@@ -342,7 +342,7 @@ def _start(ctx: Context, meta: StepMeta, plan: _Plan, on_step: Callable[[str, st
     )
     if on_step:
         on_step(meta.name, "start")
-    concurrent = bool(meta.data.get("isolated"))
+    concurrent = bool(meta.data.get("isolated")) and meta.name not in plan.kept  # kept: nothing to run
     run = _Run(meta, dataclasses.replace(ctx, con=ctx.con.cursor()) if concurrent else ctx)
     if concurrent:
         run.thread = threading.Thread(target=_execute, args=(run, plan), name=f"step-{meta.name}")

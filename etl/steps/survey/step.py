@@ -201,7 +201,7 @@ def load_responses(ctx: Context, inputs: list[Input], kept: set[int]) -> list[Fi
     database, then insert their valid rows (marking each association's current answer) and the
     quarantine log in one go."""
     key = load_key(Layout(ctx.warehouse).pseudonym_key)
-    columns = [  # one transaction: the build's catalogue is committed once (0.25 -> 0.1 s)
+    columns = [  # one transaction: the build's catalogue is committed once (59 ALTERs: 0.25 -> 0.07 s)
         f"ALTER TABLE restricted.survey_responses ADD COLUMN IF NOT EXISTS {quote_ident(q.code)} "
         f"{SQL_TYPES.get(q.base_type, 'VARCHAR')}"
         for q in PUBLISHED
