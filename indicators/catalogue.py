@@ -105,9 +105,8 @@ def survey_column_types(codebook: Codebook = LATEST) -> dict[str, str]:
 
 
 @cache
-def _validator() -> jsonschema.Draft202012Validator:
-    """The catalogue's JSON Schema, compiled once (each compilation costs a millisecond or two)."""
-    return jsonschema.Draft202012Validator(json.loads(SCHEMA_FILE.read_text(encoding="utf-8")))
+def _schema() -> dict:
+    return json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
 
 
 def _fail(path: Path, fld: str, message: str) -> CatalogueError:
@@ -115,7 +114,8 @@ def _fail(path: Path, fld: str, message: str) -> CatalogueError:
 
 
 def _check_schema(path: Path, data: object) -> None:
-    errors = sorted(_validator().iter_errors(data), key=lambda e: list(e.absolute_path))
+    validator = jsonschema.Draft202012Validator(_schema())
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
     if errors:
         first = errors[0]
         where = "/".join(map(str, first.absolute_path)) or "(top level)"
