@@ -163,17 +163,22 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
+def _upstream(meta: StepMeta, by_name: dict[str, StepMeta]) -> set[str]:
+    """Every step ``meta`` depends on, directly or not."""
+    found, todo = set(), list(meta.depends)
+    while todo:
+        name = todo.pop()
+        if name not in found:
+            found.add(name)
+            todo.extend(by_name[name].depends)
+    return found
+
+
 def step_key(ctx: Context, meta: StepMeta, ordered: list[StepMeta], keys: dict[str, str], module: Any) -> str:
     """The input key of ``meta`` (see :mod:`etl.reuse`): its code, snapshots and declared
     inputs, the keys of its upstream steps (``keys``, of the steps before it in ``ordered``).
     Sets ``ctx.code_key`` (the step's code) for ``inputs(ctx)``."""
-    by_name = {s.name: s for s in ordered}
-    upstream, todo = set(), list(meta.depends)
-    while todo:
-        name = todo.pop()
-        if name not in upstream:
-            upstream.add(name)
-            todo.extend(by_name[name].depends)
+    upstream = _upstream(meta, {s.name: s for s in ordered})
     for s in ordered[: ordered.index(meta)]:
         if not s.data.get("isolated"):
             upstream.add(s.name)
@@ -237,17 +242,6 @@ def _plan(ctx: Context, ordered: list[StepMeta], todo: list[StepMeta], plan: _Pl
         ]
     if stale or owned:
         reuse.delete_rows(ctx.con, stale, owned)
-
-
-def _upstream(meta: StepMeta, by_name: dict[str, StepMeta]) -> set[str]:
-    """Every step ``meta`` depends on, directly or not."""
-    found, todo = set(), list(meta.depends)
-    while todo:
-        name = todo.pop()
-        if name not in found:
-            found.add(name)
-            todo.extend(by_name[name].depends)
-    return found
 
 
 @dataclass
