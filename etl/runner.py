@@ -24,7 +24,6 @@ import importlib
 import importlib.util
 import sys
 import threading
-import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +35,7 @@ from core.i18n import LANGUAGES
 from core.yamlfile import read_yaml
 from etl import reuse, snapshots
 from etl.landing import Pending
+from warehouse.guard import run_id
 from warehouse.sql import quote_literal
 
 DAG_FILE = Path(__file__).with_name("dag.yml")
@@ -327,7 +327,7 @@ def run_steps(
 
 def _start(ctx: Context, meta: StepMeta, plan: _Plan, on_step: Callable[[str, str], None] | None) -> _Run:
     """Record ``meta``'s run as running and start it: in a thread on a cursor when isolated."""
-    load_id = uuid.uuid4().hex[:12]
+    load_id = run_id()
     ctx.load_id, ctx.input_key, ctx.code_key = load_id, plan.keys[meta.name], plan.code_keys[meta.name]
     ctx.con.execute(
         "INSERT INTO meta.etl_runs (load_id, build_id, step, started_at, status, input_key) "

@@ -4,7 +4,6 @@ warehouse swapped in atomically, with its history and report."""
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +15,7 @@ from etl import reuse, snapshots
 from etl.landing import Pending
 from etl.runner import Context, discover, run_steps
 from warehouse.build import atomic_build
+from warehouse.guard import run_id
 from warehouse.layout import Layout
 from warehouse.sql import connect_readonly
 
@@ -45,7 +45,7 @@ def build(
     ``exclude``: landed survey files, as (wave, name), being taken out (not replayed).
     Unless ``full``, the build starts from a copy of the current warehouse and keeps the rows
     of the steps (and survey waves) whose code and inputs are unchanged (:mod:`etl.reuse`)."""
-    build_id = uuid.uuid4().hex[:12]
+    build_id = run_id()
     started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     code = reuse.all_code(s.folder for s in discover())
     incremental = False

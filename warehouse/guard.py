@@ -7,7 +7,8 @@ future step), the guard reads every VARCHAR column of every table of the new war
 
 * a value holds an enterprise number in any written form: ``0123456789``, ``0123.456.789``,
   ``0123 456 789``, ``BE0123456789``, ``BE 0123.456.789`` (word boundaries, so NIS codes, dates,
-  counts, build ids and sha256 digests do not match), or
+  counts and sha256 digests do not match; build and load ids are made by :func:`run_id` so that
+  they cannot), or
 * a value contains, as whole words, one of the restricted values of the landed rows: what the
   survey step read in ``org_id``, ``org_name`` and the free-text fields (:func:`collect`), when at
   least :data:`MIN_LENGTH` characters long; letter case and the separators between words are
@@ -30,6 +31,7 @@ from __future__ import annotations
 
 import itertools
 import time
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,6 +73,14 @@ _VALUES, _DISTINCT, _WORDS, _R = (
     "privacy_guard_words",
     "privacy_guard_restricted",
 )
+
+
+def run_id() -> str:
+    """A new random id for a build or a step's run: ``r`` and 12 hex digits.
+
+    The letter keeps it from ever looking like an enterprise number: 12 bare hex digits are
+    ``BE`` and ten digits once in about 140,000 ids (``be1987654321``), which failed a build."""
+    return f"r{uuid.uuid4().hex[:12]}"
 
 
 class PrivacyGuardError(RuntimeError):

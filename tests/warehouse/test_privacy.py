@@ -20,6 +20,7 @@ import stat
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import duckdb
@@ -237,6 +238,15 @@ def test_guard_leaves_codes_dates_digests_and_counts_alone(table_size: str) -> N
         "3.14159265358979",
     ]
     assert guard.scan(_guard_db({"core.statistic": harmless})).findings == []
+
+
+def test_build_and_load_ids_never_look_like_enterprise_numbers(
+    monkeypatch: pytest.MonkeyPatch, table_size: str
+) -> None:
+    unlucky = uuid.UUID("be1987654321" + "0" * 20)  # its first 12 hex digits read as BE 1987654321
+    assert guard.scan(_guard_db({"core.statistic": [unlucky.hex[:12]]})).findings
+    monkeypatch.setattr(guard.uuid, "uuid4", lambda: unlucky)
+    assert guard.scan(_guard_db({"core.statistic": [guard.run_id()]})).findings == []
 
 
 def test_guard_finds_names_and_free_text_as_words_whatever_the_case(table_size: str) -> None:
