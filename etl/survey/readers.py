@@ -102,16 +102,17 @@ class CanonicalSQL:
     where: str  # which rows are answers (LimeSurvey: the submitted ones)
     where_reads: list[str]  # the raw columns ``where`` reads
     stored: str  # the table of the raw rows (:attr:`~etl.survey.tables.RawTable.stored`)
+    keys: tuple[str, ...] = ("_line",)  # columns passed through: the line (and ``_k``, combine())
 
     def select(self, codes: list[str] | None = None) -> str:
         """SQL: every canonical column, or only ``codes`` and ``_line``."""
         columns = {c: self.codes[c] for c in (self.codes if codes is None else codes)}
         reads = [c for code in columns for c in self.reads[code]] + self.where_reads
-        columns["_line"] = "_line"
+        columns |= {k: k for k in self.keys}
         if codes is None:
             columns |= self.meta
             reads += self.metadata
-        cleaned = ", ".join([*(f"{clean(c)} AS {c}" for c in dict.fromkeys(reads)), "_line"])
+        cleaned = ", ".join([*(f"{clean(c)} AS {c}" for c in dict.fromkeys(reads)), *self.keys])
         listed = ", ".join(f"{e} AS {quote_ident(c)}" for c, e in columns.items())
         return f"SELECT {listed} FROM (SELECT {cleaned} FROM {self.raw}) WHERE {self.where}"
 
@@ -151,6 +152,7 @@ class Export:
     columns: ColumnMap | None = None  # where each question comes from
     metadata: list[str] = field(default_factory=list)  # headers set aside as tool metadata
     codebook: Codebook = CODEBOOK
+    raw: RawTable | None = None  # the raw rows it was read from
 
     def select(self, codes: list[str]) -> str:
         """A relation of the canonical ``codes`` and ``_line`` (computing only those)."""
@@ -318,17 +320,14 @@ def read_export(
             "template.",
         )
     incomplete: list[int] = []
-    submitted, submitted_reads = "true", []
     if detected == "limesurvey" and (submitdate := _column(table, "submitdate")) is not None:
-        submitted, submitted_reads = f"{submitdate} IS NOT NULL", [submitdate]
         incomplete = [
             line
             for (line,) in con.execute(
                 f"SELECT _line FROM {name} WHERE {clean(submitdate)} IS NULL ORDER BY _line"
             ).fetchall()
         ]
-    metadata = _metadata(detected, headers, codebook)
-    columns = map_columns(codebook, headers, metadata)
+    _, _, columns = map_headers(headers, detected, codebook)
     if len(headers) == 1 and not columns.joined and not columns.options:  # wrong delimiter
         raise unreadable(
             path,
@@ -339,6 +338,23 @@ def read_export(
             "the header has a single column and no question of the questionnaire is "
             "recognised. Use ';', ',' or a tab as the delimiter.",
         )
+    return _export_of(table, detected, codebook, incomplete)
+
+
+def _export_of(
+    table: RawTable,
+    detected: str,
+    codebook: Codebook,
+    incomplete: list[int],
+    keys: tuple[str, ...] = ("_line",),
+) -> Export:
+    """The export of the raw rows of ``table``, written by tool ``detected``."""
+    headers = table.headers
+    submitted, submitted_reads = "true", []
+    if detected == "limesurvey" and (submitdate := _column(table, "submitdate")) is not None:
+        submitted, submitted_reads = f"{submitdate} IS NOT NULL", [submitdate]
+    metadata = _metadata(detected, headers, codebook)
+    columns = map_columns(codebook, headers, metadata)
     time, source = _submission(detected, table)
     origin_file = _column(table, QUARANTINE_FILE) or "CAST(NULL AS VARCHAR)"
     origin_line = _column(table, QUARANTINE_LINE)
@@ -348,7 +364,7 @@ def read_export(
         else "CAST(NULL AS INTEGER)"
     )
     sql = CanonicalSQL(
-        name,
+        table.relation,
         canonical_columns(table, codebook, columns),
         {
             code: [
@@ -368,6 +384,7 @@ def read_export(
         submitted,
         submitted_reads,
         table.stored,
+        keys,
     )
     dialect = {
         **table.dialect,
@@ -378,7 +395,7 @@ def read_export(
     }
     return Export(
         detected,
-        con,
+        table.con,
         f"({sql.select()})",
         sql,
         incomplete,
@@ -386,4 +403,30 @@ def read_export(
         columns,
         [h for h in headers if h in metadata],
         codebook,
+        table,
     )
+
+
+def combine(exports: list[Export]) -> Export:
+    """One export of the rows of small ``exports`` (one connection, tool, questionnaire version
+    and header row: the waves of one survey), with ``_k``: the position of each row's export.
+    Their raw rows are copied into one table, so that the checks are planned once, not once per
+    file (about 0.3 s for a 300-row file). A UNION ALL of their raw rows would not do: DuckDB
+    pushes the rules' filter into each of its branches and plans them all again."""
+    first, raws = exports[0], [e.raw for e in exports]
+    kinds = {
+        (e.con, e.format, e.codebook.version, None if r is None else tuple(r.headers))
+        for e, r in zip(exports, raws, strict=True)
+    }
+    if len(kinds) > 1 or first.raw is None:
+        raise ValueError("only exports of one connection, tool, version and header row combine")
+    columns = ", ".join(f"c{i}" for i in range(len(first.raw.headers)))
+    name = temp_name("survey_raw_batch")
+    first.con.execute(
+        f"CREATE TABLE {name} AS "
+        + " UNION ALL ".join(
+            f"SELECT {k} AS _k, {columns}, _line FROM {r.relation}" for k, r in enumerate(raws) if r
+        )
+    )
+    table = RawTable(first.con, name, first.raw.headers, name)
+    return _export_of(table, first.format, first.codebook, [], ("_k", "_line"))

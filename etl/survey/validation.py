@@ -12,7 +12,9 @@ in the same file (the later answer is current; the earlier one is kept as histor
 Each rule is one boolean SQL expression per field. One scan evaluates every rule and writes the
 invalid rows only (their line, metadata, failed rules with the values they saw, and answers as
 given); the valid rows are a view that types the other rows of the canonical relation (an
-anti-join on the line). Writing a typed copy of every row first cost more than typing the rows
+anti-join on the line). The exports of one build that share a questionnaire version are
+checked together, in one scan (:func:`validate_all`): planning the rules costs as much for 300
+rows as the scan. Writing a typed copy of every row first cost more than typing the rows
 where they are read (a 100-column table costs about as much to write as the file to parse).
 The errors stay a relation (``errors_relation``: line, field, rule, detail): their grouped counts
 (:meth:`Validation.causes`) are one SQL aggregate, and their messages are built once per (field,
@@ -22,6 +24,7 @@ exported; :attr:`Validation.errors` renders every row in Python (small files and
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -32,7 +35,7 @@ from etl.survey.canonical import number, parse_datetime
 from etl.survey.codebook import CODEBOOK, EXCLUSIVE_OPTION, Codebook
 from etl.survey.messages import LINE_TOKEN, VALUE_TOKEN, render
 from etl.survey.pseudonym import enterprise_number_sql
-from etl.survey.readers import Export
+from etl.survey.readers import Export, combine
 from etl.survey.sql import create_from_frame, distinct_values, in_list, temp_name
 from warehouse.sql import quote_ident, quote_literal
 
@@ -281,15 +284,20 @@ def _canonical(source: Export | pd.DataFrame, codebook: Codebook) -> tuple[duckd
 
 def validate(source: Export | pd.DataFrame, codebook: Codebook = CODEBOOK) -> Validation:
     """Check every row; see the module docstring."""
-    con, canonical = _canonical(source, codebook)
+    return validate_all([source], codebook)[0][0]
+
+
+def validate_all(
+    sources: Sequence[Export | pd.DataFrame], codebook: Codebook = CODEBOOK
+) -> tuple[list[Validation], str]:
+    """Check the rows of several sources (exports of one connection, of questionnaire version
+    ``codebook``) in one pass: one query to plan and run, not one per file (a 300-row file's
+    rules cost about 0.15 s to plan). Returns the validation of each source and a subquery of
+    the valid rows of all of them, with ``_k``: the source's position in ``sources``."""
+    multi = [q.code for q in codebook.questions if q.base_type == "select_multiple"]
+    con, canonical, multi_values = _together(sources, codebook, multi)
     values = ", ".join(f"{e} AS {quote_ident(n)}" for n, e in parsed_columns(codebook).items())
     parsed = f"(SELECT *, {values} FROM {canonical})"
-    multi = [q.code for q in codebook.questions if q.base_type == "select_multiple"]
-    multi_values = (
-        source.distinct(multi)
-        if isinstance(source, Export)
-        else distinct_values(con, canonical, {c: quote_ident(c) for c in multi})
-    )
     rules, typed = rules_and_types(multi_values, codebook)
     invalid = _write_invalid(con, parsed, rules, codebook)
     names = temp_name("survey_rules")  # rule index -> (field, rule)
@@ -299,28 +307,55 @@ def validate(source: Export | pd.DataFrame, codebook: Codebook = CODEBOOK) -> Va
         "unnest(?::VARCHAR[])",
         [list(range(len(rules))), [r.field for r in rules], [r.rule for r in rules]],
     )
-    errors = temp_name("survey_errors")
-    con.execute(
-        f"CREATE VIEW {errors} AS SELECT e.line, n.field, n.rule, e.value, CASE WHEN n.rule = "
-        f"'share_sum' THEN e.value END AS detail FROM (SELECT _line AS line, f.i AS i, f.v AS value "
-        f"FROM (SELECT _line, unnest(_failed) AS f FROM {invalid})) e JOIN {names} n USING (i)"
-    )
     valid = (  # the rules are not evaluated again (now() would move): the invalid lines are left
         # out; a subquery, not a view: DuckDB would bind it at creation and again where it is read
         f"(SELECT *, coalesce(consent_aggregates = 'no', false) AS _no_consent, "
-        f"org_id IS NOT NULL AND row_number() OVER (PARTITION BY org_id ORDER BY _submitted_at DESC "
-        f"NULLS LAST, _line DESC) > 1 AS _superseded FROM (SELECT "
-        f"{', '.join(f'{e} AS {quote_ident(c)}' for c, e in typed.items())}, {', '.join(META_COLUMNS)} "
-        f"FROM {parsed} ANTI JOIN {invalid} USING (_line)))"
+        f"org_id IS NOT NULL AND row_number() OVER (PARTITION BY _k, org_id ORDER BY _submitted_at "
+        f"DESC NULLS LAST, _line DESC) > 1 AS _superseded FROM (SELECT "
+        f"{', '.join(f'{e} AS {quote_ident(c)}' for c, e in typed.items())}, _k, {', '.join(META_COLUMNS)} "
+        f"FROM {parsed} ANTI JOIN {invalid} USING (_k, _line)))"
     )
-    rows = source.rows if isinstance(source, Export) else len(source)
-    return Validation(con, valid, errors, rows, codebook, invalid)
+    checked = []
+    for k, source in enumerate(sources):
+        errors, failed = temp_name("survey_errors"), temp_name("survey_invalid_rows")
+        con.execute(
+            f"CREATE VIEW {errors} AS SELECT e.line, n.field, n.rule, e.value, CASE WHEN n.rule = "
+            f"'share_sum' THEN e.value END AS detail FROM (SELECT _line AS line, f.i AS i, f.v AS value "
+            f"FROM (SELECT _line, unnest(_failed) AS f FROM {invalid} WHERE _k = {k})) e "
+            f"JOIN {names} n USING (i)"
+        )
+        con.execute(f"CREATE VIEW {failed} AS SELECT * EXCLUDE (_k) FROM {invalid} WHERE _k = {k}")
+        rows = source.rows if isinstance(source, Export) else len(source)
+        own = f"(SELECT * EXCLUDE (_k) FROM {valid} WHERE _k = {k})"
+        checked.append(Validation(con, own, errors, rows, codebook, failed))
+    return checked, valid
+
+
+def _together(
+    sources: Sequence[Export | pd.DataFrame], codebook: Codebook, multi: list[str]
+) -> tuple[duckdb.DuckDBPyConnection, str, dict[str, list[str]]]:
+    """The canonical rows of ``sources`` as one relation with ``_k``, and the distinct values of
+    the ``multi`` questions; several sources are exports made one by
+    :func:`~etl.survey.readers.combine`."""
+    exports = [s for s in sources if isinstance(s, Export)]
+    if len(sources) > 1 and len(exports) < len(sources):
+        raise ValueError("only exports are validated together")
+    source = combine(exports) if len(sources) > 1 else sources[0]
+    con, canonical = _canonical(source, codebook)
+    if not (isinstance(source, Export) and "_k" in source.sql.keys):
+        canonical = f"(SELECT 0 AS _k, * FROM {canonical})"
+    multi_values = (
+        source.distinct(multi)
+        if isinstance(source, Export)
+        else distinct_values(con, canonical, {c: quote_ident(c) for c in multi})
+    )
+    return con, canonical, multi_values
 
 
 def _write_invalid(con: duckdb.DuckDBPyConnection, parsed: str, rules: list[Rule], codebook: Codebook) -> str:
-    """A table of the rows of ``parsed`` failing a rule: META_COLUMNS, ``_failed`` (the index of
-    each failed rule and the value it saw) and ``_given`` (every answer, as given). One scan; each
-    rule evaluated once per row."""
+    """A table of the rows of ``parsed`` failing a rule: ``_k``, META_COLUMNS, ``_failed`` (the
+    index of each failed rule and the value it saw) and ``_given`` (every answer, as given). One
+    scan; each rule evaluated once per row."""
     flags = ", ".join(f'coalesce({r.fails}, false) AS "#fails{i}"' for i, r in enumerate(rules))
     failed = ", ".join(
         f'CASE WHEN "#fails{i}" THEN struct_pack(i := {i}, v := {r.value}::VARCHAR) END'
@@ -330,7 +365,7 @@ def _write_invalid(con: duckdb.DuckDBPyConnection, parsed: str, rules: list[Rule
     given = ", ".join(f"{quote_ident(c)} := {quote_ident(c)}" for c in codebook.codes)
     name = temp_name("survey_invalid")
     con.execute(
-        f"CREATE TABLE {name} AS SELECT {', '.join(META_COLUMNS)}, "
+        f"CREATE TABLE {name} AS SELECT _k, {', '.join(META_COLUMNS)}, "
         f"list_filter([{failed}], lambda x: x IS NOT NULL) AS _failed, struct_pack({given}) AS _given "
         f"FROM (SELECT *, {flags} FROM {parsed}) WHERE {any_fails}"
     )

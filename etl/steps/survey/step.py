@@ -219,7 +219,8 @@ def load_responses(ctx: Context, inputs: list[Input], kept: set[int]) -> list[Fi
         try:
             results = process_all(ctx.con, todo, key, ctx.pending)
             if results:
-                union = " UNION ALL BY NAME ".join(f"SELECT * FROM {r.relation}" for r in results)
+                batches = dict.fromkeys(r.batch_relation for r in results)  # files checked together
+                union = " UNION ALL BY NAME ".join(f"SELECT * FROM {b}" for b in batches)
                 ctx.con.execute(
                     f"INSERT INTO {home}.restricted.survey_responses BY NAME "
                     f"SELECT *, {quote_literal(ctx.load_id)} AS load_id, {CURRENT_STATUS} AS status "
