@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from etl.survey import tables
 from etl.survey.codebook import CODEBOOK
 from etl.survey.errors import SurveyReadError
 from etl.survey.readers import read_export
@@ -150,3 +151,15 @@ def test_forced_format_overrides_detection(tmp_path):
     path.write_text("org_id,region\n0123456749,brussels\n", encoding="utf-8")
     assert read_export(path).format == "spreadsheet"
     assert read_export(path, fmt="kobo").format == "kobo"
+
+
+def test_a_file_is_scanned_once_until_it_changes(tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_text("org_id;staff_fte\n0999057735;2\n", encoding="utf-8")
+    tables._scan_once.cache_clear()
+    assert tables.read_header(path) == (["org_id", "staff_fte"], 1)
+    read_export(path, "spreadsheet")  # the header check, then the build: one scan
+    assert tables._scan_once.cache_info().misses == 1
+    path.write_text("org_id;staff_fte\n0999057735;2\n0999057735;3\n", encoding="cp1252")
+    assert tables.read_header(path) == (["org_id", "staff_fte"], 2)
+    assert tables._scan_once.cache_info().misses == 2
