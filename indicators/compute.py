@@ -28,7 +28,13 @@ from indicators.domains import DomainEstimates, WaveLayout, estimate_domains
 from indicators.estimation import Z_95
 from indicators.pressure_index import index_tables
 from indicators.public_series import indicator_rows, read_statistics, require_series
-from indicators.recommendations import evidence, load_recommendations, rule_sources
+from indicators.recommendations import (
+    changes_of,
+    evidence,
+    load_recommendations,
+    published_by_indicator,
+    rule_sources,
+)
 from indicators.trends import PanelTrend, WaveLink, link_waves, paired_covariance, trend_table
 from indicators.versions import comparable_trends, keep_applicable, wave_versions
 from indicators.weighting import WaveWeights, wave_weights
@@ -309,9 +315,12 @@ def _recommendation_tables(
     """``public.recommendations`` (one verdict per recommendation) and
     ``public.recommendation_evidence`` (one result per evidence rule)."""
     geo_labels, sources = _geo_labels(con), rule_sources(con, catalogue)
+    ids = list(dict.fromkeys(i for r in recs.values() for i in r.indicators))
+    published_of, changes = published_by_indicator(values, ids), changes_of(trends)
+    synthetic = set(values.loc[values["synthetic"].fillna(False).to_numpy(bool), "indicator_id"])
     rows, rules = [], []
     for r in recs.values():
-        summary, results = evidence(r, catalogue, values, trends, geo_labels, sources)
+        summary, results = evidence(r, catalogue, published_of, changes, geo_labels, sources)
         rows.append(
             {
                 "recommendation_id": r.id,
@@ -319,9 +328,7 @@ def _recommendation_tables(
                 **{f"text_{lg}": r.text[lg] for lg in LANGUAGES},
                 "indicators": " ".join(r.indicators),
                 **summary,
-                "synthetic": bool(
-                    values.loc[values["indicator_id"].isin(r.indicators), "synthetic"].fillna(False).any()
-                ),
+                "synthetic": not synthetic.isdisjoint(r.indicators),
             }
         )
         rules += results
