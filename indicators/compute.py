@@ -222,17 +222,17 @@ def _keep_extra(cells: pd.DataFrame, extra: dict[str, list[str]]) -> pd.DataFram
 
 
 def _survey_waves(
-    con: duckdb.DuckDBPyConnection, indicators: list[Indicator], settings: dict
+    con: duckdb.DuckDBPyConnection,
+    indicators: list[Indicator],
+    settings: dict,
+    versions: dict[int, tuple[str, ...]],
 ) -> tuple[pd.DataFrame, list[_WaveSource], pd.DataFrame]:
-    """Cells of every wave, what each wave was made of, and the linear trend's cross-wave
-    covariance terms (:class:`indicators.trends.PanelTrend`)."""
+    """Cells of every wave of ``versions`` (:func:`indicators.versions.wave_versions`), what each
+    wave was made of, and the linear trend's cross-wave covariance terms
+    (:class:`indicators.trends.PanelTrend`)."""
     frame = con.execute("SELECT subsector, size_class, n_associations FROM core.survey_frame").df()
-    waves = [
-        r[0]
-        for r in con.execute("SELECT DISTINCT wave FROM restricted.survey_current ORDER BY wave").fetchall()
-    ]
+    waves = sorted(versions)
     extra = settings.get("extra_breakdowns") or {}
-    versions = wave_versions(con)  # questionnaire versions of each wave (indicators/versions.py)
     sql = _select_sql(indicators, tuple(extra))
     frames, kept = [], []
     prev: _Wave | None = None
@@ -417,7 +417,8 @@ def compute_all(
         [s for i in public + combined for s in i.series] + (required_series(assumptions) if combined else []),
     )
     survey = [i for i in catalogue.values() if i.is_survey]
-    raw, waves, panel = _survey_waves(con, survey, settings)
+    versions = wave_versions(con)  # questionnaire versions of each wave (indicators/versions.py)
+    raw, waves, panel = _survey_waves(con, survey, settings, versions)
     wave_combined = (
         [combined_rows(con, i, raw, assumptions) for i in combined if i.method == "survey_replacement_value"]
         if len(raw)
@@ -445,7 +446,7 @@ def compute_all(
         if len(survey_published)
         else pd.DataFrame()
     )
-    trends = comparable_trends(trends, catalogue, wave_versions(con))  # one way of asking
+    trends = comparable_trends(trends, catalogue, versions)  # one way of asking
     # recommendations' evidence reads changes between two waves (consecutive, first to last),
     # not the linear rows (whose previous_period is the first wave too)
     changes = trends[trends["kind"] != "linear"] if len(trends) else trends
