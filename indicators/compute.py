@@ -407,7 +407,7 @@ def compute_all(
     """Compute every indicator for every wave and breakdown and (re)write the output tables."""
     start = time.perf_counter()
     settings = load_settings()
-    catalogue = catalogue or load_catalogue()
+    catalogue = catalogue or load_catalogue(con=con)
     recs = load_recommendations(catalogue)
     assumptions = load_assumptions()
     public = [i for i in catalogue.values() if i.estimator == "public_series"]
