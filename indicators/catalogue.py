@@ -14,6 +14,7 @@ import json
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import jsonschema
@@ -106,7 +107,23 @@ def survey_column_types(codebook: Codebook = LATEST) -> dict[str, str]:
 
 @cache
 def _schema() -> dict:
-    return json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    """The schema, each ``$ref`` to its ``$defs`` written in place (jsonschema resolves a
+    reference on every use: a quarter of the validation time)."""
+    schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    return _inline(schema, schema.get("$defs", {}))
+
+
+def _inline(node: Any, defs: dict) -> Any:
+    """``node`` with every ``{"$ref": "#/$defs/<name>"}`` replaced by that definition (which
+    must not refer to itself)."""
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if len(node) == 1 and isinstance(ref, str) and ref.startswith("#/$defs/"):
+            return _inline(defs[ref.removeprefix("#/$defs/")], defs)
+        return {k: _inline(v, defs) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_inline(v, defs) for v in node]
+    return node
 
 
 def _fail(path: Path, fld: str, message: str) -> CatalogueError:
