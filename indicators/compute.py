@@ -119,7 +119,7 @@ def _select_sql(indicators: list[Indicator], extra: tuple[str, ...] = ()) -> str
 def _layout(
     data: pd.DataFrame, weights: WaveWeights, breakdowns: list[str]
 ) -> tuple[WaveLayout, pd.DataFrame]:
-    units, cells, rows = [], [], []
+    units, cells, names, labels = [], [], [], []
     offset = 0
     for b in ["all", *breakdowns]:
         values = pd.Series("all", index=data.index) if b == "all" else data[b]
@@ -127,12 +127,15 @@ def _layout(
         keep = codes >= 0
         units.append(np.flatnonzero(keep))
         cells.append(codes[keep] + offset)
-        rows.append(pd.DataFrame({"breakdown": b, "breakdown_value": cats.astype(str)}))
+        names.append(np.full(len(cats), b, object))
+        labels.append(cats.astype(str).to_numpy(object))
         offset += len(cats)
     layout = WaveLayout(
         weights.weights, np.concatenate(units), np.concatenate(cells), offset, weights.calibration
     )
-    return layout, pd.concat(rows, ignore_index=True)
+    return layout, pd.DataFrame(
+        {"breakdown": np.concatenate(names), "breakdown_value": np.concatenate(labels)}
+    )
 
 
 def _dominance(layout: WaveLayout, y: np.ndarray, res: DomainEstimates) -> np.ndarray:
