@@ -18,7 +18,7 @@ from pathlib import Path
 
 from babel import Locale
 from babel.dates import format_date
-from babel.numbers import format_decimal, get_decimal_symbol, get_group_symbol
+from babel.numbers import NumberPattern, format_decimal, get_decimal_symbol, get_group_symbol, parse_pattern
 from babel.support import NullTranslations, Translations
 
 from core.codes import iso_country
@@ -79,6 +79,20 @@ def is_missing(value: object) -> bool:
         return pandas is not None and (value is pandas.NA or value is pandas.NaT)
 
 
+@cache
+def _locale(lang: str) -> Locale:
+    return Locale.parse(LOCALES[lang])
+
+
+@cache
+def _number_pattern(decimals: int | None, signed: bool) -> NumberPattern:
+    """Babel's pattern of :func:`format_number` (parsed once: Babel parses a text pattern on
+    every call)."""
+    fraction = ".###" if decimals is None else ("." + "0" * decimals if decimals else "")
+    pattern = "#,##0" + fraction
+    return parse_pattern(f"+{pattern};-{pattern}" if signed else pattern)
+
+
 def format_number(value: object, lang: str, decimals: int | None = None, signed: bool = False) -> str:
     """A number as written in ``lang``: ``7 036,5`` (fr), ``7.036,5`` (nl), ``7,036.5`` (en).
 
@@ -87,13 +101,9 @@ def format_number(value: object, lang: str, decimals: int | None = None, signed:
     """
     if is_missing(value):
         return MISSING
-    fraction = ".###" if decimals is None else ("." + "0" * decimals if decimals else "")
-    pattern = "#,##0" + fraction
-    if signed:
-        pattern = f"+{pattern};-{pattern}"
     # Babel writes int, float and Decimal exactly; anything else (numpy, text) goes through float
     number = value if isinstance(value, int | float | Decimal) else float(value)  # type: ignore[arg-type]  # numeric text
-    return format_decimal(number, format=pattern, locale=LOCALES[lang])
+    return format_decimal(number, format=_number_pattern(decimals, signed), locale=_locale(lang))
 
 
 def decimals_for(unit: str | None) -> int:

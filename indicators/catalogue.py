@@ -14,6 +14,7 @@ import json
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import jsonschema
@@ -106,7 +107,23 @@ def survey_column_types(codebook: Codebook = LATEST) -> dict[str, str]:
 
 @cache
 def _schema() -> dict:
-    return json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    """The schema, each ``$ref`` to its ``$defs`` written in place (jsonschema resolves a
+    reference on every use: a quarter of the validation time)."""
+    schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    return _inline(schema, schema.get("$defs", {}))
+
+
+def _inline(node: Any, defs: dict) -> Any:
+    """``node`` with every ``{"$ref": "#/$defs/<name>"}`` replaced by that definition (which
+    must not refer to itself)."""
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if len(node) == 1 and isinstance(ref, str) and ref.startswith("#/$defs/"):
+            return _inline(defs[ref.removeprefix("#/$defs/")], defs)
+        return {k: _inline(v, defs) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_inline(v, defs) for v in node]
+    return node
 
 
 def _fail(path: Path, fld: str, message: str) -> CatalogueError:
@@ -131,7 +148,7 @@ def _probe(ind: Indicator, fields: tuple[str, ...] = _SQL_FIELDS) -> str:
     values = ", ".join(
         "NULL" if getattr(ind, f) is None else f"CAST(({getattr(ind, f)}) AS DOUBLE)" for f in fields
     )
-    return f"SELECT {values} FROM (SELECT {columns} FROM survey) LIMIT 0"
+    return f"SELECT {values} FROM (SELECT {columns} FROM temp.main.survey) LIMIT 0"
 
 
 def _check_sql(con: duckdb.DuckDBPyConnection, indicators: list[Indicator]) -> None:
@@ -201,17 +218,22 @@ def _versions(path: Path, data: dict) -> list[str]:
     return list(declared)
 
 
-def load_catalogue(directory: Path = CATALOGUE_DIR, codebook: Codebook = LATEST) -> dict[str, Indicator]:
-    """Every ``*.yaml`` of ``directory`` as validated indicators, keyed by id, sorted by file."""
+def load_catalogue(
+    directory: Path = CATALOGUE_DIR, codebook: Codebook = LATEST, con: duckdb.DuckDBPyConnection | None = None
+) -> dict[str, Indicator]:
+    """Every ``*.yaml`` of ``directory`` as validated indicators, keyed by id, sorted by file.
+
+    The SQL is bound against a temporary table in a cursor of ``con`` (default: of a new
+    in-memory database, which takes ~17 ms to open)."""
     columns = survey_column_types(codebook)
     known = set(columns) - set(META_COLUMNS)
-    con = duckdb.connect(":memory:")
+    db = duckdb.connect(":memory:") if con is None else con.cursor()
     try:
-        con.execute("CREATE TABLE survey (" + ", ".join(f'"{c}" {t}' for c, t in columns.items()) + ")")
+        db.execute("CREATE TEMP TABLE survey (" + ", ".join(f'"{c}" {t}' for c, t in columns.items()) + ")")
         indicators = [load_indicator(p, known) for p in sorted(directory.glob("*.yaml"))]
-        _check_sql(con, [ind for ind in indicators if ind.is_survey])
+        _check_sql(db, [ind for ind in indicators if ind.is_survey])
     finally:
-        con.close()
+        db.close()
     if not indicators:
         raise CatalogueError(f"{directory}: no indicator files")
     return {ind.id: ind for ind in indicators}

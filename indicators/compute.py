@@ -28,7 +28,13 @@ from indicators.domains import DomainEstimates, WaveLayout, estimate_domains
 from indicators.estimation import Z_95
 from indicators.pressure_index import index_tables
 from indicators.public_series import indicator_rows, read_statistics, require_series
-from indicators.recommendations import evidence, load_recommendations, rule_sources
+from indicators.recommendations import (
+    changes_of,
+    evidence,
+    load_recommendations,
+    published_by_indicator,
+    rule_sources,
+)
 from indicators.trends import PanelTrend, WaveLink, link_waves, paired_covariance, trend_table
 from indicators.versions import comparable_trends, keep_applicable, wave_versions
 from indicators.weighting import WaveWeights, wave_weights
@@ -113,7 +119,7 @@ def _select_sql(indicators: list[Indicator], extra: tuple[str, ...] = ()) -> str
 def _layout(
     data: pd.DataFrame, weights: WaveWeights, breakdowns: list[str]
 ) -> tuple[WaveLayout, pd.DataFrame]:
-    units, cells, rows = [], [], []
+    units, cells, names, labels = [], [], [], []
     offset = 0
     for b in ["all", *breakdowns]:
         values = pd.Series("all", index=data.index) if b == "all" else data[b]
@@ -121,12 +127,15 @@ def _layout(
         keep = codes >= 0
         units.append(np.flatnonzero(keep))
         cells.append(codes[keep] + offset)
-        rows.append(pd.DataFrame({"breakdown": b, "breakdown_value": cats.astype(str)}))
+        names.append(np.full(len(cats), b, object))
+        labels.append(cats.astype(str).to_numpy(object))
         offset += len(cats)
     layout = WaveLayout(
         weights.weights, np.concatenate(units), np.concatenate(cells), offset, weights.calibration
     )
-    return layout, pd.concat(rows, ignore_index=True)
+    return layout, pd.DataFrame(
+        {"breakdown": np.concatenate(names), "breakdown_value": np.concatenate(labels)}
+    )
 
 
 def _dominance(layout: WaveLayout, y: np.ndarray, res: DomainEstimates) -> np.ndarray:
@@ -216,17 +225,17 @@ def _keep_extra(cells: pd.DataFrame, extra: dict[str, list[str]]) -> pd.DataFram
 
 
 def _survey_waves(
-    con: duckdb.DuckDBPyConnection, indicators: list[Indicator], settings: dict
+    con: duckdb.DuckDBPyConnection,
+    indicators: list[Indicator],
+    settings: dict,
+    versions: dict[int, tuple[str, ...]],
 ) -> tuple[pd.DataFrame, list[_WaveSource], pd.DataFrame]:
-    """Cells of every wave, what each wave was made of, and the linear trend's cross-wave
-    covariance terms (:class:`indicators.trends.PanelTrend`)."""
+    """Cells of every wave of ``versions`` (:func:`indicators.versions.wave_versions`), what each
+    wave was made of, and the linear trend's cross-wave covariance terms
+    (:class:`indicators.trends.PanelTrend`)."""
     frame = con.execute("SELECT subsector, size_class, n_associations FROM core.survey_frame").df()
-    waves = [
-        r[0]
-        for r in con.execute("SELECT DISTINCT wave FROM restricted.survey_current ORDER BY wave").fetchall()
-    ]
+    waves = sorted(versions)
     extra = settings.get("extra_breakdowns") or {}
-    versions = wave_versions(con)  # questionnaire versions of each wave (indicators/versions.py)
     sql = _select_sql(indicators, tuple(extra))
     frames, kept = [], []
     prev: _Wave | None = None
@@ -309,9 +318,12 @@ def _recommendation_tables(
     """``public.recommendations`` (one verdict per recommendation) and
     ``public.recommendation_evidence`` (one result per evidence rule)."""
     geo_labels, sources = _geo_labels(con), rule_sources(con, catalogue)
+    ids = list(dict.fromkeys(i for r in recs.values() for i in r.indicators))
+    published_of, changes = published_by_indicator(values, ids), changes_of(trends)
+    synthetic = set(values.loc[values["synthetic"].fillna(False).to_numpy(bool), "indicator_id"])
     rows, rules = [], []
     for r in recs.values():
-        summary, results = evidence(r, catalogue, values, trends, geo_labels, sources)
+        summary, results = evidence(r, catalogue, published_of, changes, geo_labels, sources)
         rows.append(
             {
                 "recommendation_id": r.id,
@@ -319,9 +331,7 @@ def _recommendation_tables(
                 **{f"text_{lg}": r.text[lg] for lg in LANGUAGES},
                 "indicators": " ".join(r.indicators),
                 **summary,
-                "synthetic": bool(
-                    values.loc[values["indicator_id"].isin(r.indicators), "synthetic"].fillna(False).any()
-                ),
+                "synthetic": not synthetic.isdisjoint(r.indicators),
             }
         )
         rules += results
@@ -400,7 +410,7 @@ def compute_all(
     """Compute every indicator for every wave and breakdown and (re)write the output tables."""
     start = time.perf_counter()
     settings = load_settings()
-    catalogue = catalogue or load_catalogue()
+    catalogue = catalogue or load_catalogue(con=con)
     recs = load_recommendations(catalogue)
     assumptions = load_assumptions()
     public = [i for i in catalogue.values() if i.estimator == "public_series"]
@@ -410,7 +420,8 @@ def compute_all(
         [s for i in public + combined for s in i.series] + (required_series(assumptions) if combined else []),
     )
     survey = [i for i in catalogue.values() if i.is_survey]
-    raw, waves, panel = _survey_waves(con, survey, settings)
+    versions = wave_versions(con)  # questionnaire versions of each wave (indicators/versions.py)
+    raw, waves, panel = _survey_waves(con, survey, settings, versions)
     wave_combined = (
         [combined_rows(con, i, raw, assumptions) for i in combined if i.method == "survey_replacement_value"]
         if len(raw)
@@ -438,7 +449,7 @@ def compute_all(
         if len(survey_published)
         else pd.DataFrame()
     )
-    trends = comparable_trends(trends, catalogue, wave_versions(con))  # one way of asking
+    trends = comparable_trends(trends, catalogue, versions)  # one way of asking
     # recommendations' evidence reads changes between two waves (consecutive, first to last),
     # not the linear rows (whose previous_period is the first wave too)
     changes = trends[trends["kind"] != "linear"] if len(trends) else trends

@@ -43,6 +43,10 @@ POINT_UNITS = ("percent", "net_balance")
 CHANGE_METHODS = ("independent", "paired")  # rows of indicator_trends that compare two waves
 CHANGE_KINDS = ("consecutive", "first_last")
 
+#: (indicator, period, previous period) -> (change, significant) of the ``indicator_trends``
+#: rows that compare two waves (breakdown ``all``): see :func:`changes_of`.
+Changes = Mapping[tuple[str, str, str], tuple[float, object]]
+
 
 @dataclass(frozen=True)
 class Recommendation:
@@ -214,10 +218,10 @@ def rule_sentence(
 
 def _published(values: pd.DataFrame, ind_id: str) -> pd.DataFrame:
     """Published rows of an indicator, breakdown ``all``, oldest first."""
-    return _published_by_indicator(values, [ind_id])[ind_id]
+    return published_by_indicator(values, [ind_id])[ind_id]
 
 
-def _published_by_indicator(values: pd.DataFrame, ids: Iterable[str]) -> dict[str, pd.DataFrame]:
+def published_by_indicator(values: pd.DataFrame, ids: Iterable[str]) -> dict[str, pd.DataFrame]:
     """:func:`_published` of each indicator of ``ids``, from one filter of ``values``."""
     rows = values[
         values["indicator_id"].isin(ids) & (values["breakdown"] == "all") & values["estimate"].notna()
@@ -226,38 +230,40 @@ def _published_by_indicator(values: pd.DataFrame, ids: Iterable[str]) -> dict[st
     return {i: groups[i].sort_values("period") if i in groups else rows.iloc[:0] for i in ids}
 
 
+def changes_of(trends: pd.DataFrame | None) -> dict[tuple[str, str, str], tuple[float, object]]:
+    """The :data:`Changes` of ``indicator_trends`` rows: consecutive and first-to-last changes
+    (or, without ``kind``, the two-wave methods), not linear trends; the first row of a key."""
+    if trends is None or trends.empty:
+        return {}
+    t = trends[trends["breakdown"] == "all"]
+    if "kind" in t:
+        t = t[t["kind"].isin(CHANGE_KINDS)]
+    elif "method" in t:
+        t = t[t["method"].isin(CHANGE_METHODS)]
+    keys = zip(t["indicator_id"], t["period"].astype(str), t["previous_period"].astype(str), strict=True)
+    found: dict[tuple[str, str, str], tuple[float, object]] = {}
+    for key, step in zip(keys, zip(t["change"], t["significant"], strict=True), strict=True):
+        found.setdefault(key, step)
+    return found
+
+
 def _change_row(
-    ind: Indicator, rows: pd.DataFrame, trends: pd.DataFrame, previous: str | None = None
+    ind: Indicator, rows: pd.DataFrame, changes: Changes, previous: str | None = None
 ) -> dict | None:
-    """The latest change of an indicator: for a survey indicator the row of
-    ``indicator_trends`` from ``previous`` (default: the previous published wave) to the latest
-    wave; for a public series the difference of its last two values. None without one."""
+    """The latest change of an indicator: for a survey indicator the change of ``changes``
+    from ``previous`` (default: the previous published wave) to the latest wave; for a public
+    series the difference of its last two values. None without one."""
     if len(rows) < 2:
         return None
     last, before = rows.iloc[-1], rows.iloc[-2]
     if not ind.is_survey:
         change = float(last["estimate"] - before["estimate"])
         return {"previous": str(before["period"]), "change": change, "significant": change != 0}
-    if trends is None or trends.empty:
-        return None
     previous = previous or str(before["period"])
-    t = trends[
-        (trends["indicator_id"] == ind.id)
-        & (trends["breakdown"] == "all")
-        & (trends["period"].astype(str) == str(last["period"]))
-        & (trends["previous_period"].astype(str) == previous)
-    ]
-    if "kind" in t:  # consecutive and first-to-last changes, not linear trends
-        t = t[t["kind"].isin(CHANGE_KINDS)]
-    elif "method" in t:
-        t = t[t["method"].isin(CHANGE_METHODS)]
-    if t.empty or _missing(t["change"].iloc[0]):
+    step = changes.get((ind.id, str(last["period"]), previous))
+    if step is None or _missing(step[0]):
         return None
-    return {
-        "previous": previous,
-        "change": float(t["change"].iloc[0]),
-        "significant": bool(t["significant"].iloc[0]),
-    }
+    return {"previous": previous, "change": float(step[0]), "significant": bool(step[1])}
 
 
 def _fields(row: pd.Series) -> dict:
@@ -270,7 +276,7 @@ def _fields(row: pd.Series) -> dict:
     }
 
 
-def evaluate(rule: dict, ind: Indicator, rows: pd.DataFrame, trends: pd.DataFrame) -> tuple[str, dict | None]:
+def evaluate(rule: dict, ind: Indicator, rows: pd.DataFrame, changes: Changes) -> tuple[str, dict | None]:
     """``(result, fields)`` of one rule over ``rows``, the indicator's :func:`_published` rows:
     result in RESULTS; fields hold the latest period and value (CI, n) and, for change rules,
     the previous period and the change."""
@@ -284,7 +290,7 @@ def evaluate(rule: dict, ind: Indicator, rows: pd.DataFrame, trends: pd.DataFram
         high = fields["value"] if _missing(fields["ci_high"]) else float(fields["ci_high"])
         holds = low > rule["threshold"] if kind == "above" else high < rule["threshold"]
     else:
-        step = _change_row(ind, rows, trends)
+        step = _change_row(ind, rows, changes)
         if step is None or ind.polarity == "neutral":
             return "no_data", fields
         fields |= {"previous": step["previous"], "change": step["change"]}
@@ -305,26 +311,24 @@ def verdict(results: Iterable[tuple[str, bool]]) -> str:
 def evidence(
     rec: Recommendation,
     catalogue: dict[str, Indicator],
-    values: pd.DataFrame,
-    trends: pd.DataFrame,
+    published_of: Mapping[str, pd.DataFrame],
+    changes: Changes,
     geo_labels: Mapping[str, Mapping[str, str]] | None = None,
     sources: Mapping[tuple[str, str], str] | None = None,
 ) -> tuple[dict, list[dict]]:
     """The recommendation's verdict (fields of ``public.recommendations``) and one result row
     per rule (``public.recommendation_evidence``).
 
+    ``published_of`` holds the :func:`published_by_indicator` rows of (at least) the
+    recommendation's indicators and ``changes`` the :func:`changes_of` of the trends;
     ``geo_labels`` maps a geography code to its label per language (the scope of public
     series); ``sources`` maps (indicator, period) to the source ids of a public value."""
     geo_labels = geo_labels or {}
-    ids = [rule["indicator"] for rule in rec.evidence]
-    published_of = _published_by_indicator(values, ids)
-    if trends is not None and len(trends):  # the rules' filters then scan a few rows
-        trends = trends[trends["indicator_id"].isin(ids) & (trends["breakdown"] == "all")]
     rows = []
     for no, rule in enumerate(rec.evidence, start=1):
         ind = catalogue[rule["indicator"]]
         published = published_of[ind.id]
-        result, fields = evaluate(rule, ind, published, trends)
+        result, fields = evaluate(rule, ind, published, changes)
         synthetic = bool(ind.is_survey and len(published) and bool(published["synthetic"].iloc[-1]))
         period = None if fields is None else fields["period"]
         src = (sources or {}).get((ind.id, period or "")) or " ".join(ind.sources)
@@ -468,8 +472,9 @@ def finding(
     if rows.empty:
         return None
     fields = _fields(rows.iloc[-1])
+    changes = changes_of(trends)
     if check.get("change"):
-        step = _earliest_change(ind, rows, trends)
+        step = _earliest_change(ind, rows, changes)
         if step is None:
             return None
         d = _details(ind, fields, lang, geo_labels)
@@ -483,7 +488,7 @@ def finding(
     for text in check["sides"]:
         kind, threshold = parse_rule(text, f"check of {ind.id}")
         side = {"indicator": ind.id, "rule": kind, "threshold": threshold, "direction": "supports"}
-        result, _ = evaluate(side, ind, rows, trends)
+        result, _ = evaluate(side, ind, rows, changes)
         if result == "supports":
             return rule_sentence(side, ind, fields, result, lang, geo_labels)
         worded = meaning(side, ind)
@@ -493,11 +498,11 @@ def finding(
     return _tidy(WORDING["neither"][lang].format(high=sides[0], low=sides[1], **d))
 
 
-def _earliest_change(ind: Indicator, rows: pd.DataFrame, trends: pd.DataFrame) -> dict | None:
+def _earliest_change(ind: Indicator, rows: pd.DataFrame, changes: Changes) -> dict | None:
     """The change from the earliest published wave that ``indicator_trends`` compares with the
     latest one (the first wave when first-to-last changes are published), else the previous."""
     for period in rows["period"].astype(str).iloc[:-1]:
-        step = _change_row(ind, rows, trends, previous=period) if ind.is_survey else None
+        step = _change_row(ind, rows, changes, previous=period) if ind.is_survey else None
         if step is not None:
             return step
-    return _change_row(ind, rows, trends)
+    return _change_row(ind, rows, changes)
