@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import subprocess
@@ -657,5 +658,14 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
+def run() -> None:
+    """The ``sector-monitor`` command: :func:`main`, then exit without the interpreter's last
+    garbage collection over every object of the libraries imported (``gc.freeze``: 0.1 s of a
+    3 s build; the command's files and connections are closed by then)."""
+    code = main()
+    gc.freeze()
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()
