@@ -12,7 +12,8 @@ refuses a warehouse that contains one of them anywhere.
 The rows never pass through pandas: each file is read into a scratch DuckDB database in the
 restricted ``<landing>/.scratch/`` (deleted afterwards; a killed build's is deleted by the next
 command), canonicalised, validated and pseudonymised by SQL, and inserted in one statement that
-also marks the current answer of each association.
+also marks the current answer of each association. Small files written by one tool with one
+header row (the waves of one survey) are checked together, in one pass (:func:`process_all`).
 """
 
 from __future__ import annotations

@@ -11,10 +11,11 @@ in the same file (the later answer is current; the earlier one is kept as histor
 
 Each rule is one boolean SQL expression per field. One scan evaluates every rule and writes the
 invalid rows only (their line, metadata, failed rules with the values they saw, and answers as
-given); the valid rows are a view that types the other rows of the canonical relation (an
-anti-join on the line). The exports of one build that share a questionnaire version are
-checked together, in one scan (:func:`validate_all`): planning the rules costs as much for 300
-rows as the scan. Writing a typed copy of every row first cost more than typing the rows
+given); the valid rows are a subquery that types the other rows of the canonical relation (an
+anti-join on the file and line). Small exports of one tool, questionnaire version and header
+row are checked together, in one scan (:func:`validate_all` over
+:func:`~etl.survey.readers.combine`): for 300 rows, planning the rules costs more than the scan.
+Writing a typed copy of every row first cost more than typing the rows
 where they are read (a 100-column table costs about as much to write as the file to parse).
 The errors stay a relation (``errors_relation``: line, field, rule, detail): their grouped counts
 (:meth:`Validation.causes`) are one SQL aggregate, and their messages are built once per (field,
