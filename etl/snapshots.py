@@ -10,7 +10,6 @@ lets the caller validate the payload, then rewrites the file and its manifest en
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import hashlib
 import os
 from collections.abc import Callable
@@ -20,6 +19,7 @@ from typing import TYPE_CHECKING
 
 import yaml
 
+from core.filecache import PerFileVersion
 from core.settings import settings
 from core.yamlfile import read_yaml
 
@@ -42,16 +42,11 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+@PerFileVersion
 def sha256_once(path: Path) -> str:
-    """:func:`sha256_file`, computed once per version of the file (path, modification time, size)
-    in this process: an ingest needs the checksum of the file it reads for the survey's input
-    key and for the landing registry (a second pass costs 0.7 s per GB)."""
-    stat = path.stat()
-    return _sha256_of(path.resolve(), stat.st_mtime_ns, stat.st_size)
-
-
-@functools.cache
-def _sha256_of(path: Path, mtime_ns: int, size: int) -> str:
+    """:func:`sha256_file`, computed once per version of the file in this process: an ingest
+    needs the checksum of the file it reads for the survey's input key and for the landing
+    registry (a second pass costs 0.7 s per GB)."""
     return sha256_file(path)
 
 

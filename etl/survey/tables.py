@@ -25,9 +25,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
-import dataclasses
 import datetime as dt
-import functools
 import io
 import re
 import tempfile
@@ -39,6 +37,7 @@ from pathlib import Path
 
 import duckdb
 
+from core.filecache import PerFileVersion
 from core.settings import settings
 from etl.survey.errors import SurveyReadError, unreadable
 from etl.survey.sql import create_from_frame
@@ -148,16 +147,15 @@ class _Scan:
 
 def _scan(path: Path) -> _Scan:
     """Encoding (BOM, strict UTF-8, else cp1252), NUL bytes and line ends, chunk by chunk; a
-    file scanned before and unchanged since (same inode, size and modification time) is not read
-    again: ``survey ingest`` checks the header row (:func:`read_header`), then the build reads
-    the file (2 s per GB)."""
-    status = path.stat()
-    return dataclasses.replace(_scan_once(path, status.st_ino, status.st_size, status.st_mtime_ns))
+    file scanned before and unchanged since is not read again: ``survey ingest`` checks the
+    header row (:func:`read_header`), then the build reads the file (2 s per GB). The result is
+    shared: do not modify it."""
+    return _scan_once(path)
 
 
-@functools.lru_cache(maxsize=8)
-def _scan_once(path: Path, inode: int, size: int, mtime_ns: int) -> _Scan:
-    """:func:`_scan` of ``path`` as it is (the other arguments key the cache)."""
+@PerFileVersion
+def _scan_once(path: Path) -> _Scan:
+    """:func:`_scan`, read from the file."""
     with path.open("rb") as handle:
         head = handle.read(4)
         for bom, encoding in _BOMS:
@@ -581,11 +579,12 @@ def read_header(path: Path, preferred_sheet: str | None = None) -> tuple[list[st
         return [], 0
     if scan.lone_cr:
         line = line.split("\r")[0]
+    newlines = scan.newlines
     if scan.encoding == "utf-8-sig":  # the scan stopped at the BOM: count the lines here
         with path.open("rb") as handle:
-            scan.newlines = sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(CHUNK), b""))
+            newlines = sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(CHUNK), b""))
     header = next(csv.reader([line], delimiter=sniff_delimiter(line)))
-    return header, max(scan.newlines + (not scan.ends_with_newline) - number, 0)
+    return header, max(newlines + (not scan.ends_with_newline) - number, 0)
 
 
 def _checked_magic(path: Path) -> bytes:
