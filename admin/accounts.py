@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
-import getpass
 import json
 import os
 import re
@@ -23,8 +22,6 @@ from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-
-from warehouse.layout import Layout
 
 HASHER = PasswordHasher()
 USER_NAME = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -72,14 +69,23 @@ def new_generation() -> str:
     return secrets.token_hex(16)
 
 
+class AccountRefused(ValueError):
+    """An account that cannot be saved; ``reason`` names why (``bad_name``, ``short_password``)
+    for a caller that says it in the user's language."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
 def add_user(path: Path, name: str, password: str) -> None:
     """Create or replace the account ``name`` (written atomically, file mode 0600).
 
     Replacing an account (a password reset) ends every session opened before."""
     if not USER_NAME.match(name):
-        raise ValueError("user names use letters, digits, '.', '_' or '-' (at most 64)")
+        raise AccountRefused("bad_name", "user names use letters, digits, '.', '_' or '-' (at most 64)")
     if len(password) < MIN_PASSWORD:
-        raise ValueError(f"the password needs at least {MIN_PASSWORD} characters")
+        raise AccountRefused("short_password", f"the password needs at least {MIN_PASSWORD} characters")
     entry = {
         "hash": HASHER.hash(password),
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -112,24 +118,3 @@ def verify(path: Path, name: str, password: str) -> bool:
         return HASHER.verify(stored or _DUMMY_HASH, password) and stored is not None
     except (VerificationError, InvalidHashError):
         return False
-
-
-def add_user_command(warehouse: Path, name: str) -> int:
-    """``sector-monitor admin add-user NAME``: ask the password twice, store its hash.
-
-    Returns the exit code (0 done, 1 refused)."""
-    password = getpass.getpass(f"Password for {name}: ")
-    if password != getpass.getpass("Repeat the password: "):
-        print("The passwords differ: nothing changed.")
-        return 1
-    path = Layout(warehouse).users
-    existed = name in load_users(path)
-    try:
-        add_user(path, name, password)
-    except ValueError as exc:
-        print(f"Refused: {exc}.")
-        return 1
-    print(f"User {name} saved in {path}.")
-    if existed:
-        print(f"Password reset: every earlier session of {name} is ended.")
-    return 0

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Translations. Dashboard (domain messages): extract the strings, update the fr/nl/en catalogs.
-# Coordinator workspace (domain admin, admin/locale): keyed msgids, edited in the .po files.
+# Coordinator workspace (domain admin, admin/locale) and command line (domain cli,
+# sector_monitor/locale): keyed msgids, edited in the .po files.
 # Then compile every catalog of both.
 #   scripts/i18n.sh            extract + update + compile
 #   scripts/i18n.sh compile    compile only (after editing a .po file)
@@ -23,7 +24,7 @@ if [[ "${1:-}" != "compile" ]]; then
 fi
 # Compiled with Babel's API rather than `pybabel compile`: its printf-placeholder check reads
 # "95 % CI" as a placeholder (the dashboard only uses str.format), fails and exits 1.
-"$PYTHON" - "$LOCALE" admin/locale <<'PY'
+"$PYTHON" - "$LOCALE" admin/locale sector_monitor/locale <<'PY'
 import sys
 from pathlib import Path
 

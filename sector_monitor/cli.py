@@ -9,17 +9,39 @@ import os
 import subprocess
 import sys
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-from core.i18n import LANGUAGES, language_of_locale
+from core.i18n import LANGUAGES
 from core.settings import PREFIX, settings
+from sector_monitor.i18n import Texts, user_language
 from warehouse.layout import warehouse_path
 from warehouse.sql import connect_readonly
 
 console = Console(stderr=True)
+
+
+def texts(args: argparse.Namespace) -> Texts:
+    """The command's messages in the user's language (``--lang``, else ``$LANG``, else English)."""
+    return Texts(user_language(getattr(args, "lang", None)))
+
+
+def say(text: str, style: str | None = None) -> None:
+    """Print a message as it is (paths and values hold no markup), on stderr."""
+    console.print(text, style=style, markup=False, highlight=False, soft_wrap=True)
+
+
+def _wrote(t: Texts, path: Path, synthetic: bool = False) -> None:
+    mark = f" [yellow]{escape(t('synthetic'))}[/]" if synthetic else ""
+    console.print(escape(t("wrote", path=path)) + mark, highlight=False, soft_wrap=True)
+
+
+def _error(t: Texts, message: str) -> None:
+    console.print(f"[red]{escape(t('error'))}[/] {escape(message)}", highlight=False, soft_wrap=True)
 
 
 def existing_warehouse(args: argparse.Namespace) -> Path | None:
@@ -27,24 +49,31 @@ def existing_warehouse(args: argparse.Namespace) -> Path | None:
     path = warehouse_path(args.warehouse)
     if path.exists():
         return path
-    console.print(f"[red]No warehouse at {path}[/]: run `sector-monitor build` first.")
+    say(texts(args)("no_warehouse", path=path), "red")
     return None
 
 
-def _progress(name: str, state: str) -> None:
-    mark = {"start": "[cyan]…[/]", "ok": "[green]✓[/]", "reused": "[dim]=[/]", "failed": "[red]✗[/]"}[state]
-    if state != "start":
-        console.print(f"  {mark} {name}" + (" [dim](unchanged: rows reused)[/]" if state == "reused" else ""))
+def _progress(t: Texts) -> Callable[[str, str], None]:
+    """The build's report of each step's end."""
+    marks = {"ok": "[green]✓[/]", "reused": "[dim]=[/]", "failed": "[red]✗[/]"}
+
+    def show(name: str, state: str) -> None:
+        if state != "start":
+            reused = f" [dim]{escape(t('step_reused'))}[/]" if state == "reused" else ""
+            console.print(f"  {marks[state]} {escape(name)}{reused}", highlight=False)
+
+    return show
 
 
 def cmd_build(args: argparse.Namespace) -> int:
     from pipeline.build import build
 
-    path = warehouse_path(args.warehouse)
-    console.print(f"Building [bold]{path}[/] …")
-    with console.status("running ETL steps"):
-        report = build(path, refresh=args.refresh, on_step=_progress, full=args.full)
-    console.print(f"[green]Built {path} in {report.seconds:.1f} s[/] (build {report.build_id})")
+    t, path = texts(args), warehouse_path(args.warehouse)
+    say(t("building", path=path))
+    with console.status(t("running_steps")):
+        report = build(path, refresh=args.refresh, on_step=_progress(t), full=args.full)
+    seconds = t.number(report.seconds, 1)
+    say(t("built", path=path, seconds=seconds, build_id=report.build_id), "green")
     return 0
 
 
@@ -56,29 +85,31 @@ def cmd_status(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report, indent=2, default=str))
         return 1 if bad else 0
-    out = Console()
-    out.print(f"Warehouse: {report['warehouse']} ({'present' if report['exists'] else 'missing'})")
+    t, out = texts(args), Console()
+    state = t("present") if report["exists"] else t("missing")
+    out.print(t("status_warehouse", path=report["warehouse"], state=state), markup=False, highlight=False)
     if report.get("build"):
         b = report["build"][0]
-        out.print(f"Last build {b['build_id']}: {b['started_at']} -> {b['finished_at']}")
-    table = Table("source", "file", "sha256", "checksum")
+        last = t("last_build", build_id=b["build_id"], started=b["started_at"], finished=b["finished_at"])
+        out.print(last, markup=False, highlight=False)
+    table = Table(t("col_source"), t("col_file"), "sha256", t("col_checksum"))
     for s in report["snapshots"]:
         table.add_row(
             s["source_id"],
             s["file"],
             s["sha256"][:16] + "…",
-            "ok" if s["status"] == "ok" else f"[red]{s['status']}[/]",
+            "ok" if s["status"] == "ok" else f"[red]{escape(s['status'])}[/]",
         )
     out.print(table)
     if report.get("public_rows"):
-        rows = Table("public view", "rows")
+        rows = Table(t("col_public_view"), t("col_rows"))
         for view, n in report["public_rows"].items():
-            rows.add_row(view, f"{n:,}")
+            rows.add_row(view, t.number(n))
         out.print(rows)
     if report.get("runs"):
-        runs = Table("step", "status", "rows in", "rows out")
+        runs = Table(t("col_step"), t("col_status"), t("col_rows_in"), t("col_rows_out"))
         for r in report["runs"]:
-            runs.add_row(r["step"], r["status"], str(r["rows_in"]), str(r["rows_out"]))
+            runs.add_row(r["step"], r["status"], t.number(r["rows_in"]), t.number(r["rows_out"]))
         out.print(runs)
     return 1 if bad else 0
 
@@ -125,7 +156,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         "-",
         "sector_monitor.wsgi:server",
     ]
-    console.print(f"Serving the dashboard on http://{args.host}:{args.port}/ (Ctrl+C to stop)")
+    say(texts(args)("serving", url=f"http://{args.host}:{args.port}/"))
     forwarded = (signal.SIGTERM, signal.SIGINT)
     previous = {sig: signal.getsignal(sig) for sig in forwarded}
     received: list[int] = []
@@ -173,32 +204,24 @@ def cmd_up(args: argparse.Namespace) -> int:
         if code:
             return code
     else:
-        console.print("Warehouse is up to date.")
+        say(texts(args)("up_to_date"))
     return cmd_serve(args)
-
-
-def user_language(explicit: str | None = None) -> str:
-    """The language of messages: --lang, else $LANG (fr_BE.UTF-8 -> fr), else English."""
-    return language_of_locale(explicit or os.environ.get("LANG"), default="en")
-
-
-def _error(message: str) -> None:
-    console.print(f"[red]error:[/] {message}", highlight=False, soft_wrap=True)
 
 
 def cmd_survey(args: argparse.Namespace) -> int:
     from pipeline import survey
 
+    t = texts(args)
     if args.survey_command == "form":
         if not (args.out or args.template):
-            console.print("[red]error:[/] give --out FORM.xlsx and/or --template TEMPLATE.xlsx")
+            _error(t, t("form_needs_output"))
             return 2
         for path in survey.form(args.out, args.template, args.version):
-            console.print(f"wrote {path}")
+            _wrote(t, path)
         return 0
     if args.survey_command == "demo":
         for path in survey.demo(args.out, args.waves, args.n, args.seed):
-            console.print(f"wrote {path} [yellow](synthetic demo data)[/]")
+            _wrote(t, path, synthetic=True)
         return 0
     if args.survey_command == "files":
         return _survey_files(args)
@@ -213,26 +236,20 @@ def _survey_remove(args: argparse.Namespace) -> int:
     from pipeline.results import Outcome
     from pipeline.survey import landed_files, remove
 
-    path = warehouse_path(args.warehouse)
-    with console.status(f"taking {args.name} out and rebuilding"):
+    t, path = texts(args), warehouse_path(args.warehouse)
+    with console.status(escape(t("removing", name=args.name))):
         result = remove(path, args.name, args.wave)
     if result.outcome is Outcome.REFUSED:
-        names = ", ".join(f"{f['name']} ({f['wave']})" for f in landed_files(path)) or "none"
-        _error(f"{result.message('en')}. Landed files: {names}.")
+        names = ", ".join(f"{f['name']} ({f['wave']})" for f in landed_files(path)) or t("none")
+        _error(t, t("landed_files", message=result.message(t.lang), names=names))
         return 1
     if not result.ok:
-        console.print(f"[red]error:[/] {result.message('en')}")
+        _error(t, result.message(t.lang))
         return 1
     done = result.value()
-    console.print(
-        f"removed {done['file']} (wave {done['wave']}): archived as "
-        f"landing/{done['archived']}; warehouse rebuilt",
-        highlight=False,
-    )
+    say(t("removed", file=done["file"], wave=done["wave"], archived=done["archived"]))
     if not done["remaining"]:
-        console.print(
-            "[yellow]no landed file is left: the survey figures are the synthetic demo data again[/]"
-        )
+        say(t("no_file_left"), "yellow")
     return 0
 
 
@@ -240,8 +257,9 @@ def _survey_ingest(args: argparse.Namespace) -> int:
     """Exit code 0: loaded; 2: refused or unreadable (the report says why)."""
     from pipeline.survey import ingest
 
-    lang = user_language(args.lang)
-    with console.status("validating and loading"):
+    t = texts(args)
+    lang = t.lang
+    with console.status(t("ingesting")):
         result = ingest(
             warehouse_path(args.warehouse),
             args.file,
@@ -258,27 +276,24 @@ def _survey_ingest(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report, indent=2, ensure_ascii=False, default=str))
     elif not result.ok:
-        console.print(f"[red]{report['error']}[/]", highlight=False, soft_wrap=True)
+        say(report["error"], "red")
     else:
-        console.print(
-            f"{report['file']} ({report['format']}, wave {report['wave']}): "
-            f"{report['rows_read']} read, {report['rows_loaded']} loaded, "
-            f"{report['rows_quarantined']} quarantined, {report['rows_superseded']} superseded, "
-            f"{report['rows_incomplete']} incomplete"
-        )
+        counts = {
+            key: t.number(report[f"rows_{key}"])
+            for key in ("read", "loaded", "quarantined", "superseded", "incomplete")
+        }
+        say(t("ingested", file=report["file"], format=report["format"], wave=report["wave"], **counts))
         if report["errors"]:
             from etl.survey.filecheck import FileSummary
 
             for line in FileSummary.from_dict(report["summary"]).lines(lang)[1:]:
-                console.print(line, highlight=False, soft_wrap=True)
+                say(line)
         for e in report["errors"][:TEXT_ERRORS]:
-            console.print(f"  line {e['line']} · {e['field']} · {e['message']}", highlight=False)
+            say("  " + t("error_line", line=e["line"], field=e["field"], message=e["message"]))
         if report.get("errors_total", 0) > TEXT_ERRORS:
-            console.print(
-                f"  … {report['errors_total'] - TEXT_ERRORS:,} more (see --json or the quarantine file)"
-            )
+            say("  " + t("more_errors", count=t.number(report["errors_total"] - TEXT_ERRORS)))
         if report.get("quarantine_file"):
-            console.print(f"Rows to fix: {report['quarantine_file']}")
+            say(t("rows_to_fix", path=report["quarantine_file"]))
     return 0 if result.ok else 2
 
 
@@ -288,13 +303,11 @@ TEXT_ERRORS = 50  # errors printed one by one (the summary counts them all)
 def _survey_frame(args: argparse.Namespace) -> int:
     from pipeline.frame import load_sampling_frame
 
+    t = texts(args)
     if (args.path is None) == (not args.reset):
-        console.print(
-            "[red]error:[/] give a KBO/BCE extract (folder or zip) or a CSV of counts, "
-            "or --reset to go back to the illustrative demo frame"
-        )
+        _error(t, t("frame_needs_input"))
         return 2
-    with console.status("loading the sampling frame and rebuilding"):
+    with console.status(t("loading_frame")):
         result = load_sampling_frame(
             warehouse_path(args.warehouse),
             args.path,
@@ -305,31 +318,24 @@ def _survey_frame(args: argparse.Namespace) -> int:
             args.employers_only,
         )
     if not result.ok:
-        _error(result.message("en"))
+        _error(t, result.message(t.lang))
         return 2
     done = result.value()
     if args.json:
         print(json.dumps(done, indent=2, ensure_ascii=False, default=str))
         return 0
-    console.print(
-        f"sampling frame: {done['n_associations']:,} associations, status "
-        f"{done['status']}; warehouse rebuilt",
-        highlight=False,
-    )
+    say(t("frame_loaded", associations=t.number(done["n_associations"]), status=done["status"]))
     if done.get("kind") == "kbo":
-        console.print(
-            f"  in scope {done['in_scope']:,}, mapped {done['n_associations']:,}, "
-            f"unmapped {done['unmapped']:,} (no or other main activity), excluded "
-            f"{done['excluded']:,}",
-            highlight=False,
-        )
+        counts = {k: t.number(done[k]) for k in ("in_scope", "unmapped", "excluded")}
+        say("  " + t("frame_counts", mapped=t.number(done["n_associations"]), **counts))
         for cell in done["cells"]:
-            console.print(
-                f"  {cell['subsector']}: {cell['n_associations']:,} ({cell['n_employers']:,} employers)",
-                highlight=False,
+            associations, employers = t.number(cell["n_associations"]), t.number(cell["n_employers"])
+            say(
+                "  "
+                + t("frame_cell", subsector=cell["subsector"], associations=associations, employers=employers)
             )
         for warning in done["warnings"]:
-            console.print(f"[yellow]warning:[/] {warning}", highlight=False)
+            _warn(t, warning)
     return 0
 
 
@@ -340,26 +346,13 @@ def _survey_files(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(files, indent=2, ensure_ascii=False, default=str))
         return 0
+    t = texts(args)
     if not files:
-        console.print(
-            "No landed survey file"
-            + (f" in wave {args.wave}" if args.wave else "")
-            + ": the survey figures are the synthetic demo data."
-        )
+        say(t("no_landed_file_in_wave", wave=args.wave) if args.wave else t("no_landed_file"))
         return 0
+    columns = ("wave", "file", None, "version", "read", "loaded", "quarantined", "superseded", "corrected")
     table = Table(
-        "wave",
-        "file",
-        "sha256",
-        "version",
-        "read",
-        "loaded",
-        "quarantined",
-        "superseded",
-        "corrected",
-        "landed by",
-        "landed at",
-        box=None,
+        *(t(f"col_{c}") if c else "sha256" for c in columns), t("col_landed_by"), t("col_landed_at"), box=None
     )
     for f in files:
         table.add_row(
@@ -385,7 +378,7 @@ def cmd_indicators(args: argparse.Namespace) -> int:
     if path is None:
         return 2
     con = connect_readonly(path)
-    lang = user_language(args.lang)
+    lang = texts(args).lang
     if args.indicators_command == "list":
         print(list_indicators(con, args.theme, lang))
     else:
@@ -400,10 +393,11 @@ def cmd_note(args: argparse.Namespace) -> int:
     path = existing_warehouse(args)
     if path is None:
         return 2
+    t = texts(args)
     try:
         renderer = RendererProcess(Path(args.out).suffix)  # loads its libraries meanwhile
     except ValueError as exc:
-        console.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        _error(t, str(exc))
         return 2
     with renderer:
         from exports.notes.content import build_note, selection_errors
@@ -416,10 +410,10 @@ def cmd_note(args: argparse.Namespace) -> int:
             [args.period] if args.period else [],
         )
         if errors:
-            console.print(f"[red]error:[/] {errors[0]}", highlight=False, soft_wrap=True)
+            _error(t, errors[0])
             return 2
         try:
-            with console.status("writing the note"):
+            with console.status(t("writing_note")):
                 note = build_note(
                     path,
                     args.lang,
@@ -429,9 +423,9 @@ def cmd_note(args: argparse.Namespace) -> int:
                 )
                 out = renderer.write(note, Path(args.out))
         except (NoteRenderError, ValueError) as exc:
-            console.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
+            _error(t, str(exc))
             return 2
-    console.print(f"wrote {out}" + (" [yellow](synthetic demo data)[/]" if note.synthetic else ""))
+    _wrote(t, out, synthetic=note.synthetic)
     return 0
 
 
@@ -441,9 +435,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     path = existing_warehouse(args)
     if path is None:
         return 2
-    with console.status("exporting the public tables"):
+    t = texts(args)
+    with console.status(t("exporting")):
         descriptor = export_package(path, args.out)
-    console.print(f"wrote the data package {descriptor}")
+    say(t("wrote_package", path=descriptor))
     return 0
 
 
@@ -453,32 +448,51 @@ def cmd_publish(args: argparse.Namespace) -> int:
     path = existing_warehouse(args)
     if path is None:
         return 2
-    result = publish(path, args.edition)
+    t, result = texts(args), publish(path, args.edition)
     if not result.ok:
-        console.print(f"[red]error:[/] {result.message('en')}")
+        _error(t, result.message(t.lang))
         return 1
     published = result.value()
-    console.print(f"published edition {args.edition} in {published.folder}")
-    console.print(f"cite as: {published.manifest.get('citation', '')}")
+    say(t("published", edition=args.edition, folder=published.folder))
+    say(t("cite_as", citation=published.manifest.get("citation", "")))
     return 0
 
 
 def cmd_rollback(args: argparse.Namespace) -> int:
     from pipeline.rollback import rollback
 
-    path = warehouse_path(args.warehouse)
+    t, path = texts(args), warehouse_path(args.warehouse)
     result = rollback(path)
     if not result.ok:
-        console.print(f"[red]error:[/] {result.message('en')}")
+        _error(t, result.message(t.lang))
         return 1
-    console.print(f"restored build {result.value().build_id} as {path}")
+    say(t("restored", build_id=result.value().build_id, path=path))
     return 0
 
 
 def cmd_admin(args: argparse.Namespace) -> int:
-    from admin.accounts import add_user_command
+    """``admin add-user NAME``: ask the password twice, store its hash (exit 1: refused)."""
+    import getpass
 
-    return add_user_command(warehouse_path(args.warehouse), args.name)
+    from admin.accounts import MIN_PASSWORD, AccountRefused, add_user, load_users
+    from warehouse.layout import Layout
+
+    t, path, name = texts(args), Layout(warehouse_path(args.warehouse)).users, args.name
+    password = getpass.getpass(t("password_for", name=name))
+    if password != getpass.getpass(t("password_again")):
+        _error(t, t("passwords_differ"))
+        return 1
+    existed = name in load_users(path)
+    try:
+        add_user(path, name, password)
+    except AccountRefused as refused:
+        bad_name = refused.reason == "bad_name"
+        _error(t, t("refused_bad_name") if bad_name else t("refused_short_password", minimum=MIN_PASSWORD))
+        return 1
+    say(t("user_saved", name=name, path=path))
+    if existed:
+        say(t("password_reset", name=name))
+    return 0
 
 
 def _serve_options(p: argparse.ArgumentParser) -> None:
@@ -500,10 +514,15 @@ def parser() -> argparse.ArgumentParser:
         default=None,
         help="warehouse file (default $SECTOR_MONITOR_WAREHOUSE or var/warehouse.duckdb)",
     )
+    language = argparse.ArgumentParser(add_help=False)
+    language.add_argument(
+        "--lang", choices=LANGUAGES, help="language of messages: fr, nl or en (default: $LANG, else en)"
+    )
+    located = [common, language]
     p = argparse.ArgumentParser(prog="sector-monitor", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
     b = sub.add_parser(
-        "build", parents=[common], help="rebuild the warehouse from snapshots and landed surveys"
+        "build", parents=located, help="rebuild the warehouse from snapshots and landed surveys"
     )
     b.add_argument(
         "--refresh", action="store_true", help="fetch live versions of the sources first (needs network)"
@@ -515,18 +534,20 @@ def parser() -> argparse.ArgumentParser:
         "current warehouse's rows)",
     )
     b.set_defaults(func=cmd_build)
-    s = sub.add_parser("status", parents=[common], help="sources, checksums, row counts, last run")
+    s = sub.add_parser("status", parents=located, help="sources, checksums, row counts, last run")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_status)
-    sv = sub.add_parser("serve", parents=[common], help="serve the dashboard with gunicorn")
+    sv = sub.add_parser("serve", parents=located, help="serve the dashboard with gunicorn")
     _serve_options(sv)
     sv.set_defaults(func=cmd_serve)
-    up = sub.add_parser("up", parents=[common], help="build if missing or stale, then serve")
+    up = sub.add_parser("up", parents=located, help="build if missing or stale, then serve")
     _serve_options(up)
     up.set_defaults(func=cmd_up)
     sv_ = sub.add_parser("survey", help="the association survey: form, ingest, files, remove, demo")
     ssub = sv_.add_subparsers(dest="survey_command", required=True)
-    f = ssub.add_parser("form", help="write the XLSForm (--out) and/or the blank template (--template)")
+    f = ssub.add_parser(
+        "form", parents=[language], help="write the XLSForm (--out) and/or the blank template (--template)"
+    )
     f.add_argument("--out", type=Path)
     f.add_argument("--template", type=Path)
     f.add_argument(
@@ -535,13 +556,12 @@ def parser() -> argparse.ArgumentParser:
         default=VERSIONS[0],
         help="questionnaire version (default v1; v2 adds the seed concepts)",
     )
-    i = ssub.add_parser("ingest", parents=[common], help="validate and load a survey export")
+    i = ssub.add_parser("ingest", parents=located, help="validate and load a survey export")
     i.add_argument("file", type=Path)
     i.add_argument("--wave", type=int, required=True, help="survey wave (year)")
     i.add_argument(
         "--format", default="auto", choices=["auto", "kobo", "limesurvey", "google_forms", "spreadsheet"]
     )
-    i.add_argument("--lang", choices=LANGUAGES, help="language of messages (default: $LANG)")
     i.add_argument("--json", action="store_true", help="print the report as JSON")
     i.add_argument(
         "--version",
@@ -558,17 +578,17 @@ def parser() -> argparse.ArgumentParser:
         "(default 0.5, or $SECTOR_MONITOR_MAX_FAILING_SHARE; 1 never refuses)",
     )
     i.add_argument("--full", action="store_true", help="rebuild every step and wave (see build --full)")
-    fl = ssub.add_parser("files", parents=[common], help="list the landed survey files")
+    fl = ssub.add_parser("files", parents=located, help="list the landed survey files")
     fl.add_argument("--wave", type=int, help="only this wave")
     fl.add_argument("--json", action="store_true")
     rm = ssub.add_parser(
-        "remove", parents=[common], help="take a landed file out (archived) and rebuild the warehouse"
+        "remove", parents=located, help="take a landed file out (archived) and rebuild the warehouse"
     )
     rm.add_argument("name", help="the file name, as `survey files` lists it")
     rm.add_argument("--wave", type=int, required=True)
     fr = ssub.add_parser(
         "frame",
-        parents=[common],
+        parents=located,
         help="load the sampling frame: a KBO/BCE open-data extract or a CSV of counts",
     )
     fr.add_argument(
@@ -594,7 +614,7 @@ def parser() -> argparse.ArgumentParser:
     )
     fr.add_argument("--reset", action="store_true", help="back to the illustrative demo frame")
     fr.add_argument("--json", action="store_true")
-    d = ssub.add_parser("demo", help="write synthetic survey exports (KoboToolbox CSV)")
+    d = ssub.add_parser("demo", parents=[language], help="write synthetic survey exports (KoboToolbox CSV)")
     d.add_argument("--waves", type=int, nargs="+", default=[2022, 2023, 2024])
     d.add_argument("--n", type=int, default=300)
     d.add_argument("--seed", type=int, default=1)
@@ -602,51 +622,52 @@ def parser() -> argparse.ArgumentParser:
     sv_.set_defaults(func=cmd_survey)
     ind = sub.add_parser("indicators", help="the indicator catalogue and values")
     isub = ind.add_subparsers(dest="indicators_command", required=True)
-    il = isub.add_parser("list", parents=[common], help="list indicators")
+    il = isub.add_parser("list", parents=located, help="list indicators")
     il.add_argument("--theme")
-    il.add_argument("--lang", choices=LANGUAGES)
-    ish = isub.add_parser("show", parents=[common], help="an indicator's definition and values")
+    ish = isub.add_parser("show", parents=located, help="an indicator's definition and values")
     ish.add_argument("id")
     ish.add_argument("--period")
-    ish.add_argument("--lang", choices=LANGUAGES)
     ind.set_defaults(func=cmd_indicators)
     n = sub.add_parser("note", parents=[common], help="an advocacy note (PDF, DOCX or Markdown)")
-    n.add_argument("--lang", choices=LANGUAGES, required=True)
+    n.add_argument("--lang", choices=LANGUAGES, required=True, help="language of the note and of messages")
     n.add_argument("--recommendation", nargs="+", metavar="R", help="e.g. R1 R4")
     n.add_argument("--indicator", nargs="+", metavar="ID")
     n.add_argument("--period")
     n.add_argument("--out", type=Path, required=True, help="note.pdf, note.docx or note.md")
     n.set_defaults(func=cmd_note)
     ex = sub.add_parser(
-        "export", parents=[common], help="Frictionless data package (CSV + Parquet) of every public table"
+        "export", parents=located, help="Frictionless data package (CSV + Parquet) of every public table"
     )
     ex.add_argument("--out", type=Path, required=True)
     ex.set_defaults(func=cmd_export)
     pb = sub.add_parser(
-        "publish", parents=[common], help="freeze the public tables as a named, citable edition"
+        "publish", parents=located, help="freeze the public tables as a named, citable edition"
     )
     pb.add_argument("--edition", required=True, help="e.g. 2024.1")
     pb.set_defaults(func=cmd_publish)
     rb = sub.add_parser(
-        "rollback", parents=[common], help="restore the previous build (the last builds are kept)"
+        "rollback", parents=located, help="restore the previous build (the last builds are kept)"
     )
     rb.set_defaults(func=cmd_rollback)
     ad = sub.add_parser("admin", help="survey coordinators' accounts for /admin/")
     asub = ad.add_subparsers(dest="admin_command", required=True)
-    au = asub.add_parser("add-user", parents=[common], help="add or reset a user (asks the password)")
+    au = asub.add_parser("add-user", parents=located, help="add or reset a user (asks the password)")
     au.add_argument("name")
     ad.set_defaults(func=cmd_admin)
     return p
 
 
-def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:  # noqa: ANN001
-    console.print(f"[yellow]warning:[/] {message}")
+def _warn(t: Texts, message: object) -> None:
+    console.print(
+        f"[yellow]{escape(t('warning'))}[/] {escape(str(message))}", highlight=False, soft_wrap=True
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     os.umask(0o077)  # files made here (landing, warehouse, history, logs) are private
-    warnings.showwarning = _show_warning
     args = parser().parse_args(argv)
+    t = texts(args)
+    warnings.showwarning = lambda message, *_args, **_kwargs: _warn(t, message)
     try:
         return args.func(args)
     except KeyboardInterrupt:
@@ -654,7 +675,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a clear one-line message, not a traceback
         if settings().debug:
             raise
-        console.print(f"[red]error:[/] {exc}")
+        _error(t, str(exc))
         return 1
 
 

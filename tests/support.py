@@ -64,6 +64,22 @@ def wait_ready(page) -> None:
     page.wait_for_load_state("networkidle")
 
 
+def cli_in_process(*args: str) -> int:
+    """``sector-monitor ARGS`` run in this process (:func:`sector_monitor.cli.main`), whose umask and
+    warning display are put back afterwards; the exit code."""
+    import os
+    import warnings
+
+    from sector_monitor.cli import main
+
+    umask, show = os.umask(0o077), warnings.showwarning
+    try:
+        return main(list(args))
+    finally:
+        os.umask(umask)
+        warnings.showwarning = show
+
+
 def cli(*args: str, lang: str = "C.UTF-8", user: str | None = None) -> subprocess.CompletedProcess:
     """``sector-monitor ARGS`` in a new process with a minimal environment (no SECTOR_MONITOR_*
     variable, ``LANG`` as given), from the repository root; output captured as text."""

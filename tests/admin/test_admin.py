@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from admin_client import PASSWORD, USER, csrf, login, upload
+from support import cli_in_process
 
 from admin import accounts
 from admin.staging import Upload, Workspace
@@ -124,13 +125,20 @@ def test_secrets_stay_outside_the_repository(app, live: Path) -> None:
     assert not accounts.verify(Layout(live).users, "nobody", PASSWORD)
 
 
-def test_add_user_command_asks_twice(live: Path, monkeypatch) -> None:
+def test_add_user_command_asks_twice_in_the_users_language(live: Path, monkeypatch, capsys) -> None:
+    prompts: list[str] = []
     answers = iter(["first password 1", "other password 2"])
-    monkeypatch.setattr("getpass.getpass", lambda prompt="": next(answers))
-    assert accounts.add_user_command(live, "second") == 1
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": prompts.append(prompt) or next(answers))
+    add = ["admin", "add-user", "second", "--warehouse", str(live)]
+    assert cli_in_process(*add, "--lang", "fr") == 1
+    assert prompts == ["Mot de passe de second : ", "Répétez le mot de passe : "]
+    assert "rien n'a changé" in capsys.readouterr().err
     assert "second" not in accounts.load_users(Layout(live).users)
+    answers = iter(["short", "short"])
+    assert cli_in_process(*add, "--lang", "nl") == 1
+    assert "minstens 12 tekens" in capsys.readouterr().err
     answers = iter(["same password ok", "same password ok"])
-    assert accounts.add_user_command(live, "second") == 0
+    assert cli_in_process(*add) == 0
     assert accounts.verify(Layout(live).users, "second", "same password ok")
 
 

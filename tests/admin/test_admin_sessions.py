@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from admin_client import PASSWORD, USER, csrf, login, upload
+from support import cli_in_process
 
 from admin import accounts
 from admin.throttle import MAX_ADDRESS_FAILURES, MAX_FAILURES, LoginThrottle
@@ -92,7 +93,7 @@ def test_password_reset_ends_every_earlier_session(app, live: Path, monkeypatch)
     assert_session_works(replay(app, cookie), token)
     answers = iter(["a brand new secret"] * 2)
     monkeypatch.setattr("getpass.getpass", lambda prompt="": next(answers))
-    assert accounts.add_user_command(live, USER) == 0  # `sector-monitor admin add-user USER`
+    assert cli_in_process("admin", "add-user", USER, "--warehouse", str(live)) == 0
     assert_session_ended(client, token)
     assert_session_ended(replay(app, cookie), token)
     assert login(client, lang="en").status_code == 401  # the old password is gone

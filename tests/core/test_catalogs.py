@@ -16,12 +16,15 @@ from admin.i18n import DOMAIN as ADMIN_DOMAIN
 from admin.i18n import LOCALE_DIR as ADMIN_LOCALE
 from core.i18n import LANGUAGES
 from dashboard.i18n import LOCALE_DIR as DASHBOARD_LOCALE
+from sector_monitor.i18n import DOMAIN as CLI_DOMAIN
+from sector_monitor.i18n import LOCALE_DIR as CLI_LOCALE
 
 ROOT = Path(__file__).resolve().parents[2]
 #: (surface, locale folder, domain, languages whose catalog translates every msgid)
 SURFACES = [
     ("dashboard", DASHBOARD_LOCALE, "messages", ("fr", "nl")),  # English: the msgids themselves
     ("admin", ADMIN_LOCALE, ADMIN_DOMAIN, LANGUAGES),  # keyed msgids: every language has its text
+    ("cli", CLI_LOCALE, CLI_DOMAIN, LANGUAGES),
 ]
 UPLOAD_STATUSES = ("building", "ready", "refused", "unreadable", "failed")  # admin.staging.Upload
 
@@ -69,3 +72,12 @@ def test_every_key_the_admin_names_is_in_its_catalog() -> None:
     used |= {f"status_{status}" for status in UPLOAD_STATUSES}  # t('status_' ~ upload.status)
     keys = set(_texts(_read(ADMIN_LOCALE / "en" / "LC_MESSAGES" / f"{ADMIN_DOMAIN}.po", read_po)))
     assert len(used) > 40 and not used - keys, sorted(used - keys)
+
+
+def test_the_command_line_names_exactly_the_keys_of_its_catalog() -> None:
+    source = (ROOT / "sector_monitor" / "cli.py").read_text(encoding="utf-8")
+    used = set(re.findall(r"""(?:\bt|texts\(args\))\(\s*['"]([a-z_]+)['"]""", source))
+    for columns in re.findall(r"columns = \(([^)]*)\)", source):  # t(f"col_{c}") over a literal tuple
+        used |= {f"col_{c}" for c in re.findall(r'"([a-z_]+)"', columns)}
+    keys = set(_texts(_read(CLI_LOCALE / "en" / "LC_MESSAGES" / f"{CLI_DOMAIN}.po", read_po)))
+    assert len(used) > 40 and used == keys, (sorted(used - keys), sorted(keys - used))

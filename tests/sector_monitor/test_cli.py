@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from support import cli
+from support import cli, cli_in_process
 
 
 @pytest.mark.slow
@@ -27,27 +27,26 @@ def test_build_then_status_json(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_up_builds_a_missing_warehouse_then_serves(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import os
-    import warnings
-
     from sector_monitor import cli as command
 
     served: list[Path] = []
     monkeypatch.setattr(command, "cmd_serve", lambda args: served.append(args.warehouse) or 0)
-    monkeypatch.setattr(warnings, "showwarning", warnings.showwarning)  # main() sets its own
     wh = tmp_path / "w.duckdb"
-    umask = os.umask(0o077)
-    try:
-        assert command.main(["up", "--warehouse", str(wh)]) == 0
-    finally:
-        os.umask(umask)
+    assert cli_in_process("up", "--warehouse", str(wh)) == 0
     assert wh.exists() and served == [wh]
 
 
-def test_serve_without_warehouse_explains_what_to_do(tmp_path: Path) -> None:
-    result = cli("serve", "--warehouse", str(tmp_path / "missing.duckdb"))
-    assert result.returncode == 2
-    assert "sector-monitor build" in result.stderr
+def test_messages_say_what_to_do_in_the_users_language(tmp_path: Path, warehouse_path: Path) -> None:
+    missing = str(tmp_path / "missing.duckdb")
+    french = cli("serve", "--warehouse", missing, lang="fr_BE.UTF-8")
+    assert french.returncode == 2 and "Aucun entrepôt à" in french.stderr
+    assert "lancez d'abord `sector-monitor build`" in french.stderr
+    dutch = cli("serve", "--lang", "nl", "--warehouse", missing, lang="fr_BE.UTF-8")  # --lang first
+    assert "Geen datawarehouse op" in dutch.stderr and "Aucun" not in dutch.stderr
+    files = cli("survey", "files", "--warehouse", str(warehouse_path), lang="nl_BE.UTF-8")
+    assert files.returncode == 0 and "Geen aangeleverd enquêtebestand" in files.stderr
+    english = cli("survey", "files", "--wave", "2020", "--warehouse", str(warehouse_path), lang="de_DE.UTF-8")
+    assert "No landed survey file in wave 2020." in english.stderr
 
 
 def test_indicators_list_and_show_in_the_users_language(warehouse_path: Path) -> None:
