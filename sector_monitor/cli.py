@@ -335,7 +335,7 @@ def _survey_frame(args: argparse.Namespace) -> int:
                 + t("frame_cell", subsector=cell["subsector"], associations=associations, employers=employers)
             )
         for warning in done["warnings"]:
-            _warn(t, warning)
+            _warn(t, warning[t.lang])
     return 0
 
 

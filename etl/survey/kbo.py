@@ -83,7 +83,7 @@ class KboFrame:
     unmapped: int  # of which no MAIN activity, or a code the mapping does not list
     excluded: int  # of which a code the mapping excludes
     by_version: dict[str, int] = field(default_factory=dict)  # NACE version used -> associations
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[dict[str, str]] = field(default_factory=list)  # each in fr, nl and en
     sha256: str = ""  # of the tables read (or of the zip)
 
     @property
@@ -237,9 +237,24 @@ def kbo_frame(source: Path, mapping: Mapping | None = None, employers_only: bool
     )
     if extract_type == "update":
         frame.warnings.append(
-            "this is a daily update extract: it counts only the enterprises the "
-            "update inserts, not the population; load a full extract for a frame"
+            {
+                "fr": "c'est un extrait de mise à jour quotidienne : il ne compte que les entreprises que "
+                "la mise à jour ajoute, pas la population ; chargez un extrait complet pour une base de "
+                "sondage",
+                "nl": "dit is een dagelijks bijwerkingsuittreksel: het telt alleen de ondernemingen die de "
+                "bijwerking toevoegt, niet de populatie; laad een volledig uittreksel voor een "
+                "steekproefkader",
+                "en": "this is a daily update extract: it counts only the enterprises the update inserts, "
+                "not the population; load a full extract for a frame",
+            }
         )
     if "activity" not in found:
-        frame.warnings.append("the extract has no activity table: no association can be mapped")
+        frame.warnings.append(
+            {
+                "fr": "l'extrait n'a pas de table des activités : aucune association ne peut être classée",
+                "nl": "het uittreksel heeft geen activiteitentabel: geen enkele vereniging kan worden "
+                "ingedeeld",
+                "en": "the extract has no activity table: no association can be mapped",
+            }
+        )
     return frame

@@ -82,7 +82,7 @@ def test_the_mapping_is_editable(extract, tmp_path: Path) -> None:
 def test_the_real_update_extract_is_read_and_refused_as_a_frame(warehouse_path: Path, tmp_path: Path) -> None:
     frame = kbo_frame(REAL_UPDATE)
     assert (frame.in_scope, frame.unmapped, frame.total) == (1, 1, 0)  # one Brussels ASBL, no NACE
-    assert frame.extract_type == "update" and "update extract" in frame.warnings[0]
+    assert frame.extract_type == "update" and "update extract" in frame.warnings[0]["en"]
     wh = tmp_path / "var" / "warehouse.duckdb"
     shutil.copytree(warehouse_path.parent, wh.parent)
     before = wh.read_bytes()
