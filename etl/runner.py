@@ -91,6 +91,8 @@ class Context:
     load_id: str = ""  # set by the runner for each step
     input_key: str = ""  # set by the runner for each step (etl/reuse.py)
     code_key: str = ""  # the part of input_key that is the step's code (set before inputs(ctx))
+    written: list[Path] = field(default_factory=list)  # restricted files written beside the
+    # warehouse for later builds (the guard's values of a file read): removed if this build fails
 
     def source(self, source_id: str) -> snapshots.Source:
         return snapshots.load_source(source_id, self.snapshots_root)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,7 +56,8 @@ def build(
         incremental = not (full or refresh) and _written_by(warehouse, code)
         return incremental
 
-    with atomic_build(warehouse, before_swap, from_current) as con:
+    written: list[Path] = []  # Context.written
+    with removed_on_failure(written), atomic_build(warehouse, before_swap, from_current) as con:
         previous = None
         if incremental:
             [(previous,)] = con.execute("SELECT max(build_id) FROM meta.build").fetchall()
@@ -74,6 +76,7 @@ def build(
             pending=pending,
             exclude=frozenset(exclude),
             incremental=incremental,
+            written=written,
         )
         run_steps(ctx, on_step=on_step)
         [(kept,)] = con.execute(
@@ -91,6 +94,18 @@ def build(
         ).fetchall()
     seconds = (dt.datetime.now(dt.UTC).replace(tzinfo=None) - started).total_seconds()
     return BuildReport(build_id, warehouse, seconds, steps)
+
+
+@contextmanager
+def removed_on_failure(paths: list[Path]) -> Iterator[None]:
+    """Delete ``paths`` (filled in meanwhile) if the block fails: the restricted files the steps of
+    a failed build wrote for later builds (a later build writes them again)."""
+    try:
+        yield
+    except BaseException:
+        for path in paths:
+            path.unlink(missing_ok=True)
+        raise
 
 
 def _written_by(warehouse: Path, code: str) -> bool:

@@ -292,6 +292,7 @@ def test_guard_fails_the_build_and_keeps_the_previous_warehouse(
     wh = tmp_path / "var" / "warehouse.duckdb"
     build(wh)
     before = table_digest(wh)
+    guard_values = set(Layout(wh).guard_cache.glob("*"))
     file, ids, names = shifted_export(tmp_path, n=20)
     landing.land(Layout(wh).landing, file, 2025, "auto")
 
@@ -309,6 +310,7 @@ def test_guard_fails_the_build_and_keeps_the_previous_warehouse(
     assert table_digest(wh) == before
     assert not wh.with_name(wh.name + ".tmp").exists()
     assert not list(scratch_dir(wh).iterdir())
+    assert set(Layout(wh).guard_cache.glob("*")) <= guard_values  # it kept no values of the file
 
 
 def test_a_build_that_passes_records_the_guard(warehouse_path: Path) -> None:

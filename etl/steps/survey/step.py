@@ -15,7 +15,7 @@ instead of reading its files again; the other waves' rows are deleted and read a
 privacy guard still checks the new warehouse against the restricted values of every file:
 those of a file read are kept, 0600, in the restricted ``<landing>/.guard/`` (beside the landed
 file that holds them anyway) and taken back when its wave is kept; they are deleted with the
-file.
+file, and by a build that fails after writing them (a refused ingest keeps none of its values).
 """
 
 from __future__ import annotations
@@ -158,6 +158,7 @@ def keep_guard_values(ctx: Context, inputs: list[Input]) -> None:
     for item in inputs:
         if not _guard_file(ctx, item).is_file():
             guard.save_collected(ctx.con, item.name, _guard_file(ctx, item))
+            ctx.written.append(_guard_file(ctx, item))  # a failed build keeps no values of a file
 
 
 def _demo_wave(name: str) -> int:
