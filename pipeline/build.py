@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,8 +55,8 @@ def build(
         incremental = not (full or refresh) and _written_by(warehouse, code)
         return incremental
 
-    written: list[Path] = []  # Context.written
-    with removed_on_failure(written), atomic_build(warehouse, before_swap, from_current) as con:
+    written: list[Path] = []  # Context.written: removed if the build fails before its swap
+    with atomic_build(warehouse, before_swap, from_current, written) as con:
         previous = None
         if incremental:
             [(previous,)] = con.execute("SELECT max(build_id) FROM meta.build").fetchall()
@@ -94,18 +93,6 @@ def build(
         ).fetchall()
     seconds = (dt.datetime.now(dt.UTC).replace(tzinfo=None) - started).total_seconds()
     return BuildReport(build_id, warehouse, seconds, steps)
-
-
-@contextmanager
-def removed_on_failure(paths: list[Path]) -> Iterator[None]:
-    """Delete ``paths`` (filled in meanwhile) if the block fails: the restricted files the steps of
-    a failed build wrote for later builds (a later build writes them again)."""
-    try:
-        yield
-    except BaseException:
-        for path in paths:
-            path.unlink(missing_ok=True)
-        raise
 
 
 def _written_by(warehouse: Path, code: str) -> bool:

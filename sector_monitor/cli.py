@@ -95,8 +95,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     table = Table(t("col_source"), t("col_file"), "sha256", t("col_checksum"))
     for s in report["snapshots"]:
         table.add_row(
-            s["source_id"],
-            s["file"],
+            escape(s["source_id"]),
+            escape(s["file"]),
             s["sha256"][:16] + "…",
             "ok" if s["status"] == "ok" else f"[red]{escape(s['status'])}[/]",
         )
@@ -357,15 +357,15 @@ def _survey_files(args: argparse.Namespace) -> int:
     for f in files:
         table.add_row(
             str(f["wave"]),
-            f["name"],
+            escape(f["name"]),  # names and users as given: no markup
             f["sha256"][:12] + "…",
-            f["version"] or "-",
+            escape(f["version"] or "-"),
             *(
-                str(f[k]) if f[k] is not None else "-"
+                t.number(f[k]) if f[k] is not None else "-"
                 for k in ("rows_read", "rows_loaded", "rows_quarantined", "rows_superseded", "rows_corrected")
             ),
-            f["landed_by"],
-            f["landed_at"],
+            escape(f["landed_by"]),
+            str(f["landed_at"]),
         )
     Console(width=None if sys.stdout.isatty() else 240).print(table)
     return 0

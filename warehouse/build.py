@@ -40,14 +40,19 @@ def _remove(*paths: Path) -> None:
 
 @contextmanager
 def atomic_build(
-    path: Path, before_swap: Callable[[], None] | None = None, from_current: Callable[[], bool] | None = None
+    path: Path,
+    before_swap: Callable[[], None] | None = None,
+    from_current: Callable[[], bool] | None = None,
+    written: list[Path] | None = None,
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """Yield a connection to a fresh ``<path>.tmp`` with the DDL applied; swap it in on success.
 
     ``before_swap`` runs, under the build lock, once the new file passed every check and just
     before it replaces the old one (e.g. landing the file a survey ingest was built from); if it
     raises, nothing is swapped in. When ``from_current`` (asked under the lock) says so,
-    ``<path>.tmp`` starts as a copy of the current file instead (an incremental build)."""
+    ``<path>.tmp`` starts as a copy of the current file instead (an incremental build).
+    ``written``: files the build writes beside the warehouse for later builds (filled in while it
+    runs), deleted under the lock if it fails before the swap."""
     tmp = Layout(path).tmp
     wal = tmp.with_name(tmp.name + ".wal")
     with build_lock(path):
@@ -74,10 +79,11 @@ def atomic_build(
             if before_swap is not None:
                 before_swap()
             swap_in(tmp, path, keep=path not in unsafe)
+            written = None  # they belong to the warehouse now in place
             purge(path, unsafe)
         except BaseException:
             con.close()
-            _remove(tmp, wal)
+            _remove(tmp, wal, *(written or ()))
             raise
         finally:
             shutil.rmtree(spill, ignore_errors=True)

@@ -44,7 +44,7 @@ def two_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Pat
     """A warehouse with two landed files of wave 2024: a demo export and the planted errors."""
     folder = tmp_path_factory.mktemp("files")
     demo = write_demo(folder / "exports", (2024,), 40, 5)[0]
-    planted = folder / "planted.csv"
+    planted = folder / "planted[b].csv"  # a name that reads as rich markup: printed as it is
     write_planted_errors(planted)
     wh = folder / "var" / "warehouse.duckdb"
     for file in (demo, planted):

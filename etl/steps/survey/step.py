@@ -157,8 +157,8 @@ def keep_guard_values(ctx: Context, inputs: list[Input]) -> None:
             old.unlink()
     for item in inputs:
         if not _guard_file(ctx, item).is_file():
-            guard.save_collected(ctx.con, item.name, _guard_file(ctx, item))
             ctx.written.append(_guard_file(ctx, item))  # a failed build keeps no values of a file
+            guard.save_collected(ctx.con, item.name, _guard_file(ctx, item))
 
 
 def _demo_wave(name: str) -> int:
