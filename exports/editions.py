@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.compute as pc
 
+from core.errors import Explained
 from exports.csv_safety import safe_csv
 from exports.public_tables import (
     PRODUCT,
@@ -27,9 +28,18 @@ from exports.public_tables import (
     sha256_of,
     write_parquet,
 )
-from pipeline.results import Result, english
+from pipeline.results import Result
 from warehouse.layout import Layout, warehouse_path
 from warehouse.reader import Reader
+
+
+class EditionNameError(Explained, ValueError):
+    """An edition name that is not valid."""
+
+
+class EditionExistsError(Explained, FileExistsError):
+    """An edition that is already published (editions are never overwritten)."""
+
 
 EDITION_NAME = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]{0,31}")
 MANIFEST = "manifest.json"
@@ -44,7 +54,11 @@ def _resolve(editions_dir: Path | None) -> Path:
 def check_edition_name(edition: str) -> str:
     """``edition`` if it is a valid name (letters, digits, ``._-``, at most 32), else ValueError."""
     if not EDITION_NAME.fullmatch(edition):
-        raise ValueError(f"invalid edition name: {edition!r}")
+        raise EditionNameError(
+            f"nom d'édition non valable : {edition!r} (lettres, chiffres, « . », « _ » ou « - », 32 au plus)",
+            f"ongeldige editienaam: {edition!r} (letters, cijfers, '.', '_' of '-', hoogstens 32)",
+            f"invalid edition name: {edition!r} (letters, digits, '.', '_' or '-', at most 32)",
+        )
     return edition
 
 
@@ -67,7 +81,11 @@ def publish_edition(warehouse: Path, edition: str, editions_dir: Path) -> Path:
     """
     target = editions_dir / check_edition_name(edition)
     if target.exists():
-        raise FileExistsError(f"edition {edition} already exists: {target}")
+        raise EditionExistsError(
+            f"l'édition {edition} existe déjà : {target} (une édition n'est jamais remplacée)",
+            f"editie {edition} bestaat al: {target} (een editie wordt nooit overschreven)",
+            f"edition {edition} already exists: {target} (an edition is never overwritten)",
+        )
     previous = list_editions(editions_dir)
     reader = Reader(warehouse)
     tmp = editions_dir / f".{edition}.tmp"
@@ -126,13 +144,9 @@ def publish(warehouse: Path, edition: str) -> Result[Published]:
     an edition that exists (nothing is written)."""
     editions_dir = Layout(warehouse).editions
     try:
-        check_edition_name(edition)
-    except ValueError as exc:
-        return Result.refused(english(str(exc)))
-    try:
         folder = publish_edition(warehouse, edition, editions_dir)
-    except FileExistsError as exc:
-        return Result.refused(english(str(exc)))
+    except (EditionNameError, EditionExistsError) as exc:
+        return Result.refused(exc.messages)
     return Result.done(Published(folder, edition_manifest(edition, editions_dir)))
 
 

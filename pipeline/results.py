@@ -60,5 +60,6 @@ class Result(Generic[Report]):
 
 
 def english(message: str) -> dict[str, str]:
-    """The messages of a result only the command line shows (in English)."""
+    """The messages of a result in English only (a sampling frame's refusals: methodologists'
+    input errors, see pipeline/frame.py)."""
     return {"en": message}

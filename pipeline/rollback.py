@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.results import Result, english
+from pipeline.results import Result
 from warehouse.history import NoHistoryError, build_id_of
 from warehouse.history import rollback as restore_previous
 from warehouse.lock import BuildLockedError
@@ -23,5 +23,5 @@ def rollback(warehouse: Path) -> Result[Restored]:
     try:
         restored = restore_previous(warehouse)
     except (NoHistoryError, BuildLockedError) as exc:
-        return Result.failed(english(str(exc)))
+        return Result.failed(exc.messages)
     return Result.done(Restored(build_id_of(restored), warehouse))

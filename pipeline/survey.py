@@ -14,7 +14,7 @@ from etl.survey.errors import SurveyReadError
 from etl.survey.filecheck import FileSummary, SurveyRefusedError, header_check, max_failing_share
 from etl.survey.validation import causes
 from pipeline.audit import record
-from pipeline.results import Result, english
+from pipeline.results import Result
 from warehouse.layout import Layout
 from warehouse.lock import BuildLockedError
 from warehouse.sql import connect_readonly, quote_literal
@@ -237,7 +237,13 @@ def remove(
     area = Layout(warehouse).landing
     entry = landing.find(area, name, wave)
     if entry is None:
-        return Result.refused(english(f"no landed file {name!r} in wave {wave}"))
+        return Result.refused(
+            {
+                "fr": f"aucun fichier déposé {name!r} dans la vague {wave}",
+                "nl": f"geen aangeleverd bestand {name!r} in golf {wave}",
+                "en": f"no landed file {name!r} in wave {wave}",
+            }
+        )
     user = user or default_user()
     done: dict[str, landing.Archived] = {}
 
@@ -250,7 +256,7 @@ def remove(
         if "archived" in done:
             landing.unarchive(area, done["archived"])
         if isinstance(exc, BuildLockedError):
-            return Result.failed(english(str(exc)))
+            return Result.failed(exc.messages)
         raise
     archived = done["archived"]
     details = {

@@ -29,6 +29,7 @@ from pathlib import Path
 
 import duckdb
 
+from core.errors import Explained
 from core.settings import settings
 from warehouse import guard
 from warehouse.layout import Layout
@@ -40,7 +41,7 @@ CHECKED = ".privacy_checked.json"  # copies without guard stamp that passed a la
 _STAMP = "%Y%m%dT%H%M%S%fZ"
 
 
-class NoHistoryError(RuntimeError):
+class NoHistoryError(Explained, RuntimeError):
     """Rollback was asked for but no earlier build is kept."""
 
 
@@ -226,15 +227,25 @@ def rollback(warehouse: Path) -> Path:
         purged = purge_unverified(warehouse)
         kept = list_builds(warehouse)
         if not kept:
-            why = (
-                f"; {len(purged)} copy(ies) written before the privacy guard were deleted unchecked"
-                if purged
-                else ""
+            history, n, keep = (
+                Layout(warehouse).history,
+                len(purged),
+                f"$SECTOR_MONITOR_KEEP_BUILDS={keep_count()}",
             )
             raise NoHistoryError(
-                f"no earlier build of {warehouse} is kept in {Layout(warehouse).history}: nothing to "
-                f"roll back to (builds are kept from the next rebuild on; "
-                f"$SECTOR_MONITOR_KEEP_BUILDS={keep_count()}){why}"
+                f"aucun build antérieur de {warehouse} n'est gardé dans {history} : rien à restaurer "
+                f"(les builds sont gardés à partir de la prochaine reconstruction ; {keep})"
+                + (
+                    f" ; {n} copie(s) écrite(s) avant le contrôle de confidentialité supprimée(s)"
+                    if n
+                    else ""
+                ),
+                f"geen eerdere build van {warehouse} bewaard in {history}: niets om terug te zetten "
+                f"(builds worden bewaard vanaf de volgende opbouw; {keep})"
+                + (f"; {n} kopie(ën) van vóór de privacycontrole ongecontroleerd verwijderd" if n else ""),
+                f"no earlier build of {warehouse} is kept in {history}: nothing to roll back to "
+                f"(builds are kept from the next rebuild on; {keep})"
+                + (f"; {n} copy(ies) written before the privacy guard were deleted unchecked" if n else ""),
             )
         swap_in(kept[0].path, warehouse)  # moves it out of history, keeps the current one
         return kept[0].path

@@ -8,11 +8,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from core.errors import Explained
 from warehouse.layout import Layout
 from warehouse.private import FILE_MODE
 
 
-class BuildLockedError(RuntimeError):
+class BuildLockedError(Explained, RuntimeError):
     """Another build of the same warehouse is running."""
 
 
@@ -25,5 +26,9 @@ def build_lock(path: Path) -> Iterator[None]:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
-            raise BuildLockedError(f"another build of {path} is running; try again when it ends") from exc
+            raise BuildLockedError(
+                f"une autre construction de {path} est en cours ; réessayez quand elle sera terminée",
+                f"er loopt al een andere opbouw van {path}; probeer opnieuw wanneer die klaar is",
+                f"another build of {path} is running; try again when it ends",
+            ) from exc
         yield

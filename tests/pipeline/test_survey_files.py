@@ -74,8 +74,11 @@ def test_remove_takes_a_file_out_archives_it_and_rebuilds(two_files, tmp_path: P
     shutil.copytree(wh.parent, copy.parent)
     before = wave_rows(copy)
     assert before[planted.name] == 3  # 4 loaded, 1 superseded
-    missing = cli("survey", "remove", "nope.csv", "--wave", "2024", "--warehouse", str(copy))
+    missing = run_cli(
+        "survey", "remove", "nope.csv", "--wave", "2024", "--warehouse", str(copy), lang="fr_BE.UTF-8"
+    )
     assert missing.returncode == 1 and planted.name in missing.stderr
+    assert "aucun fichier déposé 'nope.csv' dans la vague 2024. Fichiers déposés :" in missing.stderr
     result = cli("survey", "remove", planted.name, "--wave", "2024", "--warehouse", str(copy))
     assert result.returncode == 0, result.stderr
     after = wave_rows(copy)

@@ -98,6 +98,8 @@ def test_note_export_and_publish_commands(warehouse_path: Path, tmp_path: Path) 
     assert cli("publish", "--edition", "2024.1", "--warehouse", str(wh)).returncode == 0
     again = cli("publish", "--edition", "2024.1", "--warehouse", str(wh))
     assert again.returncode != 0 and "already exists" in again.stderr
+    dutch = cli("publish", "--edition", "2024.1", "--lang", "nl", "--warehouse", str(wh))
+    assert dutch.returncode != 0 and "editie 2024.1 bestaat al" in dutch.stderr
 
 
 @pytest.mark.slow

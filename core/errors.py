@@ -1,0 +1,11 @@
+"""Errors a user reads: the message in each interface language (``messages``), English as ``str()``."""
+
+from __future__ import annotations
+
+
+class Explained(Exception):
+    """An error whose message says what happened and what to do, in fr, nl and en."""
+
+    def __init__(self, fr: str, nl: str, en: str) -> None:
+        super().__init__(en)
+        self.messages = {"fr": fr, "nl": nl, "en": en}
