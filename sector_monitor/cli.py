@@ -324,7 +324,8 @@ def _survey_frame(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(done, indent=2, ensure_ascii=False, default=str))
         return 0
-    say(t("frame_loaded", associations=t.number(done["n_associations"]), status=done["status"]))
+    status = {"register": t("frame_register"), "illustrative": t("frame_illustrative")}.get(done["status"])
+    say(t("frame_loaded", associations=t.number(done["n_associations"]), status=status or done["status"]))
     if done.get("kind") == "kbo":
         counts = {k: t.number(done[k]) for k in ("in_scope", "unmapped", "excluded")}
         say("  " + t("frame_counts", mapped=t.number(done["n_associations"]), **counts))
