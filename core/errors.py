@@ -9,3 +9,7 @@ class Explained(Exception):
     def __init__(self, fr: str, nl: str, en: str) -> None:
         super().__init__(en)
         self.messages = {"fr": fr, "nl": nl, "en": en}
+
+
+class ExplainedWarning(Explained, UserWarning):
+    """A warning the user must act on, in fr, nl and en."""

@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from core.errors import Explained
 from core.i18n import LANGUAGES
 from core.settings import PREFIX, settings
 from sector_monitor.i18n import Texts, user_language
@@ -658,9 +659,16 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def in_language(t: Texts, message: object) -> str:
+    """An error's or warning's message in the user's language when it has one (core.errors)."""
+    return message.messages[t.lang] if isinstance(message, Explained) else str(message)
+
+
 def _warn(t: Texts, message: object) -> None:
     console.print(
-        f"[yellow]{escape(t('warning'))}[/] {escape(str(message))}", highlight=False, soft_wrap=True
+        f"[yellow]{escape(t('warning'))}[/] {escape(in_language(t, message))}",
+        highlight=False,
+        soft_wrap=True,
     )
 
 
@@ -676,7 +684,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a clear one-line message, not a traceback
         if settings().debug:
             raise
-        _error(t, str(exc))
+        _error(t, in_language(t, exc))
         return 1
 
 

@@ -38,6 +38,7 @@ from pathlib import Path
 
 import duckdb
 
+from core.errors import Explained
 from warehouse.private import restrict
 from warehouse.sql import BUILD_STATE, build_state, quote_literal
 
@@ -83,7 +84,7 @@ def run_id() -> str:
     return f"r{uuid.uuid4().hex[:12]}"
 
 
-class PrivacyGuardError(RuntimeError):
+class PrivacyGuardError(Explained, RuntimeError):
     """The new warehouse would hold restricted data; it was not swapped in."""
 
 
@@ -316,10 +317,20 @@ def enforce(con: duckdb.DuckDBPyConnection) -> Report:
         listed = "; ".join(str(f) for f in report.findings[:10])
         more = f"; and {len(report.findings) - 10} more column(s)" if len(report.findings) > 10 else ""
         raise PrivacyGuardError(
+            "contrôle de confidentialité : le nouvel entrepôt contiendrait des données restreintes "
+            "(numéros d'entreprise, noms ou texte libre) ; il n'a pas été mis en place et le précédent "
+            f"est inchangé : {listed}{more}. Vérifiez si des colonnes des exports sont décalées (les "
+            "lignes et les valeurs sont dans la zone de dépôt, jamais dans l'entrepôt), corrigez-les et "
+            "chargez-les à nouveau.",
+            "privacycontrole: het nieuwe datawarehouse zou beschermde gegevens bevatten "
+            "(ondernemingsnummers, namen of vrije tekst); het is niet in gebruik genomen en het vorige "
+            f"is ongewijzigd: {listed}{more}. Controleer de exports op verschoven kolommen (de rijen en "
+            "waarden staan in de aanleverzone, nooit in het datawarehouse), corrigeer ze en laad ze "
+            "opnieuw.",
             "privacy guard: the new warehouse would hold restricted data (enterprise numbers, "
             f"names or free text), so it was not swapped in and the previous one is unchanged: "
             f"{listed}{more}. Check the exports for shifted columns (the rows and values are in "
-            "the landing area, never in the warehouse), correct them and ingest again."
+            "the landing area, never in the warehouse), correct them and ingest again.",
         )
     [(current,)] = con.execute("SELECT current_database()").fetchall()
     if _has_table(con, f"{current}.meta.privacy_guard"):

@@ -241,7 +241,7 @@ def write_quarantine(ctx: Context, result: FileResult, errors: str) -> None:
     templates = templates_relation(
         con, [tuple(r) for r in con.execute(f"SELECT DISTINCT field, rule FROM {errors}").fetchall()]
     )
-    message = " || ' | ' || ".join(render_sql(f"m.{lang}", "e.line", "e.detail") for lang in LANGUAGES)
+    message = " || ' | ' || ".join(render_sql(f"m.{lang}", "e.line", "e.detail", lang) for lang in LANGUAGES)
     codes = result.checked.codebook.codes  # the file's version
     answers = ", ".join(f"{_excel_safe(f'_given.{quote_ident(c)}')} AS {quote_ident(c)}" for c in codes)
     private_dir(out.parent, root=ctx.landing)

@@ -5,6 +5,7 @@ and the rule but never quote the value as given (see :data:`TEMPLATES`)."""
 
 from __future__ import annotations
 
+from core.i18n import separators
 from etl.survey.codebook import EXCLUSIVE_OPTION, LANGUAGES, Codebook
 
 _WHERE = {
@@ -122,7 +123,7 @@ def render(codebook: Codebook, rule: str, line: int | str, field: str, value: st
         details: dict[str, object] = {
             "line": line,
             "field": field,
-            "value": value or "",
+            "value": (value or "").replace(".", separators(lang)[0]),  # the computed total
             "label": _label(codebook, field, lang),
         }
         if question is not None and question.list_name:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import duckdb
 
+from core.errors import ExplainedWarning
 from core.settings import settings
 from warehouse.private import private_dir
 from warehouse.sql import quote_literal
@@ -84,9 +85,14 @@ def load_key(key_file: Path) -> bytes:
     descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "wb") as handle:
         handle.write(key)
-    message = (
+    warning = ExplainedWarning(
+        f"Nouvelle clé de pseudonymisation créée dans {key_file}. Sauvegardez-la en lieu sûr : sans "
+        "elle, les pseudonymes des vagues suivantes de l'enquête ne correspondront plus aux précédents.",
+        f"Nieuwe pseudonimiseringssleutel aangemaakt in {key_file}. Bewaar er een reservekopie van op "
+        "een veilige plek: zonder die sleutel komen de pseudoniemen van latere enquêtegolven niet meer "
+        "overeen met de vorige.",
         f"Created a new pseudonymisation key in {key_file}. Back it up somewhere safe: "
-        "without it, pseudonyms of later survey waves will not match earlier ones."
+        "without it, pseudonyms of later survey waves will not match earlier ones.",
     )
-    warnings.warn(message, UserWarning, stacklevel=2)
+    warnings.warn(warning, stacklevel=2)
     return key

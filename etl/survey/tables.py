@@ -38,6 +38,7 @@ from pathlib import Path
 import duckdb
 
 from core.filecache import PerFileVersion
+from core.i18n import format_number
 from core.settings import settings
 from etl.survey.errors import SurveyReadError, unreadable
 from etl.survey.sql import create_from_frame
@@ -228,17 +229,22 @@ def _header(path: Path, encoding: str) -> tuple[str, int]:
     return "", 0
 
 
+def _numbers(*values: float) -> tuple[list[str], list[str], list[str]]:
+    """``values`` as French, Dutch and English write them (``2 000``, ``2.000``, ``2,000``)."""
+    fr, nl, en = ([format_number(v, lang, 0) for v in values] for lang in ("fr", "nl", "en"))
+    return fr, nl, en
+
+
 def _check_header(header: list[str], path: object) -> None:
     """Refuse more than MAX_COLUMNS columns or a column name given twice."""
     if len(header) > MAX_COLUMNS:
+        fr, nl, en = _numbers(len(header), MAX_COLUMNS)
         raise unreadable(
             path,
-            f"{len(header):,} colonnes (au plus {MAX_COLUMNS:,} attendues). Exportez uniquement "
-            "les questions du questionnaire.",
-            f"{len(header):,} kolommen (hoogstens {MAX_COLUMNS:,} verwacht). Exporteer enkel de "
-            "vragen van de vragenlijst.",
-            f"{len(header):,} columns (at most {MAX_COLUMNS:,} expected). Export the "
-            "questionnaire's questions only.",
+            f"{fr[0]} colonnes (au plus {fr[1]} attendues). Exportez uniquement les questions du "
+            "questionnaire.",
+            f"{nl[0]} kolommen (hoogstens {nl[1]} verwacht). Exporteer enkel de vragen van de vragenlijst.",
+            f"{en[0]} columns (at most {en[1]} expected). Export the questionnaire's questions only.",
         )
     seen: dict[str, int] = {}
     for number, name in enumerate((h.strip() for h in header), start=1):
@@ -384,14 +390,15 @@ def _with_lines(
         return f"SELECT t.*, l._line FROM {table} t JOIN {lines} l ON l.record = t.rowid"
     starts = _exact_record_starts(source, delimiter, header_line)
     if len(starts) != rows:  # never lose a record silently
+        fr, nl, en = _numbers(len(starts), rows)
         raise unreadable(
             source,
-            f"{len(starts):,} enregistrements attendus, {rows:,} lus : guillemets ou séparateur "
+            f"{fr[0]} enregistrements attendus, {fr[1]} lus : guillemets ou séparateur "
             f"({delimiter!r}) incohérents. Réexportez le fichier depuis l'outil d'enquête.",
-            f"{len(starts):,} records verwacht, {rows:,} gelezen: aanhalingstekens of "
+            f"{nl[0]} records verwacht, {nl[1]} gelezen: aanhalingstekens of "
             f"scheidingsteken ({delimiter!r}) kloppen niet. Exporteer het bestand opnieuw uit de "
             "enquêtetool.",
-            f"{len(starts):,} records expected, {rows:,} read: quotes or delimiter ({delimiter!r}) "
+            f"{en[0]} records expected, {en[1]} read: quotes or delimiter ({delimiter!r}) "
             "do not match. Export the file again from the survey tool.",
         )
     con.execute(
@@ -473,18 +480,17 @@ def _check_expansion(path: Path) -> None:
     with zipfile.ZipFile(path) as archive:
         expanded = sum(info.file_size for info in archive.infolist())
     if expanded > MAX_UNCOMPRESSED_BYTES:
-        mb = f"{expanded / 1e6:,.0f}"
+        fr, nl, en = _numbers(expanded / 1e6, MAX_UNCOMPRESSED_BYTES // 10**6)
         raise unreadable(
             path,
-            f"ce classeur se décompresse en {mb} Mo (au plus {MAX_UNCOMPRESSED_BYTES // 10**6} "
-            "Mo admis) : fichier malformé ou malveillant. Réenregistrez les réponses en .xlsx "
-            "ou en CSV depuis l'outil d'enquête.",
-            f"deze werkmap pakt uit tot {mb} MB (hoogstens {MAX_UNCOMPRESSED_BYTES // 10**6} MB "
-            "toegelaten): misvormd of kwaadaardig bestand. Exporteer de antwoorden opnieuw als "
-            ".xlsx of CSV uit de enquêtetool.",
-            f"this workbook expands to {mb} MB (at most {MAX_UNCOMPRESSED_BYTES // 10**6} MB "
-            "allowed): malformed or malicious file. Export the answers again as .xlsx or CSV "
-            "from the survey tool.",
+            f"ce classeur se décompresse en {fr[0]} Mo (au plus {fr[1]} Mo admis) : fichier "
+            "malformé ou malveillant. Réenregistrez les réponses en .xlsx ou en CSV depuis l'outil "
+            "d'enquête.",
+            f"deze werkmap pakt uit tot {nl[0]} MB (hoogstens {nl[1]} MB toegelaten): misvormd of "
+            "kwaadaardig bestand. Exporteer de antwoorden opnieuw als .xlsx of CSV uit de "
+            "enquêtetool.",
+            f"this workbook expands to {en[0]} MB (at most {en[1]} MB allowed): malformed or "
+            "malicious file. Export the answers again as .xlsx or CSV from the survey tool.",
         )
 
 
@@ -598,14 +604,15 @@ def _checked_magic(path: Path) -> bytes:
         )
     size, limit = path.stat().st_size, max_file_bytes()
     if size > limit:
+        fr, nl, en = _numbers(size / 1e6, limit // 10**6)
         raise unreadable(
             path,
-            f"fichier de {size / 1e6:,.0f} Mo, trop grand pour un export d'enquête (au plus "
-            f"{limit // 10**6} Mo). Vérifiez qu'il s'agit du bon fichier.",
-            f"bestand van {size / 1e6:,.0f} MB, te groot voor een enquête-export (hoogstens "
-            f"{limit // 10**6} MB). Controleer of het het juiste bestand is.",
-            f"file of {size / 1e6:,.0f} MB, too large for a survey export (at most "
-            f"{limit // 10**6} MB). Check that it is the right file.",
+            f"fichier de {fr[0]} Mo, trop grand pour un export d'enquête (au plus {fr[1]} Mo). "
+            "Vérifiez qu'il s'agit du bon fichier.",
+            f"bestand van {nl[0]} MB, te groot voor een enquête-export (hoogstens {nl[1]} MB). "
+            "Controleer of het het juiste bestand is.",
+            f"file of {en[0]} MB, too large for a survey export (at most {en[1]} MB). Check that "
+            "it is the right file.",
         )
     with path.open("rb") as handle:
         magic = handle.read(4)

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
+from core.i18n import separators
 from etl.survey.canonical import number, parse_datetime
 from etl.survey.codebook import CODEBOOK, EXCLUSIVE_OPTION, Codebook
 from etl.survey.messages import LINE_TOKEN, VALUE_TOKEN, render
@@ -391,11 +392,13 @@ def message_templates(
     return out
 
 
-def render_sql(template: str, line: str, detail: str) -> str:
-    """SQL: a template of :func:`message_templates` with its line and value filled in."""
+def render_sql(template: str, line: str, detail: str, lang: str) -> str:
+    """SQL: a template of :func:`message_templates` in ``lang`` with its line and value (a number
+    written with the language's decimal mark) filled in."""
+    value = f"replace(coalesce({detail}, ''), '.', {quote_literal(separators(lang)[0])})"
     return (
         f"replace(replace({template}, {quote_literal(LINE_TOKEN)}, {line}::VARCHAR), "
-        f"{quote_literal(VALUE_TOKEN)}, coalesce({detail}, ''))"
+        f"{quote_literal(VALUE_TOKEN)}, {value})"
     )
 
 

@@ -118,6 +118,27 @@ def test_messages_say_where_what_and_how_in_three_languages():
     assert "Bruxelles-Capitale" in relevance.message_fr
 
 
+def test_the_computed_total_is_written_with_each_languages_decimal_mark():
+    import duckdb
+
+    from etl.survey.validation import message_templates, render_sql
+    from warehouse.sql import quote_literal
+
+    error = validate(_frame({"share_own_revenue_pct": "22.6"})).errors[0]  # 50 + 30.5 + 22.6
+    assert "totalisent 103,1 % au lieu" in error.message_fr
+    assert "zijn samen 103,1 % in plaats" in error.message_nl
+    assert "add up to 103.1% instead" in error.message_en
+    [template] = message_templates(CODEBOOK, [("share_*_pct", "share_sum")])
+    rendered = [
+        duckdb.connect()
+        .execute(f"SELECT {render_sql(quote_literal(text), '7', quote_literal('103.1'), lang)}")
+        .fetchall()[0][0]
+        for text, lang in zip(template[2:], ("fr", "nl", "en"), strict=True)
+    ]
+    assert rendered[0] == error.message_fr.replace("Ligne 2", "Ligne 7") and "103,1 %" in rendered[1]
+    assert "103.1%" in rendered[2]
+
+
 def test_planted_error_file(tmp_path):
     path = tmp_path / "planted.csv"
     planted = write_planted_errors(path)

@@ -79,11 +79,12 @@ CREATE TABLE meta.quarantine_messages (
     message_en  VARCHAR NOT NULL
 );
 
--- Every error with its messages, rendered when read (shown or exported), not when stored.
+-- Every error with its messages, rendered when read (shown or exported), not when stored; the
+-- detail (a computed total) with the language's decimal mark (core.i18n.separators).
 CREATE VIEW meta.quarantine AS
 SELECT e.load_id, e.source_file, e.line, e.field, e.rule,
-       replace(replace(m.message_fr, '{line}', coalesce(e.line::VARCHAR, '')), '{value}', coalesce(e.detail, '')) AS message_fr,
-       replace(replace(m.message_nl, '{line}', coalesce(e.line::VARCHAR, '')), '{value}', coalesce(e.detail, '')) AS message_nl,
+       replace(replace(m.message_fr, '{line}', coalesce(e.line::VARCHAR, '')), '{value}', replace(coalesce(e.detail, ''), '.', ',')) AS message_fr,
+       replace(replace(m.message_nl, '{line}', coalesce(e.line::VARCHAR, '')), '{value}', replace(coalesce(e.detail, ''), '.', ',')) AS message_nl,
        replace(replace(m.message_en, '{line}', coalesce(e.line::VARCHAR, '')), '{value}', coalesce(e.detail, '')) AS message_en
 FROM meta.quarantine_errors e
 JOIN meta.quarantine_messages m ON m.rule = e.rule AND m.field IS NOT DISTINCT FROM e.field;
