@@ -29,6 +29,8 @@ PUBLIC_TABLES: dict[str, tuple[str, ...]] = {
     "index_components": ("period", "breakdown", "breakdown_value", "indicator_id"),
     "recommendations": ("recommendation_id",),
     "recommendation_evidence": ("recommendation_id", "rule_no"),
+    "sampling_frame": (),  # a cell's size class or region may be unknown (NULL)
+    "questionnaire_versions": ("version",),
 }
 
 

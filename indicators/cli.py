@@ -8,7 +8,8 @@ import duckdb
 from rich.console import Console
 from rich.table import Table
 
-from core.i18n import LANGUAGES
+from core.errors import Explained
+from core.i18n import LANGUAGES, format_number
 
 HEADERS = {
     "fr": (
@@ -86,6 +87,18 @@ TREND_WORDS = {
 }
 
 
+#: A value's disclosure flag (public.indicator_values.flag) in fr, nl, en.
+FLAG_WORDS = {
+    "ok": ("ok", "ok", "ok"),
+    "suppressed": ("supprimé", "onderdrukt", "suppressed"),
+    "low_reliability": ("fiabilité faible", "lage betrouwbaarheid", "low reliability"),
+}
+
+
+class UnknownIndicatorError(Explained, KeyError):
+    """No indicator of that id in the catalogue."""
+
+
 def _render(table: Table) -> str:
     console = Console(record=True, file=io.StringIO(), width=200, color_system=None)
     console.print(table)
@@ -98,8 +111,13 @@ def _lang(lang: str) -> str:
     return lang
 
 
-def _num(x: float | None) -> str:
-    return "" if x is None else f"{x:,.4g}"
+def _num(x: float | None, lang: str) -> str:
+    """``x`` to four significant digits, written the language's way."""
+    return "" if x is None else format_number(float(f"{x:.4g}"), lang)
+
+
+def _flag(flag: str | None, lang: str) -> str:
+    return FLAG_WORDS[flag][LANGUAGES.index(lang)] if flag in FLAG_WORDS else flag or ""
 
 
 def list_indicators(con: duckdb.DuckDBPyConnection, theme: str | None = None, lang: str = "fr") -> str:
@@ -128,7 +146,11 @@ def show_indicator(
         [indicator_id],
     ).fetchone()
     if meta is None:
-        raise KeyError(f"unknown indicator {indicator_id!r}")
+        raise UnknownIndicatorError(
+            f"indicateur inconnu : {indicator_id!r} (voir `sector-monitor indicators list`)",
+            f"onbekende indicator: {indicator_id!r} (zie `sector-monitor indicators list`)",
+            f"unknown indicator {indicator_id!r} (see `sector-monitor indicators list`)",
+        )
     if not period:
         [(period,)] = con.execute(
             "SELECT max(period) FROM public.indicator_values WHERE indicator_id = ?", [indicator_id]
@@ -142,8 +164,10 @@ def show_indicator(
     h = HEADERS[lang]
     table = Table(h[4], h[5], f"{h[6]} ({meta[3]})", h[7], h[8], h[9], title=f"{meta[0]} — {h[3]} {period}")
     for b, v, est, lo, hi, n, flag in rows:
-        ci = f"{_num(lo)} – {_num(hi)}" if lo is not None else ""
-        table.add_row(b, v, _num(est), ci, "" if n is None else str(n), flag)
+        ci = f"{_num(lo, lang)} – {_num(hi, lang)}" if lo is not None else ""
+        table.add_row(
+            b, v, _num(est, lang), ci, "" if n is None else format_number(n, lang, 0), _flag(flag, lang)
+        )
     text = "\n".join(filter(None, [meta[0], meta[1], meta[2]]))
     trend = trend_table(con, indicator_id, meta[3], lang)
     return f"{text}\n\n{_render(table)}" + (f"\n{trend}" if trend else "")
@@ -181,7 +205,7 @@ def trend_table(con: duckdb.DuckDBPyConnection, indicator_id: str, unit_label: s
     first, last, waves = rows[0][2], rows[0][3], rows[0][16]
 
     def ci(lo: float | None, hi: float | None) -> str:
-        return "" if lo is None else f"{_num(lo)} – {_num(hi)}"
+        return "" if lo is None else f"{_num(lo, lang)} – {_num(hi, lang)}"
 
     def sig(value: bool | None, method: str | None) -> str:
         if value is None:
@@ -219,9 +243,9 @@ def trend_table(con: duckdb.DuckDBPyConnection, indicator_id: str, unit_label: s
         sflag,
         _n,
     ) in rows:
-        left = [_num(change), ci(lo, hi), sig(significant, method)] if flag == "ok" else [w[6], "", ""]
+        left = [_num(change, lang), ci(lo, hi), sig(significant, method)] if flag == "ok" else [w[6], "", ""]
         right = (
-            [_num(slope), ci(slo, shi), sig(ssig, smethod)]
+            [_num(slope, lang), ci(slo, shi), sig(ssig, smethod)]
             if sflag == "ok"
             else ["", "", ""]
             if sflag is None

@@ -21,7 +21,7 @@ def rollback(warehouse: Path) -> Result[Restored]:
     """Restore the newest kept build atomically (the current one is kept in its place); failed
     when no earlier build is kept or while a build runs (nothing changes)."""
     try:
-        restored = restore_previous(warehouse)
+        restore_previous(warehouse)
     except (NoHistoryError, BuildLockedError) as exc:
         return Result.failed(exc.messages)
-    return Result.done(Restored(build_id_of(restored), warehouse))
+    return Result.done(Restored(build_id_of(warehouse), warehouse))  # the restored file is now it

@@ -399,7 +399,7 @@ def cmd_note(args: argparse.Namespace) -> int:
     try:
         renderer = RendererProcess(Path(args.out).suffix)  # loads its libraries meanwhile
     except ValueError as exc:
-        _error(t, str(exc))
+        _error(t, in_language(t, exc))
         return 2
     with renderer:
         from exports.notes.content import build_note, selection_errors
@@ -425,7 +425,7 @@ def cmd_note(args: argparse.Namespace) -> int:
                 )
                 out = renderer.write(note, Path(args.out))
         except (NoteRenderError, ValueError) as exc:
-            _error(t, str(exc))
+            _error(t, in_language(t, exc))
             return 2
     _wrote(t, out, synthetic=note.synthetic)
     return 0

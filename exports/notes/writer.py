@@ -9,6 +9,7 @@ import threading
 from multiprocessing.connection import Connection
 from pathlib import Path
 
+from core.errors import Explained
 from exports.notes.model import Note
 from exports.notes.texts import TEXTS
 
@@ -27,10 +28,19 @@ RENDERERS = {
 }
 
 
+class NoteFormatError(Explained, ValueError):
+    """A note asked in a format no renderer writes."""
+
+
 def _format(fmt: str) -> str:
     fmt = fmt.lower().lstrip(".")
     if fmt not in RENDERERS:
-        raise ValueError(f"unsupported note format .{fmt}: use {', '.join(FORMATS)}")
+        formats = ", ".join(FORMATS)
+        raise NoteFormatError(
+            f"format de note non pris en charge : .{fmt} ; utilisez {formats}",
+            f"notaformaat niet ondersteund: .{fmt}; gebruik {formats}",
+            f"unsupported note format .{fmt}: use {formats}",
+        )
     return fmt
 
 

@@ -1,5 +1,7 @@
 """End to end: the engine on a generated (synthetic) survey warehouse."""
 
+import re
+
 import duckdb
 import numpy as np
 import pandas as pd
@@ -172,6 +174,8 @@ def test_cli_views_speak_the_requested_language(warehouse):
     assert "Overdracht van taken naar vrijwilligers" in listing and "funding" not in listing
     shown = show_indicator(con, "tt_task_transfer", lang="fr")
     assert "Transfert de tâches vers les volontaires" in shown and "2024" in shown
+    assert re.search(r"│ \d+,\d+ +│ \d+,?\d* – \d+,?\d* +│", shown)  # estimate and CI, decimal commas
+    assert not re.search(r"\d\.\d", shown) and "low_reliability" not in shown
 
 
 def test_a_change_at_rounding_level_is_not_significant():
