@@ -27,6 +27,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from core.errors import Explained
 from etl import landing
 from etl.snapshots import sha256_file
 from etl.survey.filecheck import FileSummary
@@ -187,10 +188,11 @@ class Workspace:
                         "summary",
                     )
                 }
-        except Exception:
+        except Exception as exc:
             ref = secrets.token_hex(4)
             log.exception("candidate build of upload %s failed (ref %s)", upload.id, ref)
-            upload.status, upload.error = "failed", {"ref": ref}
+            explained = exc.messages if isinstance(exc, Explained) else {}  # e.g. the privacy guard's
+            upload.status, upload.error = "failed", {**explained, "ref": ref}
         self._save(upload)
         return upload
 

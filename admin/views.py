@@ -236,14 +236,21 @@ def logout() -> Response:
     return flask.redirect(flask.url_for("admin.login"))
 
 
+#: The actions of the audit log (pipeline.audit), each shown by its ``audit_<action>`` text.
+AUDIT_ACTIONS = ("login", "login_failed", "logout", "upload", "publish", "discard", "remove")
+TOOL_NAMES = {"kobo": "KoboToolbox", "limesurvey": "LimeSurvey", "google_forms": "Google Forms"}
+
+
 @bp.route("/<lang>/")
 def home():
+    t = text_for(flask.g.lang)
     return render(
         "home.html",
         uploads=state().workspace.pending(),
-        formats=FORMATS,
+        formats={f: TOOL_NAMES.get(f) or t("format_spreadsheet") for f in FORMATS},
         landed=state().workspace.landed(),
         history=audit.entries(Layout(state().warehouse).audit_log, 10),
+        actions={a: t(f"audit_{a}") for a in AUDIT_ACTIONS},
     )
 
 
@@ -417,11 +424,19 @@ def too_large(_: RequestEntityTooLarge):
     return render("message.html", 413, message=text_for(flask.g.lang)("too_large"))
 
 
+#: What a coordinator reads for the HTTP errors the workspace raises (others: their short name).
+HTTP_MESSAGES = {400: "http_bad_request", 403: "http_forbidden", 404: "http_not_found"}
+
+
 @bp.errorhandler(Exception)
 def short_error(error: Exception):
-    """HTTP errors as their short name; anything else logged with a reference id."""
+    """HTTP errors as a page in the user's language with a way back; anything else logged with a
+    reference id."""
     if isinstance(error, HTTPException):
-        return f"{error.code} {error.name}", error.code or 500, {"Content-Type": "text/plain"}
+        code = error.code or 500
+        if code not in HTTP_MESSAGES or flask.request.view_args is None or not hasattr(flask.g, "lang"):
+            return f"{code} {error.name}", code, {"Content-Type": "text/plain"}
+        return render("message.html", code, message=text_for(flask.g.lang)(HTTP_MESSAGES[code]))
     ref = secrets.token_hex(4)
     log.exception("admin error on %s (ref %s)", flask.request.path, ref)
     if not hasattr(flask.g, "lang"):

@@ -78,7 +78,9 @@ def test_posts_are_refused_without_session(client, path: str) -> None:
 @pytest.mark.parametrize("path", POST_ROUTES)
 def test_posts_without_csrf_token_are_refused_when_signed_in(client, path: str) -> None:
     assert login(client).status_code == 302
-    assert client.post(path).status_code == 403
+    refused = client.post(path)
+    assert refused.status_code == 403 and "Le formulaire a expiré" in refused.text  # says what to do
+    assert 'href="/admin/fr/"' in refused.text
     assert client.post(path, data={"csrf_token": "forged"}).status_code == 403
     assert client.get("/admin/fr/").status_code == 200  # still signed in
 
@@ -245,6 +247,10 @@ def test_unknown_or_malformed_upload_ids_are_not_found(client) -> None:
     login(client)
     for upload_id in (UPLOAD_ID, "..", "0123", UPLOAD_ID.upper()):
         assert client.get(f"/admin/fr/uploads/{upload_id}").status_code == 404
+    missing = client.get(f"/admin/nl/uploads/{UPLOAD_ID}")
+    assert (
+        "Deze pagina of dit bestand bestaat niet (meer)." in missing.text and "Not Found" not in missing.text
+    )
 
 
 @pytest.mark.slow

@@ -14,6 +14,7 @@ from babel.messages.pofile import read_po
 
 from admin.i18n import DOMAIN as ADMIN_DOMAIN
 from admin.i18n import LOCALE_DIR as ADMIN_LOCALE
+from admin.views import AUDIT_ACTIONS, HTTP_MESSAGES
 from core.i18n import LANGUAGES
 from dashboard.i18n import LOCALE_DIR as DASHBOARD_LOCALE
 from sector_monitor.i18n import DOMAIN as CLI_DOMAIN
@@ -70,6 +71,8 @@ def test_every_key_the_admin_names_is_in_its_catalog() -> None:
     for loop in re.findall(r"{%\s*for key in \(([^)]*)\)", text):  # t(key) over a literal tuple
         used |= set(re.findall(r"'([a-z_]+)'", loop))
     used |= {f"status_{status}" for status in UPLOAD_STATUSES}  # t('status_' ~ upload.status)
+    used |= {f"audit_{action}" for action in AUDIT_ACTIONS} | {"format_spreadsheet"}  # views.home
+    used |= set(HTTP_MESSAGES.values())  # views.short_error
     keys = set(_texts(_read(ADMIN_LOCALE / "en" / "LC_MESSAGES" / f"{ADMIN_DOMAIN}.po", read_po)))
     assert len(used) > 40 and not used - keys, sorted(used - keys)
 
