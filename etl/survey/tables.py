@@ -92,30 +92,30 @@ class RawTable:
         return n
 
 
-_MAGIC = (  # what a binary file given as a table most likely is
-    (b"\x89PNG", "PNG image"),
-    (b"\xff\xd8\xff", "JPEG image"),
-    (b"GIF8", "GIF image"),
-    (b"%PDF", "PDF document"),
-    (b"\x1f\x8b", "gzip archive"),
+_MAGIC = (  # what a binary file given as a table most likely is, in fr, nl and en
+    (b"\x89PNG", ("une image PNG", "een PNG-afbeelding", "a PNG image")),
+    (b"\xff\xd8\xff", ("une image JPEG", "een JPEG-afbeelding", "a JPEG image")),
+    (b"GIF8", ("une image GIF", "een GIF-afbeelding", "a GIF image")),
+    (b"%PDF", ("un document PDF", "een PDF-document", "a PDF document")),
+    (b"\x1f\x8b", ("une archive gzip", "een gzip-archief", "a gzip archive")),
 )
 
 
 def _binary(head: bytes, position: int, path: object) -> SurveyReadError:
     """Refusal of a binary file: ``head`` is its start, ``position`` that of its first NUL."""
-    kind = next((name for magic, name in _MAGIC if head.startswith(magic)), None)
+    kind = next((names for magic, names in _MAGIC if head.startswith(magic)), None)
     what_fr = (
-        f"c'est un fichier {kind}, pas un tableau"
+        f"c'est {kind[0]}, pas un tableau"
         if kind
         else (f"fichier binaire ou texte UTF-16 sans BOM (octet nul à la position {position})")
     )
     what_nl = (
-        f"dit is een {kind}, geen tabel"
+        f"dit is {kind[1]}, geen tabel"
         if kind
         else (f"binair bestand of UTF-16-tekst zonder BOM (nulbyte op positie {position})")
     )
     what_en = (
-        f"this is a {kind}, not a table"
+        f"this is {kind[2]}, not a table"
         if kind
         else (f"binary file or UTF-16 text without BOM (NUL byte at position {position})")
     )
@@ -327,13 +327,13 @@ def _csv_error(error: duckdb.Error, path: object, source: Path, delimiter: str) 
             "again from the survey tool.",
         )
     first = next((t for t in text.splitlines()[1:] if t.strip()), type(error).__name__).strip()
-    where = f" (line {line[1]})" if line else ""
-    return unreadable(
+    fr, nl, en = (f" ({word} {line[1]})" if line else "" for word in ("ligne", "rij", "line"))
+    return unreadable(  # DuckDB's own words are English: quoted as they are
         path,
-        f"tableau illisible{where} : {first}. Vérifiez les guillemets et le séparateur ({delimiter!r}).",
-        f"onleesbare tabel{where}: {first}. Controleer de aanhalingstekens en het "
+        f"tableau illisible{fr} : « {first} ». Vérifiez les guillemets et le séparateur ({delimiter!r}).",
+        f"onleesbare tabel{nl}: '{first}'. Controleer de aanhalingstekens en het "
         f"scheidingsteken ({delimiter!r}).",
-        f"unreadable table{where}: {first}. Check the quotes and the delimiter ({delimiter!r}).",
+        f"unreadable table{en}: {first}. Check the quotes and the delimiter ({delimiter!r}).",
     )
 
 
