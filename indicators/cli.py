@@ -49,7 +49,7 @@ HEADERS = {
         "Flag",
     ),
 }
-#: Trend table: title, change, per year, significant at 5 %, yes, no, suppressed, waves, paired.
+#: Trend table: title, change, per year, significant at 5 %, yes, no, waves, paired.
 TREND_WORDS = {
     "fr": (
         "Tendance",
@@ -58,7 +58,6 @@ TREND_WORDS = {
         "Significatif (5 %)",
         "oui",
         "non",
-        "supprimé",
         "vagues",
         "apparié",
     ),
@@ -69,7 +68,6 @@ TREND_WORDS = {
         "Significant (5 %)",
         "ja",
         "nee",
-        "onderdrukt",
         "golven",
         "gepaard",
     ),
@@ -80,18 +78,17 @@ TREND_WORDS = {
         "Significant (5 %)",
         "yes",
         "no",
-        "suppressed",
         "waves",
         "paired",
     ),
 }
 
 
-#: A value's disclosure flag (public.indicator_values.flag) in fr, nl, en.
+#: The disclosure flags of values and trends (``flag`` columns) as each language writes them.
 FLAG_WORDS = {
-    "ok": ("ok", "ok", "ok"),
-    "suppressed": ("supprimé", "onderdrukt", "suppressed"),
-    "low_reliability": ("fiabilité faible", "lage betrouwbaarheid", "low reliability"),
+    "fr": {"suppressed": "supprimé", "low_reliability": "fiabilité faible"},
+    "nl": {"suppressed": "onderdrukt", "low_reliability": "lage betrouwbaarheid"},
+    "en": {"suppressed": "suppressed", "low_reliability": "low reliability"},
 }
 
 
@@ -117,7 +114,7 @@ def _num(x: float | None, lang: str) -> str:
 
 
 def _flag(flag: str | None, lang: str) -> str:
-    return FLAG_WORDS[flag][LANGUAGES.index(lang)] if flag in FLAG_WORDS else flag or ""
+    return FLAG_WORDS[lang].get(flag or "", flag or "")
 
 
 def list_indicators(con: duckdb.DuckDBPyConnection, theme: str | None = None, lang: str = "fr") -> str:
@@ -210,9 +207,9 @@ def trend_table(con: duckdb.DuckDBPyConnection, indicator_id: str, unit_label: s
     def sig(value: bool | None, method: str | None) -> str:
         if value is None:
             return ""
-        return (w[4] if value else w[5]) + (f" ({w[8]})" if method == "paired" else "")
+        return (w[4] if value else w[5]) + (f" ({w[7]})" if method == "paired" else "")
 
-    span = f"{first} → {last}" + (f", {waves} {w[7]}" if waves else "")
+    span = f"{first} → {last}" + (f", {waves} {w[6]}" if waves else "")
     table = Table(
         h[4],
         h[5],
@@ -243,13 +240,17 @@ def trend_table(con: duckdb.DuckDBPyConnection, indicator_id: str, unit_label: s
         sflag,
         _n,
     ) in rows:
-        left = [_num(change, lang), ci(lo, hi), sig(significant, method)] if flag == "ok" else [w[6], "", ""]
+        left = (
+            [_num(change, lang), ci(lo, hi), sig(significant, method)]
+            if flag == "ok"
+            else [_flag("suppressed", lang), "", ""]
+        )
         right = (
             [_num(slope, lang), ci(slo, shi), sig(ssig, smethod)]
             if sflag == "ok"
             else ["", "", ""]
             if sflag is None
-            else [w[6], "", ""]
+            else [_flag("suppressed", lang), "", ""]
         )
         table.add_row(b, v, *left, *right)
     return _render(table)

@@ -146,17 +146,12 @@ class _Scan:
     ends_with_newline: bool = True
 
 
+@PerFileVersion
 def _scan(path: Path) -> _Scan:
     """Encoding (BOM, strict UTF-8, else cp1252), NUL bytes and line ends, chunk by chunk; a
     file scanned before and unchanged since is not read again: ``survey ingest`` checks the
     header row (:func:`read_header`), then the build reads the file (2 s per GB). The result is
     shared: do not modify it."""
-    return _scan_once(path)
-
-
-@PerFileVersion
-def _scan_once(path: Path) -> _Scan:
-    """:func:`_scan`, read from the file."""
     with path.open("rb") as handle:
         head = handle.read(4)
         for bom, encoding in _BOMS:

@@ -156,10 +156,10 @@ def test_forced_format_overrides_detection(tmp_path):
 def test_a_file_is_scanned_once_until_it_changes(tmp_path):
     path = tmp_path / "export.csv"
     path.write_text("org_id;staff_fte\n0999057735;2\n", encoding="utf-8")
-    tables._scan_once.cache_clear()
+    tables._scan.cache_clear()
     assert tables.read_header(path) == (["org_id", "staff_fte"], 1)
     read_export(path, "spreadsheet")  # the header check, then the build: one scan
-    assert tables._scan_once.cache_info().misses == 1
+    assert tables._scan.cache_info().misses == 1
     path.write_text("org_id;staff_fte\n0999057735;2\n0999057735;3\n", encoding="cp1252")
     assert tables.read_header(path) == (["org_id", "staff_fte"], 2)
-    assert tables._scan_once.cache_info().misses == 2
+    assert tables._scan.cache_info().misses == 2
