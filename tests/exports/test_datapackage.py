@@ -14,6 +14,7 @@ from warehouse_edit import CELL, edited_copy, set_estimate
 
 from exports.datapackage import export_package
 from exports.public_tables import PUBLIC_TABLES
+from warehouse.sql import connect_readonly
 
 FORMULA = '=HYPERLINK("http://example.invalid","click")'
 
@@ -54,6 +55,19 @@ def test_every_public_table_is_described_with_csv_and_parquet(package: Path) -> 
     assert any("Eurostat" in s["title"] for s in descriptor["sources"])
     every_field = {f["name"] for r in descriptor["resources"] for f in r["schema"]["fields"]}
     assert not every_field & {"org_pseudo", "response_id", "source_file", "load_id"}
+
+
+def test_the_whitelist_is_the_warehouses_public_schema(warehouse_path: Path) -> None:
+    """A public view left out of the whitelist would be missing from every package and edition."""
+    with connect_readonly(warehouse_path) as con:
+        views = {
+            name
+            for (name,) in con.execute(
+                "SELECT table_name FROM information_schema.tables "
+                "WHERE table_catalog = 'wh' AND table_schema = 'public'"
+            ).fetchall()
+        }
+    assert set(PUBLIC_TABLES) == views
 
 
 def test_a_formula_like_label_is_neutralised_but_numbers_stay_numbers(package: Path) -> None:
