@@ -216,6 +216,31 @@ def _stage_ready(workspace: Workspace, source: Path, name: str) -> Upload:
     return staged
 
 
+def test_a_failed_candidate_build_says_why_in_the_users_language(
+    client, live: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from warehouse.guard import PrivacyGuardError
+
+    def refused(*_args, **_kwargs):
+        raise PrivacyGuardError("le garde refuse", "de bewaker weigert", "the guard refuses")
+
+    monkeypatch.setattr("admin.staging.ingest", refused)
+    write_planted_errors(tmp_path / "wave.csv")
+    workspace = Workspace(live)
+    staged = workspace.build_candidate(workspace.stage(tmp_path / "wave.csv", "wave.csv", 2024, "auto", USER))
+    assert staged.status == "failed" and staged.error["ref"]
+    login(client)
+    page = client.get(f"/admin/nl/uploads/{staged.id}").text
+    assert "de bewaker weigert" in page and staged.error["ref"] in page and "guard refuses" not in page
+
+
+def test_the_home_page_names_tools_and_logged_actions_in_the_users_language(client) -> None:
+    login(client)
+    page = client.get("/admin/nl/").text
+    assert "Logboek van de acties" in page and ">aangemeld<" in page  # the login just logged
+    assert ">KoboToolbox<" in page and "Spreadsheet (sjabloon van de vragenlijst)" in page
+
+
 def test_discard_deletes_the_candidate(client, live: Path, tmp_path: Path) -> None:
     write_planted_errors(tmp_path / "wave.csv")
     staged = _stage_ready(Workspace(live), tmp_path / "wave.csv", "wave.csv")
