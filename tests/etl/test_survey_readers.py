@@ -163,3 +163,19 @@ def test_a_file_is_scanned_once_until_it_changes(tmp_path):
     path.write_text("org_id;staff_fte\n0999057735;2\n0999057735;3\n", encoding="cp1252")
     assert tables.read_header(path) == (["org_id", "staff_fte"], 2)
     assert tables._scan.cache_info().misses == 2
+
+
+def test_refusals_write_numbers_and_file_kinds_in_each_language(tmp_path: Path) -> None:
+    wide = tmp_path / "wide.csv"
+    wide.write_text(";".join(f"c{i}" for i in range(2_001)) + "\n", encoding="utf-8")
+    with pytest.raises(SurveyReadError) as too_wide:
+        read_export(wide)
+    assert "2\u202f001 colonnes (au plus 2\u202f000 attendues)" in too_wide.value.message_fr
+    assert "2.001 kolommen (hoogstens 2.000 verwacht)" in too_wide.value.message_nl
+    assert "2,001 columns (at most 2,000 expected)" in too_wide.value.message_en
+    pdf = tmp_path / "answers.csv"
+    pdf.write_bytes(b"%PDF-1.7\n\x00\x01binary")
+    with pytest.raises(SurveyReadError) as binary:
+        read_export(pdf)
+    assert "c'est un document PDF, pas un tableau" in binary.value.message_fr
+    assert "dit is een PDF-document, geen tabel" in binary.value.message_nl
