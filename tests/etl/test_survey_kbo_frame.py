@@ -18,7 +18,7 @@ from etl.survey.kbo import MAPPING, Mapping, kbo_frame
 from sector_monitor.web import create_app
 from warehouse.sql import connect_readonly
 
-REAL_UPDATE = ROOT.parent / "shared" / "data" / "kbo" / "KboOpenData_0147_2025_10_12_Update_legal_persons"
+REAL_UPDATE = ROOT / "tests" / "data" / "kbo" / "KboOpenData_0147_2025_10_12_Update_legal_persons"
 
 
 def query(wh: Path, sql: str) -> list[tuple]:
