@@ -62,7 +62,8 @@ def base_blocks(waves: Sequence[int], block: int, seed: int) -> dict[int, pa.Tab
     """One Kobo table per wave from the product's demo generator (all columns strings)."""
     answers = demo_answers(tuple(waves), n=block, seed=seed)
     tables = {
-        wave: pa.Table.from_pandas(kobo_table(frame), preserve_index=False) for wave, frame in answers.items()
+        wave: pa.Table.from_pandas(kobo_table(frame, synthetic=True), preserve_index=False)
+        for wave, frame in answers.items()
     }
     return {
         wave: t.cast(pa.schema([(name, pa.string()) for name in t.column_names]))

@@ -36,6 +36,7 @@ class LandedFile:
     ingested_at: str
     landed_by: str = "-"  # the coordinator (admin user, or the system user of the CLI)
     version: str = "v1"  # questionnaire version (detected from the header, or --version)
+    synthetic: bool = False  # declared test data (``survey ingest --synthetic``)
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ class Pending:
     format: str = "auto"
     share: float | None = None  # largest share of rows that may fail one rule (None: default)
     version: str = "v1"  # questionnaire version (detected from the header by the ingest)
+    synthetic: bool = False  # declared test data (a file tagged synthetic is marked when read)
 
 
 def registry(landing: Path) -> list[LandedFile]:
@@ -65,7 +67,13 @@ def _write_registry(landing: Path, entries: list[LandedFile]) -> None:
 
 
 def land(
-    landing: Path, file: Path, wave: int, fmt: str, user: str = "-", version: str = "v1"
+    landing: Path,
+    file: Path,
+    wave: int,
+    fmt: str,
+    user: str = "-",
+    version: str = "v1",
+    synthetic: bool = False,
 ) -> tuple[LandedFile, list[LandedFile]]:
     """Copy ``file`` into the landing area, replacing an earlier file of the same wave and name.
 
@@ -88,9 +96,10 @@ def land(
         dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         user,
         version,
+        synthetic,
     )
     same = [e for e in previous if (e.wave, e.name) == (wave, file.name)]
-    if same and same[0].sha256 == entry.sha256:
+    if same and (same[0].sha256, same[0].synthetic) == (entry.sha256, synthetic):
         entry = same[0]  # the same file again: nothing changes
     _write_registry(landing, [e for e in previous if (e.wave, e.name) != (wave, file.name)] + [entry])
     return entry, previous

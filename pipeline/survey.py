@@ -61,6 +61,7 @@ def ingest(
     user: str | None = None,
     version: str | None = None,
     full: bool = False,
+    synthetic: bool = False,
 ) -> Result[dict[str, Any]]:
     """Check, validate and load one export, rebuilding the warehouse atomically (reusing the
     rows of the other waves and of the unchanged steps unless ``full``).
@@ -74,7 +75,9 @@ def ingest(
     The result is ok when the file was loaded (possibly with quarantined rows), refused by a
     file-level check (``refused`` and the ``summary`` in the report), or failed when the file
     cannot be read; its messages say why in fr/nl/en. ``version``: the questionnaire version
-    (default: detected from the header, see detect_version)."""
+    (default: detected from the header, see detect_version). ``synthetic``: the file is test
+    data (a file tagged ``synthetic`` in Kobo's ``_tags`` is marked anyway): every figure computed
+    from it is labelled synthetic; ``synthetic`` in the report says whether it was."""
     report: dict[str, Any] = {
         "file": str(file),
         "format": fmt,
@@ -84,6 +87,7 @@ def ingest(
         "rows_quarantined": 0,
         "rows_superseded": 0,
         "rows_incomplete": 0,
+        "synthetic": synthetic,
         "summary": None,
         "errors": [],
     }
@@ -109,12 +113,15 @@ def ingest(
 
     def land() -> None:
         landed["entry"], landed["previous"] = landing.land(
-            area, file, wave, fmt, user=user or default_user(), version=version
+            area, file, wave, fmt, user=user or default_user(), version=version, synthetic=synthetic
         )
 
     try:
         build(
-            warehouse, pending=landing.Pending(file, wave, fmt, share, version), before_swap=land, full=full
+            warehouse,
+            pending=landing.Pending(file, wave, fmt, share, version, synthetic),
+            before_swap=land,
+            full=full,
         )
     except BaseException as exc:
         if "entry" in landed:  # landed, then the swap failed: nothing changes
@@ -127,13 +134,17 @@ def ingest(
     landing.commit(area, entry)
     con = connect_readonly(warehouse)
     row = con.execute(
-        "SELECT format, rows_read, rows_loaded, rows_quarantined, rows_superseded, rows_incomplete "
-        "FROM wh.meta.survey_loads WHERE file = ? AND wave = ?",
+        "SELECT format, rows_read, rows_loaded, rows_quarantined, rows_superseded, rows_incomplete, "
+        "synthetic FROM wh.meta.survey_loads WHERE file = ? AND wave = ?",
         [entry.name, wave],
     ).fetchone()
     con.close()
     assert row is not None, f"the build loaded {entry.name} but did not record it in meta.survey_loads"
-    keys = ["format", "rows_read", "rows_loaded", "rows_quarantined", "rows_superseded", "rows_incomplete"]
+    keys = [
+        "format",
+        *(f"rows_{k}" for k in ("read", "loaded", "quarantined", "superseded", "incomplete")),
+        "synthetic",
+    ]
     report.update(dict(zip(keys, row, strict=True)))
     report["summary"] = file_summary(warehouse, entry.name, wave, header).as_dict()
     report["errors"], report["errors_total"] = listed_errors(warehouse, entry.name, wave, lang)
@@ -190,26 +201,26 @@ FILE_COUNTS = ("rows_read", "rows_loaded", "rows_quarantined", "rows_superseded"
 def landed_files(warehouse: Path, wave: int | None = None) -> list[dict[str, Any]]:
     """Every landed file (registry order) with what the current warehouse loaded from it."""
     entries = [e for e in landing.registry(Layout(warehouse).landing) if wave is None or e.wave == wave]
-    loads: dict[tuple[int, str], tuple] = {}
+    loads: dict[tuple[int, str, str], tuple] = {}
     if entries and warehouse.exists():
         con = connect_readonly(warehouse)
         try:
             loads = {
-                (r[0], r[1]): r[2:]
+                (r[0], r[1], r[2]): r[3:]
                 for r in con.execute(
-                    f"SELECT wave, file, format, {', '.join(FILE_COUNTS)}, version "
-                    "FROM wh.meta.survey_loads WHERE NOT synthetic"
+                    f"SELECT wave, file, sha256, format, {', '.join(FILE_COUNTS)}, version, synthetic "
+                    "FROM wh.meta.survey_loads"
                 ).fetchall()
             }
         finally:
             con.close()
     out = []
     for e in entries:
-        found = loads.get((e.wave, e.name))
+        found = loads.get((e.wave, e.name, e.sha256))  # this very file (not a demo file of that name)
         counts = (
-            dict(zip(("format", *FILE_COUNTS, "version"), found, strict=True))
+            dict(zip(("format", *FILE_COUNTS, "version", "synthetic"), found, strict=True))
             if found
-            else {"format": e.format, **dict.fromkeys(FILE_COUNTS), "version": None}
+            else {"format": e.format, **dict.fromkeys(FILE_COUNTS), "version": None, "synthetic": e.synthetic}
         )
         out.append(
             {

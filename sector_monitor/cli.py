@@ -270,6 +270,7 @@ def _survey_ingest(args: argparse.Namespace) -> int:
             share=args.max_failing_share,
             version=args.version,
             full=args.full,
+            synthetic=args.synthetic,
         )
     report = result.report or {}
     if not result.ok:
@@ -284,6 +285,8 @@ def _survey_ingest(args: argparse.Namespace) -> int:
             for key in ("read", "loaded", "quarantined", "superseded", "incomplete")
         }
         say(t("ingested", file=report["file"], format=report["format"], wave=report["wave"], **counts))
+        if report["synthetic"]:
+            _warn(t, t("ingested_synthetic"))
         if report["errors"]:
             from etl.survey.filecheck import FileSummary
 
@@ -352,7 +355,18 @@ def _survey_files(args: argparse.Namespace) -> int:
     if not files:
         say(t("no_landed_file_in_wave", wave=args.wave) if args.wave else t("no_landed_file"))
         return 0
-    columns = ("wave", "file", None, "version", "read", "loaded", "quarantined", "superseded", "corrected")
+    columns = (
+        "wave",
+        "file",
+        None,
+        "version",
+        "synthetic",
+        "read",
+        "loaded",
+        "quarantined",
+        "superseded",
+        "corrected",
+    )
     table = Table(
         *(t(f"col_{c}") if c else "sha256" for c in columns), t("col_landed_by"), t("col_landed_at"), box=None
     )
@@ -362,6 +376,7 @@ def _survey_files(args: argparse.Namespace) -> int:
             escape(f["name"]),  # names and users as given: no markup
             f["sha256"][:12] + "…",
             escape(f["version"] or "-"),
+            t("yes") if f["synthetic"] else "",
             *(
                 t.number(f[k]) if f[k] is not None else "-"
                 for k in ("rows_read", "rows_loaded", "rows_quarantined", "rows_superseded", "rows_corrected")
@@ -580,6 +595,12 @@ def parser() -> argparse.ArgumentParser:
         "(default 0.5, or $SECTOR_MONITOR_MAX_FAILING_SHARE; 1 never refuses)",
     )
     i.add_argument("--full", action="store_true", help="rebuild every step and wave (see build --full)")
+    i.add_argument(
+        "--synthetic",
+        action="store_true",
+        help="the file is test data: every figure computed from it is labelled synthetic "
+        "(automatic for a file tagged 'synthetic' in Kobo's _tags, as `survey demo` writes them)",
+    )
     fl = ssub.add_parser("files", parents=located, help="list the landed survey files")
     fl.add_argument("--wave", type=int, help="only this wave")
     fl.add_argument("--json", action="store_true")

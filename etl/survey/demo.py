@@ -246,7 +246,7 @@ def write_demo(out_dir: Path, waves=(2022, 2023, 2024), n: int = 300, seed: int 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     return [
-        write_kobo_csv(answers, out_dir / f"demo_synthetic_survey_{year}_kobo.csv")
+        write_kobo_csv(answers, out_dir / f"demo_synthetic_survey_{year}_kobo.csv", synthetic=True)
         for year, answers in demo_answers(waves, n, seed).items()
     ]
 

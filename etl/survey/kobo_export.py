@@ -2,7 +2,9 @@
 
 Used by the demo generator and by tests: group-path headers, the space-joined select_multiple
 column plus one 0/1 column per option, ``_uuid``/``_submission_time``/``_index``/
-``_validation_status``; optionally labels (headers and values) in one language.
+``_validation_status``; optionally labels (headers and values) in one language. Synthetic data
+(the demo generator's, the benchmarks') carries the tag :data:`SYNTHETIC_TAG` in ``_tags``, as a
+Kobo user tags test submissions: the reader marks such a file synthetic wherever it is loaded.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import pandas as pd
 from openpyxl import Workbook
 
 from etl.survey.codebook import CODEBOOK, Codebook
+from etl.survey.readers import SYNTHETIC_TAG
 
 _TRAILING_META = (
     "_id",
@@ -44,8 +47,10 @@ def kobo_table(
     codebook: Codebook = CODEBOOK,
     lang: str | None = None,
     separator: str = "/",
+    synthetic: bool = False,
 ) -> pd.DataFrame:
-    """Answers (codebook codes, ``_submitted_at``, ``_source_id``) -> Kobo export columns."""
+    """Answers (codebook codes, ``_submitted_at``, ``_source_id``) -> Kobo export columns
+    (``synthetic``: every row tagged :data:`SYNTHETIC_TAG`)."""
 
     def head(code: str, option: str | None = None) -> str:
         question = codebook.by_code[code]
@@ -85,7 +90,7 @@ def kobo_table(
             "_status": "submitted_via_web",
             "_submitted_by": "",
             "__version__": "vSynth2024",
-            "_tags": "",
+            "_tags": SYNTHETIC_TAG if synthetic else "",
             "_index": pd.Series(range(1, n + 1), index=answers.index).astype(str),
         }
     )
@@ -99,9 +104,10 @@ def write_kobo_csv(
     lang: str | None = None,
     separator: str = "/",
     delimiter: str = ";",
+    synthetic: bool = False,
 ) -> Path:
     """Write a Kobo CSV export: every field quoted, CRLF rows, UTF-8."""
-    table = kobo_table(answers, codebook, lang, separator)
+    table = kobo_table(answers, codebook, lang, separator, synthetic)
     with Path(path).open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, delimiter=delimiter, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
         writer.writerow(table.columns)

@@ -22,7 +22,7 @@ import codecs
 import contextlib
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -63,8 +63,9 @@ class Input:
     wave: int
     format: str
     sha256: str
-    synthetic: bool
+    synthetic: bool  # declared (``survey ingest --synthetic``); a tagged file is too (check())
     version: str = "v1"  # questionnaire version (etl.survey.codebook.CODEBOOKS)
+    demo: bool = False  # the shipped demo snapshot (planted errors: no quarantine file)
 
 
 @dataclass
@@ -126,6 +127,7 @@ def check(items: list[Input], exports: list[Export], key: bytes) -> list[FileRes
     """Validate and pseudonymise exports of one questionnaire version, read by :func:`read`
     into one connection, together (:func:`~etl.survey.validation.validate_all`)."""
     codebook = codebook_for(items[0].version)
+    items = [replace(i, synthetic=i.synthetic or e.synthetic) for i, e in zip(items, exports, strict=True)]
     validations, valid = validate_all(exports, codebook)
     relation = _loadable(items, valid, key, codebook)
     return [
@@ -235,7 +237,7 @@ def write_quarantine(ctx: Context, result: FileResult, errors: str) -> None:
     for these rows only; no file when nothing is left to correct."""
     out = ctx.landing / "quarantine" / str(result.input.wave) / f"{result.input.name}.quarantine.csv"
     con = result.con
-    if result.input.synthetic or not con.execute(f"SELECT count(*) FROM {errors}").fetchall()[0][0]:
+    if result.input.demo or not con.execute(f"SELECT count(*) FROM {errors}").fetchall()[0][0]:
         out.unlink(missing_ok=True)
         return
     templates = templates_relation(

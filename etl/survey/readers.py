@@ -27,7 +27,7 @@ from etl.survey.errors import unreadable
 from etl.survey.sql import temp_name
 from etl.survey.tables import RawTable, read_table
 from etl.survey.workbooks import SUBMITTED_AT, TEMPLATE_SHEET
-from warehouse.sql import quote_ident
+from warehouse.sql import quote_ident, quote_literal
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -175,6 +175,19 @@ class Export:
         return found
 
     @property
+    def synthetic(self) -> bool:
+        """Whether a row of the file is tagged :data:`SYNTHETIC_TAG` in its ``_tags`` column (the
+        demo generator tags every row): the whole file is then loaded as synthetic data."""
+        if self.raw is None or (tags := _column(self.raw, TAGS)) is None:
+            return False
+        [(found,)] = self.con.execute(
+            f"SELECT coalesce(bool_or(list_contains(regexp_split_to_array(lower(t), '[\\s,;]+'), "
+            f"{quote_literal(SYNTHETIC_TAG)})), false) "
+            f"FROM (SELECT DISTINCT {tags} AS t FROM {self.raw.stored})"
+        ).fetchall()
+        return bool(found)
+
+    @property
     def corrects(self) -> bool:
         """Whether the file is a corrected quarantine file, naming for each row the file and
         line it was first sent in."""
@@ -195,6 +208,8 @@ def _lower(headers: list[str]) -> set[str]:
     return {h.strip().lower() for h in headers}
 
 
+SYNTHETIC_TAG = "synthetic"  # in a Kobo ``_tags`` cell: a test submission, not real data
+TAGS = "_tags"  # Kobo's column of each submission's tags (comma- or space-separated)
 QUARANTINE_FILE = "_quarantine_file"  # in a quarantine CSV: the file the row was first sent in
 QUARANTINE_LINE = "_quarantine_line"  # ... and its line there
 QUARANTINE_ERRORS = "_errors"  # ... and what to fix (messages)

@@ -16,7 +16,8 @@ from support import cli_in_process
 
 from admin import accounts
 from admin.staging import Upload, Workspace
-from etl.survey.demo import write_planted_errors
+from etl import landing
+from etl.survey.demo import write_demo, write_planted_errors
 from sector_monitor.web import create_app
 from warehouse.layout import Layout
 from warehouse.sql import connect_readonly
@@ -239,6 +240,17 @@ def test_the_home_page_names_tools_and_logged_actions_in_the_users_language(clie
     page = client.get("/admin/nl/").text
     assert "Logboek van de acties" in page and ">aangemeld<" in page  # the login just logged
     assert ">KoboToolbox<" in page and "Spreadsheet (sjabloon van de vragenlijst)" in page
+
+
+def test_the_landed_files_mark_synthetic_test_data(client, live: Path, tmp_path: Path) -> None:
+    write_planted_errors(tmp_path / "real.csv")
+    area = Layout(live).landing
+    landing.land(area, tmp_path / "real.csv", 2024, "auto")
+    landing.land(area, write_demo(tmp_path, (2023,), 30, 2)[0], 2023, "auto", synthetic=True)
+    login(client, lang="fr")
+    rows = re.findall(r'<tr data-file="([^"]+)"(.*?)</tr>', client.get("/admin/fr/").text, re.S)
+    marked = {name: "données de test synthétiques" in row for name, row in rows}
+    assert marked == {"real.csv": False, "demo_synthetic_survey_2023_kobo.csv": True}
 
 
 def test_discard_deletes_the_candidate(client, live: Path, tmp_path: Path) -> None:

@@ -179,3 +179,27 @@ def test_refusals_write_numbers_and_file_kinds_in_each_language(tmp_path: Path) 
         read_export(pdf)
     assert "c'est un document PDF, pas un tableau" in binary.value.message_fr
     assert "dit is een PDF-document, geen tabel" in binary.value.message_nl
+
+
+@pytest.mark.parametrize(
+    ("tags", "synthetic"),
+    [
+        (["", ""], False),
+        (["urgent", ""], False),
+        (["", "Urgent, Synthetic"], True),
+        (["synthetic", ""], True),
+    ],
+)
+def test_a_row_tagged_synthetic_makes_the_file_synthetic(
+    tmp_path: Path, tags: list[str], synthetic: bool
+) -> None:
+    path = tmp_path / "tags.csv"
+    rows = [f"{i};brussels;{tag}" for i, tag in enumerate(tags)]
+    path.write_text("_uuid;profile/region;_tags\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    assert read_export(path).synthetic is synthetic
+
+
+def test_a_file_without_tags_is_not_synthetic(tmp_path: Path) -> None:
+    path = tmp_path / "plain.csv"
+    path.write_text("_uuid;profile/region\n1;brussels\n", encoding="utf-8")
+    assert read_export(path).synthetic is False

@@ -12,7 +12,8 @@ import pandas as pd
 import pytest
 from support import cli, table_digest
 
-from etl.survey.demo import write_demo, write_planted_errors
+from etl.survey.demo import demo_answers, write_demo, write_planted_errors
+from etl.survey.kobo_export import write_kobo_csv
 
 
 def ingest(wh: Path, file: Path, wave: int = 2024, *extra: str) -> tuple[dict, int]:
@@ -40,6 +41,7 @@ def test_planted_errors_are_quarantined_with_their_lines(planted) -> None:
     assert report["rows_loaded"] == len(expected["valid_lines"])
     assert report["rows_superseded"] == 1
     assert report["rows_read"] == report["rows_loaded"] + report["rows_quarantined"]
+    assert report["synthetic"] is False  # an export without the tag is real data
     con = duckdb.connect(str(wh), read_only=True)
     lines = sorted(
         r[0] for r in con.execute("SELECT source_line FROM restricted.survey_responses").fetchall()
@@ -111,10 +113,41 @@ def test_corrected_file_replaces_its_previous_load_and_build_replays(tmp_path: P
     con.close()
     assert per_wave[2024] == report["rows_loaded"]
     assert set(per_wave) == {2023, 2024}
-    assert synthetic is False  # ingested files replace the demo data
+    assert synthetic is True  # the demo's exports stay labelled synthetic once ingested
     before = table_digest(wh)
     assert cli("build", "--warehouse", str(wh)).returncode == 0
     assert table_digest(wh) == before  # a later build includes every ingested wave
+
+
+def test_synthetic_exports_are_labelled_synthetic_in_every_figure_and_after_a_rebuild(tmp_path: Path) -> None:
+    """A demo export (tagged ``synthetic`` in ``_tags``) and an untagged file declared with
+    ``--synthetic``: both marked in the report, the file list, every figure from them and the
+    survey's source, in each language; a later build keeps the mark (landing registry)."""
+    tagged = write_demo(tmp_path / "demo", waves=(2024,), n=40, seed=3)[0]
+    plain = tmp_path / "plain" / "wave_2023.csv"
+    plain.parent.mkdir()
+    write_kobo_csv(demo_answers((2023,), n=40, seed=4)[2023], plain)
+    wh = tmp_path / "var" / "warehouse.duckdb"
+    result = cli("survey", "ingest", str(tagged), "--wave", "2024", "--warehouse", str(wh), "--lang", "fr")
+    assert result.returncode == 0 and "données de test synthétiques" in result.stderr
+    report, code = ingest(wh, plain, 2023, "--synthetic")
+    assert code == 0 and report["synthetic"] is True
+    assert cli("build", "--warehouse", str(wh)).returncode == 0
+    files = json.loads(cli("survey", "files", "--warehouse", str(wh), "--json").stdout)
+    assert {(f["name"], f["synthetic"]) for f in files} == {(tagged.name, True), (plain.name, True)}
+    con = duckdb.connect(str(wh), read_only=True)
+    survey = con.execute(
+        "SELECT bool_and(synthetic), count(*) FROM public.indicator_values WHERE indicator_id IN "
+        "(SELECT indicator_id FROM public.indicators WHERE estimator NOT IN ('public_series', 'combined'))"
+    ).fetchone()
+    titles = con.execute(
+        "SELECT title_fr, title_nl, title_en FROM meta.sources WHERE source_id = 'association_survey'"
+    ).fetchone()
+    con.close()
+    assert survey[0] is True and survey[1] > 0
+    assert "SYNTHÉTIQUES : 2 fichier(s) sur 2" in titles[0]
+    assert "SYNTHETISCHE GEGEVENS: 2 van de 2" in titles[1]
+    assert "SYNTHETIC DATA: 2 of the 2" in titles[2]
 
 
 @pytest.mark.slow

@@ -198,7 +198,7 @@ COMMENT ON COLUMN public.indicator_values.ci_low IS '95 % confidence interval';
 COMMENT ON COLUMN public.indicator_values.ci_high IS '95 % confidence interval';
 COMMENT ON COLUMN public.indicator_values.n IS 'responding associations in the cell (NULL for public series)';
 COMMENT ON COLUMN public.indicator_values.flag IS '`ok`, `low_reliability` (n < 30 or CV > 16.5 %), `suppressed`';
-COMMENT ON COLUMN public.indicator_values.synthetic IS 'TRUE when computed from synthetic demo data';
+COMMENT ON COLUMN public.indicator_values.synthetic IS 'TRUE when computed from synthetic data (the demo, or a survey file tagged or ingested as synthetic)';
 COMMENT ON COLUMN public.indicator_values.flag_reason IS 'why a cell is flagged: `min_n` (< 5 associations), `money_min_n` (money amount, < 10), `dominance` (one association > 50 % of a money total), `secondary` (withheld so that another suppressed cell cannot be recovered); `low_n` (< 30) or `high_cv` (CV > 16.5 %) for low reliability; NULL when ok';
 COMMENT ON TABLE public.indicator_trends IS 'Trends of each survey cell (every survey indicator x breakdown x category) across the waves, in
 three kinds of rows (`kind`); `indicators/trends.py` has the formulas.';
@@ -286,7 +286,7 @@ COMMENT ON COLUMN public.recommendation_evidence.scope_geo IS 'public series: ge
 COMMENT ON COLUMN public.recommendation_evidence.sources IS 'source ids, space-separated: for a public series the snapshot of that period''s value (e.g. the barometer edition `kbs_barometer_associations_2020`), for the survey its catalogue source (`association_survey`)';
 COMMENT ON COLUMN public.recommendation_evidence.result IS '`supports` / `contradicts` (the rule holds), `inconclusive` (it does not), `no_data` (no value, or no earlier value for a change rule)';
 COMMENT ON COLUMN public.recommendation_evidence.illustration IS 'survey rule on synthetic data: shown, not counted in the status';
-COMMENT ON COLUMN public.recommendation_evidence.synthetic IS 'the value comes from synthetic demo data';
+COMMENT ON COLUMN public.recommendation_evidence.synthetic IS 'the value comes from synthetic data';
 COMMENT ON COLUMN public.recommendation_evidence.finding_fr IS 'the rule''s finding in words, whether it holds or not';
 COMMENT ON COLUMN public.recommendation_evidence.finding_nl IS 'the rule''s finding in words, whether it holds or not';
 COMMENT ON COLUMN public.recommendation_evidence.finding_en IS 'the rule''s finding in words, whether it holds or not';

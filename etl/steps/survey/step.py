@@ -62,15 +62,23 @@ def survey_inputs(ctx: Context) -> list[Input]:
     if pending is not None:
         entries = [e for e in entries if (e.wave, e.name) != (pending.wave, pending.path.name)]
     inputs = [
-        Input(ctx.landing / e.stored, e.name, e.wave, e.format, e.sha256, False, e.version) for e in entries
+        Input(ctx.landing / e.stored, e.name, e.wave, e.format, e.sha256, e.synthetic, e.version)
+        for e in entries
     ]
     if pending is not None:
         name, digest = pending.path.name, sha256_once(pending.path)
-        inputs.append(Input(pending.path, name, pending.wave, pending.format, digest, False, pending.version))
+        inputs.append(
+            Input(
+                pending.path, name, pending.wave, pending.format, digest, pending.synthetic, pending.version
+            )
+        )
     if inputs:
         return inputs
     demo = ctx.source(META.data["demo_snapshot"])
-    return [Input(demo.path(f.path), f.path, _demo_wave(f.path), "kobo", f.sha256, True) for f in demo.files]
+    return [
+        Input(demo.path(f.path), f.path, _demo_wave(f.path), "kobo", f.sha256, True, demo=True)
+        for f in demo.files
+    ]
 
 
 def wave_keys(ctx: Context, inputs: list[Input]) -> dict[int, str]:
@@ -171,27 +179,40 @@ def _demo_wave(name: str) -> int:
 
 def register_source(ctx: Context, inputs: list[Input]) -> None:
     """Record the survey as a source (meta.yml's ``source``): its files' checksums, synthetic
-    (the demo snapshot) or not."""
-    if inputs and inputs[0].synthetic:
+    (the demo snapshot) or not. Landed files loaded as synthetic (tagged, or ingested with
+    ``--synthetic``; see meta.survey_loads) mark the title and the citation in every language."""
+    if inputs and inputs[0].demo:
         record_source(ctx, ctx.source(META.data["demo_snapshot"]), source_id=META.source_id)
         return
+    [(synthetic,)] = ctx.con.execute("SELECT count(*) FILTER (synthetic) FROM meta.survey_loads").fetchall()
     waves = ", ".join(sorted({str(i.wave) for i in inputs}))
     source = META.data["source"]
+    marks = {
+        lang: text.format(synthetic=synthetic, files=len(inputs))
+        for lang, text in source["synthetic"].items()
+    }
+
+    def marked(lang: str, key: str, text: str) -> str:
+        text = text.format(waves=waves)
+        if not synthetic or key not in ("title", "citation"):
+            return text
+        return f"{text} — {marks[lang]}" if key == "title" else f"{text} {marks[lang]}"
+
     insert_source(
         ctx,
         {
             "source_id": META.source_id,
-            "title": source["title"],
+            "title": marked("en", "title", source["title"]),
             "producer": source["producer"],
             "url": None,
             "licence": source["licence"],
             "retrieved_on": dt.date.today(),
             "sha256": ";".join(i.sha256 for i in inputs),
-            "citation": source["citation"].format(waves=waves),
-            "note": f"{len(inputs)} export file(s)",
+            "citation": marked("en", "citation", source["citation"]),
+            "note": f"{len(inputs)} export file(s)" + (f", {synthetic} synthetic" if synthetic else ""),
         },
         {
-            lang: {k: text.format(waves=waves) for k, text in texts.items()}
+            lang: {k: marked(lang, k, text) for k, text in texts.items()}
             for lang, texts in source["i18n"].items()
         },
     )
@@ -308,9 +329,9 @@ def run(ctx: Context) -> StepResult:
     kept = reusable_waves(ctx, inputs, keys)
     if ctx.incremental:
         clear_previous(ctx, kept)
-    register_source(ctx, inputs)
     results = load_responses(ctx, inputs, kept)
     record_loads(ctx, results, keys)
+    register_source(ctx, inputs)
     load_reference(ctx)
     [(loaded,)] = ctx.con.execute("SELECT count(*) FROM restricted.survey_responses").fetchall()
     return StepResult(len(inputs), loaded)

@@ -41,7 +41,7 @@ COMMENT ON COLUMN public.survey_responses_summary.wave IS 'survey wave (year)';
 COMMENT ON COLUMN public.survey_responses_summary.subsector IS 'subsector code (codebook list `subsector`)';
 COMMENT ON COLUMN public.survey_responses_summary.n_responses IS 'current, consenting responses loaded';
 COMMENT ON COLUMN public.survey_responses_summary.n_quarantined IS 'rows of that wave (and subsector, when readable) sent to quarantine';
-COMMENT ON COLUMN public.survey_responses_summary.synthetic IS 'TRUE when the wave comes from synthetic demo data';
+COMMENT ON COLUMN public.survey_responses_summary.synthetic IS 'TRUE when the wave holds synthetic data (the demo, or a file tagged or ingested as synthetic)';
 COMMENT ON VIEW public.sampling_frame IS 'The sampling frame the survey weights of this build rest on: one row per cell, each with the
 frame''s provenance. Loaded with `sector-monitor survey frame` (a CSV of counts with its source,
 or a KBO/BCE open-data extract counted by `etl/survey/kbo.py` with the editable mapping
