@@ -5,17 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from core.errors import Explained
 from core.i18n import LANGUAGES
 from etl import landing
 from pipeline.build import build
-from pipeline.results import Result, english
+from pipeline.results import Result
 from pipeline.survey import default_user
 from warehouse.layout import Layout
 from warehouse.sql import connect_readonly
 
 
-class FrameError(ValueError):
-    """A sampling frame that cannot be loaded (the message says why and what to do)."""
+class FrameError(Explained):
+    """A sampling frame that cannot be loaded: why and what to do, in fr, nl and en."""
 
 
 KBO_SOURCE = {
@@ -43,12 +44,12 @@ def load_sampling_frame(
     """Load the sampling frame the weights rest on and rebuild the warehouse (atomic; on a
     failure the previous frame stays). ``path``: a KBO/BCE open-data extract (folder or zip),
     counted by :func:`etl.survey.kbo.kbo_frame`, or a CSV of counts (``source`` required);
-    None goes back to the illustrative demo frame. Returns what was loaded, or a refusal
-    (in English: only the command line loads a frame) that changed nothing."""
+    None goes back to the illustrative demo frame. Returns what was loaded, or a refusal (in
+    fr, nl and en) that changed nothing."""
     try:
         files, summary = _frame_file(path, source, date, definition, mapping, employers_only, user)
-    except FrameError as exc:
-        return Result.refused(english(str(exc)))
+    except Explained as exc:  # FrameError, and the file's own: KboFormatError, FrameFileError
+        return Result.refused(exc.messages)
     area = Layout(warehouse).landing
     if files is not None:
         _, previous = landing.store_frame(area, *files)
@@ -79,26 +80,34 @@ def _frame_file(
     user: str | None,
 ) -> tuple[tuple[str, str] | None, dict[str, Any]]:
     """The frame CSV to land with its provenance JSON (None for the demo frame), and what to
-    report. Raises FrameError."""
+    report. Raises an :class:`~core.errors.Explained` error."""
     from etl.survey.frame import FrameSource, frame_csv, load_frame, now_iso, sha256_text
-    from etl.survey.kbo import MAPPING, KboFormatError, Mapping, is_kbo_extract, kbo_frame
+    from etl.survey.kbo import MAPPING, Mapping, is_kbo_extract, kbo_frame
 
     if path is None:
         return None, {}
-    if not path.exists():
-        raise FrameError(f"{path}: not found")
+    for given in (path, mapping):
+        if given is not None and not given.exists():
+            raise FrameError(
+                f"{given} : fichier ou dossier introuvable ; rien n'a changé.",
+                f"{given}: bestand of map niet gevonden; er is niets veranderd.",
+                f"{given}: no such file or folder; nothing changed.",
+            )
     user = user or default_user()
     if is_kbo_extract(path):
         rules = Mapping.load(mapping or MAPPING)
-        try:
-            counted = kbo_frame(path, rules, employers_only)
-        except KboFormatError as exc:
-            raise FrameError(str(exc)) from exc
+        counted = kbo_frame(path, rules, employers_only)
         if not counted.total:
+            scope, unmapped = counted.in_scope, counted.unmapped
             raise FrameError(
-                f"{path}: no association of the frame's definition in this extract "
-                f"({counted.in_scope} in scope, {counted.unmapped} without a mapped "
-                f"main activity); nothing changed"
+                f"{path} : aucune association de la définition de la base de sondage dans cet extrait "
+                f"({scope} dans le champ, {unmapped} sans activité principale reprise dans la "
+                "correspondance) ; rien n'a changé.",
+                f"{path}: geen enkele vereniging van de definitie van het steekproefkader in dit extract "
+                f"({scope} binnen het bereik, {unmapped} zonder hoofdactiviteit in de koppeling); "
+                "er is niets veranderd.",
+                f"{path}: no association of the frame's definition in this extract ({scope} in scope, "
+                f"{unmapped} without a mapped main activity); nothing changed.",
             )
         when = counted.snapshot_date.isoformat() if counted.snapshot_date else (date or None)
         names = {"fr": ("complet", "mise à jour"), "nl": ("volledig", "update"), "en": ("full", "update")}
@@ -144,12 +153,13 @@ def _frame_file(
             f"Mapping: {rules.path.name}. Counts only: no enterprise is listed.",
         )
         return (text, frame_source.to_json()), {"kind": "kbo", "cells": cells, **frame_source.details}
-    try:
-        frame = load_frame(path)
-    except (ValueError, KeyError) as exc:
-        raise FrameError(str(exc)) from exc
+    frame = load_frame(path)
     if not source:
-        raise FrameError("a CSV of counts needs its source: --source 'who counted what, when'")
+        raise FrameError(
+            "un CSV de comptages a besoin de sa source : --source 'qui a compté quoi, quand'.",
+            "een CSV met tellingen heeft zijn bron nodig: --source 'wie telde wat, wanneer'.",
+            "a CSV of counts needs its source: --source 'who counted what, when'.",
+        )
     frame_source = FrameSource(
         "illustrative" if frame.attrs["illustrative"] else "register",
         dict.fromkeys(LANGUAGES, source),

@@ -57,9 +57,3 @@ class Result(Generic[Report]):
         if not self.ok or self.report is None:
             raise ValueError(f"a {self.outcome.value} result has no report: {self.message('en')}")
         return self.report
-
-
-def english(message: str) -> dict[str, str]:
-    """The messages of a result in English only (a sampling frame's refusals: methodologists'
-    input errors, see pipeline/frame.py)."""
-    return {"en": message}

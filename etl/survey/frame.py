@@ -25,6 +25,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core.codes import SIZE_CLASSES
+from core.errors import Explained
+from core.i18n import LANGUAGES
 from etl.survey.codebook import CODEBOOK, Codebook
 
 if TYPE_CHECKING:
@@ -51,17 +53,60 @@ def size_class_sql(staff_fte: str) -> str:
     return f"(CASE WHEN {staff_fte} IS NULL OR {staff_fte} < 0 THEN NULL {cases} ELSE '{largest}' END)"
 
 
+class FrameFileError(Explained, ValueError):
+    """A frame CSV that cannot be used: every problem, with its lines, in fr, nl and en."""
+
+    def __init__(self, path: Path, problems: list[dict[str, str]]) -> None:
+        super().__init__(
+            *(
+                f"{path}{' :' if lang == 'fr' else ':'} " + "; ".join(p[lang] for p in problems)
+                for lang in LANGUAGES
+            )
+        )
+
+
+COLUMNS_HINT = {
+    "fr": "un CSV de base de sondage a les colonnes subsector, size_class, n_associations et, au besoin, "
+    "region, n_employers, status",
+    "nl": "een CSV van het steekproefkader heeft de kolommen subsector, size_class, n_associations en "
+    "eventueel region, n_employers, status",
+    "en": "a frame CSV has the columns subsector, size_class, n_associations and, optionally, region, "
+    "n_employers, status",
+}
+
+
 def load_frame(path: Path = DEMO_FRAME, codebook: Codebook = CODEBOOK) -> pd.DataFrame:
-    """Read and check a frame CSV; ``attrs['illustrative']`` is True if any cell is illustrative."""
+    """Read and check a frame CSV; ``attrs['illustrative']`` is True if any cell is illustrative.
+    Raises :class:`FrameFileError`."""
     import pandas as pd  # here, not at the top: reading an export needs no pandas
 
-    frame = pd.read_csv(path, comment="#", dtype=str, keep_default_na=False)
-    problems = []
-    for column in ("subsector", "size_class", "n_associations"):
-        if column not in frame:
-            problems.append(f"missing column {column!r}")
-    if problems:
-        raise ValueError(f"{path}: " + "; ".join(problems))
+    try:
+        frame = pd.read_csv(path, comment="#", dtype=str, keep_default_na=False)
+    except (ValueError, OSError) as exc:  # not text, not CSV, a folder...
+        raise FrameFileError(
+            path,
+            [
+                {
+                    "fr": f"illisible comme CSV en UTF-8 séparé par des virgules "
+                    f"({COLUMNS_HINT['fr']}) : {exc}",
+                    "nl": f"onleesbaar als CSV in UTF-8 met komma's ({COLUMNS_HINT['nl']}): {exc}",
+                    "en": f"cannot be read as a comma-separated UTF-8 CSV ({COLUMNS_HINT['en']}): {exc}",
+                }
+            ],
+        ) from exc
+    missing = [c for c in ("subsector", "size_class", "n_associations") if c not in frame]
+    if missing:
+        names = ", ".join(missing)
+        raise FrameFileError(
+            path,
+            [
+                {
+                    "fr": f"colonne(s) absente(s) : {names} ({COLUMNS_HINT['fr']})",
+                    "nl": f"ontbrekende kolom(men): {names} ({COLUMNS_HINT['nl']})",
+                    "en": f"missing column(s): {names} ({COLUMNS_HINT['en']})",
+                }
+            ],
+        )
     checks = {
         "subsector": ~frame["subsector"].isin(codebook.lists["subsector"].codes),
         "size_class": ~frame["size_class"].isin([*SIZE_CLASSES, ""]),
@@ -73,18 +118,37 @@ def load_frame(path: Path = DEMO_FRAME, codebook: Codebook = CODEBOOK) -> pd.Dat
         checks["region"] = ~frame["region"].isin(codebook.lists["region"].codes)
     if "status" in frame:
         checks["status"] = ~frame["status"].isin(STATUSES)
+    problems = []
     for column, bad in checks.items():
         if bad.any():
             rows = ", ".join(str(i + 2) for i in bad[bad].index[:5])
-            problems.append(f"bad {column} on data rows {rows}")
-    keys = ["subsector", "size_class"] + (["region"] if "region" in frame else [])
-    if frame.duplicated(keys).any():
-        problems.append("duplicate cells: " + ", ".join(keys))
-    if problems:
-        raise ValueError(f"{path}: " + "; ".join(problems))
+            problems.append(
+                {
+                    "fr": f"valeur invalide de {column} (ligne(s) {rows})",
+                    "nl": f"ongeldige waarde van {column} (rij(en) {rows})",
+                    "en": f"bad {column} on data rows {rows}",
+                }
+            )
+    keys = ", ".join(["subsector", "size_class"] + (["region"] if "region" in frame else []))
+    if frame.duplicated(keys.split(", ")).any():
+        problems.append(
+            {
+                "fr": f"cellules en double ({keys})",
+                "nl": f"dubbele cellen ({keys})",
+                "en": f"duplicate cells: {keys}",
+            }
+        )
     if frame["size_class"].eq("").any() and not frame["size_class"].eq("").all():
-        problems.append("size_class must be given on every row or on none (subsector margins)")
-        raise ValueError(f"{path}: " + "; ".join(problems))
+        problems.append(
+            {
+                "fr": "size_class doit être donné sur toutes les lignes ou sur aucune "
+                "(marges par sous-secteur)",
+                "nl": "size_class moet op alle rijen of op geen enkele rij staan (marges per subsector)",
+                "en": "size_class must be given on every row or on none (subsector margins)",
+            }
+        )
+    if problems:
+        raise FrameFileError(path, problems)
     frame["size_class"] = frame["size_class"].replace("", None)
     frame["n_associations"] = frame["n_associations"].astype("int64")
     if "n_employers" in frame:

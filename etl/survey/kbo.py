@@ -23,6 +23,7 @@ from pathlib import Path
 
 import duckdb
 
+from core.errors import Explained
 from core.yamlfile import read_yaml
 from etl.snapshots import sha256_file
 from etl.survey.codebook import CODEBOOK
@@ -34,8 +35,9 @@ SUBSECTORS = CODEBOOK.lists["subsector"].codes
 EXCLUDE = "exclude"
 
 
-class KboFormatError(ValueError):
-    """Not a KBO/BCE open-data extract (or one missing a table the frame needs)."""
+class KboFormatError(Explained, ValueError):
+    """Not a KBO/BCE open-data extract (or one missing a table the frame needs), or a mapping
+    that names an unknown subsector: what is wrong and what to do, in fr, nl and en."""
 
 
 @dataclass(frozen=True)
@@ -56,9 +58,12 @@ class Mapping:
         }
         bad = sorted({s for codes in nace.values() for s in codes.values()} - set(SUBSECTORS) - {EXCLUDE})
         if bad:
-            raise ValueError(
-                f"{path}: unknown subsector(s) {', '.join(bad)} (use the questionnaire's "
-                f"codes: {', '.join(SUBSECTORS)}, or {EXCLUDE})"
+            unknown, codes = ", ".join(bad), ", ".join([*SUBSECTORS, EXCLUDE])
+            raise KboFormatError(
+                f"{path} : sous-secteur(s) inconnu(s) {unknown} ; "
+                f"utilisez les codes du questionnaire : {codes}.",
+                f"{path}: onbekende subsector(en) {unknown}; gebruik de codes van de vragenlijst: {codes}.",
+                f"{path}: unknown subsector(s) {unknown}; use the questionnaire's codes: {codes}.",
             )
         low, high = data["postal_codes"]
         return cls(
@@ -104,7 +109,11 @@ def _members(source: Path, folder: Path) -> dict[str, Path]:
                 archive.extract(name, folder)
         source = folder
     if not source.is_dir():
-        raise KboFormatError(f"{source}: give the folder or the zip of a KBO/BCE open-data extract")
+        raise KboFormatError(
+            f"{source} : donnez le dossier ou le zip d'un extrait BCE Open Data.",
+            f"{source}: geef de map of de zip van een extract van KBO Open Data.",
+            f"{source}: give the folder or the zip of a KBO/BCE open-data extract.",
+        )
     found: dict[str, Path] = {}
     for path in sorted(source.rglob("*.csv")):
         stem = path.stem.lower()
@@ -113,8 +122,11 @@ def _members(source: Path, folder: Path) -> dict[str, Path]:
                 found.setdefault(table, path)
     missing = [t for t in ("enterprise", "address") if t not in found]
     if missing:
+        files = ", ".join(m + ".csv" for m in missing)
         raise KboFormatError(
-            f"{source}: not a KBO/BCE open-data extract (no {' or '.join(m + '.csv' for m in missing)})"
+            f"{source} : pas un extrait BCE Open Data (il manque {files}).",
+            f"{source}: geen extract van KBO Open Data ({files} ontbreekt).",
+            f"{source}: not a KBO/BCE open-data extract (no {files}).",
         )
     return found
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import duckdb
 import pytest
+from support import cli_in_process
 
 from etl.survey.frame import DEMO_FRAME, load_frame, size_class, size_class_sql
 
@@ -46,3 +47,30 @@ def test_loader_rejects_bad_frames(tmp_path, row, problem):
     path.write_text("subsector,size_class,region,n_associations,status\n" + row + "\n")
     with pytest.raises(ValueError, match=problem):
         load_frame(path)
+
+
+def test_frame_refusals_say_what_and_where_in_the_users_language(tmp_path, capsys):
+    bad = tmp_path / "frame.csv"
+    bad.write_text("subsector,size_class,n_associations\nsoup,lt5,12\nfood_aid,,3\n", encoding="utf-8")
+    wh = tmp_path / "var" / "warehouse.duckdb"
+    expected = {
+        "fr": [
+            "valeur invalide de subsector (ligne(s) 2)",
+            "size_class doit être donné sur toutes les lignes",
+        ],
+        "nl": ["ongeldige waarde van subsector (rij(en) 2)", "size_class moet op alle rijen"],
+        "en": ["bad subsector on data rows 2", "size_class must be given on every row"],
+    }
+    for lang, words in expected.items():
+        code = cli_in_process(
+            "survey", "frame", str(bad), "--source", "x", "--warehouse", str(wh), "--lang", lang
+        )
+        err = capsys.readouterr().err
+        assert code == 2 and str(bad) in err and all(w in err for w in words), err
+    bad.write_text("subsector,size_class,n_associations\nfood_aid,lt5,12\n", encoding="utf-8")
+    assert cli_in_process("survey", "frame", str(bad), "--warehouse", str(wh), "--lang", "nl") == 2
+    assert "heeft zijn bron nodig: --source" in capsys.readouterr().err
+    missing = tmp_path / "nowhere.csv"
+    assert cli_in_process("survey", "frame", str(missing), "--warehouse", str(wh), "--lang", "fr") == 2
+    assert f"{missing} : fichier ou dossier introuvable ; rien n'a changé." in capsys.readouterr().err
+    assert not wh.exists()  # refused before any build

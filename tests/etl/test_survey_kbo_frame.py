@@ -86,8 +86,8 @@ def test_the_real_update_extract_is_read_and_refused_as_a_frame(warehouse_path: 
     wh = tmp_path / "var" / "warehouse.duckdb"
     shutil.copytree(warehouse_path.parent, wh.parent)
     before = wh.read_bytes()
-    result = cli("survey", "frame", str(REAL_UPDATE), "--warehouse", str(wh))
-    assert result.returncode == 2 and "no association of the frame" in result.stderr
+    result = cli("survey", "frame", str(REAL_UPDATE), "--warehouse", str(wh), "--lang", "fr")
+    assert result.returncode == 2 and "aucune association de la définition" in result.stderr
     assert wh.read_bytes() == before
 
 
