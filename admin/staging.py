@@ -185,6 +185,7 @@ class Workspace:
                         "rows_quarantined",
                         "rows_superseded",
                         "rows_incomplete",
+                        "synthetic",
                         "summary",
                     )
                 }

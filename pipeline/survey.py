@@ -104,8 +104,9 @@ def ingest(
         return _unloaded(report, exc)
     version = header.version if header is not None else (version or "v1")
     report["version"] = version
-    if header is not None and header.refused:
-        return _unloaded(report, SurveyRefusedError(header))
+    if header is not None and header.refused:  # no row was read: the lines below the header
+        report["lines_below_header"] = header.rows
+        return _unloaded(report, SurveyRefusedError(header), rows_read=0)
     from pipeline.build import build
 
     area = Layout(warehouse).landing
@@ -154,13 +155,16 @@ def ingest(
     return Result.done(report)
 
 
-def _unloaded(report: dict[str, Any], error: SurveyReadError) -> Result[dict[str, Any]]:
+def _unloaded(
+    report: dict[str, Any], error: SurveyReadError, rows_read: int | None = None
+) -> Result[dict[str, Any]]:
     """The result of a file that was refused by a file-level check (its summary goes into the
     report) or could not be read: nothing changed; ``error`` says why in fr/nl/en."""
     messages = {code: getattr(error, f"message_{code}") for code in LANGUAGES}
     if not isinstance(error, SurveyRefusedError):
         return Result.failed(messages, report)
-    report.update(rows_read=error.summary.rows, refused=True, summary=error.summary.as_dict())
+    read = error.summary.rows if rows_read is None else rows_read
+    report.update(rows_read=read, refused=True, summary=error.summary.as_dict())
     return Result.refused(messages, report)
 
 

@@ -307,7 +307,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "nl": {
         "refused": "Bestand {file} geweigerd, er werd niets geladen of opgeslagen ({rows} rijen gelezen):",
         "refused_header": "Bestand {file} geweigerd op basis van de kopregel, er werd niets "
-        "geladen of opgeslagen ({rows} rijen onder de kopregel):",
+        "geladen of opgeslagen ({rows} regels onder de kopregel):",
         "summary": "Bestand {file}: {rows} rijen gelezen, {failed} in quarantaine.",
         "missing": "- {n} verplichte vraag/vragen zonder kolom: {questions}.",
         "closest": " (meest gelijkende kolom: '{header}')",

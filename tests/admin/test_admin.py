@@ -180,6 +180,7 @@ def test_upload_report_publish_flow(client, live: Path, tmp_path: Path) -> None:
     assert Workspace(live).folder(upload_id).parent == Layout(live).staging
 
     page = client.get(page_url).text
+    assert 'id="synthetic-upload"' not in page  # an export without the tag is real data
     rows = re.findall(r"<tr><td>(\d+)</td><td>([^<]+)</td><td>([^<]+)</td></tr>", page)
     assert {(int(line), field) for line, field, _ in rows} >= {
         (line, field) for line, field, _ in planted["errors"] if "*" not in field
@@ -240,6 +241,15 @@ def test_the_home_page_names_tools_and_logged_actions_in_the_users_language(clie
     page = client.get("/admin/nl/").text
     assert "Logboek van de acties" in page and ">aangemeld<" in page  # the login just logged
     assert ">KoboToolbox<" in page and "Spreadsheet (sjabloon van de vragenlijst)" in page
+
+
+def test_a_synthetic_upload_is_marked_before_it_is_published(client, tmp_path: Path) -> None:
+    tagged = write_demo(tmp_path, (2024,), 30, 2)[0]
+    login(client, lang="nl")
+    response = upload(client, tagged, lang="nl")
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).text
+    assert 'id="synthetic-upload"' in page and "synthetische testgegevens" in page
 
 
 def test_the_landed_files_mark_synthetic_test_data(client, live: Path, tmp_path: Path) -> None:

@@ -88,6 +88,8 @@ def test_missing_required_column_is_refused_from_the_header_in_seconds(
     assert result.returncode == 2, result.stderr
     report = json.loads(result.stdout)
     assert report["refused"] and report["summary"]["missing"] == ["consent_aggregates"]
+    lines = small.read_bytes().count(b"\n") - 1  # some records hold a newline in a comment
+    assert (report["rows_read"], report["lines_below_header"]) == (0, lines) and lines > len(rows)
     assert "consent_aggregates" in report["error"] and "refusé" in report["error"]
     assert report["error"].count("\n") < 10  # one message, not one per row
     started = time.perf_counter()
