@@ -19,6 +19,7 @@ from rich.table import Table
 from core.errors import Explained
 from core.i18n import LANGUAGES
 from core.settings import PREFIX, settings
+from sector_monitor.arguments import Parser
 from sector_monitor.i18n import Texts, user_language
 from warehouse.layout import warehouse_path
 from warehouse.sql import connect_readonly
@@ -524,19 +525,19 @@ def _serve_options(p: argparse.ArgumentParser) -> None:
 def parser() -> argparse.ArgumentParser:
     from etl.survey.codebook import VERSIONS
 
-    common = argparse.ArgumentParser(add_help=False)
+    common = Parser(add_help=False)
     common.add_argument(
         "--warehouse",
         type=Path,
         default=None,
         help="warehouse file (default $SECTOR_MONITOR_WAREHOUSE or var/warehouse.duckdb)",
     )
-    language = argparse.ArgumentParser(add_help=False)
+    language = Parser(add_help=False)
     language.add_argument(
         "--lang", choices=LANGUAGES, help="language of messages: fr, nl or en (default: $LANG, else en)"
     )
     located = [common, language]
-    p = argparse.ArgumentParser(prog="sector-monitor", description=__doc__)
+    p = Parser(prog="sector-monitor", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
     b = sub.add_parser(
         "build", parents=located, help="rebuild the warehouse from snapshots and landed surveys"

@@ -51,6 +51,46 @@ def test_messages_say_what_to_do_in_the_users_language(tmp_path: Path, warehouse
     assert unknown.returncode == 1 and "fout: onbekende indicator: 'nope'" in unknown.stderr
 
 
+@pytest.mark.parametrize(
+    ("argv", "lang", "expected"),
+    [
+        (
+            ["survey", "ingest", "x.csv", "--lang", "fr"],
+            None,
+            "erreur : argument(s) obligatoire(s) manquant(s) : --wave",
+        ),
+        (
+            ["survey", "ingest", "x.csv", "--wave", "abc", "--lang=nl"],
+            None,
+            "ongeldige waarde 'abc' (verwacht type: int)",
+        ),
+        (
+            ["survey", "ingest", "x.csv", "--wave", "2024", "--format", "odk"],
+            "fr_BE.UTF-8",
+            "choix invalide : 'odk'",
+        ),
+        (
+            ["build", "--bogus"],
+            "nl_BE.UTF-8",
+            "fout: onbekend(e) argument(en): --bogus (zie sector-monitor --help)",
+        ),
+        (
+            ["indicators", "show", "--lang", "en"],
+            "fr_BE.UTF-8",
+            "error: the following arguments are required: id",
+        ),
+    ],
+)
+def test_bad_arguments_are_refused_in_the_users_language(
+    argv: list[str], lang: str | None, expected: str, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    monkeypatch.setenv("LANG", lang or "C.UTF-8")
+    with pytest.raises(SystemExit) as stopped:
+        cli_in_process(*argv)
+    err = capsys.readouterr().err
+    assert stopped.value.code == 2 and err.startswith("usage: ") and expected in err, err
+
+
 def test_indicators_list_and_show_in_the_users_language(warehouse_path: Path) -> None:
     listed = cli(
         "indicators", "list", "--theme", "task_transfer", "--lang", "nl", "--warehouse", str(warehouse_path)
