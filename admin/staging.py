@@ -239,12 +239,14 @@ class Workspace:
         with _exclusive(Layout(self.warehouse).publish_lock):
             if upload.status != "ready" or not self.candidate(upload).exists():
                 raise StaleUploadError(upload.id)
-            if _registry_digest(area) != upload.base_registry:
+            file = self.input_file(upload)
+            staged = landing.find(Layout(self.candidate(upload)).landing, file.name, upload.wave)
+            if _registry_digest(area) != upload.base_registry or staged is None:
                 raise StaleUploadError(upload.id)
             try:
                 with build_lock(self.warehouse):
-                    entry, previous = landing.land(
-                        area, self.input_file(upload), upload.wave, upload.format, user=upload.user
+                    entry, previous = landing.land(  # as the candidate read it: version, declared flag
+                        area, file, upload.wave, upload.format, upload.user, staged.version, staged.synthetic
                     )
                     try:
                         quarantine = self.quarantine_file(upload)

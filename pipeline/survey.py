@@ -61,7 +61,7 @@ def ingest(
     user: str | None = None,
     version: str | None = None,
     full: bool = False,
-    synthetic: bool = False,
+    synthetic: bool | None = None,
 ) -> Result[dict[str, Any]]:
     """Check, validate and load one export, rebuilding the warehouse atomically (reusing the
     rows of the other waves and of the unchanged steps unless ``full``).
@@ -77,7 +77,13 @@ def ingest(
     cannot be read; its messages say why in fr/nl/en. ``version``: the questionnaire version
     (default: detected from the header, see detect_version). ``synthetic``: the file is test
     data (a file tagged ``synthetic`` in Kobo's ``_tags`` is marked anyway): every figure computed
-    from it is labelled synthetic; ``synthetic`` in the report says whether it was."""
+    from it is labelled synthetic; None keeps what was declared for a landed file of that wave
+    and name (a file sent again stays declared); ``synthetic`` in the report says whether the
+    file was loaded as synthetic."""
+    area = Layout(warehouse).landing
+    if synthetic is None:
+        replaced = landing.find(area, file.name, wave)
+        synthetic = replaced is not None and replaced.synthetic
     report: dict[str, Any] = {
         "file": str(file),
         "format": fmt,
@@ -109,7 +115,6 @@ def ingest(
         return _unloaded(report, SurveyRefusedError(header), rows_read=0)
     from pipeline.build import build
 
-    area = Layout(warehouse).landing
     landed: dict[str, Any] = {}
 
     def land() -> None:

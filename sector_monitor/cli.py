@@ -598,9 +598,11 @@ def parser() -> argparse.ArgumentParser:
     i.add_argument("--full", action="store_true", help="rebuild every step and wave (see build --full)")
     i.add_argument(
         "--synthetic",
-        action="store_true",
+        action=argparse.BooleanOptionalAction,
+        default=None,
         help="the file is test data: every figure computed from it is labelled synthetic "
-        "(automatic for a file tagged 'synthetic' in Kobo's _tags, as `survey demo` writes them)",
+        "(automatic for a file tagged 'synthetic' in Kobo's _tags, as `survey demo` writes them); "
+        "default: as declared when a file of that name and wave was ingested before",
     )
     fl = ssub.add_parser("files", parents=located, help="list the landed survey files")
     fl.add_argument("--wave", type=int, help="only this wave")

@@ -75,6 +75,14 @@ COLUMNS_HINT = {
 }
 
 
+def _data_lines(path: Path) -> list[int]:
+    """The line number in the file of each data row ``pandas.read_csv(comment="#")`` returns:
+    comment and blank lines are skipped, the first other line is the header."""
+    with Path(path).open(encoding="utf-8", errors="replace") as handle:
+        numbers = [n for n, line in enumerate(handle, 1) if line.strip() and not line.startswith("#")]
+    return numbers[1:]
+
+
 def load_frame(path: Path = DEMO_FRAME, codebook: Codebook = CODEBOOK) -> pd.DataFrame:
     """Read and check a frame CSV; ``attrs['illustrative']`` is True if any cell is illustrative.
     Raises :class:`FrameFileError`."""
@@ -119,14 +127,19 @@ def load_frame(path: Path = DEMO_FRAME, codebook: Codebook = CODEBOOK) -> pd.Dat
     if "status" in frame:
         checks["status"] = ~frame["status"].isin(STATUSES)
     problems = []
+    lines = _data_lines(path)
     for column, bad in checks.items():
         if bad.any():
-            rows = ", ".join(str(i + 2) for i in bad[bad].index[:5])
+            found = [lines[i] for i in bad[bad].index]
+            rows = ", ".join(map(str, found[:5]))
+            more = len(found) - 5
             problems.append(
                 {
-                    "fr": f"valeur invalide de {column} (ligne(s) {rows})",
-                    "nl": f"ongeldige waarde van {column} (rij(en) {rows})",
-                    "en": f"bad {column} on data rows {rows}",
+                    "fr": f"valeur invalide de {column} (ligne(s) {rows}"
+                    + (f" et {more} autre(s))" if more > 0 else ")"),
+                    "nl": f"ongeldige waarde van {column} (regel(s) {rows}"
+                    + (f" en {more} andere)" if more > 0 else ")"),
+                    "en": f"bad {column} on line(s) {rows}" + (f" and {more} more" if more > 0 else ""),
                 }
             )
     keys = ", ".join(["subsector", "size_class"] + (["region"] if "region" in frame else []))

@@ -131,17 +131,6 @@ def _members(source: Path, folder: Path) -> dict[str, Path]:
     return found
 
 
-def is_kbo_extract(source: Path) -> bool:
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            if source.is_file() and not zipfile.is_zipfile(source):
-                return False
-            _members(source, Path(tmp))
-        return True
-    except KboFormatError:
-        return False
-
-
 def _read(con: duckdb.DuckDBPyConnection, name: str, path: Path) -> None:
     """A table of the extract, every column text (codes keep their leading zeros)."""
     con.execute(

@@ -37,7 +37,7 @@ from etl.survey.filecheck import SurveyRefusedError, summarise
 from etl.survey.frame import size_class_sql
 from etl.survey.messages import INCOMPLETE
 from etl.survey.pseudonym import pseudonym_sql
-from etl.survey.readers import QUARANTINE_FILE, QUARANTINE_LINE, Export, read_export
+from etl.survey.readers import QUARANTINE_FILE, QUARANTINE_LINE, SYNTHETIC_TAG, TAGS, Export, read_export
 from etl.survey.sql import in_list, temp_name
 from etl.survey.validation import Validation, message_templates, render_sql, validate_all
 from etl.survey.workbooks import SUBMITTED_AT
@@ -233,8 +233,9 @@ def write_quarantine(ctx: Context, result: FileResult, errors: str) -> None:
     with their messages, for the coordinator to correct in a spreadsheet and ingest again
     (restricted, 0600). ``;``-separated UTF-8 with a BOM, so that Belgian Excel opens it as it
     is; ``_quarantine_file`` and ``_quarantine_line`` say where each row was first sent, so that
-    a corrected row takes its quarantine entry over. Written by DuckDB, messages rendered in SQL
-    for these rows only; no file when nothing is left to correct."""
+    a corrected row takes its quarantine entry over; the rows of a synthetic file keep the tag
+    (``_tags``), so that their correction is loaded as synthetic too. Written by DuckDB, messages
+    rendered in SQL for these rows only; no file when nothing is left to correct."""
     out = ctx.landing / "quarantine" / str(result.input.wave) / f"{result.input.name}.quarantine.csv"
     con = result.con
     if result.input.demo or not con.execute(f"SELECT count(*) FROM {errors}").fetchall()[0][0]:
@@ -246,6 +247,9 @@ def write_quarantine(ctx: Context, result: FileResult, errors: str) -> None:
     message = " || ' | ' || ".join(render_sql(f"m.{lang}", "e.line", "e.detail", lang) for lang in LANGUAGES)
     codes = result.checked.codebook.codes  # the file's version
     answers = ", ".join(f"{_excel_safe(f'_given.{quote_ident(c)}')} AS {quote_ident(c)}" for c in codes)
+    tags = (
+        f", {quote_literal(SYNTHETIC_TAG)} AS {TAGS}" if result.input.synthetic else ""
+    )  # the fix stays synthetic
     private_dir(out.parent, root=ctx.landing)
     tmp = scratch_dir(ctx.warehouse) / f"{ctx.warehouse.name}.{temp_name('quarantine')}.csv"
     try:
@@ -256,7 +260,7 @@ def write_quarantine(ctx: Context, result: FileResult, errors: str) -> None:
             f"SELECT msg._errors, coalesce(r._origin_file, {quote_literal(result.input.name)}) AS "
             f"{QUARANTINE_FILE}, coalesce(r._origin_line, r._line) AS {QUARANTINE_LINE}, "
             f"strftime(r._submitted_at, '%Y-%m-%d %H:%M:%S') AS {SUBMITTED_AT}, "
-            f"{', '.join(f'r.{quote_ident(c)}' for c in codes)} FROM msg JOIN (SELECT _line, "
+            f"{', '.join(f'r.{quote_ident(c)}' for c in codes)}{tags} FROM msg JOIN (SELECT _line, "
             f"_origin_file, _origin_line, _submitted_at, {answers} FROM "
             f"{result.checked.invalid_relation}) r ON r._line = msg.line "
             f"ORDER BY r._line) "

@@ -242,7 +242,7 @@ def _metadata(fmt: str, headers: list[str], codebook: Codebook = CODEBOOK) -> se
     included: a user group may have that name) whose last segment is a question code maps to
     the question, unless it is a known tool field (:func:`kobo_tool_field`); other ``meta/`` and
     ``formhub/`` columns are the tool's."""
-    correction = {h for h in headers if h.strip().lower() in QUARANTINE_COLUMNS}
+    correction = {h for h in headers if h.strip().lower() in (*QUARANTINE_COLUMNS, TAGS)}
     if fmt == "kobo":
         return correction | {
             h

@@ -13,11 +13,14 @@ from pathlib import Path
 import pytest
 from admin_client import PASSWORD, USER, csrf, login, upload
 from support import cli_in_process
+from survey_v2 import v2_answers
 
 from admin import accounts
 from admin.staging import Upload, Workspace
 from etl import landing
+from etl.survey.codebook import CODEBOOKS
 from etl.survey.demo import write_demo, write_planted_errors
+from etl.survey.kobo_export import write_kobo_csv
 from sector_monitor.web import create_app
 from warehouse.layout import Layout
 from warehouse.sql import connect_readonly
@@ -250,6 +253,20 @@ def test_a_synthetic_upload_is_marked_before_it_is_published(client, tmp_path: P
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).text
     assert 'id="synthetic-upload"' in page and "synthetische testgegevens" in page
+
+
+def test_a_published_file_is_replayed_as_its_candidate_read_it(client, live: Path, tmp_path: Path) -> None:
+    v2 = write_kobo_csv(v2_answers(2025, 30, 5), tmp_path / "wave_2025.csv", CODEBOOKS["v2"], synthetic=True)
+    login(client)
+    page_url = upload(client, v2, wave="2025").headers["Location"]
+    assert client.post(f"{page_url}/publish", data={"csrf_token": csrf(client, page_url)}).status_code == 302
+    assert [(e.name, e.version) for e in landing.registry(Layout(live).landing)] == [(v2.name, "v2")]
+    published = live_loads(live)
+    assert cli_in_process("build", "--full", "--warehouse", str(live)) == 0  # the live registry replayed
+    assert live_loads(live) == published
+    con = connect_readonly(live)
+    assert con.execute("SELECT version, synthetic FROM wh.meta.survey_loads").fetchall() == [("v2", True)]
+    con.close()
 
 
 def test_the_landed_files_mark_synthetic_test_data(client, live: Path, tmp_path: Path) -> None:

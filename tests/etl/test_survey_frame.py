@@ -51,15 +51,22 @@ def test_loader_rejects_bad_frames(tmp_path, row, problem):
 
 def test_frame_refusals_say_what_and_where_in_the_users_language(tmp_path, capsys):
     bad = tmp_path / "frame.csv"
-    bad.write_text("subsector,size_class,n_associations\nsoup,lt5,12\nfood_aid,,3\n", encoding="utf-8")
+    soups = "".join(f"soup,lt5,{n}\n" for n in range(7))  # lines 5-11: five named, two more
+    bad.write_text(
+        "# a frame, as the demo's\n\nsubsector,size_class,n_associations\nfood_aid,,3\n" + soups,
+        encoding="utf-8",
+    )
     wh = tmp_path / "var" / "warehouse.duckdb"
     expected = {
         "fr": [
-            "valeur invalide de subsector (ligne(s) 2)",
-            "size_class doit être donné sur toutes les lignes",
+            "valeur invalide de subsector (ligne(s) 5, 6, 7, 8, 9 et 2 autre(s))",
+            "size_class doit être donné",
         ],
-        "nl": ["ongeldige waarde van subsector (rij(en) 2)", "size_class moet op alle rijen"],
-        "en": ["bad subsector on data rows 2", "size_class must be given on every row"],
+        "nl": [
+            "ongeldige waarde van subsector (regel(s) 5, 6, 7, 8, 9 en 2 andere)",
+            "size_class moet op alle rijen",
+        ],
+        "en": ["bad subsector on line(s) 5, 6, 7, 8, 9 and 2 more", "size_class must be given on every row"],
     }
     for lang, words in expected.items():
         code = cli_in_process(
@@ -73,4 +80,9 @@ def test_frame_refusals_say_what_and_where_in_the_users_language(tmp_path, capsy
     missing = tmp_path / "nowhere.csv"
     assert cli_in_process("survey", "frame", str(missing), "--warehouse", str(wh), "--lang", "fr") == 2
     assert f"{missing} : fichier ou dossier introuvable ; rien n'a changé." in capsys.readouterr().err
+    extract = tmp_path / "kbo"  # a KBO folder without its address table
+    extract.mkdir()
+    (extract / "enterprise.csv").write_text('"EnterpriseNumber"\n', encoding="utf-8")
+    assert cli_in_process("survey", "frame", str(extract), "--warehouse", str(wh), "--lang", "nl") == 2
+    assert "geen extract van KBO Open Data (address.csv ontbreekt)" in capsys.readouterr().err
     assert not wh.exists()  # refused before any build

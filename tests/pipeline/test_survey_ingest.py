@@ -119,35 +119,75 @@ def test_corrected_file_replaces_its_previous_load_and_build_replays(tmp_path: P
     assert table_digest(wh) == before  # a later build includes every ingested wave
 
 
-def test_synthetic_exports_are_labelled_synthetic_in_every_figure_and_after_a_rebuild(tmp_path: Path) -> None:
-    """A demo export (tagged ``synthetic`` in ``_tags``) and an untagged file declared with
-    ``--synthetic``: both marked in the report, the file list, every figure from them and the
-    survey's source, in each language; a later build keeps the mark (landing registry)."""
-    tagged = write_demo(tmp_path / "demo", waves=(2024,), n=40, seed=3)[0]
-    plain = tmp_path / "plain" / "wave_2023.csv"
+def _tagged(source: Path, target: Path) -> Path:
+    """``source`` (a Kobo CSV) with every row tagged ``synthetic``, as KoboToolbox exports tags."""
+    with source.open(newline="", encoding="utf-8") as handle:
+        header, *rows = list(csv.reader(handle, delimiter=";"))
+    column = header.index("_tags")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with target.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle, delimiter=";", quoting=csv.QUOTE_ALL).writerows(
+            [header, *(r[:column] + ["synthetic"] + r[column + 1 :] for r in rows)]
+        )
+    return target
+
+
+def test_synthetic_files_are_labelled_in_every_figure_their_corrections_too(tmp_path: Path) -> None:
+    """A real file and a tagged file of the same name in two waves, the tagged file's quarantine
+    CSV sent again, an untagged file declared ``--synthetic`` then sent again without the flag:
+    each marked in its report, the file list, the summary view (per wave, counts not doubled),
+    every figure and the survey's source, in each language."""
+    real = tmp_path / "real" / "export.csv"
+    real.parent.mkdir()
+    write_planted_errors(real)
+    tagged = _tagged(real, tmp_path / "tagged" / "export.csv")
+    plain = tmp_path / "plain" / "wave_2022.csv"
     plain.parent.mkdir()
-    write_kobo_csv(demo_answers((2023,), n=40, seed=4)[2023], plain)
+    write_kobo_csv(demo_answers((2022,), n=40, seed=4)[2022], plain)
     wh = tmp_path / "var" / "warehouse.duckdb"
+    assert ingest(wh, real, 2023)[0]["synthetic"] is False
     result = cli("survey", "ingest", str(tagged), "--wave", "2024", "--warehouse", str(wh), "--lang", "fr")
     assert result.returncode == 0 and "données de test synthétiques" in result.stderr
-    report, code = ingest(wh, plain, 2023, "--synthetic")
-    assert code == 0 and report["synthetic"] is True
-    assert cli("build", "--warehouse", str(wh)).returncode == 0
+    fix = wh.parent / "landing" / "quarantine" / "2024" / "export.csv.quarantine.csv"
+    correction = ingest(wh, shutil.copy(fix, tmp_path / "export.fix.csv"), 2024)[0]
+    assert correction["rows_read"] > 0 and correction["synthetic"] is True  # the tag came back with it
+    assert ingest(wh, plain, 2022, "--synthetic")[0]["synthetic"] is True
+    assert ingest(wh, plain, 2022)[0]["synthetic"] is True  # sent again: still declared
+    assert cli("build", "--full", "--warehouse", str(wh)).returncode == 0  # every wave in one load
     files = json.loads(cli("survey", "files", "--warehouse", str(wh), "--json").stdout)
-    assert {(f["name"], f["synthetic"]) for f in files} == {(tagged.name, True), (plain.name, True)}
+    assert sorted((f["wave"], f["name"], f["synthetic"]) for f in files) == [
+        (2022, plain.name, True),
+        (2023, "export.csv", False),
+        (2024, "export.csv", True),
+        (2024, "export.fix.csv", True),
+    ]
     con = duckdb.connect(str(wh), read_only=True)
+    summary = con.execute(
+        "SELECT wave, sum(n_quarantined), bool_and(synthetic), bool_or(synthetic) "
+        "FROM public.survey_responses_summary GROUP BY wave ORDER BY wave"
+    ).fetchall()
+    quarantined = dict(
+        con.execute("SELECT wave, count(*) FROM meta.quarantined_rows GROUP BY wave").fetchall()
+    )
     survey = con.execute(
-        "SELECT bool_and(synthetic), count(*) FROM public.indicator_values WHERE indicator_id IN "
-        "(SELECT indicator_id FROM public.indicators WHERE estimator NOT IN ('public_series', 'combined'))"
-    ).fetchone()
+        "SELECT period, bool_and(synthetic), bool_or(synthetic) FROM public.indicator_values "
+        "WHERE indicator_id IN (SELECT indicator_id FROM public.indicators "
+        "WHERE estimator NOT IN ('public_series', 'combined')) GROUP BY period ORDER BY period"
+    ).fetchall()
     titles = con.execute(
         "SELECT title_fr, title_nl, title_en FROM meta.sources WHERE source_id = 'association_survey'"
     ).fetchone()
     con.close()
-    assert survey[0] is True and survey[1] > 0
-    assert "SYNTHÉTIQUES : 2 fichier(s) sur 2" in titles[0]
-    assert "SYNTHETISCHE GEGEVENS: 2 van de 2" in titles[1]
-    assert "SYNTHETIC DATA: 2 of the 2" in titles[2]
+    assert [(w, n) for w, n, _, _ in summary] == [(w, quarantined.get(w, 0)) for w, *_ in summary]
+    assert [(w, every, some) for w, _, every, some in summary] == [
+        (2022, True, True),
+        (2023, False, False),
+        (2024, True, True),
+    ]
+    assert survey == [("2022", True, True), ("2023", False, False), ("2024", True, True)]
+    assert "SYNTHÉTIQUES : 3 fichier(s) sur 4" in titles[0]
+    assert "SYNTHETISCHE GEGEVENS: 3 van de 4" in titles[1]
+    assert "SYNTHETIC DATA: 3 of the 4" in titles[2]
 
 
 @pytest.mark.slow

@@ -4,19 +4,15 @@ SELECT * FROM restricted.survey_responses WHERE status = 'current' AND consent;
 
 CREATE OR REPLACE VIEW public.survey_responses_summary AS
 WITH responses AS (
-    SELECT wave, subsector, count(*) AS n_responses, bool_or(synthetic) AS synthetic
-    FROM restricted.survey_current GROUP BY ALL
+    SELECT wave, subsector, count(*) AS n_responses FROM restricted.survey_current GROUP BY ALL
 ), quarantined AS (
-    SELECT q.wave, q.subsector, count(*) AS n_quarantined, bool_or(l.synthetic) AS synthetic
-    FROM meta.quarantined_rows q
-    JOIN (SELECT DISTINCT load_id, file, synthetic FROM meta.survey_loads) l
-      ON l.load_id = q.load_id AND l.file = q.source_file
-    GROUP BY ALL
+    SELECT wave, subsector, count(*) AS n_quarantined FROM meta.quarantined_rows GROUP BY ALL
+), waves AS (  -- a wave with one synthetic file is synthetic as a whole, as its estimates are
+    SELECT wave, bool_or(synthetic) AS synthetic FROM meta.survey_loads GROUP BY wave
 )
 SELECT wave, subsector, coalesce(r.n_responses, 0) AS n_responses,
-       coalesce(q.n_quarantined, 0) AS n_quarantined,
-       coalesce(r.synthetic, q.synthetic) AS synthetic
-FROM responses r FULL OUTER JOIN quarantined q USING (wave, subsector)
+       coalesce(q.n_quarantined, 0) AS n_quarantined, w.synthetic
+FROM responses r FULL OUTER JOIN quarantined q USING (wave, subsector) JOIN waves w USING (wave)
 ORDER BY wave, subsector;
 
 -- The sampling frame the survey weights rest on, each cell with the frame's provenance.
