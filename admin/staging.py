@@ -214,8 +214,8 @@ class Workspace:
         try:
             return con.execute(
                 f"SELECT line, field, message_{lang} FROM wh.meta.quarantine "
-                "WHERE source_file = ? ORDER BY line, field, rule LIMIT ?",
-                [upload.file_name, limit],
+                "WHERE source_file = ? AND wave = ? ORDER BY line, field, rule LIMIT ?",
+                [upload.file_name, upload.wave, limit],
             ).fetchall()
         finally:
             con.close()

@@ -35,13 +35,14 @@ def listed_errors(
         if load is None:
             return [], 0
         [(total,)] = con.execute(
-            "SELECT count(*) FROM wh.meta.quarantine_errors WHERE load_id = ? AND source_file = ?",
-            [load[0], name],
+            "SELECT count(*) FROM wh.meta.quarantine_errors "
+            "WHERE load_id = ? AND source_file = ? AND wave = ?",
+            [load[0], name, wave],
         ).fetchall()
         rows = con.execute(
             f"SELECT line, field, rule, message_{lang} FROM wh.meta.quarantine WHERE load_id = ? AND "
-            "source_file = ? ORDER BY line, field, rule LIMIT ?",
-            [load[0], name, limit],
+            "source_file = ? AND wave = ? ORDER BY line, field, rule LIMIT ?",
+            [load[0], name, wave, limit],
         ).fetchall()
     finally:
         con.close()
@@ -187,7 +188,7 @@ def file_summary(warehouse: Path, name: str, wave: int, header: FileSummary | No
             return header or FileSummary(name, 0, 0, [], [], [], [], max_failing_share())
         errors = (
             f"(SELECT line, field, rule FROM wh.meta.quarantine_errors WHERE load_id = "
-            f"{quote_literal(load[0])} AND source_file = {quote_literal(name)})"
+            f"{quote_literal(load[0])} AND source_file = {quote_literal(name)} AND wave = {int(wave)})"
         )
         found = causes(con, errors)
     finally:

@@ -14,6 +14,7 @@ from support import cli, table_digest
 
 from etl.survey.demo import demo_answers, write_demo, write_planted_errors
 from etl.survey.kobo_export import write_kobo_csv
+from pipeline.survey import file_summary, listed_errors
 
 
 def ingest(wh: Path, file: Path, wave: int = 2024, *extra: str) -> tuple[dict, int]:
@@ -177,7 +178,13 @@ def test_synthetic_files_are_labelled_in_every_figure_their_corrections_too(tmp_
     titles = con.execute(
         "SELECT title_fr, title_nl, title_en FROM meta.sources WHERE source_id = 'association_survey'"
     ).fetchone()
+    [(errors_2023,)] = con.execute("SELECT count(*) FROM meta.quarantine_errors WHERE wave = 2023").fetchall()
     con.close()
+    listed, total = listed_errors(wh, "export.csv", 2023, "en")
+    assert len(listed) == total == errors_2023 > 0
+    assert sum(c.count for c in file_summary(wh, "export.csv", 2023).causes) == total
+    assert listed_errors(wh, "export.csv", 2024, "en")[1] == 0  # all sent again; not 2023's errors
+    assert file_summary(wh, "export.csv", 2024).causes == []
     assert [(w, n) for w, n, _, _ in summary] == [(w, quarantined.get(w, 0)) for w, *_ in summary]
     assert [(w, every, some) for w, _, every, some in summary] == [
         (2022, True, True),

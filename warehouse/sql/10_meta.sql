@@ -82,7 +82,7 @@ CREATE TABLE meta.quarantine_messages (
 -- Every error with its messages, rendered when read (shown or exported), not when stored; the
 -- detail (a computed total) with the language's decimal mark (core.i18n.separators).
 CREATE VIEW meta.quarantine AS
-SELECT e.load_id, e.source_file, e.line, e.field, e.rule,
+SELECT e.load_id, e.source_file, e.wave, e.line, e.field, e.rule,
        replace(replace(m.message_fr, '{line}', coalesce(e.line::VARCHAR, '')), '{value}', replace(coalesce(e.detail, ''), '.', ',')) AS message_fr,
        replace(replace(m.message_nl, '{line}', coalesce(e.line::VARCHAR, '')), '{value}', replace(coalesce(e.detail, ''), '.', ',')) AS message_nl,
        replace(replace(m.message_en, '{line}', coalesce(e.line::VARCHAR, '')), '{value}', coalesce(e.detail, '')) AS message_en
