@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Translations. Dashboard (domain messages): extract the strings, update the fr/nl/en catalogs.
-# Coordinator workspace (domain admin, admin/locale) and command line (domain cli,
-# sector_monitor/locale): keyed msgids, edited in the .po files.
+# Command-line help (domain help, sector_monitor/locale): extract the h("...") texts, update the
+# catalogs (English: the msgids themselves). Coordinator workspace (domain admin, admin/locale) and
+# command-line messages (domain cli, sector_monitor/locale): keyed msgids, edited in the .po files.
 # Then compile every catalog of both.
 #   scripts/i18n.sh            extract + update + compile
 #   scripts/i18n.sh compile    compile only (after editing a .po file)
@@ -19,6 +20,16 @@ if [[ "${1:-}" != "compile" ]]; then
             "$PYBABEL" update --no-fuzzy-matching -i "$POT" -d "$LOCALE" -l "$lang"
         else
             "$PYBABEL" init -i "$POT" -d "$LOCALE" -l "$lang"
+        fi
+    done
+    HELP_POT=sector_monitor/locale/help.pot
+    "$PYBABEL" extract --no-location --sort-output --no-default-keywords -k h \
+        --project=sector-monitor -o "$HELP_POT" sector_monitor/cli.py sector_monitor/arguments.py
+    for lang in fr nl en; do
+        if [[ -f "sector_monitor/locale/$lang/LC_MESSAGES/help.po" ]]; then
+            "$PYBABEL" update --no-fuzzy-matching -D help -i "$HELP_POT" -d sector_monitor/locale -l "$lang"
+        else
+            "$PYBABEL" init -D help -i "$HELP_POT" -d sector_monitor/locale -l "$lang"
         fi
     done
 fi

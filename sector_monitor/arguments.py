@@ -1,24 +1,27 @@
-"""The command line's parser: argparse, with its refusals of bad input in the user's language.
+"""The command line's parser: argparse, with its help and its refusals in the user's language.
 
-argparse writes its error messages in English through the process-wide gettext domain; setting
-that domain would change every other gettext user of the process, so the parser translates the
-message it is about to print instead: each of argparse's own messages (Python 3.11) is matched
-here and rewritten from the ``arg_*`` keys of the ``cli`` catalog. The language is the one of
-``--lang`` on the command line, else ``$LANG`` (:func:`~sector_monitor.i18n.user_language`).
-``--help`` stays in English.
+The help texts are English msgids of the gettext domain ``help`` (``h("...")``, extracted by
+``scripts/i18n.sh``, translated in ``sector_monitor/locale/{fr,nl}/LC_MESSAGES/help.po``), and so
+are argparse's own headings. argparse writes its error messages in English through the
+process-wide gettext domain; setting that domain would change every other gettext user of the
+process, so the parser translates the message it is about to print instead: each of argparse's
+own messages (Python 3.11) is matched here and rewritten from the ``arg_*`` keys of the ``cli``
+catalog. The language is the one of ``--lang`` on the command line, else ``$LANG``
+(:func:`language_in`), chosen before the parser is built (:func:`building_in`).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextvars import ContextVar
 from typing import Any, NoReturn
 
-from core.i18n import LANGUAGES
-from sector_monitor.i18n import Texts, user_language
+from core.i18n import LANGUAGES, gettext
+from sector_monitor.i18n import LOCALE_DIR, Texts, user_language
 
 ARGUMENT = r"argument (?P<arg>\S+): "
 MESSAGES = [  # argparse's message (formatted) -> key in the cli catalog
@@ -32,7 +35,13 @@ MESSAGES = [  # argparse's message (formatted) -> key in the cli catalog
     (ARGUMENT + r"expected at least one argument", "arg_expected_some"),
     (ARGUMENT + r"not allowed with argument (?P<other>.+)", "arg_not_allowed"),
 ]
-_ARGV: ContextVar[Sequence[str]] = ContextVar("argv", default=())
+HELP_DOMAIN = "help"
+_LANGUAGE: ContextVar[str] = ContextVar("language", default="en")
+
+
+def help_texts(lang: str) -> Callable[[str], str]:
+    """``h``: an English help text in ``lang`` (the text itself when it has no translation)."""
+    return gettext(lang, LOCALE_DIR, HELP_DOMAIN)
 
 
 def language_in(argv: Sequence[str]) -> str:
@@ -46,6 +55,16 @@ def language_in(argv: Sequence[str]) -> str:
     return user_language()
 
 
+@contextlib.contextmanager
+def building_in(lang: str) -> Iterator[Callable[[str], str]]:
+    """Build parsers in ``lang``: yields ``h``, for their help texts."""
+    token = _LANGUAGE.set(lang)
+    try:
+        yield help_texts(lang)
+    finally:
+        _LANGUAGE.reset(token)
+
+
 def translated(message: str, t: Texts) -> str:
     """argparse's ``message`` in the language of ``t`` (as it is when it is not known here)."""
     for pattern, key in MESSAGES:
@@ -54,18 +73,46 @@ def translated(message: str, t: Texts) -> str:
     return message
 
 
-class Parser(argparse.ArgumentParser):
-    """An ArgumentParser (and its subcommands' parsers) that refuses bad input in the user's
-    language, pointing to the command's ``--help``."""
+class Formatter(argparse.HelpFormatter):
+    """argparse's help layout, with the usage heading given (argparse's is English)."""
 
-    def parse_args(self, args: Sequence[str] | None = None, namespace: Any = None) -> Any:  # type: ignore[override]
-        token = _ARGV.set(sys.argv[1:] if args is None else list(args))
-        try:
-            return super().parse_args(args, namespace)
-        finally:
-            _ARGV.reset(token)
+    def __init__(self, prog: str, usage: str) -> None:
+        super().__init__(prog)
+        self.usage = usage
+
+    def add_usage(self, usage: Any, actions: Any, groups: Any, prefix: str | None = None) -> None:
+        super().add_usage(usage, actions, groups, self.usage if prefix is None else prefix)
+
+
+class Parser(argparse.ArgumentParser):
+    """An ArgumentParser (and its subcommands' parsers) whose help and refusals of bad input are
+    in the language it was built in (:func:`building_in`); a refusal points to ``--help``."""
+
+    def __init__(
+        self, prog: str | None = None, *, add_help: bool = True, parents: Sequence[Any] = (), **kwargs: Any
+    ) -> None:
+        super().__init__(prog, add_help=False, **kwargs)
+        self.lang = _LANGUAGE.get()
+        h = help_texts(self.lang)
+        self._positionals.title = h("positional arguments")
+        self._optionals.title = h("options")
+        if add_help:
+            self.add_argument(
+                "-h",
+                "--help",
+                action="help",
+                default=argparse.SUPPRESS,
+                help=h("show this help message and exit"),
+            )
+        for parent in parents:  # after -h, as argparse does
+            self._add_container_actions(parent)
+            self._defaults.update(parent._defaults)
+
+    def _get_formatter(self) -> argparse.HelpFormatter:
+        h = help_texts(self.lang)
+        return Formatter(self.prog, h("usage: "))
 
     def error(self, message: str) -> NoReturn:
-        t = Texts(language_in(_ARGV.get()))
+        t = Texts(self.lang)
         self.print_usage(sys.stderr)
         self.exit(2, f"{self.prog}: {t('error')} {translated(message, t)} {t('see_help', prog=self.prog)}\n")

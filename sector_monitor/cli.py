@@ -19,7 +19,7 @@ from rich.table import Table
 from core.errors import Explained
 from core.i18n import LANGUAGES
 from core.settings import PREFIX, settings
-from sector_monitor.arguments import Parser
+from sector_monitor.arguments import Parser, building_in, language_in
 from sector_monitor.i18n import Texts, user_language
 from warehouse.layout import warehouse_path
 from warehouse.sql import connect_readonly
@@ -513,16 +513,27 @@ def cmd_admin(args: argparse.Namespace) -> int:
     return 0
 
 
-def _serve_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8050)
-    p.add_argument("--workers", type=int, default=2)
+def _serve_options(p: argparse.ArgumentParser, h: Callable[[str], str]) -> None:
     p.add_argument(
-        "--threads", type=int, default=4, help="threads per worker (a slow request does not block the others)"
+        "--host", default="127.0.0.1", help=h("address to listen on (default 127.0.0.1: this machine only)")
+    )
+    p.add_argument("--port", type=int, default=8050, help=h("port to listen on (default 8050)"))
+    p.add_argument("--workers", type=int, default=2, help=h("worker processes (default 2)"))
+    p.add_argument(
+        "--threads",
+        type=int,
+        default=4,
+        help=h("threads per worker (a slow request does not block the others)"),
     )
 
 
-def parser() -> argparse.ArgumentParser:
+def parser(lang: str = "en") -> argparse.ArgumentParser:
+    """The command line, its help texts in ``lang``."""
+    with building_in(lang) as h:
+        return _commands(h)
+
+
+def _commands(h: Callable[[str], str]) -> argparse.ArgumentParser:
     from etl.survey.codebook import VERSIONS
 
     common = Parser(add_help=False)
@@ -530,155 +541,170 @@ def parser() -> argparse.ArgumentParser:
         "--warehouse",
         type=Path,
         default=None,
-        help="warehouse file (default $SECTOR_MONITOR_WAREHOUSE or var/warehouse.duckdb)",
+        help=h("warehouse file (default $SECTOR_MONITOR_WAREHOUSE or var/warehouse.duckdb)"),
     )
     language = Parser(add_help=False)
     language.add_argument(
-        "--lang", choices=LANGUAGES, help="language of messages: fr, nl or en (default: $LANG, else en)"
+        "--lang", choices=LANGUAGES, help=h("language of messages: fr, nl or en (default: $LANG, else en)")
     )
     located = [common, language]
-    p = Parser(prog="sector-monitor", description=__doc__)
+    p = Parser(prog="sector-monitor", description=h("The `sector-monitor` command line."))
     sub = p.add_subparsers(dest="command", required=True)
     b = sub.add_parser(
-        "build", parents=located, help="rebuild the warehouse from snapshots and landed surveys"
+        "build", parents=located, help=h("rebuild the warehouse from snapshots and landed surveys")
     )
     b.add_argument(
-        "--refresh", action="store_true", help="fetch live versions of the sources first (needs network)"
+        "--refresh", action="store_true", help=h("fetch live versions of the sources first (needs network)")
     )
     b.add_argument(
         "--full",
         action="store_true",
-        help="compute every step again (by default unchanged steps and survey waves reuse the "
-        "current warehouse's rows)",
+        help=h(
+            "compute every step again (by default unchanged steps and survey waves reuse the "
+            "current warehouse's rows)"
+        ),
     )
     b.set_defaults(func=cmd_build)
-    s = sub.add_parser("status", parents=located, help="sources, checksums, row counts, last run")
-    s.add_argument("--json", action="store_true")
+    s = sub.add_parser("status", parents=located, help=h("sources, checksums, row counts, last run"))
+    s.add_argument("--json", action="store_true", help=h("print the result as JSON"))
     s.set_defaults(func=cmd_status)
-    sv = sub.add_parser("serve", parents=located, help="serve the dashboard with gunicorn")
-    _serve_options(sv)
+    sv = sub.add_parser("serve", parents=located, help=h("serve the dashboard with gunicorn"))
+    _serve_options(sv, h)
     sv.set_defaults(func=cmd_serve)
-    up = sub.add_parser("up", parents=located, help="build if missing or stale, then serve")
-    _serve_options(up)
+    up = sub.add_parser("up", parents=located, help=h("build if missing or stale, then serve"))
+    _serve_options(up, h)
     up.set_defaults(func=cmd_up)
-    sv_ = sub.add_parser("survey", help="the association survey: form, ingest, files, remove, demo")
+    sv_ = sub.add_parser("survey", help=h("the association survey: form, ingest, files, remove, demo"))
     ssub = sv_.add_subparsers(dest="survey_command", required=True)
     f = ssub.add_parser(
-        "form", parents=[language], help="write the XLSForm (--out) and/or the blank template (--template)"
+        "form", parents=[language], help=h("write the XLSForm (--out) and/or the blank template (--template)")
     )
-    f.add_argument("--out", type=Path)
-    f.add_argument("--template", type=Path)
+    f.add_argument("--out", type=Path, help=h("the XLSForm to write (.xlsx)"))
+    f.add_argument("--template", type=Path, help=h("the blank spreadsheet template to write (.xlsx)"))
     f.add_argument(
         "--version",
         choices=VERSIONS,
         default=VERSIONS[0],
-        help="questionnaire version (default v1; v2 adds the seed concepts)",
+        help=h("questionnaire version (default v1; v2 adds the seed concepts)"),
     )
-    i = ssub.add_parser("ingest", parents=located, help="validate and load a survey export")
-    i.add_argument("file", type=Path)
-    i.add_argument("--wave", type=int, required=True, help="survey wave (year)")
+    i = ssub.add_parser("ingest", parents=located, help=h("validate and load a survey export"))
+    i.add_argument("file", type=Path, help=h("the export (CSV, TSV or XLSX)"))
+    i.add_argument("--wave", type=int, required=True, help=h("survey wave (year)"))
     i.add_argument(
-        "--format", default="auto", choices=["auto", "kobo", "limesurvey", "google_forms", "spreadsheet"]
+        "--format",
+        default="auto",
+        choices=["auto", "kobo", "limesurvey", "google_forms", "spreadsheet"],
+        help=h("the tool that wrote the file (default: detected from the header)"),
     )
-    i.add_argument("--json", action="store_true", help="print the report as JSON")
+    i.add_argument("--json", action="store_true", help=h("print the report as JSON"))
     i.add_argument(
         "--version",
         choices=VERSIONS,
         default=None,
-        help="questionnaire version of the export (default: detected from the header)",
+        help=h("questionnaire version of the export (default: detected from the header)"),
     )
     i.add_argument(
         "--max-failing-share",
         type=float,
         default=None,
         metavar="SHARE",
-        help="refuse the file when more than this share of its rows fail the same rule "
-        "(default 0.5, or $SECTOR_MONITOR_MAX_FAILING_SHARE; 1 never refuses)",
+        help=h(
+            "refuse the file when more than this share of its rows fail the same rule "
+            "(default 0.5, or $SECTOR_MONITOR_MAX_FAILING_SHARE; 1 never refuses)"
+        ),
     )
-    i.add_argument("--full", action="store_true", help="rebuild every step and wave (see build --full)")
+    i.add_argument("--full", action="store_true", help=h("rebuild every step and wave (see build --full)"))
     i.add_argument(
         "--synthetic",
         action=argparse.BooleanOptionalAction,
         default=None,
-        help="the file is test data: every figure computed from it is labelled synthetic "
-        "(automatic for a file tagged 'synthetic' in Kobo's _tags, as `survey demo` writes them); "
-        "default: as declared when a file of that name and wave was ingested before",
+        help=h(
+            "the file is test data: every figure computed from it is labelled synthetic "
+            "(automatic for a file tagged 'synthetic' in Kobo's _tags, as `survey demo` writes them); "
+            "default: as declared when a file of that name and wave was ingested before"
+        ),
     )
-    fl = ssub.add_parser("files", parents=located, help="list the landed survey files")
-    fl.add_argument("--wave", type=int, help="only this wave")
-    fl.add_argument("--json", action="store_true")
+    fl = ssub.add_parser("files", parents=located, help=h("list the landed survey files"))
+    fl.add_argument("--wave", type=int, help=h("only this wave"))
+    fl.add_argument("--json", action="store_true", help=h("print the result as JSON"))
     rm = ssub.add_parser(
-        "remove", parents=located, help="take a landed file out (archived) and rebuild the warehouse"
+        "remove", parents=located, help=h("take a landed file out (archived) and rebuild the warehouse")
     )
-    rm.add_argument("name", help="the file name, as `survey files` lists it")
-    rm.add_argument("--wave", type=int, required=True)
+    rm.add_argument("name", help=h("the file name, as `survey files` lists it"))
+    rm.add_argument("--wave", type=int, required=True, help=h("survey wave (year)"))
     fr = ssub.add_parser(
         "frame",
         parents=located,
-        help="load the sampling frame: a KBO/BCE open-data extract or a CSV of counts",
+        help=h("load the sampling frame: a KBO/BCE open-data extract or a CSV of counts"),
     )
     fr.add_argument(
         "path",
         type=Path,
         nargs="?",
-        help="KBO/BCE extract (folder or zip) or CSV (subsector,size_class[,region],"
-        "n_associations[,n_employers])",
+        help=h(
+            "KBO/BCE extract (folder or zip) or CSV (subsector,size_class[,region],"
+            "n_associations[,n_employers])"
+        ),
     )
-    fr.add_argument("--source", help="for a CSV of counts: who counted what (published)")
-    fr.add_argument("--date", help="for a CSV of counts: date of the data (YYYY-MM-DD)")
-    fr.add_argument("--definition", help="for a CSV of counts: who is counted (default: --source)")
+    fr.add_argument("--source", help=h("for a CSV of counts: who counted what (published)"))
+    fr.add_argument("--date", help=h("for a CSV of counts: date of the data (YYYY-MM-DD)"))
+    fr.add_argument("--definition", help=h("for a CSV of counts: who is counted (default: --source)"))
     fr.add_argument(
         "--mapping",
         type=Path,
-        help="for a KBO extract: legal forms, postal codes, NACE -> subsector "
-        "(default etl/survey/kbo_frame.yaml)",
+        help=h(
+            "for a KBO extract: legal forms, postal codes, NACE -> subsector "
+            "(default etl/survey/kbo_frame.yaml)"
+        ),
     )
     fr.add_argument(
         "--employers-only",
         action="store_true",
-        help="for a KBO extract: count only employers (activity group 006, ONSS/RSZ)",
+        help=h("for a KBO extract: count only employers (activity group 006, ONSS/RSZ)"),
     )
-    fr.add_argument("--reset", action="store_true", help="back to the illustrative demo frame")
-    fr.add_argument("--json", action="store_true")
-    d = ssub.add_parser("demo", parents=[language], help="write synthetic survey exports (KoboToolbox CSV)")
-    d.add_argument("--waves", type=int, nargs="+", default=[2022, 2023, 2024])
-    d.add_argument("--n", type=int, default=300)
-    d.add_argument("--seed", type=int, default=1)
-    d.add_argument("--out", type=Path, required=True)
+    fr.add_argument("--reset", action="store_true", help=h("back to the illustrative demo frame"))
+    fr.add_argument("--json", action="store_true", help=h("print the result as JSON"))
+    d = ssub.add_parser(
+        "demo", parents=[language], help=h("write synthetic survey exports (KoboToolbox CSV)")
+    )
+    d.add_argument("--waves", type=int, nargs="+", default=[2022, 2023, 2024], help=h("survey waves (years)"))
+    d.add_argument("--n", type=int, default=300, help=h("associations per wave"))
+    d.add_argument("--seed", type=int, default=1, help=h("random seed (the same seed writes the same files)"))
+    d.add_argument("--out", type=Path, required=True, help=h("the folder to write to"))
     sv_.set_defaults(func=cmd_survey)
-    ind = sub.add_parser("indicators", help="the indicator catalogue and values")
+    ind = sub.add_parser("indicators", help=h("the indicator catalogue and values"))
     isub = ind.add_subparsers(dest="indicators_command", required=True)
-    il = isub.add_parser("list", parents=located, help="list indicators")
-    il.add_argument("--theme")
-    ish = isub.add_parser("show", parents=located, help="an indicator's definition and values")
-    ish.add_argument("id")
-    ish.add_argument("--period")
+    il = isub.add_parser("list", parents=located, help=h("list indicators"))
+    il.add_argument("--theme", help=h("only this theme"))
+    ish = isub.add_parser("show", parents=located, help=h("an indicator's definition and values"))
+    ish.add_argument("id", help=h("the indicator's id (see indicators list)"))
+    ish.add_argument("--period", help=h("only this period (e.g. 2024)"))
     ind.set_defaults(func=cmd_indicators)
-    n = sub.add_parser("note", parents=[common], help="an advocacy note (PDF, DOCX or Markdown)")
-    n.add_argument("--lang", choices=LANGUAGES, required=True, help="language of the note and of messages")
-    n.add_argument("--recommendation", nargs="+", metavar="R", help="e.g. R1 R4")
-    n.add_argument("--indicator", nargs="+", metavar="ID")
-    n.add_argument("--period")
-    n.add_argument("--out", type=Path, required=True, help="note.pdf, note.docx or note.md")
+    n = sub.add_parser("note", parents=[common], help=h("an advocacy note (PDF, DOCX or Markdown)"))
+    n.add_argument("--lang", choices=LANGUAGES, required=True, help=h("language of the note and of messages"))
+    n.add_argument("--recommendation", nargs="+", metavar="R", help=h("e.g. R1 R4"))
+    n.add_argument("--indicator", nargs="+", metavar="ID", help=h("indicator ids"))
+    n.add_argument("--period", help=h("the period of the figures"))
+    n.add_argument("--out", type=Path, required=True, help=h("note.pdf, note.docx or note.md"))
     n.set_defaults(func=cmd_note)
     ex = sub.add_parser(
-        "export", parents=located, help="Frictionless data package (CSV + Parquet) of every public table"
+        "export", parents=located, help=h("Frictionless data package (CSV + Parquet) of every public table")
     )
-    ex.add_argument("--out", type=Path, required=True)
+    ex.add_argument("--out", type=Path, required=True, help=h("the folder of the data package"))
     ex.set_defaults(func=cmd_export)
     pb = sub.add_parser(
-        "publish", parents=located, help="freeze the public tables as a named, citable edition"
+        "publish", parents=located, help=h("freeze the public tables as a named, citable edition")
     )
-    pb.add_argument("--edition", required=True, help="e.g. 2024.1")
+    pb.add_argument("--edition", required=True, help=h("e.g. 2024.1"))
     pb.set_defaults(func=cmd_publish)
     rb = sub.add_parser(
-        "rollback", parents=located, help="restore the previous build (the last builds are kept)"
+        "rollback", parents=located, help=h("restore the previous build (the last builds are kept)")
     )
     rb.set_defaults(func=cmd_rollback)
-    ad = sub.add_parser("admin", help="survey coordinators' accounts for /admin/")
+    ad = sub.add_parser("admin", help=h("survey coordinators' accounts for /admin/"))
     asub = ad.add_subparsers(dest="admin_command", required=True)
-    au = asub.add_parser("add-user", parents=located, help="add or reset a user (asks the password)")
-    au.add_argument("name")
+    au = asub.add_parser("add-user", parents=located, help=h("add or reset a user (asks the password)"))
+    au.add_argument("name", help=h("the user's name"))
     ad.set_defaults(func=cmd_admin)
     return p
 
@@ -698,7 +724,7 @@ def _warn(t: Texts, message: object) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     os.umask(0o077)  # files made here (landing, warehouse, history, logs) are private
-    args = parser().parse_args(argv)
+    args = parser(language_in(sys.argv[1:] if argv is None else argv)).parse_args(argv)
     t = texts(args)
     warnings.showwarning = lambda message, *_args, **_kwargs: _warn(t, message)
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -17,7 +18,9 @@ from admin.i18n import LOCALE_DIR as ADMIN_LOCALE
 from admin.views import AUDIT_ACTIONS, HTTP_MESSAGES
 from core.i18n import LANGUAGES
 from dashboard.i18n import LOCALE_DIR as DASHBOARD_LOCALE
+from sector_monitor.arguments import HELP_DOMAIN
 from sector_monitor.arguments import MESSAGES as ARGPARSE_MESSAGES
+from sector_monitor.cli import parser
 from sector_monitor.i18n import DOMAIN as CLI_DOMAIN
 from sector_monitor.i18n import LOCALE_DIR as CLI_LOCALE
 
@@ -27,6 +30,7 @@ SURFACES = [
     ("dashboard", DASHBOARD_LOCALE, "messages", ("fr", "nl")),  # English: the msgids themselves
     ("admin", ADMIN_LOCALE, ADMIN_DOMAIN, LANGUAGES),  # keyed msgids: every language has its text
     ("cli", CLI_LOCALE, CLI_DOMAIN, LANGUAGES),
+    ("cli help", CLI_LOCALE, HELP_DOMAIN, ("fr", "nl")),  # English: the msgids themselves
 ]
 UPLOAD_STATUSES = ("building", "ready", "refused", "unreadable", "failed")  # admin.staging.Upload
 
@@ -86,3 +90,26 @@ def test_the_command_line_names_exactly_the_keys_of_its_catalog() -> None:
     used |= {key for _, key in ARGPARSE_MESSAGES}  # argparse's refusals, translated
     keys = set(_texts(_read(CLI_LOCALE / "en" / "LC_MESSAGES" / f"{CLI_DOMAIN}.po", read_po)))
     assert len(used) > 40 and used == keys, (sorted(used - keys), sorted(keys - used))
+
+
+def _help_texts(command: argparse.ArgumentParser) -> set[str]:
+    """Every help text of ``command`` and of its subcommands, their descriptions included."""
+    found = {command.description} if command.description else set()
+    for action in command._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            found |= {choice.help for choice in action._choices_actions if choice.help}
+            for sub in action.choices.values():
+                found |= _help_texts(sub)
+        elif action.help and action.help != argparse.SUPPRESS:
+            found.add(action.help)
+    return found
+
+
+def test_every_help_text_of_the_command_line_is_translated() -> None:
+    english = _help_texts(parser("en")) | {"usage: ", "options", "positional arguments"}
+    catalog = _texts(_read(CLI_LOCALE / "fr" / "LC_MESSAGES" / f"{HELP_DOMAIN}.po", read_po))
+    assert len(english) > 60 and not english - set(catalog), sorted(english - set(catalog))
+    french = _help_texts(parser("fr"))
+    assert {
+        catalog[text] for text in english if text in catalog
+    } >= french and "affiche cette aide et quitte" in french

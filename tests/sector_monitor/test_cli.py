@@ -62,12 +62,12 @@ def test_messages_say_what_to_do_in_the_users_language(tmp_path: Path, warehouse
         (
             ["survey", "ingest", "x.csv", "--wave", "abc", "--lang=nl"],
             None,
-            "ongeldige waarde 'abc' (verwacht type: int)",
+            "fout: argument --wave: ongeldige waarde 'abc' (verwacht type: int)",
         ),
         (
             ["survey", "ingest", "x.csv", "--wave", "2024", "--format", "odk"],
             "fr_BE.UTF-8",
-            "choix invalide : 'odk'",
+            "erreur : argument --format : choix invalide : 'odk'",
         ),
         (
             ["build", "--bogus"],
@@ -88,7 +88,16 @@ def test_bad_arguments_are_refused_in_the_users_language(
     with pytest.raises(SystemExit) as stopped:
         cli_in_process(*argv)
     err = capsys.readouterr().err
-    assert stopped.value.code == 2 and err.startswith("usage: ") and expected in err, err
+    usage = {"erreur": "usage : ", "fout": "gebruik: ", "error": "usage: "}[expected.split()[0].split(":")[0]]
+    assert stopped.value.code == 2 and err.startswith(usage) and expected in err, err
+
+
+def test_help_is_in_the_users_language(capsys) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        cli_in_process("survey", "frame", "--help", "--lang", "nl")
+    out = capsys.readouterr().out
+    assert stopped.value.code == 0 and out.startswith("gebruik: sector-monitor survey frame")
+    assert "toont deze hulp en stopt" in out and "voor een CSV met tellingen: wie telde wat" in out
 
 
 def test_indicators_list_and_show_in_the_users_language(warehouse_path: Path) -> None:
