@@ -66,6 +66,7 @@ class Upload:
     status: str = "building"  # building, ready, refused (file-level checks), unreadable, failed
     report: dict[str, Any] = field(default_factory=dict)
     error: dict[str, str] = field(default_factory=dict)  # fr/nl/en message, or {"ref": id}
+    synthetic: bool | None = None  # declared test data (None: as declared for a file landed before)
 
     def audit_details(self) -> dict[str, Any]:
         return {"upload": self.id, "file": self.file_name, "sha256": self.sha256, "wave": self.wave}
@@ -128,7 +129,9 @@ class Workspace:
         uploads = (self.get(p.name) for p in self.root.iterdir() if p.is_dir())
         return sorted((u for u in uploads if u), key=lambda u: u.uploaded_at, reverse=True)
 
-    def stage(self, source: Path, file_name: str, wave: int, fmt: str, user: str) -> Upload:
+    def stage(
+        self, source: Path, file_name: str, wave: int, fmt: str, user: str, synthetic: bool | None = None
+    ) -> Upload:
         """Move the received ``source`` (saved as ``file_name``, already sanitised) into a new
         staging folder with a copy of the live landing area."""
         upload_id = secrets.token_hex(8)
@@ -158,6 +161,7 @@ class Workspace:
             fmt,
             dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             base,
+            synthetic=synthetic,
         )
         self._save(upload)
         return upload
@@ -166,7 +170,14 @@ class Workspace:
         """Validate the file and build the candidate warehouse; record the outcome."""
         file = self.input_file(upload)
         try:
-            result = ingest(self.candidate(upload), file, upload.wave, upload.format, user=upload.user)
+            result = ingest(
+                self.candidate(upload),
+                file,
+                upload.wave,
+                upload.format,
+                user=upload.user,
+                synthetic=upload.synthetic,
+            )
             report = result.report or {}
             upload.error = dict(result.messages)
             if result.outcome is Outcome.REFUSED:  # file-level checks: the summary says why

@@ -19,7 +19,9 @@ def login(client, password: str = PASSWORD, lang: str = "fr"):
     )
 
 
-def upload(client, file: Path, name: str | None = None, wave: str = "2024", lang: str = "fr"):
+def upload(
+    client, file: Path, name: str | None = None, wave: str = "2024", lang: str = "fr", synthetic: bool = False
+):
     with file.open("rb") as handle:
         return client.post(
             f"/admin/{lang}/uploads",
@@ -28,5 +30,6 @@ def upload(client, file: Path, name: str | None = None, wave: str = "2024", lang
                 "wave": wave,
                 "format": "auto",
                 "file": (handle, name or file.name),
+                **({"synthetic": "yes"} if synthetic else {}),
             },
         )

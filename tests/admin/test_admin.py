@@ -246,13 +246,16 @@ def test_the_home_page_names_tools_and_logged_actions_in_the_users_language(clie
     assert ">KoboToolbox<" in page and "Spreadsheet (sjabloon van de vragenlijst)" in page
 
 
-def test_a_synthetic_upload_is_marked_before_it_is_published(client, tmp_path: Path) -> None:
+def test_a_synthetic_upload_is_marked_before_it_is_published(client, live: Path, tmp_path: Path) -> None:
     tagged = write_demo(tmp_path, (2024,), 30, 2)[0]
     login(client, lang="nl")
-    response = upload(client, tagged, lang="nl")
-    assert response.status_code == 302
-    page = client.get(response.headers["Location"]).text
+    page = client.get(upload(client, tagged, lang="nl").headers["Location"]).text
     assert 'id="synthetic-upload"' in page and "synthetische testgegevens" in page
+    write_planted_errors(tmp_path / "declared.csv")  # untagged, declared on the form
+    page_url = upload(client, tmp_path / "declared.csv", wave="2023", synthetic=True).headers["Location"]
+    assert 'id="synthetic-upload"' in client.get(page_url).text
+    assert client.post(f"{page_url}/publish", data={"csrf_token": csrf(client, page_url)}).status_code == 302
+    assert [(e.name, e.synthetic) for e in landing.registry(Layout(live).landing)] == [("declared.csv", True)]
 
 
 def test_a_published_file_is_replayed_as_its_candidate_read_it(client, live: Path, tmp_path: Path) -> None:
