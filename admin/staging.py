@@ -69,7 +69,14 @@ class Upload:
     synthetic: bool | None = None  # declared test data (None: as declared for a file landed before)
 
     def audit_details(self) -> dict[str, Any]:
-        return {"upload": self.id, "file": self.file_name, "sha256": self.sha256, "wave": self.wave}
+        declared = {} if self.synthetic is None else {"synthetic": self.synthetic}
+        return {
+            "upload": self.id,
+            "file": self.file_name,
+            "sha256": self.sha256,
+            "wave": self.wave,
+            **declared,
+        }
 
 
 def _registry_digest(area: Path) -> str:

@@ -313,7 +313,7 @@ def upload() -> Response:
         if not name or fmt not in ("auto", *FORMATS) or sniff(tmp, name) is None:
             flask.flash(t("bad_file"))
             return flask.redirect(flask.url_for("admin.home"))
-        declared = True if flask.request.form.get("synthetic") == "yes" else None  # None: as before
+        declared = {"yes": True, "no": False}.get(flask.request.form.get("synthetic", ""))  # None: as before
         staged = workspace.stage(tmp, name, wave, fmt, current_user() or "-", declared)
     finally:
         tmp.unlink(missing_ok=True)

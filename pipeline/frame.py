@@ -104,7 +104,7 @@ def _frame_file(
                 f"{path} : aucune association de la définition de la base de sondage dans cet extrait "
                 f"({scope} dans le champ, {unmapped} sans activité principale reprise dans la "
                 "correspondance) ; rien n'a changé.",
-                f"{path}: geen enkele vereniging van de definitie van het steekproefkader in dit extract "
+                f"{path}: geen enkele vereniging van de definitie van het steekproefkader in dit uittreksel "
                 f"({scope} binnen het bereik, {unmapped} zonder hoofdactiviteit in de koppeling); "
                 "er is niets veranderd.",
                 f"{path}: no association of the frame's definition in this extract ({scope} in scope, "
@@ -158,7 +158,7 @@ def _frame_file(
     if not source:
         raise FrameError(
             "un CSV de comptages a besoin de sa source : --source 'qui a compté quoi, quand'.",
-            "een CSV met tellingen heeft zijn bron nodig: --source 'wie telde wat, wanneer'.",
+            "een CSV met aantallen heeft zijn bron nodig: --source 'wie telde wat, wanneer'.",
             "a CSV of counts needs its source: --source 'who counted what, when'.",
         )
     frame_source = FrameSource(

@@ -24,7 +24,13 @@ from core.i18n import LANGUAGES, gettext
 from sector_monitor.i18n import LOCALE_DIR, Texts, user_language
 
 ARGUMENT = r"argument (?P<arg>\S+): "
+COMMAND = r"(?:command|\w+_command)"  # the dest of a subcommand (cli.py)
 MESSAGES = [  # argparse's message (formatted) -> key in the cli catalog
+    (rf"the following arguments are required: {COMMAND}", "arg_command_required"),
+    (
+        rf"argument {COMMAND}: invalid choice: (?P<value>.+) \(choose from (?P<choices>.+)\)",
+        "arg_invalid_command",
+    ),
     (r"the following arguments are required: (?P<names>.+)", "arg_required"),
     (r"one of the arguments (?P<names>.+) is required", "arg_one_required"),
     (r"unrecognized arguments: (?P<names>.+)", "arg_unrecognized"),
@@ -34,6 +40,7 @@ MESSAGES = [  # argparse's message (formatted) -> key in the cli catalog
     (ARGUMENT + r"expected one argument", "arg_expected_one"),
     (ARGUMENT + r"expected at least one argument", "arg_expected_some"),
     (ARGUMENT + r"not allowed with argument (?P<other>.+)", "arg_not_allowed"),
+    (ARGUMENT + r"ignored explicit argument (?P<value>.+)", "arg_ignored_value"),
 ]
 HELP_DOMAIN = "help"
 _LANGUAGE: ContextVar[str] = ContextVar("language", default="en")
@@ -45,14 +52,15 @@ def help_texts(lang: str) -> Callable[[str], str]:
 
 
 def language_in(argv: Sequence[str]) -> str:
-    """The language asked for by ``--lang xx`` or ``--lang=xx`` in ``argv``, else $LANG's."""
-    for i, token in enumerate(argv):
-        value = token.partition("=")[2] if token.startswith("--lang=") else None
-        if token == "--lang" and i + 1 < len(argv):
-            value = argv[i + 1]
-        if value in LANGUAGES:
-            return value
-    return user_language()
+    """The language asked for by ``--lang`` in ``argv`` as argparse reads it (the last one; a
+    unique prefix such as ``--la`` too), else $LANG's."""
+    reader = argparse.ArgumentParser(add_help=False, exit_on_error=False)
+    reader.add_argument("--lang")
+    try:
+        found = reader.parse_known_args(argv)[0].lang
+    except argparse.ArgumentError:  # --lang without a value: the real parser says so
+        found = None
+    return found if found in LANGUAGES else user_language()
 
 
 @contextlib.contextmanager

@@ -20,7 +20,7 @@ def login(client, password: str = PASSWORD, lang: str = "fr"):
 
 
 def upload(
-    client, file: Path, name: str | None = None, wave: str = "2024", lang: str = "fr", synthetic: bool = False
+    client, file: Path, name: str | None = None, wave: str = "2024", lang: str = "fr", synthetic: str = ""
 ):
     with file.open("rb") as handle:
         return client.post(
@@ -30,6 +30,6 @@ def upload(
                 "wave": wave,
                 "format": "auto",
                 "file": (handle, name or file.name),
-                **({"synthetic": "yes"} if synthetic else {}),
+                "synthetic": synthetic,  # "yes", "no", or "": as declared before
             },
         )

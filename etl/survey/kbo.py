@@ -110,8 +110,8 @@ def _members(source: Path, folder: Path) -> dict[str, Path]:
         source = folder
     if not source.is_dir():
         raise KboFormatError(
-            f"{source} : donnez le dossier ou le zip d'un extrait BCE Open Data.",
-            f"{source}: geef de map of de zip van een extract van KBO Open Data.",
+            f"{source} : donnez le dossier ou le zip d'un extrait BCE/KBO (Open Data).",
+            f"{source}: geef de map of de zip van een KBO/BCE-uittreksel (Open Data).",
             f"{source}: give the folder or the zip of a KBO/BCE open-data extract.",
         )
     found: dict[str, Path] = {}
@@ -124,8 +124,8 @@ def _members(source: Path, folder: Path) -> dict[str, Path]:
     if missing:
         files = ", ".join(m + ".csv" for m in missing)
         raise KboFormatError(
-            f"{source} : pas un extrait BCE Open Data (il manque {files}).",
-            f"{source}: geen extract van KBO Open Data ({files} ontbreekt).",
+            f"{source} : pas un extrait BCE/KBO (il manque {files}).",
+            f"{source}: geen KBO/BCE-uittreksel ({files} ontbreekt).",
             f"{source}: not a KBO/BCE open-data extract (no {files}).",
         )
     return found

@@ -113,13 +113,19 @@ class FileResult:
         ).df()
 
 
+def guard_source(item: Input) -> str:
+    """How the privacy guard names ``item``'s values: its wave and name (``2024/export.csv``), as
+    two waves may each have a file of the same name."""
+    return f"{item.wave}/{item.name}"
+
+
 def read(item: Input, con: duckdb.DuckDBPyConnection | None = None) -> Export:
     """Read one export (relations in ``con``, else in memory) and hand the values of its
     restricted fields to the privacy guard."""
     codebook = codebook_for(item.version)
     export = read_export(item.path, item.format, codebook, con=con)
     restricted = sorted(RESTRICTED & set(codebook.codes))
-    guard.collect(export.con, export.select(restricted), restricted, item.name)
+    guard.collect(export.con, export.select(restricted), restricted, guard_source(item))
     return export
 
 

@@ -252,10 +252,33 @@ def test_a_synthetic_upload_is_marked_before_it_is_published(client, live: Path,
     page = client.get(upload(client, tagged, lang="nl").headers["Location"]).text
     assert 'id="synthetic-upload"' in page and "synthetische testgegevens" in page
     write_planted_errors(tmp_path / "declared.csv")  # untagged, declared on the form
-    page_url = upload(client, tmp_path / "declared.csv", wave="2023", synthetic=True).headers["Location"]
-    assert 'id="synthetic-upload"' in client.get(page_url).text
-    assert client.post(f"{page_url}/publish", data={"csrf_token": csrf(client, page_url)}).status_code == 302
-    assert [(e.name, e.synthetic) for e in landing.registry(Layout(live).landing)] == [("declared.csv", True)]
+    for choice, declared, marked in (("yes", True, True), ("", True, True), ("no", False, False)):
+        page_url = upload(client, tmp_path / "declared.csv", wave="2023", synthetic=choice).headers[
+            "Location"
+        ]
+        assert ('id="synthetic-upload"' in client.get(page_url).text) is marked, choice
+        assert (
+            client.post(f"{page_url}/publish", data={"csrf_token": csrf(client, page_url)}).status_code == 302
+        )
+        assert [(e.name, e.synthetic) for e in landing.registry(Layout(live).landing)] == [
+            ("declared.csv", declared)
+        ]
+    uploads = [json.loads(line) for line in Layout(live).audit_log.read_text().splitlines()]
+    assert [e.get("synthetic") for e in uploads if e["action"] == "upload" and e["wave"] == 2023] == [
+        True,
+        None,
+        False,
+    ]
+
+
+def test_a_candidate_lists_the_errors_of_its_own_wave(client, live: Path, tmp_path: Path) -> None:
+    write_planted_errors(tmp_path / "wave.csv")
+    login(client)
+    first = upload(client, tmp_path / "wave.csv", wave="2023").headers["Location"]
+    assert client.post(f"{first}/publish", data={"csrf_token": csrf(client, first)}).status_code == 302
+    page = client.get(upload(client, tmp_path / "wave.csv", wave="2024").headers["Location"]).text
+    rows = re.findall(r"<tr><td>(\d+)</td><td>([^<]+)</td><td>[^<]+</td></tr>", page)
+    assert rows and len(rows) == len(set(rows))  # the same file in 2023: its errors are not listed twice
 
 
 def test_a_published_file_is_replayed_as_its_candidate_read_it(client, live: Path, tmp_path: Path) -> None:

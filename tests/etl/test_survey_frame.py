@@ -84,5 +84,5 @@ def test_frame_refusals_say_what_and_where_in_the_users_language(tmp_path, capsy
     extract.mkdir()
     (extract / "enterprise.csv").write_text('"EnterpriseNumber"\n', encoding="utf-8")
     assert cli_in_process("survey", "frame", str(extract), "--warehouse", str(wh), "--lang", "nl") == 2
-    assert "geen extract van KBO Open Data (address.csv ontbreekt)" in capsys.readouterr().err
+    assert "geen KBO/BCE-uittreksel (address.csv ontbreekt)" in capsys.readouterr().err
     assert not wh.exists()  # refused before any build

@@ -15,6 +15,7 @@ from support import cli, table_digest
 from etl.survey.demo import demo_answers, write_demo, write_planted_errors
 from etl.survey.kobo_export import write_kobo_csv
 from pipeline.survey import file_summary, listed_errors
+from warehouse.layout import Layout
 
 
 def ingest(wh: Path, file: Path, wave: int = 2024, *extra: str) -> tuple[dict, int]:
@@ -180,6 +181,14 @@ def test_synthetic_files_are_labelled_in_every_figure_their_corrections_too(tmp_
     ).fetchone()
     [(errors_2023,)] = con.execute("SELECT count(*) FROM meta.quarantine_errors WHERE wave = 2023").fetchall()
     con.close()
+    caches = sorted(Layout(wh).guard_cache.glob("*.parquet"))  # the privacy guard's values, per file
+    sources = [duckdb.sql(f"SELECT DISTINCT source_file FROM read_parquet('{c}')").fetchall() for c in caches]
+    assert sorted(sources) == [
+        [("2022/wave_2022.csv",)],
+        [("2023/export.csv",)],
+        [("2024/export.csv",)],
+        [("2024/export.fix.csv",)],
+    ]
     listed, total = listed_errors(wh, "export.csv", 2023, "en")
     assert len(listed) == total == errors_2023 > 0
     assert sum(c.count for c in file_summary(wh, "export.csv", 2023).causes) == total

@@ -75,6 +75,26 @@ def test_messages_say_what_to_do_in_the_users_language(tmp_path: Path, warehouse
             "fout: onbekend(e) argument(en): --bogus (zie sector-monitor --help)",
         ),
         (
+            [
+                "survey",
+                "demo",
+                "--lang",
+                "fr",
+                "--lang",
+                "nl",
+                "--waves",
+                "x",
+            ],  # the last --lang, as argparse
+            None,
+            "fout: argument --waves: ongeldige waarde 'x'",
+        ),
+        (
+            ["status", "--json=1", "--la", "fr"],
+            None,
+            "erreur : l'argument --json ne prend pas de valeur : '1'",
+        ),
+        (["survey"], "nl_BE.UTF-8", "fout: geef een opdracht op (zie sector-monitor survey --help)"),
+        (
             ["indicators", "show", "--lang", "en"],
             "fr_BE.UTF-8",
             "error: the following arguments are required: id",
@@ -97,7 +117,7 @@ def test_help_is_in_the_users_language(capsys) -> None:
         cli_in_process("survey", "frame", "--help", "--lang", "nl")
     out = capsys.readouterr().out
     assert stopped.value.code == 0 and out.startswith("gebruik: sector-monitor survey frame")
-    assert "toont deze hulp en stopt" in out and "voor een CSV met tellingen: wie telde wat" in out
+    assert "toont deze hulp en stopt" in out and "voor een CSV met aantallen: wie telde wat" in out
 
 
 def test_indicators_list_and_show_in_the_users_language(warehouse_path: Path) -> None:

@@ -37,6 +37,7 @@ from etl.survey.load import (
     FileResult,
     Input,
     category_rows,
+    guard_source,
     process_all,
     public_texts,
     record_quarantine,
@@ -102,7 +103,7 @@ def inputs(ctx: Context) -> list[str]:
 
 def _guard_file(ctx: Context, item: Input) -> Path:
     """Where the privacy guard's values of ``item`` are kept between builds."""
-    name = reuse.key_of(ctx.code_key, item.name, item.sha256, item.version)
+    name = reuse.key_of(ctx.code_key, guard_source(item), item.sha256, item.version)
     return Layout(ctx.warehouse).guard_cache / f"{name}.parquet"
 
 
@@ -166,7 +167,7 @@ def keep_guard_values(ctx: Context, inputs: list[Input]) -> None:
     for item in inputs:
         if not _guard_file(ctx, item).is_file():
             ctx.written.append(_guard_file(ctx, item))  # a failed build keeps no values of a file
-            guard.save_collected(ctx.con, item.name, _guard_file(ctx, item))
+            guard.save_collected(ctx.con, guard_source(item), _guard_file(ctx, item))
 
 
 def _demo_wave(name: str) -> int:
