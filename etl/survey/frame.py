@@ -118,10 +118,10 @@ def load_frame(path: Path = DEMO_FRAME, codebook: Codebook = CODEBOOK) -> pd.Dat
     checks = {
         "subsector": ~frame["subsector"].isin(codebook.lists["subsector"].codes),
         "size_class": ~frame["size_class"].isin([*SIZE_CLASSES, ""]),
-        "n_associations": ~frame["n_associations"].str.fullmatch(r"\d+"),
+        "n_associations": ~frame["n_associations"].str.fullmatch(r"\d{1,9}"),  # a count, not an overflow
     }
     if "n_employers" in frame:
-        checks["n_employers"] = ~frame["n_employers"].str.fullmatch(r"\d*")
+        checks["n_employers"] = ~frame["n_employers"].str.fullmatch(r"\d{0,9}")
     if "region" in frame:
         checks["region"] = ~frame["region"].isin(codebook.lists["region"].codes)
     if "status" in frame:

@@ -40,6 +40,7 @@ def test_demo_frame_is_illustrative_and_anchored_on_nbb_total():
         ("food_aid,tiny,brussels,12,observed", "bad size_class"),
         ("soup,lt5,brussels,12,observed", "bad subsector"),
         ("food_aid,lt5,brussels,-2,observed", "bad n_associations"),
+        ("food_aid,lt5,brussels,99999999999999999999,observed", "bad n_associations"),
     ],
 )
 def test_loader_rejects_bad_frames(tmp_path, row, problem):
