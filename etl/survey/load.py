@@ -253,9 +253,7 @@ def write_quarantine(ctx: Context, result: FileResult, errors: str) -> None:
     message = " || ' | ' || ".join(render_sql(f"m.{lang}", "e.line", "e.detail", lang) for lang in LANGUAGES)
     codes = result.checked.codebook.codes  # the file's version
     answers = ", ".join(f"{_excel_safe(f'_given.{quote_ident(c)}')} AS {quote_ident(c)}" for c in codes)
-    tags = (
-        f", {quote_literal(SYNTHETIC_TAG)} AS {TAGS}" if result.input.synthetic else ""
-    )  # the fix stays synthetic
+    tags = f", {quote_literal(SYNTHETIC_TAG)} AS {TAGS}" if result.input.synthetic else ""
     private_dir(out.parent, root=ctx.landing)
     tmp = scratch_dir(ctx.warehouse) / f"{ctx.warehouse.name}.{temp_name('quarantine')}.csv"
     try:
