@@ -67,6 +67,7 @@ class Upload:
     report: dict[str, Any] = field(default_factory=dict)
     error: dict[str, str] = field(default_factory=dict)  # fr/nl/en message, or {"ref": id}
     synthetic: bool | None = None  # declared test data (None: as declared for a file landed before)
+    lang: str = "en"  # the uploader's language: the report's and the quarantine CSV's messages
 
     def audit_details(self) -> dict[str, Any]:
         declared = {} if self.synthetic is None else {"synthetic": self.synthetic}
@@ -137,7 +138,14 @@ class Workspace:
         return sorted((u for u in uploads if u), key=lambda u: u.uploaded_at, reverse=True)
 
     def stage(
-        self, source: Path, file_name: str, wave: int, fmt: str, user: str, synthetic: bool | None = None
+        self,
+        source: Path,
+        file_name: str,
+        wave: int,
+        fmt: str,
+        user: str,
+        synthetic: bool | None = None,
+        lang: str = "en",
     ) -> Upload:
         """Move the received ``source`` (saved as ``file_name``, already sanitised) into a new
         staging folder with a copy of the live landing area."""
@@ -169,6 +177,7 @@ class Workspace:
             dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             base,
             synthetic=synthetic,
+            lang=lang,
         )
         self._save(upload)
         return upload
@@ -182,6 +191,7 @@ class Workspace:
                 file,
                 upload.wave,
                 upload.format,
+                upload.lang,
                 user=upload.user,
                 synthetic=upload.synthetic,
             )
@@ -264,7 +274,14 @@ class Workspace:
             try:
                 with build_lock(self.warehouse):
                     entry, previous = landing.land(  # as the candidate read it: version, declared flag
-                        area, file, upload.wave, upload.format, upload.user, staged.version, staged.synthetic
+                        area,
+                        file,
+                        upload.wave,
+                        upload.format,
+                        upload.user,
+                        staged.version,
+                        staged.synthetic,
+                        staged.lang,
                     )
                     try:
                         quarantine = self.quarantine_file(upload)

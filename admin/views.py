@@ -314,7 +314,7 @@ def upload() -> Response:
             flask.flash(t("bad_file"))
             return flask.redirect(flask.url_for("admin.home"))
         declared = {"yes": True, "no": False}.get(flask.request.form.get("synthetic", ""))  # None: as before
-        staged = workspace.stage(tmp, name, wave, fmt, current_user() or "-", declared)
+        staged = workspace.stage(tmp, name, wave, fmt, current_user() or "-", declared, flask.g.lang)
     finally:
         tmp.unlink(missing_ok=True)
     audit_event("upload", **staged.audit_details())

@@ -37,6 +37,7 @@ class LandedFile:
     landed_by: str = "-"  # the coordinator (admin user, or the system user of the CLI)
     version: str = "v1"  # questionnaire version (detected from the header, or --version)
     synthetic: bool = False  # declared test data (``survey ingest --synthetic``)
+    lang: str | None = None  # the sender's language: its quarantine CSV's messages (None: fr, nl, en)
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class Pending:
     share: float | None = None  # largest share of rows that may fail one rule (None: default)
     version: str = "v1"  # questionnaire version (detected from the header by the ingest)
     synthetic: bool = False  # declared test data (a file tagged synthetic is marked when read)
+    lang: str | None = None  # the sender's language (its quarantine CSV's messages)
 
 
 def registry(landing: Path) -> list[LandedFile]:
@@ -74,6 +76,7 @@ def land(
     user: str = "-",
     version: str = "v1",
     synthetic: bool = False,
+    lang: str | None = None,
 ) -> tuple[LandedFile, list[LandedFile]]:
     """Copy ``file`` into the landing area, replacing an earlier file of the same wave and name.
 
@@ -97,9 +100,10 @@ def land(
         user,
         version,
         synthetic,
+        lang,
     )
     same = [e for e in previous if (e.wave, e.name) == (wave, file.name)]
-    if same and (same[0].sha256, same[0].synthetic) == (entry.sha256, synthetic):
+    if same and (same[0].sha256, same[0].synthetic, same[0].lang) == (entry.sha256, synthetic, lang):
         entry = same[0]  # the same file again: nothing changes
     _write_registry(landing, [e for e in previous if (e.wave, e.name) != (wave, file.name)] + [entry])
     return entry, previous

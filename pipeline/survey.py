@@ -72,7 +72,8 @@ def ingest(
     failing one rule is refused by the build, which reads the file from where it is before any
     other. A refused file, like one that cannot be read, changes nothing and is not landed; an
     accepted one is landed just before the new warehouse is swapped in. The report holds the
-    grouped ``summary`` above the first :data:`MAX_LISTED` ``errors`` (messages in ``lang``).
+    grouped ``summary`` above the first :data:`MAX_LISTED` ``errors`` (messages in ``lang``, as
+    are those of the file's quarantine CSV).
     The result is ok when the file was loaded (possibly with quarantined rows), refused by a
     file-level check (``refused`` and the ``summary`` in the report), or failed when the file
     cannot be read; its messages say why in fr/nl/en. ``version``: the questionnaire version
@@ -120,13 +121,13 @@ def ingest(
 
     def land() -> None:
         landed["entry"], landed["previous"] = landing.land(
-            area, file, wave, fmt, user=user or default_user(), version=version, synthetic=synthetic
+            area, file, wave, fmt, user or default_user(), version, synthetic, lang
         )
 
     try:
         build(
             warehouse,
-            pending=landing.Pending(file, wave, fmt, share, version, synthetic),
+            pending=landing.Pending(file, wave, fmt, share, version, synthetic, lang),
             before_swap=land,
             full=full,
         )

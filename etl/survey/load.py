@@ -66,6 +66,7 @@ class Input:
     synthetic: bool  # declared (``survey ingest --synthetic``); a tagged file is too (check())
     version: str = "v1"  # questionnaire version (etl.survey.codebook.CODEBOOKS)
     demo: bool = False  # the shipped demo snapshot (planted errors: no quarantine file)
+    lang: str | None = None  # the sender's language: its quarantine CSV's messages (None: fr, nl, en)
 
 
 @dataclass
@@ -238,7 +239,8 @@ def write_quarantine(ctx: Context, result: FileResult, errors: str) -> None:
     """The quarantined records still open (``errors``: their failed rules), as given (codes),
     with their messages, for the coordinator to correct in a spreadsheet and ingest again
     (restricted, 0600). ``;``-separated UTF-8 with a BOM, so that Belgian Excel opens it as it
-    is; ``_quarantine_file`` and ``_quarantine_line`` say where each row was first sent, so that
+    is; the messages are in the sender's language (``Input.lang``; fr, nl and en when it is not
+    known); ``_quarantine_file`` and ``_quarantine_line`` say where each row was first sent, so that
     a corrected row takes its quarantine entry over; the rows of a synthetic file keep the tag
     (``_tags``), so that their correction is loaded as synthetic too. Written by DuckDB, messages
     rendered in SQL for these rows only; no file when nothing is left to correct."""
@@ -250,7 +252,8 @@ def write_quarantine(ctx: Context, result: FileResult, errors: str) -> None:
     templates = templates_relation(
         con, [tuple(r) for r in con.execute(f"SELECT DISTINCT field, rule FROM {errors}").fetchall()]
     )
-    message = " || ' | ' || ".join(render_sql(f"m.{lang}", "e.line", "e.detail", lang) for lang in LANGUAGES)
+    languages = [result.input.lang] if result.input.lang in LANGUAGES else LANGUAGES
+    message = " || ' | ' || ".join(render_sql(f"m.{lang}", "e.line", "e.detail", lang) for lang in languages)
     codes = result.checked.codebook.codes  # the file's version
     answers = ", ".join(f"{_excel_safe(f'_given.{quote_ident(c)}')} AS {quote_ident(c)}" for c in codes)
     tags = f", {quote_literal(SYNTHETIC_TAG)} AS {TAGS}" if result.input.synthetic else ""

@@ -193,6 +193,9 @@ def test_upload_report_publish_flow(client, live: Path, tmp_path: Path) -> None:
     quarantine = client.get(f"{page_url}/quarantine.csv")
     assert quarantine.status_code == 200 and quarantine.mimetype == "text/csv"
     assert quarantine.data.decode("utf-8-sig").count("\n") >= len(planted["errors"])
+    assert "Rij " in quarantine.data.decode("utf-8-sig") and "Ligne " not in quarantine.data.decode(
+        "utf-8-sig"
+    )
     assert all(name.startswith("demo_synthetic") for name, _, _ in live_loads(live))
 
     token = csrf(client, page_url)

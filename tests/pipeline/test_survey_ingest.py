@@ -66,6 +66,8 @@ def test_quarantine_keeps_original_values_in_the_landing_area_only(planted) -> N
     rows = pd.read_csv(fix_me, dtype=str, sep=";", encoding="utf-8-sig")  # Belgian Excel: ";"
     assert "0999.000.000" in set(rows["org_id"].dropna())  # the coordinator sees what to fix
     assert "social_work" in set(rows["subsector"].dropna())
+    errors = rows["_errors"]  # in the sender's language only (LANG C.UTF-8: English)
+    assert errors.str.startswith("Line ").all() and not errors.str.contains(" | ", regex=False).any()
 
 
 @pytest.mark.slow

@@ -63,14 +63,21 @@ def survey_inputs(ctx: Context) -> list[Input]:
     if pending is not None:
         entries = [e for e in entries if (e.wave, e.name) != (pending.wave, pending.path.name)]
     inputs = [
-        Input(ctx.landing / e.stored, e.name, e.wave, e.format, e.sha256, e.synthetic, e.version)
+        Input(ctx.landing / e.stored, e.name, e.wave, e.format, e.sha256, e.synthetic, e.version, lang=e.lang)
         for e in entries
     ]
     if pending is not None:
         name, digest = pending.path.name, sha256_once(pending.path)
         inputs.append(
             Input(
-                pending.path, name, pending.wave, pending.format, digest, pending.synthetic, pending.version
+                pending.path,
+                name,
+                pending.wave,
+                pending.format,
+                digest,
+                pending.synthetic,
+                pending.version,
+                lang=pending.lang,
             )
         )
     if inputs:
@@ -90,7 +97,9 @@ def wave_keys(ctx: Context, inputs: list[Input]) -> dict[int, str]:
     fingerprint = reuse.key_fingerprint(load_key(Layout(ctx.warehouse).pseudonym_key))
     files: dict[int, list[str]] = {}
     for i in inputs:
-        files.setdefault(i.wave, []).append(f"{i.name}:{i.sha256}:{i.format}:{i.version}:{i.synthetic}")
+        files.setdefault(i.wave, []).append(
+            f"{i.name}:{i.sha256}:{i.format}:{i.version}:{i.synthetic}:{i.lang}"
+        )
     return {wave: reuse.key_of(ctx.code_key, fingerprint, *names) for wave, names in sorted(files.items())}
 
 
