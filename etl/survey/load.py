@@ -39,6 +39,7 @@ from etl.survey.messages import INCOMPLETE
 from etl.survey.pseudonym import pseudonym_sql
 from etl.survey.readers import QUARANTINE_FILE, QUARANTINE_LINE, SYNTHETIC_TAG, TAGS, Export, read_export
 from etl.survey.sql import in_list, temp_name
+from etl.survey.tables import copies_in
 from etl.survey.validation import Validation, message_templates, render_sql, validate_all
 from etl.survey.workbooks import SUBMITTED_AT
 from warehouse import guard
@@ -372,7 +373,8 @@ def scratch_database(con: duckdb.DuckDBPyConnection, warehouse: Path) -> Iterato
     """Attach a scratch database file for ``warehouse``'s build in the restricted
     ``<landing>/.scratch/`` (0700; deleted on exit); yields its name.
 
-    Scratch files left by a killed build (they hold raw answers) are deleted by the build before
+    Scratch files left by a killed build (they hold raw answers; so do the UTF-8 copies of the
+    files read meanwhile, :func:`~etl.survey.tables.copies_in`) are deleted by the build before
     it starts (:func:`warehouse.private.remove_build_leftovers`, under the warehouse lock) and by
     any command that resolves the warehouse while no build runs."""
     name = temp_name("survey_scratch")
@@ -380,7 +382,8 @@ def scratch_database(con: duckdb.DuckDBPyConnection, warehouse: Path) -> Iterato
     attach(con, path, name, read_only=False)
     restrict(path)
     try:
-        yield name
+        with copies_in(path.parent, f"{warehouse.name}."):  # UTF-8 copies of the files read, too
+            yield name
     finally:
         con.execute(f"DETACH {name}")
         for leftover in (path, path.with_name(path.name + ".wal")):

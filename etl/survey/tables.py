@@ -31,6 +31,8 @@ import re
 import tempfile
 import warnings
 import zipfile
+from collections.abc import Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -403,10 +405,26 @@ def _with_lines(
     return f"SELECT t.*, l._line FROM {table} t JOIN {lines} l ON l.record = t.rowid"
 
 
+_COPIES: ContextVar[tuple[Path, str] | None] = ContextVar("copies", default=None)
+
+
+@contextlib.contextmanager
+def copies_in(folder: Path, prefix: str) -> Iterator[None]:
+    """Write the UTF-8 copies of the files read meanwhile (they hold raw answers) in a folder
+    ``<prefix>survey-read-*`` of ``folder`` (a build's restricted scratch folder, which the next
+    command cleans if the build is killed) instead of the system's temporary folder."""
+    token = _COPIES.set((folder, prefix))
+    try:
+        yield
+    finally:
+        _COPIES.reset(token)
+
+
 def read_csv_table(path: Path, con: duckdb.DuckDBPyConnection, name: str) -> RawTable:
     """Read a delimited text file (any of ``;`` ``,`` tab) into relation ``name``."""
     scan = _scan(path)
-    with tempfile.TemporaryDirectory(prefix="survey-read-") as folder:
+    parent, prefix = _COPIES.get() or (None, "")
+    with tempfile.TemporaryDirectory(prefix=f"{prefix}survey-read-", dir=parent) as folder:
         source, encoding = path, scan.encoding
         if scan.encoding not in ("utf-8", "utf-8-sig") or scan.lone_cr:
             source, scan = _utf8_copy(path, scan.encoding, Path(folder))

@@ -203,3 +203,24 @@ def test_a_file_without_tags_is_not_synthetic(tmp_path: Path) -> None:
     path = tmp_path / "plain.csv"
     path.write_text("_uuid;profile/region\n1;brussels\n", encoding="utf-8")
     assert read_export(path).synthetic is False
+
+
+def test_a_transcoded_copy_is_written_in_the_builds_scratch_folder(tmp_path: Path, monkeypatch) -> None:
+    """A non-UTF-8 export is copied as UTF-8 before DuckDB reads it: during a build, in the
+    restricted scratch folder that the next command cleans when the build is killed."""
+    from warehouse.private import build_leftovers, scratch_dir
+
+    warehouse = tmp_path / "var" / "warehouse.duckdb"
+    scratch = scratch_dir(warehouse)
+    folders: list[Path] = []
+    copy = tables._utf8_copy
+    monkeypatch.setattr(
+        tables, "_utf8_copy", lambda p, e, folder: folders.append(folder) or copy(p, e, folder)
+    )
+    with tables.copies_in(scratch, f"{warehouse.name}."):
+        assert len(read_export(Path(__file__).parents[1] / "bad_inputs" / "latin1_accents.csv").frame) > 0
+    assert [f.parent for f in folders] == [scratch] and folders[0].name.startswith(
+        "warehouse.duckdb.survey-read-"
+    )
+    folders[0].mkdir()  # as a killed build leaves it
+    assert folders[0] in build_leftovers(warehouse)
