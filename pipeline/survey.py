@@ -8,7 +8,6 @@ import getpass
 from pathlib import Path
 from typing import Any
 
-from core.i18n import LANGUAGES
 from etl import landing
 from etl.survey.errors import SurveyReadError
 from etl.survey.filecheck import FileSummary, SurveyRefusedError, header_check, max_failing_share
@@ -167,7 +166,7 @@ def _unloaded(
 ) -> Result[dict[str, Any]]:
     """The result of a file that was refused by a file-level check (its summary goes into the
     report) or could not be read: nothing changed; ``error`` says why in fr/nl/en."""
-    messages = {code: getattr(error, f"message_{code}") for code in LANGUAGES}
+    messages = error.messages
     if not isinstance(error, SurveyRefusedError):
         return Result.failed(messages, report)
     read = error.summary.rows if rows_read is None else rows_read

@@ -64,9 +64,9 @@ def test_files_that_are_not_exports_raise_a_trilingual_error(name):
     with pytest.raises(SurveyReadError) as caught:
         read_export(DATA / name)
     error = caught.value
-    assert "format non reconnu" in error.message_fr
-    assert "onbekend formaat" in error.message_nl
-    assert "not recognised" in error.message_en and name in error.message_en
+    assert "format non reconnu" in error.messages["fr"]
+    assert "onbekend formaat" in error.messages["nl"]
+    assert "not recognised" in error.messages["en"] and name in error.messages["en"]
 
 
 @pytest.mark.parametrize(
@@ -170,15 +170,15 @@ def test_refusals_write_numbers_and_file_kinds_in_each_language(tmp_path: Path) 
     wide.write_text(";".join(f"c{i}" for i in range(2_001)) + "\n", encoding="utf-8")
     with pytest.raises(SurveyReadError) as too_wide:
         read_export(wide)
-    assert "2\u202f001 colonnes (au plus 2\u202f000 attendues)" in too_wide.value.message_fr
-    assert "2.001 kolommen (hoogstens 2.000 verwacht)" in too_wide.value.message_nl
-    assert "2,001 columns (at most 2,000 expected)" in too_wide.value.message_en
+    assert "2\u202f001 colonnes (au plus 2\u202f000 attendues)" in too_wide.value.messages["fr"]
+    assert "2.001 kolommen (hoogstens 2.000 verwacht)" in too_wide.value.messages["nl"]
+    assert "2,001 columns (at most 2,000 expected)" in too_wide.value.messages["en"]
     pdf = tmp_path / "answers.csv"
     pdf.write_bytes(b"%PDF-1.7\n\x00\x01binary")
     with pytest.raises(SurveyReadError) as binary:
         read_export(pdf)
-    assert "c'est un document PDF, pas un tableau" in binary.value.message_fr
-    assert "dit is een PDF-document, geen tabel" in binary.value.message_nl
+    assert "c'est un document PDF, pas un tableau" in binary.value.messages["fr"]
+    assert "dit is een PDF-document, geen tabel" in binary.value.messages["nl"]
 
 
 @pytest.mark.parametrize(

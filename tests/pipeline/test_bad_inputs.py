@@ -124,9 +124,9 @@ def test_outcome_and_message(entry: dict, generated: Path) -> None:
     if entry["outcome"] == "rejected":
         with pytest.raises(SurveyReadError) as error:
             read_export(path)
-        assert entry["message"] in error.value.message_en
-        assert path.name in error.value.message_fr and path.name in error.value.message_nl
-        assert len({error.value.message_fr, error.value.message_nl, error.value.message_en}) == 3
+        assert entry["message"] in error.value.messages["en"]
+        assert path.name in error.value.messages["fr"] and path.name in error.value.messages["nl"]
+        assert len({error.value.messages["fr"], error.value.messages["nl"], error.value.messages["en"]}) == 3
         return
     export = read_export(path)
     checked = validate(export.frame)
