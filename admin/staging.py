@@ -32,12 +32,11 @@ from etl import landing
 from etl.snapshots import sha256_file
 from etl.survey.filecheck import FileSummary
 from pipeline.results import Outcome, Result
-from pipeline.survey import ingest, landed_files, remove
+from pipeline.survey import ingest, landed_files, listed_errors, remove
 from warehouse.history import swap_in
 from warehouse.layout import SCRATCH, Layout
 from warehouse.lock import BuildLockedError, build_lock
 from warehouse.private import copy_private, private_dir, tighten_tree, write_private
-from warehouse.sql import connect_readonly
 
 log = logging.getLogger(__name__)
 MAX_SHOWN = 200  # error rows listed on the report page
@@ -238,15 +237,8 @@ class Workspace:
         path = self.candidate(upload)
         if upload.status != "ready" or not path.exists():
             return []
-        con = connect_readonly(path)
-        try:
-            return con.execute(
-                f"SELECT line, field, message_{lang} FROM wh.meta.quarantine "
-                "WHERE source_file = ? AND wave = ? ORDER BY line, field, rule LIMIT ?",
-                [upload.file_name, upload.wave, limit],
-            ).fetchall()
-        finally:
-            con.close()
+        errors, _ = listed_errors(path, upload.file_name, upload.wave, lang, limit)
+        return [(e["line"], e["field"], e["message"]) for e in errors]
 
     def quarantine_file(self, upload: Upload) -> Path | None:
         """The quarantined rows with their original values, as written by the candidate build."""

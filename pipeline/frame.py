@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -83,7 +82,7 @@ def _frame_file(
     """The frame CSV to land with its provenance JSON (None for the demo frame), and what to
     report. Raises an :class:`~core.errors.Explained` error."""
     from etl.survey.frame import FrameSource, frame_csv, load_frame, now_iso, sha256_text
-    from etl.survey.kbo import MAPPING, Mapping, kbo_frame
+    from etl.survey.kbo import MAPPING, Mapping, is_extract, kbo_frame
 
     if path is None:
         return None, {}
@@ -95,7 +94,7 @@ def _frame_file(
                 f"{given}: no such file or folder; nothing changed.",
             )
     user = user or default_user()
-    if path.is_dir() or zipfile.is_zipfile(path):  # a KBO/BCE extract (else kbo_frame says why)
+    if is_extract(path):
         rules = Mapping.load(mapping or MAPPING)
         counted = kbo_frame(path, rules, employers_only)
         if not counted.total:

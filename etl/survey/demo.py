@@ -265,8 +265,9 @@ PLANTED_ERRORS = (
 )
 
 
-def write_planted_errors(path: Path, seed: int = 7) -> dict:
-    """A Kobo CSV with planted errors and a duplicate submission (which stays valid, superseded).
+def write_planted_errors(path: Path, seed: int = 7, synthetic: bool = False) -> dict:
+    """A Kobo CSV with planted errors and a duplicate submission (which stays valid, superseded);
+    ``synthetic``: every row tagged so, as :func:`write_demo` writes them.
 
     Returns ``{"errors": [(line, field, rule)], "valid_lines": [...], "duplicate_lines": [a, b]}``;
     lines count the header as line 1 (no answer contains a newline here).
@@ -293,7 +294,7 @@ def write_planted_errors(path: Path, seed: int = 7) -> dict:
         _source_id="dup-uuid",
     )
     answers = pd.concat([answers, duplicate], ignore_index=True)
-    write_kobo_csv(answers, path)
+    write_kobo_csv(answers, path, synthetic=synthetic)
     bad = {line for line, _, _ in expected}
     return {
         "errors": expected,

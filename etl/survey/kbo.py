@@ -96,6 +96,12 @@ class KboFrame:
         return sum(c["n_associations"] for c in self.cells)
 
 
+def is_extract(source: Path) -> bool:
+    """Whether ``source`` is given as a KBO/BCE extract, a folder or a zip (a frame CSV is
+    neither); :func:`kbo_frame` says what is missing from one that is not complete."""
+    return source.is_dir() or zipfile.is_zipfile(source)
+
+
 def _members(source: Path, folder: Path) -> dict[str, Path]:
     """Table name -> CSV file of the extract (``x.csv`` or ``x_insert.csv``), unzipped if needed."""
     if source.is_file() and zipfile.is_zipfile(source):

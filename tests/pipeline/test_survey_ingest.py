@@ -123,19 +123,6 @@ def test_corrected_file_replaces_its_previous_load_and_build_replays(tmp_path: P
     assert table_digest(wh) == before  # a later build includes every ingested wave
 
 
-def _tagged(source: Path, target: Path) -> Path:
-    """``source`` (a Kobo CSV) with every row tagged ``synthetic``, as KoboToolbox exports tags."""
-    with source.open(newline="", encoding="utf-8") as handle:
-        header, *rows = list(csv.reader(handle, delimiter=";"))
-    column = header.index("_tags")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with target.open("w", newline="", encoding="utf-8") as handle:
-        csv.writer(handle, delimiter=";", quoting=csv.QUOTE_ALL).writerows(
-            [header, *(r[:column] + ["synthetic"] + r[column + 1 :] for r in rows)]
-        )
-    return target
-
-
 def test_synthetic_files_are_labelled_in_every_figure_their_corrections_too(tmp_path: Path) -> None:
     """A real file and a tagged file of the same name in two waves, the tagged file's quarantine
     CSV sent again, an untagged file declared ``--synthetic`` then sent again without the flag:
@@ -144,7 +131,9 @@ def test_synthetic_files_are_labelled_in_every_figure_their_corrections_too(tmp_
     real = tmp_path / "real" / "export.csv"
     real.parent.mkdir()
     write_planted_errors(real)
-    tagged = _tagged(real, tmp_path / "tagged" / "export.csv")
+    tagged = tmp_path / "tagged" / "export.csv"
+    tagged.parent.mkdir()
+    write_planted_errors(tagged, synthetic=True)
     plain = tmp_path / "plain" / "wave_2022.csv"
     plain.parent.mkdir()
     write_kobo_csv(demo_answers((2022,), n=40, seed=4)[2022], plain)
