@@ -7,17 +7,16 @@ process-wide gettext domain; setting that domain would change every other gettex
 process, so the parser translates the message it is about to print instead: each of argparse's
 own messages (Python 3.11) is matched here and rewritten from the ``arg_*`` keys of the ``cli``
 catalog. The language is the one of ``--lang`` on the command line, else ``$LANG``
-(:func:`language_in`), chosen before the parser is built (:func:`building_in`).
+(:func:`language_in`), chosen before the parser is built.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
+import functools
 import re
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from contextvars import ContextVar
+from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
 from core.i18n import LANGUAGES, gettext
@@ -43,7 +42,6 @@ MESSAGES = [  # argparse's message (formatted) -> key in the cli catalog
     (ARGUMENT + r"ignored explicit argument (?P<value>.+)", "arg_ignored_value"),
 ]
 HELP_DOMAIN = "help"
-_LANGUAGE: ContextVar[str] = ContextVar("language", default="en")
 
 
 def help_texts(lang: str) -> Callable[[str], str]:
@@ -61,16 +59,6 @@ def language_in(argv: Sequence[str]) -> str:
     except argparse.ArgumentError:  # --lang without a value: the real parser says so
         found = None
     return found if found in LANGUAGES else user_language()
-
-
-@contextlib.contextmanager
-def building_in(lang: str) -> Iterator[Callable[[str], str]]:
-    """Build parsers in ``lang``: yields ``h``, for their help texts."""
-    token = _LANGUAGE.set(lang)
-    try:
-        yield help_texts(lang)
-    finally:
-        _LANGUAGE.reset(token)
 
 
 def translated(message: str, t: Texts) -> str:
@@ -94,13 +82,20 @@ class Formatter(argparse.HelpFormatter):
 
 class Parser(argparse.ArgumentParser):
     """An ArgumentParser (and its subcommands' parsers) whose help and refusals of bad input are
-    in the language it was built in (:func:`building_in`); a refusal points to ``--help``."""
+    in ``lang``; a refusal points to ``--help``. Its parents must be built in the same language
+    (argparse merges their option groups by title)."""
 
     def __init__(
-        self, prog: str | None = None, *, add_help: bool = True, parents: Sequence[Any] = (), **kwargs: Any
+        self,
+        prog: str | None = None,
+        *,
+        lang: str = "en",
+        add_help: bool = True,
+        parents: Sequence[Any] = (),
+        **kwargs: Any,
     ) -> None:
         super().__init__(prog, add_help=False, **kwargs)
-        self.lang = _LANGUAGE.get()
+        self.lang = lang
         h = help_texts(self.lang)
         self._positionals.title = h("positional arguments")
         self._optionals.title = h("options")
@@ -115,6 +110,11 @@ class Parser(argparse.ArgumentParser):
         for parent in parents:  # after -h, as argparse does
             self._add_container_actions(parent)
             self._defaults.update(parent._defaults)
+
+    def add_subparsers(self, **kwargs: Any) -> Any:
+        """Subcommands' parsers in this parser's language."""
+        kwargs.setdefault("parser_class", functools.partial(Parser, lang=self.lang))
+        return super().add_subparsers(**kwargs)
 
     def _get_formatter(self) -> argparse.HelpFormatter:
         h = help_texts(self.lang)

@@ -19,7 +19,7 @@ from rich.table import Table
 from core.errors import Explained
 from core.i18n import LANGUAGES
 from core.settings import PREFIX, settings
-from sector_monitor.arguments import Parser, building_in, language_in
+from sector_monitor.arguments import Parser, help_texts, language_in
 from sector_monitor.i18n import Texts, user_language
 from warehouse.layout import warehouse_path
 from warehouse.sql import connect_readonly
@@ -529,26 +529,23 @@ def _serve_options(p: argparse.ArgumentParser, h: Callable[[str], str]) -> None:
 
 def parser(lang: str = "en") -> argparse.ArgumentParser:
     """The command line, its help texts in ``lang``."""
-    with building_in(lang) as h:
-        return _commands(h)
-
-
-def _commands(h: Callable[[str], str]) -> argparse.ArgumentParser:
     from etl.survey.codebook import VERSIONS
 
-    common = Parser(add_help=False)
+    h = help_texts(lang)
+
+    common = Parser(add_help=False, lang=lang)
     common.add_argument(
         "--warehouse",
         type=Path,
         default=None,
         help=h("warehouse file (default $SECTOR_MONITOR_WAREHOUSE or var/warehouse.duckdb)"),
     )
-    language = Parser(add_help=False)
+    language = Parser(add_help=False, lang=lang)
     language.add_argument(
         "--lang", choices=LANGUAGES, help=h("language of messages: fr, nl or en (default: $LANG, else en)")
     )
     located = [common, language]
-    p = Parser(prog="sector-monitor", description=h("The `sector-monitor` command line."))
+    p = Parser(prog="sector-monitor", lang=lang, description=h("The `sector-monitor` command line."))
     sub = p.add_subparsers(dest="command", required=True)
     b = sub.add_parser(
         "build", parents=located, help=h("rebuild the warehouse from snapshots and landed surveys")
