@@ -88,10 +88,11 @@ def _frame_file(
         return None, {}
     for given in (path, mapping):
         if given is not None and not given.exists():
-            raise FrameError(
-                f"{given} : fichier ou dossier introuvable ; rien n'a changé.",
-                f"{given}: bestand of map niet gevonden; er is niets veranderd.",
-                f"{given}: no such file or folder; nothing changed.",
+            raise FrameError.about(
+                given,
+                "fichier ou dossier introuvable ; rien n'a changé.",
+                "bestand of map niet gevonden; er is niets veranderd.",
+                "no such file or folder; nothing changed.",
             )
     user = user or default_user()
     if is_extract(path):
@@ -99,14 +100,15 @@ def _frame_file(
         counted = kbo_frame(path, rules, employers_only)
         if not counted.total:
             scope, unmapped = counted.in_scope, counted.unmapped
-            raise FrameError(
-                f"{path} : aucune association de la définition de la base de sondage dans cet extrait "
+            raise FrameError.about(
+                path,
+                "aucune association de la définition de la base de sondage dans cet extrait "
                 f"({scope} dans le champ, {unmapped} sans activité principale reprise dans la "
                 "correspondance) ; rien n'a changé.",
-                f"{path}: geen enkele vereniging van de definitie van het steekproefkader in dit uittreksel "
+                "geen enkele vereniging van de definitie van het steekproefkader in dit uittreksel "
                 f"({scope} binnen het bereik, {unmapped} zonder hoofdactiviteit in de koppeling); "
                 "er is niets veranderd.",
-                f"{path}: no association of the frame's definition in this extract ({scope} in scope, "
+                f"no association of the frame's definition in this extract ({scope} in scope, "
                 f"{unmapped} without a mapped main activity); nothing changed.",
             )
         when = counted.snapshot_date.isoformat() if counted.snapshot_date else (date or None)

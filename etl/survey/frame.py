@@ -56,13 +56,10 @@ def size_class_sql(staff_fte: str) -> str:
 class FrameFileError(Explained, ValueError):
     """A frame CSV that cannot be used: every problem, with its lines, in fr, nl and en."""
 
-    def __init__(self, path: Path, problems: list[dict[str, str]]) -> None:
-        super().__init__(
-            *(
-                f"{path}{' :' if lang == 'fr' else ':'} " + "; ".join(p[lang] for p in problems)
-                for lang in LANGUAGES
-            )
-        )
+
+def _refused(path: Path, problems: list[dict[str, str]]) -> FrameFileError:
+    """The error naming every problem of the frame CSV at ``path``."""
+    return FrameFileError.about(path, *("; ".join(p[lang] for p in problems) for lang in LANGUAGES))
 
 
 COLUMNS_HINT = {
@@ -91,29 +88,20 @@ def load_frame(path: Path = DEMO_FRAME, codebook: Codebook = CODEBOOK) -> pd.Dat
     try:
         frame = pd.read_csv(path, comment="#", dtype=str, keep_default_na=False)
     except (ValueError, OSError) as exc:  # not text, not CSV, a folder...
-        raise FrameFileError(
+        raise FrameFileError.about(
             path,
-            [
-                {
-                    "fr": f"illisible comme CSV en UTF-8 séparé par des virgules "
-                    f"({COLUMNS_HINT['fr']}) : {exc}",
-                    "nl": f"onleesbaar als CSV in UTF-8 met komma's ({COLUMNS_HINT['nl']}): {exc}",
-                    "en": f"cannot be read as a comma-separated UTF-8 CSV ({COLUMNS_HINT['en']}): {exc}",
-                }
-            ],
+            f"illisible comme CSV en UTF-8 séparé par des virgules ({COLUMNS_HINT['fr']}) : {exc}",
+            f"onleesbaar als CSV in UTF-8 met komma's ({COLUMNS_HINT['nl']}): {exc}",
+            f"cannot be read as a comma-separated UTF-8 CSV ({COLUMNS_HINT['en']}): {exc}",
         ) from exc
     missing = [c for c in ("subsector", "size_class", "n_associations") if c not in frame]
     if missing:
         names = ", ".join(missing)
-        raise FrameFileError(
+        raise FrameFileError.about(
             path,
-            [
-                {
-                    "fr": f"colonne(s) absente(s) : {names} ({COLUMNS_HINT['fr']})",
-                    "nl": f"ontbrekende kolom(men): {names} ({COLUMNS_HINT['nl']})",
-                    "en": f"missing column(s): {names} ({COLUMNS_HINT['en']})",
-                }
-            ],
+            f"colonne(s) absente(s) : {names} ({COLUMNS_HINT['fr']})",
+            f"ontbrekende kolom(men): {names} ({COLUMNS_HINT['nl']})",
+            f"missing column(s): {names} ({COLUMNS_HINT['en']})",
         )
     checks = {
         "subsector": ~frame["subsector"].isin(codebook.lists["subsector"].codes),
@@ -161,7 +149,7 @@ def load_frame(path: Path = DEMO_FRAME, codebook: Codebook = CODEBOOK) -> pd.Dat
             }
         )
     if problems:
-        raise FrameFileError(path, problems)
+        raise _refused(path, problems)
     frame["size_class"] = frame["size_class"].replace("", None)
     frame["n_associations"] = frame["n_associations"].astype("int64")
     if "n_employers" in frame:

@@ -59,11 +59,11 @@ class Mapping:
         bad = sorted({s for codes in nace.values() for s in codes.values()} - set(SUBSECTORS) - {EXCLUDE})
         if bad:
             unknown, codes = ", ".join(bad), ", ".join([*SUBSECTORS, EXCLUDE])
-            raise KboFormatError(
-                f"{path} : sous-secteur(s) inconnu(s) {unknown} ; "
-                f"utilisez les codes du questionnaire : {codes}.",
-                f"{path}: onbekende subsector(en) {unknown}; gebruik de codes van de vragenlijst: {codes}.",
-                f"{path}: unknown subsector(s) {unknown}; use the questionnaire's codes: {codes}.",
+            raise KboFormatError.about(
+                path,
+                f"sous-secteur(s) inconnu(s) {unknown} ; utilisez les codes du questionnaire : {codes}.",
+                f"onbekende subsector(en) {unknown}; gebruik de codes van de vragenlijst: {codes}.",
+                f"unknown subsector(s) {unknown}; use the questionnaire's codes: {codes}.",
             )
         low, high = data["postal_codes"]
         return cls(
@@ -115,10 +115,11 @@ def _members(source: Path, folder: Path) -> dict[str, Path]:
                 archive.extract(name, folder)
         source = folder
     if not source.is_dir():
-        raise KboFormatError(
-            f"{source} : donnez le dossier ou le zip d'un extrait BCE/KBO (Open Data).",
-            f"{source}: geef de map of de zip van een KBO/BCE-uittreksel (Open Data).",
-            f"{source}: give the folder or the zip of a KBO/BCE open-data extract.",
+        raise KboFormatError.about(
+            source,
+            "donnez le dossier ou le zip d'un extrait BCE/KBO (Open Data).",
+            "geef de map of de zip van een KBO/BCE-uittreksel (Open Data).",
+            "give the folder or the zip of a KBO/BCE open-data extract.",
         )
     found: dict[str, Path] = {}
     for path in sorted(source.rglob("*.csv")):
@@ -129,10 +130,11 @@ def _members(source: Path, folder: Path) -> dict[str, Path]:
     missing = [t for t in ("enterprise", "address") if t not in found]
     if missing:
         files = ", ".join(m + ".csv" for m in missing)
-        raise KboFormatError(
-            f"{source} : pas un extrait BCE/KBO (il manque {files}).",
-            f"{source}: geen KBO/BCE-uittreksel ({files} ontbreekt).",
-            f"{source}: not a KBO/BCE open-data extract (no {files}).",
+        raise KboFormatError.about(
+            source,
+            f"pas un extrait BCE/KBO (il manque {files}).",
+            f"geen KBO/BCE-uittreksel ({files} ontbreekt).",
+            f"not a KBO/BCE open-data extract (no {files}).",
         )
     return found
 
