@@ -107,11 +107,11 @@ def not_available(lang: str, what: str | None = None) -> dbc.Alert:
 
 
 def synthetic_banner(lang: str) -> dbc.Alert:
-    """The honesty banner shown wherever survey figures come from synthetic demo data."""
+    """The honesty banner shown wherever survey figures come from synthetic (demo or test) data."""
     _ = gettext_for(lang)
     return dbc.Alert(
         [
-            html.Strong(_("Synthetic demonstration data.") + " "),
+            html.Strong(_("Synthetic data.") + " "),
             _(
                 "The survey figures on this page are computed from simulated responses, not from "
                 "a real survey: do not quote them."

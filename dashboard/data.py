@@ -153,7 +153,7 @@ class PublicData:
         }
 
     def survey_is_synthetic(self) -> bool:
-        """Whether any survey figure shown comes from synthetic demo data."""
+        """Whether any survey figure shown comes from synthetic (demo or test) data."""
         return self.memo("synthetic", self._survey_is_synthetic)
 
     def _survey_is_synthetic(self) -> bool:

@@ -100,7 +100,7 @@ def answers_block(data: PublicData, lang: str, checks: Sequence[Check]) -> html.
         note = [
             html.P(
                 _(
-                    "Survey answers come from demonstration data: they show how the answer "
+                    "Survey answers come from synthetic data: they show how the answer "
                     "is computed, not what the sector looks like. Answers marked with a "
                     "geography are public statistics."
                 ),

@@ -140,7 +140,7 @@ def _readme(descriptor: dict, sources: pd.DataFrame | None) -> str:
     ]
     if descriptor["synthetic"]:
         lines += [
-            "**The survey figures in this package are computed from synthetic demo data "
+            "**The survey figures in this package are computed from synthetic data "
             "(synthetic = true): they illustrate the method and are not statistics about "
             "real associations.**",
             "",

@@ -48,7 +48,7 @@ def _page(data: PublicData, lang: str) -> html.Div:
         _(
             "The eight recommendations of the sector, each tested against the data: rules say what "
             "would support it and what would contradict it; the verdict counts the rules that hold. "
-            "Survey figures from demonstration data are shown as illustrations and never counted."
+            "Survey figures from synthetic data are shown as illustrations and never counted."
         ),
     )
     if not data.has_view("recommendations"):
@@ -122,7 +122,7 @@ def _card(data: PublicData, lang: str, rec: pd.Series) -> dbc.Card:
     if isinstance(illustrated, str) and bool(rec["synthetic"]):
         badges.append(
             dbc.Badge(
-                _("illustration (demo data)") + colon + _status_labels(lang).get(illustrated, illustrated),
+                _("illustration (synthetic data)") + colon + _status_labels(lang).get(illustrated, illustrated),
                 color="warning",
                 text_color="dark",
                 className="me-2",
@@ -183,7 +183,7 @@ def _rules_table(data: PublicData, lang: str, rec_id: str) -> html.Details | Non
         title = meta.get(r.indicator_id, {}).get("title") or r.indicator_id
         result = _result_labels(lang).get(r.result, r.result)
         if bool(r.illustration) and r.result != "no_data":
-            result += " (" + _("illustration (demo data), not counted") + ")"
+            result += " (" + _("illustration (synthetic data), not counted") + ")"
         rows.append(
             html.Tr(
                 [

@@ -131,7 +131,7 @@ def test_missing_warehouse_degrades_gracefully(tmp_path: Path) -> None:
 
 def test_home_shows_survey_headlines_with_ci_and_n(client, wh) -> None:
     home = render(client, "/en")
-    assert "Synthetic demonstration data." in home
+    assert "Synthetic data." in home
     est, low, high, n, period = wh.execute(
         "SELECT estimate, ci_low, ci_high, n, period FROM public.indicator_values WHERE "
         "indicator_id = 'tt_task_transfer' AND breakdown = 'all' ORDER BY period DESC"
@@ -158,7 +158,7 @@ def test_explorer_table_never_shows_a_suppressed_number(client, wh) -> None:
         client,
         f"/en/explorer?indicator=indicator:{indicator}&breakdown={breakdown}&period={period}&tab=table",
     )
-    assert "Synthetic demonstration data." in page
+    assert "Synthetic data." in page
     assert "suppressed (" in page
     label = wh.execute(
         "SELECT label_en FROM public.categories WHERE variable = ? AND code = ?", [breakdown, category]

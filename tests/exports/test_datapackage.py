@@ -86,6 +86,6 @@ def test_the_readme_says_synthetic_and_how_to_cite(package: Path) -> None:
     readme = (package.parent / "README.md").read_text(encoding="utf-8")
     descriptor = json.loads(package.read_text(encoding="utf-8"))
     assert descriptor["synthetic"] is True
-    assert "synthetic demo data" in readme
+    assert "synthetic data" in readme
     assert descriptor["citation"] in readme
     assert "Licence:" in readme

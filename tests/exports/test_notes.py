@@ -87,7 +87,7 @@ def test_pdf_shows_key_figures_sources_and_synthetic_banner(r4_note: Note, r4_fi
         .stdout.split("Pages:")[1]
         .split()[0]
     )
-    assert text.count("SYNTHETISCHE DEMONSTRATIEGEGEVENS") >= pages
+    assert text.count("SYNTHETISCHE GEGEVENS") >= pages
     assert f"Pagina 1 van {pages}" in text
 
 
@@ -108,7 +108,7 @@ def test_markdown_contains_figures_and_sources(r4_note: Note, r4_files) -> None:
     for figure in r4_note.key_figures:
         assert f"| {figure.value_text} | {figure.ci_text} | {figure.n_text} |" in text
     assert all(s.citation in text.replace("\\", "") for s in r4_note.sources)
-    assert "SYNTHETISCHE DEMONSTRATIEGEGEVENS" in text
+    assert "SYNTHETISCHE GEGEVENS" in text
     assert "\\[1\\]" in text  # a citation mark, not a Markdown link
 
 
@@ -230,9 +230,9 @@ def test_demo_data_make_an_illustration_not_a_supported_recommendation(
     """R3 rests on survey figures only: on demo data an illustration. R1 also has real
     (barometer) evidence: its status counts that evidence only."""
     illustration = {
-        "fr": "illustration (données de démonstration)",
-        "nl": "illustratie (demonstratiegegevens)",
-        "en": "illustration (demo data)",
+        "fr": "illustration (données synthétiques)",
+        "nl": "illustratie (synthetische gegevens)",
+        "en": "illustration (synthetic data)",
     }
     supported = {
         "fr": "étayée par les données",
@@ -243,9 +243,9 @@ def test_demo_data_make_an_illustration_not_a_supported_recommendation(
     r1, r3 = note.recommendations
     assert r3.status == illustration[lang] and r1.status == supported[lang]
     label = {
-        "fr": "Illustration sur données de démonstration",
-        "nl": "Illustratie op demonstratiegegevens",
-        "en": "Illustration on demo data",
+        "fr": "Illustration sur données synthétiques",
+        "nl": "Illustratie op synthetische gegevens",
+        "en": "Illustration on synthetic data",
     }[lang]
     assert label in r3.evidence and label in r1.evidence
     assert r1.evidence.index("2020") < r1.evidence.index(label)  # real evidence first
