@@ -120,9 +120,10 @@ def _card(data: PublicData, lang: str, rec: pd.Series) -> dbc.Card:
         )
     ]
     if isinstance(illustrated, str) and bool(rec["synthetic"]):
+        verdict = _status_labels(lang).get(illustrated, illustrated)
         badges.append(
             dbc.Badge(
-                _("illustration (synthetic data)") + colon + _status_labels(lang).get(illustrated, illustrated),
+                _("illustration (synthetic data)") + colon + verdict,
                 color="warning",
                 text_color="dark",
                 className="me-2",
