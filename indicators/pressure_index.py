@@ -189,6 +189,7 @@ def index_tables(
         }
     )
     comp["contribution"] = comp["normalised"] * comp["weight"]
+    comp["synthetic"] = comp["period"].map(synthetic).fillna(False).astype(bool)
     published = np.repeat(~np.isnan(index), len(config.indicators))
     comp.loc[~published, ["normalised", "weight", "contribution"]] = np.nan
     return out, comp[comp["value"].notna()].reset_index(drop=True)

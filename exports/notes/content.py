@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from core.i18n import MISSING, is_missing, long_date
-from exports.notes.formatting import number
+from exports.notes.formatting import interval, number
 from exports.notes.model import (
     Chart,
     ChartSpec,
@@ -128,11 +128,11 @@ def build_note(
         recs[recs["recommendation_id"].isin(rec_ids)]["synthetic"].any()
     )
     banner = t["synthetic_banner"] if synthetic else None
-    rec_items = [
-        _recommendation(r, lang, t) for r in recs[recs["recommendation_id"].isin(rec_ids)].itertuples()
-    ]
+    chosen_recs = recs[recs["recommendation_id"].isin(rec_ids)]
+    rec_items = [_recommendation(r, lang, t) for r in chosen_recs.itertuples()]
     summary = (
         ([t["synthetic_sentence"]] if synthetic else [])
+        + _verdicts_period(chosen_recs, period, t)
         + [t["labelled"].format(label=r.heading, text=f"{r.status}. {r.evidence}") for r in rec_items]
         + _trend_sentences(reader, figures, catalogue, lang, t)
     )
@@ -414,6 +414,17 @@ def _recommendation(row, lang: str, t: dict) -> Recommendation:
     )
 
 
+def _verdicts_period(recs: pd.DataFrame, period: str | None, t: dict) -> list[str]:
+    """A sentence when the key figures are of another period than the verdicts: the warehouse
+    judges each recommendation on the latest published figures only."""
+    if period is None or "evidence_period" not in recs:
+        return []
+    latest = recs["evidence_period"].dropna().astype(str)
+    if latest.empty or set(latest) == {period}:
+        return []
+    return [t["verdicts_latest"].format(latest=latest.max(), period=period)]
+
+
 def _trend_sentences(
     reader: Reader, figures: list[KeyFigure], catalogue: pd.DataFrame, lang: str, t: dict
 ) -> list[str]:
@@ -449,6 +460,7 @@ def _trend_sentences(
         info = catalogue.loc[row.indicator_id]
         unit = info["unit"]
         scale = t["points"] if unit in POINT_UNITS else info[f"unit_label_{lang}"]
+        low, high = interval(row.ci_low, row.ci_high, lang, unit, signed=True)
         out.append(
             t["trend_sentence"].format(
                 title=info[f"title_{lang}"],
@@ -456,8 +468,8 @@ def _trend_sentences(
                 period=row.period,
                 direction=t["trend_up"] if row.change > 0 else t["trend_down"],
                 change=f"{number(abs(row.change), lang, unit)} {scale}",
-                low=number(row.ci_low, lang, unit, signed=True),
-                high=number(row.ci_high, lang, unit, signed=True),
+                low=low,
+                high=high,
             )
         )
     return out[:MAX_TRENDS]

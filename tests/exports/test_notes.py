@@ -14,7 +14,7 @@ import pytest
 
 from core.i18n import LANGUAGES
 from exports.notes.content import build_note
-from exports.notes.formatting import number
+from exports.notes.formatting import interval, number
 from exports.notes.model import Note
 from exports.notes.writer import write_note
 from warehouse.sql import connect_readonly
@@ -374,3 +374,30 @@ def test_notes_render_with_no_browser_on_the_machine(warehouse_path: Path, tmp_p
         ).stdout
         assert {"fr": "Graphiques", "nl": "Grafieken", "en": "Charts"}[lang] in text
         assert "2022" in text and "2024" in text  # the trend chart's axis, drawn as text
+
+
+@pytest.mark.parametrize("period", ["2022", "2024"])
+def test_a_note_of_an_earlier_period_says_its_verdicts_rest_on_the_latest_figures(
+    warehouse_path: Path, period: str
+) -> None:
+    """The recommendations are judged on the latest figures: a note whose key figures are of
+    2022 says so, a note of the latest wave does not."""
+    note = build_note(warehouse_path, "en", recommendations=["R4"], period=period)
+    said = [s for s in note.summary if s.startswith("The verdicts on the recommendations rest on")]
+    assert {f.period for f in note.key_figures} <= {period, "2013"}
+    if period == "2024":
+        assert said == []
+    else:
+        assert said == [
+            "The verdicts on the recommendations rest on the latest published figures (up to 2024), "
+            "not on the period 2022 chosen for the key figures."
+        ]
+
+
+def test_an_interval_bound_that_is_not_zero_never_reads_zero() -> None:
+    """A significant rise of 0.3 with a lower bound of 0.034 reads "+0.03 to +0.51", not
+    "+0.0 to +0.5", which would seem to include no change."""
+    assert interval(0.034, 0.512, "en", None, signed=True) == ("+0.03", "+0.51")
+    assert interval(2.14, 17.9, "fr", None, signed=True) == ("+2,1", "+17,9")
+    assert interval(-0.0004, 0.0, "nl", None) == ("-0,0004", "0,0000")
+    assert interval(None, 1.0, "en") == ("–", "1.0")

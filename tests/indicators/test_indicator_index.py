@@ -66,3 +66,12 @@ def test_uncertainty_bounds_are_reproducible_and_bracket_the_index():
     assert ((first["index_low"] <= first["index"]) & (first["index"] <= first["index_high"])).all()
     sums = components.groupby("period")["contribution"].sum()
     assert np.allclose(sums.sort_index(), first.set_index("period")["index"].sort_index())
+
+
+def test_components_say_whether_their_period_is_synthetic():
+    """A component's value is a survey estimate: it is labelled synthetic like its index cell."""
+    synthetic = pd.Series({"2023": False, "2024": True})
+    cells, components = index_tables(_values(), synthetic, CONFIG)
+    by_period = components.groupby("period")["synthetic"].agg(["all", "any"])
+    assert by_period.loc["2024", "all"] and not by_period.loc["2023", "any"]
+    assert dict(zip(cells["period"], cells["synthetic"], strict=True)) == {"2023": False, "2024": True}

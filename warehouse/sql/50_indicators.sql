@@ -94,7 +94,8 @@ CREATE OR REPLACE TABLE public.index_components (
     normalised DOUBLE,
     weight DOUBLE,
     direction INTEGER NOT NULL,
-    contribution DOUBLE
+    contribution DOUBLE,
+    synthetic BOOLEAN NOT NULL
 );
 
 CREATE OR REPLACE TABLE public.recommendations (
@@ -239,7 +240,7 @@ COMMENT ON COLUMN public.index_values.flag IS '`ok`, `low_reliability` (a compon
 COMMENT ON COLUMN public.index_values.synthetic IS 'from synthetic data';
 COMMENT ON TABLE public.index_components IS 'One row per index cell x component: `indicator_id`, `value` (published estimate), `normalised`
 (0-100 pressure score), `weight` (rescaled over available components), `direction` (+1/-1),
-`contribution` (= weight x normalised; they sum to `index`). `indicators.pressure_index.
+`contribution` (= weight x normalised; they sum to `index`), `synthetic` (from synthetic data). `indicators.pressure_index.
 compute_index(values, weights, normalisation)` recomputes the index for other weights.';
 COMMENT ON TABLE public.recommendations IS 'R1-R8 (`indicators/recommendations.yaml`), each with a verdict computed both ways from its
 evidence rules (one row per rule in `public.recommendation_evidence`). A rule says what would
