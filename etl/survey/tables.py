@@ -50,6 +50,9 @@ DELIMITERS = (";", ",", "\t")
 MAX_FILE_BYTES = 1_000_000_000  # default; 1M Kobo answers are ~0.9 GB, a census a few MB
 MAX_UNCOMPRESSED_BYTES = 100_000_000  # the sheet XML of 5,000 answers is ~25 MB
 MAX_COLUMNS = 2_000
+# A header cell that is an answer: a date (and time) or a number; an enterprise number anywhere.
+_ANSWER_CELL = re.compile(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}([ T]\d{1,2}:\d{2}.*)?|[-+]?\d+([.,]\d+)?")
+_ENTERPRISE_LIKE = re.compile(r"\d{9,}")
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),
     (codecs.BOM_UTF32_LE, "utf-32"),  # before UTF-16 LE: its BOM starts the same way
@@ -232,8 +235,38 @@ def _numbers(*values: float) -> tuple[list[str], list[str], list[str]]:
     return fr, nl, en
 
 
+def looks_like_answers(header: list[str]) -> bool:
+    """Whether a "header row" holds answers (an enterprise number, or dates and numbers): the
+    export lacks its header row. Its cells must then never be quoted in a message."""
+    cells = [h.strip() for h in header]
+    if any(_ENTERPRISE_LIKE.search(re.sub(r"[.\s]", "", c)) for c in cells):
+        return True
+    return sum(1 for c in cells if _ANSWER_CELL.fullmatch(c)) >= 2
+
+
 def _check_header(header: list[str], path: object) -> None:
-    """Refuse more than MAX_COLUMNS columns or a column name given twice."""
+    """Refuse a first row of answers (no header row), more than MAX_COLUMNS columns or a column
+    name given twice."""
+    if header and header[0].lstrip().startswith(("[{", "{")):
+        raise unreadable(
+            path,
+            "c'est un fichier JSON, pas un tableau. Exportez les réponses en CSV ou en XLSX.",
+            "dit is een JSON-bestand, geen tabel. Exporteer de antwoorden als CSV of XLSX.",
+            "this is a JSON file, not a table. Export the answers as CSV or XLSX.",
+        )
+    if looks_like_answers(header):
+        raise unreadable(
+            path,
+            "la première ligne contient des réponses (dates, nombres ou un numéro d'entreprise), "
+            "pas les noms des colonnes : la ligne d'en-tête manque. Exportez à nouveau le fichier "
+            "avec les codes ou les libellés des questions en première ligne.",
+            "de eerste regel bevat antwoorden (datums, getallen of een ondernemingsnummer), geen "
+            "kolomnamen: de kopregel ontbreekt. Exporteer het bestand opnieuw met de codes of de "
+            "labels van de vragen op de eerste regel.",
+            "the first line holds answers (dates, numbers or an enterprise number), not column "
+            "names: the header row is missing. Export the file again with the questions' codes "
+            "or labels on the first line.",
+        )
     if len(header) > MAX_COLUMNS:
         fr, nl, en = _numbers(len(header), MAX_COLUMNS)
         raise unreadable(
@@ -591,6 +624,7 @@ def read_header(path: Path, preferred_sheet: str | None = None) -> tuple[list[st
         workbook.close()
         while header and not header[-1]:
             header.pop()
+        _check_header(header, path)
         return header, rows
     scan = _scan(path)
     line, number = _header(path, scan.encoding)
@@ -603,6 +637,7 @@ def read_header(path: Path, preferred_sheet: str | None = None) -> tuple[list[st
         with path.open("rb") as handle:
             newlines = sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(CHUNK), b""))
     header = next(csv.reader([line], delimiter=sniff_delimiter(line)))
+    _check_header(header, path)
     return header, max(newlines + (not scan.ends_with_newline) - number, 0)
 
 

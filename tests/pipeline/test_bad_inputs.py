@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import shutil
 import tracemalloc
 import zipfile
@@ -140,6 +141,7 @@ def test_outcome_and_message(entry: dict, generated: Path) -> None:
 
 
 def test_the_200_mb_file_is_refused_without_reading_it(generated: Path) -> None:
+    read_export(CORPUS / "crlf.csv")  # the reader's lazy imports are not the file's memory
     tracemalloc.start()
     try:
         with pytest.raises(SurveyReadError, match="too large"):
@@ -178,3 +180,24 @@ def test_ingest_against_a_built_warehouse(
         report = result.value()
         assert report["rows_loaded"] > 0
         assert entry.get("rule") is None or entry["rule"] in {e["rule"] for e in report["errors"]}
+
+
+@pytest.mark.parametrize("fmt", ["auto", "kobo"])
+def test_an_export_without_its_header_row_is_refused_without_quoting_its_answers(
+    fmt: str, tmp_path: Path
+) -> None:
+    """The first line of answers would be read as column names and quoted back as "headers not
+    recognised": enterprise numbers and association names in a message. It is refused instead,
+    by the header check and by the full read, with no cell of it quoted."""
+    from etl.survey.filecheck import header_check
+
+    path = CORPUS / "no_header_row.csv"
+    text = path.read_text(encoding="utf-8")
+    private = [*re.findall(r"\d{10}", text), *re.findall(r"Association fictive \d+ ASBL", text)]
+    assert len(private) == 6
+    for check in (lambda: header_check(path, fmt), lambda: read_export(path, fmt)):
+        with pytest.raises(SurveyReadError) as error:
+            check()
+        for message in error.value.messages.values():
+            assert "header" in error.value.messages["en"]
+            assert not [p for p in private if p in message]
