@@ -17,6 +17,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.errors import Explained
 from core.settings import DEFAULT_WAREHOUSE, settings
 
 SCRATCH = ".scratch"
@@ -32,8 +33,42 @@ def warehouse_path(arg: str | os.PathLike[str] | None = None) -> Path:
 
     chosen = arg or settings().warehouse or DEFAULT_WAREHOUSE
     path = Path(chosen).expanduser().resolve()
+    refuse_other_file(path)
     remove_leftovers(path)
     return path
+
+
+class NotAWarehouseError(Explained, ValueError):
+    """The warehouse path names a folder or a file that is not a DuckDB database."""
+
+
+DUCKDB_MAGIC = b"DUCK"  # bytes 8-11 of every DuckDB database file
+
+
+def refuse_other_file(path: Path) -> None:
+    """Refuse a warehouse path that names a folder, or an existing file that is not a DuckDB
+    database: a build would replace it (a note, a spreadsheet...) with a warehouse."""
+    if path.is_dir():
+        example = path / "warehouse.duckdb"
+        raise NotAWarehouseError.about(
+            path,
+            f"c'est un dossier. Donnez le chemin du fichier de l'entrepôt, par exemple {example}.",
+            f"dit is een map. Geef het pad van het bestand van de datawarehouse, bijvoorbeeld {example}.",
+            f"this is a folder. Give the path of the warehouse file, for example {example}.",
+        )
+    if path.is_file():
+        with path.open("rb") as handle:
+            magic = handle.read(12)[8:]
+        if magic != DUCKDB_MAGIC:
+            raise NotAWarehouseError.about(
+                path,
+                "ce fichier n'est pas un entrepôt (une base DuckDB) : il n'est ni lu ni remplacé. "
+                "Vérifiez --warehouse ou $SECTOR_MONITOR_WAREHOUSE.",
+                "dit bestand is geen datawarehouse (een DuckDB-databank): het wordt niet gelezen of "
+                "vervangen. Controleer --warehouse of $SECTOR_MONITOR_WAREHOUSE.",
+                "this file is not a warehouse (a DuckDB database): it is neither read nor replaced. "
+                "Check --warehouse or $SECTOR_MONITOR_WAREHOUSE.",
+            )
 
 
 @dataclass(frozen=True)

@@ -190,3 +190,19 @@ def test_rollback_command_restores_the_previous_build(warehouse_path: Path, tmp_
     assert restored == json.loads(before.stdout)["build"]
     assert f"restored build {restored[0]['build_id']} as" in rolled.stderr
     assert table_digest(wh) == table_digest(warehouse_path)
+
+
+def test_a_warehouse_path_naming_another_file_or_a_folder_is_refused(tmp_path: Path) -> None:
+    """A mistyped --warehouse must not turn the user's note into a warehouse, nor lock a folder."""
+    note = tmp_path / "note.md"
+    note.write_text("# my note\n", encoding="utf-8")
+    folder = tmp_path / "d"
+    folder.mkdir(mode=0o755)
+    built = cli("build", "--warehouse", str(note), "--lang", "fr")
+    assert built.returncode == 1
+    assert "ce fichier n'est pas un entrepôt (une base DuckDB) : il n'est ni lu ni remplacé" in built.stderr
+    assert note.read_text(encoding="utf-8") == "# my note\n"
+    status = cli("status", "--warehouse", str(folder), "--lang", "nl")
+    assert status.returncode == 1 and f"{folder}: dit is een map." in status.stderr
+    assert (folder.stat().st_mode & 0o777) == 0o755
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d", "note.md"]
