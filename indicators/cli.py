@@ -92,6 +92,16 @@ FLAG_WORDS = {
 }
 
 
+#: Above a table of figures computed from synthetic survey data.
+SYNTHETIC_WORDS = {
+    "fr": "DONNÉES SYNTHÉTIQUES : chiffres calculés sur des réponses simulées (démonstration ou test), "
+    "à ne pas citer.",
+    "nl": "SYNTHETISCHE GEGEVENS: cijfers berekend op gesimuleerde antwoorden (demonstratie of test), "
+    "niet citeren.",
+    "en": "SYNTHETIC DATA: figures computed from simulated responses (demo or test), do not cite.",
+}
+
+
 class UnknownIndicatorError(Explained, KeyError):
     """No indicator of that id in the catalogue."""
 
@@ -153,19 +163,28 @@ def show_indicator(
             "SELECT max(period) FROM public.indicator_values WHERE indicator_id = ?", [indicator_id]
         ).fetchall()
     rows = con.execute(
-        "SELECT breakdown, breakdown_value, estimate, ci_low, ci_high, n, flag "
+        "SELECT breakdown, breakdown_value, estimate, ci_low, ci_high, n, flag, synthetic "
         "FROM public.indicator_values WHERE indicator_id = ? AND period = ? "
         "ORDER BY breakdown <> 'all', breakdown, breakdown_value",
         [indicator_id, period],
     ).fetchall()
     h = HEADERS[lang]
-    table = Table(h[4], h[5], f"{h[6]} ({meta[3]})", h[7], h[8], h[9], title=f"{meta[0]} — {h[3]} {period}")
-    for b, v, est, lo, hi, n, flag in rows:
+    table = Table(
+        h[4],
+        h[5],
+        f"{h[6]} ({meta[3]})",
+        h[7],
+        h[8],
+        h[9],
+        title=f"{meta[0]} — {h[3]} {period}",
+    )
+    for b, v, est, lo, hi, n, flag, _synthetic in rows:
         ci = f"{_num(lo, lang)} – {_num(hi, lang)}" if lo is not None else ""
         table.add_row(
             b, v, _num(est, lang), ci, "" if n is None else format_number(n, lang, 0), _flag(flag, lang)
         )
-    text = "\n".join(filter(None, [meta[0], meta[1], meta[2]]))
+    synthetic = SYNTHETIC_WORDS[lang] if any(r[7] for r in rows) else None
+    text = "\n".join(filter(None, [synthetic, meta[0], meta[1], meta[2]]))
     trend = trend_table(con, indicator_id, meta[3], lang)
     return f"{text}\n\n{_render(table)}" + (f"\n{trend}" if trend else "")
 
@@ -188,7 +207,7 @@ def trend_table(con: duckdb.DuckDBPyConnection, indicator_id: str, unit_label: s
     rows = con.execute(
         "SELECT f.breakdown, f.breakdown_value, f.first_period, f.period, f.change, f.ci_low, "
         "f.ci_high, f.significant, f.method, f.flag, l.slope, l.slope_ci_low, l.slope_ci_high, "
-        "l.significant, l.method, l.flag, l.n_periods "
+        "l.significant, l.method, l.flag, l.n_periods, f.synthetic OR coalesce(l.synthetic, false) "
         "FROM public.indicator_trends f LEFT JOIN public.indicator_trends l "
         "ON l.kind = 'linear' AND l.indicator_id = f.indicator_id AND l.breakdown = f.breakdown "
         "AND l.breakdown_value = f.breakdown_value "
@@ -220,6 +239,7 @@ def trend_table(con: duckdb.DuckDBPyConnection, indicator_id: str, unit_label: s
         h[7],
         w[3],
         title=f"{w[0]} — {span}",
+        caption=SYNTHETIC_WORDS[lang] if any(r[17] for r in rows) else None,
     )
     for (
         b,
@@ -239,6 +259,7 @@ def trend_table(con: duckdb.DuckDBPyConnection, indicator_id: str, unit_label: s
         smethod,
         sflag,
         _n,
+        _synthetic,
     ) in rows:
         left = (
             [_num(change, lang), ci(lo, hi), sig(significant, method)]

@@ -329,7 +329,7 @@ def evidence(
         ind = catalogue[rule["indicator"]]
         published = published_of[ind.id]
         result, fields = evaluate(rule, ind, published, changes)
-        synthetic = bool(ind.is_survey and len(published) and bool(published["synthetic"].iloc[-1]))
+        synthetic = _rests_on_synthetic(ind, published, fields)
         period = None if fields is None else fields["period"]
         src = (sources or {}).get((ind.id, period or "")) or " ".join(ind.sources)
         words = meaning(rule, ind) or {}
@@ -361,6 +361,15 @@ def evidence(
             }
         )
     return _summary(rows), rows
+
+
+def _rests_on_synthetic(ind: Indicator, published: pd.DataFrame, fields: dict | None) -> bool:
+    """Whether a rule's result rests on synthetic survey figures: the latest wave's, or for a
+    change rule the previous wave's too (a change from a synthetic wave is no evidence)."""
+    if not ind.is_survey or published.empty:
+        return False
+    periods = {str(published["period"].iloc[-1]), str((fields or {}).get("previous"))}
+    return bool(published.loc[published["period"].astype(str).isin(periods), "synthetic"].fillna(False).any())
 
 
 def _summary(rows: list[dict]) -> dict:

@@ -410,3 +410,24 @@ def test_the_group_life_page_shows_which_lights_are_on_by_phase(warehouse_path: 
     assert "Closedness over openness" not in summary["off"]
     dutch = _answers(warehouse_path, "/nl/themes/group-life")
     assert "Geslotenheid boven openheid" in dutch and "Verstilling" in dutch
+
+
+def test_a_change_from_a_synthetic_wave_is_an_illustration_not_evidence() -> None:
+    """Wave 2023 synthetic, wave 2024 real: a level rule on 2024 is counted, but a change rule
+    from 2023 to 2024 rests on the synthetic wave too, so it is an illustration."""
+    responses = make_responses(200, [2023, 2024], seed=5)
+    responses = responses.assign(synthetic=responses["wave"] == 2023)
+    con = duckdb.connect()
+    build_warehouse(con, responses, make_frame(responses))
+    compute_all(con)
+    rows = _rows(
+        con,
+        "SELECT e.rule, e.period, e.previous_period, e.illustration, e.synthetic "
+        "FROM public.recommendation_evidence e WHERE e.scope_geo IS NULL AND e.result <> 'no_data'",
+    )
+    con.close()
+    changes = [r for r in rows if r["previous_period"] == "2023"]
+    levels = [r for r in rows if r["previous_period"] is None and r["period"] == "2024"]
+    assert changes and levels
+    assert all(r["illustration"] and r["synthetic"] for r in changes)
+    assert not any(r["illustration"] or r["synthetic"] for r in levels)

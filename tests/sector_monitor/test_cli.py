@@ -141,6 +141,22 @@ def test_indicators_list_and_show_in_the_users_language(warehouse_path: Path) ->
     assert shown.returncode == 0, shown.stderr
     assert "Transfert de tâches" in shown.stdout
     assert "suppressed" in shown.stdout or "supprim" in shown.stdout
+    banner = "DONNÉES SYNTHÉTIQUES : chiffres calculés sur des réponses simulées"
+    assert shown.stdout.startswith(banner)  # the demo survey
+    public = cli(
+        "indicators",
+        "show",
+        "pub_formal_volunteering_rate",
+        "--lang",
+        "fr",
+        "--warehouse",
+        str(warehouse_path),
+    )
+    assert (
+        public.returncode == 0
+        and "Taux de volontariat formel" in public.stdout
+        and banner not in public.stdout
+    )
 
 
 @pytest.mark.slow
