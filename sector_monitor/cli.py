@@ -484,7 +484,14 @@ def cmd_rollback(args: argparse.Namespace) -> int:
     if not result.ok:
         _error(t, result.message(t.lang))
         return 1
-    say(t("restored", build_id=result.value().build_id, path=path))
+    restored = result.value()
+    say(t("restored", build_id=restored.build_id, path=path))
+    for key, files in (
+        ("rollback_comes_back", restored.comes_back),
+        ("rollback_goes_away", restored.goes_away),
+    ):
+        if files:
+            _warn(t, t(key, files=", ".join(t("file_in_wave", name=n, wave=w) for w, n in files)))
     return 0
 
 

@@ -136,3 +136,26 @@ def test_the_admin_lists_landed_files_and_removes_one_with_csrf(two_files, tmp_p
     entry = json.loads(Layout(live).audit_log.read_text().splitlines()[-1])
     assert (entry["action"], entry["user"], entry["file"]) == ("remove", USER, planted.name)
     assert entry["address"] == "127.0.0.1"
+
+
+def test_rollback_names_the_landed_files_its_build_does_not_match(two_files, tmp_path: Path) -> None:
+    """Rollback restores the warehouse, not the landing area: it says which files the next build
+    will bring back or drop, and how to make that last."""
+    wh, demo, planted = two_files
+    copy = tmp_path / "var" / "warehouse.duckdb"
+    shutil.copytree(wh.parent, copy.parent)
+    assert cli("survey", "remove", planted.name, "--wave", "2024", "--warehouse", str(copy)).returncode == 0
+    undone = run_cli("rollback", "--warehouse", str(copy), lang="nl_BE.UTF-8")
+    assert undone.returncode == 0, undone.stderr
+    flat = " ".join(undone.stderr.split())
+    assert f"de teruggezette build bevat {planted.name} (golf 2024), dat niet meer aangeleverd is" in flat
+    assert "bevat" in flat and "niet, dat nog aangeleverd is" not in flat
+    back = run_cli("rollback", "--warehouse", str(copy), lang="C.UTF-8")  # the removal again: in step
+    assert back.returncode == 0 and "warning" not in back.stderr
+    extra = tmp_path / "extra.csv"
+    shutil.copy(demo, extra)
+    assert cli("survey", "ingest", str(extra), "--wave", "2025", "--warehouse", str(copy)).returncode == 0
+    undone = run_cli("rollback", "--warehouse", str(copy), lang="C.UTF-8")
+    flat = " ".join(undone.stderr.split())
+    assert "the restored build lacks extra.csv (wave 2025), still landed" in flat
+    assert "sector-monitor survey remove NAME --wave WAVE" in flat
