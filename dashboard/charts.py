@@ -229,7 +229,7 @@ def trend_lines(
     fig.update_yaxes(
         gridcolor="#e9ecef", rangemode="tozero", automargin=True, tickformat=",~r", hoverformat=",~r"
     )
-    fig.update_xaxes(type="category", automargin=True)
+    fig.update_xaxes(type="category", automargin=True, categoryorder="category ascending")
     return fig
 
 

@@ -25,6 +25,7 @@ from exports.notes.model import (
     UnpublishedFigure,
 )
 from exports.notes.texts import TEXTS
+from indicators.catalogue import SURVEY_ESTIMATORS
 from warehouse.reader import Reader
 
 MAX_CHARTS = 4
@@ -74,7 +75,8 @@ def build_note(
         "AND breakdown IN (?, 'all') ORDER BY indicator_id, period",
         [ind_ids, breakdown],
     )
-    chosen = _chosen_cells(cells[cells["breakdown"] == breakdown], period)
+    survey = set(catalogue.index[catalogue["estimator"].isin(SURVEY_ESTIMATORS)])
+    chosen = _chosen_cells(cells[cells["breakdown"] == breakdown], period, survey)
     wave = period or _latest_wave(reader)
     citations = _Citations(reader, lang)
     context = tuple(t["context_text"]) + _headlines(reader, citations, lang, t)
@@ -216,12 +218,22 @@ def _selection(
     return rec_ids, ind_ids
 
 
-def _chosen_cells(cells: pd.DataFrame, period: str | None) -> pd.DataFrame:
-    """Cells of the requested period, or of each indicator's latest period."""
-    if period is not None:
-        return cells[cells["period"] == period]
-    latest = cells.groupby("indicator_id")["period"].transform("max")
-    return cells[cells["period"] == latest]
+def _chosen_cells(cells: pd.DataFrame, period: str | None, survey: set[str]) -> pd.DataFrame:
+    """Each indicator's cells of its latest period; with ``period``, a survey indicator's cells
+    of that wave, and a public figure's of its latest period up to it (else its first one): a
+    public series is not published every survey wave."""
+    is_survey = cells["indicator_id"].isin(survey)
+    if period is None:
+        return _latest(cells)
+    public = cells[~is_survey]
+    up_to = public[public["period"] <= period]
+    later = public[~public["indicator_id"].isin(up_to["indicator_id"])]
+    first = later[later["period"] == later.groupby("indicator_id")["period"].transform("min")]
+    return pd.concat([cells[is_survey & (cells["period"] == period)], _latest(up_to), first])
+
+
+def _latest(cells: pd.DataFrame) -> pd.DataFrame:
+    return cells[cells["period"] == cells.groupby("indicator_id")["period"].transform("max")]
 
 
 class _Citations:

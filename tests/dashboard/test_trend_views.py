@@ -184,3 +184,11 @@ def test_note_trend_sentences_state_the_first_to_last_change(warehouse_path: Pat
     catalogue = wh.execute("SELECT * FROM public.indicators").df().set_index("indicator_id")
     sentences = _trend_sentences(Reader(warehouse_path), [Figure()], catalogue, "en", TEXTS["en"])
     assert len(sentences) == 1 and "between 2022 and 2024" in sentences[0]
+
+
+def test_lines_of_series_with_different_years_share_one_time_order() -> None:
+    """A series starting later (2014) must not be drawn after the other series' last year."""
+    from dashboard.charts import trend_lines
+
+    fig = trend_lines({"a": (["2011", "2013", "2018", "2020"], [1, 2, 3, 4]), "b": (["2014"], [5])}, "en")
+    assert fig.layout.xaxis.type == "category" and fig.layout.xaxis.categoryorder == "category ascending"

@@ -401,3 +401,13 @@ def test_an_interval_bound_that_is_not_zero_never_reads_zero() -> None:
     assert interval(2.14, 17.9, "fr", None, signed=True) == ("+2,1", "+17,9")
     assert interval(-0.0004, 0.0, "nl", None) == ("-0,0004", "0,0000")
     assert interval(None, 1.0, "en") == ("–", "1.0")
+
+
+def test_a_note_of_a_survey_wave_keeps_the_public_figures_of_their_own_year(warehouse_path: Path) -> None:
+    """The note builder sends the latest wave: the Barometer figures of R4 (2013) are shown with
+    their year and source, not listed as "not published in 2024"."""
+    note = build_note(warehouse_path, "en", recommendations=["R4"], period="2024")
+    public = [f for f in note.key_figures if f.n is None]
+    assert {(f.period, f.other_year) for f in public} == {("2013", True)} and len(public) == 2
+    assert all(f.sources for f in public) and note.unpublished == ()
+    assert any("King Baudouin Foundation" in s.producer for s in note.sources)
