@@ -122,6 +122,11 @@ class PublicData:
         """Whether ``public.<view>`` exists and has ``column``."""
         return any(c == column for c, _ in self.columns().get(view, []))
 
+    def localised(self, view: str, column: str, lang: str) -> str:
+        """``<column>_<lang>`` when ``public.<view>`` has it (a title in the reader's language),
+        else ``column`` (a warehouse built before it)."""
+        return f"{column}_{lang}" if self.has_column(view, f"{column}_{lang}") else column
+
     def view(self, name: str) -> pd.DataFrame | None:
         """Every row of a whitelisted public view, or None when it is not built yet."""
         if name not in PUBLIC_VIEWS or not self.has_view(name):

@@ -132,7 +132,8 @@ def barometer_card(data: PublicData, lang: str, ids: Sequence[str], title: str, 
     frame = frame.assign(_order=frame["indicator_id"].map(ids.index)).sort_values(["_order", "period"])
     series = {i: str(meta[i]["questions"] or "").split() for i in ids}
     stats = data.query(
-        "SELECT st.series, st.period, st.geo_code, st.source_id, so.title AS source_title, "
+        "SELECT st.series, st.period, st.geo_code, st.source_id, "
+        f"so.{data.localised('sources', 'title', lang)} AS source_title, "
         f"se.comparability_note_{lang} AS note FROM public.statistics st "
         "JOIN public.series se USING (series) LEFT JOIN public.sources so "
         "ON so.source_id = st.source_id "
@@ -208,8 +209,9 @@ def _colon(lang: str) -> str:
 
 
 def _source_titles(data: PublicData, lang: str) -> dict[str, str]:
-    column = f"title_{lang}" if data.has_column("sources", f"title_{lang}") else "title"
-    frame = data.query(f"SELECT source_id, {column} AS title FROM public.sources")
+    frame = data.query(
+        f"SELECT source_id, {data.localised('sources', 'title', lang)} AS title FROM public.sources"
+    )
     return dict(zip(frame["source_id"], frame["title"], strict=True))
 
 
@@ -330,7 +332,9 @@ def warning_lights_card(
         "group recognise it (the whole 95 % confidence interval lies above a quarter), "
         "off when clearly fewer do, and unclear otherwise."
     )
-    survey = sources_of(data, sorted({s for i in lights for s in str(meta[i]["sources"] or "").split()}))
+    survey = sources_of(
+        data, sorted({s for i in lights for s in str(meta[i]["sources"] or "").split()}), lang
+    )
     sources = [
         *[source_line(lang, str(r.title), period, str(r.source_id)) for r in survey.itertuples(index=False)],
         html.P(

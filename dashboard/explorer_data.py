@@ -209,7 +209,7 @@ def _series_view(data: PublicData, lang: str, series: str, period: str) -> Explo
         breakdown="geo",
         period=period,
         frame=frame.reset_index(drop=True),
-        sources=_sources(data, [str(meta["source_id"])]),
+        sources=_sources(data, [str(meta["source_id"])], lang),
         notes=[str(meta["note"])] if not pd.isna(meta["note"]) else [],
     )
 
@@ -251,7 +251,7 @@ def _indicator_view(data: PublicData, lang: str, indicator: str, breakdown: str,
         breakdown=breakdown,
         period=period,
         frame=frame.reset_index(drop=True),
-        sources=sources_of(data, str(info["sources"] or "").split()),
+        sources=sources_of(data, str(info["sources"] or "").split(), lang),
         notes=[str(info["caveats"])] if info["caveats"] else [],
         synthetic=bool(rows["synthetic"].fillna(False).any()) if len(rows) else False,
         info=info,
@@ -267,8 +267,8 @@ def _range_note(low: object, high: object, lang: str) -> str | None:
     )
 
 
-def _sources(data: PublicData, source_ids: list[str]) -> pd.DataFrame:
-    return sources_of(data, source_ids)
+def _sources(data: PublicData, source_ids: list[str], lang: str) -> pd.DataFrame:
+    return sources_of(data, source_ids, lang)
 
 
 @dataclass

@@ -57,7 +57,8 @@ def load_key_figures(data: PublicData, lang: str) -> list[KeyFigureValues]:
     names = data.geo_names(lang)
     frame = data.query(
         f"SELECT st.series, st.geo_code, st.period, st.value, st.unit, st.note, "
-        f"st.source_id, se.title_{lang} AS title, so.title AS source_title "
+        f"st.source_id, se.title_{lang} AS title, "
+        f"so.{data.localised('sources', 'title', lang)} AS source_title "
         "FROM public.statistics st JOIN public.series se USING (series) "
         "LEFT JOIN public.sources so ON so.source_id = st.source_id "
         "WHERE list_contains(?, st.series) AND st.sex = 'T' AND st.value IS NOT NULL",

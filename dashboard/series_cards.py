@@ -19,7 +19,8 @@ def series_rows(data: PublicData, lang: str, series: list[str]) -> pd.DataFrame:
     frame = data.query(
         f"SELECT st.series, st.geo_code, st.period, st.value, st.unit, st.flag, st.note, "
         f"st.source_id, se.title_{lang} AS title, se.comparability_note_{lang} AS comparability, "
-        "so.title AS source_title FROM public.statistics st JOIN public.series se USING (series) "
+        f"so.{data.localised('sources', 'title', lang)} AS source_title "
+        "FROM public.statistics st JOIN public.series se USING (series) "
         "LEFT JOIN public.sources so ON so.source_id = st.source_id "
         "WHERE list_contains(?, st.series) AND st.sex = 'T' ORDER BY st.period, st.geo_code",
         [series],

@@ -83,7 +83,7 @@ def _survey_sources(
     data: PublicData, meta: dict[str, dict], ids: Sequence[str], lang: str, periods: str
 ) -> list[html.P]:
     source_ids = sorted({s for i in ids for s in str(meta[i]["sources"] or "").split()})
-    frame = sources_of(data, source_ids)
+    frame = sources_of(data, source_ids, lang)
     return [source_line(lang, str(r.title), periods, str(r.source_id)) for r in frame.itertuples(index=False)]
 
 

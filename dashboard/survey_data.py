@@ -146,14 +146,16 @@ def trends(
     )
 
 
-def sources_of(data: PublicData, source_ids: Sequence[str]) -> pd.DataFrame:
-    """Rows of ``public.sources`` for the given ids; an id also matches a snapshot whose id
-    extends it (``kbs_barometer`` -> ``kbs_barometer_associations``), and a survey id the
-    survey snapshot loaded (``association_survey`` -> ``survey_demo``)."""
+def sources_of(data: PublicData, source_ids: Sequence[str], lang: str) -> pd.DataFrame:
+    """Rows of ``public.sources`` for the given ids, title, producer and citation in ``lang``;
+    an id also matches a snapshot whose id extends it (``kbs_barometer`` ->
+    ``kbs_barometer_associations``), and a survey id the survey snapshot loaded
+    (``association_survey`` -> ``survey_demo``)."""
     if not source_ids or not data.has_view("sources"):
         return pd.DataFrame(columns=SOURCE_COLUMNS)
+    columns = [f"{data.localised('sources', c, lang)} AS {c}" for c in SOURCE_COLUMNS]
     return data.query(
-        f"SELECT {', '.join(SOURCE_COLUMNS)} FROM public.sources WHERE list_contains(?, "
+        f"SELECT {', '.join(columns)} FROM public.sources WHERE list_contains(?, "
         "source_id) OR len(list_filter(?, lambda x: starts_with(source_id, x || '_') OR "
         "(x LIKE '%survey%' AND source_id LIKE '%survey%'))) > 0 ORDER BY source_id",
         [list(source_ids), list(source_ids)],

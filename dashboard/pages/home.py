@@ -208,7 +208,7 @@ def _indicator_card(data: PublicData, lang: str, indicator: str) -> dbc.Card | N
         )
     sources = [
         source_line(lang, str(s.title), period, str(s.source_id))
-        for s in sources_of(data, str(info["sources"] or "").split()).itertuples()
+        for s in sources_of(data, str(info["sources"] or "").split(), lang).itertuples()
     ]
     return _card(
         lang,
@@ -242,7 +242,7 @@ def _index_card(data: PublicData, lang: str) -> dbc.Card | None:
     ]
     sources = [
         source_line(lang, str(s.title), str(row["period"]), str(s.source_id))
-        for s in sources_of(data, ["association_survey"]).itertuples()
+        for s in sources_of(data, ["association_survey"], lang).itertuples()
     ]
     return _card(
         lang,

@@ -7,7 +7,7 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import html
 
-from core.i18n import format_number, is_missing, long_date, valid_language
+from core.i18n import MISSING, format_number, is_missing, long_date, valid_language
 from dashboard.components import browser_title, data_table, not_available, not_found, page_header
 from dashboard.data import current_data
 from dashboard.i18n import gettext_for
@@ -197,6 +197,9 @@ def _frame_section(frame: pd.DataFrame | None, lang: str) -> list:
 
 def _source_cards(sources: pd.DataFrame, lang: str) -> list:
     _ = gettext_for(lang)
+    for column in ("title", "producer", "citation"):  # in the reader's language where it is given
+        if f"{column}_{lang}" in sources:
+            sources = sources.assign(**{column: sources[f"{column}_{lang}"].fillna(sources[column])})
     cards = []
     for row in sources.sort_values(["producer", "source_id"]).itertuples(index=False):
         link = (
@@ -220,7 +223,11 @@ def _source_cards(sources: pd.DataFrame, lang: str) -> list:
                                 html.Dt(_("Address")),
                                 html.Dd(link),
                                 html.Dt(_("Retrieved on")),
-                                html.Dd(str(row.retrieved_on)),
+                                html.Dd(
+                                    long_date(pd.Timestamp(row.retrieved_on).date(), lang)
+                                    if not is_missing(row.retrieved_on)
+                                    else MISSING
+                                ),
                                 html.Dt("SHA-256"),
                                 html.Dd(html.Code(row.sha256, className="text-break small")),
                             ],

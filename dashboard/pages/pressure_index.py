@@ -166,7 +166,7 @@ def _sources(data: PublicData, lang: str, period: str) -> list:
     return [
         *(
             source_line(lang, str(s.title), period, str(s.source_id))
-            for s in sources_of(data, ["association_survey"]).itertuples()
+            for s in sources_of(data, ["association_survey"], lang).itertuples()
         ),
         *([note] if note is not None else []),
     ]

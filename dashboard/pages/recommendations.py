@@ -154,8 +154,8 @@ def _card(data: PublicData, lang: str, rec: pd.Series) -> dbc.Card:
 
 def _source_titles(data: PublicData, lang: str, ids: str) -> str:
     """Titles (in ``lang``) of the sources of a rule: a barometer edition, the survey..."""
-    column = f"title_{lang}" if data.has_column("sources", f"title_{lang}") else "title"
-    titles = [t for i in ids.split() for t in sources_of(data, [i]).get("source_id", [])]
+    column = data.localised("sources", "title", lang)
+    titles = [t for i in ids.split() for t in sources_of(data, [i], lang).get("source_id", [])]
     if not titles:
         return ""
     frame = data.query(

@@ -350,3 +350,18 @@ def test_data_page_offers_the_package_and_past_editions(warehouse_path: Path, tm
     assert "datapackage.json" in names and any(n.endswith("indicator_values.csv") for n in names)
     edition = client.get("/api/v1/statistics?edition=2024.1&format=csv&limit=5")
     assert edition.status_code == 200 and edition.data.count(b"\n") >= 5
+
+
+@pytest.mark.parametrize("lang", ["fr", "nl"])
+def test_sources_are_named_in_the_readers_language(client, wh, lang: str) -> None:
+    """Home, statistics and methods pages name each source by its title in the page's language
+    (public.sources.title_fr/_nl), not the English one."""
+    titles = dict(
+        wh.execute(f"SELECT source_id, title_{lang} FROM public.sources WHERE title <> title_{lang}").fetchall()
+    )
+    english = dict(wh.execute("SELECT source_id, title FROM public.sources").fetchall())
+    for page in ("", "/statistics", "/methods"):
+        html = render(client, f"/{lang}{page}")
+        shown = [s for s in titles if titles[s] in html]
+        assert shown, page
+        assert not [s for s in titles if english[s] in html], page
