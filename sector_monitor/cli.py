@@ -486,12 +486,14 @@ def cmd_rollback(args: argparse.Namespace) -> int:
         return 1
     restored = result.value()
     say(t("restored", build_id=restored.build_id, path=path))
-    for key, files in (
-        ("rollback_comes_back", restored.comes_back),
-        ("rollback_goes_away", restored.goes_away),
-    ):
-        if files:
-            _warn(t, t(key, files=", ".join(t("file_in_wave", name=n, wave=w) for w, n in files)))
+
+    def listed(files: tuple[tuple[int, str], ...]) -> str:
+        return ", ".join(t("file_in_wave", name=n, wave=w) for w, n in files)
+
+    if restored.comes_back:
+        _warn(t, t("rollback_comes_back", files=listed(restored.comes_back)))
+    if restored.goes_away:
+        _warn(t, t("rollback_goes_away", files=listed(restored.goes_away)))
     return 0
 
 

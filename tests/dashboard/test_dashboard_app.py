@@ -357,7 +357,9 @@ def test_sources_are_named_in_the_readers_language(client, wh, lang: str) -> Non
     """Home, statistics and methods pages name each source by its title in the page's language
     (public.sources.title_fr/_nl), not the English one."""
     titles = dict(
-        wh.execute(f"SELECT source_id, title_{lang} FROM public.sources WHERE title <> title_{lang}").fetchall()
+        wh.execute(
+            f"SELECT source_id, title_{lang} FROM public.sources WHERE title <> title_{lang}"
+        ).fetchall()
     )
     english = dict(wh.execute("SELECT source_id, title FROM public.sources").fetchall())
     for page in ("", "/statistics", "/methods"):
