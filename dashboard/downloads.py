@@ -87,6 +87,8 @@ def register_downloads(server: flask.Flask) -> None:
         lang = valid_language(args.get("lang")) or DEFAULT_LANGUAGE
         if fmt not in NOTE_FORMATS:
             flask.abort(404)
+        if "lang" in args and valid_language(args["lang"]) is None:  # not a note in another language
+            return _note_problem(400, lang, [f"lang={args['lang']!r}: fr | nl | en"])
         recs, inds = args.getlist("rec"), args.getlist("ind")
         period = args.get("period") or None
         data = current_data()
@@ -179,7 +181,7 @@ def note_query(lang: str, recs: list[str], indicators: list[str], period: str | 
 
 
 def _attachment(body: bytes, filename: str, mimetype: str) -> flask.Response:
-    response = flask.Response(body, mimetype=mimetype)
+    response = flask.Response(body, content_type=mimetype)  # mimetype= would add a second charset
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "no-cache"
     return response

@@ -62,10 +62,13 @@ def is_page(path: str) -> bool:
 
 
 def visitor_language(path: str) -> str:
-    """The language of the path prefix (``/fr``, ``/nl``, ``/en``), else of Accept-Language."""
+    """The language of the path prefix (``/fr``, ``/nl``, ``/en``), else of a ``lang`` query
+    parameter (a download), else of Accept-Language."""
     first = path.strip("/").split("/")[0]
     if first in LANGUAGES:
         return first
+    if (asked := flask.request.args.get("lang")) in LANGUAGES:
+        return str(asked)
     return negotiate_language(flask.request.headers.get("Accept-Language"))
 
 

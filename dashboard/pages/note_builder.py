@@ -114,10 +114,18 @@ def preview(recs: list[str], indicators: list[str], period: str | None, pathname
     query = note_query(lang, recs, indicators, period)
     text = data.memo(
         ("note-preview", query),
-        lambda: render_note(
-            build_note(data.reader.path, lang, recommendations=recs, indicators=indicators, period=period),
-            "md",
-        ).decode("utf-8"),
+        lambda: (
+            render_note(
+                build_note(
+                    data.reader.path, lang, recommendations=recs, indicators=indicators, period=period
+                ),
+                "md",
+            )
+            .decode("utf-8")
+            # dcc.Markdown's parser leaves "\\<" escaped (not a GFM escape): entities show "<" and ">"
+            .replace("\\<", "&lt;")
+            .replace("\\>", "&gt;")
+        ),
     )
     links = [
         dbc.Button(

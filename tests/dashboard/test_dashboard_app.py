@@ -330,6 +330,12 @@ def test_note_builder_preview_and_downloads(client, wh) -> None:
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
     assert client.get("/download/note.exe?lang=fr&rec=R4").status_code == 404
     assert client.get("/download/note.md?lang=fr&rec=R99").status_code == 400
+    german = client.get("/download/note.pdf?lang=de&rec=R4")  # not a French note instead
+    assert german.status_code == 400 and "lang=&#x27;de&#x27;: fr | nl | en" in german.get_data(as_text=True)
+    assert md.headers["Content-Type"] == "text/markdown; charset=utf-8"
+    assert client.get("/download/statistics.csv").headers["Content-Type"] == "text/csv; charset=utf-8"
+    unknown = client.get("/download/explorer.csv?indicator=bogus&lang=nl")
+    assert unknown.status_code == 404 and unknown.headers["Content-Language"] == "nl"
 
 
 def test_data_page_offers_the_package_and_past_editions(warehouse_path: Path, tmp_path: Path) -> None:
