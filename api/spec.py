@@ -65,6 +65,8 @@ def parse_parameters(path: str, query: MultiDict[str, str], path_values: Mapping
             values[name] = schema.get("default")
             continue
         value: Any = raw
+        if any(ord(c) < 32 or ord(c) == 127 for c in raw):  # a pattern's "$" lets a final "\n" pass
+            raise ApiError(400, f"parameter {name!r} holds a control character", name)
         if schema.get("type") == "integer":
             if len(raw) > 20 or not raw.isascii() or not raw.lstrip("-").isdigit():
                 raise ApiError(400, f"parameter {name!r} must be an integer", name)

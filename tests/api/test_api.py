@@ -112,6 +112,8 @@ def test_values_filter_and_paginate(client: flask.testing.FlaskClient) -> None:
         "colour=red",
         "limit=1&limit=2",
         "format=xlsx",
+        "period=2024%0A",  # a pattern's "$" would let the final newline pass: an empty page
+        "breakdown=all%00",
     ],
 )
 def test_invalid_parameters_get_a_json_400(client: flask.testing.FlaskClient, query: str) -> None:
