@@ -205,7 +205,14 @@ def default_user() -> str:
         return "-"
 
 
-FILE_COUNTS = ("rows_read", "rows_loaded", "rows_quarantined", "rows_superseded", "rows_corrected")
+FILE_COUNTS = (
+    "rows_read",
+    "rows_loaded",
+    "rows_quarantined",
+    "rows_superseded",
+    "rows_incomplete",
+    "rows_corrected",
+)
 
 
 def landed_files(warehouse: Path, wave: int | None = None) -> list[dict[str, Any]]:

@@ -294,7 +294,10 @@ def _survey_ingest(args: argparse.Namespace) -> int:
             for line in FileSummary.from_dict(report["summary"]).lines(lang)[1:]:
                 say(line)
         for e in report["errors"][:TEXT_ERRORS]:
-            say("  " + t("error_line", line=e["line"], field=e["field"], message=e["message"]))
+            if e["field"] is None:  # a rule on the whole record (incomplete response)
+                say("  " + t("error_line_record", line=e["line"], message=e["message"]))
+            else:
+                say("  " + t("error_line", line=e["line"], field=e["field"], message=e["message"]))
         if report.get("errors_total", 0) > TEXT_ERRORS:
             say("  " + t("more_errors", count=t.number(report["errors_total"] - TEXT_ERRORS)))
         if report.get("quarantine_file"):
@@ -346,7 +349,7 @@ def _survey_frame(args: argparse.Namespace) -> int:
 
 
 def _survey_files(args: argparse.Namespace) -> int:
-    from pipeline.survey import landed_files
+    from pipeline.survey import FILE_COUNTS, landed_files
 
     files = landed_files(warehouse_path(args.warehouse), args.wave)
     if args.json:
@@ -366,6 +369,7 @@ def _survey_files(args: argparse.Namespace) -> int:
         "loaded",
         "quarantined",
         "superseded",
+        "incomplete",
         "corrected",
     )
     table = Table(
@@ -378,10 +382,7 @@ def _survey_files(args: argparse.Namespace) -> int:
             f["sha256"][:12] + "…",
             escape(f["version"] or "-"),
             t("yes") if f["synthetic"] else "",
-            *(
-                t.number(f[k]) if f[k] is not None else "-"
-                for k in ("rows_read", "rows_loaded", "rows_quarantined", "rows_superseded", "rows_corrected")
-            ),
+            *(t.number(f[k]) if f[k] is not None else "-" for k in FILE_COUNTS),
             escape(f["landed_by"]),
             str(f["landed_at"]),
         )

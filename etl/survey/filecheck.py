@@ -123,8 +123,11 @@ class FileSummary:
         for cause in self.causes[:SHOWN]:
             share = cause.count / self.rows if self.rows else 0
             key = "cause_dominant" if cause in self.dominant else "cause"
+            template = t[key]
+            if cause.field is None:  # a rule on the whole record (incomplete): no question to name
+                template = template.replace("{question} : ", "").replace("{question}: ", "")
             out.append(
-                t[key].format(
+                template.format(
                     question=_question(cause.field, lang, codebook),
                     rule=RULES[cause.rule][lang],
                     count=_n(cause.count, lang) + " " + t["row" if cause.count == 1 else "rows"],

@@ -212,3 +212,25 @@ def test_every_format_gives_identical_valid_rows(name, answers, reference, refer
 def test_reference_keeps_resubmission_as_superseded(reference):
     assert reference["_superseded"].tolist() == [False, False, True] + [False] * 17
     assert reference["org_id"].str.fullmatch(r"099[89]\d{6}").all()
+
+
+@pytest.mark.slow
+def test_an_incomplete_limesurvey_response_is_counted_and_named_in_the_report(answers, tmp_path) -> None:
+    """rows read = loaded (superseded ones included) + quarantined + incomplete, in `survey
+    files` too; the incomplete response is named by its line, with no empty question."""
+    import json
+
+    from support import cli
+
+    export = tmp_path / "lime.csv"
+    (line,) = write_limesurvey(answers, export, full=False)
+    wh = str(tmp_path / "var" / "w.duckdb")
+    ingested = cli("survey", "ingest", str(export), "--wave", "2024", "--warehouse", wh, "--lang", "en")
+    assert ingested.returncode == 0, ingested.stderr
+    assert "- incomplete response, 1 row (5%)" in ingested.stderr and "None" not in ingested.stderr
+    assert f"line {line} · Line {line}: incomplete response (not submitted), not loaded." in ingested.stderr
+    (listed,) = json.loads(cli("survey", "files", "--json", "--warehouse", wh).stdout)
+    counts = [listed[f"rows_{k}"] for k in ("loaded", "quarantined", "incomplete")]
+    assert listed["rows_incomplete"] == 1 and sum(counts) == listed["rows_read"]
+    table = cli("survey", "files", "--warehouse", wh, "--lang", "fr").stdout
+    assert "incomplètes" in table
