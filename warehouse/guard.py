@@ -94,13 +94,42 @@ class Finding:
     column: str
     what: str  # "enterprise number" or the restricted field (org_id, org_name, comments...)
     values: int  # distinct values of the column that hold it
-    example: str  # where the restricted value comes from ("file line N"), never the value
+    source_file: str = ""  # where the restricted value comes from (file and line), never the value
+    line: int = 0
+    others: int = 0  # other restricted values found in the column
 
-    def __str__(self) -> str:
+    @property
+    def in_file_name(self) -> bool:
+        """Whether the column holds survey file names (``file``, ``source_file``)."""
+        return self.column in FILE_NAME_COLUMNS
+
+    def text(self, lang: str) -> str:
         where = f"{self.table}.{self.column}"
         if self.what == "enterprise number":
-            return f"{where}: {self.values} value(s) hold an enterprise number"
-        return f"{where}: {self.values} value(s) contain the {self.what} of {self.example}"
+            return {
+                "fr": f"{where} : {self.values} valeur(s) contiennent un numéro d'entreprise",
+                "nl": f"{where}: {self.values} waarde(n) bevatten een ondernemingsnummer",
+                "en": f"{where}: {self.values} value(s) hold an enterprise number",
+            }[lang]
+        more = {
+            "fr": f" et {self.others} autre(s) valeur(s)",
+            "nl": f" en {self.others} andere waarde(n)",
+            "en": f" and {self.others} other value(s)",
+        }[lang]
+        return {
+            "fr": f"{where} : {self.values} valeur(s) contiennent le champ {self.what} de {self.source_file} "
+            f"ligne {self.line}",
+            "nl": f"{where}: {self.values} waarde(n) bevatten het veld {self.what} van {self.source_file} "
+            f"rij {self.line}",
+            "en": f"{where}: {self.values} value(s) contain the {self.what} of {self.source_file} "
+            f"line {self.line}",
+        }[lang] + (more if self.others else "")
+
+    def __str__(self) -> str:
+        return self.text("en")
+
+
+FILE_NAME_COLUMNS = ("file", "source_file")  # survey file names, as sent, in meta and restricted
 
 
 @dataclass(frozen=True)
@@ -247,7 +276,7 @@ def _scan(
     con.execute(f"CREATE TEMP TABLE {_VALUES} AS " + " UNION ALL ".join(selects))
     [(values,)] = con.execute(f"SELECT count(*) FROM {_VALUES} WHERE col >= 0").fetchall()
     findings = [
-        Finding(".".join(columns[col][:2]), columns[col][2], "enterprise number", n, "")
+        Finding(".".join(columns[col][:2]), columns[col][2], "enterprise number", n)
         for col, n in con.execute(
             f"SELECT col, count(*) FROM {_VALUES} WHERE col >= 0 AND regexp_matches("
             f"regexp_replace(v, ?, '', 'g'), ?) GROUP BY col ORDER BY col",
@@ -290,22 +319,17 @@ def _containment(con: duckdb.DuckDBPyConnection, columns: list[tuple[str, str, s
                        array_to_string(r.words, '{_NOT_WORD}') || '($|{_NOT_WORD})')),
         located AS (SELECT h.rid, g.col, g.v FROM hits h JOIN {_VALUES} g ON g.v = h.v),
         public AS (SELECT DISTINCT rid FROM located WHERE col IN (SELECT unnest(?::INTEGER[])))
-        SELECT l.col, r.field, count(DISTINCT l.v), min(r.source_file || ' line ' || r.line),
-               count(DISTINCT l.rid)
+        SELECT l.col, r.field, count(DISTINCT l.v),
+               arg_min(r.source_file, r.source_file || lpad(r.line::VARCHAR, 12, '0')),
+               arg_min(r.line, r.source_file || lpad(r.line::VARCHAR, 12, '0')), count(DISTINCT l.rid)
         FROM located l JOIN {_R} r ON r.rid = l.rid
         WHERE l.rid NOT IN (SELECT rid FROM public)
         GROUP BY l.col, r.field ORDER BY l.col, r.field""",
         [vocabulary],
     ).fetchall()
     return [
-        Finding(
-            ".".join(columns[col][:2]),
-            columns[col][2],
-            field,
-            n,
-            example + (f" and {others - 1} other value(s)" if others > 1 else ""),
-        )
-        for col, field, n, example, others in rows
+        Finding(".".join(columns[col][:2]), columns[col][2], field, n, source_file, line, others - 1)
+        for col, field, n, source_file, line, others in rows
     ]
 
 
@@ -314,23 +338,46 @@ def enforce(con: duckdb.DuckDBPyConnection) -> Report:
     record ``meta.privacy_guard`` in it."""
     report = scan(con)
     if report.findings:
-        listed = "; ".join(str(f) for f in report.findings[:10])
-        more = f"; and {len(report.findings) - 10} more column(s)" if len(report.findings) > 10 else ""
+        shown, hidden = report.findings[:10], len(report.findings) - 10
+
+        def listed(lang: str) -> str:
+            more = {
+                "fr": " ; et {n} autre(s) colonne(s)",
+                "nl": "; en nog {n} kolom(men)",
+                "en": "; and {n} more column(s)",
+            }
+            return ("; " if lang != "fr" else " ; ").join(f.text(lang) for f in shown) + (
+                more[lang].format(n=hidden) if hidden > 0 else ""
+            )
+
+        if any(f.in_file_name for f in shown):  # the file's name, not its columns
+            fix = {
+                "fr": "Le nom du fichier contient un numéro d'entreprise ou le nom d'une association : "
+                "renommez le fichier (par exemple kobo_2024.csv) et chargez-le à nouveau.",
+                "nl": "De bestandsnaam bevat een ondernemingsnummer of de naam van een vereniging: "
+                "hernoem het bestand (bijvoorbeeld kobo_2024.csv) en laad het opnieuw.",
+                "en": "The file's name holds an enterprise number or an association's name: rename the "
+                "file (for example kobo_2024.csv) and ingest it again.",
+            }
+        else:
+            fix = {
+                "fr": "Vérifiez si des colonnes des exports sont décalées (les lignes et les valeurs sont "
+                "dans la zone de dépôt, jamais dans l'entrepôt), corrigez-les et chargez-les à nouveau.",
+                "nl": "Controleer de exports op verschoven kolommen (de rijen en waarden staan in de "
+                "aanleverzone, nooit in het datawarehouse), corrigeer ze en laad ze opnieuw.",
+                "en": "Check the exports for shifted columns (the rows and values are in the landing "
+                "area, never in the warehouse), correct them and ingest again.",
+            }
         raise PrivacyGuardError(
             "contrôle de confidentialité : le nouvel entrepôt contiendrait des données restreintes "
             "(numéros d'entreprise, noms ou texte libre) ; il n'a pas été mis en place et le précédent "
-            f"est inchangé : {listed}{more}. Vérifiez si des colonnes des exports sont décalées (les "
-            "lignes et les valeurs sont dans la zone de dépôt, jamais dans l'entrepôt), corrigez-les et "
-            "chargez-les à nouveau.",
+            f"est inchangé : {listed('fr')}. {fix['fr']}",
             "privacycontrole: het nieuwe datawarehouse zou beschermde gegevens bevatten "
             "(ondernemingsnummers, namen of vrije tekst); het is niet in gebruik genomen en het vorige "
-            f"is ongewijzigd: {listed}{more}. Controleer de exports op verschoven kolommen (de rijen en "
-            "waarden staan in de aanleverzone, nooit in het datawarehouse), corrigeer ze en laad ze "
-            "opnieuw.",
+            f"is ongewijzigd: {listed('nl')}. {fix['nl']}",
             "privacy guard: the new warehouse would hold restricted data (enterprise numbers, "
             f"names or free text), so it was not swapped in and the previous one is unchanged: "
-            f"{listed}{more}. Check the exports for shifted columns (the rows and values are in "
-            "the landing area, never in the warehouse), correct them and ingest again.",
+            f"{listed('en')}. {fix['en']}",
         )
     [(current,)] = con.execute("SELECT current_database()").fetchall()
     if _has_table(con, f"{current}.meta.privacy_guard"):

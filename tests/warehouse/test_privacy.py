@@ -488,3 +488,26 @@ def test_leftovers_are_kept_while_a_build_runs(tmp_path: Path) -> None:
         assert leftover.exists()
     assert remove_leftovers(wh) is True
     assert not leftover.exists()
+
+
+@pytest.mark.slow
+def test_a_file_named_after_an_association_is_refused_with_the_advice_to_rename_it(tmp_path: Path) -> None:
+    """The file's name goes into meta.survey_loads: an enterprise number or an association's
+    name in it is refused by the guard, which says to rename the file (not to look for shifted
+    columns), in the user's language, naming no value."""
+    file = write_demo(tmp_path / "in", (2024,), 20, 6)[0]
+    with file.open(encoding="utf-8") as handle:
+        first = next(csv.DictReader(handle, delimiter=";"))
+    number, name = first["profile/org_id"], first["profile/org_name"]
+    wh = tmp_path / "var" / "warehouse.duckdb"
+    for renamed, lang, advice in (
+        (f"Réponse ASBL {number}.csv", "fr", "renommez le fichier (par exemple kobo_2024.csv)"),
+        (f"{name}.csv", "nl", "hernoem het bestand (bijvoorbeeld kobo_2024.csv)"),
+    ):
+        copy = tmp_path / renamed
+        shutil.copy(file, copy)
+        result = cli("survey", "ingest", str(copy), "--wave", "2024", "--warehouse", str(wh), "--lang", lang)
+        assert result.returncode == 1
+        message = " ".join(result.stderr.split())
+        assert advice in message and "value(s)" not in message and "verschoven kolommen" not in message
+        assert not wh.exists()
