@@ -23,6 +23,7 @@ HEADERS = {
         "IC 95 %",
         "n",
         "Statut",
+        "Unité",
     ),
     "nl": (
         "Indicator",
@@ -35,6 +36,7 @@ HEADERS = {
         "95 %-BI",
         "n",
         "Status",
+        "Eenheid",
     ),
     "en": (
         "Indicator",
@@ -47,6 +49,7 @@ HEADERS = {
         "95 % CI",
         "n",
         "Flag",
+        "Unit",
     ),
 }
 #: Trend table: title, change, per year, significant at 5 %, yes, no, waves, paired.
@@ -106,6 +109,10 @@ class UnknownIndicatorError(Explained, KeyError):
     """No indicator of that id in the catalogue."""
 
 
+class UnknownSelectionError(Explained, LookupError):
+    """No theme of that name, or no value of the indicator for that period."""
+
+
 def _render(table: Table) -> str:
     console = Console(record=True, file=io.StringIO(), width=200, color_system=None)
     console.print(table)
@@ -135,8 +142,17 @@ def list_indicators(con: duckdb.DuckDBPyConnection, theme: str | None = None, la
         "WHERE ? IS NULL OR theme = ? ORDER BY theme, indicator_id",
         [theme, theme],
     ).fetchall()
+    if not rows and theme is not None:
+        themes = ", ".join(
+            t for (t,) in con.execute("SELECT DISTINCT theme FROM public.indicators ORDER BY 1").fetchall()
+        )
+        raise UnknownSelectionError(
+            f"thème inconnu : {theme!r} (thèmes : {themes})",
+            f"onbekend thema: {theme!r} (thema's: {themes})",
+            f"unknown theme {theme!r} (themes: {themes})",
+        )
     h = HEADERS[lang]
-    table = Table(h[0], h[1], h[2], "")
+    table = Table(h[0], h[1], h[2], h[10])
     for row in rows:
         table.add_row(*row)
     return _render(table)
@@ -168,6 +184,19 @@ def show_indicator(
         "ORDER BY breakdown <> 'all', breakdown, breakdown_value",
         [indicator_id, period],
     ).fetchall()
+    if not rows:
+        periods = ", ".join(
+            p
+            for (p,) in con.execute(
+                "SELECT DISTINCT period FROM public.indicator_values WHERE indicator_id = ? ORDER BY 1",
+                [indicator_id],
+            ).fetchall()
+        )
+        raise UnknownSelectionError(
+            f"{indicator_id} : aucune valeur pour la période {period} (périodes : {periods or '-'})",
+            f"{indicator_id}: geen waarde voor periode {period} (periodes: {periods or '-'})",
+            f"{indicator_id}: no value for period {period} (periods: {periods or '-'})",
+        )
     h = HEADERS[lang]
     table = Table(
         h[4],

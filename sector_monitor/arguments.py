@@ -61,11 +61,22 @@ def language_in(argv: Sequence[str]) -> str:
     return found if found in LANGUAGES else user_language()
 
 
+def share(text: str) -> float:
+    """A share from 0 to 1 (argparse refuses anything else as an "invalid share value")."""
+    value = float(text)
+    if not 0 <= value <= 1:
+        raise ValueError(text)
+    return value
+
+
 def translated(message: str, t: Texts) -> str:
     """argparse's ``message`` in the language of ``t`` (as it is when it is not known here)."""
     for pattern, key in MESSAGES:
         if found := re.fullmatch(pattern, message):
-            return t(key, **found.groupdict())
+            fields = found.groupdict()
+            if fields.get("type") == "share":  # our own type: said in words
+                fields["type"] = t("type_share")
+            return t(key, **fields)
     return message
 
 

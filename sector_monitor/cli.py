@@ -19,7 +19,7 @@ from rich.table import Table
 from core.errors import Explained
 from core.i18n import LANGUAGES
 from core.settings import PREFIX, settings
-from sector_monitor.arguments import Parser, help_texts, language_in
+from sector_monitor.arguments import Parser, help_texts, language_in, share
 from sector_monitor.i18n import Texts, user_language
 from warehouse.layout import warehouse_path
 from warehouse.sql import connect_readonly
@@ -427,6 +427,7 @@ def cmd_note(args: argparse.Namespace) -> int:
             args.recommendation or (),
             args.indicator or (),
             [args.period] if args.period else [],
+            {"rec": "--recommendation", "ind": "--indicator", "period": "--period"},
         )
         if errors:
             _error(t, errors[0])
@@ -612,7 +613,7 @@ def parser(lang: str = "en") -> argparse.ArgumentParser:
     )
     i.add_argument(
         "--max-failing-share",
-        type=float,
+        type=share,
         default=None,
         metavar="SHARE",
         help=h(

@@ -289,10 +289,10 @@ def check_file(
 
 TEXTS: dict[str, dict[str, str]] = {
     "fr": {
-        "refused": "Fichier {file} refusé, rien n'a été chargé ni déposé ({rows} lignes lues) :",
+        "refused": "Fichier {file} refusé, rien n'a été chargé ni déposé ({rows} ligne(s) lue(s)) :",
         "refused_header": "Fichier {file} refusé d'après son en-tête, rien n'a été chargé ni "
-        "déposé ({rows} lignes sous l'en-tête) :",
-        "summary": "Fichier {file} : {rows} lignes lues, {failed} en quarantaine.",
+        "déposé ({rows} ligne(s) sous l'en-tête) :",
+        "summary": "Fichier {file} : {rows} ligne(s) lue(s), {failed} en quarantaine.",
         "missing": "- {n} question(s) obligatoire(s) sans colonne : {questions}.",
         "closest": " (colonne la plus proche : '{header}')",
         "metadata": "- en-têtes écartés comme métadonnées de l'outil : {headers}.",
@@ -308,10 +308,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "questions en en-tête (ou le modèle Excel), corrigez l'export et déposez-le à nouveau.",
     },
     "nl": {
-        "refused": "Bestand {file} geweigerd, er werd niets geladen of opgeslagen ({rows} rijen gelezen):",
+        "refused": "Bestand {file} geweigerd, er werd niets geladen of opgeslagen ({rows} rij(en) gelezen):",
         "refused_header": "Bestand {file} geweigerd op basis van de kopregel, er werd niets "
-        "geladen of opgeslagen ({rows} regels onder de kopregel):",
-        "summary": "Bestand {file}: {rows} rijen gelezen, {failed} in quarantaine.",
+        "geladen of opgeslagen ({rows} regel(s) onder de kopregel):",
+        "summary": "Bestand {file}: {rows} rij(en) gelezen, {failed} in quarantaine.",
         "missing": "- {n} verplichte vraag/vragen zonder kolom: {questions}.",
         "closest": " (meest gelijkende kolom: '{header}')",
         "metadata": "- kolomkoppen opzijgezet als metadata van de tool: {headers}.",
@@ -327,10 +327,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "kolomkop (of het Excel-sjabloon), verbeter de export en laad hem opnieuw op.",
     },
     "en": {
-        "refused": "File {file} refused, nothing was loaded or landed ({rows} rows read):",
+        "refused": "File {file} refused, nothing was loaded or landed ({rows} row(s) read):",
         "refused_header": "File {file} refused from its header, nothing was loaded or landed "
-        "({rows} lines below the header):",
-        "summary": "File {file}: {rows} rows read, {failed} quarantined.",
+        "({rows} line(s) below the header):",
+        "summary": "File {file}: {rows} row(s) read, {failed} quarantined.",
         "missing": "- {n} required question(s) with no column: {questions}.",
         "closest": " (closest header: '{header}')",
         "metadata": "- headers set aside as tool metadata: {headers}.",

@@ -6,7 +6,7 @@ through an in-memory DuckDB connection that ATTACHes the file read-only.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from pathlib import Path
 
@@ -170,9 +170,11 @@ def selection_errors(
     recommendations: Sequence[str],
     indicators: Sequence[str],
     periods: Sequence[str],
+    names: Mapping[str, str] | None = None,
 ) -> list[str]:
     """One message (in ``lang``) per field of a note request that holds a value the warehouse
-    does not publish, listing the valid values; empty when the request is valid."""
+    does not publish, listing the valid values; empty when the request is valid. ``names``:
+    how the caller names the fields ``rec``, ``ind`` and ``period`` (command-line options)."""
     t = TEXTS[lang if lang in TEXTS else "en"]
     reader = Reader(warehouse)
     valid = {
@@ -191,7 +193,7 @@ def selection_errors(
         if wrong:
             errors.append(
                 t["bad_request"].format(
-                    field=name,
+                    field=(names or {}).get(name, name),
                     values=", ".join(repr(w[:40]) for w in wrong[:5]),
                     valid=", ".join(valid[name]),
                 )

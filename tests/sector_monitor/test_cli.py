@@ -95,6 +95,11 @@ def test_messages_say_what_to_do_in_the_users_language(tmp_path: Path, warehouse
         ),
         (["survey"], "nl_BE.UTF-8", "fout: geef een opdracht op (zie sector-monitor survey --help)"),
         (
+            ["survey", "ingest", "x.csv", "--wave", "2024", "--max-failing-share", "2", "--lang", "fr"],
+            None,
+            "erreur : argument --max-failing-share : valeur invalide '2' (type attendu : une part de 0 à 1)",
+        ),
+        (
             ["indicators", "show", "--lang", "en"],
             "fr_BE.UTF-8",
             "error: the following arguments are required: id",
@@ -179,6 +184,18 @@ def test_note_export_and_publish_commands(warehouse_path: Path, tmp_path: Path) 
     assert note.returncode == 0, note.stderr
     text = (tmp_path / "x.md").read_text(encoding="utf-8")
     assert "R4" in text and "SYNTHETISCHE" in text.upper()
+    unknown = cli(
+        "note",
+        "--recommendation",
+        "R9",
+        "--lang",
+        "fr",
+        "--out",
+        str(tmp_path / "y.md"),
+        "--warehouse",
+        str(wh),
+    )
+    assert unknown.returncode == 2 and "Choix non valable pour « --recommendation » : 'R9'" in unknown.stderr
     exported = cli("export", "--out", str(tmp_path / "pkg"), "--warehouse", str(wh))
     assert exported.returncode == 0, exported.stderr
     assert (tmp_path / "pkg" / "datapackage.json").exists()
@@ -222,3 +239,26 @@ def test_a_warehouse_path_naming_another_file_or_a_folder_is_refused(tmp_path: P
     assert status.returncode == 1 and f"{folder}: dit is een map." in status.stderr
     assert (folder.stat().st_mode & 0o777) == 0o755
     assert sorted(p.name for p in tmp_path.iterdir()) == ["d", "note.md"]
+
+
+def test_an_unknown_theme_or_period_is_named_with_the_choices(warehouse_path: Path) -> None:
+    """Not an empty table with exit 0: the user learns what exists."""
+    theme = cli("indicators", "list", "--theme", "nope", "--lang", "nl", "--warehouse", str(warehouse_path))
+    assert theme.returncode == 1 and "fout: onbekend thema: 'nope' (thema's: accessibility," in theme.stderr
+    period = cli(
+        "indicators",
+        "show",
+        "tt_task_transfer",
+        "--period",
+        "1999",
+        "--lang",
+        "fr",
+        "--warehouse",
+        str(warehouse_path),
+    )
+    assert period.returncode == 1
+    assert (
+        "tt_task_transfer : aucune valeur pour la période 1999 (périodes : 2022, 2023, 2024)" in period.stderr
+    )
+    listed = cli("indicators", "list", "--lang", "nl", "--warehouse", str(warehouse_path))
+    assert "Eenheid" in listed.stdout
