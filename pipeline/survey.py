@@ -4,11 +4,15 @@ landed files, write the instrument and synthetic demo exports."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import getpass
+import warnings
 from pathlib import Path
 from typing import Any
 
+from core.errors import ExplainedWarning
 from etl import landing
+from etl.snapshots import sha256_once
 from etl.survey.errors import SurveyReadError
 from etl.survey.filecheck import FileSummary, SurveyRefusedError, header_check, max_failing_share
 from etl.survey.validation import causes
@@ -105,10 +109,21 @@ def ingest(
                 f"Fichier introuvable : {file}", f"Bestand niet gevonden: {file}", f"File not found: {file}"
             ),
         )
+    last = dt.date.today().year + 1
+    if not FIRST_WAVE <= wave <= last:
+        return _unloaded(
+            report,
+            SurveyReadError(
+                f"Vague {wave} : ce n'est pas une année d'enquête ({FIRST_WAVE} à {last}). Vérifiez --wave.",
+                f"Golf {wave}: dat is geen bevragingsjaar ({FIRST_WAVE} tot {last}). Controleer --wave.",
+                f"Wave {wave}: not a survey year ({FIRST_WAVE} to {last}). Check --wave.",
+            ),
+        )
     try:
         header = header_check(file, fmt, version=version)
     except SurveyReadError as exc:
         return _unloaded(report, exc)
+    _warn_if_landed_elsewhere(area, file, wave)
     version = header.version if header is not None else (version or "v1")
     report["version"] = version
     if header is not None and header.refused:  # no row was read: the lines below the header
@@ -159,6 +174,31 @@ def ingest(
     if report["rows_quarantined"] and quarantine.exists():
         report["quarantine_file"] = str(quarantine)
     return Result.done(report)
+
+
+FIRST_WAVE = 1990  # the earliest year a survey wave may be (the sector's first barometers)
+
+
+def _warn_if_landed_elsewhere(area: Path, file: Path, wave: int) -> None:
+    """Warn when this very file (same checksum) is landed in another wave already: one export
+    holds one wave, so one of the two is probably wrong."""
+    digest = sha256_once(file)
+    for entry in landing.registry(area):
+        if entry.sha256 == digest and entry.wave != wave:
+            warnings.warn(
+                ExplainedWarning(
+                    f"ce fichier est déjà déposé dans la vague {entry.wave} (sous le nom {entry.name}) : "
+                    "un export ne contient qu'une vague. Si l'une des deux est fausse, retirez-la avec "
+                    f"sector-monitor survey remove {entry.name} --wave {entry.wave}.",
+                    f"dit bestand is al aangeleverd in golf {entry.wave} (als {entry.name}): een export "
+                    "bevat maar één golf. Is een van beide fout, haal ze dan weg met "
+                    f"sector-monitor survey remove {entry.name} --wave {entry.wave}.",
+                    f"this very file is already landed in wave {entry.wave} (as {entry.name}): one export "
+                    "holds one wave. If one of the two is wrong, take it out with "
+                    f"sector-monitor survey remove {entry.name} --wave {entry.wave}.",
+                ),
+                stacklevel=2,
+            )
 
 
 def _unloaded(

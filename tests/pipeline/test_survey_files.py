@@ -159,3 +159,25 @@ def test_rollback_names_the_landed_files_its_build_does_not_match(two_files, tmp
     flat = " ".join(undone.stderr.split())
     assert "the restored build lacks extra.csv (wave 2025), still landed" in flat
     assert "sector-monitor survey remove NAME --wave WAVE" in flat
+
+
+def test_a_wave_that_is_no_survey_year_is_refused_and_a_file_sent_to_a_second_wave_warned(
+    two_files, tmp_path: Path
+) -> None:
+    wh, demo, _planted = two_files
+    copy = tmp_path / "var" / "warehouse.duckdb"
+    shutil.copytree(wh.parent, copy.parent)
+    before = json.loads(cli("survey", "files", "--json", "--warehouse", str(copy)).stdout)
+    refused = run_cli(
+        "survey", "ingest", str(demo), "--wave", "1850", "--warehouse", str(copy), "--lang", "fr"
+    )
+    assert (
+        refused.returncode == 2 and "Vague 1850 : ce n'est pas une année d'enquête (1990 à" in refused.stderr
+    )
+    assert json.loads(cli("survey", "files", "--json", "--warehouse", str(copy)).stdout) == before
+    again = run_cli("survey", "ingest", str(demo), "--wave", "2025", "--warehouse", str(copy), "--lang", "en")
+    assert again.returncode == 0, again.stderr
+    flat = " ".join(again.stderr.split())
+    assert (
+        f"this very file is already landed in wave 2024 (as {demo.name}): one export holds one wave" in flat
+    )
