@@ -79,7 +79,7 @@ def export_package(warehouse: Path, out: Path) -> Path:
         "description": (
             "Public statistics, indicator estimates with 95 % confidence intervals, "
             "the disinvestment pressure index and their sources and definitions. "
-            "Rows with synthetic = true come from synthetic demo survey data."
+            "Rows with synthetic = true come from synthetic survey data (demo or test)."
         ),
         "created": created.isoformat(timespec="seconds"),
         "warehouse_build_id": build,
@@ -140,8 +140,8 @@ def _readme(descriptor: dict, sources: pd.DataFrame | None) -> str:
     ]
     if descriptor["synthetic"]:
         lines += [
-            "**The survey figures in this package are computed from synthetic data "
-            "(synthetic = true): they illustrate the method and are not statistics about "
+            "**Survey figures with synthetic = true in this package are computed from synthetic "
+            "data: they illustrate the method and are not statistics about "
             "real associations.**",
             "",
         ]
