@@ -111,6 +111,11 @@ def decimals_for(unit: str | None) -> int:
     return DECIMALS.get(unit or "", 1)
 
 
+def colon(lang: str) -> str:
+    """A label's colon: `` : `` (no-break space before it) in French, ``: `` otherwise."""
+    return "\u00a0: " if lang == "fr" else ": "
+
+
 def percent_suffix(lang: str) -> str:
     """What follows a percentage: `` %`` (no-break space) in French, ``%`` in Dutch and English."""
     return "\u00a0%" if lang == "fr" else "%"

@@ -9,7 +9,7 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import html
 
-from core.i18n import DEFAULT_LANGUAGE, valid_language
+from core.i18n import DEFAULT_LANGUAGE, colon, valid_language
 from dashboard.data import PublicData, current_data
 from dashboard.i18n import gettext_for
 
@@ -102,7 +102,9 @@ def not_available(lang: str, what: str | None = None) -> dbc.Alert:
     _ = gettext_for(lang)
     text = _("This data is not available yet.")
     return dbc.Alert(
-        [html.Strong(what + ": ") if what else None, text], color="secondary", className="not-available"
+        [html.Strong(what + colon(lang)) if what else None, text],
+        color="secondary",
+        className="not-available",
     )
 
 
@@ -126,13 +128,13 @@ def synthetic_banner(lang: str) -> dbc.Alert:
 def source_line(lang: str, source: str, period: str | None, source_id: str | None) -> html.P:
     """'Source: <title>, <period>' with a link to the source's entry on the methods page."""
     _ = gettext_for(lang)
-    parts: list = [_("Source") + ": "]
+    parts: list = [_("Source") + colon(lang)]
     if source_id:
         parts.append(html.A(source, href=page_href(lang, "methods", anchor=f"source-{source_id}")))
     else:
         parts.append(source)
     if period:
-        parts.append(" · " + _("Period") + f": {period}")
+        parts.append(" · " + _("Period") + colon(lang) + str(period))
     return html.P(parts, className="source small text-body-secondary mb-1")
 
 

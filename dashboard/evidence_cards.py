@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 from dash import html
 
-from core.i18n import LANGUAGES, format_number, is_missing
+from core.i18n import LANGUAGES, colon, format_number, is_missing
 from dashboard import charts
 from dashboard.components import chart_card, source_line
 from dashboard.data import PublicData
@@ -162,7 +162,7 @@ def barometer_card(data: PublicData, lang: str, ids: Sequence[str], title: str, 
             )
             texts.append(_("{value} in {year}").format(value=value, year=r.period))
             source_rows += list(zip(src["source_id"], names, [str(r.period)] * len(src), strict=True))
-        sentences.append(f"{info['title']}{_colon(lang)}{', '.join(texts)}")
+        sentences.append(f"{info['title']}{colon(lang)}{', '.join(texts)}")
     summary = _("Barometer of associations, Belgium: ") + "; ".join(sentences) + "."
     by_source: dict[tuple[str, str], list[str]] = {}
     for source_id, name, period in source_rows:
@@ -174,7 +174,7 @@ def barometer_card(data: PublicData, lang: str, ids: Sequence[str], title: str, 
     sources.append(
         html.P(
             [
-                _("Details in the explorer") + ": ",
+                _("Details in the explorer") + colon(lang),
                 *[
                     part
                     for k, i in enumerate(ids)
@@ -203,11 +203,6 @@ def _with_label(value: float, label: str, lang: str) -> str:
     return f"{format_number(value, lang, 1)}{glue}{label}".strip()
 
 
-def _colon(lang: str) -> str:
-    """A label's colon: `` : `` in French, ``: `` otherwise."""
-    return "\u00a0: " if lang == "fr" else ": "
-
-
 def _source_titles(data: PublicData, lang: str) -> dict[str, str]:
     frame = data.query(
         f"SELECT source_id, {data.localised('sources', 'title', lang)} AS title FROM public.sources"
@@ -229,7 +224,7 @@ def _barometer_notes(meta: dict[str, dict], ids: Sequence[str], stats: pd.DataFr
         for n in own:
             caveat = caveat.replace(n, "").strip()
         notes += [caveat] if caveat else []
-        notes += [f"{meta[i]['title']}{_colon(lang)}{n}" for n in own]
+        notes += [f"{meta[i]['title']}{colon(lang)}{n}" for n in own]
     return list(dict.fromkeys(notes))
 
 
@@ -310,7 +305,7 @@ def warning_lights_card(
                 on_by_group.setdefault(code, []).append(codebook[light])
         table.append(row)
     parts = [
-        name[c] + _colon(lang) + (", ".join(on_by_group[c]) if c in on_by_group else _("no light clearly on"))
+        name[c] + colon(lang) + (", ".join(on_by_group[c]) if c in on_by_group else _("no light clearly on"))
         for c in codes
     ]
     summary = (
@@ -339,7 +334,7 @@ def warning_lights_card(
         *[source_line(lang, str(r.title), period, str(r.source_id)) for r in survey.itertuples(index=False)],
         html.P(
             [
-                _("Details in the explorer") + ": ",
+                _("Details in the explorer") + colon(lang),
                 *[
                     part
                     for k, i in enumerate(lights)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 from dash import html
 
+from core.i18n import colon
 from dashboard import charts
 from dashboard.components import chart_card, source_line
 from dashboard.data import PublicData
@@ -47,6 +48,16 @@ def _notes(frame: pd.DataFrame) -> list[str]:
     return [n for n in frame["comparability"].dropna().unique() if n]
 
 
+def _parents(data: PublicData, codes: pd.Series) -> set[str]:
+    """The geographies of ``codes`` that are the parent of another one (``public.geography``)."""
+    if not data.has_column("geography", "parent"):
+        return set()
+    frame = data.query(
+        "SELECT geo_code, parent FROM public.geography WHERE list_contains(?, geo_code)", [list(codes)]
+    )
+    return set(frame["parent"].dropna()) & set(codes)
+
+
 def by_geography(data: PublicData, lang: str, series: str, title: str | None = None) -> html.Div:
     """One series compared across geographies (latest period), bars largest first."""
     frame = series_rows(data, lang, [series]).dropna(subset=["value"])
@@ -59,7 +70,9 @@ def by_geography(data: PublicData, lang: str, series: str, title: str | None = N
     fig = charts.ranked_bars(
         rows["geo"], rows["value"], lang, texts=[format_value(v, unit, lang) for v in rows["value"]]
     )
-    top, bottom = rows.iloc[0], rows.iloc[-1]
+    totals = rows["geo_code"].isin(_parents(data, rows["geo_code"]))  # a country beside its regions
+    ranked = rows[~totals]
+    top, bottom = ranked.iloc[0], ranked.iloc[-1]
     summary = _(
         "{title} ({period}): highest in {top} ({top_value}), lowest in {bottom} ({bottom_value})."
     ).format(
@@ -69,6 +82,10 @@ def by_geography(data: PublicData, lang: str, series: str, title: str | None = N
         top_value=format_value(top["value"], unit, lang),
         bottom=bottom["geo"],
         bottom_value=format_value(bottom["value"], unit, lang),
+    )
+    summary += "".join(
+        " " + _("{geo} as a whole: {value}.").format(geo=r.geo, value=format_value(r.value, unit, lang))
+        for r in rows[totals].itertuples(index=False)
     )
     table = pd.DataFrame(
         {
@@ -135,16 +152,11 @@ def over_time(data: PublicData, lang: str, series: list[str], title: str) -> htm
     for name, rows in frame.groupby("title", sort=False):
         rows = rows.sort_values("period")
         lines[str(name)] = (rows["period"].tolist(), rows["value"].tolist())
-        first, last = rows.iloc[0], rows.iloc[-1]
-        sentences.append(
-            _("{title}: {first} in {first_period}, {last} in {last_period}").format(
-                title=name,
-                first=format_value(first["value"], unit, lang),
-                first_period=first["period"],
-                last=format_value(last["value"], unit, lang),
-                last_period=last["period"],
-            )
+        points = (
+            f"{format_value(v, unit, lang)} ({p})" for v, p in zip(rows["value"], rows["period"], strict=True)
         )
+        # every point, not first against last: a series may break between them (see its notes)
+        sentences.append(f"{name}{colon(lang)}{', '.join(points)}")
     fig = charts.trend_lines(lines, lang, unit_suffix=unit_suffix(unit, lang))
     summary = "; ".join(sentences) + "."
     ordered = frame.sort_values(["title", "period"])

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 import pandas as pd
 from dash import html
 
-from core.i18n import format_number, is_missing
+from core.i18n import colon, format_number, is_missing
 from dashboard import charts
 from dashboard.components import chart_card, page_href, source_line
 from dashboard.data import PublicData
@@ -117,7 +117,7 @@ def frame_note(data: PublicData, lang: str) -> html.P | None:
 
 def _links(lang: str, meta: dict[str, dict], ids: Sequence[str], breakdown: str = "all") -> html.P:
     _ = gettext_for(lang)
-    items: list = [_("Details in the explorer") + ": "]
+    items: list = [_("Details in the explorer") + colon(lang)]
     for k, i in enumerate(ids):
         items += ([", "] if k else []) + [html.A(meta[i]["title"], href=explorer_href(lang, i, breakdown))]
     return html.P(items, className="small mb-1")

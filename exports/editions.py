@@ -68,7 +68,8 @@ def edition_citation(edition: str, published_on: str, synthetic: bool) -> str:
         f"{PRODUCT}. Public data, edition {edition} (published {published_on}). "
         "Tables and SHA-256 checksums in manifest.json."
     )
-    return text + (" Survey figures with synthetic = true are computed from SYNTHETIC data." if synthetic else "")
+    marked = " Survey figures with synthetic = true are computed from SYNTHETIC data."
+    return text + (marked if synthetic else "")
 
 
 def publish_edition(warehouse: Path, edition: str, editions_dir: Path) -> Path:

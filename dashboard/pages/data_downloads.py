@@ -6,7 +6,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import html
 
-from core.i18n import format_number, valid_language
+from core.i18n import colon, format_number, valid_language
 from dashboard.components import HtmlAttributes, browser_title, not_available, not_found, page_header
 from dashboard.data import PUBLIC_VIEWS, PublicData, current_data
 from dashboard.i18n import gettext_for
@@ -55,7 +55,10 @@ def layout(lang: str | None = None, **_query: str) -> html.Div:
             *(
                 [
                     html.P(
-                        [html.Strong(_("Not built yet") + ": "), ", ".join(f"public.{v}" for v in missing)],
+                        [
+                            html.Strong(_("Not built yet") + colon(lang)),
+                            ", ".join(f"public.{v}" for v in missing),
+                        ],
                         className="text-body-secondary",
                     )
                 ]

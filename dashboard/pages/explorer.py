@@ -10,7 +10,7 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import ALL, ClientsideFunction, Input, Output, State, callback, clientside_callback, dcc, html
 
-from core.i18n import is_missing, valid_language
+from core.i18n import colon, is_missing, valid_language
 from dashboard import charts
 from dashboard.chrome import SEARCH_STORE, language_of_path
 from dashboard.components import (
@@ -467,7 +467,7 @@ def _sources(view: ExplorerView, lang: str) -> list:
             [
                 html.H3(row.title, className="h6"),
                 html.P(f"{row.producer} · " + _("Licence") + f": {row.licence}", className="small mb-1"),
-                html.P([html.Strong(_("Citation") + ": "), row.citation], className="small mb-1"),
+                html.P([html.Strong(_("Citation") + colon(lang)), row.citation], className="small mb-1"),
                 html.P(
                     html.A(row.url, href=row.url, rel="noopener noreferrer", className="text-break")
                     if str(row.url).startswith("http")

@@ -7,7 +7,7 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import html
 
-from core.i18n import format_number, is_missing
+from core.i18n import colon, format_number, is_missing
 from dashboard.components import (
     HtmlAttributes,
     browser_title,
@@ -131,7 +131,7 @@ def _survey_section(data: PublicData, lang: str) -> list:
         [
             html.P(
                 _("Responses loaded")
-                + ": "
+                + colon(lang)
                 + "; ".join(
                     _("wave {wave}: {n} associations").format(wave=r.wave, n=format_number(r.n, lang, 0))
                     for r in waves.itertuples(index=False)
@@ -197,7 +197,7 @@ def _indicator_card(data: PublicData, lang: str, indicator: str) -> dbc.Card | N
                 high=format_number(round(row["value_high"]), lang, 0),
             )
         )
-        details.append(_("Assumptions") + ": " + str(info["caveats"] or info["description"]))
+        details.append(_("Assumptions") + colon(lang) + str(info["caveats"] or info["description"]))
     elif row["flag"] != "suppressed" and not is_missing(row["se"]):
         details.append(
             ci_text(row["ci_low"], row["ci_high"], lang, unit) + " · n = " + format_number(row["n"], lang, 0)

@@ -8,7 +8,7 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import html
 
-from core.i18n import format_number, is_missing
+from core.i18n import colon, format_number, is_missing
 from dashboard.components import (
     HtmlAttributes,
     browser_title,
@@ -111,7 +111,7 @@ def _card(data: PublicData, lang: str, rec: pd.Series) -> dbc.Card:
     _ = gettext_for(lang)
     status = str(rec["evidence_status"])
     illustrated = rec.get("illustration_status")
-    colon = " : " if lang == "fr" else ": "  # French typography: a space before the colon
+    sep = colon(lang)
     badges = [
         dbc.Badge(
             _status_labels(lang).get(status, status),
@@ -123,7 +123,7 @@ def _card(data: PublicData, lang: str, rec: pd.Series) -> dbc.Card:
         verdict = _status_labels(lang).get(illustrated, illustrated)
         badges.append(
             dbc.Badge(
-                _("illustration (synthetic data)") + colon + verdict,
+                _("illustration (synthetic data)") + sep + verdict,
                 color="warning",
                 text_color="dark",
                 className="me-2",
@@ -140,9 +140,7 @@ def _card(data: PublicData, lang: str, rec: pd.Series) -> dbc.Card:
                     className="h5 card-title",
                 ),
                 html.P(rec["text"]),
-                html.P(
-                    [html.Strong(_("Evidence") + colon), *badges, rec["evidence"] or ""], className="mb-2"
-                ),
+                html.P([html.Strong(_("Evidence") + sep), *badges, rec["evidence"] or ""], className="mb-2"),
                 _rules_table(data, lang, str(rec["recommendation_id"])),
                 _evidence_table(data, lang, str(rec["indicators"] or "").split()),
             ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -373,3 +374,13 @@ def test_sources_are_named_in_the_readers_language(client, wh, lang: str) -> Non
         shown = [s for s in titles if titles[s] in html]
         assert shown, page
         assert not [s for s in titles if english[s] in html], page
+
+
+def test_statistics_sentences_rank_regions_apart_from_their_country_and_list_every_year(client) -> None:
+    """Belgium is the regions' total, not a fourth region; a series with a break is described
+    year by year, not as a change from its first year to its last."""
+    page = render(client, "/en/statistics")
+    ranking = re.search(r"highest in ([^(]+) \([^)]*\), lowest in ([^(]+) \(", page)
+    assert ranking and "Belgium" not in ranking.group(0)
+    assert re.search(r"Belgium as a whole: [\d,]+", page)
+    assert re.search(r"deteriorated[^.;]*: 17%\s?\(2011\), [^;]*\(2013\), [^;]*\(2018\), [^;]*\(2020\)", page)
