@@ -114,17 +114,13 @@ def preview(recs: list[str], indicators: list[str], period: str | None, pathname
     query = note_query(lang, recs, indicators, period)
     text = data.memo(
         ("note-preview", query),
-        lambda: (
+        lambda: _preview(
             render_note(
                 build_note(
                     data.reader.path, lang, recommendations=recs, indicators=indicators, period=period
                 ),
                 "md",
-            )
-            .decode("utf-8")
-            # dcc.Markdown's parser leaves "\\<" escaped (not a GFM escape): entities show "<" and ">"
-            .replace("\\<", "&lt;")
-            .replace("\\>", "&gt;")
+            ).decode("utf-8")
         ),
     )
     links = [
@@ -143,3 +139,10 @@ def preview(recs: list[str], indicators: list[str], period: str | None, pathname
         )
     ]
     return text, links
+
+
+def _preview(markdown: str) -> str:
+    """The note's Markdown as the page shows it: headings one level down (the page has its own
+    h1), and "<" ">" as entities (dcc.Markdown's parser leaves the escape "\\<" visible)."""
+    lines = ("#" + line if line.startswith("#") else line for line in markdown.split("\n"))
+    return "\n".join(lines).replace("\\<", "&lt;").replace("\\>", "&gt;")

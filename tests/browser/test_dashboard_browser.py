@@ -234,6 +234,7 @@ def test_note_builder_previews_and_downloads(page, base_url: str, tmp_path: Path
     preview = page.locator("#note-preview").inner_text()
     assert "R4" in preview and "SYNTHETISCH" in preview.upper()
     assert "n < 30" in preview and "\\" not in preview  # the Markdown's escapes do not show
+    assert page.locator("h1").count() == 1  # the note's title is the preview's h2
     page.screenshot(path=ARTIFACTS / "dashboard_nl_note.png", full_page=True)
     with page.expect_download() as info:
         page.locator("#note-downloads a", has_text="Markdown").click()
