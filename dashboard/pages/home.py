@@ -189,15 +189,22 @@ def _indicator_card(data: PublicData, lang: str, indicator: str) -> dbc.Card | N
     unit, period = str(info["unit"]), str(row["period"])
     big = value_text(row, unit, lang)
     details: list = []
+    source_period: str | None = period
     if info["estimator"] == "combined":
         big = format_value(round(row["estimate"]), unit, lang)
+        low, high, estimate = (round(row[c]) for c in ("value_low", "value_high", "estimate"))
+        end = {
+            high: _("The figure shown is the upper end of the range."),
+            low: _("The figure shown is the lower end of the range."),
+        }
         details.append(
             _("Range {low} – {high} depending on the assumptions").format(
-                low=format_number(round(row["value_low"]), lang, 0),
-                high=format_number(round(row["value_high"]), lang, 0),
+                low=format_number(low, lang, 0), high=format_value(high, unit, lang)
             )
+            + (". " + end[estimate] if estimate in end and low != high else "")
         )
         details.append(_("Assumptions") + colon(lang) + str(info["caveats"] or info["description"]))
+        source_period = None  # its sources are of other years than the estimate
     elif row["flag"] != "suppressed" and not is_missing(row["se"]):
         details.append(
             ci_text(row["ci_low"], row["ci_high"], lang, unit) + " · n = " + format_number(row["n"], lang, 0)
@@ -207,7 +214,7 @@ def _indicator_card(data: PublicData, lang: str, indicator: str) -> dbc.Card | N
             + (" · " + _("low reliability") if row["flag"] == "low_reliability" else "")
         )
     sources = [
-        source_line(lang, str(s.title), period, str(s.source_id))
+        source_line(lang, str(s.title), source_period, str(s.source_id))
         for s in sources_of(data, str(info["sources"] or "").split(), lang).itertuples()
     ]
     return _card(

@@ -150,6 +150,7 @@ def test_home_shows_survey_headlines_with_ci_and_n(client, wh) -> None:
     ).fetchone()
     assert format_number(round(fte), "en", 0) + "\u00a0full-time equivalents" in home
     assert f"Range {format_number(round(fte_low), 'en', 0)} – " in home
+    assert "depending on the assumptions. The figure shown is the upper end of the range." in home
     assert "Disinvestment pressure index" in home
 
 
