@@ -41,7 +41,7 @@ class KeyFigureValues:
     title: str
     unit: str
     values: tuple[float, ...]
-    note: str | None
+    caveat: str | None  # the series' comparability note, in the reader's language
     source_id: str
     source_title: str
     geo_label: str
@@ -56,8 +56,8 @@ def load_key_figures(data: PublicData, lang: str) -> list[KeyFigureValues]:
         return []
     names = data.geo_names(lang)
     frame = data.query(
-        f"SELECT st.series, st.geo_code, st.period, st.value, st.unit, st.note, "
-        f"st.source_id, se.title_{lang} AS title, "
+        f"SELECT st.series, st.geo_code, st.period, st.value, st.unit, "
+        f"se.comparability_note_{lang} AS caveat, st.source_id, se.title_{lang} AS title, "
         f"so.{data.localised('sources', 'title', lang)} AS source_title "
         "FROM public.statistics st JOIN public.series se USING (series) "
         "LEFT JOIN public.sources so ON so.source_id = st.source_id "
@@ -82,7 +82,7 @@ def _match(figure: KeyFigure, frame: pd.DataFrame, names: dict[str, str]) -> Key
         title=str(last["title"]),
         unit=str(last["unit"]),
         values=tuple(float(by_period.loc[p, "value"]) for p in figure.periods),
-        note=None if pd.isna(last["note"]) else str(last["note"]),
+        caveat=None if pd.isna(last["caveat"]) or not last["caveat"] else str(last["caveat"]),
         source_id=str(last["source_id"]),
         source_title=str(last["source_title"] if not pd.isna(last["source_title"]) else last["source_id"]),
         geo_label=names.get(str(last["geo_code"]), str(last["geo_code"])),

@@ -104,6 +104,11 @@ def _figure_card(figure: KeyFigureValues, lang: str) -> dbc.Card:
                 html.P(big, className="key-figure mb-1"),
                 html.H3(figure.title, className="h6 mb-1"),
                 html.P(f"{figure.geo_label} · {when}", className="small text-body-secondary mb-2"),
+                *(
+                    [html.P(figure.caveat, className="small text-body-secondary mb-2")]
+                    if figure.caveat
+                    else []
+                ),
                 source_line(lang, figure.source_title, None, figure.source_id),
                 html.A(
                     _("Details"),

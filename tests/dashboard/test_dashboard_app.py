@@ -385,3 +385,12 @@ def test_statistics_sentences_rank_regions_apart_from_their_country_and_list_eve
     assert ranking and "Belgium" not in ranking.group(0)
     assert re.search(r"Belgium as a whole: [\d,]+", page)
     assert re.search(r"deteriorated[^.;]*: 17%\s?\(2011\), [^;]*\(2013\), [^;]*\(2018\), [^;]*\(2020\)", page)
+
+
+def test_home_key_figures_carry_their_caveats_in_the_readers_language(client, wh) -> None:
+    """"19 % → 49 %" is only honest with the note that the question's time span changed."""
+    home = render(client, "/nl")
+    (note,) = wh.execute(
+        "SELECT comparability_note_nl FROM public.series WHERE series = 'barometer_financial_deterioration'"
+    ).fetchone()
+    assert note and note[:60] in home
