@@ -198,7 +198,8 @@ def _series_view(data: PublicData, lang: str, series: str, period: str) -> Explo
             "ci_high": None,
             "n": None,
             "flag": rows["flag"],
-            "note": rows["note"],
+            # a statistic's own note is as its producer wrote it, in English: marked as such
+            "note": rows["note"] if lang == "en" else rows["note"].map(lambda n: f"(EN) {n}" if n else n),
         },
         columns=COLUMNS,
     )

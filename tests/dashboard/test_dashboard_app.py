@@ -394,3 +394,10 @@ def test_home_key_figures_carry_their_caveats_in_the_readers_language(client, wh
         "SELECT comparability_note_nl FROM public.series WHERE series = 'barometer_financial_deterioration'"
     ).fetchone()
     assert note and note[:60] in home
+
+
+def test_an_english_statistic_note_is_marked_as_english_on_other_pages(client) -> None:
+    query = "?indicator=series%3Abarometer_financial_deterioration&period=all&tab=table"
+    assert "(EN) associations reporting" in render(client, f"/nl/explorer{query}")
+    english = render(client, f"/en/explorer{query}")
+    assert "associations reporting" in english and "(EN)" not in english
