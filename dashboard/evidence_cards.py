@@ -147,7 +147,7 @@ def barometer_card(data: PublicData, lang: str, ids: Sequence[str], title: str, 
         info = meta[ind_id]
         texts = []
         for r in group.itertuples(index=False):
-            value = estimate_text(r.estimate, str(info["unit"]), lang)
+            value = estimate_text(r.estimate, str(info["unit"]), lang, info["unit_label"])
             src = stats[stats["series"].isin(series[ind_id]) & (stats["period"] == r.period)]
             scope = geo.get(str(src["geo_code"].iloc[0]), "") if len(src) else ""
             names = [localised.get(s, t) for s, t in zip(src["source_id"], src["source_title"], strict=True)]

@@ -43,11 +43,12 @@ def explorer_href(
     return page_href(lang, "explorer", "?" + urlencode(query))
 
 
-def value_text(row: pd.Series, unit: str, lang: str) -> str:
-    """A cell's value for charts and tables: the estimate, or why it is suppressed."""
+def value_text(row: pd.Series, unit: str, lang: str, label: str | None = None) -> str:
+    """A cell's value for charts and tables: the estimate (unit ``label``: see estimate_text),
+    or why it is suppressed."""
     if row["flag"] == "suppressed" or is_missing(row["estimate"]):
         return suppressed_text(row.get("flag_reason"), lang)
-    return estimate_text(row["estimate"], unit, lang)
+    return estimate_text(row["estimate"], unit, lang, label)
 
 
 def flag_text(flag: object, lang: str) -> str:
@@ -61,17 +62,19 @@ def cell_table(
 ) -> pd.DataFrame:
     """Formatted table of cells: ``first`` column, period, value, CI, n, flag."""
     _ = gettext_for(lang)
-    units = [meta[i]["unit"] for i in frame["indicator_id"]]
+    units = [(meta[i]["unit"], meta[i]["unit_label"]) for i in frame["indicator_id"]]
     return pd.DataFrame(
         {
             first: list(first_values),
             _("Period"): frame["period"].astype(str).tolist(),
-            _("Value"): [value_text(r, u, lang) for (_i, r), u in zip(frame.iterrows(), units, strict=True)],
+            _("Value"): [
+                value_text(r, u, lang, lb) for (_i, r), (u, lb) in zip(frame.iterrows(), units, strict=True)
+            ],
             _("95 % CI"): [
                 ci_text(r["ci_low"], r["ci_high"], lang, u).replace(_("95 % CI") + " ", "")
                 if r["flag"] != "suppressed"
                 else ""
-                for (_i, r), u in zip(frame.iterrows(), units, strict=True)
+                for (_i, r), (u, _lb) in zip(frame.iterrows(), units, strict=True)
             ],
             "n": [format_number(n, lang, 0) for n in frame["n"]],
             _("Reliability"): [flag_text(f, lang) for f in frame["flag"]],
@@ -259,8 +262,8 @@ def _bars_card(
     breakdown: str = "all",
 ) -> html.Div:
     _ = gettext_for(lang)
-    units = [str(meta[i]["unit"]) for i in frame["indicator_id"]]
-    texts = [value_text(r, u, lang) for (_i, r), u in zip(frame.iterrows(), units, strict=True)]
+    units = [(str(meta[i]["unit"]), meta[i]["unit_label"]) for i in frame["indicator_id"]]
+    texts = [value_text(r, u, lang, lb) for (_i, r), (u, lb) in zip(frame.iterrows(), units, strict=True)]
     fig = charts.estimate_bars(
         labels,
         frame["estimate"].tolist(),

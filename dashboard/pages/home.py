@@ -192,7 +192,7 @@ def _indicator_card(data: PublicData, lang: str, indicator: str) -> dbc.Card | N
         return None
     row = rows.iloc[0]
     unit, period = str(info["unit"]), str(row["period"])
-    big = value_text(row, unit, lang)
+    big = value_text(row, unit, lang, info["unit_label"])
     details: list = []
     source_period: str | None = period
     if info["estimator"] == "combined":

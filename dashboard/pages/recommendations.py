@@ -237,7 +237,7 @@ def _evidence_table(data: PublicData, lang: str, ids: list[str]) -> dbc.Table:
                 [
                     html.Td(html.A(info["title"], href=explorer_href(lang, i))),
                     html.Td(str(cell["period"])),
-                    html.Td(value_text(cell, str(info["unit"]), lang)),
+                    html.Td(value_text(cell, str(info["unit"]), lang, info["unit_label"])),
                     html.Td(
                         ci_text(cell["ci_low"], cell["ci_high"], lang, str(info["unit"]))
                         if cell["flag"] != "suppressed"

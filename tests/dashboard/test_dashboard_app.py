@@ -388,7 +388,7 @@ def test_statistics_sentences_rank_regions_apart_from_their_country_and_list_eve
 
 
 def test_home_key_figures_carry_their_caveats_in_the_readers_language(client, wh) -> None:
-    """"19 % → 49 %" is only honest with the note that the question's time span changed."""
+    """ "19 % → 49 %" is only honest with the note that the question's time span changed."""
     home = render(client, "/nl")
     (note,) = wh.execute(
         "SELECT comparability_note_nl FROM public.series WHERE series = 'barometer_financial_deterioration'"
@@ -401,3 +401,12 @@ def test_an_english_statistic_note_is_marked_as_english_on_other_pages(client) -
     assert "(EN) associations reporting" in render(client, f"/nl/explorer{query}")
     english = render(client, f"/en/explorer{query}")
     assert "associations reporting" in english and "(EN)" not in english
+
+
+def test_values_of_a_generic_unit_carry_the_indicators_own_unit(client, wh) -> None:
+    """ "4,99 ratio" says nothing: the value reads in hours per month per FTE."""
+    (label,) = wh.execute(
+        "SELECT unit_label_nl FROM public.indicators WHERE indicator_id = 'fund_admin_hours_per_fte'"
+    ).fetchone()
+    page = render(client, "/nl/recommendations")
+    assert "\u00a0ratio" not in page and f"\u00a0{label}" in page
