@@ -7,11 +7,11 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import html
 
-from core.i18n import MISSING, format_number, is_missing, long_date, valid_language
+from core.i18n import MISSING, colon, format_number, is_missing, long_date, valid_language
 from dashboard.components import browser_title, data_table, not_available, not_found, page_header
 from dashboard.data import current_data
 from dashboard.i18n import gettext_for
-from dashboard.survey_data import category_labels
+from dashboard.survey_data import category_labels, category_order
 
 dash.register_page(__name__, path_template="/<lang>/methods", title=browser_title("methods"), order=3)
 
@@ -147,8 +147,12 @@ def _frame_section(frame: pd.DataFrame | None, lang: str) -> list:
                     className="frame-register",
                 )
             )
-        out.append(html.P([html.Strong(_("Who is counted") + ": "), str(first[f"definition_{lang}"])]))
-        labels = category_labels(current_data(), lang)
+        out.append(html.P([html.Strong(_("Who is counted") + colon(lang)), str(first[f"definition_{lang}"])]))
+        labels, order = category_labels(current_data(), lang), category_order(current_data())
+        frame = frame.assign(  # the codebook's order (size classes from small to large), not the codes'
+            _s=[order.get(("subsector", s), len(order)) for s in frame["subsector"]],
+            _c=[order.get(("size_class", str(c)), len(order)) for c in frame["size_class"]],
+        ).sort_values(["_s", "_c"], kind="stable")
         table = pd.DataFrame(
             {
                 _("Subsector"): [labels.get(("subsector", s), s) for s in frame["subsector"]],

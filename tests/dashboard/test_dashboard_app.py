@@ -410,3 +410,9 @@ def test_values_of_a_generic_unit_carry_the_indicators_own_unit(client, wh) -> N
     ).fetchone()
     page = render(client, "/nl/recommendations")
     assert "\u00a0ratio" not in page and f"\u00a0{label}" in page
+
+
+def test_the_sampling_frame_table_follows_the_codebook_order(client) -> None:
+    page = render(client, "/en/methods")
+    sizes = re.findall(r"Fewer than 5|5 to 19|20 to 49|50 FTE or more", page)
+    assert sizes[:4] == ["Fewer than 5", "5 to 19", "20 to 49", "50 FTE or more"], sizes[:4]
