@@ -38,7 +38,7 @@ LISTINGS: dict[str, Listing] = {
         "SELECT indicator_id, theme, family, unit, unit_label_{lang} AS unit_label, polarity, "
         "estimator, money, title_{lang} AS title, summary_{lang} AS summary, "
         "description_{lang} AS description, caveats_{lang} AS caveats, questions, sources, "
-        "recommendations FROM public.indicators",
+        "recommendations, scope_geo, versions FROM public.indicators",
         ("indicator_id", "theme"),
         ("indicator_id",),
     ),

@@ -211,3 +211,11 @@ def test_json_pages_from_memory_equal_the_sql_query(
     query = "&".join(f"{k}={v}" for k, v in filters.items() if k != "indicator_id" or listing != "values")
     body = client.get(f"{path}?{query}&limit=7&offset=2").get_json()
     assert body["data"] == expected and body["pagination"]["total"] == total > 0
+
+
+def test_an_indicator_says_its_geography(client: flask.testing.FlaskClient) -> None:
+    """A value row has no geography of its own: the indicator names it (BE for the EU-SILC
+    rate), and null for the survey of associations active in Brussels."""
+    public = client.get("/api/v1/indicators/pub_formal_volunteering_rate").get_json()
+    survey = client.get("/api/v1/indicators/tt_task_transfer").get_json()
+    assert public["scope_geo"] == "BE" and survey["scope_geo"] is None and survey["versions"]
