@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from dashboard.callback_guard import install_callback_guard
 from dashboard.chrome import frame_layout, language_of_path, register_frame_callbacks
 from dashboard.data import PublicData, install
 from dashboard.downloads import register_downloads
+from dashboard.i18n import gettext_for
 from dashboard.routing import install_routing
 from dashboard.security import install_security
 from warehouse.reader import Reader
@@ -25,11 +27,14 @@ BOOTSTRAP_CSS = "/assets/vendor/bootstrap/bootstrap.min.css"
 
 
 class LocalisedDash(dash.Dash):
-    """Dash whose first HTML response already carries ``<html lang>`` of the URL."""
+    """Dash whose first HTML response already carries ``<html lang>`` and the site's title in
+    the language of the URL (what link previews and readers without JavaScript see)."""
 
     def interpolate_index(self, *args: Any, **kwargs: Any) -> str:
-        html: str = super().interpolate_index(*args, **kwargs)
         lang = language_of_path(flask.request.path)
+        if "title" in kwargs:
+            kwargs["title"] = escape(gettext_for(lang)("Brussels social sector monitor"))
+        html: str = super().interpolate_index(*args, **kwargs)
         return html.replace("<html>", f'<html lang="{lang}">', 1)
 
 

@@ -89,6 +89,7 @@ def test_root_redirects_by_accept_language(client, header: str | None, lang: str
 def test_html_lang_and_security_headers(client) -> None:
     response = client.get("/nl/statistics")
     assert '<html lang="nl">' in response.get_data(as_text=True)
+    assert "<title>Monitor van de Brusselse sociale sector</title>" in response.get_data(as_text=True)
     csp = response.headers["Content-Security-Policy"]
     assert "frame-ancestors 'none'" in csp and "http" not in csp and "unsafe-eval" not in csp
     assert response.headers["X-Content-Type-Options"] == "nosniff"
