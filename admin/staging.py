@@ -214,6 +214,7 @@ class Workspace:
                         "rows_incomplete",
                         "synthetic",
                         "summary",
+                        "warnings",
                     )
                 }
         except Exception as exc:

@@ -40,6 +40,7 @@ from core.settings import settings
 from etl.survey.filecheck import RULES, FileSummary, question_label
 from etl.survey.readers import FORMATS
 from pipeline import audit
+from pipeline.survey import wave_range
 from warehouse.layout import Layout
 from warehouse.private import read_or_create_secret
 
@@ -251,6 +252,7 @@ def home():
         landed=state().workspace.landed(),
         history=audit.entries(Layout(state().warehouse).audit_log, 10),
         actions={a: t(f"audit_{a}") for a in AUDIT_ACTIONS},
+        waves=wave_range(),
     )
 
 
@@ -289,7 +291,8 @@ def _wave(text: str | None) -> int | None:
         wave = int(text or "")
     except ValueError:
         return None
-    return wave if 2000 <= wave <= 2100 else None
+    first, last = wave_range()
+    return wave if first <= wave <= last else None
 
 
 @bp.route("/<lang>/uploads", methods=["POST"])

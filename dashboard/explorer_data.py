@@ -51,6 +51,11 @@ class ExplorerView:
     info: dict | None = None
 
     @property
+    def unit_label(self) -> str | None:
+        """The indicator's own unit label (what a generic unit code such as ``ratio`` means)."""
+        return None if self.info is None else self.info.get("unit_label")
+
+    @property
     def decimals(self) -> int | None:
         """Decimals shown: survey indicators by unit, public series as published."""
         return None if self.info is None else decimals_for(self.unit)
@@ -198,8 +203,10 @@ def _series_view(data: PublicData, lang: str, series: str, period: str) -> Explo
             "ci_high": None,
             "n": None,
             "flag": rows["flag"],
-            # a statistic's own note is as its producer wrote it, in English: marked as such
-            "note": rows["note"] if lang == "en" else rows["note"].map(lambda n: f"(EN) {n}" if n else n),
+            # a statistic's own note (its source page, a computation) is in English: marked as such
+            "note": rows["note"]
+            if lang == "en"
+            else rows["note"].map(lambda n: f"(EN) {n}" if isinstance(n, str) and n else n),
         },
         columns=COLUMNS,
     )
@@ -210,7 +217,7 @@ def _series_view(data: PublicData, lang: str, series: str, period: str) -> Explo
         breakdown="geo",
         period=period,
         frame=frame.reset_index(drop=True),
-        sources=_sources(data, [str(meta["source_id"])], lang),
+        sources=sources_of(data, [str(meta["source_id"])], lang),
         notes=[str(meta["note"])] if not pd.isna(meta["note"]) else [],
     )
 
@@ -266,10 +273,6 @@ def _range_note(low: object, high: object, lang: str) -> str | None:
     return _("range {low} – {high} depending on the assumptions").format(
         low=format_number(low, lang, 0), high=format_number(high, lang, 0)
     )
-
-
-def _sources(data: PublicData, source_ids: list[str], lang: str) -> pd.DataFrame:
-    return sources_of(data, source_ids, lang)
 
 
 @dataclass
@@ -376,14 +379,15 @@ def _trend_view(
     return TrendView(periods=available, pair=pair, frame=out.reset_index(drop=True))
 
 
-def signed_text(value: float | None, unit: str, lang: str) -> str:
-    """A change: signed, rounded like the estimates, in points for a percentage."""
+def signed_text(value: float | None, unit: str, lang: str, label: str | None = None) -> str:
+    """A change: signed, rounded like the estimates, in points for a percentage (``label``:
+    see unit_suffix)."""
     _ = gettext_for(lang)
     if value is None or is_missing(value):
         return ""
     text = format_number(value, lang, decimals_for(unit))
     sign = "+" if float(value) > 0 else ""
-    suffix = "\u00a0" + _("points") if unit in ("percent", "net_balance") else unit_suffix(unit, lang)
+    suffix = "\u00a0" + _("points") if unit in ("percent", "net_balance") else unit_suffix(unit, lang, label)
     return f"{sign}{text}{suffix}"
 
 
@@ -396,7 +400,7 @@ def cell_text(row: pd.Series, view: ExplorerView, lang: str) -> str:
         flag = row["flag"]
         flag_text = _("flag {flag}").format(flag=flag) if isinstance(flag, str) else ""
         return _("not available") + (f" ({flag_text})" if flag_text else "")
-    return format_number(row["estimate"], lang, view.decimals) + unit_suffix(view.unit, lang)
+    return format_number(row["estimate"], lang, view.decimals) + unit_suffix(view.unit, lang, view.unit_label)
 
 
 #: Sortable table columns -> the frame columns they sort by.

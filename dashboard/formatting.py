@@ -39,8 +39,14 @@ def unit_labels(_: Callable[[str], str]) -> dict[str, str]:
     }
 
 
-def unit_suffix(unit: str | None, lang: str) -> str:
-    """What follows a number of ``unit``: `` %`` in French, ``%`` in Dutch and English."""
+GENERIC_UNITS = ("ratio", "mean", "count")  # codes that say less than an indicator's unit label
+
+
+def unit_suffix(unit: str | None, lang: str, label: str | None = None) -> str:
+    """What follows a number of ``unit``: `` %`` in French, ``%`` in Dutch and English; an
+    indicator's unit ``label`` ("hours per month per FTE") for a generic code such as ``ratio``."""
+    if label and unit in GENERIC_UNITS:
+        return f"\u00a0{label}"
     if unit == "percent":
         return percent_suffix(lang)
     label = unit_labels(gettext_for(lang)).get(unit or "", unit or "")

@@ -72,17 +72,23 @@ def by_geography(data: PublicData, lang: str, series: str, title: str | None = N
     )
     totals = rows["geo_code"].isin(_parents(data, rows["geo_code"]))  # a country beside its regions
     ranked = rows[~totals]
-    top, bottom = ranked.iloc[0], ranked.iloc[-1]
-    summary = _(
-        "{title} ({period}): highest in {top} ({top_value}), lowest in {bottom} ({bottom_value})."
-    ).format(
-        title=rows["title"].iloc[0],
-        period=period,
-        top=top["geo"],
-        top_value=format_value(top["value"], unit, lang),
-        bottom=bottom["geo"],
-        bottom_value=format_value(bottom["value"], unit, lang),
-    )
+    if len(ranked) >= 2:
+        top, bottom = ranked.iloc[0], ranked.iloc[-1]
+        summary = _(
+            "{title} ({period}): highest in {top} ({top_value}), lowest in {bottom} ({bottom_value})."
+        ).format(
+            title=rows["title"].iloc[0],
+            period=period,
+            top=top["geo"],
+            top_value=format_value(top["value"], unit, lang),
+            bottom=bottom["geo"],
+            bottom_value=format_value(bottom["value"], unit, lang),
+        )
+    else:  # nothing to rank: each value
+        values = ", ".join(
+            f"{r.geo} {format_value(r.value, unit, lang)}" for r in ranked.itertuples(index=False)
+        )
+        summary = f"{rows['title'].iloc[0]} ({period}){colon(lang)}{values}."
     summary += "".join(
         " " + _("{geo} as a whole: {value}.").format(geo=r.geo, value=format_value(r.value, unit, lang))
         for r in rows[totals].itertuples(index=False)

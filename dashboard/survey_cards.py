@@ -152,7 +152,7 @@ def waves_card(
         last = shown.iloc[-1]
         sentence = _("{title}: {value} in {period} ({ci})").format(
             title=name,
-            value=estimate_text(last["estimate"], unit, lang),
+            value=estimate_text(last["estimate"], unit, lang, meta[indicator]["unit_label"]),
             period=last["period"],
             ci=ci_text(last["ci_low"], last["ci_high"], lang, unit),
         )
@@ -165,7 +165,9 @@ def waves_card(
                 else _("no significant change since {previous}").format(previous=step["previous_period"])
             )
         sentences.append(sentence)
-    fig = charts.trend_lines(lines, lang, unit_suffix=unit_suffix(unit, lang), errors=errors)
+    labels = {meta[i]["unit_label"] for i in ids}  # one indicator's own unit, when they share it
+    suffix = unit_suffix(unit, lang, labels.pop() if len(labels) == 1 else None)
+    fig = charts.trend_lines(lines, lang, unit_suffix=suffix, errors=errors)
     summary = "; ".join(sentences) + "."
     table = cell_table(frame, meta, lang, _("Indicator"), [meta[i]["title"] for i in frame["indicator_id"]])
     periods = ", ".join(sorted(frame["period"].astype(str).unique()))

@@ -188,11 +188,7 @@ def ci_text(low: object, high: object, lang: str, unit: str = "percent") -> str:
     return _("95 % CI") + (f" {format_number(low, lang, decimals)} – {format_number(high, lang, decimals)}")
 
 
-GENERIC_UNITS = ("ratio", "mean", "count")  # codes that say less than the indicator's unit label
-
-
 def estimate_text(value: object, unit: str, lang: str, label: str | None = None) -> str:
     """A survey estimate rounded for display, with its unit: the indicator's unit ``label``
     ("hours per month per FTE") for a generic unit code such as ``ratio``."""
-    suffix = f"\u00a0{label}" if label and unit in GENERIC_UNITS else unit_suffix(unit, lang)
-    return format_number(value, lang, decimals_for(unit)) + suffix
+    return format_number(value, lang, decimals_for(unit)) + unit_suffix(unit, lang, label)

@@ -184,6 +184,12 @@ def show_indicator(
         "ORDER BY breakdown <> 'all', breakdown, breakdown_value",
         [indicator_id, period],
     ).fetchall()
+    if not rows and period is None:
+        raise UnknownSelectionError(
+            f"{indicator_id} : aucune valeur publiée pour l'instant",
+            f"{indicator_id}: nog geen gepubliceerde waarde",
+            f"{indicator_id}: no value published yet",
+        )
     if not rows:
         periods = ", ".join(
             p

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
+
 from etl import landing
 from etl.snapshots import SnapshotError, load_source
 from pipeline.results import Result
@@ -35,7 +37,10 @@ def rollback(warehouse: Path) -> Result[Restored]:
         restore_previous(warehouse)
     except (NoHistoryError, BuildLockedError) as exc:
         return Result.failed(exc.messages)
-    comes_back, goes_away = survey_files_out_of_step(warehouse)
+    try:
+        comes_back, goes_away = survey_files_out_of_step(warehouse)
+    except (duckdb.Error, OSError, ValueError):  # advice only: the rollback itself is done
+        comes_back, goes_away = (), ()
     return Result.done(Restored(build_id_of(warehouse), warehouse, comes_back, goes_away))
 
 

@@ -101,6 +101,7 @@ def ingest(
         "synthetic": synthetic,
         "summary": None,
         "errors": [],
+        "warnings": [],  # fr/nl/en messages the sender should read (a file landed in another wave)
     }
     if not file.is_file():
         return _unloaded(
@@ -109,21 +110,23 @@ def ingest(
                 f"Fichier introuvable : {file}", f"Bestand niet gevonden: {file}", f"File not found: {file}"
             ),
         )
-    last = dt.date.today().year + 1
-    if not FIRST_WAVE <= wave <= last:
+    first, last = wave_range()
+    if not first <= wave <= last:
         return _unloaded(
             report,
             SurveyReadError(
-                f"Vague {wave} : ce n'est pas une année d'enquête ({FIRST_WAVE} à {last}). Vérifiez --wave.",
-                f"Golf {wave}: dat is geen bevragingsjaar ({FIRST_WAVE} tot {last}). Controleer --wave.",
-                f"Wave {wave}: not a survey year ({FIRST_WAVE} to {last}). Check --wave.",
+                f"Vague {wave} : ce n'est pas une année d'enquête ({first} à {last}).",
+                f"Golf {wave}: dat is geen bevragingsjaar ({first} tot {last}).",
+                f"Wave {wave}: not a survey year ({first} to {last}).",
             ),
         )
     try:
         header = header_check(file, fmt, version=version)
     except SurveyReadError as exc:
         return _unloaded(report, exc)
-    _warn_if_landed_elsewhere(area, file, wave)
+    report["warnings"] = landed_elsewhere(area, file, wave)
+    for message in report["warnings"]:
+        warnings.warn(ExplainedWarning(message["fr"], message["nl"], message["en"]), stacklevel=2)
     version = header.version if header is not None else (version or "v1")
     report["version"] = version
     if header is not None and header.refused:  # no row was read: the lines below the header
@@ -176,29 +179,34 @@ def ingest(
     return Result.done(report)
 
 
-FIRST_WAVE = 1990  # the earliest year a survey wave may be (the sector's first barometers)
+FIRST_WAVE = 1990  # a generous floor: the survey and the public series begin in the 2010s
 
 
-def _warn_if_landed_elsewhere(area: Path, file: Path, wave: int) -> None:
-    """Warn when this very file (same checksum) is landed in another wave already: one export
-    holds one wave, so one of the two is probably wrong."""
+def wave_range() -> tuple[int, int]:
+    """The years a survey wave may be: from FIRST_WAVE to next year (the command line and the
+    coordinators' workspace accept the same)."""
+    return FIRST_WAVE, dt.date.today().year + 1
+
+
+def landed_elsewhere(area: Path, file: Path, wave: int) -> list[dict[str, str]]:
+    """A warning (fr/nl/en) per landed file of another wave that is this very file (same
+    checksum): one export holds one wave, so one of the two is probably wrong."""
     digest = sha256_once(file)
-    for entry in landing.registry(area):
-        if entry.sha256 == digest and entry.wave != wave:
-            warnings.warn(
-                ExplainedWarning(
-                    f"ce fichier est déjà déposé dans la vague {entry.wave} (sous le nom {entry.name}) : "
-                    "un export ne contient qu'une vague. Si l'une des deux est fausse, retirez-la avec "
-                    f"sector-monitor survey remove {entry.name} --wave {entry.wave}.",
-                    f"dit bestand is al aangeleverd in golf {entry.wave} (als {entry.name}): een export "
-                    "bevat maar één golf. Is een van beide fout, haal ze dan weg met "
-                    f"sector-monitor survey remove {entry.name} --wave {entry.wave}.",
-                    f"this very file is already landed in wave {entry.wave} (as {entry.name}): one export "
-                    "holds one wave. If one of the two is wrong, take it out with "
-                    f"sector-monitor survey remove {entry.name} --wave {entry.wave}.",
-                ),
-                stacklevel=2,
-            )
+    return [
+        {
+            "fr": f"ce fichier est déjà déposé dans la vague {e.wave} (sous le nom {e.name}) : un export "
+            "ne contient qu'une vague. Si l'une des deux est fausse, retirez-la (sector-monitor survey "
+            f"remove {e.name} --wave {e.wave}, ou « Retirer » dans l'espace des coordinateurs).",
+            "nl": f"dit bestand is al aangeleverd in golf {e.wave} (als {e.name}): een export bevat maar "
+            "één golf. Is een van beide fout, haal ze dan weg (sector-monitor survey remove "
+            f"{e.name} --wave {e.wave}, of „Verwijderen” in de werkruimte van de coördinatoren).",
+            "en": f"this very file is already landed in wave {e.wave} (as {e.name}): one export holds one "
+            f"wave. If one of the two is wrong, take it out (sector-monitor survey remove {e.name} "
+            f"--wave {e.wave}, or “Remove” in the coordinators' workspace).",
+        }
+        for e in landing.registry(area)
+        if e.sha256 == digest and e.wave != wave
+    ]
 
 
 def _unloaded(

@@ -294,8 +294,8 @@ def _survey_ingest(args: argparse.Namespace) -> int:
             for line in FileSummary.from_dict(report["summary"]).lines(lang)[1:]:
                 say(line)
         for e in report["errors"][:TEXT_ERRORS]:
-            if e["field"] is None:  # a rule on the whole record (incomplete response)
-                say("  " + t("error_line_record", line=e["line"], message=e["message"]))
+            if e["field"] is None:  # a rule on the whole record: its message names the line
+                say("  " + e["message"])
             else:
                 say("  " + t("error_line", line=e["line"], field=e["field"], message=e["message"]))
         if report.get("errors_total", 0) > TEXT_ERRORS:

@@ -116,13 +116,14 @@ class Finding:
             "nl": f" en {self.others} andere waarde(n)",
             "en": f" and {self.others} other value(s)",
         }[lang]
+        wave = self.source_file.split("/")[0]  # never the file's name: it may be the value found
         return {
-            "fr": f"{where} : {self.values} valeur(s) contiennent le champ {self.what} de {self.source_file} "
-            f"ligne {self.line}",
-            "nl": f"{where}: {self.values} waarde(n) bevatten het veld {self.what} van {self.source_file} "
-            f"rij {self.line}",
-            "en": f"{where}: {self.values} value(s) contain the {self.what} of {self.source_file} "
-            f"line {self.line}",
+            "fr": f"{where} : {self.values} valeur(s) contiennent le champ {self.what} d'un fichier de la "
+            f"vague {wave} (ligne {self.line})",
+            "nl": f"{where}: {self.values} waarde(n) bevatten het veld {self.what} van een bestand van golf "
+            f"{wave} (rij {self.line})",
+            "en": f"{where}: {self.values} value(s) contain the {self.what} of a file of wave {wave} "
+            f"(line {self.line})",
         }[lang] + (more if self.others else "")
 
     def __str__(self) -> str:
@@ -350,24 +351,26 @@ def enforce(con: duckdb.DuckDBPyConnection) -> Report:
                 more[lang].format(n=hidden) if hidden > 0 else ""
             )
 
-        if any(f.in_file_name for f in shown):  # the file's name, not its columns
-            fix = {
-                "fr": "Le nom du fichier contient un numéro d'entreprise ou le nom d'une association : "
-                "renommez le fichier (par exemple kobo_2024.csv) et chargez-le à nouveau.",
-                "nl": "De bestandsnaam bevat een ondernemingsnummer of de naam van een vereniging: "
-                "hernoem het bestand (bijvoorbeeld kobo_2024.csv) en laad het opnieuw.",
-                "en": "The file's name holds an enterprise number or an association's name: rename the "
-                "file (for example kobo_2024.csv) and ingest it again.",
-            }
-        else:
-            fix = {
-                "fr": "Vérifiez si des colonnes des exports sont décalées (les lignes et les valeurs sont "
-                "dans la zone de dépôt, jamais dans l'entrepôt), corrigez-les et chargez-les à nouveau.",
-                "nl": "Controleer de exports op verschoven kolommen (de rijen en waarden staan in de "
-                "aanleverzone, nooit in het datawarehouse), corrigeer ze en laad ze opnieuw.",
-                "en": "Check the exports for shifted columns (the rows and values are in the landing "
-                "area, never in the warehouse), correct them and ingest again.",
-            }
+        rename = {
+            "fr": "Le nom du fichier contient un numéro d'entreprise ou le nom d'une association : "
+            "renommez le fichier (par exemple kobo_2024.csv) et chargez-le à nouveau.",
+            "nl": "De bestandsnaam bevat een ondernemingsnummer of de naam van een vereniging: "
+            "hernoem het bestand (bijvoorbeeld kobo_2024.csv) en laad het opnieuw.",
+            "en": "The file's name holds an enterprise number or an association's name: rename the "
+            "file (for example kobo_2024.csv) and ingest it again.",
+        }
+        shifted = {
+            "fr": "Vérifiez si des colonnes des exports sont décalées (les lignes et les valeurs sont "
+            "dans la zone de dépôt, jamais dans l'entrepôt), corrigez-les et chargez-les à nouveau.",
+            "nl": "Controleer de exports op verschoven kolommen (de rijen en waarden staan in de "
+            "aanleverzone, nooit in het datawarehouse), corrigeer ze en laad ze opnieuw.",
+            "en": "Check the exports for shifted columns (the rows and values are in the landing "
+            "area, never in the warehouse), correct them and ingest again.",
+        }
+        advice = ([rename] if any(f.in_file_name for f in shown) else []) + (
+            [shifted] if not all(f.in_file_name for f in shown) else []
+        )
+        fix = {lang: " ".join(a[lang] for a in advice) for lang in ("fr", "nl", "en")}
         raise PrivacyGuardError(
             "contrôle de confidentialité : le nouvel entrepôt contiendrait des données restreintes "
             "(numéros d'entreprise, noms ou texte libre) ; il n'a pas été mis en place et le précédent "

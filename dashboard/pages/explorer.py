@@ -223,12 +223,12 @@ def _trend_table(trend: TrendView | None, view: ExplorerView, lang: str) -> list
         return []
     _ = gettext_for(lang)
     first, last = trend.pair
-    unit = view.unit
+    unit, label = view.unit, view.unit_label
 
     def ci(low: float | None, high: float | None) -> str:
         if is_missing(low) or is_missing(high):
             return ""
-        return f"{signed_text(low, unit, lang)} – {signed_text(high, unit, lang)}"
+        return f"{signed_text(low, unit, lang, label)} – {signed_text(high, unit, lang, label)}"
 
     def verdict(flag: object, significant: object) -> str:
         if flag == "suppressed":
@@ -250,10 +250,10 @@ def _trend_table(trend: TrendView | None, view: ExplorerView, lang: str) -> list
         html.Tr(
             [
                 html.Td(r.label),
-                html.Td(signed_text(r.change, unit, lang)),
+                html.Td(signed_text(r.change, unit, lang, label)),
                 html.Td(ci(r.ci_low, r.ci_high)),
                 html.Td(verdict(r.flag, r.significant)),
-                html.Td(signed_text(r.slope, unit, lang)),
+                html.Td(signed_text(r.slope, unit, lang, label)),
                 html.Td(ci(r.slope_ci_low, r.slope_ci_high)),
                 html.Td(verdict(r.slope_flag, r.slope_significant)),
             ]
@@ -383,7 +383,7 @@ def _summary(view: ExplorerView, lang: str) -> str:
 def _chart(view: ExplorerView, lang: str) -> list:
     _ = gettext_for(lang)
     frame = view.frame
-    suffix = unit_suffix(view.unit, lang)
+    suffix = unit_suffix(view.unit, lang, view.unit_label)
     summary = _summary(view, lang)
     has_ci = not frame["ci_low"].isna().all()
     if frame["period"].nunique() > 1:
@@ -429,7 +429,7 @@ def _map(view: ExplorerView, lang: str) -> list:
         ]
     latest = view.frame[view.frame["period"] == view.frame["period"].max()]
     latest = latest[[not is_missing(v) for v in latest["estimate"]]]
-    suffix = unit_suffix(view.unit, lang)
+    suffix = unit_suffix(view.unit, lang, view.unit_label)
     fig = charts.europe_map(
         latest["category"],
         latest["estimate"],

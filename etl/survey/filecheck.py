@@ -28,7 +28,7 @@ from pathlib import Path
 
 import duckdb
 
-from core.i18n import LANGUAGES, format_number
+from core.i18n import LANGUAGES, colon, format_number
 from core.settings import settings
 from etl.survey.codebook import CODEBOOK, LATEST, Codebook, codebook_for, normalise_label
 from etl.survey.errors import SurveyReadError
@@ -123,12 +123,10 @@ class FileSummary:
         for cause in self.causes[:SHOWN]:
             share = cause.count / self.rows if self.rows else 0
             key = "cause_dominant" if cause in self.dominant else "cause"
-            template = t[key]
-            if cause.field is None:  # a rule on the whole record (incomplete): no question to name
-                template = template.replace("{question} : ", "").replace("{question}: ", "")
-            out.append(
-                template.format(
-                    question=_question(cause.field, lang, codebook),
+            about = "" if cause.field is None else _question(cause.field, lang, codebook) + colon(lang)
+            out.append(  # a rule on the whole record (incomplete) has no question to name
+                t[key].format(
+                    about=about,
                     rule=RULES[cause.rule][lang],
                     count=_n(cause.count, lang) + " " + t["row" if cause.count == 1 else "rows"],
                     pct=_pct(share, lang),
@@ -298,9 +296,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "metadata": "- en-têtes écartés comme métadonnées de l'outil : {headers}.",
         "unknown": "- {n} en-tête(s) non reconnu(s) : {headers}.",
         "and_more": " et {n} autres",
-        "cause_dominant": "- {question} : {rule}, {count} ({pct}, plus de {max} des lignes), "
+        "cause_dominant": "- {about}{rule}, {count} ({pct}, plus de {max} des lignes), "
         "premières lignes {lines}.",
-        "cause": "- {question} : {rule}, {count} ({pct}), premières lignes {lines}.",
+        "cause": "- {about}{rule}, {count} ({pct}), premières lignes {lines}.",
         "row": "ligne",
         "rows": "lignes",
         "more_causes": "- et {n} autres causes.",
@@ -317,9 +315,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "metadata": "- kolomkoppen opzijgezet als metadata van de tool: {headers}.",
         "unknown": "- {n} niet herkende kolomkop(pen): {headers}.",
         "and_more": " en {n} andere",
-        "cause_dominant": "- {question}: {rule}, {count} ({pct}, meer dan {max} van de rijen), "
+        "cause_dominant": "- {about}{rule}, {count} ({pct}, meer dan {max} van de rijen), "
         "eerste rijen {lines}.",
-        "cause": "- {question}: {rule}, {count} ({pct}), eerste rijen {lines}.",
+        "cause": "- {about}{rule}, {count} ({pct}), eerste rijen {lines}.",
         "row": "rij",
         "rows": "rijen",
         "more_causes": "- en {n} andere oorzaken.",
@@ -336,9 +334,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "metadata": "- headers set aside as tool metadata: {headers}.",
         "unknown": "- {n} header(s) not recognised: {headers}.",
         "and_more": " and {n} more",
-        "cause_dominant": "- {question}: {rule}, {count} ({pct}, more than {max} of the rows), "
+        "cause_dominant": "- {about}{rule}, {count} ({pct}, more than {max} of the rows), "
         "first lines {lines}.",
-        "cause": "- {question}: {rule}, {count} ({pct}), first lines {lines}.",
+        "cause": "- {about}{rule}, {count} ({pct}), first lines {lines}.",
         "row": "row",
         "rows": "rows",
         "more_causes": "- and {n} more causes.",

@@ -50,9 +50,13 @@ DELIMITERS = (";", ",", "\t")
 MAX_FILE_BYTES = 1_000_000_000  # default; 1M Kobo answers are ~0.9 GB, a census a few MB
 MAX_UNCOMPRESSED_BYTES = 100_000_000  # the sheet XML of 5,000 answers is ~25 MB
 MAX_COLUMNS = 2_000
-# A header cell that is an answer: a date (and time) or a number; an enterprise number anywhere.
-_ANSWER_CELL = re.compile(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}([ T]\d{1,2}:\d{2}.*)?|[-+]?\d+([.,]\d+)?")
-_ENTERPRISE_LIKE = re.compile(r"\d{9,}")
+# A header cell that is an answer, as a whole: a date (and time), or an enterprise number.
+_ANSWER_CELL = re.compile(
+    r"\d{4}-\d{2}-\d{2}([ T]\d{1,2}:\d{2}.*)?"  # 2024-03-01, 2024-03-01T00:09:49.000+01:00
+    r"|\d{1,2}/\d{1,2}/\d{4}( \d{1,2}:\d{2}.*)?"  # 01/03/2024 10:12 (Google Forms, Excel)
+    r"|(BE)?\s?[01]?\d{3}[.\s]?\d{3}[.\s]?\d{3}",  # 0123456789, 0123.456.789, BE 0123 456 789
+    re.IGNORECASE,
+)
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),
     (codecs.BOM_UTF32_LE, "utf-32"),  # before UTF-16 LE: its BOM starts the same way
@@ -236,12 +240,10 @@ def _numbers(*values: float) -> tuple[list[str], list[str], list[str]]:
 
 
 def looks_like_answers(header: list[str]) -> bool:
-    """Whether a "header row" holds answers (an enterprise number, or dates and numbers): the
-    export lacks its header row. Its cells must then never be quoted in a message."""
-    cells = [h.strip() for h in header]
-    if any(_ENTERPRISE_LIKE.search(re.sub(r"[.\s]", "", c)) for c in cells):
-        return True
-    return sum(1 for c in cells if _ANSWER_CELL.fullmatch(c)) >= 2
+    """Whether a "header row" holds answers: a cell that is, as a whole, a date or an enterprise
+    number (no question is named so; a label that mentions one, "N° (ex. 0123.456.789)", is
+    not one): the export lacks its header row, and its cells must never be quoted back."""
+    return any(_ANSWER_CELL.fullmatch(h.strip()) for h in header)
 
 
 def _check_header(header: list[str], path: object) -> None:

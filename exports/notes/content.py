@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from core.i18n import MISSING, is_missing, long_date
-from exports.notes.formatting import interval, number
+from exports.notes.formatting import change_with_interval, number
 from exports.notes.model import (
     Chart,
     ChartSpec,
@@ -434,7 +434,7 @@ def _verdicts_period(recs: pd.DataFrame, period: str | None, t: dict) -> list[st
     if period is None or "evidence_period" not in recs:
         return []
     latest = recs["evidence_period"].dropna().astype(str)
-    if latest.empty or set(latest) == {period}:
+    if latest.empty or latest.max() <= period:  # no verdict rests on a figure after the period
         return []
     return [t["verdicts_latest"].format(latest=latest.max(), period=period)]
 
@@ -474,14 +474,14 @@ def _trend_sentences(
         info = catalogue.loc[row.indicator_id]
         unit = info["unit"]
         scale = t["points"] if unit in POINT_UNITS else info[f"unit_label_{lang}"]
-        low, high = interval(row.ci_low, row.ci_high, lang, unit, signed=True)
+        change, low, high = change_with_interval(row.change, row.ci_low, row.ci_high, lang, unit)
         out.append(
             t["trend_sentence"].format(
                 title=info[f"title_{lang}"],
                 previous=row.previous_period,
                 period=row.period,
                 direction=t["trend_up"] if row.change > 0 else t["trend_down"],
-                change=f"{number(abs(row.change), lang, unit)} {scale}",
+                change=f"{change} {scale}",
                 low=low,
                 high=high,
             )

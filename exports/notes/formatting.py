@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.i18n import decimals_for, format_number, is_missing
+from core.i18n import MISSING, decimals_for, format_number, is_missing
 
 
 def number(value: object, lang: str, unit: str | None = None, signed: bool = False) -> str:
@@ -10,13 +10,15 @@ def number(value: object, lang: str, unit: str | None = None, signed: bool = Fal
     return format_number(value, lang, decimals_for(unit), signed)
 
 
-def interval(
-    low: object, high: object, lang: str, unit: str | None = None, signed: bool = False
-) -> tuple[str, str]:
-    """Both bounds of an interval with the unit's decimals, or up to three more so that a bound
-    that is not zero never reads 0 (the interval of a significant change would seem to hold 0)."""
+def change_with_interval(
+    change: object, low: object, high: object, lang: str, unit: str | None = None
+) -> tuple[str, str, str]:
+    """A change (unsigned) and its interval's bounds (signed), all with the unit's decimals or up
+    to three more, so that a value that is not zero never reads 0 (the interval of a significant
+    change would seem to hold 0, or a change of 0.03 read 0.0)."""
     base = decimals = decimals_for(unit)
-    bounds = [float(b) for b in (low, high) if not is_missing(b) and float(b) != 0]  # type: ignore[arg-type]
-    while decimals < base + 3 and any(round(abs(b), decimals) == 0 for b in bounds):
+    shown = [abs(float(v)) for v in (change, low, high) if not is_missing(v) and float(v) != 0]  # type: ignore[arg-type]
+    while decimals < base + 3 and any(round(v, decimals) == 0 for v in shown):
         decimals += 1
-    return format_number(low, lang, decimals, signed), format_number(high, lang, decimals, signed)
+    magnitude = MISSING if is_missing(change) else format_number(abs(float(change)), lang, decimals)  # type: ignore[arg-type]
+    return magnitude, format_number(low, lang, decimals, True), format_number(high, lang, decimals, True)

@@ -282,6 +282,7 @@ def test_a_candidate_lists_the_errors_of_its_own_wave(client, live: Path, tmp_pa
     page = client.get(upload(client, tmp_path / "wave.csv", wave="2024").headers["Location"]).text
     rows = re.findall(r"<tr><td>(\d+)</td><td>([^<]+)</td><td>[^<]+</td></tr>", page)
     assert rows and len(rows) == len(set(rows))  # the same file in 2023: its errors are not listed twice
+    assert "ce fichier est déjà déposé dans la vague 2023 (sous le nom wave.csv)" in page
 
 
 def test_a_published_file_is_replayed_as_its_candidate_read_it(client, live: Path, tmp_path: Path) -> None:

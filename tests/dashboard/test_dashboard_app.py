@@ -409,8 +409,12 @@ def test_values_of_a_generic_unit_carry_the_indicators_own_unit(client, wh) -> N
     (label,) = wh.execute(
         "SELECT unit_label_nl FROM public.indicators WHERE indicator_id = 'fund_admin_hours_per_fte'"
     ).fetchone()
-    page = render(client, "/nl/recommendations")
-    assert "\u00a0ratio" not in page and f"\u00a0{label}" in page
+    for path in (
+        "/nl/recommendations",
+        "/nl/explorer?indicator=indicator:fund_admin_hours_per_fte&tab=table",
+    ):
+        page = render(client, path)
+        assert "\u00a0ratio" not in page and f"\u00a0{label}" in page, path
 
 
 def test_the_sampling_frame_table_follows_the_codebook_order(client) -> None:

@@ -228,7 +228,7 @@ def test_an_incomplete_limesurvey_response_is_counted_and_named_in_the_report(an
     ingested = cli("survey", "ingest", str(export), "--wave", "2024", "--warehouse", wh, "--lang", "en")
     assert ingested.returncode == 0, ingested.stderr
     assert "- incomplete response, 1 row (5%)" in ingested.stderr and "None" not in ingested.stderr
-    assert f"line {line} · Line {line}: incomplete response (not submitted), not loaded." in ingested.stderr
+    assert f"  Line {line}: incomplete response (not submitted), not loaded." in ingested.stderr
     (listed,) = json.loads(cli("survey", "files", "--json", "--warehouse", wh).stdout)
     counts = [listed[f"rows_{k}"] for k in ("loaded", "quarantined", "incomplete")]
     assert listed["rows_incomplete"] == 1 and sum(counts) == listed["rows_read"]

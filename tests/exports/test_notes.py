@@ -14,7 +14,7 @@ import pytest
 
 from core.i18n import LANGUAGES
 from exports.notes.content import build_note
-from exports.notes.formatting import interval, number
+from exports.notes.formatting import change_with_interval, number
 from exports.notes.model import Note
 from exports.notes.writer import write_note
 from warehouse.sql import connect_readonly
@@ -396,11 +396,11 @@ def test_a_note_of_an_earlier_period_says_its_verdicts_rest_on_the_latest_figure
 
 def test_an_interval_bound_that_is_not_zero_never_reads_zero() -> None:
     """A significant rise of 0.3 with a lower bound of 0.034 reads "+0.03 to +0.51", not
-    "+0.0 to +0.5", which would seem to include no change."""
-    assert interval(0.034, 0.512, "en", None, signed=True) == ("+0.03", "+0.51")
-    assert interval(2.14, 17.9, "fr", None, signed=True) == ("+2,1", "+17,9")
-    assert interval(-0.0004, 0.0, "nl", None) == ("-0,0004", "0,0000")
-    assert interval(None, 1.0, "en") == ("–", "1.0")
+    "+0.0 to +0.5", which would seem to include no change; the change keeps the same decimals."""
+    assert change_with_interval(0.27, 0.034, 0.512, "en") == ("0.27", "+0.03", "+0.51")
+    assert change_with_interval(-10.0, 2.14, 17.9, "fr") == ("10,0", "+2,1", "+17,9")
+    assert change_with_interval(0.0004, -0.0004, 0.0, "nl") == ("0,0004", "-0,0004", "+0,0000")
+    assert change_with_interval(None, None, 1.0, "en") == ("–", "–", "+1.0")
 
 
 def test_a_note_of_a_survey_wave_keeps_the_public_figures_of_their_own_year(warehouse_path: Path) -> None:

@@ -149,7 +149,7 @@ def test_rollback_names_the_landed_files_its_build_does_not_match(two_files, tmp
     assert undone.returncode == 0, undone.stderr
     flat = " ".join(undone.stderr.split())
     assert f"de teruggezette build bevat {planted.name} (golf 2024), dat niet meer aangeleverd is" in flat
-    assert "bevat" in flat and "niet, dat nog aangeleverd is" not in flat
+    assert "dat nog aangeleverd is" not in flat  # nothing landed is missing from the restored build
     back = run_cli("rollback", "--warehouse", str(copy), lang="C.UTF-8")  # the removal again: in step
     assert back.returncode == 0 and "warning" not in back.stderr
     extra = tmp_path / "extra.csv"

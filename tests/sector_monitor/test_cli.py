@@ -230,7 +230,8 @@ def test_a_warehouse_path_naming_another_file_or_a_folder_is_refused(tmp_path: P
     note = tmp_path / "note.md"
     note.write_text("# my note\n", encoding="utf-8")
     folder = tmp_path / "d"
-    folder.mkdir(mode=0o755)
+    folder.mkdir()
+    folder.chmod(0o755)  # whatever the umask another test left in this process
     built = cli("build", "--warehouse", str(note), "--lang", "fr")
     assert built.returncode == 1
     assert "ce fichier n'est pas un entrepôt (une base DuckDB) : il n'est ni lu ni remplacé" in built.stderr
