@@ -223,7 +223,11 @@ def _waves_card(data: PublicData, lang: str, values: pd.DataFrame) -> html.Div:
             _(
                 "Error bars: 5th–95th percentile of 1,000 simulations varying "
                 "the weights, the normalisation and the sampling error."
-            )
+            ),
+            _(
+                "The published index uses the fixed goalposts; the simulations also use min-max and "
+                "z-score normalisations, so the index need not sit at the centre of its interval."
+            ),
         ],
     )
 
