@@ -417,8 +417,12 @@ def europe_card(frame: pd.DataFrame, lang: str, function: str, unit: str) -> dbc
     line per geography and release. Amounts (nominal, real) are shown for Belgium only."""
     _ = gettext_for(lang)
     fname = function_labels(_)[function]
-    title = _("{function}: Belgium and the EU-27, all levels of government").format(function=fname)
     relative = unit in ("per_inhabitant", "gdp")
+    title = (  # amounts: Belgium alone (the note says why)
+        _("{function}: Belgium and the EU-27, all levels of government")
+        if relative
+        else _("{function}: Belgium, all levels of government")
+    ).format(function=fname)
     geos = ("BE", "EU27_2020") if relative else ("BE",)
     rows = frame[
         (frame["kind"] == "cofog")

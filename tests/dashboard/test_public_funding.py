@@ -170,3 +170,13 @@ def test_public_spending_indicators_in_explorer_api_and_notes(client, warehouse_
     assert "732,3" in figures_[INDICATOR].value_text and figures_[INDICATOR].period == "2024"
     assert figures_["pub_gov_social_exclusion_gdp"].period == "2020"
     assert any("Eurostat" in s.citation for s in note.sources)
+
+
+def test_a_card_promises_the_eu_27_only_where_it_shows_it(client) -> None:
+    """In amounts, Belgium stands alone (the EU-27 is not comparable): the title says so."""
+    amounts = json.dumps(toggle(client, "en", "nominal"))
+    shares = json.dumps(toggle(client, "en", "gdp"))
+    assert (
+        "Belgium, all levels of government" in amounts and "Belgium and the EU-27, all levels" not in amounts
+    )
+    assert "Belgium and the EU-27, all levels of government" in shares
