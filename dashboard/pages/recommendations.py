@@ -152,15 +152,7 @@ def _card(data: PublicData, lang: str, rec: pd.Series) -> dbc.Card:
 
 def _source_titles(data: PublicData, lang: str, ids: str) -> str:
     """Titles (in ``lang``) of the sources of a rule: a barometer edition, the survey..."""
-    column = data.localised("sources", "title", lang)
-    titles = [t for i in ids.split() for t in sources_of(data, [i], lang).get("source_id", [])]
-    if not titles:
-        return ""
-    frame = data.query(
-        f"SELECT source_id, {column} AS title FROM public.sources "
-        "WHERE list_contains(?, source_id) ORDER BY source_id",
-        [titles],
-    )
+    frame = sources_of(data, ids.split(), lang)  # titles in lang, ordered by source id
     return "; ".join(dict.fromkeys(str(t) for t in frame["title"]))
 
 
