@@ -20,7 +20,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import Input, Output, State, callback, html
 
-from core.i18n import format_number, is_missing, valid_language
+from core.i18n import colon, format_number, is_missing, valid_language
 from dashboard import charts
 from dashboard.chrome import language_of_path
 from dashboard.components import (
@@ -225,11 +225,6 @@ def fmt(value: float, unit: str, lang: str) -> str:
         if not is_missing(value)
         else format_value(value, unit, lang)
     )
-
-
-def colon(lang: str) -> str:
-    """``: `` in English and Dutch, `` : `` (no-break space before) in French."""
-    return "\u00a0: " if lang == "fr" else ": "
 
 
 def change_text(first: float, last: float, lang: str) -> str:
