@@ -6,11 +6,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import getpass
-import warnings
 from pathlib import Path
 from typing import Any
 
-from core.errors import ExplainedWarning
 from etl import landing
 from etl.snapshots import sha256_once
 from etl.survey.errors import SurveyReadError
@@ -125,8 +123,6 @@ def ingest(
     except SurveyReadError as exc:
         return _unloaded(report, exc)
     report["warnings"] = landed_elsewhere(area, file, wave)
-    for message in report["warnings"]:
-        warnings.warn(ExplainedWarning(message["fr"], message["nl"], message["en"]), stacklevel=2)
     version = header.version if header is not None else (version or "v1")
     report["version"] = version
     if header is not None and header.refused:  # no row was read: the lines below the header

@@ -274,6 +274,8 @@ def _survey_ingest(args: argparse.Namespace) -> int:
             synthetic=args.synthetic,
         )
     report = result.report or {}
+    for warning in report.get("warnings", []):  # e.g. this very file landed in another wave
+        _warn(t, warning[lang])
     if not result.ok:
         report = {**report, "messages": dict(result.messages), "error": result.message(lang)}
     if args.json:
