@@ -154,18 +154,13 @@ def ingest(
     entry = landed["entry"]
     landing.commit(area, entry)
     con = connect_readonly(warehouse)
+    keys = ["format", *LOAD_COUNTS, "synthetic"]
     row = con.execute(
-        "SELECT format, rows_read, rows_loaded, rows_quarantined, rows_superseded, rows_incomplete, "
-        "synthetic FROM wh.meta.survey_loads WHERE file = ? AND wave = ?",
+        f"SELECT {', '.join(keys)} FROM wh.meta.survey_loads WHERE file = ? AND wave = ?",
         [entry.name, wave],
     ).fetchone()
     con.close()
     assert row is not None, f"the build loaded {entry.name} but did not record it in meta.survey_loads"
-    keys = [
-        "format",
-        *(f"rows_{k}" for k in ("read", "loaded", "quarantined", "superseded", "incomplete")),
-        "synthetic",
-    ]
     report.update(dict(zip(keys, row, strict=True)))
     report["summary"] = file_summary(warehouse, entry.name, wave, header).as_dict()
     report["errors"], report["errors_total"] = listed_errors(warehouse, entry.name, wave, lang)
@@ -249,14 +244,8 @@ def default_user() -> str:
         return "-"
 
 
-FILE_COUNTS = (
-    "rows_read",
-    "rows_loaded",
-    "rows_quarantined",
-    "rows_superseded",
-    "rows_incomplete",
-    "rows_corrected",
-)
+LOAD_COUNTS = ("rows_read", "rows_loaded", "rows_quarantined", "rows_superseded", "rows_incomplete")
+FILE_COUNTS = (*LOAD_COUNTS, "rows_corrected")  # and the rows a later file sent again
 
 
 def landed_files(warehouse: Path, wave: int | None = None) -> list[dict[str, Any]]:

@@ -257,7 +257,7 @@ def _survey_remove(args: argparse.Namespace) -> int:
 
 def _survey_ingest(args: argparse.Namespace) -> int:
     """Exit code 0: loaded; 2: refused or unreadable (the report says why)."""
-    from pipeline.survey import ingest
+    from pipeline.survey import LOAD_COUNTS, ingest
 
     t = texts(args)
     lang = t.lang
@@ -283,10 +283,7 @@ def _survey_ingest(args: argparse.Namespace) -> int:
     elif not result.ok:
         say(report["error"], "red")
     else:
-        counts = {
-            key: t.number(report[f"rows_{key}"])
-            for key in ("read", "loaded", "quarantined", "superseded", "incomplete")
-        }
+        counts = {key.removeprefix("rows_"): t.number(report[key]) for key in LOAD_COUNTS}
         say(t("ingested", file=report["file"], format=report["format"], wave=report["wave"], **counts))
         if report["synthetic"]:
             _warn(t, t("ingested_synthetic"))
