@@ -201,9 +201,9 @@ def _frame_section(frame: pd.DataFrame | None, lang: str) -> list:
 
 def _source_cards(sources: pd.DataFrame, lang: str) -> list:
     _ = gettext_for(lang)
-    for column in ("title", "producer", "citation"):  # in the reader's language where it is given
+    for column in ("title", "producer", "citation"):  # in the reader's language (NOT NULL columns)
         if f"{column}_{lang}" in sources:
-            sources = sources.assign(**{column: sources[f"{column}_{lang}"].fillna(sources[column])})
+            sources = sources.assign(**{column: sources[f"{column}_{lang}"]})
     cards = []
     for row in sources.sort_values(["producer", "source_id"]).itertuples(index=False):
         link = (
