@@ -189,7 +189,7 @@ def index_tables(
         }
     )
     comp["contribution"] = comp["normalised"] * comp["weight"]
-    comp["synthetic"] = comp["period"].map(synthetic).fillna(False).astype(bool)
+    comp["synthetic"] = np.repeat(out["synthetic"].to_numpy(), len(config.indicators))
     published = np.repeat(~np.isnan(index), len(config.indicators))
     comp.loc[~published, ["normalised", "weight", "contribution"]] = np.nan
     return out, comp[comp["value"].notna()].reset_index(drop=True)
