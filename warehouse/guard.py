@@ -94,8 +94,8 @@ class Finding:
     column: str
     what: str  # "enterprise number" or the restricted field (org_id, org_name, comments...)
     values: int  # distinct values of the column that hold it
-    source_file: str = ""  # where the restricted value comes from (file and line), never the value
-    line: int = 0
+    wave: str = ""  # where the restricted value comes from (a file of that wave, its line), never
+    line: int = 0  # the file's name: it may be the value found
     others: int = 0  # other restricted values found in the column
 
     @property
@@ -116,7 +116,7 @@ class Finding:
             "nl": f" en {self.others} andere waarde(n)",
             "en": f" and {self.others} other value(s)",
         }[lang]
-        wave = self.source_file.split("/")[0]  # never the file's name: it may be the value found
+        wave = self.wave  # a file of that wave: never its name, which may be the value found
         return {
             "fr": f"{where} : {self.values} valeur(s) contiennent le champ {self.what} d'un fichier de la "
             f"vague {wave} (ligne {self.line})",
@@ -321,7 +321,7 @@ def _containment(con: duckdb.DuckDBPyConnection, columns: list[tuple[str, str, s
         located AS (SELECT h.rid, g.col, g.v FROM hits h JOIN {_VALUES} g ON g.v = h.v),
         public AS (SELECT DISTINCT rid FROM located WHERE col IN (SELECT unnest(?::INTEGER[])))
         SELECT l.col, r.field, count(DISTINCT l.v),
-               arg_min(r.source_file, r.source_file || lpad(r.line::VARCHAR, 12, '0')),
+               split_part(arg_min(r.source_file, r.source_file || lpad(r.line::VARCHAR, 12, '0')), '/', 1),
                arg_min(r.line, r.source_file || lpad(r.line::VARCHAR, 12, '0')), count(DISTINCT l.rid)
         FROM located l JOIN {_R} r ON r.rid = l.rid
         WHERE l.rid NOT IN (SELECT rid FROM public)
@@ -329,8 +329,8 @@ def _containment(con: duckdb.DuckDBPyConnection, columns: list[tuple[str, str, s
         [vocabulary],
     ).fetchall()
     return [
-        Finding(".".join(columns[col][:2]), columns[col][2], field, n, source_file, line, others - 1)
-        for col, field, n, source_file, line, others in rows
+        Finding(".".join(columns[col][:2]), columns[col][2], field, n, wave, line, others - 1)
+        for col, field, n, wave, line, others in rows
     ]
 
 
