@@ -9,6 +9,7 @@ import duckdb
 
 from etl import landing
 from etl.snapshots import SnapshotError, load_source
+from etl.steps.survey.step import META as SURVEY_STEP
 from pipeline.results import Result
 from warehouse.history import NoHistoryError, build_id_of
 from warehouse.history import rollback as restore_previous
@@ -49,7 +50,7 @@ def survey_files_out_of_step(warehouse: Path) -> tuple[tuple[File, ...], tuple[F
     survey) that are no longer landed, each as sorted (wave, name)."""
     landed = {(f.wave, f.sha256): f.name for f in landing.registry(Layout(warehouse).landing)}
     try:
-        demo = {f.sha256 for f in load_source("survey_demo").files}
+        demo = {f.sha256 for f in load_source(SURVEY_STEP.data["demo_snapshot"]).files}
     except SnapshotError:
         demo = set()
     con = connect_readonly(warehouse)
